@@ -1,0 +1,409 @@
+//! Accounts: signing in, users, passwords and API tokens.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use qudao_domain::admin::{
+    DisplayName, LOGIN_FAILURES_BEFORE_LOCK, LOGIN_LOCK_MINUTES, Login, NewPassword, Role,
+    UserStatus,
+};
+use qudao_domain::partners::PartnerCode;
+use qudao_domain::scope::DataScope;
+use qudao_domain::{Invalid, Problem};
+use qudao_store::admin::{self as repo, user};
+use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::{TransactionTrait, audit};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use qudao_store::admin::{UserFilter, UserSort};
+
+use crate::error::Fields;
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// A user as others see it: never the password hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub partner_code: Option<String>,
+    pub status: UserStatus,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a session remembers: the user, and when their password last changed,
+/// so that changing a password signs out every other session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SessionStamp {
+    pub user_id: i64,
+    pub password_changed_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+/// A newly created token; `secret` is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub view: TokenView,
+    pub secret: String,
+}
+
+/// The fields of a new account, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct UserInput {
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    /// Required for `partner_admin` and `partner_user`, refused for others.
+    pub partner_code: Option<String>,
+    pub password: String,
+}
+
+const TOKEN_PREFIX: &str = "qd_";
+
+fn hash_token(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+async fn hash_password(password: NewPassword) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.expose().as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Verifies off the async threads: argon2 is deliberately slow.
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn stamp_of(row: &user::Model) -> SessionStamp {
+    SessionStamp { user_id: row.id, password_changed_at: row.password_changed_at.timestamp_micros() }
+}
+
+fn caller_of(row: &user::Model) -> Result<Caller, AppError> {
+    let role = Role::parse(&row.role).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Caller::new(row.id, row.login.clone(), row.display_name.clone(), role, row.partner_id))
+}
+
+impl Qudao {
+    /// Signs a user in. Failed attempts are counted per account in the
+    /// database; after five in a row the account is locked for 15 minutes.
+    pub async fn login(&self, login: &str, password: &str) -> Result<(Caller, SessionStamp), AppError> {
+        let Ok(login) = Login::parse(login) else { return Err(AppError::BadCredentials) };
+        let Some(row) = repo::find_user_by_login(self.db(), login.as_str()).await? else {
+            // Spend the same time as for a real account so timing does not
+            // reveal which logins exist.
+            let _ = verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
+            return Err(AppError::BadCredentials);
+        };
+        let now = qudao_store::now();
+        if let Some(until) = row.locked_until.filter(|until| *until > now) {
+            return Err(AppError::Locked { minutes: (until - now).num_minutes() + 1 });
+        }
+        if !verify_password(password.to_owned(), row.password_hash.clone()).await? {
+            self.record_failed_login(row, now).await?;
+            return Err(AppError::BadCredentials);
+        }
+        if row.status != UserStatus::Active.as_str() {
+            return Err(AppError::Disabled);
+        }
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let change = repo::UserChange {
+            failed_logins: Some(0),
+            locked_until: Some(None),
+            last_login_at: Some(now),
+            ..Default::default()
+        };
+        let row = repo::update_user(&tx, row, change).await?;
+        audit::record(
+            &tx,
+            audit::NewEntry {
+                actor_id: Some(row.id),
+                actor_login: &row.login,
+                entity: "user",
+                entity_key: &row.login,
+                action: "login",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok((caller_of(&row)?, stamp_of(&row)))
+    }
+
+    async fn record_failed_login(&self, row: user::Model, now: DateTime<Utc>) -> Result<(), AppError> {
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let failures = row.failed_logins + 1;
+        let locks = failures >= LOGIN_FAILURES_BEFORE_LOCK;
+        let login = row.login.clone();
+        let id = row.id;
+        let change = repo::UserChange {
+            failed_logins: Some(if locks { 0 } else { failures }),
+            locked_until: locks.then(|| Some(now + Duration::minutes(LOGIN_LOCK_MINUTES))),
+            ..Default::default()
+        };
+        repo::update_user(&tx, row, change).await?;
+        audit::record(
+            &tx,
+            audit::NewEntry {
+                actor_id: Some(id),
+                actor_login: &login,
+                entity: "user",
+                entity_key: &login,
+                action: if locks { "login_locked" } else { "login_failed" },
+                before: None,
+                after: Some(serde_json::json!({ "failed_logins": failures })),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(())
+    }
+
+    /// The caller behind a session, if the session is still valid: the user
+    /// exists, is active, and has not changed password since.
+    pub async fn session_caller(&self, stamp: SessionStamp) -> Result<Caller, AppError> {
+        let row = repo::find_user(self.db(), stamp.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        if row.status != UserStatus::Active.as_str() || stamp_of(&row) != stamp {
+            return Err(AppError::Unauthenticated);
+        }
+        caller_of(&row)
+    }
+
+    /// The caller behind an API bearer token.
+    pub async fn token_caller(&self, secret: &str) -> Result<Caller, AppError> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Err(AppError::Unauthenticated);
+        }
+        let token = repo::find_live_token(self.db(), &hash_token(secret))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let row = repo::find_user(self.db(), token.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        if row.status != UserStatus::Active.as_str() {
+            return Err(AppError::Unauthenticated);
+        }
+        repo::touch_token(self.db(), token.id).await?;
+        caller_of(&row)
+    }
+
+    /// Creates an account. Admins only (or the command line, as the system).
+    pub async fn create_user(&self, caller: &Caller, input: &UserInput) -> Result<UserView, AppError> {
+        caller.require(Permission::ManageUsers)?;
+        let mut fields = Fields::default();
+        let login = fields.take(Login::parse(&input.login));
+        let display_name = fields.take(DisplayName::parse(&input.display_name));
+        let role = fields.take(Role::parse(&input.role));
+        let password = fields.take(NewPassword::parse(&input.password));
+        let partner_code = input.partner_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let partner = match (role, partner_code) {
+            (Some(role), None) if role.is_partner_role() => {
+                fields.push(Invalid::new("partner_code", Problem::Required));
+                None
+            }
+            (Some(role), Some(_)) if !role.is_partner_role() => {
+                fields.push(Invalid::new("partner_code", Problem::Rule { rule: "partner_only_for_partner_roles" }));
+                None
+            }
+            (_, Some(code)) => match fields.take(PartnerCode::parse(code)) {
+                Some(code) => {
+                    let found = qudao_store::partners::find_by_code(self.db(), DataScope::All, code.as_str()).await?;
+                    if found.is_none() {
+                        fields.push(Invalid::new("partner_code", Problem::Rule { rule: "partner_must_exist" }));
+                    }
+                    found
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        fields.finish()?;
+        let (Some(login), Some(display_name), Some(role), Some(password)) = (login, display_name, role, password) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let password_hash = hash_password(password).await?;
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let row = repo::insert_user(
+            &tx,
+            repo::NewUser {
+                login: login.as_str(),
+                display_name: display_name.as_str(),
+                role: role.as_str(),
+                partner_id: partner.as_ref().map(|p| p.id),
+                password_hash,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "login" },
+            other => other.into(),
+        })?;
+        let view = self.user_view(row, partner.map(|p| p.code));
+        self.audit(&tx, caller, "user", &view.login, "create", None, Some(&view)).await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(view)
+    }
+
+    fn user_view(&self, row: user::Model, partner_code: Option<String>) -> UserView {
+        UserView {
+            status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Disabled),
+            role: Role::parse(&row.role).unwrap_or(Role::PartnerUser),
+            login: row.login,
+            display_name: row.display_name,
+            partner_code,
+            last_login_at: row.last_login_at,
+            created_at: row.created_at,
+        }
+    }
+
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        filter: &UserFilter,
+        sort: UserSort,
+        dir: SortDir,
+        page: PageRequest,
+    ) -> Result<Page<UserView>, AppError> {
+        caller.require(Permission::ManageUsers)?;
+        let rows = repo::list_users(self.db(), filter, sort, dir, page).await?;
+        let ids: Vec<i64> = rows.items.iter().filter_map(|r| r.partner_id).collect();
+        let codes = qudao_store::partners::codes_of(self.db(), DataScope::All, &ids).await?;
+        Ok(rows.map(|row| {
+            let code = row.partner_id.and_then(|id| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()));
+            self.user_view(row, code)
+        }))
+    }
+
+    /// Enables or disables an account. Disabling revokes its API tokens; its
+    /// sessions end at their next request. Admins cannot disable themselves.
+    pub async fn set_user_status(&self, caller: &Caller, login: &str, status: UserStatus) -> Result<UserView, AppError> {
+        caller.require(Permission::ManageUsers)?;
+        let login = Login::parse(login).map_err(|_| AppError::NotFound("user"))?;
+        if login.as_str() == caller.login && status == UserStatus::Disabled {
+            return Err(AppError::Invalid(vec![Invalid::new("status", Problem::Rule { rule: "cannot_disable_self" })]));
+        }
+        let row = repo::find_user_by_login(self.db(), login.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        let before = self.user_view(row.clone(), None);
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let change = repo::UserChange { status: Some(status.as_str()), ..Default::default() };
+        let row = repo::update_user(&tx, row, change).await?;
+        if status == UserStatus::Disabled {
+            repo::revoke_tokens_of(&tx, row.id).await?;
+        }
+        let after = self.user_view(row, None);
+        let action = if status == UserStatus::Active { "enable" } else { "disable" };
+        self.audit(&tx, caller, "user", &after.login, action, Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(after)
+    }
+
+    /// Sets a user's password: an admin for anyone (a reset), anyone for
+    /// themselves after giving the current password. Either way every other
+    /// session of that user ends.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        login: &str,
+        current: Option<&str>,
+        new: &str,
+    ) -> Result<SessionStamp, AppError> {
+        let own = login == caller.login;
+        if !own {
+            caller.require(Permission::ManageUsers)?;
+        }
+        let row = repo::find_user_by_login(self.db(), login).await?.ok_or(AppError::NotFound("user"))?;
+        let mut fields = Fields::default();
+        if own && !caller.is_system() {
+            let ok = verify_password(current.unwrap_or_default().to_owned(), row.password_hash.clone()).await?;
+            if !ok {
+                fields.push(Invalid::new("current_password", Problem::Rule { rule: "current_password_wrong" }));
+            }
+        }
+        let password = fields.take(NewPassword::parse(new));
+        fields.finish()?;
+        let Some(password) = password else { return Err(AppError::Internal("validated password missing".to_owned())) };
+        let hash = hash_password(password).await?;
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let key = row.login.clone();
+        let change = repo::UserChange {
+            password_hash: Some(hash),
+            failed_logins: Some(0),
+            locked_until: Some(None),
+            ..Default::default()
+        };
+        let row = repo::update_user(&tx, row, change).await?;
+        let action = if own { "change_password" } else { "reset_password" };
+        self.audit::<()>(&tx, caller, "user", &key, action, None, None).await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(stamp_of(&row))
+    }
+
+    pub async fn list_tokens(&self, caller: &Caller) -> Result<Vec<TokenView>, AppError> {
+        Ok(repo::list_tokens(self.db(), caller.user_id.0).await?.into_iter().map(token_view).collect())
+    }
+
+    /// Creates an API token acting as the caller. The secret is returned
+    /// once; only its SHA-256 is kept.
+    pub async fn create_token(&self, caller: &Caller, name: &str) -> Result<NewToken, AppError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Invalid::new("name", Problem::Required).into());
+        }
+        if name.chars().count() > 100 {
+            return Err(Invalid::new("name", Problem::TooLong { max: 100 }).into());
+        }
+        let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let row = repo::insert_token(&tx, caller.user_id.0, name, hash_token(&secret), secret[..10].to_owned()).await?;
+        let view = token_view(row);
+        self.audit(&tx, caller, "api_token", &view.id.to_string(), "create", None, Some(&view)).await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(NewToken { view, secret })
+    }
+
+    /// Revokes one of the caller's own tokens; another user's token id is
+    /// simply not found.
+    pub async fn revoke_token(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        let row = repo::find_token(self.db(), caller.user_id.0, id).await?.ok_or(AppError::NotFound("token"))?;
+        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        repo::revoke_token(&tx, row.id).await?;
+        self.audit::<()>(&tx, caller, "api_token", &id.to_string(), "revoke", None, None).await?;
+        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        Ok(())
+    }
+}
+
+fn token_view(row: qudao_store::admin::api_token::Model) -> TokenView {
+    TokenView {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked: row.revoked_at.is_some(),
+    }
+}
+
+/// An argon2id hash of a random string, verified against when the login does
+/// not exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jm3bS1AV8RmzuCzj5TNH9YAHf7D3yrkKoPI0yaqNDgM";

@@ -1,0 +1,80 @@
+use qudao_domain::admin::Role;
+use qudao_domain::partners::PartnerId;
+use qudao_domain::scope::{DataScope, UserId, scope_for};
+
+use crate::AppError;
+
+/// Who is asking: an authenticated, active user. Built only by the
+/// authentication use cases, so holding one proves the check was made.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub partner_id: Option<PartnerId>,
+    pub(crate) scope: DataScope,
+}
+
+/// What a role may do, whatever the record. Which records it may do it to is
+/// the caller's [`DataScope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ViewPartners,
+    ManagePartners,
+    ManageUsers,
+    ViewAudit,
+}
+
+impl Permission {
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Permission::ViewPartners => true,
+            Permission::ManagePartners => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ManageUsers | Permission::ViewAudit => role == Role::Admin,
+        }
+    }
+}
+
+impl Caller {
+    pub(crate) fn new(
+        user_id: i64,
+        login: String,
+        display_name: String,
+        role: Role,
+        partner_id: Option<i64>,
+    ) -> Self {
+        let user_id = UserId(user_id);
+        let partner_id = partner_id.map(PartnerId);
+        Self {
+            user_id,
+            login,
+            display_name,
+            role,
+            partner_id,
+            scope: scope_for(role, user_id, partner_id),
+        }
+    }
+
+    /// The command line acting as the system: an administrator that is not a
+    /// user account. Audit records name it by `name` with no user id.
+    pub fn system(name: &str) -> Self {
+        Self::new(0, name.to_owned(), name.to_owned(), Role::Admin, None)
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.user_id.0 == 0
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        permission.allows(self.role)
+    }
+
+    pub(crate) fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    pub fn scope(&self) -> DataScope {
+        self.scope
+    }
+}

@@ -1,0 +1,12 @@
+//! Qudao's domain: types and rules with no I/O and no async.
+//!
+//! Values are parsed once at the edge into newtypes ("parse, don't validate"),
+//! so code further in never re-checks a login, a code or a role.
+#![deny(clippy::float_arithmetic)]
+
+pub mod admin;
+pub mod error;
+pub mod partners;
+pub mod scope;
+
+pub use error::{Invalid, Problem};

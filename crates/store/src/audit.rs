@@ -1,0 +1,94 @@
+//! The audit log: one row per mutation, written in the mutation's transaction.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::StoreError;
+use crate::paging::{Page, PageRequest, fetch};
+
+pub mod entry {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub at: DateTimeUtc,
+        pub actor_id: Option<i64>,
+        pub actor_login: String,
+        pub entity: String,
+        pub entity_key: String,
+        pub action: String,
+        pub before_json: Option<String>,
+        pub after_json: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub struct NewEntry<'a> {
+    pub actor_id: Option<i64>,
+    pub actor_login: &'a str,
+    pub entity: &'a str,
+    pub entity_key: &'a str,
+    pub action: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), StoreError> {
+    entry::ActiveModel {
+        at: Set(crate::now()),
+        actor_id: Set(new.actor_id),
+        actor_login: Set(new.actor_login.to_owned()),
+        entity: Set(new.entity.to_owned()),
+        entity_key: Set(new.entity_key.to_owned()),
+        action: Set(new.action.to_owned()),
+        before_json: Set(new.before.map(|v| v.to_string())),
+        after_json: Set(new.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_key: Option<String>,
+    pub actor_login: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<entry::Model>, StoreError> {
+    let mut select = entry::Entity::find();
+    if let Some(entity) = &filter.entity {
+        select = select.filter(entry::Column::Entity.eq(entity.as_str()));
+    }
+    if let Some(key) = &filter.entity_key {
+        select = select.filter(entry::Column::EntityKey.eq(key.as_str()));
+    }
+    if let Some(actor) = &filter.actor_login {
+        select = select.filter(entry::Column::ActorLogin.eq(actor.as_str()));
+    }
+    if let Some(action) = &filter.action {
+        select = select.filter(entry::Column::Action.eq(action.as_str()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(entry::Column::At.gte(from));
+    }
+    if let Some(until) = filter.until {
+        select = select.filter(entry::Column::At.lt(until));
+    }
+    let select = select.order_by_desc(entry::Column::At).order_by_desc(entry::Column::Id);
+    fetch(db, select, page).await
+}

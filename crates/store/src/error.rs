@@ -1,0 +1,27 @@
+use sea_orm::{DbErr, SqlErr};
+
+/// Errors of the persistence layer. `app` maps them onto its own error; none
+/// of them carries SQL or connection details to end users.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL '{0}': use sqlite://path/to/file.db or postgres://user@host/db")]
+    UnsupportedUrl(String),
+    #[error("the database schema is at version {database}, newer than this program knows ({binary}); use a newer qudao")]
+    NewerSchema { database: i64, binary: i64 },
+    #[error("the database schema is at version {database} but this program needs {binary}; run `qudao migrate`")]
+    OlderSchema { database: i64, binary: i64 },
+    /// A unique constraint refused the write: the record already exists.
+    #[error("already exists")]
+    Duplicate,
+    #[error("database error: {0}")]
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
+            _ => StoreError::Db(err),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Persistence for Qudao: one code path for SQLite and PostgreSQL through
+//! SeaORM, versioned migrations, and a repository module per business area.
+//!
+//! Every query that returns business records takes a [`DataScope`] and
+//! applies it in SQL, so a caller can never read past its scope by forgetting
+//! a filter in `app`.
+
+pub mod admin;
+pub mod audit;
+mod connect;
+mod error;
+pub mod migrations;
+pub mod paging;
+pub mod partners;
+pub mod sessions;
+
+pub use connect::{Backend, connect, describe_url};
+pub use error::StoreError;
+pub use qudao_domain::scope::DataScope;
+pub use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, TransactionTrait,
+};
+
+/// Now, truncated to whole microseconds so that what is written and what is
+/// read back compare equal on both databases.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().trunc_subsecs(6)
+}

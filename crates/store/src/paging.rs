@@ -1,0 +1,85 @@
+//! Paging and sorting shared by every list.
+
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, Select};
+
+use crate::StoreError;
+
+/// A 1-based page of at most `per_page` rows; `per_page` is clamped to 1..=500
+/// so no request can ask the database for an unbounded page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    pub const MAX_PER_PAGE: u64 = 500;
+
+    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(25).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    /// Every row, for exports; bounded by the export row limit.
+    pub fn export() -> Self {
+        Self { page: 1, per_page: 100_000 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    pub fn order(self) -> sea_orm::Order {
+        match self {
+            SortDir::Asc => sea_orm::Order::Asc,
+            SortDir::Desc => sea_orm::Order::Desc,
+        }
+    }
+}
+
+pub(crate) async fn fetch<E, C>(
+    db: &C,
+    select: Select<E>,
+    request: PageRequest,
+) -> Result<Page<E::Model>, StoreError>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: FromQueryResult + Sync + Send,
+{
+    let paginator = select.paginate(db, request.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(request.page - 1).await?;
+    Ok(Page { items, total, page: request.page, per_page: request.per_page })
+}

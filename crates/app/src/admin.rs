@@ -407,3 +407,24 @@ fn token_view(row: qudao_store::admin::api_token::Model) -> TokenView {
 /// An argon2id hash of a random string, verified against when the login does
 /// not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jm3bS1AV8RmzuCzj5TNH9YAHf7D3yrkKoPI0yaqNDgM";
+
+/// A random password of 20 characters from an unambiguous alphabet.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    rand::random::<[u8; 20]>()
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+impl Qudao {
+    /// Acts as an account from the command line (e.g. to make its token).
+    pub async fn caller_by_login(&self, login: &str) -> Result<Caller, AppError> {
+        let login = Login::parse(login).map_err(|_| AppError::NotFound("user"))?;
+        let row = repo::find_user_by_login(self.db(), login.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        if row.status != UserStatus::Active.as_str() {
+            return Err(AppError::Disabled);
+        }
+        caller_of(&row)
+    }
+}

@@ -96,3 +96,61 @@ impl Qudao {
         &self.db
     }
 }
+
+/// Puts a SQLite backup in place of the database at `url`, after checking
+/// that it is a sound Qudao database this program can use. The server must be
+/// stopped: a running server keeps the old file open.
+pub async fn restore_sqlite(backup: &std::path::Path, url: &str, force: bool) -> Result<std::path::PathBuf, AppError> {
+    let target = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|path| std::path::PathBuf::from(path.split('?').next().unwrap_or(path)))
+        .ok_or_else(|| AppError::Unsupported("restore works on SQLite; for PostgreSQL use pg_restore".to_owned()))?;
+    if !backup.is_file() {
+        return Err(AppError::Unsupported(format!("{} is not a file", backup.display())));
+    }
+    if target.exists() && !force {
+        return Err(AppError::Unsupported(format!(
+            "{} exists; stop the server and add --force to replace it",
+            target.display()
+        )));
+    }
+    let check = Qudao::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
+    let ok = check.integrity_ok().await?;
+    let schema = check.schema_status().await?;
+    if !ok {
+        return Err(AppError::Unsupported(format!("{} fails SQLite's integrity check", backup.display())));
+    }
+    if schema.database == 0 || schema.database > schema.binary {
+        return Err(AppError::Schema(format!(
+            "{} is at schema version {}, this program knows 1..={}",
+            backup.display(),
+            schema.database,
+            schema.binary
+        )));
+    }
+    drop(check);
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| AppError::Unsupported(format!("{}: {e}", side.display())))?;
+        }
+    }
+    std::fs::copy(backup, &target).map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
+    Ok(target)
+}
+
+impl Qudao {
+    async fn integrity_ok(&self) -> Result<bool, AppError> {
+        use qudao_store::ConnectionTrait;
+        let row = self
+            .db
+            .query_one_raw(qudao_store::Statement::from_string(
+                self.db.get_database_backend(),
+                "PRAGMA integrity_check",
+            ))
+            .await
+            .map_err(qudao_store::StoreError::from)?;
+        Ok(row.and_then(|r| r.try_get_by_index::<String>(0).ok()).as_deref() == Some("ok"))
+    }
+}

@@ -198,3 +198,13 @@ fn view_of(row: &partner::Model, parent_code: Option<String>) -> PartnerView {
         created_at: row.created_at,
     }
 }
+
+impl Qudao {
+    /// The code of the caller's own partner organisation, for partner users.
+    pub async fn own_partner_code(&self, caller: &Caller) -> Result<Option<String>, AppError> {
+        match caller.partner_id {
+            Some(id) => Ok(repo::find_by_id(self.db(), caller.scope(), id.0).await?.map(|p| p.code)),
+            None => Ok(None),
+        }
+    }
+}

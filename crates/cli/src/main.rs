@@ -1,1 +1,268 @@
-fn main() {}
+//! `qudao`: serve the web UI and API, manage the database and accounts,
+//! load the demo, import, export, back up and restore.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use qudao_app::admin::{UserFilter, UserInput, UserSort};
+use qudao_app::{Caller, PageRequest, Qudao, SortDir};
+
+#[derive(Parser)]
+#[command(name = "qudao", version, about = "Qudao 渠道 — channel sales management")]
+struct Cli {
+    /// Database URL: sqlite://path/to/file.db (created if missing) or postgres://user@host/db
+    #[arg(long, global = true, env = "QUDAO_DATABASE_URL", default_value = "sqlite://qudao.db")]
+    db: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API
+    Serve {
+        #[arg(long, env = "QUDAO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Mark cookies Secure (set when users reach Qudao over HTTPS)
+        #[arg(long, env = "QUDAO_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Bring the database schema up to date (serve does this too)
+    Migrate {
+        /// Only report the schema version
+        #[arg(long)]
+        status: bool,
+    },
+    /// Load demo data into an empty database
+    Demo {
+        /// demo (about 100 partners, seconds) or bench (10,000 partners)
+        #[arg(long, default_value = "demo")]
+        scale: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Do nothing, successfully, when the database already has accounts
+        #[arg(long)]
+        if_empty: bool,
+    },
+    /// Manage user accounts
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Import records from CSV or xlsx (kinds arrive with their business areas)
+    Import {
+        /// What to import
+        kind: String,
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a list to xlsx: partners, users, audit
+    Export {
+        kind: String,
+        /// The .xlsx file to write
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
+    Backup { file: PathBuf },
+    /// Put a backup in place of the SQLite database named by --db (stop the server first)
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database file
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account with a generated password, printed once
+    Add {
+        #[arg(long)]
+        login: String,
+        /// admin, channel_manager, sales_rep, finance, partner_admin, partner_user
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Partner code, for partner roles
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// List accounts
+    List,
+    /// Create an API token for an account and print it once
+    Token {
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Set a new generated password, printed once
+    Passwd {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUDAO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("QUDAO_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let system = Caller::system("cli");
+    match cli.command {
+        Command::Serve { addr, secure_cookies } => {
+            let app = Qudao::open(&cli.db).await?;
+            qudao_web::serve(app, addr, qudao_web::WebConfig { secure_cookies }).await?;
+        }
+        Command::Migrate { status } => {
+            let app = Qudao::connect(&cli.db).await?;
+            if !status {
+                let applied = app.migrate().await?;
+                println!("applied {} migration(s)", applied.len());
+            }
+            let schema = app.schema_status().await?;
+            println!("schema version {} (this program: {})", schema.database, schema.binary);
+        }
+        Command::Demo { scale, seed, if_empty } => {
+            let scale = qudao_datagen::Scale::parse(&scale)
+                .with_context(|| format!("unknown scale '{scale}'; use demo or bench"))?;
+            let app = Qudao::open(&cli.db).await?;
+            if !app.is_empty().await? {
+                if if_empty {
+                    println!("the database already has data; demo not loaded");
+                    return Ok(());
+                }
+                bail!("the database already has accounts; the demo loads only into an empty database");
+            }
+            let started = std::time::Instant::now();
+            let loaded = qudao_datagen::load(&app, scale, seed).await?;
+            println!(
+                "loaded {} users and {} partners in {:.1}s",
+                loaded.users,
+                loaded.partners,
+                started.elapsed().as_secs_f32()
+            );
+            println!("sign in as admin (or manager, rep, finance, partner.admin, partner.user) with password {}", qudao_datagen::DEMO_PASSWORD);
+        }
+        Command::Users { command } => users(&cli.db, &system, command).await?,
+        Command::Import { kind, .. } => {
+            bail!("cannot import '{kind}': no import kinds exist yet; partners, contacts, authorizations and regions arrive with the partner-network area")
+        }
+        Command::Export { kind, out } => {
+            let app = Qudao::open(&cli.db).await?;
+            let all = PageRequest::export();
+            let bytes = match kind.as_str() {
+                "partners" => {
+                    let rows = app.list_partners(&system, &Default::default(), Default::default(), SortDir::Asc, all).await?;
+                    qudao_app::export::to_xlsx(&rows.items)?
+                }
+                "users" => {
+                    let rows = app.list_users(&system, &UserFilter::default(), UserSort::Login, SortDir::Asc, all).await?;
+                    qudao_app::export::to_xlsx(&rows.items)?
+                }
+                "audit" => qudao_app::export::to_xlsx(&app.list_audit(&system, &Default::default(), all).await?.items)?,
+                other => bail!("cannot export '{other}'; kinds: partners, users, audit"),
+            };
+            std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {}", out.display());
+        }
+        Command::Backup { file } => {
+            let app = Qudao::connect(&cli.db).await?;
+            app.backup_sqlite(&file).await?;
+            println!("backed up to {}", file.display());
+        }
+        Command::Restore { file, force } => {
+            let target = qudao_app::restore_sqlite(&file, &cli.db, force).await?;
+            println!("restored {} to {}", file.display(), target.display());
+        }
+    }
+    Ok(())
+}
+
+async fn users(db: &str, system: &Caller, command: UsersCommand) -> anyhow::Result<()> {
+    let app = Qudao::open(db).await?;
+    match command {
+        UsersCommand::Add { login, role, name, partner } => {
+            let (password, generated) = new_password()?;
+            let input = UserInput {
+                display_name: name.unwrap_or_else(|| login.clone()),
+                login,
+                role,
+                partner_code: partner,
+                password: password.clone(),
+            };
+            let user = app.create_user(system, &input).await?;
+            println!("created {} ({})", user.login, user.role);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UsersCommand::List => {
+            let page = app
+                .list_users(system, &UserFilter::default(), UserSort::Login, SortDir::Asc, PageRequest::export())
+                .await?;
+            for user in page.items {
+                println!(
+                    "{:<24} {:<16} {:<10} {}",
+                    user.login,
+                    user.role,
+                    user.status,
+                    user.partner_code.unwrap_or_default()
+                );
+            }
+        }
+        UsersCommand::Token { login, name } => {
+            let caller = app.caller_by_login(&login).await?;
+            let token = app.create_token(&caller, &name).await?;
+            println!("{}", token.secret);
+        }
+        UsersCommand::Passwd { login } => {
+            let (password, generated) = new_password()?;
+            app.change_password(system, &login, None, &password).await?;
+            println!("password of {login} changed");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A generated password, printed once: the command line never echoes a typed
+/// secret, and scripts need no terminal.
+fn new_password() -> anyhow::Result<(String, bool)> {
+    Ok((qudao_app::admin::generate_password(), true))
+}

@@ -18,7 +18,8 @@ pub use connect::{Backend, connect, describe_url};
 pub use error::StoreError;
 pub use qudao_domain::scope::DataScope;
 pub use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, Statement,
+    TransactionTrait,
 };
 
 /// Now, truncated to whole microseconds so that what is written and what is

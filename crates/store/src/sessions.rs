@@ -48,6 +48,33 @@ fn to_chrono(at: time::OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
+    /// Inserts a new session, drawing a new id in the (astronomically
+    /// unlikely) case that the random one is taken.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        loop {
+            let data =
+                serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+            let inserted = self
+                .db
+                .execute(
+                    Query::insert()
+                        .into_table("sessions")
+                        .columns(["id", "data", "expires_at"])
+                        .values_panic([
+                            key(&record.id).into(),
+                            data.into(),
+                            to_chrono(record.expiry_date).into(),
+                        ]),
+                )
+                .await;
+            match inserted.map_err(crate::StoreError::from) {
+                Ok(_) => return Ok(()),
+                Err(crate::StoreError::Duplicate) => record.id = Id::default(),
+                Err(err) => return Err(backend_error(err)),
+            }
+        }
+    }
+
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         self.db

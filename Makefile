@@ -1,0 +1,54 @@
+# Qudao: `make run` to try it, `make test` for everything CI checks.
+SHELL := /bin/bash
+export CARGO_BUILD_JOBS ?= 2
+DB ?= sqlite://qudao.db
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/test
+export QUDAO_TEST_PG_URL ?= $(PG_ADMIN_URL)
+
+.PHONY: run build test fmt-check clippy unit e2e deps-npm deps-browser clean
+
+## Build, create and fill the SQLite database on first run, serve on :8080.
+run: deps-npm
+	cargo build --release -p qudao-cli
+	./target/release/qudao --db $(DB) demo --if-empty
+	@echo ""
+	@echo "  Qudao is at http://127.0.0.1:8080"
+	@echo "  Sign in as admin / qudao-demo-2026 (also: manager, rep, finance, partner.admin, partner.user)"
+	@echo ""
+	./target/release/qudao --db $(DB) serve --addr 127.0.0.1:8080
+
+build: deps-npm
+	cargo build --workspace
+
+## Format, lints, all tests on SQLite and PostgreSQL, then the browser tests.
+test: deps-npm fmt-check clippy unit e2e
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy: deps-npm
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit: deps-npm
+	cargo test --workspace
+
+e2e: deps-npm deps-browser
+	cargo build -p qudao-cli
+	QUDAO_BIN=target/debug/qudao node --test e2e/
+
+## Front-end packages from the npm registry, pinned by package-lock.json.
+deps-npm: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## Debian's Chromium (and CJK fonts for screenshots) for the browser tests.
+deps-browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+clean:
+	cargo clean
+	rm -rf node_modules

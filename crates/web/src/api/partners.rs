@@ -1,0 +1,109 @@
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
+use qudao_app::SortDir;
+use qudao_domain::partners::PartnerType;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiJson, PageOf, Paging};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, WebError};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Text found in the code or name.
+    q: Option<String>,
+    partner_type: Option<PartnerType>,
+    /// 1 buys from the brand owner, 2 from a depth-1 partner, …
+    depth: Option<i32>,
+    /// `code` (default), `name`, `partner_type`, `depth` or `created_at`.
+    sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    dir: Option<String>,
+}
+
+/// Partners in the caller's scope.
+#[utoipa::path(
+    get, path = "/partners", tag = "partners",
+    params(ListQuery, Paging),
+    responses(
+        (status = 200, body = PageOf<PartnerView>),
+        (status = 401, body = crate::error::Problem),
+    )
+)]
+async fn list(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Query(query): Query<ListQuery>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<PageOf<PartnerView>>, ApiError> {
+    let sort = match query.sort.as_deref() {
+        None | Some("code") => PartnerSort::Code,
+        Some("name") => PartnerSort::Name,
+        Some("partner_type") => PartnerSort::PartnerType,
+        Some("depth") => PartnerSort::Depth,
+        Some("created_at") => PartnerSort::CreatedAt,
+        Some(other) => return Err(WebError::BadRequest(format!("unknown sort '{other}'")).into()),
+    };
+    let dir = match query.dir.as_deref() {
+        None | Some("asc") => SortDir::Asc,
+        Some("desc") => SortDir::Desc,
+        Some(other) => return Err(WebError::BadRequest(format!("unknown dir '{other}'; use asc or desc")).into()),
+    };
+    let filter = PartnerFilter {
+        text: query.q.filter(|q| !q.trim().is_empty()),
+        partner_type: query.partner_type.map(|t| t.as_str().to_owned()),
+        depth: query.depth,
+        parent_id: None,
+    };
+    let page = state
+        .app
+        .list_partners(&caller, &filter, sort, dir, paging.request())
+        .await?;
+    Ok(Json(page.into()))
+}
+
+/// Adds a partner. Channel managers become its owner unless they name one.
+#[utoipa::path(
+    post, path = "/partners", tag = "partners",
+    request_body = PartnerInput,
+    responses(
+        (status = 201, body = PartnerView),
+        (status = 403, body = crate::error::Problem),
+        (status = 409, description = "The code is taken", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn create(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> Result<(StatusCode, Json<PartnerView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(state.app.create_partner(&caller, &input).await?)))
+}
+
+/// One partner with the partners that buy from it.
+#[utoipa::path(
+    get, path = "/partners/{code}", tag = "partners",
+    params(("code" = String, Path, description = "Partner code, e.g. P00012")),
+    responses(
+        (status = 200, body = PartnerDetail),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+    )
+)]
+async fn get_one(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(code): Path<String>,
+) -> Result<Json<PartnerDetail>, ApiError> {
+    Ok(Json(state.app.partner(&caller, &code).await?))
+}

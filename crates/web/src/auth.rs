@@ -1,0 +1,252 @@
+//! Who is calling: a browser session (cookie) or an API bearer token, and
+//! the CSRF defence for every state-changing request a browser can send.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRef, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use qudao_app::admin::SessionStamp;
+use qudao_app::{AppError, Caller};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::{ApiError, PageError, WebError};
+use crate::i18n::Lang;
+
+const STAMP: &str = "stamp";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+pub(crate) const CSRF_FIELD: &str = "_csrf";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A one-time message shown on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashKind {
+    Success,
+    Error,
+    Info,
+}
+
+impl FlashKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            FlashKind::Success => "flash-success",
+            FlashKind::Error => "flash-error",
+            FlashKind::Info => "flash-info",
+        }
+    }
+}
+
+fn session_failed(err: tower_sessions::session::Error) -> WebError {
+    WebError::App(AppError::Internal(format!("session store: {err}")))
+}
+
+/// The session's CSRF token, created on first use.
+pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
+    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_failed)? {
+        return Ok(token);
+    }
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session.insert(CSRF, &token).await.map_err(session_failed)?;
+    Ok(token)
+}
+
+pub(crate) async fn set_flash(session: &Session, kind: FlashKind, text: impl Into<String>) -> Result<(), WebError> {
+    session.insert(FLASH, Flash { kind, text: text.into() }).await.map_err(session_failed)
+}
+
+pub(crate) async fn take_flash(session: &Session) -> Result<Option<Flash>, WebError> {
+    session.remove::<Flash>(FLASH).await.map_err(session_failed)
+}
+
+/// Starts an authenticated session. The session id is replaced so that an id
+/// planted before login is worthless after it.
+pub(crate) async fn sign_in(session: &Session, stamp: SessionStamp) -> Result<(), WebError> {
+    session.cycle_id().await.map_err(session_failed)?;
+    session.insert(STAMP, stamp).await.map_err(session_failed)?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session.insert(CSRF, &token).await.map_err(session_failed)
+}
+
+pub(crate) async fn sign_out(session: &Session) -> Result<(), WebError> {
+    session.flush().await.map_err(session_failed)
+}
+
+/// Replaces the session's password stamp after the user changed their own
+/// password, so this session stays signed in while all others end.
+pub(crate) async fn restamp(session: &Session, stamp: SessionStamp) -> Result<(), WebError> {
+    session.insert(STAMP, stamp).await.map_err(session_failed)
+}
+
+async fn session_caller(state: &AppState, session: &Session) -> Result<Caller, WebError> {
+    let stamp = session
+        .get::<SessionStamp>(STAMP)
+        .await
+        .map_err(session_failed)?
+        .ok_or(WebError::App(AppError::Unauthenticated))?;
+    match state.app.session_caller(stamp).await {
+        Err(AppError::Unauthenticated) => {
+            sign_out(session).await?;
+            Err(WebError::App(AppError::Unauthenticated))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// A signed-in user on an HTML page, with what every page needs. Anyone not
+/// signed in is sent to the login page and brought back afterwards.
+pub struct Ctx {
+    pub caller: Caller,
+    pub lang: Lang,
+    pub csrf: String,
+    pub session: Session,
+    /// Path and query of this request, for the language switch's return.
+    pub here: String,
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let session = Session::from_request_parts(parts, &state)
+            .await
+            .map_err(|(status, text)| (status, text).into_response())?;
+        let here = parts.uri.path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
+        let caller = match session_caller(&state, &session).await {
+            Ok(caller) => caller,
+            Err(WebError::App(AppError::Unauthenticated)) => {
+                let target = if here == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!("/login?next={}", urlencode(&here))
+                };
+                return Err(Redirect::to(&target).into_response());
+            }
+            Err(other) => return Err(PageError(other).into_response()),
+        };
+        let csrf = csrf_token(&session).await.map_err(|e| PageError(e).into_response())?;
+        Ok(Ctx { caller, lang: Lang::from_headers(&parts.headers), csrf, session, here })
+    }
+}
+
+/// The caller of an API request: a bearer token, or a browser session (whose
+/// state-changing requests must carry the CSRF token in a header).
+pub struct ApiCaller(pub Caller);
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or(WebError::App(AppError::Unauthenticated))?;
+            return Ok(ApiCaller(state.app.token_caller(secret.trim()).await?));
+        }
+        let session = Session::from_request_parts(parts, &state)
+            .await
+            .map_err(|_| WebError::App(AppError::Unauthenticated))?;
+        Ok(ApiCaller(session_caller(&state, &session).await?))
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The largest form a browser may post; imports get their own limit.
+pub(crate) const FORM_LIMIT: usize = 256 * 1024;
+
+/// Refuses any state-changing browser request without the session's CSRF
+/// token, given as the `_csrf` form field or the `X-CSRF-Token` header (htmx
+/// sends it). Requests with a bearer token carry no ambient credentials and
+/// need none.
+pub(crate) async fn csrf_guard(session: Session, request: Request, next: Next) -> Response {
+    if is_safe(request.method()) || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let is_api = request.uri().path().starts_with("/api/");
+    let reject = |err: WebError| {
+        if is_api { ApiError(err).into_response() } else { PageError(err).into_response() }
+    };
+    let expected = match session.get::<String>(CSRF).await {
+        Ok(Some(token)) => token,
+        Ok(None) => return reject(WebError::Csrf),
+        Err(err) => return reject(session_failed(err)),
+    };
+    let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(token) = header_token {
+        return if constant_time_eq(&token, &expected) { next.run(request).await } else { reject(WebError::Csrf) };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return reject(WebError::Csrf);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, FORM_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return reject(WebError::TooLarge(FORM_LIMIT)),
+    };
+    let sent = form_urlencoded_value(&bytes, CSRF_FIELD);
+    if !sent.is_some_and(|token| constant_time_eq(&token, &expected)) {
+        return reject(WebError::Csrf);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(crate) fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Only a local path may be a redirect target, never another site.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}

@@ -1,0 +1,177 @@
+//! The two languages of the UI. Messages live in `locales/<lang>.txt` as
+//! `key = text` lines; a test keeps both files on the same keys and checks
+//! that every key a template uses exists.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+pub(crate) const LANG_COOKIE: &str = "qudao_lang";
+
+static EN: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../locales/en.txt")));
+static ZH: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../locales/zh-CN.txt")));
+
+fn parse(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim(), value.trim()))
+        .collect()
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag used in `<html lang>` and in the language cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "中文",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "en" || tag.starts_with("en-") {
+            Some(Lang::En)
+        } else if tag == "zh" || tag.starts_with("zh-") {
+            Some(Lang::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// The cookie chosen with the language switch, else the browser's first
+    /// supported preference, else English.
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        let from_cookie = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .and_then(|(_, value)| Lang::from_tag(value));
+        if let Some(lang) = from_cookie {
+            return lang;
+        }
+        headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .filter_map(|part| Lang::from_tag(part.split(';').next().unwrap_or_default()))
+            .next()
+            .unwrap_or_default()
+    }
+
+    fn catalog(self) -> &'static HashMap<&'static str, &'static str> {
+        match self {
+            Lang::En => &EN,
+            Lang::ZhCn => &ZH,
+        }
+    }
+
+    /// The message for `key`. The catalog tests keep keys from going
+    /// missing; should one slip through, it is logged and shown as a marker.
+    pub fn t(self, key: &str) -> &'static str {
+        self.catalog().get(key).copied().unwrap_or_else(|| {
+            tracing::warn!(key, lang = self.tag(), "message missing from catalog");
+            "[?]"
+        })
+    }
+
+    /// A message with `{}` replaced by `value`.
+    pub fn tf(self, key: &str, value: impl std::fmt::Display) -> String {
+        self.t(key).replacen("{}", &value.to_string(), 1)
+    }
+
+    /// A validation problem in words, for a field error or an error page.
+    pub fn problem(self, problem: &qudao_domain::Problem) -> String {
+        use qudao_domain::Problem;
+        match problem {
+            Problem::Required => self.t("problem.required").to_owned(),
+            Problem::TooShort { min } => self.tf("problem.too_short", min),
+            Problem::TooLong { max } => self.tf("problem.too_long", max),
+            Problem::BadCharacters { allowed } => self.tf("problem.bad_characters", allowed),
+            Problem::NotOneOf { choices } => self.tf("problem.not_one_of", choices.join(", ")),
+            Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let mut en: Vec<_> = EN.keys().collect();
+        let mut zh: Vec<_> = ZH.keys().collect();
+        en.sort();
+        zh.sort();
+        let missing_in_zh: Vec<_> = en.iter().filter(|k| !ZH.contains_key(**k)).collect();
+        let missing_in_en: Vec<_> = zh.iter().filter(|k| !EN.contains_key(**k)).collect();
+        assert!(missing_in_zh.is_empty(), "missing in zh-CN: {missing_in_zh:?}");
+        assert!(missing_in_en.is_empty(), "missing in en: {missing_in_en:?}");
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src")];
+        let mut missing = Vec::new();
+        for dir in dirs {
+            for path in files(std::path::Path::new(dir)) {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for quoted in text.split("t(\"").skip(1) {
+                    let key = quoted.split('"').next().unwrap();
+                    if key.contains('.') && !key.ends_with('.') && !EN.contains_key(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from the catalogs: {missing:#?}");
+    }
+
+    fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { out.extend(files(&path)) } else { out.push(path) }
+        }
+        out
+    }
+
+    #[test]
+    fn language_negotiation() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::from_headers(&headers), Lang::En);
+        headers.insert(ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8".parse().unwrap());
+        assert_eq!(Lang::from_headers(&headers), Lang::ZhCn);
+        headers.insert(COOKIE, "a=b; qudao_lang=en".parse().unwrap());
+        assert_eq!(Lang::from_headers(&headers), Lang::En);
+        headers.insert(ACCEPT_LANGUAGE, "fr-FR".parse().unwrap());
+        headers.remove(COOKIE);
+        assert_eq!(Lang::from_headers(&headers), Lang::En);
+    }
+}

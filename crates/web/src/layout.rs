@@ -1,0 +1,263 @@
+//! What every signed-in page shares: navigation, breadcrumb, flash message,
+//! language switch and the CSRF token for its forms.
+
+use qudao_app::{Caller, Permission};
+
+use crate::assets;
+use crate::auth::{Ctx, Flash, take_flash, urlencode};
+use crate::error::WebError;
+use crate::i18n::Lang;
+
+/// Business areas that later issues build. Until then each has an honest
+/// "not available yet" page at `/areas/<slug>`.
+pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
+    ("territories", "network"),
+    ("agreements", "network"),
+    ("catalog", "trade"),
+    ("pricing", "trade"),
+    ("orders", "trade"),
+    ("sellthrough", "trade"),
+    ("inventory", "trade"),
+    ("receivables", "trade"),
+    ("targets", "performance"),
+    ("scorecards", "performance"),
+    ("incentives", "performance"),
+    ("analytics", "performance"),
+    ("compliance", "relations"),
+    ("crm", "relations"),
+    ("service", "relations"),
+    ("training", "relations"),
+    ("comms", "relations"),
+];
+
+pub(crate) struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+    pub pending: bool,
+}
+
+pub(crate) struct NavGroup {
+    pub label: &'static str,
+    pub links: Vec<NavLink>,
+}
+
+pub(crate) struct Crumb {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+pub(crate) struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    pub nav: Vec<NavGroup>,
+    pub crumbs: Vec<Crumb>,
+    pub here: String,
+}
+
+impl Chrome {
+    /// Builds the page frame; `active` is the nav entry's path.
+    pub(crate) async fn new(ctx: &Ctx, active: &str, title: String, crumbs: Vec<(String, Option<String>)>) -> Result<Self, WebError> {
+        let lang = ctx.lang;
+        Ok(Chrome {
+            lang,
+            title,
+            user_name: ctx.caller.display_name.clone(),
+            role_label: lang.t(&format!("role.{}", ctx.caller.role.as_str())),
+            csrf: ctx.csrf.clone(),
+            flash: take_flash(&ctx.session).await?,
+            nav: navigation(&ctx.caller, lang, active),
+            crumbs: std::iter::once((lang.t("nav.home").to_owned(), Some("/".to_owned())))
+                .chain(crumbs)
+                .map(|(label, href)| Crumb { label, href })
+                .collect(),
+            here: ctx.here.clone(),
+        })
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, value: impl std::fmt::Display) -> String {
+        self.lang.tf(key, value)
+    }
+
+    /// The words for a stored value, e.g. `label("role", "finance")`.
+    pub fn label(&self, kind: &str, value: &str) -> &'static str {
+        self.lang.t(&format!("{kind}.{value}"))
+    }
+
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+
+    pub fn langs(&self) -> [Lang; 2] {
+        Lang::ALL
+    }
+
+    /// The language switch link: sets the cookie and comes back here.
+    pub fn lang_href(&self, lang: &Lang) -> String {
+        format!("/lang/{}?next={}", lang.tag(), urlencode(&self.here))
+    }
+
+    /// A timestamp in the display zone (Asia/Shanghai, UTC+8, no DST).
+    pub fn at(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        display_time(at)
+    }
+
+    pub fn at_opt(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        at.as_ref().map(display_time).unwrap_or_default()
+    }
+}
+
+pub(crate) fn display_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    let zone = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
+    let link = |href: &str, key: &'static str, pending: bool| NavLink {
+        active: href == active,
+        href: href.to_owned(),
+        label: lang.t(key),
+        pending,
+    };
+    let mut groups = vec![NavGroup { label: lang.t("navgroup.overview"), links: vec![link("/", "nav.home", false)] }];
+    for group in ["network", "trade", "performance", "relations"] {
+        let mut links = Vec::new();
+        if group == "network" {
+            links.push(link("/partners", "nav.partners", false));
+        }
+        for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
+            links.push(NavLink {
+                active: format!("/areas/{slug}") == active,
+                href: format!("/areas/{slug}"),
+                label: lang.t(area_key(slug)),
+                pending: true,
+            });
+        }
+        groups.push(NavGroup { label: lang.t(group_key(group)), links });
+    }
+    if caller.can(Permission::ManageUsers) {
+        groups.push(NavGroup {
+            label: lang.t("navgroup.admin"),
+            links: vec![link("/admin/users", "nav.users", false), link("/admin/audit", "nav.audit", false)],
+        });
+    }
+    groups.push(NavGroup {
+        label: lang.t("navgroup.you"),
+        links: vec![link("/account", "nav.account", false), link("/api/docs", "nav.api_docs", false)],
+    });
+    groups
+}
+
+fn group_key(group: &str) -> &'static str {
+    match group {
+        "network" => "navgroup.network",
+        "trade" => "navgroup.trade",
+        "performance" => "navgroup.performance",
+        _ => "navgroup.relations",
+    }
+}
+
+/// The message key of an area's name.
+pub(crate) fn area_key(slug: &str) -> &'static str {
+    match slug {
+        "territories" => "nav.territories",
+        "agreements" => "nav.agreements",
+        "catalog" => "nav.catalog",
+        "pricing" => "nav.pricing",
+        "orders" => "nav.orders",
+        "sellthrough" => "nav.sellthrough",
+        "inventory" => "nav.inventory",
+        "receivables" => "nav.receivables",
+        "targets" => "nav.targets",
+        "scorecards" => "nav.scorecards",
+        "incentives" => "nav.incentives",
+        "analytics" => "nav.analytics",
+        "compliance" => "nav.compliance",
+        "crm" => "nav.crm",
+        "service" => "nav.service",
+        "training" => "nav.training",
+        _ => "nav.comms",
+    }
+}
+
+/// Links of a list page that keep its filters: sorting, paging, export.
+pub(crate) struct ListLinks {
+    pub base: String,
+    /// The filter parameters, already encoded, without sort and page.
+    pub filters: Vec<(String, String)>,
+    pub sort: String,
+    pub desc: bool,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}
+
+impl ListLinks {
+    fn query(&self, extra: &[(&str, String)]) -> String {
+        let mut parts: Vec<String> = self
+            .filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        parts.extend(extra.iter().map(|(k, v)| format!("{k}={}", urlencode(v))));
+        if parts.is_empty() { self.base.clone() } else { format!("{}?{}", self.base, parts.join("&")) }
+    }
+
+    pub fn sort_href(&self, field: &str) -> String {
+        let desc = self.sort == field && !self.desc;
+        self.query(&[("sort", field.to_owned()), ("dir", if desc { "desc" } else { "asc" }.to_owned())])
+    }
+
+    pub fn sort_class(&self, field: &str) -> &'static str {
+        match (self.sort == field, self.desc) {
+            (false, _) => "",
+            (true, false) => "sorted-asc",
+            (true, true) => "sorted-desc",
+        }
+    }
+
+    fn keep_sort(&self) -> Vec<(&'static str, String)> {
+        vec![("sort", self.sort.clone()), ("dir", if self.desc { "desc" } else { "asc" }.to_owned())]
+    }
+
+    pub fn page_href(&self, page: u64) -> String {
+        let mut extra = self.keep_sort();
+        extra.push(("page", page.to_string()));
+        self.query(&extra)
+    }
+
+    pub fn export_href(&self) -> String {
+        let mut extra = self.keep_sort();
+        extra.push(("format", "xlsx".to_owned()));
+        self.query(&extra)
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+
+    pub fn prev(&self) -> u64 {
+        self.page.saturating_sub(1).max(1)
+    }
+
+    pub fn next(&self) -> u64 {
+        (self.page + 1).min(self.pages)
+    }
+
+    pub fn filter_value(&self, name: &str) -> &str {
+        self.filters.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}

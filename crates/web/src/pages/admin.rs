@@ -1,0 +1,263 @@
+//! Administration: user accounts and the audit log.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{NaiveDate, TimeZone};
+use qudao_app::admin::{UserFilter, UserInput, UserSort, UserView};
+use qudao_app::audit::{AuditView, Filter as AuditFilter};
+use qudao_app::{AppError, Permission};
+use qudao_domain::admin::{Role, UserStatus};
+use serde::Deserialize;
+
+use super::{ListParams, error_for, field_errors, filter, render, xlsx};
+use crate::AppState;
+use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::error::PageError;
+use crate::layout::{Chrome, ListLinks};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/new", get(new_user))
+        .route("/admin/users/{login}/status", post(set_status))
+        .route("/admin/users/{login}/password", post(reset_password))
+        .route("/admin/audit", get(audit))
+}
+
+fn require(ctx: &Ctx, permission: Permission) -> Result<(), PageError> {
+    if ctx.caller.can(permission) { Ok(()) } else { Err(AppError::Forbidden.into()) }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UserParams {
+    q: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    c: Chrome,
+    rows: Vec<UserView>,
+    links: ListLinks,
+    roles: &'static [Role],
+    statuses: &'static [UserStatus],
+    me: String,
+}
+
+async fn users(State(state): State<AppState>, ctx: Ctx, Query(params): Query<UserParams>) -> Result<Response, PageError> {
+    require(&ctx, Permission::ManageUsers)?;
+    let user_filter = UserFilter {
+        text: filter(&params.q),
+        role: filter(&params.role).filter(|r| Role::parse(r).is_ok()),
+        status: filter(&params.status).filter(|s| UserStatus::parse(s).is_ok()),
+        partner_id: None,
+    };
+    let (sort, sort_name) = match params.list.sort.as_deref() {
+        Some("display_name") => (UserSort::DisplayName, "display_name"),
+        Some("role") => (UserSort::Role, "role"),
+        Some("status") => (UserSort::Status, "status"),
+        Some("last_login_at") => (UserSort::LastLoginAt, "last_login_at"),
+        _ => (UserSort::Login, "login"),
+    };
+    let dir = params.list.sort_dir();
+    if params.list.wants_xlsx() {
+        let rows = state.app.list_users(&ctx.caller, &user_filter, sort, dir, qudao_app::PageRequest::export()).await?;
+        return Ok(xlsx("users", qudao_app::export::to_xlsx(&rows.items)?));
+    }
+    let page = state.app.list_users(&ctx.caller, &user_filter, sort, dir, params.list.page_request()).await?;
+    let links = ListLinks {
+        base: "/admin/users".to_owned(),
+        filters: vec![
+            ("q".to_owned(), params.q.clone().unwrap_or_default()),
+            ("role".to_owned(), params.role.clone().unwrap_or_default()),
+            ("status".to_owned(), params.status.clone().unwrap_or_default()),
+        ],
+        sort: sort_name.to_owned(),
+        desc: params.list.desc(),
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let title = ctx.lang.t("nav.users").to_owned();
+    let c = Chrome::new(&ctx, "/admin/users", title.clone(), vec![(title, None)]).await?;
+    render(&UsersPage {
+        c,
+        rows: page.items,
+        links,
+        roles: Role::ALL,
+        statuses: UserStatus::ALL,
+        me: ctx.caller.login.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct UserFormPage {
+    c: Chrome,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+    roles: &'static [Role],
+}
+
+impl UserFormPage {
+    fn error(&self, field: &str) -> &str {
+        error_for(&self.errors, field)
+    }
+}
+
+async fn user_form(ctx: &Ctx, input: UserInput, errors: Vec<(String, String)>) -> Result<Response, PageError> {
+    let title = ctx.lang.t("users.new").to_owned();
+    let c = Chrome::new(
+        ctx,
+        "/admin/users",
+        title.clone(),
+        vec![(ctx.lang.t("nav.users").to_owned(), Some("/admin/users".to_owned())), (title, None)],
+    )
+    .await?;
+    render(&UserFormPage { c, input, errors, roles: Role::ALL })
+}
+
+async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
+    require(&ctx, Permission::ManageUsers)?;
+    user_form(&ctx, UserInput::default(), Vec::new()).await
+}
+
+async fn create_user(State(state): State<AppState>, ctx: Ctx, Form(input): Form<UserInput>) -> Result<Response, PageError> {
+    match state.app.create_user(&ctx.caller, &input).await {
+        Ok(view) => {
+            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("users.created", &view.login)).await?;
+            Ok(Redirect::to("/admin/users").into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let input = UserInput { password: String::new(), ..input };
+            let mut response = user_form(&ctx, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(login): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, PageError> {
+    require(&ctx, Permission::ManageUsers)?;
+    let status = UserStatus::parse(&form.status).map_err(AppError::from)?;
+    match state.app.set_user_status(&ctx.caller, &login, status).await {
+        Ok(view) => {
+            let key = if status == UserStatus::Active { "users.enabled" } else { "users.disabled" };
+            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf(key, &view.login)).await?;
+        }
+        Err(AppError::Invalid(fields)) => {
+            let text = fields.iter().map(|f| ctx.lang.problem(&f.problem)).collect::<Vec<_>>().join("; ");
+            set_flash(&ctx.session, FlashKind::Error, text).await?;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(login): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, PageError> {
+    require(&ctx, Permission::ManageUsers)?;
+    match state.app.change_password(&ctx.caller, &login, None, &form.password).await {
+        Ok(_) => set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("users.password_reset", &login)).await?,
+        Err(AppError::Invalid(fields)) => {
+            let text = fields.iter().map(|f| ctx.lang.problem(&f.problem)).collect::<Vec<_>>().join("; ");
+            set_flash(&ctx.session, FlashKind::Error, format!("{login}: {text}")).await?;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuditParams {
+    entity: Option<String>,
+    key: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    c: Chrome,
+    rows: Vec<AuditView>,
+    links: ListLinks,
+}
+
+/// A calendar date typed in the display zone, as the UTC instant it starts.
+fn day_start(value: &Option<String>, days_after: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    let date = NaiveDate::parse_from_str(value.as_deref()?.trim(), "%Y-%m-%d").ok()?;
+    let zone = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let start = (date + chrono::Duration::days(days_after)).and_hms_opt(0, 0, 0)?;
+    zone.from_local_datetime(&start).single().map(|t| t.with_timezone(&chrono::Utc))
+}
+
+async fn audit(State(state): State<AppState>, ctx: Ctx, Query(params): Query<AuditParams>) -> Result<Response, PageError> {
+    require(&ctx, Permission::ViewAudit)?;
+    let audit_filter = AuditFilter {
+        entity: filter(&params.entity),
+        entity_key: filter(&params.key),
+        actor_login: filter(&params.actor).map(|a| a.to_lowercase()),
+        action: filter(&params.action),
+        from: day_start(&params.from, 0),
+        until: day_start(&params.until, 1),
+    };
+    if params.list.wants_xlsx() {
+        let rows = state.app.list_audit(&ctx.caller, &audit_filter, qudao_app::PageRequest::export()).await?;
+        return Ok(xlsx("audit", qudao_app::export::to_xlsx(&rows.items)?));
+    }
+    let page = state.app.list_audit(&ctx.caller, &audit_filter, params.list.page_request()).await?;
+    let links = ListLinks {
+        base: "/admin/audit".to_owned(),
+        filters: [
+            ("entity", &params.entity),
+            ("key", &params.key),
+            ("actor", &params.actor),
+            ("action", &params.action),
+            ("from", &params.from),
+            ("until", &params.until),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.clone().unwrap_or_default()))
+        .collect(),
+        sort: "at".to_owned(),
+        desc: true,
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let title = ctx.lang.t("nav.audit").to_owned();
+    let c = Chrome::new(&ctx, "/admin/audit", title.clone(), vec![(title, None)]).await?;
+    render(&AuditPage { c, rows: page.items, links })
+}

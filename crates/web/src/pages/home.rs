@@ -1,0 +1,46 @@
+//! The home page: what the signed-in user's part of the channel looks like.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::render;
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::PageError;
+use crate::layout::Chrome;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    partners: i64,
+    partner_types: usize,
+    chart: String,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let counts = state.app.partner_counts_by_type(&ctx.caller).await?;
+    let lang = ctx.lang;
+    let names: Vec<&str> = counts.iter().map(|c| lang.t(&format!("partner_type.{}", c.partner_type))).collect();
+    let values: Vec<i64> = counts.iter().map(|c| c.partners).collect();
+    let chart = serde_json::json!({
+        "animation": false,
+        "color": ["#0f766e"],
+        "tooltip": { "trigger": "axis" },
+        "grid": { "left": 40, "right": 16, "top": 16, "bottom": 32, "containLabel": true },
+        "xAxis": { "type": "category", "data": names },
+        "yAxis": { "type": "value", "minInterval": 1 },
+        "series": [{ "type": "bar", "name": lang.t("home.partners"), "data": values, "barMaxWidth": 48 }],
+    })
+    .to_string();
+    let title = lang.tf("home.welcome", &ctx.caller.display_name);
+    let c = Chrome::new(&ctx, "/", title, Vec::new()).await?;
+    render(&HomePage { c, partners: values.iter().sum(), partner_types: counts.len(), chart })
+}

@@ -1,0 +1,171 @@
+//! HTML pages, one module per business area.
+
+mod account;
+mod admin;
+mod home;
+mod login;
+mod partners;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Ctx, safe_next};
+use crate::error::{PageError, WebError};
+use crate::i18n::{LANG_COOKIE, Lang};
+use crate::layout::{Chrome, PENDING_AREAS, area_key};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/lang/{tag}", get(switch_language))
+        .route("/areas/{slug}", get(area))
+        .merge(login::routes())
+        .merge(home::routes())
+        .merge(partners::routes())
+        .merge(admin::routes())
+        .merge(account::routes())
+}
+
+pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {
+    let body = template
+        .render()
+        .map_err(|e| WebError::App(qudao_app::AppError::Internal(format!("template: {e}"))))?;
+    Ok(Html(body).into_response())
+}
+
+/// An xlsx download.
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{name}.xlsx\"");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Errors a form shows next to its fields, with the status to answer; any
+/// other error becomes an error page.
+pub(crate) fn field_errors(
+    lang: Lang,
+    err: qudao_app::AppError,
+) -> Result<(StatusCode, Vec<(String, String)>), PageError> {
+    use qudao_app::AppError;
+    match err {
+        AppError::Invalid(fields) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields.iter().map(|f| (f.field.to_owned(), lang.problem(&f.problem))).collect(),
+        )),
+        AppError::Duplicate { field } => {
+            Ok((StatusCode::CONFLICT, vec![(field.to_owned(), lang.t("problem.duplicate").to_owned())]))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// The error shown for `field`, or nothing.
+pub(crate) fn error_for<'a>(errors: &'a [(String, String)], field: &str) -> &'a str {
+    errors.iter().find(|(f, _)| f == field).map_or("", |(_, e)| e.as_str())
+}
+
+/// Paging, sorting and export parameters every list page accepts. Values that
+/// do not parse fall back to defaults rather than failing the page.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListParams {
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+    pub format: Option<String>,
+}
+
+impl ListParams {
+    pub fn desc(&self) -> bool {
+        self.dir.as_deref() == Some("desc")
+    }
+
+    pub fn sort_dir(&self) -> qudao_app::SortDir {
+        if self.desc() { qudao_app::SortDir::Desc } else { qudao_app::SortDir::Asc }
+    }
+
+    pub fn page_request(&self) -> qudao_app::PageRequest {
+        let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse().ok());
+        qudao_app::PageRequest::new(number(&self.page), number(&self.per_page))
+    }
+
+    pub fn wants_xlsx(&self) -> bool {
+        self.format.as_deref() == Some("xlsx")
+    }
+}
+
+/// A non-empty, trimmed filter value.
+pub(crate) fn filter(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.ready().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language for a year and goes back to the page.
+async fn switch_language(Path(tag): Path<String>, Query(params): Query<NextParam>) -> Response {
+    let lang = Lang::from_tag(&tag).unwrap_or_default();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
+    let mut response = Redirect::to(&safe_next(params.next.as_deref())).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage {
+    c: Chrome,
+    name: String,
+}
+
+async fn area(ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError> {
+    if !PENDING_AREAS.iter().any(|(s, _)| *s == slug) {
+        return Err(WebError::NoRoute.into());
+    }
+    let name = ctx.lang.t(area_key(&slug)).to_owned();
+    let c = Chrome::new(&ctx, &format!("/areas/{slug}"), name.clone(), vec![(name.clone(), None)]).await?;
+    render(&AreaPage { c, name })
+}
+
+pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(WebError::NoRoute).into_response()
+    } else {
+        PageError(WebError::NoRoute).into_response()
+    }
+}

@@ -1,0 +1,163 @@
+//! Partner pages: the scoped list, one partner with its downstream, and the
+//! form to add one.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
+use qudao_app::{AppError, Permission};
+use qudao_domain::partners::PartnerType;
+use serde::Deserialize;
+
+use super::{ListParams, field_errors, filter, render, xlsx};
+use crate::AppState;
+use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::error::PageError;
+use crate::layout::{Chrome, ListLinks};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/partners", get(list).post(create))
+        .route("/partners/new", get(new_form))
+        .route("/partners/{code}", get(detail))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PartnerParams {
+    q: Option<String>,
+    partner_type: Option<String>,
+    depth: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "partners/list.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<PartnerView>,
+    links: ListLinks,
+    types: &'static [PartnerType],
+    can_create: bool,
+}
+
+fn sort_of(name: Option<&str>) -> (PartnerSort, &'static str) {
+    match name {
+        Some("name") => (PartnerSort::Name, "name"),
+        Some("partner_type") => (PartnerSort::PartnerType, "partner_type"),
+        Some("depth") => (PartnerSort::Depth, "depth"),
+        Some("created_at") => (PartnerSort::CreatedAt, "created_at"),
+        _ => (PartnerSort::Code, "code"),
+    }
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx, Query(params): Query<PartnerParams>) -> Result<Response, PageError> {
+    let partner_filter = PartnerFilter {
+        text: filter(&params.q),
+        partner_type: filter(&params.partner_type).filter(|t| PartnerType::parse(t).is_ok()),
+        depth: filter(&params.depth).and_then(|d| d.parse().ok()),
+        parent_id: None,
+    };
+    let (sort, sort_name) = sort_of(params.list.sort.as_deref());
+    let dir = params.list.sort_dir();
+    if params.list.wants_xlsx() {
+        let rows = state
+            .app
+            .list_partners(&ctx.caller, &partner_filter, sort, dir, qudao_app::PageRequest::export())
+            .await?;
+        return Ok(xlsx("partners", qudao_app::export::to_xlsx(&rows.items)?));
+    }
+    let page = state.app.list_partners(&ctx.caller, &partner_filter, sort, dir, params.list.page_request()).await?;
+    let links = ListLinks {
+        base: "/partners".to_owned(),
+        filters: vec![
+            ("q".to_owned(), params.q.clone().unwrap_or_default()),
+            ("partner_type".to_owned(), params.partner_type.clone().unwrap_or_default()),
+            ("depth".to_owned(), params.depth.clone().unwrap_or_default()),
+        ],
+        sort: sort_name.to_owned(),
+        desc: params.list.desc(),
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let title = ctx.lang.t("nav.partners").to_owned();
+    let c = Chrome::new(&ctx, "/partners", title.clone(), vec![(title, None)]).await?;
+    render(&ListPage {
+        c,
+        rows: page.items,
+        links,
+        types: PartnerType::ALL,
+        can_create: ctx.caller.can(Permission::ManagePartners),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "partners/detail.html")]
+struct DetailPage {
+    c: Chrome,
+    partner: PartnerDetail,
+}
+
+async fn detail(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, PageError> {
+    let p = state.app.partner(&ctx.caller, &code).await?;
+    let c = Chrome::new(
+        &ctx,
+        "/partners",
+        format!("{} · {}", p.partner.code, p.partner.name),
+        vec![(ctx.lang.t("nav.partners").to_owned(), Some("/partners".to_owned())), (p.partner.code.clone(), None)],
+    )
+    .await?;
+    render(&DetailPage { c, partner: p })
+}
+
+#[derive(Template)]
+#[template(path = "partners/form.html")]
+struct FormPage {
+    c: Chrome,
+    input: PartnerInput,
+    errors: Vec<(String, String)>,
+    types: &'static [PartnerType],
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn form_page(ctx: &Ctx, input: PartnerInput, errors: Vec<(String, String)>) -> Result<Response, PageError> {
+    let title = ctx.lang.t("partners.new").to_owned();
+    let c = Chrome::new(
+        ctx,
+        "/partners",
+        title.clone(),
+        vec![(ctx.lang.t("nav.partners").to_owned(), Some("/partners".to_owned())), (title, None)],
+    )
+    .await?;
+    render(&FormPage { c, input, errors, types: PartnerType::ALL })
+}
+
+async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
+    if !ctx.caller.can(Permission::ManagePartners) {
+        return Err(AppError::Forbidden.into());
+    }
+    form_page(&ctx, PartnerInput::default(), Vec::new()).await
+}
+
+async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<PartnerInput>) -> Result<Response, PageError> {
+    match state.app.create_partner(&ctx.caller, &input).await {
+        Ok(view) => {
+            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("partners.created", &view.code)).await?;
+            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = form_page(&ctx, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}

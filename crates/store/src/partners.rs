@@ -3,7 +3,7 @@
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    ActiveModelTrait, DatabaseBackend, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 
@@ -37,18 +37,24 @@ pub mod partner {
 /// The SQL condition that keeps a query on `partners` inside a scope. The
 /// tree is a materialised path, so "a partner and all below it" is a prefix
 /// match on `path`.
-pub fn scope_condition(scope: DataScope) -> Expr {
+///
+/// Custom SQL marks its parameter with the backend's own placeholder, which
+/// sea-query then binds in place.
+pub fn scope_condition(backend: DatabaseBackend, scope: DataScope) -> Expr {
+    let param = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
     match scope {
         DataScope::All => Expr::cust("1 = 1"),
         DataScope::Nothing => Expr::cust("1 = 0"),
         DataScope::Partner(id) => Expr::col((partner::Entity, partner::Column::Id)).eq(id.0),
         DataScope::PartnerTree(id) => Expr::cust_with_values(
-            "partners.path LIKE (SELECT top.path FROM partners top WHERE top.id = ?) || '%'",
+            format!("partners.path LIKE (SELECT top.path FROM partners top WHERE top.id = {param}) || '%'"),
             [id.0],
         ),
         DataScope::Owned(user) => Expr::cust_with_values(
-            "EXISTS (SELECT 1 FROM partners top WHERE top.owner_id = ? \
-             AND partners.path LIKE top.path || '%')",
+            format!(
+                "EXISTS (SELECT 1 FROM partners top WHERE top.owner_id = {param} \
+                 AND partners.path LIKE top.path || '%')"
+            ),
             [user.0],
         ),
     }
@@ -111,7 +117,7 @@ pub async fn find_by_code(
 ) -> Result<Option<partner::Model>, StoreError> {
     Ok(partner::Entity::find()
         .filter(partner::Column::Code.eq(code))
-        .filter(scope_condition(scope))
+        .filter(scope_condition(db.get_database_backend(), scope))
         .one(db)
         .await?)
 }
@@ -121,7 +127,7 @@ pub async fn find_by_id(
     scope: DataScope,
     id: i64,
 ) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find_by_id(id).filter(scope_condition(scope)).one(db).await?)
+    Ok(partner::Entity::find_by_id(id).filter(scope_condition(db.get_database_backend(), scope)).one(db).await?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -151,7 +157,7 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
-    let mut select = partner::Entity::find().filter(scope_condition(scope));
+    let mut select = partner::Entity::find().filter(scope_condition(db.get_database_backend(), scope));
     if let Some(text) = &filter.text {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -194,7 +200,7 @@ pub async fn codes_of(
         .column(partner::Column::Id)
         .column(partner::Column::Code)
         .filter(partner::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope_condition(scope))
+        .filter(scope_condition(db.get_database_backend(), scope))
         .into_tuple::<(i64, String)>()
         .all(db)
         .await?;
@@ -216,7 +222,7 @@ pub async fn count_by_type(
         .select_only()
         .column(partner::Column::PartnerType)
         .column_as(Expr::col((partner::Entity, partner::Column::Id)).count(), "partners")
-        .filter(scope_condition(scope))
+        .filter(scope_condition(db.get_database_backend(), scope))
         .group_by(partner::Column::PartnerType)
         .order_by_asc(partner::Column::PartnerType)
         .into_model::<TypeCount>()

@@ -90,26 +90,43 @@ async fn hash_password(password: NewPassword) -> Result<String, AppError> {
 /// Verifies off the async threads: argon2 is deliberately slow.
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn stamp_of(row: &user::Model) -> SessionStamp {
-    SessionStamp { user_id: row.id, password_changed_at: row.password_changed_at.timestamp_micros() }
+    SessionStamp {
+        user_id: row.id,
+        password_changed_at: row.password_changed_at.timestamp_micros(),
+    }
 }
 
 fn caller_of(row: &user::Model) -> Result<Caller, AppError> {
     let role = Role::parse(&row.role).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Caller::new(row.id, row.login.clone(), row.display_name.clone(), role, row.partner_id))
+    Ok(Caller::new(
+        row.id,
+        row.login.clone(),
+        row.display_name.clone(),
+        role,
+        row.partner_id,
+    ))
 }
 
 impl Qudao {
     /// Signs a user in. Failed attempts are counted per account in the
     /// database; after five in a row the account is locked for 15 minutes.
-    pub async fn login(&self, login: &str, password: &str) -> Result<(Caller, SessionStamp), AppError> {
-        let Ok(login) = Login::parse(login) else { return Err(AppError::BadCredentials) };
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<(Caller, SessionStamp), AppError> {
+        let Ok(login) = Login::parse(login) else {
+            return Err(AppError::BadCredentials);
+        };
         let Some(row) = repo::find_user_by_login(self.db(), login.as_str()).await? else {
             // Spend the same time as for a real account so timing does not
             // reveal which logins exist.
@@ -118,7 +135,9 @@ impl Qudao {
         };
         let now = qudao_store::now();
         if let Some(until) = row.locked_until.filter(|until| *until > now) {
-            return Err(AppError::Locked { minutes: (until - now).num_minutes() + 1 });
+            return Err(AppError::Locked {
+                minutes: (until - now).num_minutes() + 1,
+            });
         }
         if !verify_password(password.to_owned(), row.password_hash.clone()).await? {
             self.record_failed_login(row, now).await?;
@@ -127,7 +146,11 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Disabled);
         }
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         let change = repo::UserChange {
             failed_logins: Some(0),
             locked_until: Some(None),
@@ -152,8 +175,16 @@ impl Qudao {
         Ok((caller_of(&row)?, stamp_of(&row)))
     }
 
-    async fn record_failed_login(&self, row: user::Model, now: DateTime<Utc>) -> Result<(), AppError> {
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+    async fn record_failed_login(
+        &self,
+        row: user::Model,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         let failures = row.failed_logins + 1;
         let locks = failures >= LOGIN_FAILURES_BEFORE_LOCK;
         let login = row.login.clone();
@@ -171,7 +202,11 @@ impl Qudao {
                 actor_login: &login,
                 entity: "user",
                 entity_key: &login,
-                action: if locks { "login_locked" } else { "login_failed" },
+                action: if locks {
+                    "login_locked"
+                } else {
+                    "login_failed"
+                },
                 before: None,
                 after: Some(serde_json::json!({ "failed_logins": failures })),
             },
@@ -184,7 +219,9 @@ impl Qudao {
     /// The caller behind a session, if the session is still valid: the user
     /// exists, is active, and has not changed password since.
     pub async fn session_caller(&self, stamp: SessionStamp) -> Result<Caller, AppError> {
-        let row = repo::find_user(self.db(), stamp.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let row = repo::find_user(self.db(), stamp.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if row.status != UserStatus::Active.as_str() || stamp_of(&row) != stamp {
             return Err(AppError::Unauthenticated);
         }
@@ -199,7 +236,9 @@ impl Qudao {
         let token = repo::find_live_token(self.db(), &hash_token(secret))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let row = repo::find_user(self.db(), token.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let row = repo::find_user(self.db(), token.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
@@ -208,28 +247,51 @@ impl Qudao {
     }
 
     /// Creates an account. Admins only (or the command line, as the system).
-    pub async fn create_user(&self, caller: &Caller, input: &UserInput) -> Result<UserView, AppError> {
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        input: &UserInput,
+    ) -> Result<UserView, AppError> {
         caller.require(Permission::ManageUsers)?;
         let mut fields = Fields::default();
         let login = fields.take(Login::parse(&input.login));
         let display_name = fields.take(DisplayName::parse(&input.display_name));
         let role = fields.take(Role::parse(&input.role));
         let password = fields.take(NewPassword::parse(&input.password));
-        let partner_code = input.partner_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let partner_code = input
+            .partner_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
         let partner = match (role, partner_code) {
             (Some(role), None) if role.is_partner_role() => {
                 fields.push(Invalid::new("partner_code", Problem::Required));
                 None
             }
             (Some(role), Some(_)) if !role.is_partner_role() => {
-                fields.push(Invalid::new("partner_code", Problem::Rule { rule: "partner_only_for_partner_roles" }));
+                fields.push(Invalid::new(
+                    "partner_code",
+                    Problem::Rule {
+                        rule: "partner_only_for_partner_roles",
+                    },
+                ));
                 None
             }
             (_, Some(code)) => match fields.take(PartnerCode::parse(code)) {
                 Some(code) => {
-                    let found = qudao_store::partners::find_by_code(self.db(), DataScope::All, code.as_str()).await?;
+                    let found = qudao_store::partners::find_by_code(
+                        self.db(),
+                        DataScope::All,
+                        code.as_str(),
+                    )
+                    .await?;
                     if found.is_none() {
-                        fields.push(Invalid::new("partner_code", Problem::Rule { rule: "partner_must_exist" }));
+                        fields.push(Invalid::new(
+                            "partner_code",
+                            Problem::Rule {
+                                rule: "partner_must_exist",
+                            },
+                        ));
                     }
                     found
                 }
@@ -238,11 +300,17 @@ impl Qudao {
             _ => None,
         };
         fields.finish()?;
-        let (Some(login), Some(display_name), Some(role), Some(password)) = (login, display_name, role, password) else {
+        let (Some(login), Some(display_name), Some(role), Some(password)) =
+            (login, display_name, role, password)
+        else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let password_hash = hash_password(password).await?;
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         let row = repo::insert_user(
             &tx,
             repo::NewUser {
@@ -259,7 +327,16 @@ impl Qudao {
             other => other.into(),
         })?;
         let view = self.user_view(row, partner.map(|p| p.code));
-        self.audit(&tx, caller, "user", &view.login, "create", None, Some(&view)).await?;
+        self.audit(
+            &tx,
+            caller,
+            "user",
+            &view.login,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(view)
     }
@@ -289,30 +366,64 @@ impl Qudao {
         let ids: Vec<i64> = rows.items.iter().filter_map(|r| r.partner_id).collect();
         let codes = qudao_store::partners::codes_of(self.db(), DataScope::All, &ids).await?;
         Ok(rows.map(|row| {
-            let code = row.partner_id.and_then(|id| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()));
+            let code = row
+                .partner_id
+                .and_then(|id| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()));
             self.user_view(row, code)
         }))
     }
 
     /// Enables or disables an account. Disabling revokes its API tokens; its
     /// sessions end at their next request. Admins cannot disable themselves.
-    pub async fn set_user_status(&self, caller: &Caller, login: &str, status: UserStatus) -> Result<UserView, AppError> {
+    pub async fn set_user_status(
+        &self,
+        caller: &Caller,
+        login: &str,
+        status: UserStatus,
+    ) -> Result<UserView, AppError> {
         caller.require(Permission::ManageUsers)?;
         let login = Login::parse(login).map_err(|_| AppError::NotFound("user"))?;
         if login.as_str() == caller.login && status == UserStatus::Disabled {
-            return Err(AppError::Invalid(vec![Invalid::new("status", Problem::Rule { rule: "cannot_disable_self" })]));
+            return Err(AppError::Invalid(vec![Invalid::new(
+                "status",
+                Problem::Rule {
+                    rule: "cannot_disable_self",
+                },
+            )]));
         }
-        let row = repo::find_user_by_login(self.db(), login.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        let row = repo::find_user_by_login(self.db(), login.as_str())
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         let before = self.user_view(row.clone(), None);
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
-        let change = repo::UserChange { status: Some(status.as_str()), ..Default::default() };
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
+        let change = repo::UserChange {
+            status: Some(status.as_str()),
+            ..Default::default()
+        };
         let row = repo::update_user(&tx, row, change).await?;
         if status == UserStatus::Disabled {
             repo::revoke_tokens_of(&tx, row.id).await?;
         }
         let after = self.user_view(row, None);
-        let action = if status == UserStatus::Active { "enable" } else { "disable" };
-        self.audit(&tx, caller, "user", &after.login, action, Some(&before), Some(&after)).await?;
+        let action = if status == UserStatus::Active {
+            "enable"
+        } else {
+            "disable"
+        };
+        self.audit(
+            &tx,
+            caller,
+            "user",
+            &after.login,
+            action,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(after)
     }
@@ -331,19 +442,36 @@ impl Qudao {
         if !own {
             caller.require(Permission::ManageUsers)?;
         }
-        let row = repo::find_user_by_login(self.db(), login).await?.ok_or(AppError::NotFound("user"))?;
+        let row = repo::find_user_by_login(self.db(), login)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         let mut fields = Fields::default();
         if own && !caller.is_system() {
-            let ok = verify_password(current.unwrap_or_default().to_owned(), row.password_hash.clone()).await?;
+            let ok = verify_password(
+                current.unwrap_or_default().to_owned(),
+                row.password_hash.clone(),
+            )
+            .await?;
             if !ok {
-                fields.push(Invalid::new("current_password", Problem::Rule { rule: "current_password_wrong" }));
+                fields.push(Invalid::new(
+                    "current_password",
+                    Problem::Rule {
+                        rule: "current_password_wrong",
+                    },
+                ));
             }
         }
         let password = fields.take(NewPassword::parse(new));
         fields.finish()?;
-        let Some(password) = password else { return Err(AppError::Internal("validated password missing".to_owned())) };
+        let Some(password) = password else {
+            return Err(AppError::Internal("validated password missing".to_owned()));
+        };
         let hash = hash_password(password).await?;
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         let key = row.login.clone();
         let change = repo::UserChange {
             password_hash: Some(hash),
@@ -352,14 +480,23 @@ impl Qudao {
             ..Default::default()
         };
         let row = repo::update_user(&tx, row, change).await?;
-        let action = if own { "change_password" } else { "reset_password" };
-        self.audit::<()>(&tx, caller, "user", &key, action, None, None).await?;
+        let action = if own {
+            "change_password"
+        } else {
+            "reset_password"
+        };
+        self.audit::<()>(&tx, caller, "user", &key, action, None, None)
+            .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(stamp_of(&row))
     }
 
     pub async fn list_tokens(&self, caller: &Caller) -> Result<Vec<TokenView>, AppError> {
-        Ok(repo::list_tokens(self.db(), caller.user_id.0).await?.into_iter().map(token_view).collect())
+        Ok(repo::list_tokens(self.db(), caller.user_id.0)
+            .await?
+            .into_iter()
+            .map(token_view)
+            .collect())
     }
 
     /// Creates an API token acting as the caller. The secret is returned
@@ -373,10 +510,30 @@ impl Qudao {
             return Err(Invalid::new("name", Problem::TooLong { max: 100 }).into());
         }
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
-        let row = repo::insert_token(&tx, caller.user_id.0, name, hash_token(&secret), secret[..10].to_owned()).await?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
+        let row = repo::insert_token(
+            &tx,
+            caller.user_id.0,
+            name,
+            hash_token(&secret),
+            secret[..10].to_owned(),
+        )
+        .await?;
         let view = token_view(row);
-        self.audit(&tx, caller, "api_token", &view.id.to_string(), "create", None, Some(&view)).await?;
+        self.audit(
+            &tx,
+            caller,
+            "api_token",
+            &view.id.to_string(),
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(NewToken { view, secret })
     }
@@ -384,10 +541,25 @@ impl Qudao {
     /// Revokes one of the caller's own tokens; another user's token id is
     /// simply not found.
     pub async fn revoke_token(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
-        let row = repo::find_token(self.db(), caller.user_id.0, id).await?.ok_or(AppError::NotFound("token"))?;
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let row = repo::find_token(self.db(), caller.user_id.0, id)
+            .await?
+            .ok_or(AppError::NotFound("token"))?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         repo::revoke_token(&tx, row.id).await?;
-        self.audit::<()>(&tx, caller, "api_token", &id.to_string(), "revoke", None, None).await?;
+        self.audit::<()>(
+            &tx,
+            caller,
+            "api_token",
+            &id.to_string(),
+            "revoke",
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(())
     }
@@ -421,7 +593,9 @@ impl Qudao {
     /// Acts as an account from the command line (e.g. to make its token).
     pub async fn caller_by_login(&self, login: &str) -> Result<Caller, AppError> {
         let login = Login::parse(login).map_err(|_| AppError::NotFound("user"))?;
-        let row = repo::find_user_by_login(self.db(), login.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        let row = repo::find_user_by_login(self.db(), login.as_str())
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Disabled);
         }

@@ -71,7 +71,11 @@ impl Caller {
     }
 
     pub(crate) fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn scope(&self) -> DataScope {

@@ -17,13 +17,16 @@ pub trait Exportable {
 }
 
 pub fn to_xlsx<T: Exportable>(rows: &[T]) -> Result<Vec<u8>, AppError> {
-    let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx export failed: {e}"));
+    let failed =
+        |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx export failed: {e}"));
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook.add_worksheet();
     sheet.set_name(T::SHEET).map_err(failed)?;
     for (col, header) in (0u16..).zip(T::HEADERS) {
-        sheet.write_string_with_format(0, col, *header, &bold).map_err(failed)?;
+        sheet
+            .write_string_with_format(0, col, *header, &bold)
+            .map_err(failed)?;
     }
     for (row, item) in (1u32..).zip(rows) {
         for (col, cell) in (0u16..).zip(item.cells()) {
@@ -41,7 +44,14 @@ fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
 
 impl Exportable for PartnerView {
     const SHEET: &'static str = "partners";
-    const HEADERS: &'static [&'static str] = &["code", "name", "partner_type", "parent_code", "depth", "created_at"];
+    const HEADERS: &'static [&'static str] = &[
+        "code",
+        "name",
+        "partner_type",
+        "parent_code",
+        "depth",
+        "created_at",
+    ];
     fn cells(&self) -> Vec<String> {
         vec![
             self.code.clone(),
@@ -56,8 +66,15 @@ impl Exportable for PartnerView {
 
 impl Exportable for UserView {
     const SHEET: &'static str = "users";
-    const HEADERS: &'static [&'static str] =
-        &["login", "display_name", "role", "partner_code", "status", "last_login_at", "created_at"];
+    const HEADERS: &'static [&'static str] = &[
+        "login",
+        "display_name",
+        "role",
+        "partner_code",
+        "status",
+        "last_login_at",
+        "created_at",
+    ];
     fn cells(&self) -> Vec<String> {
         vec![
             self.login.clone(),
@@ -73,9 +90,18 @@ impl Exportable for UserView {
 
 impl Exportable for AuditView {
     const SHEET: &'static str = "audit";
-    const HEADERS: &'static [&'static str] = &["at", "actor_login", "entity", "entity_key", "action", "before", "after"];
+    const HEADERS: &'static [&'static str] = &[
+        "at",
+        "actor_login",
+        "entity",
+        "entity_key",
+        "action",
+        "before",
+        "after",
+    ];
     fn cells(&self) -> Vec<String> {
-        let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+        let json =
+            |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
         vec![
             instant(&self.at),
             self.actor_login.clone(),

@@ -41,7 +41,9 @@ impl Qudao {
 
     /// Connects without migrating (for `qudao migrate --status`, backup).
     pub async fn connect(url: &str) -> Result<Self, AppError> {
-        Ok(Self { db: qudao_store::connect(url).await? })
+        Ok(Self {
+            db: qudao_store::connect(url).await?,
+        })
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {
@@ -100,14 +102,25 @@ impl Qudao {
 /// Puts a SQLite backup in place of the database at `url`, after checking
 /// that it is a sound Qudao database this program can use. The server must be
 /// stopped: a running server keeps the old file open.
-pub async fn restore_sqlite(backup: &std::path::Path, url: &str, force: bool) -> Result<std::path::PathBuf, AppError> {
+pub async fn restore_sqlite(
+    backup: &std::path::Path,
+    url: &str,
+    force: bool,
+) -> Result<std::path::PathBuf, AppError> {
     let target = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .map(|path| std::path::PathBuf::from(path.split('?').next().unwrap_or(path)))
-        .ok_or_else(|| AppError::Unsupported("restore works on SQLite; for PostgreSQL use pg_restore".to_owned()))?;
+        .ok_or_else(|| {
+            AppError::Unsupported(
+                "restore works on SQLite; for PostgreSQL use pg_restore".to_owned(),
+            )
+        })?;
     if !backup.is_file() {
-        return Err(AppError::Unsupported(format!("{} is not a file", backup.display())));
+        return Err(AppError::Unsupported(format!(
+            "{} is not a file",
+            backup.display()
+        )));
     }
     if target.exists() && !force {
         return Err(AppError::Unsupported(format!(
@@ -119,7 +132,10 @@ pub async fn restore_sqlite(backup: &std::path::Path, url: &str, force: bool) ->
     let ok = check.integrity_ok().await?;
     let schema = check.schema_status().await?;
     if !ok {
-        return Err(AppError::Unsupported(format!("{} fails SQLite's integrity check", backup.display())));
+        return Err(AppError::Unsupported(format!(
+            "{} fails SQLite's integrity check",
+            backup.display()
+        )));
     }
     if schema.database == 0 || schema.database > schema.binary {
         return Err(AppError::Schema(format!(
@@ -133,10 +149,12 @@ pub async fn restore_sqlite(backup: &std::path::Path, url: &str, force: bool) ->
     for suffix in ["-wal", "-shm"] {
         let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
         if side.exists() {
-            std::fs::remove_file(&side).map_err(|e| AppError::Unsupported(format!("{}: {e}", side.display())))?;
+            std::fs::remove_file(&side)
+                .map_err(|e| AppError::Unsupported(format!("{}: {e}", side.display())))?;
         }
     }
-    std::fs::copy(backup, &target).map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
+    std::fs::copy(backup, &target)
+        .map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
     Ok(target)
 }
 
@@ -151,6 +169,9 @@ impl Qudao {
             ))
             .await
             .map_err(qudao_store::StoreError::from)?;
-        Ok(row.and_then(|r| r.try_get_by_index::<String>(0).ok()).as_deref() == Some("ok"))
+        Ok(row
+            .and_then(|r| r.try_get_by_index::<String>(0).ok())
+            .as_deref()
+            == Some("ok"))
     }
 }

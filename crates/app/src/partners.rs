@@ -63,7 +63,11 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 }
 
 impl Qudao {
-    pub async fn create_partner(&self, caller: &Caller, input: &PartnerInput) -> Result<PartnerView, AppError> {
+    pub async fn create_partner(
+        &self,
+        caller: &Caller,
+        input: &PartnerInput,
+    ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
         let mut fields = Fields::default();
         let code = fields.take(PartnerCode::parse(&input.code));
@@ -73,13 +77,24 @@ impl Qudao {
             None => None,
             Some(raw) => match PartnerCode::parse(raw) {
                 Err(_) => {
-                    fields.push(Invalid::new("parent_code", Problem::Rule { rule: "partner_must_exist" }));
+                    fields.push(Invalid::new(
+                        "parent_code",
+                        Problem::Rule {
+                            rule: "partner_must_exist",
+                        },
+                    ));
                     None
                 }
                 Ok(code) => {
-                    let found = repo::find_by_code(self.db(), caller.scope(), code.as_str()).await?;
+                    let found =
+                        repo::find_by_code(self.db(), caller.scope(), code.as_str()).await?;
                     if found.is_none() {
-                        fields.push(Invalid::new("parent_code", Problem::Rule { rule: "partner_must_exist" }));
+                        fields.push(Invalid::new(
+                            "parent_code",
+                            Problem::Rule {
+                                rule: "partner_must_exist",
+                            },
+                        ));
                     }
                     found
                 }
@@ -90,13 +105,24 @@ impl Qudao {
             None => None,
             Some(raw) => {
                 let owner = match Login::parse(raw) {
-                    Ok(login) => qudao_store::admin::find_user_by_login(self.db(), login.as_str()).await?,
+                    Ok(login) => {
+                        qudao_store::admin::find_user_by_login(self.db(), login.as_str()).await?
+                    }
                     Err(_) => None,
                 };
                 match owner {
-                    Some(owner) if matches!(owner.role.as_str(), "channel_manager" | "sales_rep") => Some(owner.id),
+                    Some(owner)
+                        if matches!(owner.role.as_str(), "channel_manager" | "sales_rep") =>
+                    {
+                        Some(owner.id)
+                    }
                     _ => {
-                        fields.push(Invalid::new("owner_login", Problem::Rule { rule: "owner_must_be_internal_user" }));
+                        fields.push(Invalid::new(
+                            "owner_login",
+                            Problem::Rule {
+                                rule: "owner_must_be_internal_user",
+                            },
+                        ));
                         None
                     }
                 }
@@ -106,7 +132,11 @@ impl Qudao {
         let (Some(code), Some(name), Some(partner_type)) = (code, name, partner_type) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self.db().begin().await.map_err(qudao_store::StoreError::from)?;
+        let tx = self
+            .db()
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?;
         let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
         let row = repo::insert(
             &tx,
@@ -125,7 +155,16 @@ impl Qudao {
             other => other.into(),
         })??;
         let view = view_of(&row, parent.as_ref().map(|p| p.code.clone()));
-        self.audit(&tx, caller, "partner", &view.code, "create", None, Some(&view)).await?;
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         tx.commit().await.map_err(qudao_store::StoreError::from)?;
         Ok(view)
     }
@@ -143,11 +182,18 @@ impl Qudao {
         self.with_parent_codes(caller.scope(), rows).await
     }
 
-    async fn with_parent_codes(&self, scope: DataScope, rows: Page<partner::Model>) -> Result<Page<PartnerView>, AppError> {
+    async fn with_parent_codes(
+        &self,
+        scope: DataScope,
+        rows: Page<partner::Model>,
+    ) -> Result<Page<PartnerView>, AppError> {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
         Ok(rows.map(|row| {
-            let parent = row.parent_id.and_then(|id| codes.iter().find(|(i, _)| *i == id)).map(|(_, c)| c.clone());
+            let parent = row
+                .parent_id
+                .and_then(|id| codes.iter().find(|(i, _)| *i == id))
+                .map(|(_, c)| c.clone());
             view_of(&row, parent)
         }))
     }
@@ -157,32 +203,60 @@ impl Qudao {
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
         caller.require(Permission::ViewPartners)?;
         let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        let row = repo::find_by_code(self.db(), caller.scope(), code.as_str()).await?.ok_or(AppError::NotFound("partner"))?;
+        let row = repo::find_by_code(self.db(), caller.scope(), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("partner"))?;
         let parent_code = match row.parent_id {
-            Some(id) => repo::find_by_id(self.db(), caller.scope(), id).await?.map(|p| p.code),
+            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
+                .await?
+                .map(|p| p.code),
             None => None,
         };
-        let filter = PartnerFilter { parent_id: Some(row.id), ..Default::default() };
-        let children = repo::list(self.db(), caller.scope(), &filter, PartnerSort::Code, SortDir::Asc, PageRequest::export())
-            .await?
-            .items
-            .iter()
-            .map(|child| view_of(child, Some(row.code.clone())))
-            .collect();
+        let filter = PartnerFilter {
+            parent_id: Some(row.id),
+            ..Default::default()
+        };
+        let children = repo::list(
+            self.db(),
+            caller.scope(),
+            &filter,
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::export(),
+        )
+        .await?
+        .items
+        .iter()
+        .map(|child| view_of(child, Some(row.code.clone())))
+        .collect();
         let owner_login = match row.owner_id {
-            Some(id) if !caller.role.is_partner_role() => qudao_store::admin::find_user(self.db(), id).await?.map(|u| u.login),
+            Some(id) if !caller.role.is_partner_role() => {
+                qudao_store::admin::find_user(self.db(), id)
+                    .await?
+                    .map(|u| u.login)
+            }
             _ => None,
         };
-        Ok(PartnerDetail { partner: view_of(&row, parent_code), owner_login, children })
+        Ok(PartnerDetail {
+            partner: view_of(&row, parent_code),
+            owner_login,
+            children,
+        })
     }
 
-    pub async fn partner_counts_by_type(&self, caller: &Caller) -> Result<Vec<TypeCount>, AppError> {
+    pub async fn partner_counts_by_type(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<TypeCount>, AppError> {
         caller.require(Permission::ViewPartners)?;
         Ok(repo::count_by_type(self.db(), caller.scope())
             .await?
             .into_iter()
             .filter_map(|row| {
-                Some(TypeCount { partner_type: PartnerType::parse(&row.partner_type).ok()?, partners: row.partners })
+                Some(TypeCount {
+                    partner_type: PartnerType::parse(&row.partner_type).ok()?,
+                    partners: row.partners,
+                })
             })
             .collect())
     }
@@ -203,7 +277,9 @@ impl Qudao {
     /// The code of the caller's own partner organisation, for partner users.
     pub async fn own_partner_code(&self, caller: &Caller) -> Result<Option<String>, AppError> {
         match caller.partner_id {
-            Some(id) => Ok(repo::find_by_id(self.db(), caller.scope(), id.0).await?.map(|p| p.code)),
+            Some(id) => Ok(repo::find_by_id(self.db(), caller.scope(), id.0)
+                .await?
+                .map(|p| p.code)),
             None => Ok(None),
         }
     }

@@ -2,6 +2,11 @@
 //! on PostgreSQL (the local server; each test makes and drops its own
 //! database). `QUDAO_TEST_PG_URL` names the server's admin connection.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot set up should fail loudly"
+)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,24 +29,41 @@ struct TestDb {
 }
 
 fn unique(kind: &str) -> String {
-    format!("qudao_test_{kind}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "qudao_test_{kind}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 impl TestDb {
     async fn sqlite() -> Self {
         let path = std::env::temp_dir().join(format!("{}.db", unique("sqlite")));
-        TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::Sqlite(path) }
+        TestDb {
+            url: format!("sqlite://{}", path.display()),
+            cleanup: Cleanup::Sqlite(path),
+        }
     }
 
     async fn postgres() -> Self {
         let admin_url = std::env::var("QUDAO_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let name = unique("pg");
-        let admin = Database::connect(&admin_url).await.expect("PostgreSQL at QUDAO_TEST_PG_URL");
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("PostgreSQL at QUDAO_TEST_PG_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
         admin.close().await.ok();
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
-        TestDb { url: format!("{base}/{name}"), cleanup: Cleanup::Postgres { admin_url, name } }
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        TestDb {
+            url: format!("{base}/{name}"),
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
     }
 
     async fn app(&self) -> Qudao {
@@ -67,11 +89,16 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime; use a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     runtime.block_on(async {
                         if let Ok(admin) = Database::connect(&admin_url).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                         }
                     });
@@ -133,17 +160,26 @@ fn partner(code: &str, kind: &str, parent: Option<&str>, owner: Option<&str>) ->
 }
 
 async fn partner_total(app: &Qudao, caller: &Caller) -> u64 {
-    app.list_partners(caller, &PartnerFilter::default(), PartnerSort::Code, SortDir::Asc, PageRequest::new(None, None))
-        .await
-        .unwrap()
-        .total
+    app.list_partners(
+        caller,
+        &PartnerFilter::default(),
+        PartnerSort::Code,
+        SortDir::Asc,
+        PageRequest::new(None, None),
+    )
+    .await
+    .unwrap()
+    .total
 }
 
 async fn migrations_are_versioned_and_newer_schemas_refused(db: TestDb) {
     let app = db.app().await;
     let status = app.schema_status().await.unwrap();
     assert_eq!(status.database, status.binary);
-    assert!(app.migrate().await.unwrap().is_empty(), "a second migrate applies nothing");
+    assert!(
+        app.migrate().await.unwrap().is_empty(),
+        "a second migrate applies nothing"
+    );
     app.ready().await.unwrap();
     db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2030-01-01 00:00:00+00')").await;
     let err = Qudao::open(&db.url).await.unwrap_err();
@@ -154,103 +190,252 @@ async fn migrations_are_versioned_and_newer_schemas_refused(db: TestDb) {
 
 async fn accounts_validate_and_refuse_duplicates(db: TestDb) {
     let app = db.app().await;
-    app.create_partner(&system(), &partner("P1", "distributor", None, None)).await.unwrap();
-    let created = app.create_user(&system(), &user("Zhang.San", "finance", None)).await.unwrap();
+    app.create_partner(&system(), &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let created = app
+        .create_user(&system(), &user("Zhang.San", "finance", None))
+        .await
+        .unwrap();
     assert_eq!(created.login, "zhang.san");
 
-    let err = app.create_user(&system(), &user("zhang.san", "admin", None)).await.unwrap_err();
-    assert!(matches!(err, AppError::Duplicate { field: "login" }), "{err:?}");
+    let err = app
+        .create_user(&system(), &user("zhang.san", "admin", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Duplicate { field: "login" }),
+        "{err:?}"
+    );
 
-    let bad = UserInput { login: "x".into(), display_name: " ".into(), role: "root".into(), partner_code: None, password: "short".into() };
-    let AppError::Invalid(fields) = app.create_user(&system(), &bad).await.unwrap_err() else { panic!("expected invalid") };
+    let bad = UserInput {
+        login: "x".into(),
+        display_name: " ".into(),
+        role: "root".into(),
+        partner_code: None,
+        password: "short".into(),
+    };
+    let AppError::Invalid(fields) = app.create_user(&system(), &bad).await.unwrap_err() else {
+        panic!("expected invalid")
+    };
     let names: Vec<_> = fields.iter().map(|f| f.field).collect();
-    assert_eq!(names, ["login", "display_name", "role", "password"], "every bad field is reported at once");
+    assert_eq!(
+        names,
+        ["login", "display_name", "role", "password"],
+        "every bad field is reported at once"
+    );
 
-    let err = app.create_user(&system(), &user("staff", "partner_user", None)).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"), "{err:?}");
-    let err = app.create_user(&system(), &user("staff", "partner_user", Some("NOPE"))).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"), "{err:?}");
-    let err = app.create_user(&system(), &user("boss", "finance", Some("P1"))).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"), "{err:?}");
-    app.create_user(&system(), &user("staff", "partner_user", Some("p1"))).await.unwrap();
+    let err = app
+        .create_user(&system(), &user("staff", "partner_user", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"),
+        "{err:?}"
+    );
+    let err = app
+        .create_user(&system(), &user("staff", "partner_user", Some("NOPE")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"),
+        "{err:?}"
+    );
+    let err = app
+        .create_user(&system(), &user("boss", "finance", Some("P1")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "partner_code"),
+        "{err:?}"
+    );
+    app.create_user(&system(), &user("staff", "partner_user", Some("p1")))
+        .await
+        .unwrap();
 
-    let users = app.list_users(&system(), &UserFilter::default(), UserSort::Login, SortDir::Asc, PageRequest::new(None, None)).await.unwrap();
+    let users = app
+        .list_users(
+            &system(),
+            &UserFilter::default(),
+            UserSort::Login,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap();
     assert_eq!(users.total, 2, "failed creations wrote nothing");
     assert_eq!(users.items[0].partner_code.as_deref(), Some("P1"));
 
     let (finance, _) = app.login("zhang.san", PASSWORD).await.unwrap();
-    let err = app.create_user(&finance, &user("other", "admin", None)).await.unwrap_err();
+    let err = app
+        .create_user(&finance, &user("other", "admin", None))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden));
 }
 
 async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
     let app = db.app().await;
-    app.create_user(&system(), &user("admin", "admin", None)).await.unwrap();
-    app.create_user(&system(), &user("rep", "sales_rep", None)).await.unwrap();
+    app.create_user(&system(), &user("admin", "admin", None))
+        .await
+        .unwrap();
+    app.create_user(&system(), &user("rep", "sales_rep", None))
+        .await
+        .unwrap();
 
-    assert!(matches!(app.login("nobody", PASSWORD).await, Err(AppError::BadCredentials)));
-    assert!(matches!(app.login("", PASSWORD).await, Err(AppError::BadCredentials)));
+    assert!(matches!(
+        app.login("nobody", PASSWORD).await,
+        Err(AppError::BadCredentials)
+    ));
+    assert!(matches!(
+        app.login("", PASSWORD).await,
+        Err(AppError::BadCredentials)
+    ));
     for _ in 0..4 {
-        assert!(matches!(app.login("rep", "wrong-password").await, Err(AppError::BadCredentials)));
+        assert!(matches!(
+            app.login("rep", "wrong-password").await,
+            Err(AppError::BadCredentials)
+        ));
     }
-    app.login("rep", PASSWORD).await.expect("four failures do not lock, and success resets the count");
+    app.login("rep", PASSWORD)
+        .await
+        .expect("four failures do not lock, and success resets the count");
     for _ in 0..5 {
-        assert!(matches!(app.login("rep", "wrong-password").await, Err(AppError::BadCredentials)));
+        assert!(matches!(
+            app.login("rep", "wrong-password").await,
+            Err(AppError::BadCredentials)
+        ));
     }
     let err = app.login("rep", PASSWORD).await.unwrap_err();
-    assert!(matches!(err, AppError::Locked { minutes } if (1..=15).contains(&minutes)), "{err:?}");
+    assert!(
+        matches!(err, AppError::Locked { minutes } if (1..=15).contains(&minutes)),
+        "{err:?}"
+    );
 
     let (admin, _) = app.login("ADMIN", PASSWORD).await.unwrap();
     assert_eq!(admin.login, "admin");
-    app.change_password(&admin, "rep", None, "a-brand-new-password").await.unwrap();
-    let (_, stamp) = app.login("rep", "a-brand-new-password").await.expect("an admin reset unlocks");
+    app.change_password(&admin, "rep", None, "a-brand-new-password")
+        .await
+        .unwrap();
+    let (_, stamp) = app
+        .login("rep", "a-brand-new-password")
+        .await
+        .expect("an admin reset unlocks");
 
-    app.set_user_status(&admin, "rep", UserStatus::Disabled).await.unwrap();
-    assert!(matches!(app.login("rep", "a-brand-new-password").await, Err(AppError::Disabled)));
-    assert!(matches!(app.session_caller(stamp).await, Err(AppError::Unauthenticated)), "a disabled user's session ends");
-    let err = app.set_user_status(&admin, "admin", UserStatus::Disabled).await.unwrap_err();
-    assert!(matches!(err, AppError::Invalid(_)), "admins cannot lock themselves out");
-    app.set_user_status(&admin, "rep", UserStatus::Active).await.unwrap();
+    app.set_user_status(&admin, "rep", UserStatus::Disabled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.login("rep", "a-brand-new-password").await,
+        Err(AppError::Disabled)
+    ));
+    assert!(
+        matches!(
+            app.session_caller(stamp).await,
+            Err(AppError::Unauthenticated)
+        ),
+        "a disabled user's session ends"
+    );
+    let err = app
+        .set_user_status(&admin, "admin", UserStatus::Disabled)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid(_)),
+        "admins cannot lock themselves out"
+    );
+    app.set_user_status(&admin, "rep", UserStatus::Active)
+        .await
+        .unwrap();
     app.login("rep", "a-brand-new-password").await.unwrap();
 }
 
 async fn tokens_authenticate_until_revoked(db: TestDb) {
     let app = db.app().await;
-    app.create_user(&system(), &user("rep", "sales_rep", None)).await.unwrap();
-    app.create_user(&system(), &user("finance", "finance", None)).await.unwrap();
+    app.create_user(&system(), &user("rep", "sales_rep", None))
+        .await
+        .unwrap();
+    app.create_user(&system(), &user("finance", "finance", None))
+        .await
+        .unwrap();
     let rep = app.caller_by_login("rep").await.unwrap();
     let token = app.create_token(&rep, "integration").await.unwrap();
     assert!(token.secret.starts_with("qd_") && token.secret.len() > 60);
     assert_eq!(app.token_caller(&token.secret).await.unwrap().login, "rep");
-    assert!(matches!(app.token_caller("qd_not-a-token").await, Err(AppError::Unauthenticated)));
-    assert!(matches!(app.token_caller("").await, Err(AppError::Unauthenticated)));
+    assert!(matches!(
+        app.token_caller("qd_not-a-token").await,
+        Err(AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        app.token_caller("").await,
+        Err(AppError::Unauthenticated)
+    ));
     assert!(app.create_token(&rep, "  ").await.is_err());
 
     let finance = app.caller_by_login("finance").await.unwrap();
-    assert!(matches!(app.revoke_token(&finance, token.view.id).await, Err(AppError::NotFound(_))), "not someone else's token");
+    assert!(
+        matches!(
+            app.revoke_token(&finance, token.view.id).await,
+            Err(AppError::NotFound(_))
+        ),
+        "not someone else's token"
+    );
     app.revoke_token(&rep, token.view.id).await.unwrap();
-    assert!(matches!(app.token_caller(&token.secret).await, Err(AppError::Unauthenticated)));
+    assert!(matches!(
+        app.token_caller(&token.secret).await,
+        Err(AppError::Unauthenticated)
+    ));
     let listed = app.list_tokens(&rep).await.unwrap();
     assert!(listed[0].revoked && listed[0].last_used_at.is_some());
 
     let second = app.create_token(&rep, "second").await.unwrap();
-    app.set_user_status(&system(), "rep", UserStatus::Disabled).await.unwrap();
-    assert!(matches!(app.token_caller(&second.secret).await, Err(AppError::Unauthenticated)));
+    app.set_user_status(&system(), "rep", UserStatus::Disabled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.token_caller(&second.secret).await,
+        Err(AppError::Unauthenticated)
+    ));
 }
 
 async fn password_change_ends_other_sessions(db: TestDb) {
     let app = db.app().await;
-    app.create_user(&system(), &user("rep", "sales_rep", None)).await.unwrap();
+    app.create_user(&system(), &user("rep", "sales_rep", None))
+        .await
+        .unwrap();
     let (rep, first) = app.login("rep", PASSWORD).await.unwrap();
     let (_, second) = app.login("rep", PASSWORD).await.unwrap();
     assert_eq!(first, second);
-    let err = app.change_password(&rep, "rep", Some("not-my-password"), "another-long-password").await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "current_password"), "{err:?}");
-    let err = app.change_password(&rep, "admin", None, "another-long-password").await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden), "only admins reset others' passwords");
+    let err = app
+        .change_password(
+            &rep,
+            "rep",
+            Some("not-my-password"),
+            "another-long-password",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "current_password"),
+        "{err:?}"
+    );
+    let err = app
+        .change_password(&rep, "admin", None, "another-long-password")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden),
+        "only admins reset others' passwords"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let fresh = app.change_password(&rep, "rep", Some(PASSWORD), "another-long-password").await.unwrap();
-    assert!(matches!(app.session_caller(first).await, Err(AppError::Unauthenticated)));
+    let fresh = app
+        .change_password(&rep, "rep", Some(PASSWORD), "another-long-password")
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.session_caller(first).await,
+        Err(AppError::Unauthenticated)
+    ));
     assert_eq!(app.session_caller(fresh).await.unwrap().login, "rep");
 }
 
@@ -262,65 +447,163 @@ async fn partner_tree_and_data_scope(db: TestDb) {
         ("rep", "sales_rep", None),
         ("finance", "finance", None),
     ] {
-        app.create_user(&system(), &user(login, role, partner_code)).await.unwrap();
+        app.create_user(&system(), &user(login, role, partner_code))
+            .await
+            .unwrap();
     }
     let manager = app.caller_by_login("manager").await.unwrap();
-    let p1 = app.create_partner(&manager, &partner("p1", "distributor", None, None)).await.unwrap();
+    let p1 = app
+        .create_partner(&manager, &partner("p1", "distributor", None, None))
+        .await
+        .unwrap();
     assert_eq!((p1.code.as_str(), p1.depth), ("P1", 1));
-    let p2 = app.create_partner(&manager, &partner("P2", "distributor", Some("P1"), None)).await.unwrap();
+    let p2 = app
+        .create_partner(&manager, &partner("P2", "distributor", Some("P1"), None))
+        .await
+        .unwrap();
     assert_eq!((p2.parent_code.as_deref(), p2.depth), (Some("P1"), 2));
-    app.create_partner(&system(), &partner("P3", "ecommerce", None, None)).await.unwrap();
-    app.create_partner(&system(), &partner("P4", "retailer", Some("P2"), None)).await.unwrap();
-    app.create_partner(&system(), &partner("P5", "agent", None, Some("rep"))).await.unwrap();
-    app.create_user(&system(), &user("boss", "partner_admin", Some("P2"))).await.unwrap();
-    app.create_user(&system(), &user("staff", "partner_user", Some("P4"))).await.unwrap();
+    app.create_partner(&system(), &partner("P3", "ecommerce", None, None))
+        .await
+        .unwrap();
+    app.create_partner(&system(), &partner("P4", "retailer", Some("P2"), None))
+        .await
+        .unwrap();
+    app.create_partner(&system(), &partner("P5", "agent", None, Some("rep")))
+        .await
+        .unwrap();
+    app.create_user(&system(), &user("boss", "partner_admin", Some("P2")))
+        .await
+        .unwrap();
+    app.create_user(&system(), &user("staff", "partner_user", Some("P4")))
+        .await
+        .unwrap();
 
-    let err = app.create_partner(&manager, &partner("P6", "retailer", Some("P3"), None)).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "parent_code"), "a parent outside the scope does not exist: {err:?}");
+    let err = app
+        .create_partner(&manager, &partner("P6", "retailer", Some("P3"), None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "parent_code"),
+        "a parent outside the scope does not exist: {err:?}"
+    );
 
     let caller = |login: &'static str| {
         let app = app.clone();
         async move { app.caller_by_login(login).await.unwrap() }
     };
-    let expected = [("manager", 3), ("rep", 1), ("finance", 5), ("boss", 2), ("staff", 1)];
+    let expected = [
+        ("manager", 3),
+        ("rep", 1),
+        ("finance", 5),
+        ("boss", 2),
+        ("staff", 1),
+    ];
     for (login, total) in expected {
-        assert_eq!(partner_total(&app, &caller(login).await).await, total, "{login} sees {total}");
+        assert_eq!(
+            partner_total(&app, &caller(login).await).await,
+            total,
+            "{login} sees {total}"
+        );
     }
     assert_eq!(partner_total(&app, &system()).await, 5);
 
     let staff = caller("staff").await;
     for hidden in ["P1", "P2", "P3", "P5", "NOPE"] {
-        assert!(matches!(app.partner(&staff, hidden).await, Err(AppError::NotFound(_))), "staff must not see {hidden}");
+        assert!(
+            matches!(
+                app.partner(&staff, hidden).await,
+                Err(AppError::NotFound(_))
+            ),
+            "staff must not see {hidden}"
+        );
     }
     let own = app.partner(&staff, "p4").await.unwrap();
-    assert_eq!(own.partner.parent_code, None, "the parent is outside the staff's scope");
+    assert_eq!(
+        own.partner.parent_code, None,
+        "the parent is outside the staff's scope"
+    );
     assert_eq!(own.owner_login, None);
 
     let boss = caller("boss").await;
     let detail = app.partner(&boss, "P2").await.unwrap();
-    assert_eq!(detail.children.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["P4"]);
-    assert!(matches!(app.partner(&boss, "P1").await, Err(AppError::NotFound(_))));
-    assert!(matches!(app.create_partner(&boss, &partner("P9", "retailer", Some("P2"), None)).await, Err(AppError::Forbidden)));
+    assert_eq!(
+        detail
+            .children
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>(),
+        ["P4"]
+    );
+    assert!(matches!(
+        app.partner(&boss, "P1").await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        app.create_partner(&boss, &partner("P9", "retailer", Some("P2"), None))
+            .await,
+        Err(AppError::Forbidden)
+    ));
 
     let detail = app.partner(&manager, "P1").await.unwrap();
     assert_eq!(detail.owner_login.as_deref(), Some("manager"));
     let counts = app.partner_counts_by_type(&manager).await.unwrap();
     assert_eq!(counts.iter().map(|c| c.partners).sum::<i64>(), 3);
 
-    let filter = PartnerFilter { text: Some("p".into()), depth: Some(2), ..Default::default() };
-    let page = app.list_partners(&system(), &filter, PartnerSort::Code, SortDir::Desc, PageRequest::new(Some(1), Some(1))).await.unwrap();
-    assert_eq!((page.total, page.items.len(), page.items[0].code.as_str()), (1, 1, "P2"));
-    let page = app.list_partners(&system(), &PartnerFilter::default(), PartnerSort::Code, SortDir::Desc, PageRequest::new(Some(2), Some(2))).await.unwrap();
-    assert_eq!(page.items.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["P3", "P2"]);
+    let filter = PartnerFilter {
+        text: Some("p".into()),
+        depth: Some(2),
+        ..Default::default()
+    };
+    let page = app
+        .list_partners(
+            &system(),
+            &filter,
+            PartnerSort::Code,
+            SortDir::Desc,
+            PageRequest::new(Some(1), Some(1)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.total, page.items.len(), page.items[0].code.as_str()),
+        (1, 1, "P2")
+    );
+    let page = app
+        .list_partners(
+            &system(),
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Desc,
+            PageRequest::new(Some(2), Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["P3", "P2"]
+    );
     assert_eq!(page.pages(), 3);
 }
 
 async fn partner_input_errors_change_nothing(db: TestDb) {
     let app = db.app().await;
-    app.create_user(&system(), &user("rep", "sales_rep", None)).await.unwrap();
-    app.create_partner(&system(), &partner("P1", "distributor", None, None)).await.unwrap();
-    let err = app.create_partner(&system(), &partner("P1", "retailer", None, None)).await.unwrap_err();
-    assert!(matches!(err, AppError::Duplicate { field: "code" }), "{err:?}");
+    app.create_user(&system(), &user("rep", "sales_rep", None))
+        .await
+        .unwrap();
+    app.create_partner(&system(), &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let err = app
+        .create_partner(&system(), &partner("P1", "retailer", None, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Duplicate { field: "code" }),
+        "{err:?}"
+    );
     let bad = PartnerInput {
         code: "bad code!".into(),
         name: "".into(),
@@ -328,30 +611,58 @@ async fn partner_input_errors_change_nothing(db: TestDb) {
         parent_code: Some("NOPE".into()),
         owner_login: Some("nobody".into()),
     };
-    let AppError::Invalid(fields) = app.create_partner(&system(), &bad).await.unwrap_err() else { panic!() };
+    let AppError::Invalid(fields) = app.create_partner(&system(), &bad).await.unwrap_err() else {
+        panic!()
+    };
     let names: Vec<_> = fields.iter().map(|f| f.field).collect();
-    assert_eq!(names, ["code", "name", "partner_type", "parent_code", "owner_login"]);
+    assert_eq!(
+        names,
+        ["code", "name", "partner_type", "parent_code", "owner_login"]
+    );
     let mut parent = "P1".to_owned();
     for depth in 2..=6 {
         let code = format!("D{depth}");
-        app.create_partner(&system(), &partner(&code, "retailer", Some(&parent), None)).await.unwrap();
+        app.create_partner(&system(), &partner(&code, "retailer", Some(&parent), None))
+            .await
+            .unwrap();
         parent = code;
     }
-    let err = app.create_partner(&system(), &partner("D7", "retailer", Some(&parent), None)).await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(f) if f[0].field == "parent_code"), "{err:?}");
-    assert_eq!(partner_total(&app, &system()).await, 6, "rejected partners were not written, not even half");
+    let err = app
+        .create_partner(&system(), &partner("D7", "retailer", Some(&parent), None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "parent_code"),
+        "{err:?}"
+    );
+    assert_eq!(
+        partner_total(&app, &system()).await,
+        6,
+        "rejected partners were not written, not even half"
+    );
 }
 
 async fn every_mutation_is_audited(db: TestDb) {
     let app = db.app().await;
-    app.create_user(&system(), &user("admin", "admin", None)).await.unwrap();
+    app.create_user(&system(), &user("admin", "admin", None))
+        .await
+        .unwrap();
     let (admin, _) = app.login("admin", PASSWORD).await.unwrap();
-    app.create_partner(&admin, &partner("P1", "distributor", None, None)).await.unwrap();
+    app.create_partner(&admin, &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
     let _ = app.login("admin", "wrong-password").await;
     let token = app.create_token(&admin, "ci").await.unwrap();
     app.revoke_token(&admin, token.view.id).await.unwrap();
-    let log = app.list_audit(&admin, &Default::default(), PageRequest::new(None, None)).await.unwrap();
-    let actions: Vec<_> = log.items.iter().map(|e| (e.entity.as_str(), e.action.as_str())).collect();
+    let log = app
+        .list_audit(&admin, &Default::default(), PageRequest::new(None, None))
+        .await
+        .unwrap();
+    let actions: Vec<_> = log
+        .items
+        .iter()
+        .map(|e| (e.entity.as_str(), e.action.as_str()))
+        .collect();
     assert_eq!(
         actions,
         [
@@ -366,9 +677,30 @@ async fn every_mutation_is_audited(db: TestDb) {
     let created = &log.items[3];
     assert_eq!(created.actor_login, "admin");
     assert_eq!(created.after.as_ref().unwrap()["code"], "P1");
-    assert!(!log.items[5].after.as_ref().unwrap().to_string().contains("argon2"), "no password hash in the log");
-    let filter = qudao_app::audit::Filter { entity: Some("partner".into()), ..Default::default() };
-    assert_eq!(app.list_audit(&admin, &filter, PageRequest::new(None, None)).await.unwrap().total, 1);
+    assert!(
+        !log.items[5]
+            .after
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("argon2"),
+        "no password hash in the log"
+    );
+    let filter = qudao_app::audit::Filter {
+        entity: Some("partner".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        app.list_audit(&admin, &filter, PageRequest::new(None, None))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let finance = Caller::system("x");
-    assert!(app.list_audit(&finance, &Default::default(), PageRequest::new(None, None)).await.is_ok());
+    assert!(
+        app.list_audit(&finance, &Default::default(), PageRequest::new(None, None))
+            .await
+            .is_ok()
+    );
 }

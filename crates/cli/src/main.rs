@@ -11,10 +11,19 @@ use qudao_app::admin::{UserFilter, UserInput, UserSort};
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 
 #[derive(Parser)]
-#[command(name = "qudao", version, about = "Qudao 渠道 — channel sales management")]
+#[command(
+    name = "qudao",
+    version,
+    about = "Qudao 渠道 — channel sales management"
+)]
 struct Cli {
     /// Database URL: sqlite://path/to/file.db (created if missing) or postgres://user@host/db
-    #[arg(long, global = true, env = "QUDAO_DATABASE_URL", default_value = "sqlite://qudao.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "QUDAO_DATABASE_URL",
+        default_value = "sqlite://qudao.db"
+    )]
     db: String,
 
     #[command(subcommand)]
@@ -113,7 +122,10 @@ enum UsersCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start: {err}");
@@ -130,9 +142,12 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("QUDAO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUDAO_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("QUDAO_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -143,7 +158,10 @@ fn init_tracing() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let system = Caller::system("cli");
     match cli.command {
-        Command::Serve { addr, secure_cookies } => {
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => {
             let app = Qudao::open(&cli.db).await?;
             qudao_web::serve(app, addr, qudao_web::WebConfig { secure_cookies }).await?;
         }
@@ -154,9 +172,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("applied {} migration(s)", applied.len());
             }
             let schema = app.schema_status().await?;
-            println!("schema version {} (this program: {})", schema.database, schema.binary);
+            println!(
+                "schema version {} (this program: {})",
+                schema.database, schema.binary
+            );
         }
-        Command::Demo { scale, seed, if_empty } => {
+        Command::Demo {
+            scale,
+            seed,
+            if_empty,
+        } => {
             let scale = qudao_datagen::Scale::parse(&scale)
                 .with_context(|| format!("unknown scale '{scale}'; use demo or bench"))?;
             let app = Qudao::open(&cli.db).await?;
@@ -165,7 +190,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("the database already has data; demo not loaded");
                     return Ok(());
                 }
-                bail!("the database already has accounts; the demo loads only into an empty database");
+                bail!(
+                    "the database already has accounts; the demo loads only into an empty database"
+                );
             }
             let started = std::time::Instant::now();
             let loaded = qudao_datagen::load(&app, scale, seed).await?;
@@ -175,28 +202,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 loaded.partners,
                 started.elapsed().as_secs_f32()
             );
-            println!("sign in as admin (or manager, rep, finance, partner.admin, partner.user) with password {}", qudao_datagen::DEMO_PASSWORD);
+            println!(
+                "sign in as admin (or manager, rep, finance, partner.admin, partner.user) with password {}",
+                qudao_datagen::DEMO_PASSWORD
+            );
         }
         Command::Users { command } => users(&cli.db, &system, command).await?,
         Command::Import { kind, .. } => {
-            bail!("cannot import '{kind}': no import kinds exist yet; partners, contacts, authorizations and regions arrive with the partner-network area")
+            bail!(
+                "cannot import '{kind}': no import kinds exist yet; partners, contacts, authorizations and regions arrive with the partner-network area"
+            )
         }
         Command::Export { kind, out } => {
             let app = Qudao::open(&cli.db).await?;
             let all = PageRequest::export();
             let bytes = match kind.as_str() {
                 "partners" => {
-                    let rows = app.list_partners(&system, &Default::default(), Default::default(), SortDir::Asc, all).await?;
+                    let rows = app
+                        .list_partners(
+                            &system,
+                            &Default::default(),
+                            Default::default(),
+                            SortDir::Asc,
+                            all,
+                        )
+                        .await?;
                     qudao_app::export::to_xlsx(&rows.items)?
                 }
                 "users" => {
-                    let rows = app.list_users(&system, &UserFilter::default(), UserSort::Login, SortDir::Asc, all).await?;
+                    let rows = app
+                        .list_users(
+                            &system,
+                            &UserFilter::default(),
+                            UserSort::Login,
+                            SortDir::Asc,
+                            all,
+                        )
+                        .await?;
                     qudao_app::export::to_xlsx(&rows.items)?
                 }
-                "audit" => qudao_app::export::to_xlsx(&app.list_audit(&system, &Default::default(), all).await?.items)?,
+                "audit" => qudao_app::export::to_xlsx(
+                    &app.list_audit(&system, &Default::default(), all)
+                        .await?
+                        .items,
+                )?,
                 other => bail!("cannot export '{other}'; kinds: partners, users, audit"),
             };
-            std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote {}", out.display());
         }
         Command::Backup { file } => {
@@ -215,7 +268,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn users(db: &str, system: &Caller, command: UsersCommand) -> anyhow::Result<()> {
     let app = Qudao::open(db).await?;
     match command {
-        UsersCommand::Add { login, role, name, partner } => {
+        UsersCommand::Add {
+            login,
+            role,
+            name,
+            partner,
+        } => {
             let (password, generated) = new_password()?;
             let input = UserInput {
                 display_name: name.unwrap_or_else(|| login.clone()),
@@ -232,7 +290,13 @@ async fn users(db: &str, system: &Caller, command: UsersCommand) -> anyhow::Resu
         }
         UsersCommand::List => {
             let page = app
-                .list_users(system, &UserFilter::default(), UserSort::Login, SortDir::Asc, PageRequest::export())
+                .list_users(
+                    system,
+                    &UserFilter::default(),
+                    UserSort::Login,
+                    SortDir::Asc,
+                    PageRequest::export(),
+                )
                 .await?;
             for user in page.items {
                 println!(

@@ -101,35 +101,58 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     let mut number = 0u32;
     let mut next_code = || {
         number += 1;
-        qudao_domain::partners::PartnerCode::numbered(number).as_str().to_owned()
+        qudao_domain::partners::PartnerCode::numbered(number)
+            .as_str()
+            .to_owned()
     };
-    let partner = |code: String, name: String, kind: &str, parent: Option<String>, owner: Option<&str>| PartnerInput {
-        code,
-        name,
-        partner_type: kind.to_owned(),
-        parent_code: parent,
-        owner_login: owner.map(str::to_owned),
-    };
+    let partner =
+        |code: String, name: String, kind: &str, parent: Option<String>, owner: Option<&str>| {
+            PartnerInput {
+                code,
+                name,
+                partner_type: kind.to_owned(),
+                parent_code: parent,
+                owner_login: owner.map(str::to_owned),
+            }
+        };
     let mut first_distributor = None;
     let mut first_downstream = None;
     for i in 0..scale.tier1_distributors() {
         let code = next_code();
         let owner = owners[i % owners.len()];
-        let input = partner(code.clone(), company(&mut rng, ""), "distributor", None, Some(owner));
+        let input = partner(
+            code.clone(),
+            company(&mut rng, ""),
+            "distributor",
+            None,
+            Some(owner),
+        );
         app.create_partner(&system, &input).await?;
         loaded.partners += 1;
         first_distributor.get_or_insert(code.clone());
         for _ in 0..rng.random_range(scale.tier2_per_distributor()) {
             let kind = ["retailer", "retailer", "agent", "direct_store"][rng.random_range(0..4)];
             let child_code = next_code();
-            let input = partner(child_code.clone(), company(&mut rng, "分销"), kind, Some(code.clone()), None);
+            let input = partner(
+                child_code.clone(),
+                company(&mut rng, "分销"),
+                kind,
+                Some(code.clone()),
+                None,
+            );
             app.create_partner(&system, &input).await?;
             loaded.partners += 1;
             first_downstream.get_or_insert(child_code);
         }
     }
     for i in 0..scale.other_tier1() {
-        let kind = ["agent", "ecommerce", "cross_border", "retailer", "direct_store"][i % 5];
+        let kind = [
+            "agent",
+            "ecommerce",
+            "cross_border",
+            "retailer",
+            "direct_store",
+        ][i % 5];
         let owner = owners[(i + 1) % owners.len()];
         let input = partner(next_code(), company(&mut rng, ""), kind, None, Some(owner));
         app.create_partner(&system, &input).await?;
@@ -139,8 +162,18 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         return Ok(loaded);
     };
     for input in [
-        user("partner.admin", "刘总 Liu (distributor boss)", "partner_admin", Some(&distributor)),
-        user("partner.user", "赵员工 Zhao (retail staff)", "partner_user", Some(&downstream)),
+        user(
+            "partner.admin",
+            "刘总 Liu (distributor boss)",
+            "partner_admin",
+            Some(&distributor),
+        ),
+        user(
+            "partner.user",
+            "赵员工 Zhao (retail staff)",
+            "partner_user",
+            Some(&downstream),
+        ),
     ] {
         app.create_user(&system, &input).await?;
         loaded.users += 1;

@@ -9,14 +9,24 @@ use std::fmt;
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     /// The value holds characters outside the allowed set, described by `allowed`.
-    BadCharacters { allowed: &'static str },
+    BadCharacters {
+        allowed: &'static str,
+    },
     /// The value is not one of the listed choices.
-    NotOneOf { choices: Vec<&'static str> },
+    NotOneOf {
+        choices: Vec<&'static str>,
+    },
     /// A rule over several fields failed; `rule` is a stable key.
-    Rule { rule: &'static str },
+    Rule {
+        rule: &'static str,
+    },
 }
 
 impl fmt::Display for Problem {

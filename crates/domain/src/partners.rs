@@ -33,7 +33,12 @@ impl PartnerCode {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
         {
-            return Err(Invalid::new("code", Problem::BadCharacters { allowed: "A-Z 0-9 - _" }));
+            return Err(Invalid::new(
+                "code",
+                Problem::BadCharacters {
+                    allowed: "A-Z 0-9 - _",
+                },
+            ));
         }
         Ok(Self(value))
     }
@@ -91,7 +96,12 @@ pub fn child_position(
         Some((parent_path, parent_depth)) => {
             let depth = parent_depth + 1;
             if depth > MAX_DEPTH {
-                return Err(Invalid::new("parent_code", Problem::Rule { rule: "partner_max_depth" }));
+                return Err(Invalid::new(
+                    "parent_code",
+                    Problem::Rule {
+                        rule: "partner_max_depth",
+                    },
+                ));
             }
             Ok((format!("{parent_path}{}/", id.0), depth))
         }
@@ -131,7 +141,10 @@ mod tests {
 
     #[test]
     fn partner_types_parse() {
-        assert_eq!(PartnerType::parse("cross_border").unwrap(), PartnerType::CrossBorder);
+        assert_eq!(
+            PartnerType::parse("cross_border").unwrap(),
+            PartnerType::CrossBorder
+        );
         assert!(PartnerType::parse("wholesaler").is_err());
     }
 
@@ -145,7 +158,8 @@ mod tests {
             }
             let (leaf, depth) = path.unwrap();
             prop_assert_eq!(depth as usize, ids.len());
-            prop_assert!(leaf.starts_with(&format!("/{}/", ids[0])));
+            let root = format!("/{}/", ids[0]);
+            prop_assert!(leaf.starts_with(&root));
         }
     }
 }

@@ -47,10 +47,22 @@ mod tests {
         let partner = Some(PartnerId(9));
         assert_eq!(scope_for(Role::Admin, user, None), DataScope::All);
         assert_eq!(scope_for(Role::Finance, user, None), DataScope::All);
-        assert_eq!(scope_for(Role::ChannelManager, user, None), DataScope::Owned(user));
-        assert_eq!(scope_for(Role::SalesRep, user, None), DataScope::Owned(user));
-        assert_eq!(scope_for(Role::PartnerAdmin, user, partner), DataScope::PartnerTree(PartnerId(9)));
-        assert_eq!(scope_for(Role::PartnerUser, user, partner), DataScope::Partner(PartnerId(9)));
+        assert_eq!(
+            scope_for(Role::ChannelManager, user, None),
+            DataScope::Owned(user)
+        );
+        assert_eq!(
+            scope_for(Role::SalesRep, user, None),
+            DataScope::Owned(user)
+        );
+        assert_eq!(
+            scope_for(Role::PartnerAdmin, user, partner),
+            DataScope::PartnerTree(PartnerId(9))
+        );
+        assert_eq!(
+            scope_for(Role::PartnerUser, user, partner),
+            DataScope::Partner(PartnerId(9))
+        );
         assert_eq!(scope_for(Role::PartnerUser, user, None), DataScope::Nothing);
     }
 }

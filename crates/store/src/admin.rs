@@ -66,7 +66,10 @@ pub struct NewUser<'a> {
     pub password_hash: String,
 }
 
-pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<user::Model, StoreError> {
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    new: NewUser<'_>,
+) -> Result<user::Model, StoreError> {
     let now = crate::now();
     let row = user::ActiveModel {
         login: Set(new.login.to_owned()),
@@ -86,7 +89,10 @@ pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<
     Ok(row.insert(db).await?)
 }
 
-pub async fn find_user(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>, StoreError> {
+pub async fn find_user(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<user::Model>, StoreError> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -94,7 +100,10 @@ pub async fn find_user_by_login(
     db: &impl ConnectionTrait,
     login: &str,
 ) -> Result<Option<user::Model>, StoreError> {
-    Ok(user::Entity::find().filter(user::Column::Login.eq(login)).one(db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Login.eq(login))
+        .one(db)
+        .await?)
 }
 
 /// The changes a use case can make to an account.
@@ -191,7 +200,9 @@ pub async fn list_users(
         UserSort::Status => user::Column::Status,
         UserSort::LastLoginAt => user::Column::LastLoginAt,
     };
-    let select = select.order_by(column, dir.order()).order_by_asc(user::Column::Id);
+    let select = select
+        .order_by(column, dir.order())
+        .order_by_asc(user::Column::Id);
     fetch(db, select, page).await
 }
 

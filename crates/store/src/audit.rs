@@ -1,6 +1,8 @@
 //! The audit log: one row per mutation, written in the mutation's transaction.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::StoreError;
 use crate::paging::{Page, PageRequest, fetch};
@@ -89,6 +91,8 @@ pub async fn list(
     if let Some(until) = filter.until {
         select = select.filter(entry::Column::At.lt(until));
     }
-    let select = select.order_by_desc(entry::Column::At).order_by_desc(entry::Column::Id);
+    let select = select
+        .order_by_desc(entry::Column::At)
+        .order_by_desc(entry::Column::Id);
     fetch(db, select, page).await
 }

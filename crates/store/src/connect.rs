@@ -49,15 +49,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10));
     if backend == Backend::Sqlite {
-        options
-            .max_connections(8)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
-            });
+        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
     } else {
         options.max_connections(16);
     }
@@ -70,10 +68,22 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(Backend::of_url("sqlite://qudao.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert!(matches!(Backend::of_url("mysql://h/db"), Err(StoreError::UnsupportedUrl(_))));
-        assert_eq!(describe_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            Backend::of_url("sqlite://qudao.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(matches!(
+            Backend::of_url("mysql://h/db"),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
+        assert_eq!(
+            describe_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(describe_url("sqlite://./q.db"), "sqlite://./q.db");
     }
 }

@@ -4,11 +4,17 @@ use sea_orm::{DbErr, SqlErr};
 /// of them carries SQL or connection details to end users.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL '{0}': use sqlite://path/to/file.db or postgres://user@host/db")]
+    #[error(
+        "unsupported database URL '{0}': use sqlite://path/to/file.db or postgres://user@host/db"
+    )]
     UnsupportedUrl(String),
-    #[error("the database schema is at version {database}, newer than this program knows ({binary}); use a newer qudao")]
+    #[error(
+        "the database schema is at version {database}, newer than this program knows ({binary}); use a newer qudao"
+    )]
     NewerSchema { database: i64, binary: i64 },
-    #[error("the database schema is at version {database} but this program needs {binary}; run `qudao migrate`")]
+    #[error(
+        "the database schema is at version {database} but this program needs {binary}; run `qudao migrate`"
+    )]
     OlderSchema { database: i64, binary: i64 },
     /// A unique constraint refused the write: the record already exists.
     #[error("already exists")]

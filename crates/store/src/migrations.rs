@@ -8,9 +8,7 @@
 
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Query, Table};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
 
 use crate::StoreError;
 
@@ -41,7 +39,9 @@ pub async fn current_version(db: &DatabaseConnection) -> Result<i64, StoreError>
                 .from("schema_migrations"),
         )
         .await?;
-    Ok(row.and_then(|r| r.try_get::<Option<i64>>("", "version").ok().flatten()).unwrap_or(0))
+    Ok(row
+        .and_then(|r| r.try_get::<Option<i64>>("", "version").ok().flatten())
+        .unwrap_or(0))
 }
 
 /// Applies every pending version; returns the versions applied.
@@ -55,7 +55,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<i64>, StoreError> {
         if backend == DatabaseBackend::Postgres {
             // Several nodes may start at once; one migrates, the others wait
             // and then find the version applied.
-            tx.execute_unprepared("SELECT pg_advisory_xact_lock(727170)").await?;
+            tx.execute_unprepared("SELECT pg_advisory_xact_lock(727170)")
+                .await?;
             let done = tx
                 .query_one(
                     Query::select()
@@ -84,7 +85,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<i64>, StoreError> {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         applied.push(migration.version);
     }
     Ok(applied)
@@ -95,14 +100,20 @@ pub async fn check_current(db: &DatabaseConnection) -> Result<(), StoreError> {
     let current = current_version(db).await?;
     check_not_newer(current)?;
     if current < latest_version() {
-        return Err(StoreError::OlderSchema { database: current, binary: latest_version() });
+        return Err(StoreError::OlderSchema {
+            database: current,
+            binary: latest_version(),
+        });
     }
     Ok(())
 }
 
 fn check_not_newer(current: i64) -> Result<(), StoreError> {
     if current > latest_version() {
-        return Err(StoreError::NewerSchema { database: current, binary: latest_version() });
+        return Err(StoreError::NewerSchema {
+            database: current,
+            binary: latest_version(),
+        });
     }
     Ok(())
 }
@@ -112,27 +123,49 @@ async fn ensure_ledger(db: &DatabaseConnection) -> Result<(), StoreError> {
         Table::create()
             .table("schema_migrations")
             .if_not_exists()
-            .col(ColumnDef::new("version").big_integer().not_null().primary_key())
+            .col(
+                ColumnDef::new("version")
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
             .col(ColumnDef::new("name").string().not_null())
-            .col(ColumnDef::new("applied_at").timestamp_with_time_zone().not_null()),
+            .col(
+                ColumnDef::new("applied_at")
+                    .timestamp_with_time_zone()
+                    .not_null(),
+            ),
     )
     .await?;
     Ok(())
 }
 
 fn id() -> ColumnDef {
-    ColumnDef::new("id").big_integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new("id")
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 fn instant(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
     let partners = Table::create()
         .table("partners")
         .col(id())
-        .col(ColumnDef::new("code").string_len(32).not_null().unique_key())
+        .col(
+            ColumnDef::new("code")
+                .string_len(32)
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new("name").string_len(200).not_null())
         .col(ColumnDef::new("partner_type").string_len(32).not_null())
         .col(ColumnDef::new("parent_id").big_integer().null())
@@ -157,16 +190,34 @@ fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
     let mut users = Table::create()
         .table("users")
         .col(id())
-        .col(ColumnDef::new("login").string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new("login")
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new("display_name").string_len(100).not_null())
         .col(ColumnDef::new("role").string_len(32).not_null())
         .col(ColumnDef::new("partner_id").big_integer().null())
         .col(ColumnDef::new("password_hash").string().not_null())
         .col(ColumnDef::new("status").string_len(16).not_null())
-        .col(ColumnDef::new("failed_logins").integer().not_null().default(0))
-        .col(ColumnDef::new("locked_until").timestamp_with_time_zone().null())
+        .col(
+            ColumnDef::new("failed_logins")
+                .integer()
+                .not_null()
+                .default(0),
+        )
+        .col(
+            ColumnDef::new("locked_until")
+                .timestamp_with_time_zone()
+                .null(),
+        )
         .col(instant("password_changed_at"))
-        .col(ColumnDef::new("last_login_at").timestamp_with_time_zone().null())
+        .col(
+            ColumnDef::new("last_login_at")
+                .timestamp_with_time_zone()
+                .null(),
+        )
         .col(instant("created_at"))
         .col(instant("updated_at"))
         .to_owned();
@@ -187,11 +238,24 @@ fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
         .col(id())
         .col(ColumnDef::new("user_id").big_integer().not_null())
         .col(ColumnDef::new("name").string_len(100).not_null())
-        .col(ColumnDef::new("token_hash").string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new("token_hash")
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new("prefix").string_len(16).not_null())
         .col(instant("created_at"))
-        .col(ColumnDef::new("last_used_at").timestamp_with_time_zone().null())
-        .col(ColumnDef::new("revoked_at").timestamp_with_time_zone().null())
+        .col(
+            ColumnDef::new("last_used_at")
+                .timestamp_with_time_zone()
+                .null(),
+        )
+        .col(
+            ColumnDef::new("revoked_at")
+                .timestamp_with_time_zone()
+                .null(),
+        )
         .foreign_key(
             ForeignKey::create()
                 .from("api_tokens", "user_id")

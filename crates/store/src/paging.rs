@@ -24,7 +24,10 @@ impl PageRequest {
 
     /// Every row, for exports; bounded by the export row limit.
     pub fn export() -> Self {
-        Self { page: 1, per_page: 100_000 }
+        Self {
+            page: 1,
+            per_page: 100_000,
+        }
     }
 }
 
@@ -81,5 +84,10 @@ where
     let paginator = select.paginate(db, request.per_page);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(request.page - 1).await?;
-    Ok(Page { items, total, page: request.page, per_page: request.per_page })
+    Ok(Page {
+        items,
+        total,
+        page: request.page,
+        per_page: request.per_page,
+    })
 }

@@ -3,8 +3,8 @@
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, DatabaseBackend, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
@@ -41,13 +41,19 @@ pub mod partner {
 /// Custom SQL marks its parameter with the backend's own placeholder, which
 /// sea-query then binds in place.
 pub fn scope_condition(backend: DatabaseBackend, scope: DataScope) -> Expr {
-    let param = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
+    let param = if backend == DatabaseBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
     match scope {
         DataScope::All => Expr::cust("1 = 1"),
         DataScope::Nothing => Expr::cust("1 = 0"),
         DataScope::Partner(id) => Expr::col((partner::Entity, partner::Column::Id)).eq(id.0),
         DataScope::PartnerTree(id) => Expr::cust_with_values(
-            format!("partners.path LIKE (SELECT top.path FROM partners top WHERE top.id = {param}) || '%'"),
+            format!(
+                "partners.path LIKE (SELECT top.path FROM partners top WHERE top.id = {param}) || '%'"
+            ),
             [id.0],
         ),
         DataScope::Owned(user) => Expr::cust_with_values(
@@ -127,7 +133,10 @@ pub async fn find_by_id(
     scope: DataScope,
     id: i64,
 ) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find_by_id(id).filter(scope_condition(db.get_database_backend(), scope)).one(db).await?)
+    Ok(partner::Entity::find_by_id(id)
+        .filter(scope_condition(db.get_database_backend(), scope))
+        .one(db)
+        .await?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -157,7 +166,8 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
-    let mut select = partner::Entity::find().filter(scope_condition(db.get_database_backend(), scope));
+    let mut select =
+        partner::Entity::find().filter(scope_condition(db.get_database_backend(), scope));
     if let Some(text) = &filter.text {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -182,7 +192,9 @@ pub async fn list(
         PartnerSort::Depth => partner::Column::Depth,
         PartnerSort::CreatedAt => partner::Column::CreatedAt,
     };
-    let select = select.order_by(column, dir.order()).order_by_asc(partner::Column::Id);
+    let select = select
+        .order_by(column, dir.order())
+        .order_by_asc(partner::Column::Id);
     fetch(db, select, page).await
 }
 
@@ -221,7 +233,10 @@ pub async fn count_by_type(
     Ok(partner::Entity::find()
         .select_only()
         .column(partner::Column::PartnerType)
-        .column_as(Expr::col((partner::Entity, partner::Column::Id)).count(), "partners")
+        .column_as(
+            Expr::col((partner::Entity, partner::Column::Id)).count(),
+            "partners",
+        )
         .filter(scope_condition(db.get_database_backend(), scope))
         .group_by(partner::Column::PartnerType)
         .order_by_asc(partner::Column::PartnerType)

@@ -88,7 +88,9 @@ impl SessionStore for DbSessionStore {
                         to_chrono(record.expiry_date).into(),
                     ])
                     .on_conflict(
-                        OnConflict::column("id").update_columns(["data", "expires_at"]).to_owned(),
+                        OnConflict::column("id")
+                            .update_columns(["data", "expires_at"])
+                            .to_owned(),
                     ),
             )
             .await

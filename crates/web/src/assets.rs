@@ -20,10 +20,10 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 /// The URL of an asset by its plain name, e.g. `app.css`.
 pub(crate) fn url(name: &str) -> String {
-    ASSETS
-        .iter()
-        .find(|a| a.name == name)
-        .map_or_else(|| format!("/assets/{name}"), |a| format!("/assets/{}", a.hashed))
+    ASSETS.iter().find(|a| a.name == name).map_or_else(
+        || format!("/assets/{name}"),
+        |a| format!("/assets/{}", a.hashed),
+    )
 }
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -34,8 +34,14 @@ async fn serve(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.hashed == file) {
         Some(asset) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(asset.content_type),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ),
             ],
             asset.bytes,
         )

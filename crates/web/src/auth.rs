@@ -47,52 +47,84 @@ impl FlashKind {
     }
 }
 
-fn session_failed(err: tower_sessions::session::Error) -> WebError {
+fn session_failed(err: &tower_sessions::session::Error) -> WebError {
     WebError::App(AppError::Internal(format!("session store: {err}")))
 }
 
 /// The session's CSRF token, created on first use.
 pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
-    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_failed)? {
+    if let Some(token) = session
+        .get::<String>(CSRF)
+        .await
+        .map_err(|e| session_failed(&e))?
+    {
         return Ok(token);
     }
     let token = hex::encode(rand::random::<[u8; 32]>());
-    session.insert(CSRF, &token).await.map_err(session_failed)?;
+    session
+        .insert(CSRF, &token)
+        .await
+        .map_err(|e| session_failed(&e))?;
     Ok(token)
 }
 
-pub(crate) async fn set_flash(session: &Session, kind: FlashKind, text: impl Into<String>) -> Result<(), WebError> {
-    session.insert(FLASH, Flash { kind, text: text.into() }).await.map_err(session_failed)
+pub(crate) async fn set_flash(
+    session: &Session,
+    kind: FlashKind,
+    text: impl Into<String>,
+) -> Result<(), WebError> {
+    session
+        .insert(
+            FLASH,
+            Flash {
+                kind,
+                text: text.into(),
+            },
+        )
+        .await
+        .map_err(|e| session_failed(&e))
 }
 
 pub(crate) async fn take_flash(session: &Session) -> Result<Option<Flash>, WebError> {
-    session.remove::<Flash>(FLASH).await.map_err(session_failed)
+    session
+        .remove::<Flash>(FLASH)
+        .await
+        .map_err(|e| session_failed(&e))
 }
 
 /// Starts an authenticated session. The session id is replaced so that an id
 /// planted before login is worthless after it.
 pub(crate) async fn sign_in(session: &Session, stamp: SessionStamp) -> Result<(), WebError> {
-    session.cycle_id().await.map_err(session_failed)?;
-    session.insert(STAMP, stamp).await.map_err(session_failed)?;
+    session.cycle_id().await.map_err(|e| session_failed(&e))?;
+    session
+        .insert(STAMP, stamp)
+        .await
+        .map_err(|e| session_failed(&e))?;
     let token = hex::encode(rand::random::<[u8; 32]>());
-    session.insert(CSRF, &token).await.map_err(session_failed)
+    session
+        .insert(CSRF, &token)
+        .await
+        .map_err(|e| session_failed(&e))
 }
 
 pub(crate) async fn sign_out(session: &Session) -> Result<(), WebError> {
-    session.flush().await.map_err(session_failed)
+    session.flush().await.map_err(|e| session_failed(&e))
 }
 
 /// Replaces the session's password stamp after the user changed their own
 /// password, so this session stays signed in while all others end.
 pub(crate) async fn restamp(session: &Session, stamp: SessionStamp) -> Result<(), WebError> {
-    session.insert(STAMP, stamp).await.map_err(session_failed)
+    session
+        .insert(STAMP, stamp)
+        .await
+        .map_err(|e| session_failed(&e))
 }
 
 async fn session_caller(state: &AppState, session: &Session) -> Result<Caller, WebError> {
     let stamp = session
         .get::<SessionStamp>(STAMP)
         .await
-        .map_err(session_failed)?
+        .map_err(|e| session_failed(&e))?
         .ok_or(WebError::App(AppError::Unauthenticated))?;
     match state.app.session_caller(stamp).await {
         Err(AppError::Unauthenticated) => {
@@ -126,7 +158,10 @@ where
         let session = Session::from_request_parts(parts, &state)
             .await
             .map_err(|(status, text)| (status, text).into_response())?;
-        let here = parts.uri.path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_owned(), |pq| pq.as_str().to_owned());
         let caller = match session_caller(&state, &session).await {
             Ok(caller) => caller,
             Err(WebError::App(AppError::Unauthenticated)) => {
@@ -139,8 +174,16 @@ where
             }
             Err(other) => return Err(PageError(other).into_response()),
         };
-        let csrf = csrf_token(&session).await.map_err(|e| PageError(e).into_response())?;
-        Ok(Ctx { caller, lang: Lang::from_headers(&parts.headers), csrf, session, here })
+        let csrf = csrf_token(&session)
+            .await
+            .map_err(|e| PageError(e).into_response())?;
+        Ok(Ctx {
+            caller,
+            lang: Lang::from_headers(&parts.headers),
+            csrf,
+            session,
+            here,
+        })
     }
 }
 
@@ -189,16 +232,31 @@ pub(crate) async fn csrf_guard(session: Session, request: Request, next: Next) -
     }
     let is_api = request.uri().path().starts_with("/api/");
     let reject = |err: WebError| {
-        if is_api { ApiError(err).into_response() } else { PageError(err).into_response() }
+        if is_api {
+            ApiError(err).into_response()
+        } else {
+            PageError(err).into_response()
+        }
     };
     let expected = match session.get::<String>(CSRF).await {
         Ok(Some(token)) => token,
+        // Every signed-in session has a token, so an API call without one
+        // carries no credentials at all: it is unauthenticated, not forged.
+        Ok(None) if is_api => return reject(WebError::App(AppError::Unauthenticated)),
         Ok(None) => return reject(WebError::Csrf),
-        Err(err) => return reject(session_failed(err)),
+        Err(err) => return reject(session_failed(&err)),
     };
-    let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header_token = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if let Some(token) = header_token {
-        return if constant_time_eq(&token, &expected) { next.run(request).await } else { reject(WebError::Csrf) };
+        return if constant_time_eq(&token, &expected) {
+            next.run(request).await
+        } else {
+            reject(WebError::Csrf)
+        };
     }
     let is_form = request
         .headers()
@@ -217,7 +275,8 @@ pub(crate) async fn csrf_guard(session: Session, request: Request, next: Next) -
     if !sent.is_some_and(|token| constant_time_eq(&token, &expected)) {
         return reject(WebError::Csrf);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
@@ -229,14 +288,20 @@ fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char);
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -246,7 +311,9 @@ pub(crate) fn urlencode(text: &str) -> String {
 /// Only a local path may be a redirect target, never another site.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -92,7 +92,9 @@ impl WebError {
                 .map(|f| format!("{}: {}", f.field, lang.problem(&f.problem)))
                 .collect::<Vec<_>>()
                 .join("; "),
-            WebError::App(AppError::Duplicate { field }) => lang.tf("error.duplicate.detail", field),
+            WebError::App(AppError::Duplicate { field }) => {
+                lang.tf("error.duplicate.detail", field)
+            }
             WebError::App(AppError::NotFound(what)) => lang.tf("error.not-found.detail", what),
             WebError::App(AppError::Unsupported(text) | AppError::Schema(text)) => text.clone(),
             WebError::BadRequest(text) => text.clone(),
@@ -127,9 +129,10 @@ impl IntoResponse for PageError {
             return Redirect::to("/login").into_response();
         }
         let mut response = self.0.status().into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage { slug: self.0.slug(), details: std::sync::Arc::new(self.0) });
+        response.extensions_mut().insert(ErrorPage {
+            slug: self.0.slug(),
+            details: std::sync::Arc::new(self.0),
+        });
         response
     }
 }

@@ -61,7 +61,12 @@ pub(crate) struct Chrome {
 
 impl Chrome {
     /// Builds the page frame; `active` is the nav entry's path.
-    pub(crate) async fn new(ctx: &Ctx, active: &str, title: String, crumbs: Vec<(String, Option<String>)>) -> Result<Self, WebError> {
+    pub(crate) async fn new(
+        ctx: &Ctx,
+        active: &str,
+        title: String,
+        crumbs: Vec<(String, Option<String>)>,
+    ) -> Result<Self, WebError> {
         let lang = ctx.lang;
         Ok(Chrome {
             lang,
@@ -127,7 +132,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         label: lang.t(key),
         pending,
     };
-    let mut groups = vec![NavGroup { label: lang.t("navgroup.overview"), links: vec![link("/", "nav.home", false)] }];
+    let mut groups = vec![NavGroup {
+        label: lang.t("navgroup.overview"),
+        links: vec![link("/", "nav.home", false)],
+    }];
     for group in ["network", "trade", "performance", "relations"] {
         let mut links = Vec::new();
         if group == "network" {
@@ -141,17 +149,26 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 pending: true,
             });
         }
-        groups.push(NavGroup { label: lang.t(group_key(group)), links });
+        groups.push(NavGroup {
+            label: lang.t(group_key(group)),
+            links,
+        });
     }
     if caller.can(Permission::ManageUsers) {
         groups.push(NavGroup {
             label: lang.t("navgroup.admin"),
-            links: vec![link("/admin/users", "nav.users", false), link("/admin/audit", "nav.audit", false)],
+            links: vec![
+                link("/admin/users", "nav.users", false),
+                link("/admin/audit", "nav.audit", false),
+            ],
         });
     }
     groups.push(NavGroup {
         label: lang.t("navgroup.you"),
-        links: vec![link("/account", "nav.account", false), link("/api/docs", "nav.api_docs", false)],
+        links: vec![
+            link("/account", "nav.account", false),
+            link("/api/docs", "nav.api_docs", false),
+        ],
     });
     groups
 }
@@ -209,12 +226,19 @@ impl ListLinks {
             .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect();
         parts.extend(extra.iter().map(|(k, v)| format!("{k}={}", urlencode(v))));
-        if parts.is_empty() { self.base.clone() } else { format!("{}?{}", self.base, parts.join("&")) }
+        if parts.is_empty() {
+            self.base.clone()
+        } else {
+            format!("{}?{}", self.base, parts.join("&"))
+        }
     }
 
     pub fn sort_href(&self, field: &str) -> String {
         let desc = self.sort == field && !self.desc;
-        self.query(&[("sort", field.to_owned()), ("dir", if desc { "desc" } else { "asc" }.to_owned())])
+        self.query(&[
+            ("sort", field.to_owned()),
+            ("dir", if desc { "desc" } else { "asc" }.to_owned()),
+        ])
     }
 
     pub fn sort_class(&self, field: &str) -> &'static str {
@@ -226,7 +250,10 @@ impl ListLinks {
     }
 
     fn keep_sort(&self) -> Vec<(&'static str, String)> {
-        vec![("sort", self.sort.clone()), ("dir", if self.desc { "desc" } else { "asc" }.to_owned())]
+        vec![
+            ("sort", self.sort.clone()),
+            ("dir", if self.desc { "desc" } else { "asc" }.to_owned()),
+        ]
     }
 
     pub fn page_href(&self, page: u64) -> String {
@@ -258,6 +285,9 @@ impl ListLinks {
     }
 
     pub fn filter_value(&self, name: &str) -> &str {
-        self.filters.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+        self.filters
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 }

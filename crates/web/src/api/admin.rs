@@ -1,15 +1,15 @@
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use qudao_app::SortDir;
 use qudao_app::admin::{UserFilter, UserInput, UserSort, UserView};
 use qudao_app::audit::{AuditView, Filter as AuditFilter};
-use qudao_app::SortDir;
 use qudao_domain::admin::{Role, UserStatus};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, PageOf, Paging};
+use super::{ApiJson, ApiQuery, PageOf, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -33,9 +33,17 @@ struct Me {
 
 /// Who the token or session belongs to.
 #[utoipa::path(get, path = "/me", tag = "admin", responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
-async fn me(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> Result<Json<Me>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Me>, ApiError> {
     let partner_code = state.app.own_partner_code(&caller).await?;
-    Ok(Json(Me { login: caller.login, display_name: caller.display_name, role: caller.role, partner_code }))
+    Ok(Json(Me {
+        login: caller.login,
+        display_name: caller.display_name,
+        role: caller.role,
+        partner_code,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -56,8 +64,8 @@ struct UserQuery {
 async fn list_users(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Query(query): Query<UserQuery>,
-    Query(paging): Query<Paging>,
+    ApiQuery(query): ApiQuery<UserQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<UserView>>, ApiError> {
     let filter = UserFilter {
         text: query.q.filter(|q| !q.trim().is_empty()),
@@ -65,7 +73,16 @@ async fn list_users(
         status: query.status.map(|s| s.as_str().to_owned()),
         partner_id: None,
     };
-    let page = state.app.list_users(&caller, &filter, UserSort::Login, SortDir::Asc, paging.request()).await?;
+    let page = state
+        .app
+        .list_users(
+            &caller,
+            &filter,
+            UserSort::Login,
+            SortDir::Asc,
+            paging.request(),
+        )
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -85,7 +102,10 @@ async fn create_user(
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<UserInput>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.app.create_user(&caller, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.create_user(&caller, &input).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -108,8 +128,8 @@ struct AuditQuery {
 async fn list_audit(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Query(query): Query<AuditQuery>,
-    Query(paging): Query<Paging>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<AuditView>>, ApiError> {
     let filter = AuditFilter {
         entity: query.entity,
@@ -119,5 +139,11 @@ async fn list_audit(
         from: None,
         until: None,
     };
-    Ok(Json(state.app.list_audit(&caller, &filter, paging.request()).await?.into()))
+    Ok(Json(
+        state
+            .app
+            .list_audit(&caller, &filter, paging.request())
+            .await?
+            .into(),
+    ))
 }

@@ -7,7 +7,8 @@ mod partners;
 
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -39,13 +40,21 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
 fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", OpenApiRouter::new().merge(admin::routes()).merge(partners::routes()))
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(admin::routes())
+                .merge(partners::routes()),
+        )
         .split_for_parts()
 }
 
@@ -58,7 +67,10 @@ pub(crate) fn routes() -> Router<AppState> {
     let (router, doc) = split();
     let doc = std::sync::Arc::new(doc);
     router
-        .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
         .route("/api/docs", get(docs))
 }
 
@@ -75,7 +87,9 @@ impl DocsPage {
 async fn docs() -> Response {
     match DocsPage.render() {
         Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError(WebError::App(qudao_app::AppError::Internal(e.to_string()))).into_response(),
+        Err(e) => {
+            ApiError(WebError::App(qudao_app::AppError::Internal(e.to_string()))).into_response()
+        }
     }
 }
 
@@ -105,6 +119,24 @@ where
     }
 }
 
+/// Query parameters whose rejections are problem details, like [`ApiJson`].
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(WebError::BadRequest(rejection.body_text()).into()),
+        }
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct PageOf<T> {
@@ -116,7 +148,12 @@ pub(crate) struct PageOf<T> {
 
 impl<T> From<qudao_app::Page<T>> for PageOf<T> {
     fn from(page: qudao_app::Page<T>) -> Self {
-        PageOf { items: page.items, total: page.total, page: page.page, per_page: page.per_page }
+        PageOf {
+            items: page.items,
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        }
     }
 }
 

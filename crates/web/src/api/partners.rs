@@ -1,20 +1,22 @@
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::Json;
-use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use qudao_app::SortDir;
+use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
 use qudao_domain::partners::PartnerType;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, PageOf, Paging};
+use super::{ApiJson, ApiQuery, PageOf, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, WebError};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,8 +45,8 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Query(query): Query<ListQuery>,
-    Query(paging): Query<Paging>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<PartnerView>>, ApiError> {
     let sort = match query.sort.as_deref() {
         None | Some("code") => PartnerSort::Code,
@@ -57,7 +59,11 @@ async fn list(
     let dir = match query.dir.as_deref() {
         None | Some("asc") => SortDir::Asc,
         Some("desc") => SortDir::Desc,
-        Some(other) => return Err(WebError::BadRequest(format!("unknown dir '{other}'; use asc or desc")).into()),
+        Some(other) => {
+            return Err(
+                WebError::BadRequest(format!("unknown dir '{other}'; use asc or desc")).into(),
+            );
+        }
     };
     let filter = PartnerFilter {
         text: query.q.filter(|q| !q.trim().is_empty()),
@@ -88,7 +94,10 @@ async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> Result<(StatusCode, Json<PartnerView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.app.create_partner(&caller, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.create_partner(&caller, &input).await?),
+    ))
 }
 
 /// One partner with the partners that buy from it.

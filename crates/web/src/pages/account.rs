@@ -51,12 +51,19 @@ async fn render_page(
     let title = ctx.lang.t("nav.account").to_owned();
     let c = Chrome::new(ctx, "/account", title.clone(), vec![(title, None)]).await?;
     let partner = match ctx.caller.partner_id {
-        Some(_) => state.app.own_partner_code(&ctx.caller).await?.unwrap_or_default(),
+        Some(_) => state
+            .app
+            .own_partner_code(&ctx.caller)
+            .await?
+            .unwrap_or_default(),
         None => String::new(),
     };
     render(&AccountPage {
         login: ctx.caller.login.clone(),
-        role: ctx.lang.t(&format!("role.{}", ctx.caller.role.as_str())).to_owned(),
+        role: ctx
+            .lang
+            .t(&format!("role.{}", ctx.caller.role.as_str()))
+            .to_owned(),
         partner,
         c,
         tokens,
@@ -82,23 +89,49 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     if form.new_password != form.confirm_password {
-        let errors = vec![("confirm_password".to_owned(), ctx.lang.t("rule.passwords_differ").to_owned())];
+        let errors = vec![(
+            "confirm_password".to_owned(),
+            ctx.lang.t("rule.passwords_differ").to_owned(),
+        )];
         let mut response = render_page(&state, &ctx, None, errors).await?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
     let login = ctx.caller.login.clone();
-    match state.app.change_password(&ctx.caller, &login, Some(&form.current_password), &form.new_password).await {
+    match state
+        .app
+        .change_password(
+            &ctx.caller,
+            &login,
+            Some(&form.current_password),
+            &form.new_password,
+        )
+        .await
+    {
         Ok(stamp) => {
             restamp(&ctx.session, stamp).await?;
-            set_flash(&ctx.session, FlashKind::Success, ctx.lang.t("account.password_changed")).await?;
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.t("account.password_changed"),
+            )
+            .await?;
             Ok(Redirect::to("/account").into_response())
         }
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;
             let errors = errors
                 .into_iter()
-                .map(|(field, text)| (if field == "password" { "new_password".to_owned() } else { field }, text))
+                .map(|(field, text)| {
+                    (
+                        if field == "password" {
+                            "new_password".to_owned()
+                        } else {
+                            field
+                        },
+                        text,
+                    )
+                })
                 .collect();
             let mut response = render_page(&state, &ctx, None, errors).await?;
             *response.status_mut() = status;
@@ -112,13 +145,20 @@ struct TokenForm {
     name: String,
 }
 
-async fn create_token(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenForm>) -> Result<Response, PageError> {
+async fn create_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
     match state.app.create_token(&ctx.caller, &form.name).await {
         // The secret is shown on this response only, never stored or redirected.
         Ok(token) => render_page(&state, &ctx, Some(token.secret), Vec::new()).await,
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;
-            let errors = errors.into_iter().map(|(_, text)| ("token_name".to_owned(), text)).collect();
+            let errors = errors
+                .into_iter()
+                .map(|(_, text)| ("token_name".to_owned(), text))
+                .collect();
             let mut response = render_page(&state, &ctx, None, errors).await?;
             *response.status_mut() = status;
             Ok(response)
@@ -126,9 +166,18 @@ async fn create_token(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     }
 }
 
-async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("token"))?;
     state.app.revoke_token(&ctx.caller, id).await?;
-    set_flash(&ctx.session, FlashKind::Success, ctx.lang.t("account.token_revoked")).await?;
+    set_flash(
+        &ctx.session,
+        FlashKind::Success,
+        ctx.lang.t("account.token_revoked"),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }

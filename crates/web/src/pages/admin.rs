@@ -28,7 +28,11 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 fn require(ctx: &Ctx, permission: Permission) -> Result<(), PageError> {
-    if ctx.caller.can(permission) { Ok(()) } else { Err(AppError::Forbidden.into()) }
+    if ctx.caller.can(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden.into())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,7 +55,11 @@ struct UsersPage {
     me: String,
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx, Query(params): Query<UserParams>) -> Result<Response, PageError> {
+async fn users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<UserParams>,
+) -> Result<Response, PageError> {
     require(&ctx, Permission::ManageUsers)?;
     let user_filter = UserFilter {
         text: filter(&params.q),
@@ -68,16 +76,37 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(params): Query<Use
     };
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state.app.list_users(&ctx.caller, &user_filter, sort, dir, qudao_app::PageRequest::export()).await?;
+        let rows = state
+            .app
+            .list_users(
+                &ctx.caller,
+                &user_filter,
+                sort,
+                dir,
+                qudao_app::PageRequest::export(),
+            )
+            .await?;
         return Ok(xlsx("users", qudao_app::export::to_xlsx(&rows.items)?));
     }
-    let page = state.app.list_users(&ctx.caller, &user_filter, sort, dir, params.list.page_request()).await?;
+    let page = state
+        .app
+        .list_users(
+            &ctx.caller,
+            &user_filter,
+            sort,
+            dir,
+            params.list.page_request(),
+        )
+        .await?;
     let links = ListLinks {
         base: "/admin/users".to_owned(),
         filters: vec![
             ("q".to_owned(), params.q.clone().unwrap_or_default()),
             ("role".to_owned(), params.role.clone().unwrap_or_default()),
-            ("status".to_owned(), params.status.clone().unwrap_or_default()),
+            (
+                "status".to_owned(),
+                params.status.clone().unwrap_or_default(),
+            ),
         ],
         sort: sort_name.to_owned(),
         desc: params.list.desc(),
@@ -112,16 +141,31 @@ impl UserFormPage {
     }
 }
 
-async fn user_form(ctx: &Ctx, input: UserInput, errors: Vec<(String, String)>) -> Result<Response, PageError> {
+async fn user_form(
+    ctx: &Ctx,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
     let title = ctx.lang.t("users.new").to_owned();
     let c = Chrome::new(
         ctx,
         "/admin/users",
         title.clone(),
-        vec![(ctx.lang.t("nav.users").to_owned(), Some("/admin/users".to_owned())), (title, None)],
+        vec![
+            (
+                ctx.lang.t("nav.users").to_owned(),
+                Some("/admin/users".to_owned()),
+            ),
+            (title, None),
+        ],
     )
     .await?;
-    render(&UserFormPage { c, input, errors, roles: Role::ALL })
+    render(&UserFormPage {
+        c,
+        input,
+        errors,
+        roles: Role::ALL,
+    })
 }
 
 async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
@@ -129,15 +173,27 @@ async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
     user_form(&ctx, UserInput::default(), Vec::new()).await
 }
 
-async fn create_user(State(state): State<AppState>, ctx: Ctx, Form(input): Form<UserInput>) -> Result<Response, PageError> {
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<UserInput>,
+) -> Result<Response, PageError> {
     match state.app.create_user(&ctx.caller, &input).await {
         Ok(view) => {
-            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("users.created", &view.login)).await?;
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("users.created", &view.login),
+            )
+            .await?;
             Ok(Redirect::to("/admin/users").into_response())
         }
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;
-            let input = UserInput { password: String::new(), ..input };
+            let input = UserInput {
+                password: String::new(),
+                ..input
+            };
             let mut response = user_form(&ctx, input, errors).await?;
             *response.status_mut() = status;
             Ok(response)
@@ -160,11 +216,24 @@ async fn set_status(
     let status = UserStatus::parse(&form.status).map_err(AppError::from)?;
     match state.app.set_user_status(&ctx.caller, &login, status).await {
         Ok(view) => {
-            let key = if status == UserStatus::Active { "users.enabled" } else { "users.disabled" };
-            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf(key, &view.login)).await?;
+            let key = if status == UserStatus::Active {
+                "users.enabled"
+            } else {
+                "users.disabled"
+            };
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf(key, &view.login),
+            )
+            .await?;
         }
         Err(AppError::Invalid(fields)) => {
-            let text = fields.iter().map(|f| ctx.lang.problem(&f.problem)).collect::<Vec<_>>().join("; ");
+            let text = fields
+                .iter()
+                .map(|f| ctx.lang.problem(&f.problem))
+                .collect::<Vec<_>>()
+                .join("; ");
             set_flash(&ctx.session, FlashKind::Error, text).await?;
         }
         Err(other) => return Err(other.into()),
@@ -184,10 +253,25 @@ async fn reset_password(
     Form(form): Form<ResetForm>,
 ) -> Result<Response, PageError> {
     require(&ctx, Permission::ManageUsers)?;
-    match state.app.change_password(&ctx.caller, &login, None, &form.password).await {
-        Ok(_) => set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("users.password_reset", &login)).await?,
+    match state
+        .app
+        .change_password(&ctx.caller, &login, None, &form.password)
+        .await
+    {
+        Ok(_) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("users.password_reset", &login),
+            )
+            .await?;
+        }
         Err(AppError::Invalid(fields)) => {
-            let text = fields.iter().map(|f| ctx.lang.problem(&f.problem)).collect::<Vec<_>>().join("; ");
+            let text = fields
+                .iter()
+                .map(|f| ctx.lang.problem(&f.problem))
+                .collect::<Vec<_>>()
+                .join("; ");
             set_flash(&ctx.session, FlashKind::Error, format!("{login}: {text}")).await?;
         }
         Err(other) => return Err(other.into()),
@@ -220,10 +304,16 @@ fn day_start(value: &Option<String>, days_after: i64) -> Option<chrono::DateTime
     let date = NaiveDate::parse_from_str(value.as_deref()?.trim(), "%Y-%m-%d").ok()?;
     let zone = chrono::FixedOffset::east_opt(8 * 3600)?;
     let start = (date + chrono::Duration::days(days_after)).and_hms_opt(0, 0, 0)?;
-    zone.from_local_datetime(&start).single().map(|t| t.with_timezone(&chrono::Utc))
+    zone.from_local_datetime(&start)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(params): Query<AuditParams>) -> Result<Response, PageError> {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<AuditParams>,
+) -> Result<Response, PageError> {
     require(&ctx, Permission::ViewAudit)?;
     let audit_filter = AuditFilter {
         entity: filter(&params.entity),
@@ -234,10 +324,16 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(params): Query<Aud
         until: day_start(&params.until, 1),
     };
     if params.list.wants_xlsx() {
-        let rows = state.app.list_audit(&ctx.caller, &audit_filter, qudao_app::PageRequest::export()).await?;
+        let rows = state
+            .app
+            .list_audit(&ctx.caller, &audit_filter, qudao_app::PageRequest::export())
+            .await?;
         return Ok(xlsx("audit", qudao_app::export::to_xlsx(&rows.items)?));
     }
-    let page = state.app.list_audit(&ctx.caller, &audit_filter, params.list.page_request()).await?;
+    let page = state
+        .app
+        .list_audit(&ctx.caller, &audit_filter, params.list.page_request())
+        .await?;
     let links = ListLinks {
         base: "/admin/audit".to_owned(),
         filters: [
@@ -259,5 +355,9 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(params): Query<Aud
     };
     let title = ctx.lang.t("nav.audit").to_owned();
     let c = Chrome::new(&ctx, "/admin/audit", title.clone(), vec![(title, None)]).await?;
-    render(&AuditPage { c, rows: page.items, links })
+    render(&AuditPage {
+        c,
+        rows: page.items,
+        links,
+    })
 }

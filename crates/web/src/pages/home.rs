@@ -28,7 +28,10 @@ struct HomePage {
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let counts = state.app.partner_counts_by_type(&ctx.caller).await?;
     let lang = ctx.lang;
-    let names: Vec<&str> = counts.iter().map(|c| lang.t(&format!("partner_type.{}", c.partner_type))).collect();
+    let names: Vec<&str> = counts
+        .iter()
+        .map(|c| lang.t(&format!("partner_type.{}", c.partner_type)))
+        .collect();
     let values: Vec<i64> = counts.iter().map(|c| c.partners).collect();
     let chart = serde_json::json!({
         "animation": false,
@@ -42,5 +45,10 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageE
     .to_string();
     let title = lang.tf("home.welcome", &ctx.caller.display_name);
     let c = Chrome::new(&ctx, "/", title, Vec::new()).await?;
-    render(&HomePage { c, partners: values.iter().sum(), partner_types: counts.len(), chart })
+    render(&HomePage {
+        c,
+        partners: values.iter().sum(),
+        partner_types: counts.len(),
+        chart,
+    })
 }

@@ -2,22 +2,26 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum::http::HeaderMap;
 use qudao_app::AppError;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::render;
 use crate::AppState;
-use crate::auth::{FlashKind, csrf_token, safe_next, set_flash, sign_in, sign_out, take_flash, Flash};
+use crate::auth::{
+    Flash, FlashKind, csrf_token, safe_next, set_flash, sign_in, sign_out, take_flash,
+};
 use crate::error::PageError;
 use crate::i18n::Lang;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/login", get(form).post(submit)).route("/logout", post(logout))
+    Router::new()
+        .route("/login", get(form).post(submit))
+        .route("/logout", post(logout))
 }
 
 #[derive(Template)]
@@ -45,7 +49,11 @@ impl LoginPage {
     }
 
     fn lang_href(&self, lang: &Lang) -> String {
-        format!("/lang/{}?next={}", lang.tag(), crate::auth::urlencode(&self.here))
+        format!(
+            "/lang/{}?next={}",
+            lang.tag(),
+            crate::auth::urlencode(&self.here)
+        )
     }
 }
 
@@ -54,9 +62,17 @@ struct NextParam {
     next: Option<String>,
 }
 
-async fn form(session: Session, headers: HeaderMap, Query(params): Query<NextParam>) -> Result<Response, PageError> {
+async fn form(
+    session: Session,
+    headers: HeaderMap,
+    Query(params): Query<NextParam>,
+) -> Result<Response, PageError> {
     let next = safe_next(params.next.as_deref());
-    let here = if next == "/" { "/login".to_owned() } else { format!("/login?next={}", crate::auth::urlencode(&next)) };
+    let here = if next == "/" {
+        "/login".to_owned()
+    } else {
+        format!("/login?next={}", crate::auth::urlencode(&next))
+    };
     render(&LoginPage {
         lang: Lang::from_headers(&headers),
         csrf: csrf_token(&session).await?,
@@ -82,7 +98,11 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let lang = Lang::from_headers(&headers);
     let next = safe_next(credentials.next.as_deref());
-    match state.app.login(&credentials.login, &credentials.password).await {
+    match state
+        .app
+        .login(&credentials.login, &credentials.password)
+        .await
+    {
         Ok((_, stamp)) => {
             sign_in(&session, stamp).await?;
             Ok(Redirect::to(&next).into_response())
@@ -100,7 +120,10 @@ async fn submit(
                 here: "/login".to_owned(),
                 next,
                 login: credentials.login,
-                flash: Some(Flash { kind: FlashKind::Error, text }),
+                flash: Some(Flash {
+                    kind: FlashKind::Error,
+                    text,
+                }),
             })?;
             *response.status_mut() = status;
             Ok(response)
@@ -111,6 +134,11 @@ async fn submit(
 
 async fn logout(session: Session, headers: HeaderMap) -> Result<Response, PageError> {
     sign_out(&session).await?;
-    set_flash(&session, FlashKind::Info, Lang::from_headers(&headers).t("login.signed_out")).await?;
+    set_flash(
+        &session,
+        FlashKind::Info,
+        Lang::from_headers(&headers).t("login.signed_out"),
+    )
+    .await?;
     Ok(Redirect::to("/login").into_response())
 }

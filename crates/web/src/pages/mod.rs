@@ -9,8 +9,8 @@ mod partners;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -48,11 +48,14 @@ pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
             ),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
             ),
         ],
         bytes,
@@ -70,18 +73,25 @@ pub(crate) fn field_errors(
     match err {
         AppError::Invalid(fields) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            fields.iter().map(|f| (f.field.to_owned(), lang.problem(&f.problem))).collect(),
+            fields
+                .iter()
+                .map(|f| (f.field.to_owned(), lang.problem(&f.problem)))
+                .collect(),
         )),
-        AppError::Duplicate { field } => {
-            Ok((StatusCode::CONFLICT, vec![(field.to_owned(), lang.t("problem.duplicate").to_owned())]))
-        }
+        AppError::Duplicate { field } => Ok((
+            StatusCode::CONFLICT,
+            vec![(field.to_owned(), lang.t("problem.duplicate").to_owned())],
+        )),
         other => Err(other.into()),
     }
 }
 
 /// The error shown for `field`, or nothing.
 pub(crate) fn error_for<'a>(errors: &'a [(String, String)], field: &str) -> &'a str {
-    errors.iter().find(|(f, _)| f == field).map_or("", |(_, e)| e.as_str())
+    errors
+        .iter()
+        .find(|(f, _)| f == field)
+        .map_or("", |(_, e)| e.as_str())
 }
 
 /// Paging, sorting and export parameters every list page accepts. Values that
@@ -101,7 +111,11 @@ impl ListParams {
     }
 
     pub fn sort_dir(&self) -> qudao_app::SortDir {
-        if self.desc() { qudao_app::SortDir::Desc } else { qudao_app::SortDir::Asc }
+        if self.desc() {
+            qudao_app::SortDir::Desc
+        } else {
+            qudao_app::SortDir::Asc
+        }
     }
 
     pub fn page_request(&self) -> qudao_app::PageRequest {
@@ -116,7 +130,11 @@ impl ListParams {
 
 /// A non-empty, trimmed filter value.
 pub(crate) fn filter(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 async fn healthz() -> &'static str {
@@ -138,7 +156,10 @@ struct NextParam {
 /// Remembers the chosen language for a year and goes back to the page.
 async fn switch_language(Path(tag): Path<String>, Query(params): Query<NextParam>) -> Response {
     let lang = Lang::from_tag(&tag).unwrap_or_default();
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    );
     let mut response = Redirect::to(&safe_next(params.next.as_deref())).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -158,7 +179,13 @@ async fn area(ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError>
         return Err(WebError::NoRoute.into());
     }
     let name = ctx.lang.t(area_key(&slug)).to_owned();
-    let c = Chrome::new(&ctx, &format!("/areas/{slug}"), name.clone(), vec![(name.clone(), None)]).await?;
+    let c = Chrome::new(
+        &ctx,
+        &format!("/areas/{slug}"),
+        name.clone(),
+        vec![(name.clone(), None)],
+    )
+    .await?;
     render(&AreaPage { c, name })
 }
 

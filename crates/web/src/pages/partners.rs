@@ -53,7 +53,11 @@ fn sort_of(name: Option<&str>) -> (PartnerSort, &'static str) {
     }
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, Query(params): Query<PartnerParams>) -> Result<Response, PageError> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<PartnerParams>,
+) -> Result<Response, PageError> {
     let partner_filter = PartnerFilter {
         text: filter(&params.q),
         partner_type: filter(&params.partner_type).filter(|t| PartnerType::parse(t).is_ok()),
@@ -65,16 +69,34 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(params): Query<Part
     if params.list.wants_xlsx() {
         let rows = state
             .app
-            .list_partners(&ctx.caller, &partner_filter, sort, dir, qudao_app::PageRequest::export())
+            .list_partners(
+                &ctx.caller,
+                &partner_filter,
+                sort,
+                dir,
+                qudao_app::PageRequest::export(),
+            )
             .await?;
         return Ok(xlsx("partners", qudao_app::export::to_xlsx(&rows.items)?));
     }
-    let page = state.app.list_partners(&ctx.caller, &partner_filter, sort, dir, params.list.page_request()).await?;
+    let page = state
+        .app
+        .list_partners(
+            &ctx.caller,
+            &partner_filter,
+            sort,
+            dir,
+            params.list.page_request(),
+        )
+        .await?;
     let links = ListLinks {
         base: "/partners".to_owned(),
         filters: vec![
             ("q".to_owned(), params.q.clone().unwrap_or_default()),
-            ("partner_type".to_owned(), params.partner_type.clone().unwrap_or_default()),
+            (
+                "partner_type".to_owned(),
+                params.partner_type.clone().unwrap_or_default(),
+            ),
             ("depth".to_owned(), params.depth.clone().unwrap_or_default()),
         ],
         sort: sort_name.to_owned(),
@@ -101,13 +123,23 @@ struct DetailPage {
     partner: PartnerDetail,
 }
 
-async fn detail(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, PageError> {
+async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
     let p = state.app.partner(&ctx.caller, &code).await?;
     let c = Chrome::new(
         &ctx,
         "/partners",
         format!("{} · {}", p.partner.code, p.partner.name),
-        vec![(ctx.lang.t("nav.partners").to_owned(), Some("/partners".to_owned())), (p.partner.code.clone(), None)],
+        vec![
+            (
+                ctx.lang.t("nav.partners").to_owned(),
+                Some("/partners".to_owned()),
+            ),
+            (p.partner.code.clone(), None),
+        ],
     )
     .await?;
     render(&DetailPage { c, partner: p })
@@ -128,16 +160,31 @@ impl FormPage {
     }
 }
 
-async fn form_page(ctx: &Ctx, input: PartnerInput, errors: Vec<(String, String)>) -> Result<Response, PageError> {
+async fn form_page(
+    ctx: &Ctx,
+    input: PartnerInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
     let title = ctx.lang.t("partners.new").to_owned();
     let c = Chrome::new(
         ctx,
         "/partners",
         title.clone(),
-        vec![(ctx.lang.t("nav.partners").to_owned(), Some("/partners".to_owned())), (title, None)],
+        vec![
+            (
+                ctx.lang.t("nav.partners").to_owned(),
+                Some("/partners".to_owned()),
+            ),
+            (title, None),
+        ],
     )
     .await?;
-    render(&FormPage { c, input, errors, types: PartnerType::ALL })
+    render(&FormPage {
+        c,
+        input,
+        errors,
+        types: PartnerType::ALL,
+    })
 }
 
 async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
@@ -147,10 +194,19 @@ async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
     form_page(&ctx, PartnerInput::default(), Vec::new()).await
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<PartnerInput>) -> Result<Response, PageError> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<PartnerInput>,
+) -> Result<Response, PageError> {
     match state.app.create_partner(&ctx.caller, &input).await {
         Ok(view) => {
-            set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf("partners.created", &view.code)).await?;
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("partners.created", &view.code),
+            )
+            .await?;
             Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
         }
         Err(err) => {

@@ -128,24 +128,22 @@ pub async fn restore_sqlite(
             target.display()
         )));
     }
-    let check = Qudao::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
-    let ok = check.integrity_ok().await?;
-    let schema = check.schema_status().await?;
-    if !ok {
+    let (sound, version) = qudao_store::inspect_sqlite(backup).await.map_err(|_| {
+        AppError::Unsupported(format!("{} is not a SQLite database", backup.display()))
+    })?;
+    if !sound {
         return Err(AppError::Unsupported(format!(
             "{} fails SQLite's integrity check",
             backup.display()
         )));
     }
-    if schema.database == 0 || schema.database > schema.binary {
+    let binary = qudao_store::migrations::latest_version();
+    if version == 0 || version > binary {
         return Err(AppError::Schema(format!(
-            "{} is at schema version {}, this program knows 1..={}",
-            backup.display(),
-            schema.database,
-            schema.binary
+            "{} is at schema version {version}; this program knows 1 to {binary}",
+            backup.display()
         )));
     }
-    drop(check);
     for suffix in ["-wal", "-shm"] {
         let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
         if side.exists() {
@@ -156,22 +154,4 @@ pub async fn restore_sqlite(
     std::fs::copy(backup, &target)
         .map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
     Ok(target)
-}
-
-impl Qudao {
-    async fn integrity_ok(&self) -> Result<bool, AppError> {
-        use qudao_store::ConnectionTrait;
-        let row = self
-            .db
-            .query_one_raw(qudao_store::Statement::from_string(
-                self.db.get_database_backend(),
-                "PRAGMA integrity_check",
-            ))
-            .await
-            .map_err(qudao_store::StoreError::from)?;
-        Ok(row
-            .and_then(|r| r.try_get_by_index::<String>(0).ok())
-            .as_deref()
-            == Some("ok"))
-    }
 }

@@ -131,6 +131,7 @@ on_both_backends!(
     partner_tree_and_data_scope,
     partner_input_errors_change_nothing,
     every_mutation_is_audited,
+    sessions_expire,
 );
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -703,4 +704,83 @@ async fn every_mutation_is_audited(db: TestDb) {
             .await
             .is_ok()
     );
+}
+
+async fn sessions_expire(db: TestDb) {
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+    let app = db.app().await;
+    let store = app.session_store();
+    let mut record = Record {
+        id: Id::default(),
+        data: [("stamp".to_owned(), serde_json::json!(1))]
+            .into_iter()
+            .collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    assert_eq!(
+        store.load(&record.id).await.unwrap().unwrap().data,
+        record.data
+    );
+    record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    store.save(&record).await.unwrap();
+    assert!(
+        store.load(&record.id).await.unwrap().is_none(),
+        "an expired session is gone"
+    );
+    assert_eq!(store.delete_expired().await.unwrap(), 1);
+    store.delete(&record.id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_backup_and_checked_restore() {
+    let db = TestDb::sqlite().await;
+    let app = db.app().await;
+    app.create_partner(&system(), &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let backup = TestDb::sqlite().await;
+    let Cleanup::Sqlite(backup_path) = &backup.cleanup else {
+        unreachable!()
+    };
+    app.backup_sqlite(backup_path).await.unwrap();
+    assert!(
+        app.backup_sqlite(backup_path).await.is_err(),
+        "a backup never overwrites"
+    );
+
+    let restored = TestDb::sqlite().await;
+    let target = qudao_app::restore_sqlite(backup_path, &restored.url, false)
+        .await
+        .unwrap();
+    assert!(target.exists());
+    let again = qudao_app::restore_sqlite(backup_path, &restored.url, false)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("--force"), "{again}");
+    let copy = restored.app().await;
+    assert_eq!(partner_total(&copy, &system()).await, 1);
+
+    let garbage = std::env::temp_dir().join(format!("{}.db", unique("garbage")));
+    std::fs::write(&garbage, b"not a database").unwrap();
+    let err = qudao_app::restore_sqlite(&garbage, &restored.url, true)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a SQLite database"), "{err}");
+    std::fs::remove_file(&garbage).unwrap();
+    assert_eq!(
+        partner_total(&restored.app().await, &system()).await,
+        1,
+        "a refused restore changed nothing"
+    );
+
+    let pg = TestDb::postgres().await;
+    let err = pg
+        .app()
+        .await
+        .backup_sqlite(&std::env::temp_dir().join("never.db"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pg_dump"), "{err}");
 }

@@ -135,7 +135,11 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Operators at the command line see internal details too.
+            match err.downcast_ref::<qudao_app::AppError>() {
+                Some(qudao_app::AppError::Internal(detail)) => eprintln!("error: {detail}"),
+                _ => eprintln!("error: {err:#}"),
+            }
             ExitCode::FAILURE
         }
     }

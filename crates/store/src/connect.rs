@@ -87,3 +87,39 @@ mod tests {
         assert_eq!(describe_url("sqlite://./q.db"), "sqlite://./q.db");
     }
 }
+
+/// What a SQLite file holds, read without changing it: whether it passes
+/// SQLite's integrity check and its Qudao schema version (0 if none).
+pub async fn inspect_sqlite(path: &std::path::Path) -> Result<(bool, i64), StoreError> {
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sea_orm::sqlx::SqlitePool::connect_with(options)
+        .await
+        .map_err(|e| {
+            StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                e.into(),
+            )))
+        })?;
+    let db = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+    let integrity = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await?
+        .and_then(|row| row.try_get_by_index::<String>(0).ok());
+    let version = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT MAX(version) FROM schema_migrations",
+        ))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten())
+        .unwrap_or(0);
+    db.close().await?;
+    Ok((integrity.as_deref() == Some("ok"), version))
+}

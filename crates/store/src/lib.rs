@@ -14,7 +14,7 @@ pub mod paging;
 pub mod partners;
 pub mod sessions;
 
-pub use connect::{Backend, connect, describe_url};
+pub use connect::{Backend, connect, describe_url, inspect_sqlite};
 pub use error::StoreError;
 pub use qudao_domain::scope::DataScope;
 pub use sea_orm::{

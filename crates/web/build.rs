@@ -11,11 +11,31 @@ use sha2::{Digest, Sha256};
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "assets/app.css", "text/css; charset=utf-8"),
     ("app.js", "assets/app.js", "text/javascript; charset=utf-8"),
-    ("htmx.js", "node_modules/htmx.org/dist/htmx.min.js", "text/javascript; charset=utf-8"),
-    ("echarts.js", "node_modules/echarts/dist/echarts.min.js", "text/javascript; charset=utf-8"),
-    ("swagger-ui.js", "node_modules/swagger-ui-dist/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    ("swagger-ui.css", "node_modules/swagger-ui-dist/swagger-ui.css", "text/css; charset=utf-8"),
-    ("api-docs.js", "assets/api-docs.js", "text/javascript; charset=utf-8"),
+    (
+        "htmx.js",
+        "node_modules/htmx.org/dist/htmx.min.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "echarts.js",
+        "node_modules/echarts/dist/echarts.min.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "swagger-ui.js",
+        "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "swagger-ui.css",
+        "node_modules/swagger-ui-dist/swagger-ui.css",
+        "text/css; charset=utf-8",
+    ),
+    (
+        "api-docs.js",
+        "assets/api-docs.js",
+        "text/javascript; charset=utf-8",
+    ),
 ];
 
 fn main() {
@@ -29,10 +49,15 @@ fn main() {
         let path = root.join(source);
         println!("cargo:rerun-if-changed={}", path.display());
         let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("cannot read {}: {e}. Run `npm ci` in the repository root (make does).", path.display())
+            panic!(
+                "cannot read {}: {e}. Run `npm ci` in the repository root (make does).",
+                path.display()
+            )
         });
         let hash = hex::encode(&Sha256::digest(&bytes)[..6]);
-        let (stem, ext) = name.rsplit_once('.').expect("asset names have an extension");
+        let (stem, ext) = name
+            .rsplit_once('.')
+            .expect("asset names have an extension");
         let hashed = format!("{stem}.{hash}.{ext}");
         let copy = out.join(&hashed);
         std::fs::write(&copy, &bytes).expect("copy asset");

@@ -22,6 +22,8 @@ pub enum WebError {
     App(#[from] AppError),
     #[error("no such page")]
     NoRoute,
+    #[error("this address does not accept that method")]
+    MethodNotAllowed,
     #[error("the form has expired or did not come from this site")]
     Csrf,
     #[error("{0}")]
@@ -47,6 +49,7 @@ impl WebError {
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             WebError::NoRoute => StatusCode::NOT_FOUND,
+            WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,6 +75,7 @@ impl WebError {
                 AppError::Internal(_) => "internal",
             },
             WebError::NoRoute => "not-found",
+            WebError::MethodNotAllowed => "method-not-allowed",
             WebError::Csrf => "csrf",
             WebError::BadRequest(_) => "bad-request",
             WebError::TooLarge(_) => "too-large",

@@ -59,6 +59,7 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
         .merge(api::routes())
         .merge(assets::routes())
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(auth::csrf_guard))
         .layer(middleware::from_fn(error::render_error_pages))
         .layer(sessions)

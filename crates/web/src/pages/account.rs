@@ -1,15 +1,15 @@
 //! The signed-in user's own account: password and API tokens.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use qudao_app::AppError;
 use qudao_app::admin::TokenView;
 use serde::Deserialize;
 
-use super::{error_for, field_errors, render};
+use super::{PageForm, error_for, field_errors, render};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, restamp, set_flash};
 use crate::error::PageError;
@@ -86,7 +86,7 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<PasswordForm>,
+    PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     if form.new_password != form.confirm_password {
         let errors = vec![(
@@ -148,7 +148,7 @@ struct TokenForm {
 async fn create_token(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<TokenForm>,
+    PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, PageError> {
     match state.app.create_token(&ctx.caller, &form.name).await {
         // The secret is shown on this response only, never stored or redirected.

@@ -1,10 +1,10 @@
 //! Administration: user accounts and the audit log.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{NaiveDate, TimeZone};
 use qudao_app::admin::{UserFilter, UserInput, UserSort, UserView};
 use qudao_app::audit::{AuditView, Filter as AuditFilter};
@@ -12,7 +12,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::admin::{Role, UserStatus};
 use serde::Deserialize;
 
-use super::{ListParams, error_for, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, error_for, field_errors, filter, render, xlsx};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -176,7 +176,7 @@ async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
 async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(input): Form<UserInput>,
+    PageForm(input): PageForm<UserInput>,
 ) -> Result<Response, PageError> {
     match state.app.create_user(&ctx.caller, &input).await {
         Ok(view) => {
@@ -210,7 +210,7 @@ async fn set_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(login): Path<String>,
-    Form(form): Form<StatusForm>,
+    PageForm(form): PageForm<StatusForm>,
 ) -> Result<Response, PageError> {
     require(&ctx, Permission::ManageUsers)?;
     let status = UserStatus::parse(&form.status).map_err(AppError::from)?;
@@ -250,7 +250,7 @@ async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(login): Path<String>,
-    Form(form): Form<ResetForm>,
+    PageForm(form): PageForm<ResetForm>,
 ) -> Result<Response, PageError> {
     require(&ctx, Permission::ManageUsers)?;
     match state

@@ -1,16 +1,16 @@
 //! Signing in and out.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use qudao_app::AppError;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::render;
+use super::{PageForm, render};
 use crate::AppState;
 use crate::auth::{
     Flash, FlashKind, csrf_token, safe_next, set_flash, sign_in, sign_out, take_flash,
@@ -94,7 +94,7 @@ async fn submit(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-    Form(credentials): Form<Credentials>,
+    PageForm(credentials): PageForm<Credentials>,
 ) -> Result<Response, PageError> {
     let lang = Lang::from_headers(&headers);
     let next = safe_next(credentials.next.as_deref());

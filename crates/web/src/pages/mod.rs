@@ -63,6 +63,29 @@ pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A posted form whose rejections (a field missing, a body that is not a
+/// form) become an error page rather than plain text.
+pub(crate) struct PageForm<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    axum::Form<T>:
+        axum::extract::FromRequest<S, Rejection = axum::extract::rejection::FormRejection>,
+{
+    type Rejection = PageError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(WebError::BadRequest(rejection.body_text()).into()),
+        }
+    }
+}
+
 /// Errors a form shows next to its fields, with the status to answer; any
 /// other error becomes an error page.
 pub(crate) fn field_errors(
@@ -187,6 +210,14 @@ async fn area(ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError>
     )
     .await?;
     render(&AreaPage { c, name })
+}
+
+pub(crate) async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(WebError::MethodNotAllowed).into_response()
+    } else {
+        PageError(WebError::MethodNotAllowed).into_response()
+    }
 }
 
 pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {

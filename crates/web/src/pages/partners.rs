@@ -2,16 +2,16 @@
 //! form to add one.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
 use qudao_app::{AppError, Permission};
 use qudao_domain::partners::PartnerType;
 use serde::Deserialize;
 
-use super::{ListParams, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -197,7 +197,7 @@ async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(input): Form<PartnerInput>,
+    PageForm(input): PageForm<PartnerInput>,
 ) -> Result<Response, PageError> {
     match state.app.create_partner(&ctx.caller, &input).await {
         Ok(view) => {

@@ -11,8 +11,8 @@ use qudao_domain::partners::PartnerCode;
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
 use qudao_store::admin::{self as repo, user};
+use qudao_store::audit;
 use qudao_store::paging::{Page, PageRequest, SortDir};
-use qudao_store::{TransactionTrait, audit};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -146,11 +146,7 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Disabled);
         }
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let change = repo::UserChange {
             failed_logins: Some(0),
             locked_until: Some(None),
@@ -171,7 +167,7 @@ impl Qudao {
             },
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok((caller_of(&row)?, stamp_of(&row)))
     }
 
@@ -180,11 +176,7 @@ impl Qudao {
         row: user::Model,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let failures = row.failed_logins + 1;
         let locks = failures >= LOGIN_FAILURES_BEFORE_LOCK;
         let login = row.login.clone();
@@ -212,7 +204,7 @@ impl Qudao {
             },
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(())
     }
 
@@ -306,11 +298,7 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let password_hash = hash_password(password).await?;
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let row = repo::insert_user(
             &tx,
             repo::NewUser {
@@ -337,7 +325,7 @@ impl Qudao {
             Some(&view),
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(view)
     }
 
@@ -395,11 +383,7 @@ impl Qudao {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let before = self.user_view(row.clone(), None);
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let change = repo::UserChange {
             status: Some(status.as_str()),
             ..Default::default()
@@ -424,7 +408,7 @@ impl Qudao {
             Some(&after),
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(after)
     }
 
@@ -467,11 +451,7 @@ impl Qudao {
             return Err(AppError::Internal("validated password missing".to_owned()));
         };
         let hash = hash_password(password).await?;
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let key = row.login.clone();
         let change = repo::UserChange {
             password_hash: Some(hash),
@@ -487,7 +467,7 @@ impl Qudao {
         };
         self.audit::<()>(&tx, caller, "user", &key, action, None, None)
             .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(stamp_of(&row))
     }
 
@@ -510,11 +490,7 @@ impl Qudao {
             return Err(Invalid::new("name", Problem::TooLong { max: 100 }).into());
         }
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let row = repo::insert_token(
             &tx,
             caller.user_id.0,
@@ -534,7 +510,7 @@ impl Qudao {
             Some(&view),
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(NewToken { view, secret })
     }
 
@@ -544,11 +520,7 @@ impl Qudao {
         let row = repo::find_token(self.db(), caller.user_id.0, id)
             .await?
             .ok_or(AppError::NotFound("token"))?;
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         repo::revoke_token(&tx, row.id).await?;
         self.audit::<()>(
             &tx,
@@ -560,7 +532,7 @@ impl Qudao {
             None,
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(())
     }
 }

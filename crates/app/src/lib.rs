@@ -97,6 +97,21 @@ impl Qudao {
     pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
+
+    /// Starts the one transaction of a use case.
+    pub(crate) async fn begin(&self) -> Result<qudao_store::DatabaseTransaction, AppError> {
+        use qudao_store::TransactionTrait;
+        Ok(self
+            .db
+            .begin()
+            .await
+            .map_err(qudao_store::StoreError::from)?)
+    }
+}
+
+/// Commits a use case's transaction.
+pub(crate) async fn commit(tx: qudao_store::DatabaseTransaction) -> Result<(), AppError> {
+    Ok(tx.commit().await.map_err(qudao_store::StoreError::from)?)
 }
 
 /// Puts a SQLite backup in place of the database at `url`, after checking

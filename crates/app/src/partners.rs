@@ -6,7 +6,6 @@ use qudao_domain::admin::{Login, Role};
 use qudao_domain::partners::{PartnerCode, PartnerId, PartnerName, PartnerType, child_position};
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
-use qudao_store::TransactionTrait;
 use qudao_store::paging::{Page, PageRequest, SortDir};
 use qudao_store::partners::{self as repo, partner};
 use serde::Serialize;
@@ -132,11 +131,7 @@ impl Qudao {
         let (Some(code), Some(name), Some(partner_type)) = (code, name, partner_type) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self
-            .db()
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?;
+        let tx = self.begin().await?;
         let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
         let row = repo::insert(
             &tx,
@@ -165,7 +160,7 @@ impl Qudao {
             Some(&view),
         )
         .await?;
-        tx.commit().await.map_err(qudao_store::StoreError::from)?;
+        crate::commit(tx).await?;
         Ok(view)
     }
 

@@ -62,32 +62,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     Ok(Database::connect(options).await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(
-            Backend::of_url("sqlite://qudao.db").unwrap(),
-            Backend::Sqlite
-        );
-        assert_eq!(
-            Backend::of_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert!(matches!(
-            Backend::of_url("mysql://h/db"),
-            Err(StoreError::UnsupportedUrl(_))
-        ));
-        assert_eq!(
-            describe_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(describe_url("sqlite://./q.db"), "sqlite://./q.db");
-    }
-}
-
 /// What a SQLite file holds, read without changing it: whether it passes
 /// SQLite's integrity check and its Qudao schema version (0 if none).
 pub async fn inspect_sqlite(path: &std::path::Path) -> Result<(bool, i64), StoreError> {
@@ -122,4 +96,30 @@ pub async fn inspect_sqlite(path: &std::path::Path) -> Result<(bool, i64), Store
         .unwrap_or(0);
     db.close().await?;
     Ok((integrity.as_deref() == Some("ok"), version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            Backend::of_url("sqlite://qudao.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(matches!(
+            Backend::of_url("mysql://h/db"),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
+        assert_eq!(
+            describe_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(describe_url("sqlite://./q.db"), "sqlite://./q.db");
+    }
 }

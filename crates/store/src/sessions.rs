@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{InsertStatement, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
@@ -38,6 +38,20 @@ fn key(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
+/// The insert of a session row; `save` adds an upsert clause to it.
+fn insert(record: &Record) -> Result<InsertStatement> {
+    let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(Query::insert()
+        .into_table("sessions")
+        .columns(["id", "data", "expires_at"])
+        .values_panic([
+            key(&record.id).into(),
+            data.into(),
+            to_chrono(record.expiry_date).into(),
+        ])
+        .to_owned())
+}
+
 fn backend_error(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
 }
@@ -52,21 +66,7 @@ impl SessionStore for DbSessionStore {
     /// unlikely) case that the random one is taken.
     async fn create(&self, record: &mut Record) -> Result<()> {
         loop {
-            let data =
-                serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-            let inserted = self
-                .db
-                .execute(
-                    Query::insert()
-                        .into_table("sessions")
-                        .columns(["id", "data", "expires_at"])
-                        .values_panic([
-                            key(&record.id).into(),
-                            data.into(),
-                            to_chrono(record.expiry_date).into(),
-                        ]),
-                )
-                .await;
+            let inserted = self.db.execute(&insert(record)?).await;
             match inserted.map_err(crate::StoreError::from) {
                 Ok(_) => return Ok(()),
                 Err(crate::StoreError::Duplicate) => record.id = Id::default(),
@@ -76,22 +76,13 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         self.db
             .execute(
-                Query::insert()
-                    .into_table("sessions")
-                    .columns(["id", "data", "expires_at"])
-                    .values_panic([
-                        key(&record.id).into(),
-                        data.into(),
-                        to_chrono(record.expiry_date).into(),
-                    ])
-                    .on_conflict(
-                        OnConflict::column("id")
-                            .update_columns(["data", "expires_at"])
-                            .to_owned(),
-                    ),
+                insert(record)?.on_conflict(
+                    OnConflict::column("id")
+                        .update_columns(["data", "expires_at"])
+                        .to_owned(),
+                ),
             )
             .await
             .map_err(backend_error)?;

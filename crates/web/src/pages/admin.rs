@@ -201,6 +201,24 @@ async fn create_user(
     }
 }
 
+/// Shows why an action on the users list was refused, on the list itself.
+async fn flash_invalid(
+    ctx: &Ctx,
+    login: Option<&str>,
+    fields: &[qudao_domain::Invalid],
+) -> Result<(), PageError> {
+    let text = fields
+        .iter()
+        .map(|f| ctx.lang.problem(&f.problem))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let text = match login {
+        Some(login) => format!("{login}: {text}"),
+        None => text,
+    };
+    Ok(set_flash(&ctx.session, FlashKind::Error, text).await?)
+}
+
 #[derive(Deserialize)]
 struct StatusForm {
     status: String,
@@ -228,14 +246,7 @@ async fn set_status(
             )
             .await?;
         }
-        Err(AppError::Invalid(fields)) => {
-            let text = fields
-                .iter()
-                .map(|f| ctx.lang.problem(&f.problem))
-                .collect::<Vec<_>>()
-                .join("; ");
-            set_flash(&ctx.session, FlashKind::Error, text).await?;
-        }
+        Err(AppError::Invalid(fields)) => flash_invalid(&ctx, None, &fields).await?,
         Err(other) => return Err(other.into()),
     }
     Ok(Redirect::to("/admin/users").into_response())
@@ -266,14 +277,7 @@ async fn reset_password(
             )
             .await?;
         }
-        Err(AppError::Invalid(fields)) => {
-            let text = fields
-                .iter()
-                .map(|f| ctx.lang.problem(&f.problem))
-                .collect::<Vec<_>>()
-                .join("; ");
-            set_flash(&ctx.session, FlashKind::Error, format!("{login}: {text}")).await?;
-        }
+        Err(AppError::Invalid(fields)) => flash_invalid(&ctx, Some(&login), &fields).await?,
         Err(other) => return Err(other.into()),
     }
     Ok(Redirect::to("/admin/users").into_response())

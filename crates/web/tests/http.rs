@@ -412,6 +412,14 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/admin/users/other/status",   [303, 403, 403, 403, 403, 403, 303]),
     ("POST", "/admin/users/other/password", [303, 403, 403, 403, 403, 403, 303]),
     ("POST", "/account/tokens",         [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/healthz",                [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/readyz",                 [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/openapi.json",       [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/lang/en?next=/login",    [303, 303, 303, 303, 303, 303, 303]),
+    ("GET",  "/login",                  [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/areas/nope",             [404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/account/password",       [422, 422, 422, 422, 422, 422, 303]),
+    ("POST", "/account/tokens/999999/revoke", [404, 404, 404, 404, 404, 404, 303]),
     ("POST", "/api/v1/partners",        [201, 201, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/users",           [201, 403, 403, 403, 403, 403, 401]),
 ];
@@ -428,6 +436,13 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
         "/admin/users/other/status" => vec![("status", "active".into())],
         "/admin/users/other/password" => vec![("password", format!("other-password-{n}"))],
         "/account/tokens" => vec![("name", format!("token {n}"))],
+        // A wrong current password: refused for everyone, changing nothing.
+        "/account/password" => vec![
+            ("current_password", "not-the-password".into()),
+            ("new_password", format!("new-password-{n}")),
+            ("confirm_password", format!("new-password-{n}")),
+        ],
+        "/account/tokens/999999/revoke" => Vec::new(),
         "/admin/users" => vec![
             ("login", format!("form-user-{n}")),
             ("display_name", "Form user".into()),

@@ -50,6 +50,7 @@ impl Exportable for PartnerView {
         "partner_type",
         "parent_code",
         "depth",
+        "status",
         "created_at",
     ];
     fn cells(&self) -> Vec<String> {
@@ -59,6 +60,7 @@ impl Exportable for PartnerView {
             self.partner_type.to_string(),
             self.parent_code.clone().unwrap_or_default(),
             self.depth.to_string(),
+            self.status.to_string(),
             instant(&self.created_at),
         ]
     }
@@ -111,5 +113,53 @@ impl Exportable for AuditView {
             json(&self.before),
             json(&self.after),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn assert_shape<T: Exportable>(row: &T) {
+        assert_eq!(
+            row.cells().len(),
+            T::HEADERS.len(),
+            "{} cells match headers",
+            T::SHEET
+        );
+        let bytes = to_xlsx(std::slice::from_ref(row)).unwrap();
+        assert_eq!(&bytes[..2], b"PK", "an xlsx file is a zip");
+    }
+
+    #[test]
+    fn every_export_has_one_cell_per_header() {
+        assert_shape(&PartnerView {
+            code: "P1".into(),
+            name: "北京商贸有限公司".into(),
+            partner_type: qudao_domain::partners::PartnerType::Agent,
+            parent_code: None,
+            depth: 1,
+            status: qudao_domain::partners::PartnerStatus::Active,
+            created_at: Utc::now(),
+        });
+        assert_shape(&UserView {
+            login: "rep".into(),
+            display_name: "Rep".into(),
+            role: qudao_domain::admin::Role::SalesRep,
+            partner_code: None,
+            status: qudao_domain::admin::UserStatus::Active,
+            last_login_at: None,
+            created_at: Utc::now(),
+        });
+        assert_shape(&AuditView {
+            at: Utc::now(),
+            actor_login: "cli".into(),
+            entity: "partner".into(),
+            entity_key: "P1".into(),
+            action: "create".into(),
+            before: None,
+            after: Some(serde_json::json!({"code": "P1"})),
+        });
     }
 }

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use qudao_domain::admin::{Login, Role};
-use qudao_domain::partners::{PartnerCode, PartnerId, PartnerName, PartnerType, child_position};
+use qudao_domain::partners::{
+    PartnerCode, PartnerId, PartnerName, PartnerStatus, PartnerType, Reason, child_position,
+};
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
 use qudao_store::paging::{Page, PageRequest, SortDir};
@@ -24,6 +26,7 @@ pub struct PartnerView {
     /// lies outside the caller's scope.
     pub parent_code: Option<String>,
     pub depth: i32,
+    pub status: PartnerStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -35,6 +38,29 @@ pub struct PartnerDetail {
     pub owner_login: Option<String>,
     /// Partners that buy from this one.
     pub children: Vec<PartnerView>,
+    /// Every status the partner has had, oldest first.
+    pub status_history: Vec<StatusChange>,
+    /// The statuses it may move to now.
+    pub next_statuses: Vec<PartnerStatus>,
+}
+
+/// One step of a partner's status history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// Absent on the first line: the status it was created with.
+    pub from: Option<PartnerStatus>,
+    pub to: PartnerStatus,
+    /// Why; empty on the first line.
+    pub reason: String,
+    pub changed_by: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A requested status change.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    pub status: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -49,6 +75,10 @@ pub struct PartnerInput {
     /// who leaves it empty becomes the owner.
     #[serde(default)]
     pub owner_login: Option<String>,
+    /// `active` (the default) for a partner already signed, or `prospect`
+    /// for one still to be recruited.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -127,8 +157,29 @@ impl Qudao {
                 }
             }
         };
+        let status = match non_empty(input.status.as_deref()) {
+            None => Some(PartnerStatus::Active),
+            Some(raw) => match PartnerStatus::parse(raw) {
+                Ok(status) if status.is_initial() => Some(status),
+                Ok(_) => {
+                    fields.push(Invalid::new(
+                        "status",
+                        Problem::Rule {
+                            rule: "initial_status",
+                        },
+                    ));
+                    None
+                }
+                Err(invalid) => {
+                    fields.push(invalid);
+                    None
+                }
+            },
+        };
         fields.finish()?;
-        let (Some(code), Some(name), Some(partner_type)) = (code, name, partner_type) else {
+        let (Some(code), Some(name), Some(partner_type), Some(status)) =
+            (code, name, partner_type, status)
+        else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let tx = self.begin().await?;
@@ -141,6 +192,8 @@ impl Qudao {
                 partner_type: partner_type.as_str(),
                 parent: parent.as_ref(),
                 owner_id,
+                status: status.as_str(),
+                created_by: &caller.login,
             },
             |id| child_position(parent_position, PartnerId(id)),
         )
@@ -232,11 +285,78 @@ impl Qudao {
             }
             _ => None,
         };
+        let status_history = repo::status_history(self.db(), row.id)
+            .await?
+            .into_iter()
+            .map(change_of)
+            .collect();
+        let view = view_of(&row, parent_code);
+        let next_statuses = if caller.can(Permission::ManagePartners) {
+            view.status.next().to_vec()
+        } else {
+            Vec::new()
+        };
         Ok(PartnerDetail {
-            partner: view_of(&row, parent_code),
+            partner: view,
             owner_login,
             children,
+            status_history,
+            next_statuses,
         })
+    }
+
+    /// Moves a partner along its lifecycle. Only the transitions of
+    /// [`PartnerStatus::next`] are allowed, each with a reason.
+    pub async fn change_partner_status(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &StatusInput,
+    ) -> Result<PartnerView, AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
+        let row = repo::find_by_code(self.db(), caller.scope(), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("partner"))?;
+        let mut fields = Fields::default();
+        let to = fields.take(PartnerStatus::parse(&input.status));
+        let reason = fields.take(Reason::parse(&input.reason));
+        let from =
+            PartnerStatus::parse(&row.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        if to.is_some_and(|to| !from.can_become(to)) {
+            fields.push(Invalid::new(
+                "status",
+                Problem::Rule {
+                    rule: "status_transition",
+                },
+            ));
+        }
+        fields.finish()?;
+        let (Some(to), Some(reason)) = (to, reason) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let parent_code = match row.parent_id {
+            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
+                .await?
+                .map(|p| p.code),
+            None => None,
+        };
+        let before = view_of(&row, parent_code.clone());
+        let tx = self.begin().await?;
+        let row = repo::set_status(&tx, row, to.as_str(), reason.as_str(), &caller.login).await?;
+        let after = view_of(&row, parent_code);
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &after.code,
+            "change_status",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
     }
 
     pub async fn partner_counts_by_type(
@@ -264,7 +384,19 @@ fn view_of(row: &partner::Model, parent_code: Option<String>) -> PartnerView {
         partner_type: PartnerType::parse(&row.partner_type).unwrap_or(PartnerType::Distributor),
         parent_code,
         depth: row.depth,
+        status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
         created_at: row.created_at,
+    }
+}
+
+fn change_of(row: qudao_store::partners::status_change::Model) -> StatusChange {
+    let status = |s: &str| PartnerStatus::parse(s).unwrap_or(PartnerStatus::Active);
+    StatusChange {
+        from: row.from_status.as_deref().map(status),
+        to: status(&row.to_status),
+        reason: row.reason,
+        changed_by: row.changed_by,
+        changed_at: row.changed_at,
     }
 }
 

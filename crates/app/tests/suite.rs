@@ -132,6 +132,7 @@ on_both_backends!(
     partner_input_errors_change_nothing,
     every_mutation_is_audited,
     sessions_expire,
+    partner_status_lifecycle,
 );
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -157,6 +158,7 @@ fn partner(code: &str, kind: &str, parent: Option<&str>, owner: Option<&str>) ->
         partner_type: kind.to_owned(),
         parent_code: parent.map(str::to_owned),
         owner_login: owner.map(str::to_owned),
+        status: None,
     }
 }
 
@@ -611,6 +613,7 @@ async fn partner_input_errors_change_nothing(db: TestDb) {
         partner_type: "wholesaler".into(),
         parent_code: Some("NOPE".into()),
         owner_login: Some("nobody".into()),
+        status: Some("terminated".into()),
     };
     let AppError::Invalid(fields) = app.create_partner(&system(), &bad).await.unwrap_err() else {
         panic!()
@@ -618,7 +621,14 @@ async fn partner_input_errors_change_nothing(db: TestDb) {
     let names: Vec<_> = fields.iter().map(|f| f.field).collect();
     assert_eq!(
         names,
-        ["code", "name", "partner_type", "parent_code", "owner_login"]
+        [
+            "code",
+            "name",
+            "partner_type",
+            "parent_code",
+            "owner_login",
+            "status"
+        ]
     );
     let mut parent = "P1".to_owned();
     for depth in 2..=6 {
@@ -783,4 +793,139 @@ async fn sqlite_backup_and_checked_restore() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("pg_dump"), "{err}");
+}
+
+async fn partner_status_lifecycle(db: TestDb) {
+    use qudao_app::partners::StatusInput;
+    use qudao_domain::partners::PartnerStatus;
+    let app = db.app().await;
+    app.create_user(&system(), &user("manager", "channel_manager", None))
+        .await
+        .unwrap();
+    app.create_user(&system(), &user("rep", "sales_rep", None))
+        .await
+        .unwrap();
+    let manager = app.caller_by_login("manager").await.unwrap();
+    let prospect = PartnerInput {
+        status: Some("prospect".into()),
+        ..partner("P1", "agent", None, None)
+    };
+    assert_eq!(
+        app.create_partner(&manager, &prospect)
+            .await
+            .unwrap()
+            .status,
+        PartnerStatus::Prospect
+    );
+    app.create_partner(&system(), &partner("P2", "agent", None, None))
+        .await
+        .unwrap();
+
+    let change = |status: &str, reason: &str| StatusInput {
+        status: status.into(),
+        reason: reason.into(),
+    };
+    let err = app
+        .change_partner_status(&manager, "P1", &change("active", "skip ahead"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "status"),
+        "{err:?}"
+    );
+    let err = app
+        .change_partner_status(&manager, "P1", &change("screening", " "))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "reason"),
+        "{err:?}"
+    );
+    for (to, why) in [
+        ("screening", "met at the Canton fair"),
+        ("negotiating", "passed screening"),
+        ("active", "contract signed"),
+        ("suspended", "overdue receivables"),
+    ] {
+        let view = app
+            .change_partner_status(&manager, "p1", &change(to, why))
+            .await
+            .unwrap();
+        assert_eq!(view.status.as_str(), to);
+    }
+    let detail = app.partner(&manager, "P1").await.unwrap();
+    let steps: Vec<_> = detail
+        .status_history
+        .iter()
+        .map(|c| (c.from.map(PartnerStatus::as_str), c.to.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (None, "prospect"),
+            (Some("prospect"), "screening"),
+            (Some("screening"), "negotiating"),
+            (Some("negotiating"), "active"),
+            (Some("active"), "suspended"),
+        ]
+    );
+    assert_eq!(detail.status_history[4].reason, "overdue receivables");
+    assert_eq!(detail.status_history[4].changed_by, "manager");
+    assert_eq!(
+        detail.next_statuses,
+        [PartnerStatus::Active, PartnerStatus::Terminated]
+    );
+
+    let rep = app.caller_by_login("rep").await.unwrap();
+    assert!(matches!(
+        app.change_partner_status(&rep, "P1", &change("active", "x"))
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(
+        matches!(
+            app.change_partner_status(&manager, "P2", &change("suspended", "x"))
+                .await,
+            Err(AppError::NotFound(_))
+        ),
+        "outside the manager's scope"
+    );
+    assert!(
+        app.partner(&system(), "P2")
+            .await
+            .unwrap()
+            .status_history
+            .len()
+            == 1,
+        "nothing changed on P2"
+    );
+    app.change_partner_status(&manager, "P1", &change("terminated", "left the channel"))
+        .await
+        .unwrap();
+    let err = app
+        .change_partner_status(&manager, "P1", &change("active", "come back"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Invalid(_)), "termination is final");
+    let filter = PartnerFilter {
+        status: Some("terminated".into()),
+        ..Default::default()
+    };
+    let page = app
+        .list_partners(
+            &system(),
+            &filter,
+            PartnerSort::Status,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["P1"]
+    );
 }

@@ -3,7 +3,7 @@
 //! `qudao_app`, so generated data obeys every rule real data does.
 
 use qudao_app::admin::UserInput;
-use qudao_app::partners::PartnerInput;
+use qudao_app::partners::{PartnerInput, StatusInput};
 use qudao_app::{AppError, Caller, Qudao};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -113,9 +113,11 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
                 partner_type: kind.to_owned(),
                 parent_code: parent,
                 owner_login: owner.map(str::to_owned),
+                status: None,
             }
         };
     let mut first_distributor = None;
+    let mut suspended = None;
     let mut first_downstream = None;
     for i in 0..scale.tier1_distributors() {
         let code = next_code();
@@ -130,6 +132,9 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         app.create_partner(&system, &input).await?;
         loaded.partners += 1;
         first_distributor.get_or_insert(code.clone());
+        if i == 2 {
+            suspended = Some(code.clone());
+        }
         for _ in 0..rng.random_range(scale.tier2_per_distributor()) {
             let kind = ["retailer", "retailer", "agent", "direct_store"][rng.random_range(0..4)];
             let child_code = next_code();
@@ -154,9 +159,35 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
             "direct_store",
         ][i % 5];
         let owner = owners[(i + 1) % owners.len()];
-        let input = partner(next_code(), company(&mut rng, ""), kind, None, Some(owner));
+        let code = next_code();
+        let mut input = partner(code.clone(), company(&mut rng, ""), kind, None, Some(owner));
+        // Every sixth is still being recruited, at some step of the pipeline.
+        let recruiting = i % 6 == 5;
+        if recruiting {
+            input.status = Some("prospect".to_owned());
+        }
         app.create_partner(&system, &input).await?;
         loaded.partners += 1;
+        if recruiting {
+            let steps = [
+                ("screening", "参加了广交会 / met at the Canton Fair"),
+                ("negotiating", "评估通过 / screening passed"),
+            ];
+            for (status, reason) in steps.iter().take((i / 6) % 3) {
+                let change = StatusInput {
+                    status: (*status).to_owned(),
+                    reason: (*reason).to_owned(),
+                };
+                app.change_partner_status(&system, &code, &change).await?;
+            }
+        }
+    }
+    if let Some(code) = &suspended {
+        let change = StatusInput {
+            status: "suspended".to_owned(),
+            reason: "回款逾期 / receivables overdue".to_owned(),
+        };
+        app.change_partner_status(&system, code, &change).await?;
     }
     let (Some(distributor), Some(downstream)) = (first_distributor, first_downstream) else {
         return Ok(loaded);

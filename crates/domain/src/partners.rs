@@ -19,6 +19,64 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Where a partner stands in the relationship, from first contact to the end.
+    PartnerStatus, "status" {
+        Prospect => "prospect",
+        Screening => "screening",
+        Negotiating => "negotiating",
+        Active => "active",
+        Suspended => "suspended",
+        Terminated => "terminated",
+    }
+}
+
+impl PartnerStatus {
+    /// The statuses a partner may move to from this one. Recruitment moves
+    /// forward or one step back; a signed partner can be suspended and
+    /// reinstated; termination is final (a returning partner is signed anew
+    /// under a new code, so the old history stays intact).
+    pub fn next(self) -> &'static [PartnerStatus] {
+        use PartnerStatus::*;
+        match self {
+            Prospect => &[Screening, Terminated],
+            Screening => &[Negotiating, Prospect, Terminated],
+            Negotiating => &[Active, Screening, Terminated],
+            Active => &[Suspended, Terminated],
+            Suspended => &[Active, Terminated],
+            Terminated => &[],
+        }
+    }
+
+    pub fn can_become(self, to: PartnerStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// A partner enters the system either as a prospect to be recruited or
+    /// as a partner already signed outside Qudao.
+    pub fn is_initial(self) -> bool {
+        matches!(self, PartnerStatus::Prospect | PartnerStatus::Active)
+    }
+}
+
+/// Why a status changed: 1–500 characters, required for every change so the
+/// history answers "who, when and why".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Reason(String);
+
+impl Reason {
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        let value = value.trim();
+        check_length("reason", value, 1, 500)?;
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A partner's stable human code, e.g. `P00012`: 1–32 of `A-Z 0-9 - _`,
 /// stored upper-case because Excel users type codes in any case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -137,6 +195,42 @@ mod tests {
         assert!(would_cycle("/12/", &child));
         assert!(!would_cycle(&child, "/12/"));
         assert!(child_position(Some(("/1/2/3/4/5/6/", MAX_DEPTH)), PartnerId(7)).is_err());
+    }
+
+    #[test]
+    fn status_transitions() {
+        use PartnerStatus::*;
+        assert!(Prospect.can_become(Screening));
+        assert!(Negotiating.can_become(Active));
+        assert!(Active.can_become(Suspended) && Suspended.can_become(Active));
+        assert!(
+            !Prospect.can_become(Active),
+            "a prospect is screened and negotiated first"
+        );
+        assert!(!Active.can_become(Prospect));
+        assert!(Terminated.next().is_empty());
+        assert!(Prospect.is_initial() && Active.is_initial() && !Suspended.is_initial());
+        assert!(Reason::parse("  ").is_err());
+        assert!(Reason::parse(&"x".repeat(501)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_status_can_end_and_none_returns_from_the_end(path in proptest::collection::vec(0usize..6, 0..20)) {
+            // Walk the lifecycle choosing any allowed step; it never leaves the
+            // table, termination is always one step away until it happens,
+            // and nothing follows it.
+            let mut status = PartnerStatus::Prospect;
+            for choice in path {
+                if status == PartnerStatus::Terminated {
+                    prop_assert!(status.next().is_empty());
+                    break;
+                }
+                prop_assert!(status.can_become(PartnerStatus::Terminated));
+                let next = status.next();
+                status = next[choice % next.len()];
+            }
+        }
     }
 
     #[test]

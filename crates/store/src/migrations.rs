@@ -18,11 +18,18 @@ struct Migration {
     statements: fn(DatabaseBackend) -> Vec<Statement>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts, partners, sessions, audit log",
-    statements: v1_foundation,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts, partners, sessions, audit log",
+        statements: v1_foundation,
+    },
+    Migration {
+        version: 2,
+        name: "partner status and its history",
+        statements: v2_partner_status,
+    },
+];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
@@ -311,4 +318,49 @@ fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
         );
     }
     statements
+}
+
+fn v2_partner_status(backend: DatabaseBackend) -> Vec<Statement> {
+    // Partners recorded before statuses existed were all trading partners.
+    let status = Table::alter()
+        .table("partners")
+        .add_column(
+            ColumnDef::new("status")
+                .string_len(16)
+                .not_null()
+                .default("active"),
+        )
+        .to_owned();
+    let history = Table::create()
+        .table("partner_status_history")
+        .col(id())
+        .col(ColumnDef::new("partner_id").big_integer().not_null())
+        .col(ColumnDef::new("from_status").string_len(16).null())
+        .col(ColumnDef::new("to_status").string_len(16).not_null())
+        .col(ColumnDef::new("reason").string_len(500).not_null())
+        .col(ColumnDef::new("changed_by").string_len(64).not_null())
+        .col(instant("changed_at"))
+        .foreign_key(
+            ForeignKey::create()
+                .from("partner_status_history", "partner_id")
+                .to("partners", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .to_owned();
+    let by_partner = Index::create()
+        .name("ix_partner_status_history_partner_id")
+        .table("partner_status_history")
+        .col("partner_id")
+        .to_owned();
+    let by_status = Index::create()
+        .name("ix_partners_status")
+        .table("partners")
+        .col("status")
+        .to_owned();
+    vec![
+        backend.build(&status),
+        backend.build(&history),
+        backend.build(&by_partner),
+        backend.build(&by_status),
+    ]
 }

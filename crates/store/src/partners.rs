@@ -27,8 +27,29 @@ pub mod partner {
         pub depth: i32,
         pub path: String,
         pub owner_id: Option<i64>,
+        pub status: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod status_change {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_status_history")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub partner_id: i64,
+        pub from_status: Option<String>,
+        pub to_status: String,
+        pub reason: String,
+        pub changed_by: String,
+        pub changed_at: DateTimeUtc,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -82,6 +103,9 @@ pub struct NewPartner<'a> {
     pub partner_type: &'a str,
     pub parent: Option<&'a partner::Model>,
     pub owner_id: Option<i64>,
+    pub status: &'a str,
+    /// Login of whoever creates it, for the first line of its status history.
+    pub created_by: &'a str,
 }
 
 /// Inserts a partner and places it in the tree. The path needs the new id, so
@@ -100,6 +124,7 @@ pub async fn insert(
         depth: Set(0),
         path: Set(String::new()),
         owner_id: Set(new.owner_id),
+        status: Set(new.status.to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -110,6 +135,17 @@ pub async fn insert(
         Ok(position) => position,
         Err(invalid) => return Ok(Err(invalid)),
     };
+    status_change::ActiveModel {
+        partner_id: Set(row.id),
+        from_status: Set(None),
+        to_status: Set(row.status.clone()),
+        reason: Set(String::new()),
+        changed_by: Set(new.created_by.to_owned()),
+        changed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     let mut row: partner::ActiveModel = row.into();
     row.path = Set(path);
     row.depth = Set(depth);
@@ -147,13 +183,55 @@ pub enum PartnerSort {
     Name,
     PartnerType,
     Depth,
+    Status,
     CreatedAt,
+}
+
+/// Records a status change: the partner's status and a history row, written
+/// together in the caller's transaction.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    row: partner::Model,
+    to: &str,
+    reason: &str,
+    changed_by: &str,
+) -> Result<partner::Model, StoreError> {
+    let now = crate::now();
+    status_change::ActiveModel {
+        partner_id: Set(row.id),
+        from_status: Set(Some(row.status.clone())),
+        to_status: Set(to.to_owned()),
+        reason: Set(reason.to_owned()),
+        changed_by: Set(changed_by.to_owned()),
+        changed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut active: partner::ActiveModel = row.into();
+    active.status = Set(to.to_owned());
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// A partner's status history, oldest first.
+pub async fn status_history(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+) -> Result<Vec<status_change::Model>, StoreError> {
+    Ok(status_change::Entity::find()
+        .filter(status_change::Column::PartnerId.eq(partner_id))
+        .order_by_asc(status_change::Column::ChangedAt)
+        .order_by_asc(status_change::Column::Id)
+        .all(db)
+        .await?)
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct PartnerFilter {
     pub text: Option<String>,
     pub partner_type: Option<String>,
+    pub status: Option<String>,
     pub depth: Option<i32>,
     pub parent_id: Option<i64>,
 }
@@ -179,6 +257,9 @@ pub async fn list(
     if let Some(kind) = &filter.partner_type {
         select = select.filter(partner::Column::PartnerType.eq(kind.as_str()));
     }
+    if let Some(status) = &filter.status {
+        select = select.filter(partner::Column::Status.eq(status.as_str()));
+    }
     if let Some(depth) = filter.depth {
         select = select.filter(partner::Column::Depth.eq(depth));
     }
@@ -190,6 +271,7 @@ pub async fn list(
         PartnerSort::Name => partner::Column::Name,
         PartnerSort::PartnerType => partner::Column::PartnerType,
         PartnerSort::Depth => partner::Column::Depth,
+        PartnerSort::Status => partner::Column::Status,
         PartnerSort::CreatedAt => partner::Column::CreatedAt,
     };
     let select = select

@@ -94,6 +94,7 @@ impl Env {
                 partner_type: partner_type.to_owned(),
                 parent_code: parent.map(str::to_owned),
                 owner_login: owner.map(str::to_owned),
+                status: None,
             };
             app.create_partner(&system, &input).await?;
         }
@@ -420,6 +421,10 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/areas/nope",             [404, 404, 404, 404, 404, 404, 303]),
     ("POST", "/account/password",       [422, 422, 422, 422, 422, 422, 303]),
     ("POST", "/account/tokens/999999/revoke", [404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/partners/P2/status",     [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/status",     [422, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/api/v1/partners/P2/status", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P3/status", [422, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners",        [201, 201, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/users",           [201, 403, 403, 403, 403, 403, 401]),
 ];
@@ -443,6 +448,11 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
             ("confirm_password", format!("new-password-{n}")),
         ],
         "/account/tokens/999999/revoke" => Vec::new(),
+        // Active to prospect is never allowed: permitted callers get 422 and
+        // the matrix leaves the partner as it was.
+        "/partners/P2/status" | "/partners/P3/status" => {
+            vec![("status", "prospect".into()), ("reason", "matrix".into())]
+        }
         "/admin/users" => vec![
             ("login", format!("form-user-{n}")),
             ("display_name", "Form user".into()),
@@ -456,6 +466,9 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
 
 fn json_for(path: &str, n: usize) -> Value {
     match path {
+        "/api/v1/partners/P2/status" | "/api/v1/partners/P3/status" => {
+            json!({ "status": "prospect", "reason": "matrix" })
+        }
         "/api/v1/partners" => {
             json!({ "code": format!("J{n}"), "name": "Json partner", "partner_type": "agent" })
         }
@@ -1537,5 +1550,55 @@ async fn health_readiness_and_security_headers() -> Res {
         (offsite.status, offsite.location()),
         (StatusCode::SEE_OTHER, "/")
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_manager_moves_a_partner_through_its_lifecycle_on_the_page() -> Res {
+    let env = Env::new("status").await?;
+    let mut browser = env.signed_in("manager").await?;
+    let page = browser.get("/partners/P2").await?;
+    assert!(page.text().contains(r#"action="/partners/P2/status""#));
+    let refused = browser
+        .submit(
+            "/partners/P2/status",
+            &[("status", "suspended"), ("reason", "")],
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_html(&refused.text(), "reason").contains("field-error"));
+    let done = browser
+        .submit(
+            "/partners/P2/status",
+            &[("status", "suspended"), ("reason", "overdue payments")],
+        )
+        .await?;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/partners/P2").await?;
+    let html = page.text();
+    assert!(html.contains("overdue payments"), "{html}");
+    assert!(
+        html.contains(r#"data-testid="partner-status">Suspended<"#),
+        "{html}"
+    );
+
+    let mut staff = env.signed_in("puser").await?;
+    let own = staff.get("/partners/P2").await?.text();
+    assert!(
+        !own.contains("/status\""),
+        "partner staff get no status form"
+    );
+    let mut program = env.api("manager").await?;
+    let back = program
+        .post_json(
+            "/api/v1/partners/P2/status",
+            &json!({ "status": "active", "reason": "paid up" }),
+            &[],
+        )
+        .await?;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text());
+    assert_eq!(back.json()?["status"], "active");
+    let detail = program.get("/api/v1/partners/P2").await?.json()?;
+    assert_eq!(detail["status_history"].as_array().map(Vec::len), Some(3));
     Ok(())
 }

@@ -2,8 +2,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use qudao_app::SortDir;
-use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
-use qudao_domain::partners::PartnerType;
+use qudao_app::partners::{
+    PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
+};
+use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,6 +19,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get_one))
+        .routes(routes!(change_status))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -25,6 +28,7 @@ struct ListQuery {
     /// Text found in the code or name.
     q: Option<String>,
     partner_type: Option<PartnerType>,
+    status: Option<PartnerStatus>,
     /// 1 buys from the brand owner, 2 from a depth-1 partner, …
     depth: Option<i32>,
     /// `code` (default), `name`, `partner_type`, `depth` or `created_at`.
@@ -68,6 +72,7 @@ async fn list(
     let filter = PartnerFilter {
         text: query.q.filter(|q| !q.trim().is_empty()),
         partner_type: query.partner_type.map(|t| t.as_str().to_owned()),
+        status: query.status.map(|s| s.as_str().to_owned()),
         depth: query.depth,
         parent_id: None,
     };
@@ -115,4 +120,31 @@ async fn get_one(
     Path(code): Path<String>,
 ) -> Result<Json<PartnerDetail>, ApiError> {
     Ok(Json(state.app.partner(&caller, &code).await?))
+}
+
+/// Moves a partner along its lifecycle (prospect → screening → negotiating →
+/// active ⇄ suspended; any → terminated, which is final), with a reason.
+#[utoipa::path(
+    post, path = "/partners/{code}/status", tag = "partners",
+    params(("code" = String, Path, description = "Partner code")),
+    request_body = StatusInput,
+    responses(
+        (status = 200, body = PartnerView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "Not an allowed transition, or no reason", body = crate::error::Problem),
+    )
+)]
+async fn change_status(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<StatusInput>,
+) -> Result<Json<PartnerView>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .change_partner_status(&caller, &code, &input)
+            .await?,
+    ))
 }

@@ -6,9 +6,11 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use qudao_app::partners::{PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView};
+use qudao_app::partners::{
+    PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
+};
 use qudao_app::{AppError, Permission};
-use qudao_domain::partners::PartnerType;
+use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
 use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
@@ -22,12 +24,17 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/partners", get(list).post(create))
         .route("/partners/new", get(new_form))
         .route("/partners/{code}", get(detail))
+        .route(
+            "/partners/{code}/status",
+            axum::routing::post(change_status),
+        )
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct PartnerParams {
     q: Option<String>,
     partner_type: Option<String>,
+    status: Option<String>,
     depth: Option<String>,
     #[serde(flatten)]
     list: ListParams,
@@ -40,6 +47,7 @@ struct ListPage {
     rows: Vec<PartnerView>,
     links: ListLinks,
     types: &'static [PartnerType],
+    statuses: &'static [PartnerStatus],
     can_create: bool,
 }
 
@@ -48,6 +56,7 @@ fn sort_of(name: Option<&str>) -> (PartnerSort, &'static str) {
         Some("name") => (PartnerSort::Name, "name"),
         Some("partner_type") => (PartnerSort::PartnerType, "partner_type"),
         Some("depth") => (PartnerSort::Depth, "depth"),
+        Some("status") => (PartnerSort::Status, "status"),
         Some("created_at") => (PartnerSort::CreatedAt, "created_at"),
         _ => (PartnerSort::Code, "code"),
     }
@@ -61,6 +70,7 @@ async fn list(
     let partner_filter = PartnerFilter {
         text: filter(&params.q),
         partner_type: filter(&params.partner_type).filter(|t| PartnerType::parse(t).is_ok()),
+        status: filter(&params.status).filter(|s| PartnerStatus::parse(s).is_ok()),
         depth: filter(&params.depth).and_then(|d| d.parse().ok()),
         parent_id: None,
     };
@@ -97,6 +107,10 @@ async fn list(
                 "partner_type".to_owned(),
                 params.partner_type.clone().unwrap_or_default(),
             ),
+            (
+                "status".to_owned(),
+                params.status.clone().unwrap_or_default(),
+            ),
             ("depth".to_owned(), params.depth.clone().unwrap_or_default()),
         ],
         sort: sort_name.to_owned(),
@@ -112,6 +126,7 @@ async fn list(
         rows: page.items,
         links,
         types: PartnerType::ALL,
+        statuses: PartnerStatus::ALL,
         can_create: ctx.caller.can(Permission::ManagePartners),
     })
 }
@@ -121,6 +136,43 @@ async fn list(
 struct DetailPage {
     c: Chrome,
     partner: PartnerDetail,
+    status_input: StatusInput,
+    errors: Vec<(String, String)>,
+}
+
+impl DetailPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    status_input: StatusInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let partner = state.app.partner(&ctx.caller, code).await?;
+    let c = Chrome::new(
+        ctx,
+        "/partners",
+        format!("{} · {}", partner.partner.code, partner.partner.name),
+        vec![
+            (
+                ctx.lang.t("nav.partners").to_owned(),
+                Some("/partners".to_owned()),
+            ),
+            (partner.partner.code.clone(), None),
+        ],
+    )
+    .await?;
+    render(&DetailPage {
+        c,
+        partner,
+        status_input,
+        errors,
+    })
 }
 
 async fn detail(
@@ -128,21 +180,35 @@ async fn detail(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = state.app.partner(&ctx.caller, &code).await?;
-    let c = Chrome::new(
-        &ctx,
-        "/partners",
-        format!("{} · {}", p.partner.code, p.partner.name),
-        vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
-            (p.partner.code.clone(), None),
-        ],
-    )
-    .await?;
-    render(&DetailPage { c, partner: p })
+    detail_page(&state, &ctx, &code, StatusInput::default(), Vec::new()).await
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<StatusInput>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .change_partner_status(&ctx.caller, &code, &input)
+        .await
+    {
+        Ok(view) => {
+            let status = ctx
+                .lang
+                .t(&format!("partner_status.{}", view.status.as_str()));
+            let text = ctx.lang.tf("partners.status_changed", status);
+            set_flash(&ctx.session, FlashKind::Success, text).await?;
+            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = detail_page(&state, &ctx, &code, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
 }
 
 #[derive(Template)]
@@ -152,6 +218,7 @@ struct FormPage {
     input: PartnerInput,
     errors: Vec<(String, String)>,
     types: &'static [PartnerType],
+    initial_statuses: [PartnerStatus; 2],
 }
 
 impl FormPage {
@@ -184,6 +251,7 @@ async fn form_page(
         input,
         errors,
         types: PartnerType::ALL,
+        initial_statuses: [PartnerStatus::Active, PartnerStatus::Prospect],
     })
 }
 

@@ -338,6 +338,26 @@ describe('qudao in a browser', () => {
       assert.equal(pathOf(page), '/partners');
       assert.ok((await dataRows(page)) >= 1, 'expected at least one partner row');
 
+      // A partner's status changes with a reason and shows in its history.
+      await Promise.all([
+        page.waitForURL(atPath('/partners/P00001')),
+        page.locator('table.data a[href="/partners/P00001"]').first().click(),
+      ]);
+      const badge = page.locator('[data-testid="partner-status"]');
+      assert.equal((await badge.textContent()).trim(), 'Active');
+      await page.selectOption('#status', 'suspended');
+      await page.fill('#reason', 'Receivables overdue (browser test)');
+      await Promise.all([
+        page.waitForURL(atPath('/partners/P00001')),
+        page.locator('form[action="/partners/P00001/status"] button[type="submit"]').click(),
+      ]);
+      await page.locator('.flash-success').first().waitFor({ state: 'visible' });
+      assert.equal((await badge.textContent()).trim(), 'Suspended');
+      assert.ok(
+        (await page.locator('table.data').last().textContent()).includes('Receivables overdue (browser test)'),
+        'the reason is in the status history',
+      );
+
       // An area that is not built yet.
       const incentives = await page.goto(`${base}/areas/incentives`);
       assert.equal(incentives.status(), 200);

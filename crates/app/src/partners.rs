@@ -254,12 +254,7 @@ impl Qudao {
         let row = repo::find_by_code(self.db(), caller.scope(), code.as_str())
             .await?
             .ok_or(AppError::NotFound("partner"))?;
-        let parent_code = match row.parent_id {
-            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
-                .await?
-                .map(|p| p.code),
-            None => None,
-        };
+        let parent_code = self.visible_parent_code(caller, &row).await?;
         let filter = PartnerFilter {
             parent_id: Some(row.id),
             ..Default::default()
@@ -335,12 +330,7 @@ impl Qudao {
         let (Some(to), Some(reason)) = (to, reason) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let parent_code = match row.parent_id {
-            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
-                .await?
-                .map(|p| p.code),
-            None => None,
-        };
+        let parent_code = self.visible_parent_code(caller, &row).await?;
         let before = view_of(&row, parent_code.clone());
         let tx = self.begin().await?;
         let row = repo::set_status(&tx, row, to.as_str(), reason.as_str(), &caller.login).await?;
@@ -374,6 +364,22 @@ impl Qudao {
                 })
             })
             .collect())
+    }
+}
+
+impl Qudao {
+    /// The code of a partner's parent if the caller may see that parent.
+    async fn visible_parent_code(
+        &self,
+        caller: &Caller,
+        row: &partner::Model,
+    ) -> Result<Option<String>, AppError> {
+        Ok(match row.parent_id {
+            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
+                .await?
+                .map(|p| p.code),
+            None => None,
+        })
     }
 }
 

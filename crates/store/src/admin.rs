@@ -149,8 +149,7 @@ pub async fn count_users(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
     Ok(user::Entity::find().count(db).await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UserSort {
     #[default]
     Login,
@@ -159,6 +158,14 @@ pub enum UserSort {
     Status,
     LastLoginAt,
 }
+
+crate::paging::sort_keys!(UserSort {
+    Login => "login",
+    DisplayName => "display_name",
+    Role => "role",
+    Status => "status",
+    LastLoginAt => "last_login_at",
+});
 
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {

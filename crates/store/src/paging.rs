@@ -91,3 +91,25 @@ where
         per_page: request.per_page,
     })
 }
+
+/// Gives a sort enum its names as used in URLs: `parse` for what a request
+/// asks for (None if unknown) and `as_str` for links.
+macro_rules! sort_keys {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            pub fn parse(name: &str) -> Option<Self> {
+                match name {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use sort_keys;

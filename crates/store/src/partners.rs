@@ -175,8 +175,7 @@ pub async fn find_by_id(
         .await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PartnerSort {
     #[default]
     Code,
@@ -186,6 +185,15 @@ pub enum PartnerSort {
     Status,
     CreatedAt,
 }
+
+crate::paging::sort_keys!(PartnerSort {
+    Code => "code",
+    Name => "name",
+    PartnerType => "partner_type",
+    Depth => "depth",
+    Status => "status",
+    CreatedAt => "created_at",
+});
 
 /// Records a status change: the partner's status and a history row, written
 /// together in the caller's transaction.

@@ -1600,5 +1600,20 @@ async fn a_manager_moves_a_partner_through_its_lifecycle_on_the_page() -> Res {
     assert_eq!(back.json()?["status"], "active");
     let detail = program.get("/api/v1/partners/P2").await?.json()?;
     assert_eq!(detail["status_history"].as_array().map(Vec::len), Some(3));
+    let sorted = program.get("/api/v1/partners?sort=status&dir=desc").await?;
+    assert_eq!(
+        sorted.status,
+        StatusCode::OK,
+        "the API sorts by every column the page does"
+    );
+    let unknown = program.get("/api/v1/partners?sort=bogus").await?;
+    let problem = expect_problem(&unknown, StatusCode::BAD_REQUEST, "bad-request")?;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("bogus"),
+        "{problem}"
+    );
     Ok(())
 }

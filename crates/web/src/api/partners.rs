@@ -31,7 +31,7 @@ struct ListQuery {
     status: Option<PartnerStatus>,
     /// 1 buys from the brand owner, 2 from a depth-1 partner, …
     depth: Option<i32>,
-    /// `code` (default), `name`, `partner_type`, `depth` or `created_at`.
+    /// `code` (default), `name`, `partner_type`, `depth`, `status` or `created_at`.
     sort: Option<String>,
     /// `asc` (default) or `desc`.
     dir: Option<String>,
@@ -53,12 +53,9 @@ async fn list(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<PartnerView>>, ApiError> {
     let sort = match query.sort.as_deref() {
-        None | Some("code") => PartnerSort::Code,
-        Some("name") => PartnerSort::Name,
-        Some("partner_type") => PartnerSort::PartnerType,
-        Some("depth") => PartnerSort::Depth,
-        Some("created_at") => PartnerSort::CreatedAt,
-        Some(other) => return Err(WebError::BadRequest(format!("unknown sort '{other}'")).into()),
+        None => PartnerSort::default(),
+        Some(name) => PartnerSort::parse(name)
+            .ok_or_else(|| WebError::BadRequest(format!("unknown sort '{name}'")))?,
     };
     let dir = match query.dir.as_deref() {
         None | Some("asc") => SortDir::Asc,

@@ -67,13 +67,12 @@ async fn users(
         status: filter(&params.status).filter(|s| UserStatus::parse(s).is_ok()),
         partner_id: None,
     };
-    let (sort, sort_name) = match params.list.sort.as_deref() {
-        Some("display_name") => (UserSort::DisplayName, "display_name"),
-        Some("role") => (UserSort::Role, "role"),
-        Some("status") => (UserSort::Status, "status"),
-        Some("last_login_at") => (UserSort::LastLoginAt, "last_login_at"),
-        _ => (UserSort::Login, "login"),
-    };
+    let sort = params
+        .list
+        .sort
+        .as_deref()
+        .and_then(UserSort::parse)
+        .unwrap_or_default();
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
         let rows = state
@@ -108,7 +107,7 @@ async fn users(
                 params.status.clone().unwrap_or_default(),
             ),
         ],
-        sort: sort_name.to_owned(),
+        sort: sort.as_str().to_owned(),
         desc: params.list.desc(),
         page: page.page,
         pages: page.pages(),

@@ -51,17 +51,6 @@ struct ListPage {
     can_create: bool,
 }
 
-fn sort_of(name: Option<&str>) -> (PartnerSort, &'static str) {
-    match name {
-        Some("name") => (PartnerSort::Name, "name"),
-        Some("partner_type") => (PartnerSort::PartnerType, "partner_type"),
-        Some("depth") => (PartnerSort::Depth, "depth"),
-        Some("status") => (PartnerSort::Status, "status"),
-        Some("created_at") => (PartnerSort::CreatedAt, "created_at"),
-        _ => (PartnerSort::Code, "code"),
-    }
-}
-
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -74,7 +63,12 @@ async fn list(
         depth: filter(&params.depth).and_then(|d| d.parse().ok()),
         parent_id: None,
     };
-    let (sort, sort_name) = sort_of(params.list.sort.as_deref());
+    let sort = params
+        .list
+        .sort
+        .as_deref()
+        .and_then(PartnerSort::parse)
+        .unwrap_or_default();
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
         let rows = state
@@ -113,7 +107,7 @@ async fn list(
             ),
             ("depth".to_owned(), params.depth.clone().unwrap_or_default()),
         ],
-        sort: sort_name.to_owned(),
+        sort: sort.as_str().to_owned(),
         desc: params.list.desc(),
         page: page.page,
         pages: page.pages(),

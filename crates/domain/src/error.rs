@@ -27,6 +27,16 @@ pub enum Problem {
     Rule {
         rule: &'static str,
     },
+    /// A rule failed because of a particular existing record; `with` names it
+    /// (by its codes) so the user can find what is in the way.
+    Conflict {
+        rule: &'static str,
+        with: String,
+    },
+    /// The text is not in the expected shape; `expected` shows an example.
+    Format {
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -38,6 +48,8 @@ impl fmt::Display for Problem {
             Self::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
             Self::NotOneOf { choices } => write!(f, "must be one of: {}", choices.join(", ")),
             Self::Rule { rule } => write!(f, "breaks the rule '{rule}'"),
+            Self::Conflict { rule, with } => write!(f, "breaks the rule '{rule}': {with}"),
+            Self::Format { expected } => write!(f, "must look like {expected}"),
         }
     }
 }

@@ -5,8 +5,11 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod admin;
+pub mod dates;
 pub mod error;
+pub mod money;
 pub mod partners;
 pub mod scope;
+pub mod territories;
 
 pub use error::{Invalid, Problem};

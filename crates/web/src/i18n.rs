@@ -115,6 +115,10 @@ impl Lang {
             Problem::BadCharacters { allowed } => self.tf("problem.bad_characters", allowed),
             Problem::NotOneOf { choices } => self.tf("problem.not_one_of", choices.join(", ")),
             Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
+            Problem::Conflict { rule, with } => {
+                format!("{}: {with}", self.t(&format!("rule.{rule}")))
+            }
+            Problem::Format { expected } => self.tf("problem.format", expected),
         }
     }
 }

@@ -1,0 +1,112 @@
+//! Business dates and the validity ranges of effective-dated records
+//! (authorizations, agreement versions).
+
+use chrono::NaiveDate;
+
+use crate::error::{Invalid, Problem};
+
+/// Parses a calendar date written `YYYY-MM-DD` (also `YYYY/MM/DD`, as Excel
+/// in a Chinese locale writes it).
+pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, Invalid> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Invalid::new(field, Problem::Required));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%Y/%m/%d"))
+        .map_err(|_| {
+            Invalid::new(
+                field,
+                Problem::Format {
+                    expected: "2026-12-31",
+                },
+            )
+        })
+}
+
+/// An inclusive range of calendar days: valid from the first day through
+/// the last. Both ends are required so that overlap checks are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct DateRange {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+impl DateRange {
+    /// Refuses a range that ends before it starts, blaming `to_field`.
+    pub fn new(from: NaiveDate, to: NaiveDate, to_field: &'static str) -> Result<Self, Invalid> {
+        if to < from {
+            return Err(Invalid::new(
+                to_field,
+                Problem::Rule {
+                    rule: "dates_in_order",
+                },
+            ));
+        }
+        Ok(Self { from, to })
+    }
+
+    pub fn from(self) -> NaiveDate {
+        self.from
+    }
+
+    pub fn to(self) -> NaiveDate {
+        self.to
+    }
+
+    pub fn contains(self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    pub fn overlaps(self, other: DateRange) -> bool {
+        self.from <= other.to && other.from <= self.to
+    }
+}
+
+impl std::fmt::Display for DateRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} – {}", self.from, self.to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(n: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(n.unsigned_abs())
+    }
+
+    #[test]
+    fn parses_both_date_spellings() {
+        assert_eq!(parse_date("from", "2026-03-01"), Ok(day(59)));
+        assert_eq!(parse_date("from", "2026/3/1"), Ok(day(59)));
+        assert!(parse_date("from", "2026-02-30").is_err());
+        assert!(parse_date("from", "01/03/2026").is_err());
+        assert_eq!(
+            parse_date("from", " ").unwrap_err().problem,
+            Problem::Required
+        );
+    }
+
+    #[test]
+    fn dates_out_of_order_are_refused() {
+        let err = DateRange::new(day(10), day(9), "valid_to").unwrap_err();
+        assert_eq!(err.field, "valid_to");
+        assert!(DateRange::new(day(10), day(10), "valid_to").is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn overlap_is_symmetric_and_means_a_shared_day(
+            a in 0_i64..60, a_len in 0_i64..30, b in 0_i64..60, b_len in 0_i64..30,
+        ) {
+            let x = DateRange::new(day(a), day(a + a_len), "to").unwrap();
+            let y = DateRange::new(day(b), day(b + b_len), "to").unwrap();
+            let shared = (0..100).map(day).any(|d| x.contains(d) && y.contains(d));
+            prop_assert_eq!(x.overlaps(y), y.overlaps(x));
+            prop_assert_eq!(x.overlaps(y), shared);
+        }
+    }
+}

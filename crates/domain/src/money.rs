@@ -1,0 +1,330 @@
+//! Money: integer minor units of one ISO 4217 currency (DESIGN.md §4).
+//!
+//! Amounts are stored and exchanged as whole minor units (分 for CNY), so a
+//! sum of any number of amounts is exact. Computations that need fractions
+//! (rates, shares) run in `rust_decimal` and come back through
+//! [`Money::from_decimal`], which rounds half away from zero (四舍五入) once.
+
+use std::fmt;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{Invalid, Problem};
+
+/// An ISO 4217 currency code this system can hold amounts in, with the number
+/// of decimal places of its minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: [u8; 3],
+    minor_digits: u8,
+}
+
+/// Currencies a brand's channel commonly trades in. The minor-unit digits
+/// come from ISO 4217; an unknown code is refused rather than guessed,
+/// because a wrong exponent would misstate every amount by a factor of 100.
+const KNOWN: &[(&str, u8)] = &[
+    ("CNY", 2),
+    ("HKD", 2),
+    ("MOP", 2),
+    ("TWD", 2),
+    ("USD", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("SGD", 2),
+    ("MYR", 2),
+    ("THB", 2),
+    ("VND", 0),
+    ("IDR", 2),
+    ("PHP", 2),
+    ("INR", 2),
+    ("AUD", 2),
+    ("NZD", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("AED", 2),
+    ("SAR", 2),
+    ("RUB", 2),
+    ("BRL", 2),
+    ("MXN", 2),
+];
+
+impl Currency {
+    pub const CNY: Currency = Currency {
+        code: *b"CNY",
+        minor_digits: 2,
+    };
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        let value = value.trim().to_ascii_uppercase();
+        if value.is_empty() {
+            return Err(Invalid::new("currency", Problem::Required));
+        }
+        KNOWN
+            .iter()
+            .find(|(code, _)| *code == value)
+            .map(|(code, digits)| Currency {
+                code: code.as_bytes().try_into().unwrap_or(*b"XXX"),
+                minor_digits: *digits,
+            })
+            .ok_or_else(|| {
+                Invalid::new(
+                    "currency",
+                    Problem::NotOneOf {
+                        choices: KNOWN.iter().map(|(code, _)| *code).collect(),
+                    },
+                )
+            })
+    }
+
+    pub fn all() -> impl Iterator<Item = Currency> {
+        KNOWN
+            .iter()
+            .filter_map(|(code, _)| Currency::parse(code).ok())
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII codes from KNOWN are ever stored.
+        std::str::from_utf8(&self.code).unwrap_or("XXX")
+    }
+
+    pub fn minor_digits(self) -> u32 {
+        u32::from(self.minor_digits)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// An amount of one currency in whole minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub fn from_minor(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    pub fn zero(currency: Currency) -> Self {
+        Self::from_minor(0, currency)
+    }
+
+    /// Parses an amount typed by a person or read from a file, such as
+    /// `12345.6`, `12,345.60` or `-3`. More decimals than the currency has
+    /// are refused, not rounded: silently dropping 分 from an input is the
+    /// kind of error a finance clerk never finds again.
+    pub fn parse(field: &'static str, value: &str, currency: Currency) -> Result<Self, Invalid> {
+        let cleaned: String = value.trim().chars().filter(|c| *c != ',').collect();
+        if cleaned.is_empty() {
+            return Err(Invalid::new(field, Problem::Required));
+        }
+        let expected = if currency.minor_digits == 0 {
+            "12345"
+        } else {
+            "12345.67"
+        };
+        let bad = || Invalid::new(field, Problem::Format { expected });
+        let unsigned = cleaned.strip_prefix('-').unwrap_or(&cleaned);
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+        let digits_only = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits_only(whole) || !digits_only(fraction) {
+            return Err(bad());
+        }
+        let amount: Decimal = cleaned.parse().map_err(|_| bad())?;
+        // "1.230" is fine for CNY; "1.234" is not.
+        if amount.normalize().scale() > currency.minor_digits() {
+            return Err(bad());
+        }
+        Self::from_decimal(amount, currency).ok_or_else(bad)
+    }
+
+    /// Converts a computed amount in major units to money, rounding half away
+    /// from zero to the currency's minor unit. `None` when it does not fit.
+    pub fn from_decimal(amount: Decimal, currency: Currency) -> Option<Self> {
+        let scaled = amount
+            .checked_mul(Decimal::from(10_i64.pow(currency.minor_digits())))?
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+        i64::try_from(scaled)
+            .ok()
+            .map(|minor| Self { minor, currency })
+    }
+
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+
+    /// The amount in major units, exactly.
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.minor, self.currency.minor_digits())
+    }
+
+    /// Adds two amounts of the same currency; `None` on a currency mismatch
+    /// or overflow, because neither has a right answer.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        (self.currency == other.currency)
+            .then(|| self.minor.checked_add(other.minor))
+            .flatten()
+            .map(|minor| Self { minor, ..self })
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.minor < 0
+    }
+}
+
+/// `12345.60 CNY`-style plain text: exact, no grouping, for files and the API.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount_text(), self.currency)
+    }
+}
+
+impl Money {
+    /// The amount without the currency, with exactly the currency's decimals.
+    pub fn amount_text(self) -> String {
+        let digits = self.currency.minor_digits() as usize;
+        let decimal = self.to_decimal();
+        format!("{decimal:.digits$}")
+    }
+
+    /// The amount with thousands separators, for people: `1,234,567.80`.
+    pub fn grouped(self) -> String {
+        let text = self.amount_text();
+        let (sign, unsigned) = text
+            .strip_prefix('-')
+            .map_or(("", text.as_str()), |rest| ("-", rest));
+        let (whole, fraction) = unsigned
+            .split_once('.')
+            .map_or((unsigned, None), |(w, f)| (w, Some(f)));
+        let mut grouped = String::with_capacity(text.len() + whole.len() / 3);
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        match fraction {
+            Some(fraction) => format!("{sign}{grouped}.{fraction}"),
+            None => format!("{sign}{grouped}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cny(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::CNY)
+    }
+
+    #[test]
+    fn parses_what_people_type() {
+        assert_eq!(
+            Money::parse("x", "12,345.6", Currency::CNY),
+            Ok(cny(1_234_560))
+        );
+        assert_eq!(Money::parse("x", " -3 ", Currency::CNY), Ok(cny(-300)));
+        assert_eq!(Money::parse("x", "0.10", Currency::CNY), Ok(cny(10)));
+        assert_eq!(Money::parse("x", "1.230", Currency::CNY), Ok(cny(123)));
+        let yen = Currency::parse("jpy").unwrap();
+        assert_eq!(Money::parse("x", "500", yen).map(Money::minor), Ok(500));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        for bad in ["1.234", "abc", "1e5", "1.", ".5", "--1", "1.2.3", "¥5", "-"] {
+            let err = Money::parse("credit_limit", bad, Currency::CNY).unwrap_err();
+            assert_eq!(err.field, "credit_limit", "{bad}");
+            assert!(matches!(err.problem, Problem::Format { .. }), "{bad}");
+        }
+        assert_eq!(
+            Money::parse("credit_limit", "", Currency::CNY)
+                .unwrap_err()
+                .problem,
+            Problem::Required
+        );
+        let yen = Currency::parse("JPY").unwrap();
+        assert!(Money::parse("x", "5.5", yen).is_err());
+        assert!(Money::parse("x", "99999999999999999999", Currency::CNY).is_err());
+    }
+
+    #[test]
+    fn unknown_currency_is_refused() {
+        assert!(Currency::parse("XYZ").is_err());
+        assert_eq!(Currency::parse(" usd ").unwrap().as_str(), "USD");
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        let half = Decimal::new(5, 3); // 0.005
+        assert_eq!(Money::from_decimal(half, Currency::CNY), Some(cny(1)));
+        assert_eq!(Money::from_decimal(-half, Currency::CNY), Some(cny(-1)));
+        assert_eq!(
+            Money::from_decimal(Decimal::new(4, 3), Currency::CNY),
+            Some(cny(0))
+        );
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(cny(123_456_780).grouped(), "1,234,567.80");
+        assert_eq!(cny(-100).grouped(), "-1.00");
+        assert_eq!(cny(99_999).grouped(), "999.99");
+        assert_eq!(cny(5).to_string(), "0.05 CNY");
+    }
+
+    #[test]
+    fn never_adds_across_currencies() {
+        let usd = Money::from_minor(1, Currency::parse("USD").unwrap());
+        assert_eq!(cny(1).checked_add(usd), None);
+        assert_eq!(cny(i64::MAX).checked_add(cny(1)), None);
+    }
+
+    proptest! {
+        #[test]
+        fn text_round_trips_exactly(minor in -1_000_000_000_000_i64..1_000_000_000_000) {
+            let money = cny(minor);
+            prop_assert_eq!(Money::parse("x", &money.amount_text(), Currency::CNY), Ok(money));
+            prop_assert_eq!(Money::parse("x", &money.grouped(), Currency::CNY), Ok(money));
+        }
+
+        #[test]
+        fn rounding_is_symmetric_and_within_half_a_fen(
+            units in -1_000_000_000_i64..1_000_000_000,
+            scale in 0_u32..6,
+        ) {
+            let amount = Decimal::new(units, scale);
+            let up = Money::from_decimal(amount, Currency::CNY).unwrap();
+            let down = Money::from_decimal(-amount, Currency::CNY).unwrap();
+            prop_assert_eq!(up.minor(), -down.minor());
+            let error = (up.to_decimal() - amount).abs();
+            prop_assert!(error <= Decimal::new(5, 3));
+        }
+
+        #[test]
+        fn sums_are_exact(parts in proptest::collection::vec(-1_000_000_000_i64..1_000_000_000, 0..50)) {
+            let total = parts.iter().try_fold(cny(0), |sum, minor| sum.checked_add(cny(*minor))).unwrap();
+            let decimal: Decimal = parts.iter().map(|minor| cny(*minor).to_decimal()).sum();
+            prop_assert_eq!(total.to_decimal(), decimal);
+        }
+    }
+}

@@ -86,6 +86,10 @@ impl Fields {
         self.0.push(invalid);
     }
 
+    pub(crate) fn into_vec(self) -> Vec<Invalid> {
+        self.0
+    }
+
     pub(crate) fn finish(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())

@@ -16,6 +16,11 @@ pub use qudao_store::partners::{PartnerFilter, PartnerSort};
 
 use crate::error::Fields;
 use crate::{AppError, Caller, Permission, Qudao};
+use qudao_domain::money::{Currency, Money};
+use qudao_domain::partners::{Contact, MAX_DEPTH, parse_address, would_cycle};
+use qudao_domain::territories::RegionCode;
+use qudao_store::{ConnectionTrait, DatabaseTransaction};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PartnerView {
@@ -36,6 +41,13 @@ pub struct PartnerDetail {
     pub partner: PartnerView,
     /// Login of the channel manager or sales rep who owns the relationship.
     pub owner_login: Option<String>,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub address: Option<String>,
+    /// Decimal text in major units of `currency`; absent when no limit is set.
+    pub credit_limit: Option<String>,
+    pub currency: String,
+    pub contacts: Vec<ContactView>,
     /// Partners that buy from this one.
     pub children: Vec<PartnerView>,
     /// Every status the partner has had, oldest first.
@@ -79,6 +91,67 @@ pub struct PartnerInput {
     /// for one still to be recruited.
     #[serde(default)]
     pub status: Option<String>,
+    #[serde(flatten)]
+    pub record: RecordInput,
+}
+
+/// The descriptive fields a partner form, the API and an import row share.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct RecordInput {
+    /// Code of the partner's home region (a Chinese division code such as
+    /// `310000`, an ISO country code, or a custom region's code).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Decimal text in major units, e.g. `500000.00`; empty for no limit.
+    #[serde(default)]
+    pub credit_limit: Option<String>,
+    /// ISO 4217 code; `CNY` when empty.
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+/// A change to an existing partner: everything except its code and status
+/// (statuses move through their own transitions).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PartnerEdit {
+    pub name: String,
+    pub partner_type: String,
+    /// The new parent's code; empty moves the partner (and everything below
+    /// it) to depth 1.
+    #[serde(default)]
+    pub parent_code: Option<String>,
+    #[serde(default)]
+    pub owner_login: Option<String>,
+    #[serde(flatten)]
+    pub record: RecordInput,
+}
+
+/// A person to add to a partner's contacts.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactInput {
+    pub name: String,
+    /// What they do for the partner: owner, purchasing, finance …
+    pub role: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    /// `YYYY-MM-DD`, optional.
+    #[serde(default)]
+    pub birthday: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactView {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub birthday: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -91,72 +164,193 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-impl Qudao {
-    pub async fn create_partner(
-        &self,
+/// Looks up the codes and logins a partner form or import row refers to,
+/// remembering answers so an import of thousands of rows asks the database
+/// once per distinct owner or region.
+pub(crate) struct Lookups<'a, C> {
+    db: &'a C,
+    scope: DataScope,
+    owners: HashMap<String, Option<i64>>,
+    regions: HashMap<String, Option<i64>>,
+}
+
+impl<'a, C: ConnectionTrait> Lookups<'a, C> {
+    pub(crate) fn new(db: &'a C, scope: DataScope) -> Self {
+        Self {
+            db,
+            scope,
+            owners: HashMap::new(),
+            regions: HashMap::new(),
+        }
+    }
+
+    /// A parent in the caller's scope, or the parsed code that was not found
+    /// (an import may still find it further down the file).
+    pub(crate) async fn parent(
+        &mut self,
+        raw: Option<&str>,
+        fields: &mut Fields,
+    ) -> Result<Option<Result<partner::Model, PartnerCode>>, AppError> {
+        let Some(raw) = non_empty(raw) else {
+            return Ok(None);
+        };
+        let Ok(code) = PartnerCode::parse(raw) else {
+            fields.push(must_exist("parent_code"));
+            return Ok(None);
+        };
+        Ok(Some(
+            repo::find_by_code(self.db, self.scope, code.as_str())
+                .await?
+                .ok_or(code),
+        ))
+    }
+
+    async fn owner(
+        &mut self,
+        raw: Option<&str>,
         caller: &Caller,
-        input: &PartnerInput,
-    ) -> Result<PartnerView, AppError> {
-        caller.require(Permission::ManagePartners)?;
-        let mut fields = Fields::default();
-        let code = fields.take(PartnerCode::parse(&input.code));
-        let name = fields.take(PartnerName::parse(&input.name));
-        let partner_type = fields.take(PartnerType::parse(&input.partner_type));
-        let parent = match non_empty(input.parent_code.as_deref()) {
-            None => None,
-            Some(raw) => match PartnerCode::parse(raw) {
-                Err(_) => {
+        fields: &mut Fields,
+    ) -> Result<Option<i64>, AppError> {
+        let Some(raw) = non_empty(raw) else {
+            return Ok((caller.role == Role::ChannelManager).then_some(caller.user_id.0));
+        };
+        let key = raw.to_lowercase();
+        if !self.owners.contains_key(&key) {
+            let owner = match Login::parse(raw) {
+                Ok(login) => qudao_store::admin::find_user_by_login(self.db, login.as_str())
+                    .await?
+                    .filter(|u| matches!(u.role.as_str(), "channel_manager" | "sales_rep"))
+                    .map(|u| u.id),
+                Err(_) => None,
+            };
+            self.owners.insert(key.clone(), owner);
+        }
+        let owner = self.owners.get(&key).copied().flatten();
+        if owner.is_none() {
+            fields.push(Invalid::new(
+                "owner_login",
+                Problem::Rule {
+                    rule: "owner_must_be_internal_user",
+                },
+            ));
+        }
+        Ok(owner)
+    }
+
+    async fn region(
+        &mut self,
+        raw: Option<&str>,
+        fields: &mut Fields,
+    ) -> Result<Option<i64>, AppError> {
+        let Some(raw) = non_empty(raw) else {
+            return Ok(None);
+        };
+        let code = match RegionCode::parse("region_code", raw) {
+            Ok(code) => code,
+            Err(invalid) => {
+                fields.push(invalid);
+                return Ok(None);
+            }
+        };
+        if !self.regions.contains_key(code.as_str()) {
+            let found = repo::region_by_code(self.db, code.as_str()).await?;
+            self.regions
+                .insert(code.as_str().to_owned(), found.map(|(id, _, _)| id));
+        }
+        let region = self.regions.get(code.as_str()).copied().flatten();
+        if region.is_none() {
+            fields.push(must_exist("region_code"));
+        }
+        Ok(region)
+    }
+
+    /// The descriptive fields, each problem collected into `fields`.
+    pub(crate) async fn record(
+        &mut self,
+        input: &RecordInput,
+        fields: &mut Fields,
+    ) -> Result<repo::PartnerRecord, AppError> {
+        let region_id = self.region(input.region_code.as_deref(), fields).await?;
+        let address = fields
+            .take(parse_address(input.address.as_deref().unwrap_or_default()))
+            .flatten();
+        let currency = match non_empty(input.currency.as_deref()) {
+            None => Some(Currency::CNY),
+            Some(raw) => fields.take(Currency::parse(raw)),
+        };
+        let credit_limit = match (non_empty(input.credit_limit.as_deref()), currency) {
+            (Some(raw), Some(currency)) => match Money::parse("credit_limit", raw, currency) {
+                Ok(limit) if limit.is_negative() => {
                     fields.push(Invalid::new(
-                        "parent_code",
+                        "credit_limit",
                         Problem::Rule {
-                            rule: "partner_must_exist",
+                            rule: "not_negative",
                         },
                     ));
                     None
                 }
-                Ok(code) => {
-                    let found =
-                        repo::find_by_code(self.db(), caller.scope(), code.as_str()).await?;
-                    if found.is_none() {
-                        fields.push(Invalid::new(
-                            "parent_code",
-                            Problem::Rule {
-                                rule: "partner_must_exist",
-                            },
-                        ));
-                    }
-                    found
+                Ok(limit) => Some(limit.minor()),
+                Err(invalid) => {
+                    fields.push(invalid);
+                    None
                 }
             },
+            _ => None,
         };
-        let owner_id = match non_empty(input.owner_login.as_deref()) {
-            None if caller.role == Role::ChannelManager => Some(caller.user_id.0),
-            None => None,
-            Some(raw) => {
-                let owner = match Login::parse(raw) {
-                    Ok(login) => {
-                        qudao_store::admin::find_user_by_login(self.db(), login.as_str()).await?
-                    }
-                    Err(_) => None,
-                };
-                match owner {
-                    Some(owner)
-                        if matches!(owner.role.as_str(), "channel_manager" | "sales_rep") =>
-                    {
-                        Some(owner.id)
-                    }
-                    _ => {
-                        fields.push(Invalid::new(
-                            "owner_login",
-                            Problem::Rule {
-                                rule: "owner_must_be_internal_user",
-                            },
-                        ));
-                        None
-                    }
-                }
-            }
-        };
+        Ok(repo::PartnerRecord {
+            region_id,
+            address,
+            credit_limit,
+            currency: currency.unwrap_or(Currency::CNY).as_str().to_owned(),
+        })
+    }
+}
+
+fn must_exist(field: &'static str) -> Invalid {
+    let rule = match field {
+        "region_code" => "region_must_exist",
+        _ => "partner_must_exist",
+    };
+    Invalid::new(field, Problem::Rule { rule })
+}
+
+/// A new partner, fully parsed; its parent is either already stored or (in an
+/// import) another row of the same file.
+pub(crate) struct NewPartnerRow {
+    pub(crate) code: PartnerCode,
+    pub(crate) name: PartnerName,
+    pub(crate) partner_type: PartnerType,
+    pub(crate) parent: Option<Result<partner::Model, PartnerCode>>,
+    pub(crate) owner_id: Option<i64>,
+    pub(crate) status: PartnerStatus,
+    pub(crate) record: repo::PartnerRecord,
+}
+
+impl NewPartnerRow {
+    /// Parses a partner input, reporting every bad field at once. A parent
+    /// that is not stored yet is accepted only if `arrives_later` says the
+    /// same import brings it.
+    pub(crate) async fn parse<C: ConnectionTrait>(
+        input: &PartnerInput,
+        caller: &Caller,
+        lookups: &mut Lookups<'_, C>,
+        arrives_later: impl Fn(&PartnerCode) -> bool,
+    ) -> Result<Result<Self, Vec<Invalid>>, AppError> {
+        let mut fields = Fields::default();
+        let code = fields.take(PartnerCode::parse(&input.code));
+        let name = fields.take(PartnerName::parse(&input.name));
+        let partner_type = fields.take(PartnerType::parse(&input.partner_type));
+        let parent = lookups
+            .parent(input.parent_code.as_deref(), &mut fields)
+            .await?;
+        if let Some(Err(missing)) = &parent
+            && !arrives_later(missing)
+        {
+            fields.push(must_exist("parent_code"));
+        }
+        let owner_id = lookups
+            .owner(input.owner_login.as_deref(), caller, &mut fields)
+            .await?;
         let status = match non_empty(input.status.as_deref()) {
             None => Some(PartnerStatus::Active),
             Some(raw) => match PartnerStatus::parse(raw) {
@@ -176,23 +370,45 @@ impl Qudao {
                 }
             },
         };
-        fields.finish()?;
-        let (Some(code), Some(name), Some(partner_type), Some(status)) =
-            (code, name, partner_type, status)
-        else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
-        let tx = self.begin().await?;
-        let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
-        let row = repo::insert(
-            &tx,
+        let record = lookups.record(&input.record, &mut fields).await?;
+        Ok(
+            match (code, name, partner_type, status, fields.into_vec()) {
+                (Some(code), Some(name), Some(partner_type), Some(status), errors)
+                    if errors.is_empty() =>
+                {
+                    Ok(Self {
+                        code,
+                        name,
+                        partner_type,
+                        parent,
+                        owner_id,
+                        status,
+                        record,
+                    })
+                }
+                (.., errors) => Err(errors),
+            },
+        )
+    }
+
+    /// Writes the partner in the caller's transaction, under `parent`.
+    pub(crate) async fn insert(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        parent: Option<&partner::Model>,
+    ) -> Result<Result<partner::Model, Invalid>, AppError> {
+        let parent_position = parent.map(|p| (p.path.as_str(), p.depth));
+        repo::insert(
+            tx,
             repo::NewPartner {
-                code: code.as_str(),
-                name: name.as_str(),
-                partner_type: partner_type.as_str(),
-                parent: parent.as_ref(),
-                owner_id,
-                status: status.as_str(),
+                code: self.code.as_str(),
+                name: self.name.as_str(),
+                partner_type: self.partner_type.as_str(),
+                parent,
+                owner_id: self.owner_id,
+                status: self.status.as_str(),
+                record: &self.record,
                 created_by: &caller.login,
             },
             |id| child_position(parent_position, PartnerId(id)),
@@ -201,8 +417,25 @@ impl Qudao {
         .map_err(|e| match e {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "code" },
             other => other.into(),
-        })??;
-        let view = view_of(&row, parent.as_ref().map(|p| p.code.clone()));
+        })
+    }
+}
+
+impl Qudao {
+    pub async fn create_partner(
+        &self,
+        caller: &Caller,
+        input: &PartnerInput,
+    ) -> Result<PartnerView, AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let new = NewPartnerRow::parse(input, caller, &mut lookups, |_| false)
+            .await?
+            .map_err(AppError::Invalid)?;
+        let parent = new.parent.as_ref().and_then(|p| p.as_ref().ok());
+        let tx = self.begin().await?;
+        let row = new.insert(&tx, caller, parent).await??;
+        let view = view_of(&row, parent.map(|p| p.code.clone()));
         self.audit(
             &tx,
             caller,
@@ -215,6 +448,177 @@ impl Qudao {
         .await?;
         crate::commit(tx).await?;
         Ok(view)
+    }
+
+    /// Changes a partner's record. A new parent moves the partner with
+    /// everything below it; a parent inside its own subtree (a cycle) or one
+    /// that would push the subtree past the maximum depth is refused.
+    pub async fn update_partner(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &PartnerEdit,
+    ) -> Result<PartnerView, AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let row = self.partner_in_scope(caller, code).await?;
+        let mut fields = Fields::default();
+        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let name = fields.take(PartnerName::parse(&input.name));
+        let partner_type = fields.take(PartnerType::parse(&input.partner_type));
+        let parent = match lookups
+            .parent(input.parent_code.as_deref(), &mut fields)
+            .await?
+        {
+            Some(Err(_)) => {
+                fields.push(must_exist("parent_code"));
+                None
+            }
+            Some(Ok(parent)) => Some(parent),
+            None => None,
+        };
+        let owner_id = lookups
+            .owner(input.owner_login.as_deref(), caller, &mut fields)
+            .await?;
+        let record = lookups.record(&input.record, &mut fields).await?;
+        let moves = parent.as_ref().map(|p| p.id) != row.parent_id;
+        let mut new_position = None;
+        if moves {
+            match &parent {
+                Some(p) if would_cycle(&row.path, &p.path) => fields.push(Invalid::new(
+                    "parent_code",
+                    Problem::Rule {
+                        rule: "partner_cycle",
+                    },
+                )),
+                _ => {
+                    let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
+                    match child_position(parent_position, PartnerId(row.id)) {
+                        Ok((path, depth)) => {
+                            let deepest = repo::subtree_max_depth(self.db(), &row.path).await?;
+                            if deepest - row.depth + depth > MAX_DEPTH {
+                                fields.push(Invalid::new(
+                                    "parent_code",
+                                    Problem::Rule {
+                                        rule: "partner_max_depth",
+                                    },
+                                ));
+                            } else {
+                                new_position = Some((path, depth));
+                            }
+                        }
+                        Err(invalid) => fields.push(invalid),
+                    }
+                }
+            }
+        }
+        fields.finish()?;
+        let (Some(name), Some(partner_type)) = (name, partner_type) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let before = view_of(&row, self.visible_parent_code(caller, &row).await?);
+        let tx = self.begin().await?;
+        let mut row = row;
+        if let Some((path, depth)) = new_position {
+            repo::move_subtree(&tx, &row, parent.as_ref().map(|p| p.id), &path, depth).await?;
+            row.parent_id = parent.as_ref().map(|p| p.id);
+            row.path = path;
+            row.depth = depth;
+        }
+        let row = repo::update_record(
+            &tx,
+            row,
+            name.as_str(),
+            partner_type.as_str(),
+            owner_id,
+            &record,
+        )
+        .await?;
+        let after = view_of(&row, parent.map(|p| p.code));
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &after.code,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    pub async fn add_contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &ContactInput,
+    ) -> Result<ContactView, AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let row = self.partner_in_scope(caller, code).await?;
+        let contact = Contact::parse(
+            &input.name,
+            &input.role,
+            &input.phone,
+            &input.email,
+            &input.birthday,
+            Utc::now().date_naive(),
+        )
+        .map_err(AppError::Invalid)?;
+        let tx = self.begin().await?;
+        let stored = insert_contact(&tx, row.id, &contact).await?;
+        let view = contact_view(stored);
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &row.code,
+            "add_contact",
+            None,
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    pub async fn remove_contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        contact_id: i64,
+    ) -> Result<(), AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.begin().await?;
+        let removed = repo::delete_contact(&tx, row.id, contact_id)
+            .await?
+            .ok_or(AppError::NotFound("contact"))?;
+        let view = contact_view(removed);
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &row.code,
+            "remove_contact",
+            Some(&view),
+            None,
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(())
+    }
+
+    /// A partner the caller may see, by code; anything else does not exist.
+    pub(crate) async fn partner_in_scope(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<partner::Model, AppError> {
+        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
+        repo::find_by_code(self.db(), caller.scope(), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("partner"))
     }
 
     pub async fn list_partners(
@@ -250,10 +654,7 @@ impl Qudao {
     /// scope it does not exist.
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        let row = repo::find_by_code(self.db(), caller.scope(), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))?;
+        let row = self.partner_in_scope(caller, code).await?;
         let parent_code = self.visible_parent_code(caller, &row).await?;
         let filter = PartnerFilter {
             parent_id: Some(row.id),
@@ -285,6 +686,19 @@ impl Qudao {
             .into_iter()
             .map(change_of)
             .collect();
+        let region = match row.region_id {
+            Some(id) => repo::region_by_id(self.db(), id).await?,
+            None => None,
+        };
+        let contacts = repo::contacts(self.db(), row.id)
+            .await?
+            .into_iter()
+            .map(contact_view)
+            .collect();
+        let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
+        let credit_limit = row
+            .credit_limit
+            .map(|minor| Money::from_minor(minor, currency).amount_text());
         let view = view_of(&row, parent_code);
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
@@ -294,6 +708,12 @@ impl Qudao {
         Ok(PartnerDetail {
             partner: view,
             owner_login,
+            region_code: region.as_ref().map(|(_, code, _)| code.clone()),
+            region_name: region.map(|(_, _, name)| name),
+            address: row.address,
+            credit_limit,
+            currency: currency.as_str().to_owned(),
+            contacts,
             children,
             status_history,
             next_statuses,
@@ -309,10 +729,7 @@ impl Qudao {
         input: &StatusInput,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        let row = repo::find_by_code(self.db(), caller.scope(), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))?;
+        let row = self.partner_in_scope(caller, code).await?;
         let mut fields = Fields::default();
         let to = fields.take(PartnerStatus::parse(&input.status));
         let reason = fields.take(Reason::parse(&input.reason));
@@ -415,5 +832,35 @@ impl Qudao {
                 .map(|p| p.code)),
             None => Ok(None),
         }
+    }
+}
+
+pub(crate) async fn insert_contact(
+    tx: &DatabaseTransaction,
+    partner_id: i64,
+    contact: &Contact,
+) -> Result<qudao_store::partners::contact::Model, AppError> {
+    Ok(repo::insert_contact(
+        tx,
+        repo::NewContact {
+            partner_id,
+            name: &contact.name,
+            role: &contact.role,
+            phone: contact.phone.as_deref(),
+            email: contact.email.as_deref(),
+            birthday: contact.birthday,
+        },
+    )
+    .await?)
+}
+
+fn contact_view(row: qudao_store::partners::contact::Model) -> ContactView {
+    ContactView {
+        id: row.id,
+        name: row.name,
+        role: row.role,
+        phone: row.phone,
+        email: row.email,
+        birthday: row.birthday,
     }
 }

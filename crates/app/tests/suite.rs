@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
-use qudao_app::partners::{PartnerFilter, PartnerInput, PartnerSort};
+use qudao_app::partners::{
+    ContactInput, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort, RecordInput,
+};
 use qudao_app::{AppError, Caller, PageRequest, Qudao, SortDir};
 use qudao_domain::admin::UserStatus;
 use sea_orm::{ConnectionTrait, Database};
@@ -133,6 +135,7 @@ on_both_backends!(
     every_mutation_is_audited,
     sessions_expire,
     partner_status_lifecycle,
+    partner_record_contacts_and_moves,
 );
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -159,6 +162,7 @@ fn partner(code: &str, kind: &str, parent: Option<&str>, owner: Option<&str>) ->
         parent_code: parent.map(str::to_owned),
         owner_login: owner.map(str::to_owned),
         status: None,
+        record: Default::default(),
     }
 }
 
@@ -614,6 +618,12 @@ async fn partner_input_errors_change_nothing(db: TestDb) {
         parent_code: Some("NOPE".into()),
         owner_login: Some("nobody".into()),
         status: Some("terminated".into()),
+        record: RecordInput {
+            region_code: Some("999999".into()),
+            address: None,
+            credit_limit: Some("12.345".into()),
+            currency: Some("XYZ".into()),
+        },
     };
     let AppError::Invalid(fields) = app.create_partner(&system(), &bad).await.unwrap_err() else {
         panic!()
@@ -627,7 +637,9 @@ async fn partner_input_errors_change_nothing(db: TestDb) {
             "partner_type",
             "parent_code",
             "owner_login",
-            "status"
+            "status",
+            "region_code",
+            "currency"
         ]
     );
     let mut parent = "P1".to_owned();
@@ -927,5 +939,178 @@ async fn partner_status_lifecycle(db: TestDb) {
             .map(|p| p.code.as_str())
             .collect::<Vec<_>>(),
         ["P1"]
+    );
+}
+
+async fn partner_record_contacts_and_moves(db: TestDb) {
+    let app = db.app().await;
+    db.raw(
+        "INSERT INTO regions (code, name, level, depth, path, builtin, created_at) \
+         VALUES ('310000', '上海市', 'province', 1, '/1/', false, '2026-01-01 00:00:00+00')",
+    )
+    .await;
+    let record = RecordInput {
+        region_code: Some("310000".into()),
+        address: Some("上海市浦东新区世纪大道100号".into()),
+        credit_limit: Some("1,250,000.5".into()),
+        currency: Some("cny".into()),
+    };
+    let created = PartnerInput {
+        record: record.clone(),
+        ..partner("P1", "distributor", None, None)
+    };
+    app.create_partner(&system(), &created).await.unwrap();
+    let detail = app.partner(&system(), "P1").await.unwrap();
+    assert_eq!(detail.region_code.as_deref(), Some("310000"));
+    assert_eq!(detail.region_name.as_deref(), Some("上海市"));
+    assert_eq!(detail.credit_limit.as_deref(), Some("1250000.50"));
+    assert_eq!(detail.currency, "CNY");
+
+    // Money is refused, not rounded, when it has more decimals than the currency.
+    let yen = PartnerEdit {
+        name: "P1 有限公司".into(),
+        partner_type: "distributor".into(),
+        record: RecordInput {
+            credit_limit: Some("100.5".into()),
+            currency: Some("JPY".into()),
+            ..record.clone()
+        },
+        ..Default::default()
+    };
+    let err = app.update_partner(&system(), "P1", &yen).await.unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].field == "credit_limit"),
+        "{err:?}"
+    );
+    let negative = PartnerEdit {
+        record: RecordInput {
+            credit_limit: Some("-1".into()),
+            ..record.clone()
+        },
+        ..yen.clone()
+    };
+    assert!(
+        app.update_partner(&system(), "P1", &negative)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        app.partner(&system(), "P1")
+            .await
+            .unwrap()
+            .credit_limit
+            .as_deref(),
+        Some("1250000.50"),
+        "refused edits changed nothing"
+    );
+
+    // Contacts: a way to reach them is required; bad fields are all named.
+    let err = app
+        .add_contact(
+            &system(),
+            "P1",
+            &ContactInput {
+                name: "王伟".into(),
+                role: "采购经理".into(),
+                email: "not-an-email".into(),
+                birthday: "2999-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let AppError::Invalid(fields) = err else {
+        panic!()
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field).collect();
+    assert_eq!(names, ["email", "birthday"]);
+    let added = app
+        .add_contact(
+            &system(),
+            "P1",
+            &ContactInput {
+                name: "王伟".into(),
+                role: "采购经理".into(),
+                phone: "138 0000 0000".into(),
+                birthday: "1985-06-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.partner(&system(), "P1").await.unwrap().contacts.len(),
+        1
+    );
+
+    // Moving a subtree: P3 under P2 under P1; P1 cannot go under P3 (cycle);
+    // moving P2 to the top carries P3 with it.
+    for (code, parent) in [("P2", "P1"), ("P3", "P2"), ("Q1", "")] {
+        app.create_partner(
+            &system(),
+            &partner(
+                code,
+                "retailer",
+                Some(parent).filter(|p| !p.is_empty()),
+                None,
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    let move_to = |parent: &str| PartnerEdit {
+        name: "moved".into(),
+        partner_type: "retailer".into(),
+        parent_code: Some(parent.to_owned()),
+        ..Default::default()
+    };
+    let err = app
+        .update_partner(
+            &system(),
+            "P1",
+            &PartnerEdit {
+                partner_type: "distributor".into(),
+                ..move_to("P3")
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f[0].problem == qudao_domain::Problem::Rule { rule: "partner_cycle" }),
+        "{err:?}"
+    );
+    app.update_partner(&system(), "P2", &move_to("Q1"))
+        .await
+        .unwrap();
+    let p3 = app.partner(&system(), "P3").await.unwrap();
+    assert_eq!(
+        (p3.partner.depth, p3.partner.parent_code.as_deref()),
+        (3, Some("P2"))
+    );
+    let q1 = app.partner(&system(), "Q1").await.unwrap();
+    assert_eq!(q1.children.len(), 1);
+    // A channel manager who owns Q1 now sees P3 through the moved subtree.
+    app.create_user(&system(), &user("manager", "channel_manager", None))
+        .await
+        .unwrap();
+    let owned = PartnerEdit {
+        name: "Q1".into(),
+        partner_type: "distributor".into(),
+        owner_login: Some("manager".into()),
+        ..Default::default()
+    };
+    app.update_partner(&system(), "Q1", &owned).await.unwrap();
+    let manager = app.caller_by_login("manager").await.unwrap();
+    assert!(app.partner(&manager, "P3").await.is_ok());
+    assert!(app.partner(&manager, "P1").await.is_err());
+
+    app.remove_contact(&system(), "P1", added.id).await.unwrap();
+    assert!(app.remove_contact(&system(), "P1", added.id).await.is_err());
+    assert!(
+        app.partner(&system(), "P1")
+            .await
+            .unwrap()
+            .contacts
+            .is_empty()
     );
 }

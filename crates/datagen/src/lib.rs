@@ -114,6 +114,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
                 parent_code: parent,
                 owner_login: owner.map(str::to_owned),
                 status: None,
+                record: Default::default(),
             }
         };
     let mut first_distributor = None;

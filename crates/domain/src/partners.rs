@@ -134,6 +134,152 @@ impl PartnerName {
     }
 }
 
+/// A postal address, free text up to 300 characters (Chinese addresses do not
+/// split into the street/city fields of Western forms).
+pub fn parse_address(value: &str) -> Result<Option<String>, Invalid> {
+    optional_text("address", value, 300)
+}
+
+fn optional_text(field: &'static str, value: &str, max: usize) -> Result<Option<String>, Invalid> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    check_length(field, value, 1, max)?;
+    Ok(Some(value.to_owned()))
+}
+
+/// A person at a partner the channel team deals with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    /// What they do for the partner (owner, purchasing, finance …); free text
+    /// because every partner organises differently.
+    pub role: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<chrono::NaiveDate>,
+}
+
+impl Contact {
+    /// Parses a contact from text fields, reporting every bad field. A
+    /// contact needs a way to reach them: a phone or an email.
+    pub fn parse(
+        name: &str,
+        role: &str,
+        phone: &str,
+        email: &str,
+        birthday: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Self, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let mut keep = |result: Result<Option<String>, Invalid>| {
+            result.unwrap_or_else(|invalid| {
+                errors.push(invalid);
+                None
+            })
+        };
+        let name = keep(
+            check_length("contact_name", name.trim(), 1, 100)
+                .map(|()| Some(name.trim().to_owned())),
+        );
+        let role = keep(
+            check_length("contact_role", role.trim(), 1, 50).map(|()| Some(role.trim().to_owned())),
+        );
+        let phone = keep(parse_phone(phone));
+        let email = keep(parse_email(email));
+        let birthday = match birthday.trim() {
+            "" => None,
+            text => match crate::dates::parse_date("birthday", text) {
+                Ok(day) if day > today => {
+                    errors.push(Invalid::new(
+                        "birthday",
+                        Problem::Rule {
+                            rule: "birthday_in_past",
+                        },
+                    ));
+                    None
+                }
+                Ok(day) => Some(day),
+                Err(invalid) => {
+                    errors.push(invalid);
+                    None
+                }
+            },
+        };
+        if phone.is_none()
+            && email.is_none()
+            && !errors.iter().any(|e| matches!(e.field, "phone" | "email"))
+        {
+            errors.push(Invalid::new(
+                "phone",
+                Problem::Rule {
+                    rule: "contact_reachable",
+                },
+            ));
+        }
+        match (name, role, errors.is_empty()) {
+            (Some(name), Some(role), true) => Ok(Self {
+                name,
+                role,
+                phone,
+                email,
+                birthday,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Phone numbers as people write them: digits with `+ - ( )` and spaces,
+/// 5–30 characters (landlines with extensions, mobiles, foreign numbers).
+fn parse_phone(value: &str) -> Result<Option<String>, Invalid> {
+    let Some(value) = optional_text("phone", value, 30)? else {
+        return Ok(None);
+    };
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' '))
+    {
+        return Err(Invalid::new(
+            "phone",
+            Problem::BadCharacters {
+                allowed: "0-9 + - ( ) space",
+            },
+        ));
+    }
+    if digits < 5 {
+        return Err(Invalid::new("phone", Problem::TooShort { min: 5 }));
+    }
+    Ok(Some(value))
+}
+
+/// An email address: something@domain.tld, no spaces. Deliverability is the
+/// mail server's business; this only catches typing slips.
+fn parse_email(value: &str) -> Result<Option<String>, Invalid> {
+    let Some(value) = optional_text("email", value, 254)? else {
+        return Ok(None);
+    };
+    let well_formed = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+    }) && !value.contains(char::is_whitespace);
+    if well_formed {
+        Ok(Some(value))
+    } else {
+        Err(Invalid::new(
+            "email",
+            Problem::Format {
+                expected: "name@example.com",
+            },
+        ))
+    }
+}
+
 /// Depth 1 buys from the brand owner; each level below buys from its parent.
 /// Real channels rarely go past three tiers; six leaves room without letting a
 /// runaway import build a chain no report can show.
@@ -231,6 +377,24 @@ mod tests {
                 status = next[choice % next.len()];
             }
         }
+    }
+
+    #[test]
+    fn contacts_need_a_way_to_reach_them() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let ok =
+            Contact::parse("王伟", "采购", "+86 138-0000-0000", "", "1980-02-03", today).unwrap();
+        assert_eq!(ok.phone.as_deref(), Some("+86 138-0000-0000"));
+        let fields = |errors: Vec<Invalid>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(Contact::parse("王伟", "采购", "", "", "", today).unwrap_err()),
+            ["phone"]
+        );
+        assert_eq!(
+            fields(Contact::parse("", "", "12", "a@b", "2030-01-01", today).unwrap_err()),
+            ["contact_name", "contact_role", "phone", "email", "birthday"]
+        );
+        assert!(Contact::parse("Li", "finance", "", "li@example.cn", "", today).is_ok());
     }
 
     #[test]

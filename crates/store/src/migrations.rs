@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "regions",
         statements: v3_regions,
     },
+    Migration {
+        version: 7,
+        name: "partner record: home region, address, credit limit, contacts",
+        statements: v7_partner_record,
+    },
 ];
 
 /// The schema version this binary writes.
@@ -410,6 +415,64 @@ fn v3_regions(backend: DatabaseBackend) -> Vec<Statement> {
                 Index::create()
                     .name(format!("ix_regions_{column}"))
                     .table("regions")
+                    .col(column),
+            ),
+        );
+    }
+    statements
+}
+
+fn v7_partner_record(backend: DatabaseBackend) -> Vec<Statement> {
+    // Each added column is its own ALTER: SQLite takes one column per statement.
+    let add = |column: ColumnDef| {
+        backend.build(
+            &Table::alter()
+                .table("partners")
+                .add_column(column)
+                .to_owned(),
+        )
+    };
+    let mut statements = vec![
+        add(ColumnDef::new("region_id").big_integer().null().to_owned()),
+        add(ColumnDef::new("address").string_len(300).null().to_owned()),
+        // Money as integer minor units of `currency` (DESIGN.md §4).
+        add(ColumnDef::new("credit_limit")
+            .big_integer()
+            .null()
+            .to_owned()),
+        add(ColumnDef::new("currency")
+            .string_len(3)
+            .not_null()
+            .default("CNY")
+            .to_owned()),
+    ];
+    let contacts = Table::create()
+        .table("partner_contacts")
+        .col(id())
+        .col(ColumnDef::new("partner_id").big_integer().not_null())
+        .col(ColumnDef::new("name").string_len(100).not_null())
+        .col(ColumnDef::new("role").string_len(50).not_null())
+        .col(ColumnDef::new("phone").string_len(30).null())
+        .col(ColumnDef::new("email").string_len(254).null())
+        .col(ColumnDef::new("birthday").date().null())
+        .col(instant("created_at"))
+        .foreign_key(
+            ForeignKey::create()
+                .from("partner_contacts", "partner_id")
+                .to("partners", "id")
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned();
+    statements.push(backend.build(&contacts));
+    for (table, column) in [
+        ("partner_contacts", "partner_id"),
+        ("partners", "region_id"),
+    ] {
+        statements.push(
+            backend.build(
+                Index::create()
+                    .name(format!("ix_{table}_{column}"))
+                    .table(table)
                     .col(column),
             ),
         );

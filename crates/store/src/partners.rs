@@ -28,8 +28,34 @@ pub mod partner {
         pub path: String,
         pub owner_id: Option<i64>,
         pub status: String,
+        pub region_id: Option<i64>,
+        pub address: Option<String>,
+        /// Minor units of `currency`.
+        pub credit_limit: Option<i64>,
+        pub currency: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod contact {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_contacts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub partner_id: i64,
+        pub name: String,
+        pub role: String,
+        pub phone: Option<String>,
+        pub email: Option<String>,
+        pub birthday: Option<Date>,
+        pub created_at: DateTimeUtc,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -104,8 +130,19 @@ pub struct NewPartner<'a> {
     pub parent: Option<&'a partner::Model>,
     pub owner_id: Option<i64>,
     pub status: &'a str,
+    pub record: &'a PartnerRecord,
     /// Login of whoever creates it, for the first line of its status history.
     pub created_by: &'a str,
+}
+
+/// The descriptive part of a partner record that a form or an import sets
+/// as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRecord {
+    pub region_id: Option<i64>,
+    pub address: Option<String>,
+    pub credit_limit: Option<i64>,
+    pub currency: String,
 }
 
 /// Inserts a partner and places it in the tree. The path needs the new id, so
@@ -125,6 +162,10 @@ pub async fn insert(
         path: Set(String::new()),
         owner_id: Set(new.owner_id),
         status: Set(new.status.to_owned()),
+        region_id: Set(new.record.region_id),
+        address: Set(new.record.address.clone()),
+        credit_limit: Set(new.record.credit_limit),
+        currency: Set(new.record.currency.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -333,4 +374,169 @@ pub async fn count_by_type(
         .into_model::<TypeCount>()
         .all(db)
         .await?)
+}
+
+/// Changes a partner's descriptive fields and owner in the caller's transaction.
+pub async fn update_record(
+    db: &impl ConnectionTrait,
+    row: partner::Model,
+    name: &str,
+    partner_type: &str,
+    owner_id: Option<i64>,
+    record: &PartnerRecord,
+) -> Result<partner::Model, StoreError> {
+    let mut active: partner::ActiveModel = row.into();
+    active.name = Set(name.to_owned());
+    active.partner_type = Set(partner_type.to_owned());
+    active.owner_id = Set(owner_id);
+    active.region_id = Set(record.region_id);
+    active.address = Set(record.address.clone());
+    active.credit_limit = Set(record.credit_limit);
+    active.currency = Set(record.currency.clone());
+    active.updated_at = Set(crate::now());
+    Ok(active.update(db).await?)
+}
+
+/// The deepest level in the subtree rooted at the partner with `path`.
+pub async fn subtree_max_depth(db: &impl ConnectionTrait, path: &str) -> Result<i32, StoreError> {
+    let depth = partner::Entity::find()
+        .select_only()
+        .column_as(Expr::col(partner::Column::Depth).max(), "depth")
+        .filter(partner::Column::Path.starts_with(path))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?;
+    Ok(depth.flatten().unwrap_or(0))
+}
+
+/// Moves a partner and everything below it under a new parent (or to the
+/// top): one statement rewrites the path prefix and shifts the depth of the
+/// whole subtree, so the tree is never half-moved.
+pub async fn move_subtree(
+    db: &impl ConnectionTrait,
+    row: &partner::Model,
+    new_parent_id: Option<i64>,
+    new_path: &str,
+    new_depth: i32,
+) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    let (p1, p2, p3, p4) = if backend == DatabaseBackend::Postgres {
+        ("$1", "$2", "$3", "$4")
+    } else {
+        ("?", "?", "?", "?")
+    };
+    let old_path = row.path.clone();
+    let old_len = i32::try_from(old_path.chars().count()).unwrap_or(i32::MAX);
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE partners SET path = {p1} || substr(path, {p2} + 1), depth = depth + {p3} \
+             WHERE path LIKE {p4} || '%'"
+        ),
+        [
+            new_path.into(),
+            old_len.into(),
+            (new_depth - row.depth).into(),
+            old_path.into(),
+        ],
+    ))
+    .await?;
+    let mut active: partner::ActiveModel = row.clone().into();
+    active.parent_id = Set(new_parent_id);
+    active.path = Set(new_path.to_owned());
+    active.depth = Set(new_depth);
+    active.updated_at = Set(crate::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+/// A region's id, code and name by its code (regions are reference data,
+/// visible to everyone).
+pub async fn region_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    region_where(db, "code", code.into()).await
+}
+
+pub async fn region_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    region_where(db, "id", id.into()).await
+}
+
+async fn region_where(
+    db: &impl ConnectionTrait,
+    column: &'static str,
+    value: sea_orm::Value,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    let query = sea_orm::sea_query::Query::select()
+        .columns(["id", "code", "name"])
+        .from("regions")
+        .and_where(Expr::col(column).eq(value))
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    Ok(match row {
+        Some(row) => Some((
+            row.try_get::<i64>("", "id")?,
+            row.try_get::<String>("", "code")?,
+            row.try_get::<String>("", "name")?,
+        )),
+        None => None,
+    })
+}
+
+pub async fn contacts(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+) -> Result<Vec<contact::Model>, StoreError> {
+    Ok(contact::Entity::find()
+        .filter(contact::Column::PartnerId.eq(partner_id))
+        .order_by_asc(contact::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub struct NewContact<'a> {
+    pub partner_id: i64,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub birthday: Option<chrono::NaiveDate>,
+}
+
+pub async fn insert_contact(
+    db: &impl ConnectionTrait,
+    new: NewContact<'_>,
+) -> Result<contact::Model, StoreError> {
+    Ok(contact::ActiveModel {
+        partner_id: Set(new.partner_id),
+        name: Set(new.name.to_owned()),
+        role: Set(new.role.to_owned()),
+        phone: Set(new.phone.map(str::to_owned)),
+        email: Set(new.email.map(str::to_owned)),
+        birthday: Set(new.birthday),
+        created_at: Set(crate::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Removes one contact of one partner; false when it was not there.
+pub async fn delete_contact(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+    contact_id: i64,
+) -> Result<Option<contact::Model>, StoreError> {
+    let found = contact::Entity::find_by_id(contact_id)
+        .filter(contact::Column::PartnerId.eq(partner_id))
+        .one(db)
+        .await?;
+    if let Some(found) = &found {
+        contact::Entity::delete_by_id(found.id).exec(db).await?;
+    }
+    Ok(found)
 }

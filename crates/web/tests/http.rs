@@ -95,6 +95,7 @@ impl Env {
                 parent_code: parent.map(str::to_owned),
                 owner_login: owner.map(str::to_owned),
                 status: None,
+                record: Default::default(),
             };
             app.create_partner(&system, &input).await?;
         }
@@ -335,17 +336,38 @@ impl Client {
         body: &Value,
         headers: &[(&str, &str)],
     ) -> Res<Response> {
+        self.send_json(Method::POST, path, body, headers).await
+    }
+
+    /// Sends JSON with any method.
+    async fn send_json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Res<Response> {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
-        self.send(Method::POST, path, &all, serde_json::to_vec(body)?)
+        self.send(method, path, &all, serde_json::to_vec(body)?)
             .await
     }
 
-    /// Posts JSON from a signed-in page (htmx style): the CSRF token goes in
+    /// Sends JSON from a signed-in page (htmx style): the CSRF token goes in
     /// the `X-CSRF-Token` header.
     async fn post_json_from_page(&mut self, path: &str, body: &Value) -> Res<Response> {
+        self.send_json_from_page(Method::POST, path, body).await
+    }
+
+    async fn send_json_from_page(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Res<Response> {
         let csrf = self.csrf.clone();
-        self.post_json(path, body, &[("x-csrf-token", &csrf)]).await
+        self.send_json(method, path, body, &[("x-csrf-token", &csrf)])
+            .await
     }
 
     /// Fetches the login page (for its CSRF token) and signs in.
@@ -427,6 +449,16 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/partners/P3/status", [422, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners",        [201, 201, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/users",           [201, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/partners/P2/edit",       [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/partners/P3/edit",       [200, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/edit",       [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/edit",       [303, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/contacts",   [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/contacts/999999/delete", [404, 404, 403, 403, 403, 403, 303]),
+    ("PUT",  "/api/v1/partners/P2",     [200, 200, 403, 403, 403, 403, 401]),
+    ("PUT",  "/api/v1/partners/P3",     [200, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P2/contacts", [201, 201, 403, 403, 403, 403, 401]),
+    ("DELETE", "/api/v1/partners/P2/contacts/999999", [404, 404, 403, 403, 403, 403, 401]),
 ];
 
 /// The form or JSON a state-changing route of the matrix is sent; `n` keeps
@@ -447,7 +479,22 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
             ("new_password", format!("new-password-{n}")),
             ("confirm_password", format!("new-password-{n}")),
         ],
-        "/account/tokens/999999/revoke" => Vec::new(),
+        "/account/tokens/999999/revoke" | "/partners/P2/contacts/999999/delete" => Vec::new(),
+        "/partners/P2/edit" | "/partners/P3/edit" => vec![
+            ("name", format!("Edited {n}")),
+            ("partner_type", "retailer".into()),
+            (
+                "parent_code",
+                if path.contains("P2") { "P1" } else { "" }.into(),
+            ),
+            ("credit_limit", "1000.00".into()),
+            ("currency", "CNY".into()),
+        ],
+        "/partners/P2/contacts" => vec![
+            ("name", format!("Contact {n}")),
+            ("role", "buyer".into()),
+            ("phone", "021-5555-0000".into()),
+        ],
         // Active to prospect is never allowed: permitted callers get 422 and
         // the matrix leaves the partner as it was.
         "/partners/P2/status" | "/partners/P3/status" => {
@@ -472,6 +519,14 @@ fn json_for(path: &str, n: usize) -> Value {
         "/api/v1/partners" => {
             json!({ "code": format!("J{n}"), "name": "Json partner", "partner_type": "agent" })
         }
+        "/api/v1/partners/P2" => {
+            json!({ "name": "Partner P2", "partner_type": "retailer", "parent_code": "P1" })
+        }
+        "/api/v1/partners/P3" => json!({ "name": "Partner P3", "partner_type": "distributor" }),
+        "/api/v1/partners/P2/contacts" => {
+            json!({ "name": format!("Contact {n}"), "role": "buyer", "email": "c@example.cn" })
+        }
+        "/api/v1/partners/P2/contacts/999999" => json!({}),
         _ => json!({
             "login": format!("json-user-{n}"),
             "display_name": "Json user",
@@ -600,12 +655,15 @@ async fn authorization_matrix() -> Res {
                     failures.extend(check(role, method, path, "form", expected, &got));
                 }
                 (_, true) => {
-                    let got = programs[i].post_json(path, &json_for(path, n), &[]).await?;
+                    let verb = Method::from_bytes(method.as_bytes())?;
+                    let got = programs[i]
+                        .send_json(verb.clone(), path, &json_for(path, n), &[])
+                        .await?;
                     failures.extend(check(role, method, path, "token", expected, &got));
                     n += 1;
                     browser.get("/account").await?;
                     let got = browser
-                        .post_json_from_page(path, &json_for(path, n))
+                        .send_json_from_page(verb, path, &json_for(path, n))
                         .await?;
                     failures.extend(check(role, method, path, "session", expected, &got));
                 }

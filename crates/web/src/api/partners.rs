@@ -3,7 +3,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use qudao_app::SortDir;
 use qudao_app::partners::{
-    PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
+    ContactInput, ContactView, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput,
+    PartnerSort, PartnerView, StatusInput,
 };
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
@@ -18,8 +19,10 @@ use crate::error::{ApiError, WebError};
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(get_one))
+        .routes(routes!(get_one, update))
         .routes(routes!(change_status))
+        .routes(routes!(add_contact))
+        .routes(routes!(remove_contact))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -144,4 +147,75 @@ async fn change_status(
             .change_partner_status(&caller, &code, &input)
             .await?,
     ))
+}
+
+/// Changes a partner's record (all fields but code and status). A new
+/// `parent_code` moves the partner with its whole downstream; a parent below
+/// the partner itself (a cycle) is refused.
+#[utoipa::path(
+    put, path = "/partners/{code}", tag = "partners",
+    params(("code" = String, Path, description = "Partner code")),
+    request_body = PartnerEdit,
+    responses(
+        (status = 200, body = PartnerView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn update(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<PartnerEdit>,
+) -> Result<Json<PartnerView>, ApiError> {
+    Ok(Json(
+        state.app.update_partner(&caller, &code, &input).await?,
+    ))
+}
+
+/// Adds a contact person to a partner; a phone or an email is required.
+#[utoipa::path(
+    post, path = "/partners/{code}/contacts", tag = "partners",
+    params(("code" = String, Path, description = "Partner code")),
+    request_body = ContactInput,
+    responses(
+        (status = 201, body = ContactView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn add_contact(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<(StatusCode, Json<ContactView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.add_contact(&caller, &code, &input).await?),
+    ))
+}
+
+/// Removes a contact person from a partner.
+#[utoipa::path(
+    delete, path = "/partners/{code}/contacts/{id}", tag = "partners",
+    params(
+        ("code" = String, Path, description = "Partner code"),
+        ("id" = i64, Path, description = "Contact id, as listed on the partner"),
+    ),
+    responses(
+        (status = 204),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner or contact in your scope", body = crate::error::Problem),
+    )
+)]
+async fn remove_contact(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state.app.remove_contact(&caller, &code, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

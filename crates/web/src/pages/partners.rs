@@ -7,9 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use qudao_app::partners::{
-    PartnerDetail, PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
+    ContactInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
+    PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
+use qudao_domain::money::Currency;
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
@@ -28,6 +30,19 @@ pub(super) fn routes() -> Router<AppState> {
             "/partners/{code}/status",
             axum::routing::post(change_status),
         )
+        .route("/partners/{code}/edit", get(edit_form).post(update))
+        .route(
+            "/partners/{code}/contacts",
+            axum::routing::post(add_contact),
+        )
+        .route(
+            "/partners/{code}/contacts/{id}/delete",
+            axum::routing::post(remove_contact),
+        )
+}
+
+fn currencies() -> Vec<String> {
+    Currency::all().map(|c| c.as_str().to_owned()).collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,22 +145,57 @@ async fn list(
 struct DetailPage {
     c: Chrome,
     partner: PartnerDetail,
+    can_manage: bool,
     status_input: StatusInput,
     errors: Vec<(String, String)>,
+    contact_input: ContactInput,
+    contact_errors: Vec<(String, String)>,
 }
 
 impl DetailPage {
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
     }
+
+    /// The contact form's inputs are named `name`, `role`…; the domain names
+    /// a contact's own fields `contact_name`, `contact_role` to keep them
+    /// apart from the partner's.
+    fn contact_error(&self, field: &str) -> &str {
+        let field = match field {
+            "name" => "contact_name",
+            "role" => "contact_role",
+            other => other,
+        };
+        super::error_for(&self.contact_errors, field)
+    }
+
+    /// The contact form's inputs: name, label key, typed value, input type.
+    fn contact_fields(&self) -> [(&'static str, &'static str, &str, &'static str); 5] {
+        let input = &self.contact_input;
+        [
+            ("name", "partners.contact_name", &input.name, "text"),
+            ("role", "partners.contact_role", &input.role, "text"),
+            ("phone", "partners.phone", &input.phone, "tel"),
+            ("email", "partners.email", &input.email, "email"),
+            ("birthday", "partners.birthday", &input.birthday, "date"),
+        ]
+    }
+}
+
+/// What a re-displayed partner page shows in its forms.
+#[derive(Default)]
+struct DetailForms {
+    status_input: StatusInput,
+    errors: Vec<(String, String)>,
+    contact_input: ContactInput,
+    contact_errors: Vec<(String, String)>,
 }
 
 async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
-    status_input: StatusInput,
-    errors: Vec<(String, String)>,
+    forms: DetailForms,
 ) -> Result<Response, PageError> {
     let partner = state.app.partner(&ctx.caller, code).await?;
     let c = Chrome::new(
@@ -164,8 +214,11 @@ async fn detail_page(
     render(&DetailPage {
         c,
         partner,
-        status_input,
-        errors,
+        can_manage: ctx.caller.can(Permission::ManagePartners),
+        status_input: forms.status_input,
+        errors: forms.errors,
+        contact_input: forms.contact_input,
+        contact_errors: forms.contact_errors,
     })
 }
 
@@ -174,7 +227,7 @@ async fn detail(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    detail_page(&state, &ctx, &code, StatusInput::default(), Vec::new()).await
+    detail_page(&state, &ctx, &code, DetailForms::default()).await
 }
 
 async fn change_status(
@@ -198,7 +251,12 @@ async fn change_status(
         }
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = detail_page(&state, &ctx, &code, input, errors).await?;
+            let forms = DetailForms {
+                status_input: input,
+                errors,
+                ..Default::default()
+            };
+            let mut response = detail_page(&state, &ctx, &code, forms).await?;
             *response.status_mut() = status;
             Ok(response)
         }
@@ -213,6 +271,7 @@ struct FormPage {
     errors: Vec<(String, String)>,
     types: &'static [PartnerType],
     initial_statuses: [PartnerStatus; 2],
+    currencies: Vec<String>,
 }
 
 impl FormPage {
@@ -246,6 +305,7 @@ async fn form_page(
         errors,
         types: PartnerType::ALL,
         initial_statuses: [PartnerStatus::Active, PartnerStatus::Prospect],
+        currencies: currencies(),
     })
 }
 
@@ -278,4 +338,146 @@ async fn create(
             Ok(response)
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "partners/edit.html")]
+struct EditPage {
+    c: Chrome,
+    code: String,
+    input: PartnerEdit,
+    errors: Vec<(String, String)>,
+    types: &'static [PartnerType],
+    currencies: Vec<String>,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn edit_page(
+    ctx: &Ctx,
+    code: &str,
+    input: PartnerEdit,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let title = ctx.lang.tf("partners.edit", code);
+    let c = Chrome::new(
+        ctx,
+        "/partners",
+        title.clone(),
+        vec![
+            (
+                ctx.lang.t("nav.partners").to_owned(),
+                Some("/partners".to_owned()),
+            ),
+            (code.to_owned(), Some(format!("/partners/{code}"))),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&EditPage {
+        c,
+        code: code.to_owned(),
+        input,
+        errors,
+        types: PartnerType::ALL,
+        currencies: currencies(),
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if !ctx.caller.can(Permission::ManagePartners) {
+        return Err(AppError::Forbidden.into());
+    }
+    let partner = state.app.partner(&ctx.caller, &code).await?;
+    let input = PartnerEdit {
+        name: partner.partner.name.clone(),
+        partner_type: partner.partner.partner_type.as_str().to_owned(),
+        parent_code: partner.partner.parent_code.clone(),
+        owner_login: partner.owner_login.clone(),
+        record: RecordInput {
+            region_code: partner.region_code.clone(),
+            address: partner.address.clone(),
+            credit_limit: partner.credit_limit.clone(),
+            currency: Some(partner.currency.clone()),
+        },
+    };
+    edit_page(&ctx, &partner.partner.code, input, Vec::new()).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<PartnerEdit>,
+) -> Result<Response, PageError> {
+    match state.app.update_partner(&ctx.caller, &code, &input).await {
+        Ok(view) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("partners.updated", &view.code),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = edit_page(&ctx, &code, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+async fn add_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<ContactInput>,
+) -> Result<Response, PageError> {
+    match state.app.add_contact(&ctx.caller, &code, &input).await {
+        Ok(contact) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("partners.contact_added", &contact.name),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/partners/{code}#contacts")).into_response())
+        }
+        Err(err) => {
+            let (status, contact_errors) = field_errors(ctx.lang, err)?;
+            let forms = DetailForms {
+                contact_input: input,
+                contact_errors,
+                ..Default::default()
+            };
+            let mut response = detail_page(&state, &ctx, &code, forms).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+async fn remove_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    state.app.remove_contact(&ctx.caller, &code, id).await?;
+    set_flash(
+        &ctx.session,
+        FlashKind::Success,
+        ctx.lang.t("partners.contact_removed").to_owned(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/partners/{code}#contacts")).into_response())
 }

@@ -17,19 +17,29 @@ pub trait Exportable {
 }
 
 pub fn to_xlsx<T: Exportable>(rows: &[T]) -> Result<Vec<u8>, AppError> {
+    let headers: Vec<String> = T::HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    sheet_to_xlsx(T::SHEET, &headers, rows.iter().map(Exportable::cells))
+}
+
+/// One sheet: a bold, frozen header row and rows of text cells.
+pub fn sheet_to_xlsx(
+    name: &str,
+    headers: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, AppError> {
     let failed =
         |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx export failed: {e}"));
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook.add_worksheet();
-    sheet.set_name(T::SHEET).map_err(failed)?;
-    for (col, header) in (0u16..).zip(T::HEADERS) {
+    sheet.set_name(name).map_err(failed)?;
+    for (col, header) in (0u16..).zip(headers) {
         sheet
-            .write_string_with_format(0, col, *header, &bold)
+            .write_string_with_format(0, col, header, &bold)
             .map_err(failed)?;
     }
-    for (row, item) in (1u32..).zip(rows) {
-        for (col, cell) in (0u16..).zip(item.cells()) {
+    for (row, cells) in (1u32..).zip(rows) {
+        for (col, cell) in (0u16..).zip(cells) {
             sheet.write_string(row, col, cell).map_err(failed)?;
         }
     }

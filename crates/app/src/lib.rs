@@ -8,6 +8,7 @@ pub mod audit;
 mod caller;
 mod error;
 pub mod export;
+pub mod imports;
 pub mod partners;
 
 use qudao_store::DatabaseConnection;

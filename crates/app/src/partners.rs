@@ -800,7 +800,7 @@ impl Qudao {
     }
 }
 
-fn view_of(row: &partner::Model, parent_code: Option<String>) -> PartnerView {
+pub(crate) fn view_of(row: &partner::Model, parent_code: Option<String>) -> PartnerView {
     PartnerView {
         code: row.code.clone(),
         name: row.name.clone(),

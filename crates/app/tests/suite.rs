@@ -136,6 +136,7 @@ on_both_backends!(
     sessions_expire,
     partner_status_lifecycle,
     partner_record_contacts_and_moves,
+    imports_are_all_or_nothing,
 );
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -1113,4 +1114,136 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
             .contacts
             .is_empty()
     );
+}
+
+async fn imports_are_all_or_nothing(db: TestDb) {
+    use qudao_app::imports::ImportKind;
+    let app = db.app().await;
+    db.raw(
+        "INSERT INTO regions (code, name, level, depth, path, builtin, created_at) \
+         VALUES ('440300', '深圳市', 'city', 1, '/1/', false, '2026-01-01 00:00:00+00')",
+    )
+    .await;
+    app.create_user(&system(), &user("manager", "channel_manager", None))
+        .await
+        .unwrap();
+    let manager = app.caller_by_login("manager").await.unwrap();
+    // Chinese headers, GBK as Excel writes it, a child listed before its parent.
+    let text = "编码,名称,类型,上级编码,区域编码,信用额度,币种\n\
+                S2,深圳二级零售,retailer,S1,440300,\"1,000.50\",CNY\n\
+                S1,深圳一级经销,distributor,,440300,200000,CNY\n\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let dry = app
+        .import(&manager, ImportKind::Partners, "shenzhen.csv", &gbk, true)
+        .await
+        .unwrap();
+    assert!(dry.ok(), "{:?}", dry.errors);
+    assert_eq!((dry.rows, dry.created), (2, 0));
+    assert_eq!(
+        partner_total(&app, &system()).await,
+        0,
+        "a dry run writes nothing"
+    );
+    let done = app
+        .import(&manager, ImportKind::Partners, "shenzhen.csv", &gbk, false)
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.errors.len()), (2, 0));
+    let child = app.partner(&manager, "S2").await.unwrap();
+    assert_eq!(child.partner.parent_code.as_deref(), Some("S1"));
+    assert_eq!(child.credit_limit.as_deref(), Some("1000.50"));
+    assert_eq!(child.region_name.as_deref(), Some("深圳市"));
+
+    // Every kind of bad row is reported with its row and column; nothing is written.
+    let bad = "\u{feff}code,name,partner_type,parent_code,region_code,credit_limit\n\
+               S1,taken,agent,,,\n\
+               T1,ok,agent,NOPE,,\n\
+               T2,loop a,agent,T3,,\n\
+               T3,loop b,agent,T2,,\n\
+               T4,bad,wholesaler,,999999,12.345\n\
+               T4,again,agent,,,\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Partners,
+            "bad.csv",
+            bad.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    let found: Vec<(Option<usize>, Option<&str>)> = report
+        .errors
+        .iter()
+        .map(|e| (e.row, e.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some(2), Some("code")),
+            (Some(3), Some("parent_code")),
+            (Some(6), Some("partner_type")),
+            (Some(6), Some("region_code")),
+            (Some(6), Some("credit_limit")),
+            (Some(7), Some("code")),
+        ],
+        "{:#?}",
+        report.errors
+    );
+    let cycle = "code,name,partner_type,parent_code\nT2,loop a,agent,T3\nT3,loop b,agent,T2\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Partners,
+            "cycle.csv",
+            cycle.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
+    assert!(report.errors.iter().all(|e| e.field == "parent_code"));
+    assert_eq!(
+        partner_total(&app, &system()).await,
+        2,
+        "rejected files wrote nothing"
+    );
+
+    // Contacts of partners in scope; someone else's partner does not exist.
+    app.create_partner(&system(), &partner("X1", "agent", None, None))
+        .await
+        .unwrap();
+    let contacts = "partner_code,name,role,phone,email\nS1,王伟,采购,13800000000,\nX1,李娜,财务,,li@example.cn\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Contacts,
+            "c.csv",
+            contacts.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].row, Some(3));
+    assert!(
+        app.partner(&manager, "S1")
+            .await
+            .unwrap()
+            .contacts
+            .is_empty()
+    );
+    let contacts = "partner_code,name,role,phone\nS1,王伟,采购,13800000000\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Contacts,
+            "c.csv",
+            contacts.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+    assert_eq!(app.partner(&manager, "S1").await.unwrap().contacts.len(), 1);
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
+use qudao_app::imports::ImportKind;
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 
 #[derive(Parser)]
@@ -62,13 +63,19 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
-    /// Import records from CSV or xlsx (kinds arrive with their business areas)
+    /// Import records from CSV or xlsx: partners, contacts. All or nothing:
+    /// any bad row rejects the file and the report names each row and column.
     Import {
         /// What to import
         kind: String,
+        /// A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx file
         file: PathBuf,
+        /// Check everything, write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Import as this user (their role and data scope apply); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
     },
     /// Export a list to xlsx: partners, users, audit
     Export {
@@ -212,10 +219,56 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Users { command } => users(&cli.db, &system, command).await?,
-        Command::Import { kind, .. } => {
-            bail!(
-                "cannot import '{kind}': no import kinds exist yet; partners, contacts, authorizations and regions arrive with the partner-network area"
-            )
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            as_login,
+        } => {
+            let Some(import_kind) = ImportKind::parse(&kind) else {
+                let kinds: Vec<_> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+                bail!("cannot import '{kind}': use one of {}", kinds.join(", "));
+            };
+            let app = Qudao::open(&cli.db).await?;
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.display().to_string();
+            let report = app
+                .import(&caller, import_kind, &name, &bytes, dry_run)
+                .await?;
+            if !report.ok() {
+                for error in &report.errors {
+                    let place = match (error.row, &error.column) {
+                        (Some(row), Some(column)) => format!("row {row}, column {column}"),
+                        (Some(row), None) => format!("row {row}"),
+                        (None, Some(column)) => format!("column {column}"),
+                        (None, None) => "file".to_owned(),
+                    };
+                    eprintln!("{name}: {place}: {} {}", error.field, error.message);
+                }
+                bail!(
+                    "{name}: {} error(s) in {} rows; nothing was imported",
+                    report.errors.len(),
+                    report.rows
+                );
+            }
+            if dry_run {
+                println!(
+                    "{name}: {} rows are valid (dry run: nothing written) in {} ms",
+                    report.rows, report.elapsed_ms
+                );
+            } else {
+                println!(
+                    "{name}: imported {} {} in {} ms",
+                    report.created,
+                    import_kind.as_str(),
+                    report.elapsed_ms
+                );
+            }
         }
         Command::Export { kind, out } => {
             let app = Qudao::open(&cli.db).await?;

@@ -540,3 +540,25 @@ pub async fn delete_contact(
     }
     Ok(found)
 }
+
+/// Which of these codes are already taken, whoever's scope they are in:
+/// a code is unique in the whole table.
+pub async fn taken_codes(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut taken = Vec::new();
+    // Bounded batches keep each statement under both databases' parameter limits.
+    for chunk in codes.chunks(500) {
+        taken.extend(
+            partner::Entity::find()
+                .select_only()
+                .column(partner::Column::Code)
+                .filter(partner::Column::Code.is_in(chunk.iter().cloned()))
+                .into_tuple::<String>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(taken)
+}

@@ -258,12 +258,25 @@ pub(crate) async fn csrf_guard(session: Session, request: Request, next: Next) -
             reject(WebError::Csrf)
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    // A file upload's body is large and binary; its form puts the token in
+    // the action's query string instead, so the guard need not parse it.
+    if content_type.starts_with("multipart/form-data") {
+        let sent = request
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_value(q.as_bytes(), CSRF_FIELD));
+        return if sent.is_some_and(|token| constant_time_eq(&token, &expected)) {
+            next.run(request).await
+        } else {
+            reject(WebError::Csrf)
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return reject(WebError::Csrf);
     }
     let (parts, body) = request.into_parts();

@@ -140,6 +140,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         let mut links = Vec::new();
         if group == "network" {
             links.push(link("/partners", "nav.partners", false));
+            if caller.can(Permission::ManagePartners) {
+                links.push(link("/imports", "nav.imports", false));
+            }
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {

@@ -339,6 +339,44 @@ impl Client {
         self.send_json(Method::POST, path, body, headers).await
     }
 
+    /// Uploads a file as a browser's multipart form does, with the page's
+    /// CSRF token in the action's query string.
+    async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Res<Response> {
+        const BOUNDARY: &str = "qudao-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\ncontent-type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        let path = format!("{path}?_csrf={}", self.csrf);
+        self.send(
+            Method::POST,
+            &path,
+            &[("content-type", &content_type)],
+            body,
+        )
+        .await
+    }
+
     /// Sends JSON with any method.
     async fn send_json(
         &mut self,
@@ -459,6 +497,13 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("PUT",  "/api/v1/partners/P3",     [200, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P2/contacts", [201, 201, 403, 403, 403, 403, 401]),
     ("DELETE", "/api/v1/partners/P2/contacts/999999", [404, 404, 403, 403, 403, 403, 401]),
+    ("GET",  "/imports",                [200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/imports",                [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/imports/templates/partners.zh.xlsx", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/imports/templates/contacts.csv", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/imports/templates/nothing.csv", [404, 404, 403, 403, 403, 403, 303]),
+    // A JSON body read as CSV has the wrong header: rejected, nothing written.
+    ("POST", "/api/v1/imports/partners?file_name=p.csv", [422, 422, 403, 403, 403, 403, 401]),
 ];
 
 /// The form or JSON a state-changing route of the matrix is sent; `n` keeps
@@ -643,6 +688,14 @@ async fn authorization_matrix() -> Res {
                     let got = browser.get(path).await?;
                     failures.extend(check(role, method, path, "session", expected, &got));
                 }
+                ("POST", false) if *path == "/imports" => {
+                    browser.get("/account").await?;
+                    let file = format!("code,name,partner_type\nU{n},Upload,agent\n");
+                    let got = browser
+                        .upload(path, &[("kind", "partners")], "p.csv", file.as_bytes())
+                        .await?;
+                    failures.extend(check(role, method, path, "upload", expected, &got));
+                }
                 (_, false) => {
                     // Reload the page so the form carries a fresh token.
                     browser.get("/account").await?;
@@ -677,8 +730,8 @@ async fn authorization_matrix() -> Res {
     );
 
     // Exactly the allowed writes happened: admin and manager each added one
-    // partner by form and two by API; admin alone added three users.
-    assert_eq!(env.partner_count().await?, 3 + 6);
+    // partner by form, one by upload and two by API; admin alone added three users.
+    assert_eq!(env.partner_count().await?, 3 + 8);
     assert_eq!(env.user_count().await?, 7 + 3);
     let audit = |action: &str| qudao_app::audit::Filter {
         entity_key: Some("other".to_owned()),
@@ -701,7 +754,7 @@ async fn authorization_matrix() -> Res {
     }
     // A channel manager owns what they add.
     let manager = programs[1].get("/api/v1/partners").await?.json()?;
-    assert_eq!(manager["total"], json!(2 + 3), "{manager}");
+    assert_eq!(manager["total"], json!(2 + 4), "{manager}");
 
     // Partner roles do not learn who owns the relationship.
     let p1 = programs[0].get("/api/v1/partners/P1").await?.json()?;
@@ -1673,5 +1726,80 @@ async fn a_manager_moves_a_partner_through_its_lifecycle_on_the_page() -> Res {
             .contains("bogus"),
         "{problem}"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_upload_is_checked_and_reported_row_by_row_on_the_page() -> Res {
+    let env = Env::new("upload").await?;
+    let mut manager = env.signed_in("manager").await?;
+    let page = manager.get("/imports").await?;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("/imports/templates/partners.zh.xlsx"));
+
+    let bad = "编码,名称,类型,上级编码\nN1,新伙伴,agent,NOPE\nN2,,agent,\n";
+    let got = manager
+        .upload(
+            "/imports",
+            &[("kind", "partners")],
+            "bad.csv",
+            bad.as_bytes(),
+        )
+        .await?;
+    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = got.text();
+    assert!(html.contains("data-testid=\"import-errors\""), "{html}");
+    assert!(html.contains("上级编码") && html.contains("名称"), "{html}");
+    assert_eq!(env.partner_count().await?, 3);
+
+    // Without the token in the action, an upload is refused as forged.
+    let good = "code,name,partner_type,parent_code\nN1,New one,agent,P1\nN2,New two,retailer,N1\n";
+    manager.csrf = "forged".to_owned();
+    let got = manager
+        .upload(
+            "/imports",
+            &[("kind", "partners")],
+            "good.csv",
+            good.as_bytes(),
+        )
+        .await?;
+    assert_eq!(got.status, StatusCode::FORBIDDEN);
+    assert_eq!(env.partner_count().await?, 3);
+
+    manager.get("/imports").await?;
+    let got = manager
+        .upload(
+            "/imports",
+            &[("kind", "partners"), ("dry_run", "1")],
+            "good.csv",
+            good.as_bytes(),
+        )
+        .await?;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(env.partner_count().await?, 3, "a dry run writes nothing");
+    let got = manager
+        .upload(
+            "/imports",
+            &[("kind", "partners")],
+            "good.csv",
+            good.as_bytes(),
+        )
+        .await?;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    assert_eq!(env.partner_count().await?, 5);
+
+    // The API takes the file as the body and answers a rejection as a problem.
+    let mut api = env.api("manager").await?;
+    let got = api
+        .send(
+            Method::POST,
+            "/api/v1/imports/partners?file_name=dup.csv",
+            &[("content-type", "text/csv")],
+            good.as_bytes().to_vec(),
+        )
+        .await?;
+    let problem = expect_problem(&got, StatusCode::UNPROCESSABLE_ENTITY, "import-rejected")?;
+    assert_eq!(problem["report"]["errors"][0]["row"], json!(2), "{problem}");
+    assert_eq!(problem["report"]["errors"][0]["column"], json!("code"));
     Ok(())
 }

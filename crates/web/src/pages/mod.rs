@@ -3,6 +3,8 @@
 mod account;
 mod admin;
 mod home;
+mod imports;
+pub(crate) use imports::UPLOAD_LIMIT;
 mod login;
 mod partners;
 
@@ -30,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(imports::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

@@ -5,6 +5,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::AppError;
 use crate::admin::UserView;
+use crate::agreements::AgreementVersionView;
 use crate::audit::AuditView;
 use crate::partners::PartnerView;
 
@@ -112,6 +113,49 @@ impl Exportable for AuditView {
             self.action.clone(),
             json(&self.before),
             json(&self.after),
+        ]
+    }
+}
+
+impl Exportable for AgreementVersionView {
+    const SHEET: &'static str = "agreements";
+    const HEADERS: &'static [&'static str] = &[
+        "code",
+        "partner_code",
+        "partner_name",
+        "version",
+        "status",
+        "valid_from",
+        "valid_to",
+        "in_force_until",
+        "price_list_code",
+        "rebate_programs",
+        "annual_target",
+        "currency",
+        "payment_net_days",
+        "signed_on",
+        "superseded_from",
+        "terminated_from",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        vec![
+            self.code.clone(),
+            self.partner_code.clone(),
+            self.partner_name.clone(),
+            self.version.to_string(),
+            self.status.to_string(),
+            self.valid_from.to_string(),
+            self.valid_to.to_string(),
+            day(self.in_force_until),
+            self.price_list_code.clone().unwrap_or_default(),
+            self.rebate_programs.join(","),
+            self.annual_target.clone().unwrap_or_default(),
+            self.currency.clone().unwrap_or_default(),
+            self.payment_net_days.to_string(),
+            day(self.signed_on),
+            day(self.superseded_from),
+            day(self.terminated_from),
         ]
     }
 }

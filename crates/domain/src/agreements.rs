@@ -349,7 +349,12 @@ pub fn parse_net_days(field: &'static str, value: &str) -> Result<i32, Invalid> 
         .parse::<i32>()
         .ok()
         .filter(|days| (0..=365).contains(days))
-        .ok_or(Invalid::new(field, Problem::Format { expected: "0–365" }))
+        .ok_or(Invalid::new(
+            field,
+            Problem::Format {
+                expected: "0–365"
+            },
+        ))
 }
 
 #[cfg(test)]
@@ -426,7 +431,10 @@ mod tests {
     #[test]
     fn amendment_takes_over_from_its_start() {
         let mut versions = vec![draft(1, 0, 364)];
-        assert_eq!(check_new_draft("P1", &versions, None).unwrap_err().field, "amends");
+        assert_eq!(
+            check_new_draft("P1", &versions, None).unwrap_err().field,
+            "amends"
+        );
         activate(&mut versions, 1).unwrap();
         assert_eq!(check_new_draft("P1", &versions, Some(1)), Ok(2));
         versions.push(draft(2, 120, 364));
@@ -450,16 +458,32 @@ mod tests {
         );
         assert!(check_term("P1", &versions, 2, range(11, 20)).is_ok());
         assert!(matches!(
-            check_new_draft("P1", &versions, Some(0)).unwrap_err().problem,
-            Problem::Conflict { rule: "amend_latest_only", .. }
+            check_new_draft("P1", &versions, Some(0))
+                .unwrap_err()
+                .problem,
+            Problem::Conflict {
+                rule: "amend_latest_only",
+                ..
+            }
         ));
         versions.push(draft(2, 50, 100));
         assert!(matches!(
-            check_new_draft("P1", &versions, Some(2)).unwrap_err().problem,
-            Problem::Conflict { rule: "draft_pending", .. }
+            check_new_draft("P1", &versions, Some(2))
+                .unwrap_err()
+                .problem,
+            Problem::Conflict {
+                rule: "draft_pending",
+                ..
+            }
         ));
-        assert!(plan_activation("P1", &versions, 1).is_err(), "already active");
-        assert_eq!(plan_termination(&versions, day(5)).unwrap_err().field, "effective_date");
+        assert!(
+            plan_activation("P1", &versions, 1).is_err(),
+            "already active"
+        );
+        assert_eq!(
+            plan_termination(&versions, day(5)).unwrap_err().field,
+            "effective_date"
+        );
         assert!(plan_termination(&versions, day(101)).is_err());
         assert_eq!(plan_termination(&versions, day(60)), Ok(1));
         versions[0].state = VersionState::Terminated;

@@ -12,7 +12,6 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("territories", "network"),
-    ("agreements", "network"),
     ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
@@ -140,6 +139,7 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         let mut links = Vec::new();
         if group == "network" {
             links.push(link("/partners", "nav.partners", false));
+            links.push(link("/agreements", "nav.agreements", false));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {
@@ -186,7 +186,6 @@ fn group_key(group: &str) -> &'static str {
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
         "territories" => "nav.territories",
-        "agreements" => "nav.agreements",
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",

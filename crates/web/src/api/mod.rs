@@ -3,6 +3,7 @@
 //! answers errors as RFC 9457 problem details.
 
 mod admin;
+mod agreements;
 mod partners;
 
 use askama::Template;
@@ -53,7 +54,8 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             "/api/v1",
             OpenApiRouter::new()
                 .merge(admin::routes())
-                .merge(partners::routes()),
+                .merge(partners::routes())
+                .merge(agreements::routes()),
         )
         .split_for_parts()
 }

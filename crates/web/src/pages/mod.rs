@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod agreements;
 mod home;
 mod login;
 mod partners;
@@ -30,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(agreements::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

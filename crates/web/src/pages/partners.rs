@@ -130,6 +130,7 @@ async fn list(
 struct DetailPage {
     c: Chrome,
     partner: PartnerDetail,
+    agreement: Option<qudao_app::agreements::AgreementView>,
     status_input: StatusInput,
     errors: Vec<(String, String)>,
 }
@@ -148,6 +149,7 @@ async fn detail_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let partner = state.app.partner(&ctx.caller, code).await?;
+    let agreement = super::agreements::partner_summary(state, ctx, code).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -164,6 +166,7 @@ async fn detail_page(
     render(&DetailPage {
         c,
         partner,
+        agreement,
         status_input,
         errors,
     })

@@ -22,6 +22,8 @@ pub struct Caller {
 pub enum Permission {
     ViewPartners,
     ManagePartners,
+    ViewAgreements,
+    ManageAgreements,
     ManageUsers,
     ViewAudit,
 }
@@ -30,7 +32,12 @@ impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
             Permission::ViewPartners => true,
-            Permission::ManagePartners => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ManagePartners | Permission::ManageAgreements => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
+            // Which agreements: the agreement scope (own organisation only
+            // for partner roles), see `agreements`.
+            Permission::ViewAgreements => true,
             Permission::ManageUsers | Permission::ViewAudit => role == Role::Admin,
         }
     }

@@ -5,6 +5,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::AppError;
 use crate::admin::UserView;
+use crate::agreements::AgreementVersionView;
 use crate::audit::AuditView;
 use crate::partners::PartnerView;
 
@@ -126,6 +127,49 @@ impl Exportable for AuditView {
     }
 }
 
+impl Exportable for AgreementVersionView {
+    const SHEET: &'static str = "agreements";
+    const HEADERS: &'static [&'static str] = &[
+        "code",
+        "partner_code",
+        "partner_name",
+        "version",
+        "status",
+        "valid_from",
+        "valid_to",
+        "in_force_until",
+        "price_list_code",
+        "rebate_programs",
+        "annual_target",
+        "currency",
+        "payment_net_days",
+        "signed_on",
+        "superseded_from",
+        "terminated_from",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        vec![
+            self.code.clone(),
+            self.partner_code.clone(),
+            self.partner_name.clone(),
+            self.version.to_string(),
+            self.status.to_string(),
+            self.valid_from.to_string(),
+            self.valid_to.to_string(),
+            day(self.in_force_until),
+            self.price_list_code.clone().unwrap_or_default(),
+            self.rebate_programs.join(","),
+            self.annual_target.clone().unwrap_or_default(),
+            self.currency.clone().unwrap_or_default(),
+            self.payment_net_days.to_string(),
+            day(self.signed_on),
+            day(self.superseded_from),
+            day(self.terminated_from),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +205,35 @@ mod tests {
             status: qudao_domain::admin::UserStatus::Active,
             last_login_at: None,
             created_at: Utc::now(),
+        });
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_shape(&AgreementVersionView {
+            code: "AG-P1-1".into(),
+            partner_code: "P1".into(),
+            partner_name: "北京商贸有限公司".into(),
+            version: 1,
+            status: qudao_domain::agreements::AgreementStatus::Active,
+            valid_from: day,
+            valid_to: day,
+            in_force_until: Some(day),
+            price_list_code: None,
+            rebate_programs: vec!["R1".into()],
+            annual_target: Some("1.00".into()),
+            currency: Some("CNY".into()),
+            after_sales_duties: String::new(),
+            payment_net_days: 30,
+            payment_terms: String::new(),
+            training_duties: String::new(),
+            signed_on: None,
+            note: String::new(),
+            superseded_from: None,
+            superseded_by: None,
+            terminated_from: None,
+            termination_reason: None,
+            created_by: "cli".into(),
+            created_at: Utc::now(),
+            activated_by: None,
+            activated_at: None,
         });
         assert_shape(&AuditView {
             at: Utc::now(),

@@ -4,6 +4,7 @@
 //! `web` and `cli` call this crate, never `store`.
 
 pub mod admin;
+pub mod agreements;
 pub mod audit;
 mod caller;
 mod error;

@@ -5,6 +5,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod admin;
+pub mod agreements;
 pub mod dates;
 pub mod error;
 pub mod money;

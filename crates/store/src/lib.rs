@@ -6,6 +6,7 @@
 //! a filter in `app`.
 
 pub mod admin;
+pub mod agreements;
 pub mod audit;
 mod connect;
 mod error;

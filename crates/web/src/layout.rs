@@ -12,7 +12,6 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("territories", "network"),
-    ("agreements", "network"),
     ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
@@ -143,6 +142,7 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             if caller.can(Permission::ManagePartners) {
                 links.push(link("/imports", "nav.imports", false));
             }
+            links.push(link("/agreements", "nav.agreements", false));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {
@@ -189,7 +189,6 @@ fn group_key(group: &str) -> &'static str {
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
         "territories" => "nav.territories",
-        "agreements" => "nav.agreements",
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",

@@ -504,7 +504,91 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/imports/templates/nothing.csv", [404, 404, 403, 403, 403, 403, 303]),
     // A JSON body read as CSV has the wrong header: rejected, nothing written.
     ("POST", "/api/v1/imports/partners?file_name=p.csv", [422, 422, 403, 403, 403, 403, 401]),
+    // Agreements (seeded by `seed_agreements`). Partner roles read only their
+    // own organisation's agreement: padmin (P1) does not read P2's.
+    ("GET",  "/agreements",             [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/agreements?status=active&in_force_on=2026-01-01&format=xlsx", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/agreements/expiring",    [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/agreements/expiring?days=90&format=xlsx", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/partners/P1/agreement",  [200, 200, 404, 200, 200, 404, 303]),
+    ("GET",  "/partners/P2/agreement",  [200, 200, 404, 200, 404, 200, 303]),
+    ("GET",  "/partners/P3/agreement?as_of=2020-01-01", [200, 404, 404, 200, 404, 404, 303]),
+    ("GET",  "/partners/P1/agreement/versions/1", [200, 200, 404, 200, 200, 404, 303]),
+    ("GET",  "/partners/P1/agreement/versions/9", [404, 404, 404, 404, 404, 404, 303]),
+    ("GET",  "/partners/P1/agreement/new", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/partners/P3/agreement/new", [200, 404, 403, 403, 403, 403, 303]),
+    ("GET",  "/partners/P2/agreement/versions/2/edit", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/api/v1/agreements",      [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/agreements/expiring", [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/partners/P1/agreement", [200, 200, 404, 200, 200, 404, 401]),
+    ("GET",  "/api/v1/partners/P2/agreement", [200, 200, 404, 200, 404, 200, 401]),
+    ("GET",  "/api/v1/partners/P3/agreement", [200, 404, 404, 200, 404, 404, 401]),
+    ("GET",  "/api/v1/partners/P2/agreement/versions", [200, 200, 404, 200, 404, 200, 401]),
+    ("GET",  "/api/v1/partners/P1/agreement/versions/1", [200, 200, 404, 200, 200, 404, 401]),
+    // Writes that permitted callers get refused for their content (422), so
+    // the matrix changes no agreement.
+    ("POST", "/partners/P2/agreement/versions", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/agreement/versions", [422, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/agreement/versions/2", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P1/agreement/versions/1/activate", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/agreement/versions/1/activate", [422, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P1/agreement/terminate", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/api/v1/partners/P2/agreement/versions", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P3/agreement/versions", [422, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P2/agreement/versions/2", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P1/agreement/versions/1/activate", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P3/agreement/terminate", [422, 404, 403, 403, 403, 403, 401]),
 ];
+/// Today in the business zone, moved by `offset` days.
+fn day(offset: i64) -> chrono::NaiveDate {
+    let today = qudao_app::agreements::today();
+    if offset >= 0 {
+        today + chrono::Days::new(offset.unsigned_abs())
+    } else {
+        today - chrono::Days::new(offset.unsigned_abs())
+    }
+}
+
+/// The terms of a version from `from` to `to` days from today.
+fn agreement_terms(
+    from: i64,
+    to: i64,
+    amends: Option<i32>,
+) -> qudao_app::agreements::AgreementInput {
+    qudao_app::agreements::AgreementInput {
+        amends,
+        valid_from: day(from).to_string(),
+        valid_to: day(to).to_string(),
+        payment_net_days: "30".into(),
+        note: "seed".into(),
+        ..Default::default()
+    }
+}
+
+/// P1, P2 and P3 each have an active version 1; P1's ends in 30 days; P2
+/// has an open draft version 2.
+async fn seed_agreements(env: &Env) -> Res {
+    for (code, to) in [("P1", 30), ("P2", 300), ("P3", 300)] {
+        env.app
+            .create_agreement_draft(&env.system, code, &agreement_terms(-10, to, None))
+            .await?;
+        env.app.activate_agreement(&env.system, code, 1).await?;
+    }
+    env.app
+        .create_agreement_draft(&env.system, "P2", &agreement_terms(20, 400, Some(1)))
+        .await?;
+    Ok(())
+}
+
+/// Every version of every partner, as the system sees them.
+async fn agreement_snapshot(env: &Env) -> Res<String> {
+    let mut all = String::new();
+    for code in ["P1", "P2", "P3"] {
+        let view = env.app.agreement(&env.system, code, None).await?;
+        all.push_str(&format!("{:?}", view.versions));
+    }
+    Ok(all)
+}
 
 /// The form or JSON a state-changing route of the matrix is sent; `n` keeps
 /// codes and logins unique.
@@ -545,6 +629,24 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
         "/partners/P2/status" | "/partners/P3/status" => {
             vec![("status", "prospect".into()), ("reason", "matrix".into())]
         }
+        // Dates out of order: refused with a field error, nothing written.
+        "/partners/P2/agreement/versions"
+        | "/partners/P3/agreement/versions"
+        | "/partners/P2/agreement/versions/2" => vec![
+            ("amends", "1".into()),
+            ("valid_from", "2026-05-01".into()),
+            ("valid_to", "2026-04-30".into()),
+            ("payment_net_days", "30".into()),
+            ("note", "matrix".into()),
+        ],
+        // Version 1 is already active.
+        "/partners/P1/agreement/versions/1/activate"
+        | "/partners/P3/agreement/versions/1/activate" => Vec::new(),
+        // Before the term starts.
+        "/partners/P1/agreement/terminate" => vec![
+            ("effective_date", "2000-01-01".into()),
+            ("reason", "matrix".into()),
+        ],
         "/admin/users" => vec![
             ("login", format!("form-user-{n}")),
             ("display_name", "Form user".into()),
@@ -572,6 +674,16 @@ fn json_for(path: &str, n: usize) -> Value {
             json!({ "name": format!("Contact {n}"), "role": "buyer", "email": "c@example.cn" })
         }
         "/api/v1/partners/P2/contacts/999999" => json!({}),
+        "/api/v1/partners/P2/agreement/versions"
+        | "/api/v1/partners/P3/agreement/versions"
+        | "/api/v1/partners/P2/agreement/versions/2" => json!({
+            "amends": 1, "valid_from": "2026-05-01", "valid_to": "2026-04-30",
+            "payment_net_days": "30", "note": "matrix",
+        }),
+        "/api/v1/partners/P1/agreement/versions/1/activate" => json!({}),
+        "/api/v1/partners/P3/agreement/terminate" => {
+            json!({ "effective_date": "2000-01-01", "reason": "matrix" })
+        }
         _ => json!({
             "login": format!("json-user-{n}"),
             "display_name": "Json user",
@@ -631,6 +743,8 @@ fn check(
 #[tokio::test]
 async fn authorization_matrix() -> Res {
     let env = Env::new("matrix").await?;
+    seed_agreements(&env).await?;
+    let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
     let mut programs = Vec::new();
     for role in ROLES {
@@ -729,6 +843,11 @@ async fn authorization_matrix() -> Res {
         failures.join("\n")
     );
 
+    assert_eq!(
+        agreement_snapshot(&env).await?,
+        agreements_before,
+        "refused agreement writes changed nothing"
+    );
     // Exactly the allowed writes happened: admin and manager each added one
     // partner by form, one by upload and two by API; admin alone added three users.
     assert_eq!(env.partner_count().await?, 3 + 8);
@@ -1801,5 +1920,273 @@ async fn an_upload_is_checked_and_reported_row_by_row_on_the_page() -> Res {
     let problem = expect_problem(&got, StatusCode::UNPROCESSABLE_ENTITY, "import-rejected")?;
     assert_eq!(problem["report"]["errors"][0]["row"], json!(2), "{problem}");
     assert_eq!(problem["report"]["errors"][0]["column"], json!("code"));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// 10. Agreements
+// ---------------------------------------------------------------------------
+
+/// The text of the element marked `data-testid="{id}"`, roughly.
+fn testid<'a>(html: &'a str, id: &str) -> &'a str {
+    let mark = format!(r#"data-testid="{id}""#);
+    html.find(&mark)
+        .map_or("", |at| &html[at..(at + 600).min(html.len())])
+}
+
+#[tokio::test]
+async fn a_manager_amends_an_agreement_through_the_form_and_both_versions_answer() -> Res {
+    let env = Env::new("agreements").await?;
+    let mut browser = env.signed_in("manager").await?;
+    let partner = browser.get("/partners/P1").await?.text();
+    assert!(
+        partner.contains(r#"href="/partners/P1/agreement""#),
+        "the partner page links its agreement"
+    );
+    let page = browser.get("/partners/P1/agreement").await?.text();
+    assert!(page.contains(r#"data-testid="no-agreement""#), "{page}");
+
+    // The first version: a draft, then activated.
+    let form = browser.get("/partners/P1/agreement/new").await?;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        !form.text().contains(r#"name="amends""#),
+        "a first version amends nothing"
+    );
+    let (start, end) = (day(-10).to_string(), day(355).to_string());
+    let first = [
+        ("valid_from", start.as_str()),
+        ("valid_to", end.as_str()),
+        ("price_list_code", "PL-2026"),
+        ("rebate_programs", "R1"),
+        ("annual_target", "1000000"),
+        ("currency", "CNY"),
+        ("payment_net_days", "30"),
+        ("payment_terms", ""),
+        ("after_sales_duties", "returns in 7 days"),
+        ("training_duties", ""),
+        ("signed_on", ""),
+        ("note", ""),
+    ];
+    let saved = browser
+        .submit("/partners/P1/agreement/versions", &first)
+        .await?;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(saved.location(), "/partners/P1/agreement/versions/1");
+    browser.get("/partners/P1/agreement/versions/1").await?;
+    let active = browser
+        .submit("/partners/P1/agreement/versions/1/activate", &[])
+        .await?;
+    assert_eq!(active.status, StatusCode::SEE_OTHER, "{}", active.text());
+
+    // The amendment form starts from version 1; a missing reason comes back
+    // next to its field with everything typed kept.
+    let form = browser.get("/partners/P1/agreement/new").await?.text();
+    assert!(form.contains(r#"name="amends" value="1""#), "{form}");
+    assert!(field_html(&form, "annual_target").contains("1000000.00"));
+    let d = day(30).to_string();
+    let mut amendment: Vec<(&str, &str)> = first.to_vec();
+    amendment.retain(|(k, _)| !matches!(*k, "valid_from" | "annual_target" | "note"));
+    amendment.extend([
+        ("amends", "1"),
+        ("valid_from", d.as_str()),
+        ("annual_target", "2500000"),
+    ]);
+    let mut without_note = amendment.clone();
+    without_note.push(("note", " "));
+    let refused = browser
+        .submit("/partners/P1/agreement/versions", &without_note)
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(field_html(&html, "note").contains("field-error"), "{html}");
+    assert!(
+        field_html(&html, "annual_target").contains("2500000"),
+        "typed value kept"
+    );
+    amendment.push(("note", "higher target from next month"));
+    let saved = browser
+        .submit("/partners/P1/agreement/versions", &amendment)
+        .await?;
+    assert_eq!(
+        saved.location(),
+        "/partners/P1/agreement/versions/2",
+        "{}",
+        saved.text()
+    );
+    browser.get("/partners/P1/agreement/versions/2").await?;
+    let active = browser
+        .submit("/partners/P1/agreement/versions/2/activate", &[])
+        .await?;
+    assert_eq!(active.status, StatusCode::SEE_OTHER, "{}", active.text());
+
+    // Both versions are listed; the picker answers across D.
+    let page = browser.get("/partners/P1/agreement").await?.text();
+    let history = testid(&page, "versions");
+    assert!(
+        history.contains("AG-P1-1") && history.contains("AG-P1-2"),
+        "{page}"
+    );
+    let before = day(29).to_string();
+    let page = browser
+        .get(&format!("/partners/P1/agreement?as_of={before}"))
+        .await?
+        .text();
+    assert!(testid(&page, "in-force").contains("AG-P1-1"), "{page}");
+    let page = browser
+        .get(&format!("/partners/P1/agreement?as_of={d}"))
+        .await?
+        .text();
+    assert!(testid(&page, "in-force").contains("AG-P1-2"), "{page}");
+    assert!(
+        testid(&page, "annual-target").contains("2,500,000.00 CNY"),
+        "{page}"
+    );
+    let page = browser
+        .get("/partners/P1/agreement?as_of=not-a-day")
+        .await?;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "a bad date falls back to today with an error"
+    );
+    assert!(page.text().contains("field-error"));
+    let old = browser
+        .get("/partners/P1/agreement/versions/1")
+        .await?
+        .text();
+    assert!(
+        old.contains(&d) && old.contains("AG-P1-2"),
+        "version 1 says who supersedes it from when"
+    );
+    assert!(
+        testid(&old, "annual-target").contains("1,000,000.00 CNY"),
+        "its own terms unchanged"
+    );
+
+    // The API gives the same answers; no agreement that day is a clear 404.
+    let mut api = env.api("manager").await?;
+    let v = api
+        .get(&format!("/api/v1/partners/P1/agreement?as_of={before}"))
+        .await?
+        .json()?;
+    assert_eq!(
+        (v["code"].clone(), v["annual_target"].clone()),
+        (json!("AG-P1-1"), json!("1000000.00"))
+    );
+    let v = api
+        .get(&format!("/api/v1/partners/P1/agreement?as_of={d}"))
+        .await?
+        .json()?;
+    assert_eq!(v["code"], json!("AG-P1-2"));
+    let none = api
+        .get("/api/v1/partners/P1/agreement?as_of=2000-01-01")
+        .await?;
+    let problem = expect_problem(&none, StatusCode::NOT_FOUND, "not-found")?;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("agreement in force"),
+        "{problem}"
+    );
+    let bad = api
+        .get("/api/v1/partners/P1/agreement?as_of=yesterday")
+        .await?;
+    let problem = expect_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid")?;
+    assert_eq!(problem["errors"][0]["field"], json!("as_of"));
+    let versions = api
+        .get("/api/v1/partners/P1/agreement/versions")
+        .await?
+        .json()?;
+    assert_eq!(versions["versions"].as_array().map(Vec::len), Some(2));
+    let overlap = api
+        .post_json(
+            "/api/v1/partners/P1/agreement/versions",
+            &json!({ "amends": 2, "valid_from": day(30).to_string(), "valid_to": day(60).to_string(), "payment_net_days": "30", "note": "x" }),
+            &[],
+        )
+        .await?;
+    let problem = expect_problem(&overlap, StatusCode::UNPROCESSABLE_ENTITY, "invalid")?;
+    assert_eq!(
+        problem["errors"][0]["field"],
+        json!("valid_from"),
+        "{problem}"
+    );
+
+    // Expiring: P2's agreement ends in 20 days; it shows on the list, the
+    // API and the home page's card.
+    env.app
+        .create_agreement_draft(&env.system, "P2", &agreement_terms(-100, 20, None))
+        .await?;
+    env.app.activate_agreement(&env.system, "P2", 1).await?;
+    let list = browser.get("/agreements/expiring").await?.text();
+    assert!(
+        list.contains("AG-P2-1") && !list.contains("AG-P1-"),
+        "{list}"
+    );
+    let home = browser.get("/").await?.text();
+    assert!(
+        testid(&home, "expiring-agreements").contains(r#"<div class="card-value">1<"#),
+        "{home}"
+    );
+    let expiring = api
+        .get("/api/v1/agreements/expiring?days=10")
+        .await?
+        .json()?;
+    assert_eq!(expiring["total"], json!(0));
+    let expiring = api.get("/api/v1/agreements/expiring").await?.json()?;
+    assert_eq!(expiring["items"][0]["code"], json!("AG-P2-1"));
+    let far = api.get("/api/v1/agreements/expiring?days=5000").await?;
+    expect_problem(&far, StatusCode::UNPROCESSABLE_ENTITY, "invalid")?;
+    let all = browser
+        .get("/agreements?partner=p1&sort=version&dir=desc")
+        .await?
+        .text();
+    assert!(all.find("AG-P1-2") < all.find("AG-P1-1"), "{all}");
+
+    // The portal: puser (P2) reads its own agreement, not P1's.
+    let mut staff = env.signed_in("puser").await?;
+    assert_eq!(
+        staff.get("/partners/P1/agreement").await?.status,
+        StatusCode::NOT_FOUND
+    );
+    let own = staff.get("/partners/P2/agreement").await?.text();
+    assert!(
+        own.contains("AG-P2-1") && !own.contains(r#"data-testid="amend""#),
+        "{own}"
+    );
+    let portal = staff.get("/partners/P2").await?.text();
+    assert!(portal.contains(r#"data-testid="partner-agreement""#));
+    let staff_api = env
+        .api("puser")
+        .await?
+        .get("/api/v1/agreements")
+        .await?
+        .json()?;
+    assert_eq!(staff_api["total"], json!(1), "{staff_api}");
+
+    // Terminate through the page: a date before the start is refused in place.
+    browser.get("/partners/P1/agreement").await?;
+    let early = day(0).to_string();
+    let refused = browser
+        .submit(
+            "/partners/P1/agreement/terminate",
+            &[("effective_date", early.as_str()), ("reason", "closing")],
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_html(&refused.text(), "effective_date").contains("field-error"));
+    let ended = browser
+        .submit(
+            "/partners/P1/agreement/terminate",
+            &[("effective_date", d.as_str()), ("reason", "closing")],
+        )
+        .await?;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.text());
+    let v = api
+        .get(&format!("/api/v1/partners/P1/agreement?as_of={d}"))
+        .await?;
+    assert_eq!(v.status, StatusCode::NOT_FOUND);
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! answers errors as RFC 9457 problem details.
 
 mod admin;
+mod agreements;
 mod imports;
 mod partners;
 
@@ -55,7 +56,8 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .merge(admin::routes())
                 .merge(partners::routes())
-                .merge(imports::routes()),
+                .merge(imports::routes())
+                .merge(agreements::routes()),
         )
         .split_for_parts()
 }

@@ -22,11 +22,16 @@ struct HomePage {
     c: Chrome,
     partners: i64,
     partner_types: usize,
+    expiring_agreements: u64,
     chart: String,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let counts = state.app.partner_counts_by_type(&ctx.caller).await?;
+    let expiring_agreements = state
+        .app
+        .count_expiring_agreements(&ctx.caller, qudao_app::agreements::EXPIRING_DAYS)
+        .await?;
     let lang = ctx.lang;
     let names: Vec<&str> = counts
         .iter()
@@ -49,6 +54,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageE
         c,
         partners: values.iter().sum(),
         partner_types: counts.len(),
+        expiring_agreements,
         chart,
     })
 }

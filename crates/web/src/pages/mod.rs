@@ -2,11 +2,13 @@
 
 mod account;
 mod admin;
+mod agreements;
 mod home;
 mod imports;
-pub(crate) use imports::UPLOAD_LIMIT;
 mod login;
 mod partners;
+
+pub(crate) use imports::UPLOAD_LIMIT;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(partners::routes())
         .merge(imports::routes())
+        .merge(agreements::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

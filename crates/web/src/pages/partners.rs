@@ -146,6 +146,7 @@ struct DetailPage {
     c: Chrome,
     partner: PartnerDetail,
     can_manage: bool,
+    agreement: Option<qudao_app::agreements::AgreementView>,
     status_input: StatusInput,
     errors: Vec<(String, String)>,
     contact_input: ContactInput,
@@ -198,6 +199,7 @@ async fn detail_page(
     forms: DetailForms,
 ) -> Result<Response, PageError> {
     let partner = state.app.partner(&ctx.caller, code).await?;
+    let agreement = super::agreements::partner_summary(state, ctx, code).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -219,6 +221,7 @@ async fn detail_page(
         errors: forms.errors,
         contact_input: forms.contact_input,
         contact_errors: forms.contact_errors,
+        agreement,
     })
 }
 

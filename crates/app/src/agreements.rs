@@ -1,0 +1,762 @@
+//! Agreements: each partner's versioned, effective-dated agreement.
+//!
+//! Rules live in `qudao_domain::agreements`; this module loads a partner's
+//! versions inside one transaction, asks the domain what may happen, and
+//! writes it with an audit record. Who may see what: internal roles follow
+//! their partner scope; both partner roles see only their own organisation's
+//! agreement (a distributor does not read its downstream partners' contracts
+//! with the brand owner).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use qudao_domain::agreements::{
+    self as rules, AgreementStatus, VersionDates, VersionState, version_code,
+};
+use qudao_domain::dates::{DateRange, parse_date};
+use qudao_domain::money::{Currency, Money};
+use qudao_domain::partners::{PartnerCode, PartnerStatus, Reason};
+use qudao_domain::scope::DataScope;
+use qudao_domain::{Invalid, Problem};
+use qudao_store::DatabaseTransaction;
+use qudao_store::agreements::{self as repo, Terms, version};
+use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::partners::{self as partners_repo, partner};
+use serde::Serialize;
+
+pub use qudao_store::agreements::{AgreementSort, StatusFilter};
+
+use crate::error::Fields;
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// The expiring list looks this many days ahead unless asked otherwise.
+pub const EXPIRING_DAYS: u32 = 60;
+/// The longest look-ahead the expiring list accepts.
+pub const MAX_EXPIRING_DAYS: u32 = 730;
+
+/// Today in the business time zone (Asia/Shanghai, UTC+8, no DST): an
+/// agreement that ends on the 31st is in force until midnight in China.
+pub fn today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// One version of a partner's agreement.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgreementVersionView {
+    /// `AG-<partner code>-<version>`, e.g. `AG-P00012-3`.
+    pub code: String,
+    pub partner_code: String,
+    pub partner_name: String,
+    pub version: i32,
+    /// What the version is today: draft, active, superseded, expired or terminated.
+    pub status: AgreementStatus,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    /// The last day this version is or was in force (absent for drafts):
+    /// before `valid_to` when a later version or a termination cut it short.
+    pub in_force_until: Option<NaiveDate>,
+    pub price_list_code: Option<String>,
+    pub rebate_programs: Vec<String>,
+    /// The annual target in major units, e.g. `1200000.00`.
+    pub annual_target: Option<String>,
+    pub currency: Option<String>,
+    pub after_sales_duties: String,
+    pub payment_net_days: i32,
+    pub payment_terms: String,
+    pub training_duties: String,
+    pub signed_on: Option<NaiveDate>,
+    /// Why this version was written (required for amendments).
+    pub note: String,
+    /// The first day a later version governs instead, and its code.
+    pub superseded_from: Option<NaiveDate>,
+    pub superseded_by: Option<String>,
+    /// The first day the terminated agreement no longer applies.
+    pub terminated_from: Option<NaiveDate>,
+    pub termination_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub activated_by: Option<String>,
+    pub activated_at: Option<DateTime<Utc>>,
+}
+
+impl AgreementVersionView {
+    pub fn is_draft(&self) -> bool {
+        self.status == AgreementStatus::Draft
+    }
+
+    /// The target for people: `1,200,000.00 CNY`.
+    pub fn target_text(&self) -> String {
+        match (&self.annual_target, &self.currency) {
+            (Some(amount), Some(currency)) => Currency::parse(currency)
+                .ok()
+                .and_then(|c| Money::parse("annual_target", amount, c).ok())
+                .map_or_else(
+                    || format!("{amount} {currency}"),
+                    |m| format!("{} {currency}", m.grouped()),
+                ),
+            _ => String::new(),
+        }
+    }
+
+    /// The form input that would write this version again: the start of an
+    /// amendment or of a draft's edit.
+    pub fn to_input(&self) -> AgreementInput {
+        AgreementInput {
+            amends: None,
+            valid_from: self.valid_from.to_string(),
+            valid_to: self.valid_to.to_string(),
+            price_list_code: self.price_list_code.clone().unwrap_or_default(),
+            rebate_programs: self.rebate_programs.join(", "),
+            annual_target: self.annual_target.clone().unwrap_or_default(),
+            currency: self.currency.clone().unwrap_or_else(|| "CNY".to_owned()),
+            after_sales_duties: self.after_sales_duties.clone(),
+            payment_net_days: self.payment_net_days.to_string(),
+            payment_terms: self.payment_terms.clone(),
+            training_duties: self.training_duties.clone(),
+            signed_on: self.signed_on.map(|d| d.to_string()).unwrap_or_default(),
+            note: String::new(),
+        }
+    }
+}
+
+/// A partner's agreement: every version, and the one in force on a day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgreementView {
+    pub partner_code: String,
+    pub partner_name: String,
+    /// The day `in_force` answers for.
+    pub as_of: NaiveDate,
+    pub in_force: Option<AgreementVersionView>,
+    /// Newest first.
+    pub versions: Vec<AgreementVersionView>,
+}
+
+impl AgreementView {
+    pub fn latest(&self) -> Option<&AgreementVersionView> {
+        self.versions.first()
+    }
+
+    pub fn is_terminated(&self) -> bool {
+        self.versions.iter().any(|v| v.terminated_from.is_some())
+    }
+}
+
+/// The terms of a version as typed. Dates are `YYYY-MM-DD`; amounts are
+/// text in major units so that no float ever touches them.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct AgreementInput {
+    /// The version this one amends: required, and the latest version, once
+    /// the partner has an agreement; absent for the first version.
+    #[serde(default)]
+    pub amends: Option<i32>,
+    pub valid_from: String,
+    pub valid_to: String,
+    /// Code of the price list (a reference until pricing exists).
+    #[serde(default)]
+    pub price_list_code: String,
+    /// Rebate program codes separated by commas.
+    #[serde(default)]
+    pub rebate_programs: String,
+    /// Annual target in major units, e.g. `1200000`; empty for none.
+    #[serde(default)]
+    pub annual_target: String,
+    /// ISO 4217 currency of the target, e.g. `CNY`.
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub after_sales_duties: String,
+    /// Days after invoice that payment is due, 0–365.
+    pub payment_net_days: String,
+    #[serde(default)]
+    pub payment_terms: String,
+    #[serde(default)]
+    pub training_duties: String,
+    /// The day it was signed, if it has been.
+    #[serde(default)]
+    pub signed_on: String,
+    /// Why this version is written; required for an amendment.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct TerminateInput {
+    /// The first day without an agreement, `YYYY-MM-DD`.
+    pub effective_date: String,
+    pub reason: String,
+}
+
+/// Filters of the agreements list.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementFilter {
+    /// Text in the partner's code or name.
+    pub partner: Option<String>,
+    pub status: Option<AgreementStatus>,
+    pub in_force_on: Option<NaiveDate>,
+}
+
+fn status_filter(status: AgreementStatus) -> StatusFilter {
+    match status {
+        AgreementStatus::Draft => StatusFilter::Draft,
+        AgreementStatus::Active => StatusFilter::Active,
+        AgreementStatus::Superseded => StatusFilter::Superseded,
+        AgreementStatus::Expired => StatusFilter::Expired,
+        AgreementStatus::Terminated => StatusFilter::Terminated,
+    }
+}
+
+/// Partner roles read only their own organisation's agreement.
+fn agreement_scope(caller: &Caller) -> DataScope {
+    match caller.scope() {
+        DataScope::PartnerTree(own) => DataScope::Partner(own),
+        other => other,
+    }
+}
+
+fn dates_of(row: &version::Model) -> Result<VersionDates, AppError> {
+    let broken = |e: Invalid| AppError::Internal(format!("stored agreement version: {e}"));
+    Ok(VersionDates {
+        version: row.version,
+        state: VersionState::parse(&row.status).map_err(broken)?,
+        term: DateRange::new(row.valid_from, row.valid_to, "valid_to").map_err(broken)?,
+        superseded_from: row.superseded_from,
+        terminated_from: row.terminated_from,
+    })
+}
+
+fn view_of(
+    row: &version::Model,
+    partner: &partner::Model,
+    today: NaiveDate,
+) -> Result<AgreementVersionView, AppError> {
+    let dates = dates_of(row)?;
+    let target = match (row.target_minor, row.target_currency.as_deref()) {
+        (Some(minor), Some(code)) => Currency::parse(code)
+            .ok()
+            .map(|c| Money::from_minor(minor, c)),
+        _ => None,
+    };
+    Ok(AgreementVersionView {
+        code: version_code(&partner.code, row.version),
+        partner_code: partner.code.clone(),
+        partner_name: partner.name.clone(),
+        version: row.version,
+        status: dates.status_on(today),
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
+        in_force_until: dates.state.was_activated().then(|| dates.last_day()),
+        price_list_code: row.price_list_code.clone(),
+        rebate_programs: row
+            .rebate_programs
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        annual_target: target.map(Money::amount_text),
+        currency: target.map(|m| m.currency().to_string()),
+        after_sales_duties: row.after_sales_duties.clone(),
+        payment_net_days: row.payment_net_days,
+        payment_terms: row.payment_terms.clone(),
+        training_duties: row.training_duties.clone(),
+        signed_on: row.signed_on,
+        note: row.note.clone(),
+        superseded_from: row.superseded_from,
+        superseded_by: row.superseded_by.map(|n| version_code(&partner.code, n)),
+        terminated_from: row.terminated_from,
+        termination_reason: row.termination_reason.clone(),
+        created_by: row.created_by.clone(),
+        created_at: row.created_at,
+        activated_by: row.activated_by.clone(),
+        activated_at: row.activated_at,
+    })
+}
+
+fn non_empty(value: &str) -> Option<&str> {
+    Some(value.trim()).filter(|v| !v.is_empty())
+}
+
+/// Parses the terms, collecting every field error.
+fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> Option<Terms> {
+    let from = fields.take(parse_date("valid_from", &input.valid_from));
+    let to = fields.take(parse_date("valid_to", &input.valid_to));
+    let term = match (from, to) {
+        (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
+        _ => None,
+    };
+    let price_list_code = match non_empty(&input.price_list_code) {
+        None => Some(None),
+        Some(code) => fields
+            .take(rules::parse_reference("price_list_code", code))
+            .map(Some),
+    };
+    let rebate_programs = fields.take(rules::parse_references(
+        "rebate_programs",
+        &input.rebate_programs,
+    ));
+    let target = match non_empty(&input.annual_target) {
+        None => Some(None),
+        Some(amount) => fields
+            .take(Currency::parse(&input.currency))
+            .and_then(|currency| fields.take(Money::parse("annual_target", amount, currency)))
+            .and_then(|money| {
+                if money.is_negative() {
+                    fields.push(Invalid::new(
+                        "annual_target",
+                        Problem::Rule {
+                            rule: "target_not_negative",
+                        },
+                    ));
+                    None
+                } else {
+                    Some(Some((money.minor(), money.currency().to_string())))
+                }
+            }),
+    };
+    let after_sales_duties = fields.take(rules::parse_text(
+        "after_sales_duties",
+        &input.after_sales_duties,
+        2000,
+    ));
+    let payment_net_days = fields.take(rules::parse_net_days(
+        "payment_net_days",
+        &input.payment_net_days,
+    ));
+    let payment_terms = fields.take(rules::parse_text(
+        "payment_terms",
+        &input.payment_terms,
+        500,
+    ));
+    let training_duties = fields.take(rules::parse_text(
+        "training_duties",
+        &input.training_duties,
+        2000,
+    ));
+    let signed_on = match non_empty(&input.signed_on) {
+        None => Some(None),
+        Some(day) => fields.take(parse_date("signed_on", day)).map(Some),
+    };
+    let note = fields.take(rules::parse_text("note", &input.note, 500));
+    if amendment && note.as_deref().is_some_and(str::is_empty) {
+        fields.push(Invalid::new("note", Problem::Required));
+    }
+    Some(Terms {
+        valid_from: term?.from(),
+        valid_to: term?.to(),
+        price_list_code: price_list_code?,
+        rebate_programs: rebate_programs?,
+        target: target?,
+        after_sales_duties: after_sales_duties?,
+        payment_net_days: payment_net_days?,
+        payment_terms: payment_terms?,
+        training_duties: training_duties?,
+        signed_on: signed_on?,
+        note: note?,
+    })
+}
+
+fn validated(terms: Option<Terms>) -> Result<Terms, AppError> {
+    terms.ok_or_else(|| AppError::Internal("validated fields missing".to_owned()))
+}
+
+impl Qudao {
+    /// The partner whose agreement is asked for, inside the caller's
+    /// agreement scope; anything else does not exist.
+    async fn agreement_partner(
+        &self,
+        db: &impl qudao_store::ConnectionTrait,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<partner::Model, AppError> {
+        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
+        partners_repo::find_by_code(db, agreement_scope(caller), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("partner"))
+    }
+
+    /// A partner's agreement: every version, and the one in force on
+    /// `as_of` (today when absent).
+    pub async fn agreement(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AgreementView, AppError> {
+        caller.require(Permission::ViewAgreements)?;
+        let partner = self
+            .agreement_partner(self.db(), caller, partner_code)
+            .await?;
+        let rows = repo::versions_of(self.db(), partner.id).await?;
+        let today = today();
+        let as_of = as_of.unwrap_or(today);
+        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let in_force_version = rules::in_force(&dates, as_of).map(|d| d.version);
+        let mut versions = rows
+            .iter()
+            .map(|row| view_of(row, &partner, today))
+            .collect::<Result<Vec<_>, _>>()?;
+        versions.reverse();
+        let in_force = versions
+            .iter()
+            .find(|v| Some(v.version) == in_force_version)
+            .cloned();
+        Ok(AgreementView {
+            partner_code: partner.code,
+            partner_name: partner.name,
+            as_of,
+            in_force,
+            versions,
+        })
+    }
+
+    /// The version in force on `as_of`; none is `NotFound`.
+    pub async fn agreement_in_force(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AgreementVersionView, AppError> {
+        self.agreement(caller, partner_code, as_of)
+            .await?
+            .in_force
+            .ok_or(AppError::NotFound("agreement in force on that date"))
+    }
+
+    /// One version, whatever its status: old versions stay readable.
+    pub async fn agreement_version(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        number: i32,
+    ) -> Result<AgreementVersionView, AppError> {
+        self.agreement(caller, partner_code, None)
+            .await?
+            .versions
+            .into_iter()
+            .find(|v| v.version == number)
+            .ok_or(AppError::NotFound("agreement version"))
+    }
+
+    /// Writes a new draft: the first version, or an amendment of the latest.
+    pub async fn create_agreement_draft(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        input: &AgreementInput,
+    ) -> Result<AgreementVersionView, AppError> {
+        caller.require(Permission::ManageAgreements)?;
+        let tx = self.begin().await?;
+        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
+        let row = self
+            .create_agreement_draft_in(&tx, caller, &partner, input)
+            .await?;
+        let view = view_of(&row, &partner, today())?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// The core of [`Self::create_agreement_draft`] inside an open
+    /// transaction, for imports that write many in one go. The caller has
+    /// checked the permission and the partner's scope.
+    pub(crate) async fn create_agreement_draft_in(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        partner: &partner::Model,
+        input: &AgreementInput,
+    ) -> Result<version::Model, AppError> {
+        let rows = repo::versions_of(tx, partner.id).await?;
+        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let mut fields = Fields::default();
+        let number = fields.take(rules::check_new_draft(&partner.code, &dates, input.amends));
+        let terms = parse_terms(&mut fields, input, !dates.is_empty());
+        if let (Some(number), Some(terms)) = (number, &terms)
+            && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
+        {
+            fields.take(rules::check_term(&partner.code, &dates, number, term));
+        }
+        fields.finish()?;
+        let (number, terms) = (number.unwrap_or(1), validated(terms)?);
+        let row = repo::insert_draft(tx, partner.id, number, terms, &caller.login)
+            .await
+            .map_err(|e| match e {
+                qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "version" },
+                other => other.into(),
+            })?;
+        let view = view_of(&row, partner, today())?;
+        self.audit(
+            tx,
+            caller,
+            "agreement",
+            &view.code,
+            "create_draft",
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(row)
+    }
+
+    /// Rewrites a draft; activated versions are never edited.
+    pub async fn update_agreement_draft(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        number: i32,
+        input: &AgreementInput,
+    ) -> Result<AgreementVersionView, AppError> {
+        caller.require(Permission::ManageAgreements)?;
+        let tx = self.begin().await?;
+        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
+        let rows = repo::versions_of(&tx, partner.id).await?;
+        let draft = rows
+            .iter()
+            .find(|r| r.version == number)
+            .cloned()
+            .ok_or(AppError::NotFound("agreement version"))?;
+        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let mut fields = Fields::default();
+        if draft.status != VersionState::Draft.as_str() {
+            fields.push(Invalid::new(
+                "version",
+                Problem::Rule {
+                    rule: "only_drafts_change",
+                },
+            ));
+        }
+        let terms = parse_terms(&mut fields, input, number > 1);
+        if let Some(terms) = &terms
+            && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
+        {
+            fields.take(rules::check_term(&partner.code, &dates, number, term));
+        }
+        fields.finish()?;
+        let today = today();
+        let before = view_of(&draft, &partner, today)?;
+        let row = repo::update_draft(&tx, draft, validated(terms)?).await?;
+        let after = view_of(&row, &partner, today)?;
+        self.audit(
+            &tx,
+            caller,
+            "agreement",
+            &after.code,
+            "update_draft",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Puts a draft in force; the version it amends is superseded from the
+    /// draft's first day.
+    pub async fn activate_agreement(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        number: i32,
+    ) -> Result<AgreementVersionView, AppError> {
+        caller.require(Permission::ManageAgreements)?;
+        let tx = self.begin().await?;
+        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
+        let rows = repo::versions_of(&tx, partner.id).await?;
+        let draft = rows
+            .iter()
+            .find(|r| r.version == number)
+            .cloned()
+            .ok_or(AppError::NotFound("agreement version"))?;
+        if partner.status == PartnerStatus::Terminated.as_str() {
+            return Err(Invalid::new(
+                "version",
+                Problem::Rule {
+                    rule: "partner_terminated",
+                },
+            )
+            .into());
+        }
+        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let plan = rules::plan_activation(&partner.code, &dates, number)?;
+        let supersedes = plan.supersedes.and_then(|(old, from)| {
+            rows.iter()
+                .find(|r| r.version == old)
+                .map(|r| (r.clone(), from))
+        });
+        let today = today();
+        let before = view_of(&draft, &partner, today)?;
+        let superseded = supersedes.as_ref().map(|(old, _)| old.version);
+        let row = repo::activate(&tx, draft, supersedes, &caller.login).await?;
+        let after = view_of(&row, &partner, today)?;
+        self.audit(
+            &tx,
+            caller,
+            "agreement",
+            &after.code,
+            "activate",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        if let Some(old) = superseded {
+            // The superseded version's record gains a date, not new terms;
+            // the audit line says by whom and from when.
+            let key = version_code(&partner.code, old);
+            let note = serde_json::json!({ "superseded_by": after.code, "superseded_from": after.valid_from });
+            self.audit(
+                &tx,
+                caller,
+                "agreement",
+                &key,
+                "supersede",
+                None,
+                Some(&note),
+            )
+            .await?;
+        }
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Ends the agreement from `effective_date` (its first day without one).
+    pub async fn terminate_agreement(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        input: &TerminateInput,
+    ) -> Result<AgreementVersionView, AppError> {
+        caller.require(Permission::ManageAgreements)?;
+        let tx = self.begin().await?;
+        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
+        let rows = repo::versions_of(&tx, partner.id).await?;
+        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let mut fields = Fields::default();
+        let effective = fields.take(parse_date("effective_date", &input.effective_date));
+        let reason = fields.take(Reason::parse(&input.reason));
+        let number = effective.and_then(|day| fields.take(rules::plan_termination(&dates, day)));
+        fields.finish()?;
+        let (Some(effective), Some(reason), Some(number)) = (effective, reason, number) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let current = rows
+            .iter()
+            .find(|r| r.version == number)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("planned version missing".to_owned()))?;
+        let today = today();
+        let before = view_of(&current, &partner, today)?;
+        let row = repo::terminate(&tx, current, effective, reason.as_str()).await?;
+        let after = view_of(&row, &partner, today)?;
+        self.audit(
+            &tx,
+            caller,
+            "agreement",
+            &after.code,
+            "terminate",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Agreement versions in the caller's scope.
+    pub async fn list_agreements(
+        &self,
+        caller: &Caller,
+        filter: &AgreementFilter,
+        sort: AgreementSort,
+        dir: SortDir,
+        page: PageRequest,
+    ) -> Result<Page<AgreementVersionView>, AppError> {
+        let filter = repo::AgreementFilter {
+            partner: filter.partner.clone(),
+            status: filter.status.map(status_filter),
+            in_force_on: filter.in_force_on,
+            expiring_by: None,
+        };
+        self.versions_page(caller, &filter, sort, dir, page).await
+    }
+
+    /// Active agreements whose term ends within `days` days (today
+    /// included) and that no later version takes over from.
+    pub async fn expiring_agreements(
+        &self,
+        caller: &Caller,
+        days: u32,
+        sort: AgreementSort,
+        dir: SortDir,
+        page: PageRequest,
+    ) -> Result<Page<AgreementVersionView>, AppError> {
+        let filter = expiring_filter(days)?;
+        self.versions_page(caller, &filter, sort, dir, page).await
+    }
+
+    pub async fn count_expiring_agreements(
+        &self,
+        caller: &Caller,
+        days: u32,
+    ) -> Result<u64, AppError> {
+        caller.require(Permission::ViewAgreements)?;
+        let filter = expiring_filter(days)?;
+        Ok(repo::count(self.db(), agreement_scope(caller), &filter, today()).await?)
+    }
+
+    async fn versions_page(
+        &self,
+        caller: &Caller,
+        filter: &repo::AgreementFilter,
+        sort: AgreementSort,
+        dir: SortDir,
+        page: PageRequest,
+    ) -> Result<Page<AgreementVersionView>, AppError> {
+        caller.require(Permission::ViewAgreements)?;
+        let today = today();
+        let rows = repo::list(
+            self.db(),
+            agreement_scope(caller),
+            filter,
+            today,
+            sort,
+            dir,
+            page,
+        )
+        .await?;
+        let mut ids: Vec<i64> = rows.items.iter().map(|r| r.partner_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let partners = repo::partners_by_id(self.db(), &ids).await?;
+        let items = rows
+            .items
+            .iter()
+            .filter_map(|row| {
+                let partner = partners.iter().find(|p| p.id == row.partner_id)?;
+                Some(view_of(row, partner, today))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            total: rows.total,
+            page: rows.page,
+            per_page: rows.per_page,
+        })
+    }
+}
+
+fn expiring_filter(days: u32) -> Result<repo::AgreementFilter, AppError> {
+    let too_far = || {
+        Invalid::new(
+            "days",
+            Problem::Format {
+                expected: "0–730"
+            },
+        )
+    };
+    if days > MAX_EXPIRING_DAYS {
+        return Err(too_far().into());
+    }
+    let by = today()
+        .checked_add_days(chrono::Days::new(u64::from(days)))
+        .ok_or_else(too_far)?;
+    Ok(repo::AgreementFilter {
+        expiring_by: Some(by),
+        ..Default::default()
+    })
+}

@@ -24,6 +24,12 @@ pub enum Permission {
     ManagePartners,
     ManageUsers,
     ViewAudit,
+    /// Configure the grade ladder (levels, ranks, thresholds, benefits).
+    ConfigureGrades,
+    /// See criteria, evaluations and the recruitment board: internal staff only.
+    ViewOnboarding,
+    /// Evaluate prospects, move them on the board, edit criteria.
+    ManageOnboarding,
 }
 
 impl Permission {
@@ -31,7 +37,11 @@ impl Permission {
         match self {
             Permission::ViewPartners => true,
             Permission::ManagePartners => matches!(role, Role::Admin | Role::ChannelManager),
-            Permission::ManageUsers | Permission::ViewAudit => role == Role::Admin,
+            Permission::ManageUsers | Permission::ViewAudit | Permission::ConfigureGrades => {
+                role == Role::Admin
+            }
+            Permission::ViewOnboarding => !role.is_partner_role(),
+            Permission::ManageOnboarding => matches!(role, Role::Admin | Role::ChannelManager),
         }
     }
 }

@@ -8,7 +8,10 @@ pub mod audit;
 mod caller;
 mod error;
 pub mod export;
+pub mod grades;
+pub mod onboarding;
 pub mod partners;
+mod text;
 
 use qudao_store::DatabaseConnection;
 

@@ -135,6 +135,10 @@ on_both_backends!(
     partner_status_lifecycle,
 );
 
+// Grades and onboarding, in a file of their own.
+#[path = "suite/network.rs"]
+mod network;
+
 const PASSWORD: &str = "correct-horse-battery";
 
 fn system() -> Caller {

@@ -140,6 +140,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         let mut links = Vec::new();
         if group == "network" {
             links.push(link("/partners", "nav.partners", false));
+            if caller.can(Permission::ViewOnboarding) {
+                links.push(link("/partners/pipeline", "nav.pipeline", false));
+            }
+            links.push(link("/partners/grades", "nav.grades", false));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {

@@ -3,6 +3,8 @@
 //! answers errors as RFC 9457 problem details.
 
 mod admin;
+mod grades;
+mod onboarding;
 mod partners;
 
 use askama::Template;
@@ -53,7 +55,9 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             "/api/v1",
             OpenApiRouter::new()
                 .merge(admin::routes())
-                .merge(partners::routes()),
+                .merge(partners::routes())
+                .merge(grades::routes())
+                .merge(onboarding::routes()),
         )
         .split_for_parts()
 }

@@ -2,8 +2,10 @@
 
 mod account;
 mod admin;
+mod grades;
 mod home;
 mod login;
+mod onboarding;
 mod partners;
 
 use askama::Template;
@@ -30,6 +32,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(grades::routes())
+        .merge(onboarding::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

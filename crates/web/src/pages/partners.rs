@@ -132,6 +132,8 @@ struct DetailPage {
     partner: PartnerDetail,
     status_input: StatusInput,
     errors: Vec<(String, String)>,
+    grade: super::grades::GradePanel,
+    onboarding: super::onboarding::OnboardingPanel,
 }
 
 impl DetailPage {
@@ -161,11 +163,15 @@ async fn detail_page(
         ],
     )
     .await?;
+    let grade = super::grades::GradePanel::load(state, ctx, code).await?;
+    let onboarding = super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner).await?;
     render(&DetailPage {
         c,
         partner,
         status_input,
         errors,
+        grade,
+        onboarding,
     })
 }
 

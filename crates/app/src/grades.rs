@@ -64,7 +64,10 @@ pub struct GradeInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct GradeChangeInput {
     /// The new grade's code.
+    #[serde(default)]
     pub grade: String,
+    /// Required; absent counts as empty so the answer names the field.
+    #[serde(default)]
     pub reason: String,
 }
 

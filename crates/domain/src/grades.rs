@@ -148,46 +148,58 @@ pub enum GradeMove {
     Demote,
 }
 
-/// The grades a new database starts with: (code, 中文名, English name, rank,
-/// benefits, promote, demote). Thresholds leave a band between demotion and
+/// One of the grades a new database starts with.
+pub struct DefaultGrade {
+    pub code: &'static str,
+    /// 中文名
+    pub name: &'static str,
+    pub name_en: &'static str,
+    pub rank: i32,
+    pub benefits: &'static str,
+    pub promote: Option<&'static str>,
+    pub demote: Option<&'static str>,
+}
+
+/// The grades migration 6 seeds (changing this list later does not change
+/// existing databases). Thresholds leave a band between demotion and
 /// promotion so a partner near a line does not flip every period.
-pub const DEFAULT_GRADES: &[(&str, &str, &str, i32, &str, Option<&str>, Option<&str>)] = &[
-    (
-        "registered",
-        "注册",
-        "Registered",
-        10,
-        "Partner portal, standard price list, online training",
-        Some("60"),
-        None,
-    ),
-    (
-        "silver",
-        "银牌",
-        "Silver",
-        20,
-        "Base rebate, co-branded materials, quarterly business review",
-        Some("75"),
-        Some("50"),
-    ),
-    (
-        "gold",
-        "金牌",
-        "Gold",
-        30,
-        "Higher rebate, market development funds, deal registration priority",
-        Some("88"),
-        Some("65"),
-    ),
-    (
-        "platinum",
-        "白金",
-        "Platinum",
-        40,
-        "Top rebate, dedicated channel manager, exclusive territory eligibility",
-        None,
-        Some("80"),
-    ),
+pub const DEFAULT_GRADES: &[DefaultGrade] = &[
+    DefaultGrade {
+        code: "registered",
+        name: "注册",
+        name_en: "Registered",
+        rank: 10,
+        benefits: "Partner portal, standard price list, online training",
+        promote: Some("60"),
+        demote: None,
+    },
+    DefaultGrade {
+        code: "silver",
+        name: "银牌",
+        name_en: "Silver",
+        rank: 20,
+        benefits: "Base rebate, co-branded materials, quarterly business review",
+        promote: Some("75"),
+        demote: Some("50"),
+    },
+    DefaultGrade {
+        code: "gold",
+        name: "金牌",
+        name_en: "Gold",
+        rank: 30,
+        benefits: "Higher rebate, market development funds, deal registration priority",
+        promote: Some("88"),
+        demote: Some("65"),
+    },
+    DefaultGrade {
+        code: "platinum",
+        name: "白金",
+        name_en: "Platinum",
+        rank: 40,
+        benefits: "Top rebate, dedicated channel manager, exclusive territory eligibility",
+        promote: None,
+        demote: Some("80"),
+    },
 ];
 
 #[cfg(test)]
@@ -226,12 +238,13 @@ mod tests {
     #[test]
     fn the_default_grades_obey_the_rules() {
         let mut ranks = Vec::new();
-        for (code, name, name_en, rank, _, promote, demote) in DEFAULT_GRADES {
-            GradeCode::parse("code", code).unwrap();
-            parse_label("name", name).unwrap();
-            parse_label("name_en", name_en).unwrap();
-            ranks.push(Rank::new(*rank).unwrap());
-            Thresholds::parse(promote.unwrap_or(""), demote.unwrap_or("")).unwrap();
+        for g in DEFAULT_GRADES {
+            GradeCode::parse("code", g.code).unwrap();
+            parse_label("name", g.name).unwrap();
+            parse_label("name_en", g.name_en).unwrap();
+            parse_text("benefits", g.benefits, 2000).unwrap();
+            ranks.push(Rank::new(g.rank).unwrap());
+            Thresholds::parse(g.promote.unwrap_or(""), g.demote.unwrap_or("")).unwrap();
         }
         assert!(ranks.windows(2).all(|w| w[0] < w[1]));
     }

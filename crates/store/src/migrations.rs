@@ -572,15 +572,15 @@ fn v6_grades_onboarding(backend: DatabaseBackend) -> Vec<Statement> {
             "updated_at",
         ])
         .to_owned();
-    for (code, name, name_en, rank, benefits, promote, demote) in DEFAULT_GRADES {
+    for g in DEFAULT_GRADES {
         seed_grades.values_panic([
-            (*code).into(),
-            (*name).into(),
-            (*name_en).into(),
-            (*rank).into(),
-            (*benefits).into(),
-            promote.map(str::to_owned).into(),
-            demote.map(str::to_owned).into(),
+            g.code.into(),
+            g.name.into(),
+            g.name_en.into(),
+            g.rank.into(),
+            g.benefits.into(),
+            g.promote.map(str::to_owned).into(),
+            g.demote.map(str::to_owned).into(),
             now.into(),
             now.into(),
         ]);

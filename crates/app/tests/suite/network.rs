@@ -675,6 +675,14 @@ async fn the_pipeline_lists_partners_by_stage_within_scope(db: TestDb) {
         "finance reads the board but moves nothing"
     );
 
+    // Signed long ago: off the board.
+    db.raw(
+        "UPDATE partner_status_history SET changed_at = '2020-01-01 00:00:00+00:00' \
+         WHERE from_status = 'negotiating' AND to_status = 'active'",
+    )
+    .await;
+    assert_eq!(board(finance.clone()).await[3], (Stage::Signed, s(&[])));
+
     app.create_user(&system(), &user("boss", "partner_admin", Some("A1")))
         .await
         .unwrap();

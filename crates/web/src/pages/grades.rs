@@ -29,6 +29,8 @@ pub(crate) struct GradePanel {
     pub history: Vec<GradeChange>,
     /// Grades the caller may choose from; empty when they may not change it.
     pub choices: Vec<GradeView>,
+    /// Every grade, for naming those in the history.
+    all: Vec<GradeView>,
     pub input: GradeChangeInput,
     pub errors: Vec<(String, String)>,
 }
@@ -40,8 +42,9 @@ impl GradePanel {
         partner_code: &str,
     ) -> Result<Self, PageError> {
         let grade = state.app.partner_grade(&ctx.caller, partner_code).await?;
+        let all = state.app.grades(&ctx.caller).await?;
         let choices = if ctx.caller.can(Permission::ManagePartners) {
-            state.app.grades(&ctx.caller).await?
+            all.clone()
         } else {
             Vec::new()
         };
@@ -50,6 +53,7 @@ impl GradePanel {
             current: grade.grade,
             history: grade.history,
             choices,
+            all,
             input: GradeChangeInput::default(),
             errors: Vec::new(),
         })
@@ -61,9 +65,8 @@ impl GradePanel {
 
     /// The grade's name in the page's language.
     pub fn name_of(&self, c: &Chrome, code: &str) -> String {
-        self.current
+        self.all
             .iter()
-            .chain(&self.choices)
             .find(|g| g.code == code)
             .map_or_else(|| code.to_owned(), |g| grade_name(c, g))
     }

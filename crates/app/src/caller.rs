@@ -26,6 +26,12 @@ pub enum Permission {
     ManageAgreements,
     ManageUsers,
     ViewAudit,
+    /// Configure the grade ladder (levels, ranks, thresholds, benefits).
+    ConfigureGrades,
+    /// See criteria, evaluations and the recruitment board: internal staff only.
+    ViewOnboarding,
+    /// Evaluate prospects, move them on the board, edit criteria.
+    ManageOnboarding,
 }
 
 impl Permission {
@@ -38,7 +44,11 @@ impl Permission {
             // Which agreements: the agreement scope (own organisation only
             // for partner roles), see `agreements`.
             Permission::ViewAgreements => true,
-            Permission::ManageUsers | Permission::ViewAudit => role == Role::Admin,
+            Permission::ManageUsers | Permission::ViewAudit | Permission::ConfigureGrades => {
+                role == Role::Admin
+            }
+            Permission::ViewOnboarding => !role.is_partner_role(),
+            Permission::ManageOnboarding => matches!(role, Role::Admin | Role::ChannelManager),
         }
     }
 }

@@ -9,8 +9,11 @@ pub mod audit;
 mod caller;
 mod error;
 pub mod export;
+pub mod grades;
 pub mod imports;
+pub mod onboarding;
 pub mod partners;
+mod text;
 
 use qudao_store::DatabaseConnection;
 

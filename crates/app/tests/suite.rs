@@ -142,6 +142,10 @@ on_both_backends!(
     agreement_scope_lists_and_expiring,
 );
 
+// Grades and onboarding, in a file of their own.
+#[path = "suite/network.rs"]
+mod network;
+
 const PASSWORD: &str = "correct-horse-battery";
 
 fn system() -> Caller {

@@ -8,9 +8,12 @@ pub mod admin;
 pub mod agreements;
 pub mod dates;
 pub mod error;
+pub mod grades;
 pub mod money;
+pub mod onboarding;
 pub mod partners;
 pub mod scope;
+pub mod score;
 pub mod territories;
 
 pub use error::{Invalid, Problem};

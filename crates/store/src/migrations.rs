@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         statements: v5_agreements,
     },
     Migration {
+        version: 6,
+        name: "grades and onboarding",
+        statements: v6_grades_onboarding,
+    },
+    Migration {
         version: 7,
         name: "partner record: home region, address, credit limit, contacts",
         statements: v7_partner_record,
@@ -424,6 +429,199 @@ fn v3_regions(backend: DatabaseBackend) -> Vec<Statement> {
             ),
         );
     }
+    statements
+}
+
+fn v6_grades_onboarding(backend: DatabaseBackend) -> Vec<Statement> {
+    use qudao_domain::grades::DEFAULT_GRADES;
+    use qudao_domain::onboarding::DEFAULT_CRITERIA;
+    let grades = Table::create()
+        .table("grades")
+        .col(id())
+        .col(
+            ColumnDef::new("code")
+                .string_len(32)
+                .not_null()
+                .unique_key(),
+        )
+        .col(ColumnDef::new("name").string_len(100).not_null())
+        .col(ColumnDef::new("name_en").string_len(100).null())
+        .col(ColumnDef::new("rank").integer().not_null().unique_key())
+        .col(ColumnDef::new("benefits").text().not_null())
+        // Scores as decimal text (`75`, `82.5`): exact on both databases.
+        .col(ColumnDef::new("promote_threshold").string_len(16).null())
+        .col(ColumnDef::new("demote_threshold").string_len(16).null())
+        .col(instant("created_at"))
+        .col(instant("updated_at"))
+        .to_owned();
+    // Both databases accept a nullable column with a reference added to an
+    // existing table in this one form (SQLite cannot add a constraint later).
+    let partner_grade = Statement::from_string(
+        backend,
+        "ALTER TABLE partners ADD COLUMN grade_id BIGINT NULL REFERENCES grades (id)",
+    );
+    let history = Table::create()
+        .table("partner_grade_history")
+        .col(id())
+        .col(ColumnDef::new("partner_id").big_integer().not_null())
+        .col(ColumnDef::new("from_grade_id").big_integer().null())
+        .col(ColumnDef::new("to_grade_id").big_integer().not_null())
+        .col(ColumnDef::new("reason").string_len(500).not_null())
+        .col(ColumnDef::new("changed_by").string_len(64).not_null())
+        .col(instant("changed_at"))
+        .foreign_key(
+            ForeignKey::create()
+                .from("partner_grade_history", "partner_id")
+                .to("partners", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from("partner_grade_history", "from_grade_id")
+                .to("grades", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from("partner_grade_history", "to_grade_id")
+                .to("grades", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .to_owned();
+    let criteria = Table::create()
+        .table("onboarding_criteria")
+        .col(id())
+        .col(
+            ColumnDef::new("code")
+                .string_len(32)
+                .not_null()
+                .unique_key(),
+        )
+        .col(ColumnDef::new("name").string_len(100).not_null())
+        .col(ColumnDef::new("name_en").string_len(100).null())
+        .col(ColumnDef::new("weight").string_len(16).not_null())
+        .col(ColumnDef::new("active").boolean().not_null().default(true))
+        .col(ColumnDef::new("position").integer().not_null())
+        .col(instant("created_at"))
+        .col(instant("updated_at"))
+        .to_owned();
+    let evaluations = Table::create()
+        .table("onboarding_evaluations")
+        .col(id())
+        .col(ColumnDef::new("partner_id").big_integer().not_null())
+        .col(ColumnDef::new("total").string_len(16).not_null())
+        .col(ColumnDef::new("comment").text().not_null())
+        .col(ColumnDef::new("evaluated_by").string_len(64).not_null())
+        .col(instant("evaluated_at"))
+        .foreign_key(
+            ForeignKey::create()
+                .from("onboarding_evaluations", "partner_id")
+                .to("partners", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .to_owned();
+    // Each score keeps the criterion's code, name and weight as they were,
+    // so a later change of weights never rewrites a past total.
+    let scores = Table::create()
+        .table("onboarding_evaluation_scores")
+        .col(id())
+        .col(ColumnDef::new("evaluation_id").big_integer().not_null())
+        .col(ColumnDef::new("criterion_id").big_integer().not_null())
+        .col(ColumnDef::new("criterion_code").string_len(32).not_null())
+        .col(ColumnDef::new("criterion_name").string_len(100).not_null())
+        .col(ColumnDef::new("weight").string_len(16).not_null())
+        .col(ColumnDef::new("score").string_len(16).not_null())
+        .foreign_key(
+            ForeignKey::create()
+                .from("onboarding_evaluation_scores", "evaluation_id")
+                .to("onboarding_evaluations", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from("onboarding_evaluation_scores", "criterion_id")
+                .to("onboarding_criteria", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .to_owned();
+    let mut statements = vec![
+        backend.build(&grades),
+        partner_grade,
+        backend.build(&history),
+        backend.build(&criteria),
+        backend.build(&evaluations),
+        backend.build(&scores),
+    ];
+    for (table, column) in [
+        ("partners", "grade_id"),
+        ("partner_grade_history", "partner_id"),
+        ("onboarding_evaluations", "partner_id"),
+        ("onboarding_evaluation_scores", "evaluation_id"),
+    ] {
+        statements.push(
+            backend.build(
+                Index::create()
+                    .name(format!("ix_{table}_{column}"))
+                    .table(table)
+                    .col(column),
+            ),
+        );
+    }
+    let now = crate::now();
+    let mut seed_grades = Query::insert()
+        .into_table("grades")
+        .columns([
+            "code",
+            "name",
+            "name_en",
+            "rank",
+            "benefits",
+            "promote_threshold",
+            "demote_threshold",
+            "created_at",
+            "updated_at",
+        ])
+        .to_owned();
+    for g in DEFAULT_GRADES {
+        seed_grades.values_panic([
+            g.code.into(),
+            g.name.into(),
+            g.name_en.into(),
+            g.rank.into(),
+            g.benefits.into(),
+            g.promote.map(str::to_owned).into(),
+            g.demote.map(str::to_owned).into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    let mut seed_criteria = Query::insert()
+        .into_table("onboarding_criteria")
+        .columns([
+            "code",
+            "name",
+            "name_en",
+            "weight",
+            "active",
+            "position",
+            "created_at",
+            "updated_at",
+        ])
+        .to_owned();
+    for (position, (code, name, name_en, weight)) in (1i32..).zip(DEFAULT_CRITERIA) {
+        seed_criteria.values_panic([
+            (*code).into(),
+            (*name).into(),
+            (*name_en).into(),
+            (*weight).into(),
+            true.into(),
+            (position * 10).into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    statements.push(backend.build(&seed_grades));
+    statements.push(backend.build(&seed_criteria));
     statements
 }
 

@@ -143,6 +143,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/imports", "nav.imports", false));
             }
             links.push(link("/agreements", "nav.agreements", false));
+            if caller.can(Permission::ViewOnboarding) {
+                links.push(link("/partners/pipeline", "nav.pipeline", false));
+            }
+            links.push(link("/partners/grades", "nav.grades", false));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {

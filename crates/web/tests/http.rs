@@ -538,6 +538,34 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/partners/P2/agreement/versions/2", [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P1/agreement/versions/1/activate", [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P3/agreement/terminate", [422, 404, 403, 403, 403, 403, 401]),
+    // grades and onboarding
+    ("GET",  "/partners/grades",        [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/partners/grades/gold",   [200, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/grades",        [303, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/grades/gold",   [303, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/grade",      [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/grade",      [422, 404, 403, 403, 403, 403, 303]),
+    ("GET",  "/partners/pipeline",      [200, 200, 200, 200, 403, 403, 303]),
+    ("POST", "/partners/pipeline/move", [422, 422, 403, 403, 403, 403, 303]),
+    ("GET",  "/partners/onboarding/criteria",             [200, 200, 200, 200, 403, 403, 303]),
+    ("GET",  "/partners/onboarding/criteria/culture_fit", [200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/onboarding/criteria",             [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/onboarding/criteria/culture_fit", [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P2/evaluations", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P3/evaluations", [422, 404, 403, 403, 403, 403, 303]),
+    ("GET",  "/api/v1/grades",          [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/grades",          [201, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/grades/silver",   [200, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/partners/P1/grade",  [200, 200, 404, 200, 200, 404, 401]),
+    ("POST", "/api/v1/partners/P2/grade",  [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P3/grade",  [422, 404, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/onboarding/criteria",             [200, 200, 200, 200, 403, 403, 401]),
+    ("POST", "/api/v1/onboarding/criteria",             [201, 201, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/onboarding/criteria/culture_fit", [200, 200, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/partners/P2/evaluations",  [200, 200, 404, 200, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P2/evaluations",  [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P3/evaluations",  [422, 404, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/onboarding/pipeline",      [200, 200, 200, 200, 403, 403, 401]),
 ];
 /// Today in the business zone, moved by `offset` days.
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -629,6 +657,39 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
         "/partners/P2/status" | "/partners/P3/status" => {
             vec![("status", "prospect".into()), ("reason", "matrix".into())]
         }
+        "/partners/grades" => vec![
+            ("code", format!("g{n}")),
+            ("name", "Form grade".into()),
+            ("rank", format!("{}", 1000 + n)),
+        ],
+        "/partners/grades/gold" => vec![
+            ("name", "金牌".into()),
+            ("name_en", "Gold".into()),
+            ("rank", "30".into()),
+            ("promote_threshold", "88".into()),
+            ("demote_threshold", "65".into()),
+        ],
+        // No reason: refused for everyone allowed, changing nothing.
+        "/partners/P2/grade" | "/partners/P3/grade" => vec![("grade", "gold".into())],
+        "/partners/pipeline/move" => vec![
+            ("code", "P2".into()),
+            ("status", "prospect".into()),
+            ("reason", "matrix".into()),
+        ],
+        "/partners/onboarding/criteria" => vec![
+            ("code", format!("c{n}")),
+            ("name", "Form criterion".into()),
+            ("weight", "5".into()),
+        ],
+        "/partners/onboarding/criteria/culture_fit" => vec![
+            ("name", "文化契合".into()),
+            ("weight", "10".into()),
+            ("active", "true".into()),
+        ],
+        // P2 and P3 are signed: evaluating them is refused.
+        "/partners/P2/evaluations" | "/partners/P3/evaluations" => {
+            vec![("score_market_coverage", "80".into())]
+        }
         // Dates out of order: refused with a field error, nothing written.
         "/partners/P2/agreement/versions"
         | "/partners/P3/agreement/versions"
@@ -683,6 +744,23 @@ fn json_for(path: &str, n: usize) -> Value {
         "/api/v1/partners/P1/agreement/versions/1/activate" => json!({}),
         "/api/v1/partners/P3/agreement/terminate" => {
             json!({ "effective_date": "2000-01-01", "reason": "matrix" })
+        }
+        "/api/v1/grades" => {
+            json!({ "code": format!("j{n}"), "name": "Json grade", "rank": 2000 + n })
+        }
+        "/api/v1/grades/silver" => json!({
+            "name": "银牌", "name_en": "Silver", "rank": 20,
+            "promote_threshold": 75, "demote_threshold": "50",
+        }),
+        "/api/v1/partners/P2/grade" | "/api/v1/partners/P3/grade" => {
+            json!({ "grade": "gold", "reason": "" })
+        }
+        "/api/v1/onboarding/criteria" => {
+            json!({ "code": format!("jc{n}"), "name": "Json criterion", "weight": 5 })
+        }
+        "/api/v1/onboarding/criteria/culture_fit" => json!({ "name": "文化契合", "weight": "10" }),
+        "/api/v1/partners/P2/evaluations" | "/api/v1/partners/P3/evaluations" => {
+            json!({ "scores": { "market_coverage": 80 } })
         }
         _ => json!({
             "login": format!("json-user-{n}"),
@@ -2188,5 +2266,128 @@ async fn a_manager_amends_an_agreement_through_the_form_and_both_versions_answer
         .get(&format!("/api/v1/partners/P1/agreement?as_of={d}"))
         .await?;
     assert_eq!(v.status, StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_manager_evaluates_a_prospect_grades_a_partner_and_moves_a_card() -> Res {
+    let env = Env::new("onboarding").await?;
+    let prospect = PartnerInput {
+        code: "N1".to_owned(),
+        name: "New prospect".to_owned(),
+        partner_type: "agent".to_owned(),
+        parent_code: None,
+        owner_login: Some("manager".to_owned()),
+        status: Some("prospect".to_owned()),
+        record: Default::default(),
+    };
+    env.app.create_partner(&env.system, &prospect).await?;
+    let mut browser = env.signed_in("manager").await?;
+    let page = browser.get("/partners/N1").await?.text();
+    assert!(
+        page.contains(r#"action="/partners/N1/evaluations""#),
+        "{page}"
+    );
+
+    // Out of range and missing scores are named next to their criteria, and
+    // what was typed comes back.
+    let mut scores = vec![
+        ("score_market_coverage", "101"),
+        ("score_sales_capability", "80"),
+        ("score_credit_standing", "80"),
+        ("score_industry_experience", "80"),
+        ("score_financial_health", "80"),
+        ("comment", "strong local network"),
+    ];
+    let refused = browser.submit("/partners/N1/evaluations", &scores).await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(
+        field_html(&html, "score_market_coverage").contains("field-error"),
+        "{html}"
+    );
+    assert!(field_html(&html, "score_market_coverage").contains(r#"value="101""#));
+    assert!(field_html(&html, "score_culture_fit").contains("field-error"));
+    assert!(!field_html(&html, "score_sales_capability").contains("field-error"));
+    assert!(
+        browser
+            .get("/api/v1/partners/N1/evaluations")
+            .await?
+            .json()?
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // (80×90 + 30×10) / 100 = 75.00
+    scores[0] = ("score_market_coverage", "80");
+    scores.push(("score_culture_fit", "30"));
+    let done = browser.submit("/partners/N1/evaluations", &scores).await?;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let page = browser.get("/partners/N1").await?.text();
+    assert!(
+        page.contains(r#"data-testid="latest-total">75.00<"#),
+        "{page}"
+    );
+    assert!(page.contains("strong local network"));
+
+    let board = browser.get("/partners/pipeline").await?.text();
+    assert!(board.contains(r#"data-code="N1""#), "{board}");
+    assert!(board.contains(r#"data-testid="card-total">75.00<"#));
+    let refused = browser
+        .submit(
+            "/partners/pipeline/move",
+            &[("code", "N1"), ("status", "screening"), ("reason", "")],
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("field-error"));
+    let moved = browser
+        .submit(
+            "/partners/pipeline/move",
+            &[
+                ("code", "N1"),
+                ("status", "screening"),
+                ("reason", "passed the first call"),
+            ],
+        )
+        .await?;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let pipeline = browser.get("/api/v1/onboarding/pipeline").await?.json()?;
+    assert_eq!(pipeline["columns"][1]["stage"], "screening");
+    assert_eq!(
+        pipeline["columns"][1]["cards"][0]["code"], "N1",
+        "{pipeline}"
+    );
+    assert_eq!(pipeline["columns"][1]["cards"][0]["latest_total"], "75.00");
+
+    // The grade panel on the partner page: a reason is required.
+    let refused = browser
+        .submit("/partners/P1/grade", &[("grade", "gold"), ("reason", " ")])
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_html(&refused.text(), "grade_reason").contains("field-error"));
+    let graded = browser
+        .submit(
+            "/partners/P1/grade",
+            &[("grade", "gold"), ("reason", "top seller")],
+        )
+        .await?;
+    assert_eq!(graded.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/partners/P1").await?.text();
+    assert!(
+        page.contains(r#"data-testid="partner-grade">Gold<"#),
+        "{page}"
+    );
+    assert!(page.contains("top seller"));
+
+    // Partner staff see their grade but nothing of onboarding.
+    let mut padmin = env.signed_in("padmin").await?;
+    let own = padmin.get("/partners/P1").await?.text();
+    assert!(own.contains(r#"data-testid="partner-grade">Gold<"#));
+    assert!(!own.contains("onboarding-panel") && !own.contains("/grade\""));
+    assert!(
+        !own.contains("/partners/pipeline"),
+        "no board link in the menu"
+    );
     Ok(())
 }

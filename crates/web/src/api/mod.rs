@@ -4,7 +4,9 @@
 
 mod admin;
 mod agreements;
+mod grades;
 mod imports;
+mod onboarding;
 mod partners;
 
 use askama::Template;
@@ -57,7 +59,9 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(admin::routes())
                 .merge(partners::routes())
                 .merge(imports::routes())
-                .merge(agreements::routes()),
+                .merge(agreements::routes())
+                .merge(grades::routes())
+                .merge(onboarding::routes()),
         )
         .split_for_parts()
 }

@@ -3,9 +3,11 @@
 mod account;
 mod admin;
 mod agreements;
+mod grades;
 mod home;
 mod imports;
 mod login;
+mod onboarding;
 mod partners;
 
 pub(crate) use imports::UPLOAD_LIMIT;
@@ -36,6 +38,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(partners::routes())
         .merge(imports::routes())
         .merge(agreements::routes())
+        .merge(grades::routes())
+        .merge(onboarding::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

@@ -151,6 +151,8 @@ struct DetailPage {
     errors: Vec<(String, String)>,
     contact_input: ContactInput,
     contact_errors: Vec<(String, String)>,
+    grade: super::grades::GradePanel,
+    onboarding: super::onboarding::OnboardingPanel,
 }
 
 impl DetailPage {
@@ -213,6 +215,8 @@ async fn detail_page(
         ],
     )
     .await?;
+    let grade = super::grades::GradePanel::load(state, ctx, code).await?;
+    let onboarding = super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner).await?;
     render(&DetailPage {
         c,
         partner,
@@ -222,6 +226,8 @@ async fn detail_page(
         contact_input: forms.contact_input,
         contact_errors: forms.contact_errors,
         agreement,
+        grade,
+        onboarding,
     })
 }
 

@@ -1,0 +1,447 @@
+//! Grades (渠道等级): the configurable grade ladder and each partner's grade
+//! with its history. Admins configure the ladder; admins and channel managers
+//! change a partner's grade (within their scope, always with a reason);
+//! everyone reads what their scope shows.
+
+use chrono::{DateTime, Utc};
+use qudao_domain::grades::{
+    GradeCode, Rank, Thresholds, parse_label, parse_optional_label, parse_text,
+};
+use qudao_domain::partners::{PartnerCode, Reason};
+use qudao_domain::score::Score;
+use qudao_domain::{Invalid, Problem};
+use qudao_store::grades::{self as repo, GradeFields, grade};
+use qudao_store::partners::{self as partners_repo, partner};
+use qudao_store::{ConnectionTrait, DatabaseTransaction};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Fields;
+use crate::text::{optional_text_or_number, text_or_number};
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// Longest benefits text a grade may carry.
+const BENEFITS_MAX: usize = 2000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GradeView {
+    pub code: String,
+    /// The name in Chinese (or the only name).
+    pub name: String,
+    pub name_en: Option<String>,
+    /// Higher is better; unique among grades.
+    pub rank: i32,
+    pub benefits: String,
+    /// A partner holding this grade is promoted at this score or above.
+    pub promote_threshold: Option<String>,
+    /// A partner holding this grade is demoted below this score.
+    pub demote_threshold: Option<String>,
+}
+
+/// A grade to create, or a grade's new values (the code is then ignored).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct GradeInput {
+    #[serde(default)]
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: Option<String>,
+    #[serde(deserialize_with = "text_or_number")]
+    #[schema(value_type = String, example = "30")]
+    pub rank: String,
+    #[serde(default)]
+    pub benefits: Option<String>,
+    /// A score 0–100, or empty for none.
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>, example = "88")]
+    pub promote_threshold: Option<String>,
+    /// A score 0–100 below the promotion threshold, or empty for none.
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>, example = "65")]
+    pub demote_threshold: Option<String>,
+}
+
+/// A requested change of a partner's grade.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct GradeChangeInput {
+    /// The new grade's code.
+    #[serde(default)]
+    pub grade: String,
+    /// Required; absent counts as empty so the answer names the field.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A partner's grade now and how it got there.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PartnerGrade {
+    pub partner_code: String,
+    pub grade: Option<GradeView>,
+    /// Every change, oldest first.
+    pub history: Vec<GradeChange>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GradeChange {
+    /// Absent for a partner's first grade.
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    pub changed_by: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+fn view_of(row: &grade::Model) -> GradeView {
+    GradeView {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        name_en: row.name_en.clone(),
+        rank: row.rank,
+        benefits: row.benefits.clone(),
+        promote_threshold: row.promote_threshold.clone(),
+        demote_threshold: row.demote_threshold.clone(),
+    }
+}
+
+/// A grade's fields, parsed, with every field error collected.
+struct Parsed {
+    name: String,
+    name_en: Option<String>,
+    rank: Rank,
+    benefits: String,
+    thresholds: Thresholds,
+}
+
+fn stored(score: Option<Score>) -> Option<String> {
+    score.map(|s| s.value().to_string())
+}
+
+impl Qudao {
+    /// The grade ladder, best first. Everyone signed in may read it: partners
+    /// see what the next level would bring.
+    pub async fn grades(&self, caller: &Caller) -> Result<Vec<GradeView>, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        Ok(repo::list(self.db()).await?.iter().map(view_of).collect())
+    }
+
+    pub async fn grade(&self, caller: &Caller, code: &str) -> Result<GradeView, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        Ok(view_of(&self.grade_row(self.db(), code).await?))
+    }
+
+    async fn grade_row(
+        &self,
+        db: &impl ConnectionTrait,
+        code: &str,
+    ) -> Result<grade::Model, AppError> {
+        let code = GradeCode::parse("code", code).map_err(|_| AppError::NotFound("grade"))?;
+        repo::find_by_code(db, code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("grade"))
+    }
+
+    async fn parse_grade(
+        &self,
+        fields: &mut Fields,
+        input: &GradeInput,
+        except: Option<i64>,
+    ) -> Result<Option<Parsed>, AppError> {
+        let name = fields.take(parse_label("name", &input.name));
+        let name_en = fields.take(parse_optional_label(
+            "name_en",
+            input.name_en.as_deref().unwrap_or(""),
+        ));
+        let rank = fields.take(Rank::parse(&input.rank));
+        let benefits = fields.take(parse_text(
+            "benefits",
+            input.benefits.as_deref().unwrap_or(""),
+            BENEFITS_MAX,
+        ));
+        let thresholds = match Thresholds::parse(
+            input.promote_threshold.as_deref().unwrap_or(""),
+            input.demote_threshold.as_deref().unwrap_or(""),
+        ) {
+            Ok(thresholds) => Some(thresholds),
+            Err(errors) => {
+                errors.into_iter().for_each(|e| fields.push(e));
+                None
+            }
+        };
+        if let Some(rank) = rank
+            && let Some(holder) = repo::find_by_rank(self.db(), rank.value(), except).await?
+        {
+            fields.push(Invalid::new(
+                "rank",
+                Problem::Conflict {
+                    rule: "grade_rank_unique",
+                    with: holder.code,
+                },
+            ));
+        }
+        Ok(match (name, name_en, rank, benefits, thresholds) {
+            (Some(name), Some(name_en), Some(rank), Some(benefits), Some(thresholds)) => {
+                Some(Parsed {
+                    name,
+                    name_en,
+                    rank,
+                    benefits,
+                    thresholds,
+                })
+            }
+            _ => None,
+        })
+    }
+
+    /// Adds a level to the ladder (admins).
+    pub async fn create_grade(
+        &self,
+        caller: &Caller,
+        input: &GradeInput,
+    ) -> Result<GradeView, AppError> {
+        caller.require(Permission::ConfigureGrades)?;
+        let mut fields = Fields::default();
+        let code = fields.take(GradeCode::parse("code", &input.code));
+        let parsed = self.parse_grade(&mut fields, input, None).await?;
+        fields.finish()?;
+        let (Some(code), Some(p)) = (code, parsed) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let tx = self.begin().await?;
+        let row = repo::insert(&tx, code.as_str(), grade_fields(&p))
+            .await
+            .map_err(|e| match e {
+                qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "code" },
+                other => other.into(),
+            })?;
+        let view = view_of(&row);
+        self.audit(
+            &tx,
+            caller,
+            "grade",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// Changes a grade's names, rank, benefits or thresholds (admins). The
+    /// code stays: imports and history refer to it.
+    pub async fn update_grade(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &GradeInput,
+    ) -> Result<GradeView, AppError> {
+        caller.require(Permission::ConfigureGrades)?;
+        let row = self.grade_row(self.db(), code).await?;
+        let mut fields = Fields::default();
+        let parsed = self.parse_grade(&mut fields, input, Some(row.id)).await?;
+        fields.finish()?;
+        let Some(p) = parsed else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let before = view_of(&row);
+        let tx = self.begin().await?;
+        let row = repo::update(&tx, row, grade_fields(&p))
+            .await
+            .map_err(|e| match e {
+                qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "rank" },
+                other => other.into(),
+            })?;
+        let after = view_of(&row);
+        self.audit(
+            &tx,
+            caller,
+            "grade",
+            &after.code,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// A partner's grade and its history; outside the scope it does not exist.
+    pub async fn partner_grade(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+    ) -> Result<PartnerGrade, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        let partner = self.scoped_partner(caller, partner_code).await?;
+        self.partner_grade_of(&partner).await
+    }
+
+    async fn partner_grade_of(&self, partner: &partner::Model) -> Result<PartnerGrade, AppError> {
+        let grades = repo::list(self.db()).await?;
+        let code_of = |id: i64| {
+            grades
+                .iter()
+                .find(|g| g.id == id)
+                .map_or_else(String::new, |g| g.code.clone())
+        };
+        let current = repo::grade_of(self.db(), partner.id).await?;
+        let history = repo::history(self.db(), partner.id)
+            .await?
+            .into_iter()
+            .map(|row| GradeChange {
+                from: row.from_grade_id.map(code_of),
+                to: code_of(row.to_grade_id),
+                reason: row.reason,
+                changed_by: row.changed_by,
+                changed_at: row.changed_at,
+            })
+            .collect();
+        Ok(PartnerGrade {
+            partner_code: partner.code.clone(),
+            grade: current.and_then(|id| grades.iter().find(|g| g.id == id).map(view_of)),
+            history,
+        })
+    }
+
+    /// Gives a partner another grade, with a reason (admins and channel
+    /// managers, within their scope).
+    pub async fn change_partner_grade(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        input: &GradeChangeInput,
+    ) -> Result<PartnerGrade, AppError> {
+        caller.require(Permission::ManagePartners)?;
+        let partner = self.scoped_partner(caller, partner_code).await?;
+        let mut fields = Fields::default();
+        let grade = match self.grade_by_code(self.db(), &input.grade).await? {
+            Ok(grade) => Some(grade),
+            Err(invalid) => {
+                fields.push(invalid);
+                None
+            }
+        };
+        let reason = fields.take(Reason::parse(&input.reason));
+        let current = repo::grade_of(self.db(), partner.id).await?;
+        if grade.as_ref().is_some_and(|g| Some(g.id) == current) {
+            fields.push(Invalid::new(
+                "grade",
+                Problem::Rule {
+                    rule: "grade_unchanged",
+                },
+            ));
+        }
+        fields.finish()?;
+        let (Some(grade), Some(reason)) = (grade, reason) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let tx = self.begin().await?;
+        self.set_partner_grade_in(&tx, caller, &partner, &grade, &reason)
+            .await?;
+        crate::commit(tx).await?;
+        self.partner_grade_of(&partner).await
+    }
+
+    /// The grade with this code, or the field error an input row shows.
+    /// Imports resolve each row's `grade` column with this.
+    pub(crate) async fn grade_by_code(
+        &self,
+        db: &impl ConnectionTrait,
+        raw: &str,
+    ) -> Result<Result<grade::Model, Invalid>, AppError> {
+        let missing = || {
+            Invalid::new(
+                "grade",
+                Problem::Rule {
+                    rule: "grade_must_exist",
+                },
+            )
+        };
+        let code = match GradeCode::parse("grade", raw) {
+            Ok(code) => code,
+            Err(invalid) if invalid.problem == Problem::Required => return Ok(Err(invalid)),
+            Err(_) => return Ok(Err(missing())),
+        };
+        Ok(repo::find_by_code(db, code.as_str())
+            .await?
+            .ok_or_else(missing))
+    }
+
+    /// Sets a partner's grade inside an existing transaction: the grade, a
+    /// history row and the audit record. The caller has checked permission
+    /// and scope. Returns false (and writes nothing) when the partner already
+    /// holds the grade, so a re-run import changes nothing.
+    pub(crate) async fn set_partner_grade_in(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        partner: &partner::Model,
+        grade: &grade::Model,
+        reason: &Reason,
+    ) -> Result<bool, AppError> {
+        let from = repo::grade_of(tx, partner.id).await?;
+        if from == Some(grade.id) {
+            return Ok(false);
+        }
+        let from_code = match from {
+            Some(id) => repo::find_by_id(tx, id).await?.map(|g| g.code),
+            None => None,
+        };
+        repo::set_partner_grade(
+            tx,
+            partner.id,
+            from,
+            grade.id,
+            reason.as_str(),
+            &caller.login,
+        )
+        .await?;
+        #[derive(Serialize)]
+        struct Audited<'a> {
+            grade: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'a str>,
+        }
+        self.audit(
+            tx,
+            caller,
+            "partner",
+            &partner.code,
+            "change_grade",
+            Some(&Audited {
+                grade: from_code.as_deref(),
+                reason: None,
+            }),
+            Some(&Audited {
+                grade: Some(&grade.code),
+                reason: Some(reason.as_str()),
+            }),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// A partner the caller may see, by code; otherwise NotFound.
+    pub(crate) async fn scoped_partner(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<partner::Model, AppError> {
+        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
+        partners_repo::find_by_code(self.db(), caller.scope(), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("partner"))
+    }
+}
+
+fn grade_fields(p: &Parsed) -> GradeFields<'_> {
+    GradeFields {
+        name: &p.name,
+        name_en: p.name_en.as_deref(),
+        rank: p.rank.value(),
+        benefits: &p.benefits,
+        promote_threshold: stored(p.thresholds.promote),
+        demote_threshold: stored(p.thresholds.demote),
+    }
+}

@@ -1,0 +1,454 @@
+//! Onboarding (招商): weighted screening criteria, evaluations of partners
+//! being recruited, and the recruitment board. Internal staff read it;
+//! admins and channel managers evaluate, move cards and edit criteria;
+//! partner users never see it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use qudao_domain::grades::{parse_label, parse_optional_label, parse_text};
+use qudao_domain::onboarding::{
+    CriterionCode, SIGNED_SHOWN_DAYS, Stage, Weight, board_moves, evaluable, weighted_total,
+};
+use qudao_domain::partners::{PartnerStatus, PartnerType};
+use qudao_domain::score::Score;
+use qudao_domain::{Invalid, Problem};
+use qudao_store::onboarding::{self as repo, CriterionFields, NewScore, criterion};
+use qudao_store::paging::PageRequest;
+use qudao_store::partners::partner;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Fields;
+use crate::text::{map_of_text_or_number, optional_bool, text_or_number};
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// Cards a board column shows; the column's count says how many there are.
+pub const CARDS_PER_COLUMN: u64 = 100;
+const COMMENT_MAX: usize = 2000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CriterionView {
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    /// Relative weight, decimal text (`20`, `12.5`).
+    pub weight: String,
+    /// Only active criteria are scored and counted in totals.
+    pub active: bool,
+}
+
+/// A criterion to add, or a criterion's new values (the code is then ignored).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CriterionInput {
+    #[serde(default)]
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: Option<String>,
+    #[serde(deserialize_with = "text_or_number")]
+    #[schema(value_type = String, example = "20")]
+    pub weight: String,
+    /// Absent: active for a new criterion, unchanged for an existing one.
+    #[serde(default, deserialize_with = "optional_bool")]
+    pub active: Option<bool>,
+}
+
+/// One evaluation: a score 0–100 for every active criterion, by code.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct EvaluationInput {
+    #[serde(deserialize_with = "map_of_text_or_number")]
+    #[schema(value_type = BTreeMap<String, String>, example = json!({"market_coverage": "80", "credit_standing": "72.5"}))]
+    pub scores: BTreeMap<String, String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvaluationView {
+    pub partner_code: String,
+    /// Σ(score × weight) / Σ(weight), two decimals.
+    pub total: String,
+    pub comment: String,
+    pub evaluated_by: String,
+    pub evaluated_at: DateTime<Utc>,
+    /// The scores with each criterion's name and weight as they were then.
+    pub scores: Vec<ScoreLine>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScoreLine {
+    pub criterion_code: String,
+    pub criterion_name: String,
+    pub weight: String,
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Pipeline {
+    pub columns: Vec<PipelineColumn>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PipelineColumn {
+    pub stage: Stage,
+    /// How many partners are in this stage (the cards are the first
+    /// [`CARDS_PER_COLUMN`]).
+    pub total: u64,
+    pub cards: Vec<PipelineCard>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PipelineCard {
+    pub code: String,
+    pub name: String,
+    pub partner_type: PartnerType,
+    pub status: PartnerStatus,
+    pub owner_login: Option<String>,
+    /// The latest evaluation's total, if it has been evaluated.
+    pub latest_total: Option<String>,
+    /// Statuses the caller may move it to from the board.
+    pub moves: Vec<PartnerStatus>,
+}
+
+fn criterion_view(row: &criterion::Model) -> CriterionView {
+    CriterionView {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        name_en: row.name_en.clone(),
+        weight: row.weight.clone(),
+        active: row.active,
+    }
+}
+
+fn score_error(rule: &'static str, code: &str) -> Invalid {
+    Invalid::new(
+        "scores",
+        Problem::Conflict {
+            rule,
+            with: code.to_owned(),
+        },
+    )
+}
+
+impl Qudao {
+    /// Every criterion, active or not, in form order.
+    pub async fn criteria(&self, caller: &Caller) -> Result<Vec<CriterionView>, AppError> {
+        caller.require(Permission::ViewOnboarding)?;
+        Ok(repo::criteria(self.db())
+            .await?
+            .iter()
+            .map(criterion_view)
+            .collect())
+    }
+
+    pub async fn criterion(&self, caller: &Caller, code: &str) -> Result<CriterionView, AppError> {
+        caller.require(Permission::ViewOnboarding)?;
+        Ok(criterion_view(&self.criterion_row(code).await?))
+    }
+
+    async fn criterion_row(&self, code: &str) -> Result<criterion::Model, AppError> {
+        let code =
+            CriterionCode::parse("code", code).map_err(|_| AppError::NotFound("criterion"))?;
+        repo::find_criterion(self.db(), code.as_str())
+            .await?
+            .ok_or(AppError::NotFound("criterion"))
+    }
+
+    pub async fn create_criterion(
+        &self,
+        caller: &Caller,
+        input: &CriterionInput,
+    ) -> Result<CriterionView, AppError> {
+        caller.require(Permission::ManageOnboarding)?;
+        let mut fields = Fields::default();
+        let code = fields.take(CriterionCode::parse("code", &input.code));
+        let name = fields.take(parse_label("name", &input.name));
+        let name_en = fields.take(parse_optional_label(
+            "name_en",
+            input.name_en.as_deref().unwrap_or(""),
+        ));
+        let weight = fields.take(Weight::parse(&input.weight));
+        fields.finish()?;
+        let (Some(code), Some(name), Some(name_en), Some(weight)) = (code, name, name_en, weight)
+        else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let tx = self.begin().await?;
+        let row = repo::insert_criterion(
+            &tx,
+            code.as_str(),
+            CriterionFields {
+                name: &name,
+                name_en: name_en.as_deref(),
+                weight: weight.to_string(),
+                active: input.active.unwrap_or(true),
+            },
+        )
+        .await?;
+        let view = criterion_view(&row);
+        self.audit(
+            &tx,
+            caller,
+            "criterion",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// Renames, reweighs, deactivates or reactivates a criterion. Past
+    /// evaluations keep the weights they were computed with.
+    pub async fn update_criterion(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &CriterionInput,
+    ) -> Result<CriterionView, AppError> {
+        caller.require(Permission::ManageOnboarding)?;
+        let row = self.criterion_row(code).await?;
+        let mut fields = Fields::default();
+        let name = fields.take(parse_label("name", &input.name));
+        let name_en = fields.take(parse_optional_label(
+            "name_en",
+            input.name_en.as_deref().unwrap_or(""),
+        ));
+        let weight = fields.take(Weight::parse(&input.weight));
+        fields.finish()?;
+        let (Some(name), Some(name_en), Some(weight)) = (name, name_en, weight) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let before = criterion_view(&row);
+        let active = input.active.unwrap_or(row.active);
+        let tx = self.begin().await?;
+        let row = repo::update_criterion(
+            &tx,
+            row,
+            CriterionFields {
+                name: &name,
+                name_en: name_en.as_deref(),
+                weight: weight.to_string(),
+                active,
+            },
+        )
+        .await?;
+        let after = criterion_view(&row);
+        self.audit(
+            &tx,
+            caller,
+            "criterion",
+            &after.code,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Scores a partner being recruited on every active criterion and
+    /// records the weighted total with the weights used.
+    pub async fn evaluate_partner(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+        input: &EvaluationInput,
+    ) -> Result<EvaluationView, AppError> {
+        caller.require(Permission::ManageOnboarding)?;
+        let partner = self.scoped_partner(caller, partner_code).await?;
+        let mut fields = Fields::default();
+        let status =
+            PartnerStatus::parse(&partner.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        if !evaluable(status) {
+            fields.push(Invalid::new(
+                "status",
+                Problem::Rule {
+                    rule: "evaluation_stage",
+                },
+            ));
+        }
+        let criteria: Vec<criterion::Model> = repo::criteria(self.db())
+            .await?
+            .into_iter()
+            .filter(|c| c.active)
+            .collect();
+        if criteria.is_empty() {
+            fields.push(Invalid::new(
+                "scores",
+                Problem::Rule {
+                    rule: "no_active_criteria",
+                },
+            ));
+        }
+        let mut scored = Vec::with_capacity(criteria.len());
+        for criterion in &criteria {
+            let raw = input.scores.get(&criterion.code).map_or("", String::as_str);
+            match Score::parse("scores", raw) {
+                Ok(score) => {
+                    let weight = Weight::parse(&criterion.weight)
+                        .map_err(|e| AppError::Internal(format!("stored weight: {e}")))?;
+                    scored.push((criterion, score, weight));
+                }
+                Err(invalid) if invalid.problem == Problem::Required => {
+                    fields.push(score_error("score_required", &criterion.code));
+                }
+                Err(_) => fields.push(score_error("score_range", &criterion.code)),
+            }
+        }
+        for code in input.scores.keys() {
+            if !criteria.iter().any(|c| &c.code == code) {
+                fields.push(score_error("criterion_unknown", code));
+            }
+        }
+        let comment = fields.take(parse_text(
+            "comment",
+            input.comment.as_deref().unwrap_or(""),
+            COMMENT_MAX,
+        ));
+        fields.finish()?;
+        let pairs: Vec<_> = scored.iter().map(|(_, s, w)| (*s, *w)).collect();
+        let (Some(total), Some(comment)) = (weighted_total(&pairs), comment) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let lines: Vec<NewScore<'_>> = scored
+            .iter()
+            .map(|(criterion, score, _)| NewScore {
+                criterion,
+                score: score.value().to_string(),
+            })
+            .collect();
+        let tx = self.begin().await?;
+        let (row, saved) = repo::insert_evaluation(
+            &tx,
+            partner.id,
+            &total.to_string(),
+            &comment,
+            &caller.login,
+            &lines,
+        )
+        .await?;
+        let view = evaluation_view(&partner.code, row, saved);
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            &partner.code,
+            "evaluate",
+            None,
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// A partner's evaluations, newest first.
+    pub async fn evaluations(
+        &self,
+        caller: &Caller,
+        partner_code: &str,
+    ) -> Result<Vec<EvaluationView>, AppError> {
+        caller.require(Permission::ViewOnboarding)?;
+        let partner = self.scoped_partner(caller, partner_code).await?;
+        Ok(repo::evaluations(self.db(), partner.id)
+            .await?
+            .into_iter()
+            .map(|(row, scores)| evaluation_view(&partner.code, row, scores))
+            .collect())
+    }
+
+    /// The recruitment board: prospects, screening, negotiating, and the
+    /// partners signed out of negotiation in the last
+    /// [`SIGNED_SHOWN_DAYS`] days, within the caller's scope.
+    pub async fn pipeline(&self, caller: &Caller) -> Result<Pipeline, AppError> {
+        caller.require(Permission::ViewOnboarding)?;
+        let page = PageRequest::new(Some(1), Some(CARDS_PER_COLUMN));
+        let mut pages = Vec::with_capacity(Stage::ALL.len());
+        for stage in Stage::ALL {
+            let rows = match stage {
+                Stage::Signed => {
+                    let since = qudao_store::now() - chrono::Duration::days(SIGNED_SHOWN_DAYS);
+                    repo::signed_since(self.db(), caller.scope(), since, page).await?
+                }
+                other => {
+                    repo::in_status(self.db(), caller.scope(), other.status().as_str(), page)
+                        .await?
+                }
+            };
+            pages.push((*stage, rows));
+        }
+        let rows: Vec<&partner::Model> = pages.iter().flat_map(|(_, p)| &p.items).collect();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut owners: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let totals = repo::latest_totals(self.db(), &ids).await?;
+        let logins = repo::logins_of(self.db(), &owners).await?;
+        let may_move = caller.can(Permission::ManageOnboarding);
+        let columns = pages
+            .into_iter()
+            .map(|(stage, page)| PipelineColumn {
+                stage,
+                total: page.total,
+                cards: page
+                    .items
+                    .iter()
+                    .map(|row| {
+                        let status =
+                            PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active);
+                        PipelineCard {
+                            code: row.code.clone(),
+                            name: row.name.clone(),
+                            partner_type: PartnerType::parse(&row.partner_type)
+                                .unwrap_or(PartnerType::Distributor),
+                            status,
+                            owner_login: row.owner_id.and_then(|id| {
+                                logins
+                                    .iter()
+                                    .find(|(u, _)| *u == id)
+                                    .map(|(_, l)| l.clone())
+                            }),
+                            latest_total: totals
+                                .iter()
+                                .find(|(p, _)| *p == row.id)
+                                .map(|(_, t)| t.clone()),
+                            moves: if may_move {
+                                board_moves(status)
+                            } else {
+                                Vec::new()
+                            },
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Pipeline { columns })
+    }
+}
+
+fn evaluation_view(
+    partner_code: &str,
+    row: repo::evaluation::Model,
+    scores: Vec<repo::evaluation_score::Model>,
+) -> EvaluationView {
+    EvaluationView {
+        partner_code: partner_code.to_owned(),
+        total: row.total,
+        comment: row.comment,
+        evaluated_by: row.evaluated_by,
+        evaluated_at: row.evaluated_at,
+        scores: scores
+            .into_iter()
+            .map(|s| ScoreLine {
+                criterion_code: s.criterion_code,
+                criterion_name: s.criterion_name,
+                weight: s.weight,
+                score: s.score,
+            })
+            .collect(),
+    }
+}

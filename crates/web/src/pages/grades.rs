@@ -1,0 +1,304 @@
+//! Grade pages: the ladder with its create and edit forms, and the grade
+//! panel of a partner's page (badge, change form, history).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use qudao_app::grades::{GradeChange, GradeChangeInput, GradeInput, GradeView};
+use qudao_app::{AppError, Permission};
+
+use super::{PageForm, field_errors, render};
+use crate::AppState;
+use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::error::PageError;
+use crate::layout::Chrome;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/partners/grades", get(list).post(create))
+        .route("/partners/grades/{code}", get(edit_form).post(update))
+        .route("/partners/{code}/grade", post(change))
+}
+
+/// The partner page's grade section; `partners/_grade.html` shows it.
+pub(crate) struct GradePanel {
+    pub partner_code: String,
+    pub current: Option<GradeView>,
+    pub history: Vec<GradeChange>,
+    /// Grades the caller may choose from; empty when they may not change it.
+    pub choices: Vec<GradeView>,
+    /// Every grade, for naming those in the history.
+    all: Vec<GradeView>,
+    pub input: GradeChangeInput,
+    pub errors: Vec<(String, String)>,
+}
+
+impl GradePanel {
+    pub(crate) async fn load(
+        state: &AppState,
+        ctx: &Ctx,
+        partner_code: &str,
+    ) -> Result<Self, PageError> {
+        let grade = state.app.partner_grade(&ctx.caller, partner_code).await?;
+        let all = state.app.grades(&ctx.caller).await?;
+        let choices = if ctx.caller.can(Permission::ManagePartners) {
+            all.clone()
+        } else {
+            Vec::new()
+        };
+        Ok(GradePanel {
+            partner_code: grade.partner_code,
+            current: grade.grade,
+            history: grade.history,
+            choices,
+            all,
+            input: GradeChangeInput::default(),
+            errors: Vec::new(),
+        })
+    }
+
+    pub fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+
+    /// The grade's name in the page's language.
+    pub fn name_of(&self, c: &Chrome, code: &str) -> String {
+        self.all
+            .iter()
+            .find(|g| g.code == code)
+            .map_or_else(|| code.to_owned(), |g| grade_name(c, g))
+    }
+}
+
+/// A grade's name: the English one on English pages when it has one.
+pub(crate) fn grade_name(c: &Chrome, grade: &GradeView) -> String {
+    match (&grade.name_en, c.lang) {
+        (Some(en), crate::i18n::Lang::En) => en.clone(),
+        _ => grade.name.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partners/grades.html")]
+struct ListPage {
+    c: Chrome,
+    grades: Vec<GradeView>,
+    can_configure: bool,
+    input: GradeInput,
+    errors: Vec<(String, String)>,
+}
+
+impl ListPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    input: GradeInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let grades = state.app.grades(&ctx.caller).await?;
+    let title = ctx.lang.t("grades.title").to_owned();
+    let c = Chrome::new(
+        ctx,
+        "/partners/grades",
+        title.clone(),
+        vec![
+            (
+                ctx.lang.t("nav.partners").to_owned(),
+                Some("/partners".to_owned()),
+            ),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&ListPage {
+        c,
+        grades,
+        can_configure: ctx.caller.can(Permission::ConfigureGrades),
+        input,
+        errors,
+    })
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    list_page(&state, &ctx, GradeInput::default(), Vec::new()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(input): PageForm<GradeInput>,
+) -> Result<Response, PageError> {
+    match state.app.create_grade(&ctx.caller, &input).await {
+        Ok(view) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("grades.created", &view.code),
+            )
+            .await?;
+            Ok(Redirect::to("/partners/grades").into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = list_page(&state, &ctx, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partners/grade_form.html")]
+struct EditPage {
+    c: Chrome,
+    code: String,
+    input: GradeInput,
+    errors: Vec<(String, String)>,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn edit_page(
+    ctx: &Ctx,
+    code: String,
+    input: GradeInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let c = Chrome::new(
+        ctx,
+        "/partners/grades",
+        ctx.lang.tf("grades.edit", &code),
+        vec![
+            (
+                ctx.lang.t("grades.title").to_owned(),
+                Some("/partners/grades".to_owned()),
+            ),
+            (code.clone(), None),
+        ],
+    )
+    .await?;
+    render(&EditPage {
+        c,
+        code,
+        input,
+        errors,
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if !ctx.caller.can(Permission::ConfigureGrades) {
+        return Err(AppError::Forbidden.into());
+    }
+    let grade = state.app.grade(&ctx.caller, &code).await?;
+    let input = GradeInput {
+        code: grade.code.clone(),
+        name: grade.name,
+        name_en: grade.name_en,
+        rank: grade.rank.to_string(),
+        benefits: Some(grade.benefits),
+        promote_threshold: grade.promote_threshold,
+        demote_threshold: grade.demote_threshold,
+    };
+    edit_page(&ctx, grade.code, input, Vec::new()).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<GradeInput>,
+) -> Result<Response, PageError> {
+    match state.app.update_grade(&ctx.caller, &code, &input).await {
+        Ok(view) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf("grades.updated", &view.code),
+            )
+            .await?;
+            Ok(Redirect::to("/partners/grades").into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = edit_page(&ctx, code, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partners/grade_change.html")]
+struct ChangePage {
+    c: Chrome,
+    grade: GradePanel,
+}
+
+/// Changes a partner's grade. A refused change comes back on a page of its
+/// own with the panel, the errors and what was typed.
+async fn change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<GradeChangeInput>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .change_partner_grade(&ctx.caller, &code, &input)
+        .await
+    {
+        Ok(grade) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf(
+                    "grades.changed",
+                    grade.grade.as_ref().map_or("", |g| g.code.as_str()),
+                ),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/partners/{}", grade.partner_code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut grade = GradePanel::load(&state, &ctx, &code).await?;
+            grade.input = input;
+            grade.errors = errors;
+            let c = Chrome::new(
+                &ctx,
+                "/partners",
+                ctx.lang.t("grades.change").to_owned(),
+                vec![
+                    (
+                        ctx.lang.t("nav.partners").to_owned(),
+                        Some("/partners".to_owned()),
+                    ),
+                    (
+                        grade.partner_code.clone(),
+                        Some(format!("/partners/{}", grade.partner_code)),
+                    ),
+                    (ctx.lang.t("grades.change").to_owned(), None),
+                ],
+            )
+            .await?;
+            let mut response = render(&ChangePage { c, grade })?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}

@@ -24,13 +24,19 @@ pub enum Permission {
     ManagePartners,
     ManageUsers,
     ViewAudit,
+    /// Regions and the authorizations of partners in scope.
+    ViewTerritories,
+    /// Add regions, grant and change authorizations, set selective limits.
+    ManageTerritories,
 }
 
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ViewPartners => true,
-            Permission::ManagePartners => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ViewPartners | Permission::ViewTerritories => true,
+            Permission::ManagePartners | Permission::ManageTerritories => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
             Permission::ManageUsers | Permission::ViewAudit => role == Role::Admin,
         }
     }

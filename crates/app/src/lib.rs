@@ -9,6 +9,7 @@ mod caller;
 mod error;
 pub mod export;
 pub mod partners;
+pub mod territories;
 
 use qudao_store::DatabaseConnection;
 

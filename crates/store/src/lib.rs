@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod paging;
 pub mod partners;
 pub mod sessions;
+pub mod territories;
 
 pub use connect::{Backend, connect, describe_url, inspect_sqlite};
 pub use error::StoreError;

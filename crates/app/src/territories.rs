@@ -98,13 +98,15 @@ pub struct AuthorizationView {
 }
 
 impl AuthorizationView {
-    pub fn in_force_on(&self, day: NaiveDate) -> bool {
-        self.valid_from <= day && day <= self.valid_to
+    /// Takes a reference because templates pass their fields by reference.
+    pub fn in_force_on(&self, day: &NaiveDate) -> bool {
+        self.valid_from <= *day && *day <= self.valid_to
     }
 }
 
 /// A new territory right.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct AuthorizationInput {
     pub partner_code: String,
     pub region_code: String,
@@ -717,7 +719,9 @@ impl Qudao {
             .into());
         }
         let mut fields = Fields::default();
-        let (new, ended, field) = match non_empty(change.end_on.as_deref()) {
+        // Any `end_on`, even empty, asks to end it: an empty day is an error,
+        // not a change of nothing.
+        let (new, ended, field) = match change.end_on.as_deref() {
             Some(raw) => {
                 let end = fields.take(parse_date("end_on", raw));
                 let reason = fields.take(Reason::parse(change.reason.as_deref().unwrap_or("")));

@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("territories", "network"),
     ("agreements", "network"),
     ("catalog", "trade"),
     ("pricing", "trade"),
@@ -140,6 +139,12 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         let mut links = Vec::new();
         if group == "network" {
             links.push(link("/partners", "nav.partners", false));
+            links.push(link("/territories/regions", "nav.regions", false));
+            links.push(link(
+                "/territories/authorizations",
+                "nav.authorizations",
+                false,
+            ));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {
@@ -185,7 +190,6 @@ fn group_key(group: &str) -> &'static str {
 /// The message key of an area's name.
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
-        "territories" => "nav.territories",
         "agreements" => "nav.agreements",
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",

@@ -4,6 +4,7 @@
 
 mod admin;
 mod partners;
+mod territories;
 
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
@@ -53,7 +54,8 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             "/api/v1",
             OpenApiRouter::new()
                 .merge(admin::routes())
-                .merge(partners::routes()),
+                .merge(partners::routes())
+                .merge(territories::routes()),
         )
         .split_for_parts()
 }

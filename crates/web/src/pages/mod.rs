@@ -5,6 +5,7 @@ mod admin;
 mod home;
 mod login;
 mod partners;
+pub(crate) mod territories;
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(territories::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

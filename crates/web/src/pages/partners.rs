@@ -132,6 +132,7 @@ struct DetailPage {
     partner: PartnerDetail,
     status_input: StatusInput,
     errors: Vec<(String, String)>,
+    territories: super::territories::PartnerAuthorizations,
 }
 
 impl DetailPage {
@@ -148,6 +149,8 @@ async fn detail_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let partner = state.app.partner(&ctx.caller, code).await?;
+    let territories =
+        super::territories::PartnerAuthorizations::load(state, ctx, &partner.partner.code).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -166,6 +169,7 @@ async fn detail_page(
         partner,
         status_input,
         errors,
+        territories,
     })
 }
 

@@ -32,15 +32,19 @@ pub enum Permission {
     ViewOnboarding,
     /// Evaluate prospects, move them on the board, edit criteria.
     ManageOnboarding,
+    /// Regions and the authorizations of partners in scope.
+    ViewTerritories,
+    /// Add regions, grant and change authorizations, set selective limits.
+    ManageTerritories,
 }
 
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ViewPartners => true,
-            Permission::ManagePartners | Permission::ManageAgreements => {
-                matches!(role, Role::Admin | Role::ChannelManager)
-            }
+            Permission::ViewPartners | Permission::ViewTerritories => true,
+            Permission::ManagePartners
+            | Permission::ManageAgreements
+            | Permission::ManageTerritories => matches!(role, Role::Admin | Role::ChannelManager),
             // Which agreements: the agreement scope (own organisation only
             // for partner roles), see `agreements`.
             Permission::ViewAgreements => true,

@@ -13,6 +13,7 @@ pub mod grades;
 pub mod imports;
 pub mod onboarding;
 pub mod partners;
+pub mod territories;
 mod text;
 
 use qudao_store::DatabaseConnection;

@@ -181,6 +181,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !status {
                 let applied = app.migrate().await?;
                 println!("applied {} migration(s)", applied.len());
+                let regions = app.load_builtin_regions().await?;
+                println!("loaded {regions} built-in region(s)");
             }
             let schema = app.schema_status().await?;
             println!(
@@ -196,6 +198,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let scale = qudao_datagen::Scale::parse(&scale)
                 .with_context(|| format!("unknown scale '{scale}'; use demo or bench"))?;
             let app = Qudao::open(&cli.db).await?;
+            let regions = app.load_builtin_regions().await?;
+            if regions > 0 {
+                println!("loaded {regions} built-in region(s)");
+            }
             if !app.is_empty().await? {
                 if if_empty {
                     println!("the database already has data; demo not loaded");

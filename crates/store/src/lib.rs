@@ -16,6 +16,7 @@ pub mod onboarding;
 pub mod paging;
 pub mod partners;
 pub mod sessions;
+pub mod territories;
 
 pub use connect::{Backend, connect, describe_url, inspect_sqlite};
 pub use error::StoreError;

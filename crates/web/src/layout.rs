@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("territories", "network"),
+    ("agreements", "network"),
     ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
@@ -147,6 +148,12 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/partners/pipeline", "nav.pipeline", false));
             }
             links.push(link("/partners/grades", "nav.grades", false));
+            links.push(link("/territories/regions", "nav.regions", false));
+            links.push(link(
+                "/territories/authorizations",
+                "nav.authorizations",
+                false,
+            ));
         }
         for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {
@@ -193,6 +200,7 @@ fn group_key(group: &str) -> &'static str {
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
         "territories" => "nav.territories",
+        "agreements" => "nav.agreements",
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",

@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
 use qudao_app::partners::{PartnerFilter, PartnerInput, PartnerSort};
+use qudao_app::territories::AuthorizationInput;
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 use qudao_domain::admin::UserStatus;
 use serde_json::{Value, json};
@@ -167,6 +168,23 @@ impl Env {
         Ok(page.total)
     }
 
+    /// Loads the built-in regions and grants AU000001 (P1, exclusive in
+    /// 上海市), AU000002 (P2, 江苏省) and AU000003 (P3, 浙江省), all for
+    /// product line LIGHT in 2026.
+    async fn territories(&self) -> Res {
+        self.app.load_builtin_regions().await?;
+        for (partner, region, mode) in [
+            ("P1", "310000", "exclusive"),
+            ("P2", "320000", "intensive"),
+            ("P3", "330000", "intensive"),
+        ] {
+            self.app
+                .create_authorization(&self.system, &grant(partner, region, "LIGHT", mode))
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn user_count(&self) -> Res<u64> {
         let page = self
             .app
@@ -179,6 +197,17 @@ impl Env {
             )
             .await?;
         Ok(page.total)
+    }
+}
+
+fn grant(partner: &str, region: &str, line: &str, mode: &str) -> AuthorizationInput {
+    AuthorizationInput {
+        partner_code: partner.to_owned(),
+        region_code: region.to_owned(),
+        product_line: line.to_owned(),
+        mode: mode.to_owned(),
+        valid_from: "2026-01-01".to_owned(),
+        valid_to: "2026-12-31".to_owned(),
     }
 }
 
@@ -566,6 +595,40 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/partners/P2/evaluations",  [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P3/evaluations",  [422, 404, 403, 403, 403, 403, 401]),
     ("GET",  "/api/v1/onboarding/pipeline",      [200, 200, 200, 200, 403, 403, 401]),
+    // Territories: regions are reference data; authorizations follow the
+    // partner scope (AU000001 is P1's, AU000002 P2's, AU000003 P3's).
+    ("GET",  "/territories/regions",    [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/territories/regions?q=%E6%B5%A6%E4%B8%9C", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/territories/regions/310000", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/territories/regions/999999", [404, 404, 404, 404, 404, 404, 303]),
+    ("GET",  "/territories/regions/new", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/territories/authorizations", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/territories/authorizations?format=xlsx", [200, 200, 200, 200, 200, 200, 303]),
+    ("GET",  "/territories/authorizations/new", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/territories/authorizations/AU000001", [200, 200, 404, 200, 200, 404, 303]),
+    ("GET",  "/territories/authorizations/AU000002", [200, 200, 404, 200, 200, 200, 303]),
+    ("GET",  "/territories/authorizations/AU000003", [200, 404, 404, 200, 404, 404, 303]),
+    ("GET",  "/territories/limits",     [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/api/v1/regions",         [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/regions?parent=CN", [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/regions/310000",  [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/regions/999999",  [404, 404, 404, 404, 404, 404, 401]),
+    ("GET",  "/api/v1/authorizations",  [200, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/authorizations/AU000001", [200, 200, 404, 200, 200, 404, 401]),
+    ("GET",  "/api/v1/authorizations/AU000002", [200, 200, 404, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/authorizations/AU000003", [200, 404, 404, 200, 404, 404, 401]),
+    ("GET",  "/api/v1/selective-limits", [200, 200, 403, 403, 403, 403, 401]),
+    ("POST", "/territories/regions",    [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/authorizations", [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/authorizations/AU000002", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/authorizations/AU000003", [422, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/authorizations/AU000002/end", [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/limits",     [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/api/v1/regions",         [201, 201, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/authorizations",  [201, 201, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/authorizations/AU000002", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/authorizations/AU000003", [422, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/selective-limits", [200, 200, 403, 403, 403, 403, 401]),
 ];
 /// Today in the business zone, moved by `offset` days.
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -657,6 +720,31 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
         "/partners/P2/status" | "/partners/P3/status" => {
             vec![("status", "prospect".into()), ("reason", "matrix".into())]
         }
+        "/territories/regions" => vec![
+            ("code", format!("OWN-{n}")),
+            ("name", "自定义区域".into()),
+            ("parent_code", "CN".into()),
+        ],
+        "/territories/authorizations" => vec![
+            ("partner_code", "P2".into()),
+            ("region_code", "440100".into()),
+            ("product_line", format!("F{n}")),
+            ("mode", "intensive".into()),
+            ("valid_from", "2026-01-01".into()),
+            ("valid_to", "2026-12-31".into()),
+        ],
+        // Dates out of order: refused for those allowed, changing nothing.
+        "/territories/authorizations/AU000002" | "/territories/authorizations/AU000003" => vec![
+            ("valid_from", "2026-06-01".into()),
+            ("valid_to", "2026-05-31".into()),
+        ],
+        "/territories/authorizations/AU000002/end" => {
+            vec![("end_on", "2030-01-01".into()), ("reason", "matrix".into())]
+        }
+        "/territories/limits" => vec![
+            ("product_line", format!("F{n}")),
+            ("max_partners", "2".into()),
+        ],
         "/partners/grades" => vec![
             ("code", format!("g{n}")),
             ("name", "Form grade".into()),
@@ -762,6 +850,15 @@ fn json_for(path: &str, n: usize) -> Value {
         "/api/v1/partners/P2/evaluations" | "/api/v1/partners/P3/evaluations" => {
             json!({ "scores": { "market_coverage": 80 } })
         }
+        "/api/v1/regions" => json!({ "code": format!("JR-{n}"), "name": "Json region" }),
+        "/api/v1/authorizations" => json!({
+            "partner_code": "P2", "region_code": "440100", "product_line": format!("J{n}"),
+            "mode": "selective", "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+        }),
+        "/api/v1/authorizations/AU000002" | "/api/v1/authorizations/AU000003" => {
+            json!({ "valid_to": "2025-01-01" })
+        }
+        "/api/v1/selective-limits" => json!({ "product_line": format!("J{n}"), "max_partners": 4 }),
         _ => json!({
             "login": format!("json-user-{n}"),
             "display_name": "Json user",
@@ -821,6 +918,7 @@ fn check(
 #[tokio::test]
 async fn authorization_matrix() -> Res {
     let env = Env::new("matrix").await?;
+    env.territories().await?;
     seed_agreements(&env).await?;
     let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
@@ -929,6 +1027,29 @@ async fn authorization_matrix() -> Res {
     // Exactly the allowed writes happened: admin and manager each added one
     // partner by form, one by upload and two by API; admin alone added three users.
     assert_eq!(env.partner_count().await?, 3 + 8);
+    // Each of admin and manager granted one authorization by form and two
+    // by API; the refused changes left AU000002 as it was.
+    let granted = programs[0]
+        .get("/api/v1/authorizations?per_page=100")
+        .await?
+        .json()?;
+    assert_eq!(granted["total"], json!(3 + 6), "{granted}");
+    let au2 = programs[0]
+        .get("/api/v1/authorizations/AU000002")
+        .await?
+        .json()?;
+    assert_eq!(
+        (&au2["valid_from"], &au2["valid_to"], &au2["ended_at"]),
+        (&json!("2026-01-01"), &json!("2026-12-31"), &Value::Null)
+    );
+    let puser = programs[5].get("/api/v1/authorizations").await?.json()?;
+    assert_eq!(puser["items"][0]["partner_code"], json!("P2"));
+    assert!(
+        puser["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|a| a["partner_code"] == json!("P2"))),
+        "{puser}"
+    );
     assert_eq!(env.user_count().await?, 7 + 3);
     let audit = |action: &str| qudao_app::audit::Filter {
         entity_key: Some("other".to_owned()),
@@ -2389,5 +2510,151 @@ async fn a_manager_evaluates_a_prospect_grades_a_partner_and_moves_a_card() -> R
         !own.contains("/partners/pipeline"),
         "no board link in the menu"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Territories: an authorization granted by form, and the collision it causes
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn authorization_form_names_the_collision() -> Res {
+    let env = Env::new("territory_flow").await?;
+    env.app.load_builtin_regions().await?;
+    let mut manager = env.signed_in("manager").await?;
+
+    // From P1's page: the section and its add form.
+    let page = manager.get("/partners/P1").await?;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text()
+            .contains(r#"action="/territories/authorizations""#)
+    );
+    let granted = manager
+        .submit(
+            "/territories/authorizations",
+            &[
+                ("partner_code", "P1"),
+                ("return_to", "partner"),
+                ("region_code", "310000"),
+                ("product_line", "light"),
+                ("mode", "exclusive"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2026-12-31"),
+            ],
+        )
+        .await?;
+    assert_eq!(
+        (granted.status, granted.location()),
+        (StatusCode::SEE_OTHER, "/partners/P1")
+    );
+    let page = manager.get("/partners/P1").await?;
+    assert!(
+        page.text().contains("Authorization AU000001 added."),
+        "flash"
+    );
+    assert!(page.text().contains("/territories/authorizations/AU000001"));
+
+    // P2 asks for a selective right inside 上海市: refused, naming AU000001,
+    // next to the region field, with what was typed kept.
+    manager.get("/partners/P2").await?;
+    let refused = manager
+        .submit(
+            "/territories/authorizations",
+            &[
+                ("partner_code", "P2"),
+                ("return_to", "partner"),
+                ("region_code", "310115"),
+                ("product_line", "LIGHT"),
+                ("mode", "selective"),
+                ("valid_from", "2026-06-01"),
+                ("valid_to", "2027-05-31"),
+            ],
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(
+        html.contains(
+            r#"data-testid="region-error">collides with an exclusive authorization: AU000001 (P1 上海市 2026-01-01 – 2026-12-31)</div>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="310115""#) && html.contains(r#"value="2027-05-31""#));
+
+    // The same through the API: problem JSON naming the field and the right.
+    let mut api = env.api("manager").await?;
+    let problem = api
+        .post_json(
+            "/api/v1/authorizations",
+            &json!({ "partner_code": "P2", "region_code": "CN", "product_line": "LIGHT",
+                     "mode": "exclusive", "valid_from": "2026-12-01", "valid_to": "2026-12-31" }),
+            &[],
+        )
+        .await?;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = problem.json()?;
+    assert_eq!(body["errors"][0]["field"], json!("region_code"), "{body}");
+    assert_eq!(
+        body["errors"][0]["rule"],
+        json!("authorization_exclusive"),
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["with"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("AU000001 ")),
+        "{body}"
+    );
+
+    // Who holds what where: China's page lists it, filtered by line and day.
+    let cn = manager
+        .get("/territories/regions/CN?product_line=LIGHT&on=2026-03-01")
+        .await?;
+    assert!(cn.text().contains("/territories/authorizations/AU000001"));
+    let none = manager
+        .get("/territories/regions/CN?product_line=LIGHT&on=2027-03-01")
+        .await?;
+    assert!(!none.text().contains("/territories/authorizations/AU000001"));
+
+    // End it early from its page; it stays, ended, and the territory frees up.
+    manager.get("/territories/authorizations/AU000001").await?;
+    let ended = manager
+        .submit(
+            "/territories/authorizations/AU000001/end",
+            &[("end_on", "2026-05-31"), ("reason", "contract ended")],
+        )
+        .await?;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER);
+    let page = manager.get("/territories/authorizations/AU000001").await?;
+    assert!(page.text().contains("2026-01-01 – 2026-05-31"));
+    assert!(page.text().contains("contract ended"));
+    manager.get("/partners/P2").await?;
+    let granted = manager
+        .submit(
+            "/territories/authorizations",
+            &[
+                ("partner_code", "P2"),
+                ("region_code", "310115"),
+                ("product_line", "LIGHT"),
+                ("mode", "selective"),
+                ("valid_from", "2026-06-01"),
+                ("valid_to", "2027-05-31"),
+            ],
+        )
+        .await?;
+    assert_eq!(
+        (granted.status, granted.location()),
+        (
+            StatusCode::SEE_OTHER,
+            "/territories/authorizations/AU000002"
+        )
+    );
+
+    // The export keeps the filter.
+    let xlsx = manager
+        .get("/territories/authorizations?partner=P2&format=xlsx")
+        .await?;
+    assert_eq!((xlsx.status, xlsx.content_type()), (StatusCode::OK, XLSX));
     Ok(())
 }

@@ -8,6 +8,7 @@ mod grades;
 mod imports;
 mod onboarding;
 mod partners;
+mod territories;
 
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
@@ -61,7 +62,8 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(imports::routes())
                 .merge(agreements::routes())
                 .merge(grades::routes())
-                .merge(onboarding::routes()),
+                .merge(onboarding::routes())
+                .merge(territories::routes()),
         )
         .split_for_parts()
 }

@@ -9,6 +9,7 @@ mod imports;
 mod login;
 mod onboarding;
 mod partners;
+pub(crate) mod territories;
 
 pub(crate) use imports::UPLOAD_LIMIT;
 
@@ -40,6 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(agreements::routes())
         .merge(grades::routes())
         .merge(onboarding::routes())
+        .merge(territories::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }

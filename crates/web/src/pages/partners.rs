@@ -153,6 +153,7 @@ struct DetailPage {
     contact_errors: Vec<(String, String)>,
     grade: super::grades::GradePanel,
     onboarding: super::onboarding::OnboardingPanel,
+    territories: super::territories::PartnerAuthorizations,
 }
 
 impl DetailPage {
@@ -202,6 +203,8 @@ async fn detail_page(
 ) -> Result<Response, PageError> {
     let partner = state.app.partner(&ctx.caller, code).await?;
     let agreement = super::agreements::partner_summary(state, ctx, code).await?;
+    let territories =
+        super::territories::PartnerAuthorizations::load(state, ctx, &partner.partner.code).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -228,6 +231,7 @@ async fn detail_page(
         agreement,
         grade,
         onboarding,
+        territories,
     })
 }
 

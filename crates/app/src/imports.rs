@@ -11,13 +11,14 @@ use std::io::Cursor;
 use std::time::Instant;
 
 use calamine::{Data, Reader, Xlsx};
-use chrono::Utc;
-use qudao_domain::partners::{Contact, PartnerCode};
+use qudao_domain::partners::{Contact, PartnerCode, Reason};
 use qudao_domain::{Invalid, Problem};
+use qudao_store::grades::grade;
 use qudao_store::partners as repo;
 use serde::Serialize;
 
 use crate::partners::{Lookups, NewPartnerRow, PartnerInput, RecordInput, insert_contact, view_of};
+use crate::territories::{AuthorizationInput, RegionInput};
 use crate::{AppError, Caller, Permission, Qudao};
 
 /// More rows than this in one file is refused up front: a file that size is
@@ -31,15 +32,24 @@ pub const MAX_ROWS: usize = 50_000;
 pub enum ImportKind {
     Partners,
     Contacts,
+    Regions,
+    Authorizations,
 }
 
 impl ImportKind {
-    pub const ALL: &'static [ImportKind] = &[ImportKind::Partners, ImportKind::Contacts];
+    pub const ALL: &'static [ImportKind] = &[
+        ImportKind::Partners,
+        ImportKind::Contacts,
+        ImportKind::Regions,
+        ImportKind::Authorizations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ImportKind::Partners => "partners",
             ImportKind::Contacts => "contacts",
+            ImportKind::Regions => "regions",
+            ImportKind::Authorizations => "authorizations",
         }
     }
 
@@ -52,6 +62,8 @@ impl ImportKind {
         match self {
             ImportKind::Partners => PARTNER_COLUMNS,
             ImportKind::Contacts => CONTACT_COLUMNS,
+            ImportKind::Regions => REGION_COLUMNS,
+            ImportKind::Authorizations => AUTHORIZATION_COLUMNS,
         }
     }
 }
@@ -84,6 +96,12 @@ const PARTNER_COLUMNS: &[Column] = &[
         zh: "类型",
         required: true,
         example: "distributor",
+    },
+    Column {
+        field: "grade",
+        zh: "等级",
+        required: false,
+        example: "gold",
     },
     Column {
         field: "parent_code",
@@ -165,6 +183,72 @@ const CONTACT_COLUMNS: &[Column] = &[
         zh: "生日",
         required: false,
         example: "1985-06-01",
+    },
+];
+
+const REGION_COLUMNS: &[Column] = &[
+    Column {
+        field: "code",
+        zh: "编码",
+        required: true,
+        example: "EAST-1",
+    },
+    Column {
+        field: "name",
+        zh: "名称",
+        required: true,
+        example: "华东一区",
+    },
+    Column {
+        field: "name_en",
+        zh: "英文名称",
+        required: false,
+        example: "East 1",
+    },
+    Column {
+        field: "parent_code",
+        zh: "上级区域编码",
+        required: false,
+        example: "CN",
+    },
+];
+
+const AUTHORIZATION_COLUMNS: &[Column] = &[
+    Column {
+        field: "partner_code",
+        zh: "合作伙伴编码",
+        required: true,
+        example: "P10001",
+    },
+    Column {
+        field: "region_code",
+        zh: "区域编码",
+        required: true,
+        example: "310000",
+    },
+    Column {
+        field: "product_line",
+        zh: "产品线",
+        required: true,
+        example: "TEA",
+    },
+    Column {
+        field: "mode",
+        zh: "授权方式",
+        required: true,
+        example: "exclusive",
+    },
+    Column {
+        field: "valid_from",
+        zh: "生效日期",
+        required: true,
+        example: "2026-01-01",
+    },
+    Column {
+        field: "valid_to",
+        zh: "失效日期",
+        required: true,
+        example: "2026-12-31",
     },
 ];
 
@@ -540,6 +624,10 @@ impl Qudao {
                 let (created, errors) = match kind {
                     ImportKind::Partners => self.import_partners(caller, &table, dry_run).await?,
                     ImportKind::Contacts => self.import_contacts(caller, &table, dry_run).await?,
+                    ImportKind::Regions => self.import_regions(caller, &table, dry_run).await?,
+                    ImportKind::Authorizations => {
+                        self.import_authorizations(caller, &table, dry_run).await?
+                    }
                 };
                 report.errors = errors;
                 if report.errors.is_empty() && !dry_run {
@@ -621,6 +709,32 @@ impl Qudao {
             .collect();
 
         let mut lookups = Lookups::new(self.db(), caller.scope());
+        let mut grades: HashMap<String, Option<grade::Model>> = HashMap::new();
+        let mut grade_of_row: HashMap<usize, grade::Model> = HashMap::new();
+        for (row, values) in &table.rows {
+            let raw = table.cell(values, "grade");
+            if raw.is_empty() {
+                continue;
+            }
+            if !grades.contains_key(raw) {
+                let found = self.grade_by_code(self.db(), raw).await?.ok();
+                grades.insert(raw.to_owned(), found);
+            }
+            match grades.get(raw).cloned().flatten() {
+                Some(grade) => {
+                    grade_of_row.insert(*row, grade);
+                }
+                None => errors.push(table.error(
+                    *row,
+                    Invalid::new(
+                        "grade",
+                        Problem::Rule {
+                            rule: "grade_must_exist",
+                        },
+                    ),
+                )),
+            }
+        }
         let mut parsed = Vec::with_capacity(inputs.len());
         for (row, input) in &inputs {
             let new = NewPartnerRow::parse(input, caller, &mut lookups, |code| {
@@ -643,6 +757,7 @@ impl Qudao {
         // Parents before children; whatever cannot be placed loops.
         let mut placed: HashMap<String, qudao_store::partners::partner::Model> = HashMap::new();
         let mut pending: Vec<(usize, NewPartnerRow)> = parsed;
+        let reason = Reason::parse("import").map_err(|e| AppError::Internal(e.to_string()))?;
         let tx = self.begin().await?;
         let mut created = 0;
         loop {
@@ -662,6 +777,10 @@ impl Qudao {
                 };
                 match new.insert(&tx, caller, parent.as_ref()).await? {
                     Ok(stored) => {
+                        if let Some(grade) = grade_of_row.get(&row) {
+                            self.set_partner_grade_in(&tx, caller, &stored, grade, &reason)
+                                .await?;
+                        }
                         let view = view_of(&stored, parent.map(|p| p.code));
                         self.audit(
                             &tx,
@@ -695,12 +814,7 @@ impl Qudao {
                 ),
             ));
         }
-        if errors.is_empty() && !dry_run {
-            crate::commit(tx).await?;
-        } else {
-            tx.rollback().await.map_err(qudao_store::StoreError::from)?;
-        }
-        Ok((created, errors))
+        finish(tx, errors, dry_run, created).await
     }
 
     async fn import_contacts(
@@ -709,7 +823,7 @@ impl Qudao {
         table: &Table,
         dry_run: bool,
     ) -> Result<(usize, Vec<RowError>), AppError> {
-        let today = Utc::now().date_naive();
+        let today = crate::today();
         let mut errors = Vec::new();
         let mut partners: HashMap<String, Option<(i64, String)>> = HashMap::new();
         let mut parsed = Vec::new();
@@ -777,13 +891,96 @@ impl Qudao {
             )
             .await?;
         }
-        if dry_run {
-            tx.rollback().await.map_err(qudao_store::StoreError::from)?;
-        } else {
-            crate::commit(tx).await?;
-        }
-        Ok((parsed.len(), errors))
+        finish(tx, errors, dry_run, parsed.len()).await
     }
+}
+
+impl Qudao {
+    /// Regions of the user's own: parents may come earlier in the same file.
+    async fn import_regions(
+        &self,
+        caller: &Caller,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<(usize, Vec<RowError>), AppError> {
+        let inputs = table.rows.iter().map(|(row, values)| {
+            let cell = |field| table.cell(values, field).to_owned();
+            let input = RegionInput {
+                code: cell("code"),
+                name: cell("name"),
+                name_en: Some(cell("name_en")).filter(|v| !v.is_empty()),
+                parent_code: Some(cell("parent_code")).filter(|v| !v.is_empty()),
+            };
+            (*row, input)
+        });
+        let tx = self.begin().await?;
+        let mut errors = Vec::new();
+        let mut created = 0;
+        for (row, input) in inputs {
+            match self.create_region_in(&tx, caller, &input).await {
+                Ok(_) => created += 1,
+                Err(err) => errors.extend(row_errors(table, row, err)?),
+            }
+        }
+        finish(tx, errors, dry_run, created).await
+    }
+
+    /// Territory rights, each checked against the rules and everything
+    /// already granted, including the rows above it in the same file.
+    async fn import_authorizations(
+        &self,
+        caller: &Caller,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<(usize, Vec<RowError>), AppError> {
+        let tx = self.begin().await?;
+        let mut errors = Vec::new();
+        let mut created = 0;
+        for (row, values) in &table.rows {
+            let cell = |field| table.cell(values, field).to_owned();
+            let input = AuthorizationInput {
+                partner_code: cell("partner_code"),
+                region_code: cell("region_code"),
+                product_line: cell("product_line"),
+                mode: cell("mode"),
+                valid_from: cell("valid_from"),
+                valid_to: cell("valid_to"),
+            };
+            match self.create_authorization_in(&tx, caller, &input).await {
+                Ok(_) => created += 1,
+                Err(err) => errors.extend(row_errors(table, *row, err)?),
+            }
+        }
+        finish(tx, errors, dry_run, created).await
+    }
+}
+
+/// A row's validation failures as report lines; anything else (the
+/// database failing) ends the import.
+fn row_errors(table: &Table, row: usize, err: AppError) -> Result<Vec<RowError>, AppError> {
+    match err {
+        AppError::Invalid(fields) => Ok(fields.into_iter().map(|i| table.error(row, i)).collect()),
+        AppError::Duplicate { field } => Ok(vec![table.error(
+            row,
+            Invalid::new(field, Problem::Rule { rule: "code_taken" }),
+        )]),
+        other => Err(other),
+    }
+}
+
+/// Commits what a clean, real run wrote; rolls back anything else.
+async fn finish(
+    tx: qudao_store::DatabaseTransaction,
+    errors: Vec<RowError>,
+    dry_run: bool,
+    created: usize,
+) -> Result<(usize, Vec<RowError>), AppError> {
+    if errors.is_empty() && !dry_run {
+        crate::commit(tx).await?;
+    } else {
+        tx.rollback().await.map_err(qudao_store::StoreError::from)?;
+    }
+    Ok((created, errors))
 }
 
 #[cfg(test)]

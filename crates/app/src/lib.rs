@@ -19,6 +19,18 @@ mod text;
 use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Permission};
+
+/// Today in the business time zone (Asia/Shanghai, UTC+8, no DST): an
+/// agreement or authorization that ends on the 31st is in force until
+/// midnight in China, wherever the server runs.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// An optional text field with its blanks removed; `None` when empty.
+pub(crate) fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
 pub use error::AppError;
 pub use qudao_store::paging::{Page, PageRequest, SortDir};
 

@@ -160,9 +160,7 @@ pub struct TypeCount {
     pub partners: i64,
 }
 
-fn non_empty(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
-}
+use crate::non_empty;
 
 /// Looks up the codes and logins a partner form or import row refers to,
 /// remembering answers so an import of thousands of rows asks the database
@@ -253,9 +251,9 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             }
         };
         if !self.regions.contains_key(code.as_str()) {
-            let found = repo::region_by_code(self.db, code.as_str()).await?;
+            let found = qudao_store::territories::region_by_code(self.db, code.as_str()).await?;
             self.regions
-                .insert(code.as_str().to_owned(), found.map(|(id, _, _)| id));
+                .insert(code.as_str().to_owned(), found.map(|region| region.id));
         }
         let region = self.regions.get(code.as_str()).copied().flatten();
         if region.is_none() {
@@ -562,7 +560,7 @@ impl Qudao {
             &input.phone,
             &input.email,
             &input.birthday,
-            Utc::now().date_naive(),
+            crate::today(),
         )
         .map_err(AppError::Invalid)?;
         let tx = self.begin().await?;
@@ -687,7 +685,9 @@ impl Qudao {
             .map(change_of)
             .collect();
         let region = match row.region_id {
-            Some(id) => repo::region_by_id(self.db(), id).await?,
+            Some(id) => qudao_store::territories::regions_by_ids(self.db(), &[id])
+                .await?
+                .pop(),
             None => None,
         };
         let contacts = repo::contacts(self.db(), row.id)
@@ -708,8 +708,8 @@ impl Qudao {
         Ok(PartnerDetail {
             partner: view,
             owner_login,
-            region_code: region.as_ref().map(|(_, code, _)| code.clone()),
-            region_name: region.map(|(_, _, name)| name),
+            region_code: region.as_ref().map(|r| r.code.clone()),
+            region_name: region.map(|r| r.name),
             address: row.address,
             credit_limit,
             currency: currency.as_str().to_owned(),

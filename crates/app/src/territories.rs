@@ -189,14 +189,7 @@ fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
     })
 }
 
-fn non_empty(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// Today in the business time zone (Asia/Shanghai, UTC+8).
-pub fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
+use crate::non_empty;
 
 fn region_view(row: &region::Model, parent_code: Option<String>) -> RegionView {
     RegionView {

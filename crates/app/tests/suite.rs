@@ -959,11 +959,7 @@ async fn partner_status_lifecycle(db: TestDb) {
 
 async fn partner_record_contacts_and_moves(db: TestDb) {
     let app = db.app().await;
-    db.raw(
-        "INSERT INTO regions (code, name, level, depth, path, builtin, created_at) \
-         VALUES ('310000', '上海市', 'province', 1, '/1/', false, '2026-01-01 00:00:00+00')",
-    )
-    .await;
+    app.load_builtin_regions().await.unwrap();
     let record = RecordInput {
         region_code: Some("310000".into()),
         address: Some("上海市浦东新区世纪大道100号".into()),
@@ -1133,11 +1129,7 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
 async fn imports_are_all_or_nothing(db: TestDb) {
     use qudao_app::imports::ImportKind;
     let app = db.app().await;
-    db.raw(
-        "INSERT INTO regions (code, name, level, depth, path, builtin, created_at) \
-         VALUES ('440300', '深圳市', 'city', 1, '/1/', false, '2026-01-01 00:00:00+00')",
-    )
-    .await;
+    app.load_builtin_regions().await.unwrap();
     app.create_user(&system(), &user("manager", "channel_manager", None))
         .await
         .unwrap();
@@ -1247,6 +1239,97 @@ async fn imports_are_all_or_nothing(db: TestDb) {
             .contacts
             .is_empty()
     );
+    // Grades by code; an unknown grade is named.
+    let graded = "code,name,partner_type,grade\nG1,graded,agent,gold\nG2,bad grade,agent,diamond\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Partners,
+            "g.csv",
+            graded.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        report
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_str()))
+            .collect::<Vec<_>>(),
+        [(Some(3), "grade")]
+    );
+    let graded = "code,name,partner_type,grade\nG1,graded,agent,gold\n";
+    app.import(
+        &manager,
+        ImportKind::Partners,
+        "g.csv",
+        graded.as_bytes(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.partner_grade(&manager, "G1")
+            .await
+            .unwrap()
+            .grade
+            .map(|g| g.code),
+        Some("gold".to_owned())
+    );
+
+    // Own regions (parents earlier in the file) and authorizations, each
+    // checked against the rows above it: the second exclusive right collides.
+    let regions = "编码,名称,上级区域编码\nSZ-EAST,深圳东区,440300\nSZ-EAST-1,罗湖片区,SZ-EAST\n";
+    let report = app
+        .import(
+            &system(),
+            ImportKind::Regions,
+            "r.csv",
+            regions.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.created, report.errors.len()),
+        (2, 0),
+        "{:?}",
+        report.errors
+    );
+    let rights = "partner_code,region_code,product_line,mode,valid_from,valid_to\n\
+                  S1,SZ-EAST,TEA,exclusive,2026-01-01,2026-12-31\n\
+                  S2,SZ-EAST-1,TEA,intensive,2026-06-01,2027-05-31\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Authorizations,
+            "a.csv",
+            rights.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].row, Some(3));
+    assert!(
+        report.errors[0].message.contains("AU"),
+        "{:?}",
+        report.errors[0]
+    );
+    let rights = "partner_code,region_code,product_line,mode,valid_from,valid_to\nS1,SZ-EAST,TEA,exclusive,2026-01-01,2026-12-31\n";
+    let report = app
+        .import(
+            &manager,
+            ImportKind::Authorizations,
+            "a.csv",
+            rights.as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+
     let contacts = "partner_code,name,role,phone\nS1,王伟,采购,13800000000\n";
     let report = app
         .import(
@@ -1267,7 +1350,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
 // ---------------------------------------------------------------------------
 
 fn day(offset: i64) -> chrono::NaiveDate {
-    let today = qudao_app::agreements::today();
+    let today = qudao_app::today();
     if offset >= 0 {
         today + chrono::Days::new(offset.unsigned_abs())
     } else {

@@ -450,43 +450,6 @@ pub async fn move_subtree(
     Ok(())
 }
 
-/// A region's id, code and name by its code (regions are reference data,
-/// visible to everyone).
-pub async fn region_by_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<(i64, String, String)>, StoreError> {
-    region_where(db, "code", code.into()).await
-}
-
-pub async fn region_by_id(
-    db: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<(i64, String, String)>, StoreError> {
-    region_where(db, "id", id.into()).await
-}
-
-async fn region_where(
-    db: &impl ConnectionTrait,
-    column: &'static str,
-    value: sea_orm::Value,
-) -> Result<Option<(i64, String, String)>, StoreError> {
-    let query = sea_orm::sea_query::Query::select()
-        .columns(["id", "code", "name"])
-        .from("regions")
-        .and_where(Expr::col(column).eq(value))
-        .to_owned();
-    let row = db.query_one(&query).await?;
-    Ok(match row {
-        Some(row) => Some((
-            row.try_get::<i64>("", "id")?,
-            row.try_get::<String>("", "code")?,
-            row.try_get::<String>("", "name")?,
-        )),
-        None => None,
-    })
-}
-
 pub async fn contacts(
     db: &impl ConnectionTrait,
     partner_id: i64,

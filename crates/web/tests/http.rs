@@ -632,7 +632,7 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
 ];
 /// Today in the business zone, moved by `offset` days.
 fn day(offset: i64) -> chrono::NaiveDate {
-    let today = qudao_app::agreements::today();
+    let today = qudao_app::today();
     if offset >= 0 {
         today + chrono::Days::new(offset.unsigned_abs())
     } else {

@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qudao_app::agreements::{
     AgreementFilter, AgreementInput, AgreementSort, AgreementVersionView, AgreementView,
-    EXPIRING_DAYS, MAX_EXPIRING_DAYS, TerminateInput, today,
+    EXPIRING_DAYS, MAX_EXPIRING_DAYS, TerminateInput,
 };
+use qudao_app::today;
 use qudao_app::{AppError, Permission};
 use qudao_domain::agreements::AgreementStatus;
 use qudao_domain::dates::parse_date;
@@ -92,6 +93,8 @@ struct AgreementPage {
     /// The version shown in full: the one asked for, else the one in force
     /// on the chosen day, else the latest.
     selected: Option<AgreementVersionView>,
+    /// The territory rights the agreement holds on its as-of day.
+    authorizations: Vec<qudao_app::territories::AuthorizationView>,
     as_of_text: String,
     can_manage: bool,
     terminate_input: TerminateInput,
@@ -168,6 +171,22 @@ async fn agreement_page(
             .clone()
             .or_else(|| agreement.latest().cloned()),
     };
+    let rights = qudao_app::territories::AuthorizationQuery {
+        partner_code: Some(agreement.partner_code.clone()),
+        on: Some(agreement.as_of),
+        ..Default::default()
+    };
+    let authorizations = state
+        .app
+        .authorizations(
+            &ctx.caller,
+            &rights,
+            qudao_app::territories::AuthorizationSort::ValidFrom,
+            qudao_app::SortDir::Asc,
+            qudao_app::PageRequest::export(),
+        )
+        .await?
+        .items;
     let title = format!(
         "{} · {} · {}",
         ctx.lang.t("agreements.agreement"),
@@ -195,6 +214,7 @@ async fn agreement_page(
         c,
         agreement,
         selected,
+        authorizations,
         as_of_text,
         can_manage: ctx.caller.can(Permission::ManageAgreements),
         terminate_input: input.terminate_input,

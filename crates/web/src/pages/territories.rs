@@ -11,8 +11,9 @@ use chrono::NaiveDate;
 use qudao_app::territories::{
     AuthorizationChange, AuthorizationInput, AuthorizationQuery, AuthorizationSort,
     AuthorizationView, RegionDetail, RegionInput, RegionQuery, RegionView, SelectiveLimitInput,
-    SelectiveLimits, today,
+    SelectiveLimits,
 };
+use qudao_app::today;
 use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;

@@ -23,11 +23,14 @@ struct HomePage {
     partners: i64,
     partner_types: usize,
     expiring_agreements: u64,
+    /// For partner users: their own organisation, the start of their portal.
+    own_partner: Option<String>,
     chart: String,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let counts = state.app.partner_counts_by_type(&ctx.caller).await?;
+    let own_partner = state.app.own_partner_code(&ctx.caller).await?;
     let expiring_agreements = state
         .app
         .count_expiring_agreements(&ctx.caller, qudao_app::agreements::EXPIRING_DAYS)
@@ -55,6 +58,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageE
         partners: values.iter().sum(),
         partner_types: counts.len(),
         expiring_agreements,
+        own_partner,
         chart,
     })
 }

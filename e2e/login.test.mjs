@@ -10,120 +10,26 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(E2E_DIR, '..');
-const ARTIFACTS = path.join(E2E_DIR, 'artifacts');
-
-const BIN = process.env.QUDAO_BIN
-  ? path.resolve(process.cwd(), process.env.QUDAO_BIN)
-  : path.join(REPO_ROOT, 'target', 'debug', 'qudao');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-const DEMO_PASSWORD = 'qudao-demo-2026';
-const SERVER_START_TIMEOUT_MS = 30_000;
-const DEMO_TIMEOUT_MS = 240_000;
-const ACTION_TIMEOUT_MS = 15_000;
-const NAV_TIMEOUT_MS = 30_000;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const LOG_LIMIT = 256 * 1024;
+import {
+  ARTIFACTS,
+  DEMO_PASSWORD,
+  DESKTOP,
+  PHONE,
+  SETUP_TIMEOUT_MS,
+  atPath,
+  dataRows,
+  fillLogin,
+  htmlLang,
+  journeys,
+  launchChromium,
+  login,
+  pathOf,
+  startQudao,
+  switchLang,
+} from './support.mjs';
 
 // ---------------------------------------------------------------- helpers
-
-/** Appends to a bounded text buffer (keeps the tail). */
-function makeLog() {
-  let text = '';
-  return {
-    push(chunk) {
-      text += chunk.toString();
-      if (text.length > LOG_LIMIT) text = text.slice(text.length - LOG_LIMIT);
-    },
-    get text() {
-      return text;
-    },
-  };
-}
-
-/** Asks the OS for a free TCP port on the loopback interface. */
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-/** Runs a command to completion; rejects on non-zero exit or timeout. */
-async function run(cmd, args, timeoutMs) {
-  const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = makeLog();
-  child.stdout.on('data', (d) => out.push(d));
-  child.stderr.on('data', (d) => out.push(d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await Promise.race([
-    once(child, 'exit'),
-    once(child, 'error').then(([err]) => {
-      throw new Error(`cannot run ${cmd}: ${err.message}`);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (code !== 0) {
-    throw new Error(
-      `${path.basename(cmd)} ${args.join(' ')} exited with ${code ?? signal}\n${out.text}`,
-    );
-  }
-  return out.text;
-}
-
-/** Polls GET url until it answers 200, the process dies, or the timeout passes. */
-async function waitReady(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`server exited early (${child.exitCode ?? child.signalCode})`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = err.message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not ready at ${url} after ${timeoutMs} ms (${last})`);
-}
-
-/** Sends SIGTERM, then SIGKILL if the process has not exited in time. */
-async function stop(child, graceMs = 10_000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-const pathOf = (page) => new URL(page.url()).pathname;
-const atPath = (p) => (url) => url.pathname === p;
-
-async function htmlLang(page) {
-  return page.locator('html').getAttribute('lang');
-}
 
 async function sidebarPartnersText(page) {
   const link = page.locator('nav.sidebar a[href="/partners"]').first();
@@ -160,127 +66,32 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 }
 
-/** Switches the UI language with the language links and waits for the reload. */
-async function switchLang(page, lang) {
-  await page.locator(`a[data-lang="${lang}"]`).first().click();
-  await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached', timeout: NAV_TIMEOUT_MS });
-  await page.waitForLoadState('load');
-}
-
-async function fillLogin(page, login, password) {
-  await page.locator('input[name=login]').fill(login);
-  await page.locator('input[name=password]').fill(password);
-}
-
-async function login(page, base, login_, password) {
-  await page.goto(`${base}/login`);
-  await fillLogin(page, login_, password);
-  await Promise.all([
-    page.waitForURL(atPath('/'), { timeout: NAV_TIMEOUT_MS }),
-    page.locator('button[type=submit]').click(),
-  ]);
-}
-
-/** Rows of the first data table's body, checking it is not an "empty" placeholder. */
-async function dataRows(page) {
-  const table = page.locator('table.data').first();
-  await table.waitFor({ state: 'visible' });
-  assert.equal(
-    await table.locator('tbody .empty').count(),
-    0,
-    'table.data shows an .empty placeholder instead of rows',
-  );
-  return table.locator('tbody tr').count();
+/** The partner page's status history panel (found by its heading). */
+function statusHistory(page) {
+  return page
+    .locator('section.panel')
+    .filter({ has: page.getByRole('heading', { name: 'Status history', exact: true }) });
 }
 
 // ------------------------------------------------------------------ suite
 
 describe('qudao in a browser', () => {
-  let tmpDir;
-  let server;
+  let qudao;
   let base;
   let browser;
-  const serverLog = makeLog();
+  let journey;
 
   before(async () => {
-    if (!existsSync(BIN)) {
-      throw new Error(`qudao binary not found at ${BIN} (build it, or set QUDAO_BIN)`);
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    }
-    tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qudao-e2e-'));
-    const db = `sqlite://${path.join(tmpDir, 'e2e.db')}`;
-
-    await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
-
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(BIN, ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout.on('data', (d) => serverLog.push(d));
-    server.stderr.on('data', (d) => serverLog.push(d));
-    server.on('error', (err) => serverLog.push(`spawn error: ${err.message}\n`));
-    try {
-      await waitReady(`${base}/readyz`, server, SERVER_START_TIMEOUT_MS);
-    } catch (err) {
-      err.message += `\n--- server output ---\n${serverLog.text}`;
-      throw err;
-    }
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    await fs.mkdir(ARTIFACTS, { recursive: true });
-  }, { timeout: DEMO_TIMEOUT_MS + SERVER_START_TIMEOUT_MS + 60_000 });
+    qudao = await startQudao();
+    base = qudao.base;
+    browser = await launchChromium();
+    journey = journeys(browser, qudao.log);
+  }, { timeout: SETUP_TIMEOUT_MS });
 
   after(async () => {
     await browser?.close().catch(() => {});
-    await stop(server);
-    if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
+    await qudao?.close();
   });
-
-  /**
-   * Runs a journey in a fresh English browser context. On failure it prints
-   * the server's output and the page's console errors, then rethrows.
-   */
-  async function journey(fn) {
-    const context = await browser.newContext({ locale: 'en-US', viewport: DESKTOP });
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
-    const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
-    });
-    try {
-      await fn(page);
-    } catch (err) {
-      process.stderr.write(
-        `\n--- failed at ${page.url()} ---\n` +
-          `--- page errors ---\n${pageErrors.join('\n') || '(none)'}\n` +
-          `--- server output ---\n${serverLog.text}\n--- end ---\n`,
-      );
-      await page
-        .screenshot({ path: path.join(ARTIFACTS, 'failure.png'), fullPage: true })
-        .catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-  }
 
   test('admin logs in, switches language, browses, and logs out', { timeout: 180_000 }, () =>
     journey(async (page) => {
@@ -338,23 +149,25 @@ describe('qudao in a browser', () => {
       assert.equal(pathOf(page), '/partners');
       assert.ok((await dataRows(page)) >= 1, 'expected at least one partner row');
 
-      // A partner's status changes with a reason and shows in its history.
-      await Promise.all([
-        page.waitForURL(atPath('/partners/P00001')),
-        page.locator('table.data a[href="/partners/P00001"]').first().click(),
-      ]);
+      // An active partner's status changes with a reason and shows in its
+      // history. Whichever partner the demo lists first will do.
+      await page.goto(`${base}/partners?status=active`);
+      assert.ok((await dataRows(page)) >= 1, 'expected an active partner');
+      const first = page.locator('table.data tbody tr td:first-child a').first();
+      const code = (await first.textContent()).trim();
+      await Promise.all([page.waitForURL(atPath(`/partners/${code}`)), first.click()]);
       const badge = page.locator('[data-testid="partner-status"]');
       assert.equal((await badge.textContent()).trim(), 'Active');
       await page.selectOption('#status', 'suspended');
       await page.fill('#reason', 'Receivables overdue (browser test)');
       await Promise.all([
-        page.waitForURL(atPath('/partners/P00001')),
-        page.locator('form[action="/partners/P00001/status"] button[type="submit"]').click(),
+        page.waitForURL(atPath(`/partners/${code}`)),
+        page.locator(`form[action="/partners/${code}/status"] button[type="submit"]`).click(),
       ]);
       await page.locator('.flash-success').first().waitFor({ state: 'visible' });
       assert.equal((await badge.textContent()).trim(), 'Suspended');
       assert.ok(
-        (await page.locator('table.data').last().textContent()).includes('Receivables overdue (browser test)'),
+        (await statusHistory(page).textContent()).includes('Receivables overdue (browser test)'),
         'the reason is in the status history',
       );
 

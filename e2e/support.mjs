@@ -1,0 +1,301 @@
+// Shared plumbing for Qudao's browser tests: a server of our own on a fresh
+// demo database, Debian's Chromium, one browser context per journey, and the
+// small page helpers every journey uses.
+//
+//   QUDAO_BIN      path to the qudao binary (default: target/debug/qudao)
+//   CHROMIUM_PATH  path to a Chromium binary (default: /usr/bin/chromium)
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(E2E_DIR, '..');
+export const ARTIFACTS = path.join(E2E_DIR, 'artifacts');
+
+const BIN = process.env.QUDAO_BIN
+  ? path.resolve(process.cwd(), process.env.QUDAO_BIN)
+  : path.join(REPO_ROOT, 'target', 'debug', 'qudao');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export const DEMO_PASSWORD = 'qudao-demo-2026';
+export const ACTION_TIMEOUT_MS = 15_000;
+export const NAV_TIMEOUT_MS = 30_000;
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+const SERVER_START_TIMEOUT_MS = 30_000;
+const DEMO_TIMEOUT_MS = 240_000;
+const LOG_LIMIT = 256 * 1024;
+
+/** Enough for `before()`: the demo load, the server start and the browser launch. */
+export const SETUP_TIMEOUT_MS = DEMO_TIMEOUT_MS + SERVER_START_TIMEOUT_MS + 60_000;
+
+// ------------------------------------------------------------ processes
+
+/** Appends to a bounded text buffer (keeps the tail). */
+export function makeLog() {
+  let text = '';
+  return {
+    push(chunk) {
+      text += chunk.toString();
+      if (text.length > LOG_LIMIT) text = text.slice(text.length - LOG_LIMIT);
+    },
+    get text() {
+      return text;
+    },
+  };
+}
+
+/** Asks the OS for a free TCP port on the loopback interface. */
+async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** Runs a command to completion; rejects on non-zero exit or timeout. */
+async function run(cmd, args, timeoutMs) {
+  const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = makeLog();
+  child.stdout.on('data', (d) => out.push(d));
+  child.stderr.on('data', (d) => out.push(d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await Promise.race([
+    once(child, 'exit'),
+    once(child, 'error').then(([err]) => {
+      throw new Error(`cannot run ${cmd}: ${err.message}`);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (code !== 0) {
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(' ')} exited with ${code ?? signal}\n${out.text}`,
+    );
+  }
+  return out.text;
+}
+
+/** Polls GET url until it answers 200, the process dies, or the timeout passes. */
+async function waitReady(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited early (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server not ready at ${url} after ${timeoutMs} ms (${last})`);
+}
+
+/** Sends SIGTERM, then SIGKILL if the process has not exited in time. */
+async function stop(child, graceMs = 10_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Loads the demo into a fresh SQLite database in a temporary directory and
+ * serves it on a free loopback port. `close()` stops the server and removes
+ * the directory.
+ */
+export async function startQudao() {
+  if (!existsSync(BIN)) {
+    throw new Error(`qudao binary not found at ${BIN} (build it, or set QUDAO_BIN)`);
+  }
+  const log = makeLog();
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qudao-e2e-'));
+  let server;
+  const close = async () => {
+    await stop(server);
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  };
+  try {
+    const db = `sqlite://${path.join(tmpDir, 'e2e.db')}`;
+    await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = spawn(BIN, ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout.on('data', (d) => log.push(d));
+    server.stderr.on('data', (d) => log.push(d));
+    server.on('error', (err) => log.push(`spawn error: ${err.message}\n`));
+    await waitReady(`${base}/readyz`, server, SERVER_START_TIMEOUT_MS);
+    return { base, log, close };
+  } catch (err) {
+    err.message += `\n--- server output ---\n${log.text}`;
+    await close();
+    throw err;
+  }
+}
+
+/** Debian's Chromium, headless, with the flags the project's tests use. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM} (make deps-browser, or set CHROMIUM_PATH)`,
+    );
+  }
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Returns `journey(fn)`: runs `fn(page)` in a fresh English browser context at
+ * desktop size. On failure it prints the server's output and the page's
+ * console errors, saves `failureShot`, then rethrows.
+ */
+export function journeys(browser, serverLog) {
+  return async function journey(fn, { failureShot = 'failure.png' } = {}) {
+    const context = await browser.newContext({ locale: 'en-US', viewport: DESKTOP });
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+    });
+    page.on('response', (res) => {
+      if (res.status() >= 400) pageErrors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+    });
+    try {
+      await fn(page);
+    } catch (err) {
+      process.stderr.write(
+        `\n--- failed at ${page.url()} ---\n` +
+          `--- page errors ---\n${pageErrors.join('\n') || '(none)'}\n` +
+          `--- server output ---\n${serverLog.text}\n--- end ---\n`,
+      );
+      await page
+        .screenshot({ path: path.join(ARTIFACTS, failureShot), fullPage: true })
+        .catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  };
+}
+
+// ----------------------------------------------------------------- pages
+
+export const pathOf = (page) => new URL(page.url()).pathname;
+export const atPath = (p) => (url) => url.pathname === p;
+
+export async function htmlLang(page) {
+  return page.locator('html').getAttribute('lang');
+}
+
+/**
+ * A full-page screenshot into e2e/artifacts/, taken from the top (the header
+ * is sticky: scrolled, it would be drawn across the middle of the page).
+ */
+export async function snap(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+}
+
+/** A screenshot of one part of the page (scrolled into view) into e2e/artifacts/. */
+export async function snapPart(locator, name) {
+  await locator.screenshot({ path: path.join(ARTIFACTS, name) });
+}
+
+/** Switches the UI language with the language links and waits for the reload. */
+export async function switchLang(page, lang) {
+  await page.locator(`a[data-lang="${lang}"]`).first().click();
+  await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached', timeout: NAV_TIMEOUT_MS });
+  await page.waitForLoadState('load');
+}
+
+export async function fillLogin(page, login, password) {
+  await page.locator('input[name=login]').fill(login);
+  await page.locator('input[name=password]').fill(password);
+}
+
+/** Signs in through the login page and waits for the dashboard. */
+export async function login(page, base, login_, password) {
+  await page.goto(`${base}/login`);
+  await fillLogin(page, login_, password);
+  await Promise.all([
+    page.waitForURL(atPath('/'), { timeout: NAV_TIMEOUT_MS }),
+    page.locator('button[type=submit]').click(),
+  ]);
+}
+
+/** Signs out with the header button and waits for the login page. */
+export async function logout(page) {
+  await Promise.all([
+    page.waitForURL(atPath('/login')),
+    page.locator('button[data-testid="logout"]').click(),
+  ]);
+}
+
+/**
+ * Clicks a submit button and waits for the POST's answer and the page it
+ * leads to (after any redirect). Returns the POST's response.
+ */
+export async function submit(page, button, urlPath) {
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === urlPath,
+    ),
+    page.waitForEvent('load'),
+    button.click(),
+  ]);
+  await page.waitForLoadState('load');
+  return response;
+}
+
+/** Rows of the first data table's body, checking it is not an "empty" placeholder. */
+export async function dataRows(page) {
+  const table = page.locator('table.data').first();
+  await table.waitFor({ state: 'visible' });
+  assert.equal(
+    await table.locator('tbody .empty').count(),
+    0,
+    'table.data shows an .empty placeholder instead of rows',
+  );
+  return table.locator('tbody tr').count();
+}
+
+/** The visible text of a locator, whitespace collapsed. */
+export async function textOf(locator) {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}

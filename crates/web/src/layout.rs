@@ -11,8 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("territories", "network"),
-    ("agreements", "network"),
     ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
@@ -199,8 +197,6 @@ fn group_key(group: &str) -> &'static str {
 /// The message key of an area's name.
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
-        "territories" => "nav.territories",
-        "agreements" => "nav.agreements",
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",

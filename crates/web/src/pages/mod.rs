@@ -32,6 +32,9 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Browsers ask for it on every first visit; there is no icon yet, and
+        // "nothing" is a better answer than a logged 404.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/lang/{tag}", get(switch_language))
         .route("/areas/{slug}", get(area))
         .merge(login::routes())

@@ -49,7 +49,7 @@ enum Command {
     },
     /// Load demo data into an empty database
     Demo {
-        /// demo (about 100 partners, seconds) or bench (10,000 partners)
+        /// demo (about 200 partners, seconds) or bench (10,000 partners)
         #[arg(long, default_value = "demo")]
         scale: String,
         #[arg(long, default_value_t = 2026)]
@@ -214,13 +214,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let loaded = qudao_datagen::load(&app, scale, seed).await?;
             println!(
-                "loaded {} users and {} partners in {:.1}s",
-                loaded.users,
-                loaded.partners,
+                "loaded demo data in {:.1}s:\n{loaded}",
                 started.elapsed().as_secs_f32()
             );
             println!(
-                "sign in as admin (or manager, rep, finance, partner.admin, partner.user) with password {}",
+                "sign in as admin (or manager, manager2, rep, finance, partner.admin, partner.user) with password {}",
                 qudao_datagen::DEMO_PASSWORD
             );
         }

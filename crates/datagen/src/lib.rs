@@ -1,12 +1,28 @@
 //! Deterministic synthetic data for the demo and for benchmarks. The same
 //! seed always yields the same data set, and everything is loaded through
 //! `qudao_app`, so generated data obeys every rule real data does.
+//!
+//! The network is planned in memory first (`network`), then written step by
+//! step: partners with contacts and recruitment (`partners`), grades,
+//! agreements, territory rights. Each step draws from its own random stream,
+//! so changing one step leaves the others' data as it was.
+
+mod agreements;
+mod geo;
+mod names;
+mod network;
+mod partners;
+mod territories;
+
+use std::fmt;
 
 use qudao_app::admin::UserInput;
-use qudao_app::partners::{PartnerInput, StatusInput};
+use qudao_app::partners::StatusInput;
 use qudao_app::{AppError, Caller, Qudao};
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+use crate::network::Stage;
 
 /// The password of every demo account. The demo is for trying Qudao out;
 /// never load it into a database that holds real data.
@@ -15,7 +31,7 @@ pub const DEMO_PASSWORD: &str = "qudao-demo-2026";
 /// How much to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scale {
-    /// A believable channel that loads in seconds.
+    /// A believable channel of about 200 partners that loads in seconds.
     #[default]
     Demo,
     /// Ten thousand partners: the partner-network benchmark size.
@@ -30,63 +46,112 @@ impl Scale {
             _ => None,
         }
     }
-
-    fn tier1_distributors(self) -> usize {
-        match self {
-            Scale::Demo => 12,
-            Scale::Bench => 600,
-        }
-    }
-
-    fn other_tier1(self) -> usize {
-        match self {
-            Scale::Demo => 18,
-            Scale::Bench => 1_400,
-        }
-    }
-
-    fn tier2_per_distributor(self) -> std::ops::Range<usize> {
-        match self {
-            Scale::Demo => 2..6,
-            Scale::Bench => 8..18,
-        }
-    }
 }
 
-/// What was loaded, for the command's report.
+/// What was loaded, for the command's report and for tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Loaded {
     pub users: usize,
     pub partners: usize,
+    /// Partners at depth 1 and at depth 2.
+    pub depth: [usize; 2],
+    /// Partners per `partner_type`, in the order first seen.
+    pub types: Vec<(&'static str, usize)>,
+    /// Prospects, screening, negotiating, and signed out of negotiation just now.
+    pub pipeline: [usize; 4],
+    pub evaluations: usize,
+    pub contacts: usize,
+    /// Partners per grade code, best grade first.
+    pub grades: Vec<(String, usize)>,
+    pub exclusive: usize,
+    pub selective: usize,
+    pub intensive: usize,
+    /// Agreements activated (amended ones count once).
+    pub agreements: usize,
+    pub amended: usize,
+    /// Active agreements whose term ends within the expiring list's 60 days.
+    pub expiring: usize,
+    /// First versions still in draft, for partners in negotiation.
+    pub drafts: usize,
 }
 
-const CITIES: &[&str] = &[
-    "上海", "北京", "广州", "深圳", "杭州", "成都", "武汉", "南京", "西安", "重庆", "苏州", "长沙",
-    "郑州", "青岛", "厦门", "昆明", "沈阳", "天津", "合肥", "福州",
-];
-const TRADES: &[&str] = &["商贸", "贸易", "供应链", "科技", "实业", "电器", "日用品"];
-
-fn company(rng: &mut ChaCha8Rng, suffix: &str) -> String {
-    let city = CITIES[rng.random_range(0..CITIES.len())];
-    let trade = TRADES[rng.random_range(0..TRADES.len())];
-    let number = rng.random_range(1..99);
-    format!("{city}{trade}{number}号{suffix}有限公司")
+impl Loaded {
+    pub fn authorizations(&self) -> usize {
+        self.exclusive + self.selective + self.intensive
+    }
 }
 
-/// Loads the demo into an empty database: one account per role, then a
-/// channel of distributors with their second-tier partners, agents, retailers,
-/// e-commerce, cross-border and direct stores.
-pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppError> {
-    let system = Caller::system("demo");
+impl fmt::Display for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |items: &[(String, usize)]| {
+            items
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let types: Vec<(String, usize)> = self
+            .types
+            .iter()
+            .map(|(t, n)| ((*t).to_owned(), *n))
+            .collect();
+        writeln!(f, "users:          {}", self.users)?;
+        writeln!(
+            f,
+            "partners:       {} ({} at depth 1, {} at depth 2; {})",
+            self.partners,
+            self.depth[0],
+            self.depth[1],
+            list(&types)
+        )?;
+        let [prospect, screening, negotiating, signed] = self.pipeline;
+        writeln!(
+            f,
+            "pipeline:       {prospect} prospect, {screening} screening, {negotiating} negotiating, {signed} signed recently; {} evaluations",
+            self.evaluations
+        )?;
+        writeln!(f, "contacts:       {}", self.contacts)?;
+        writeln!(f, "grades:         {}", list(&self.grades))?;
+        writeln!(
+            f,
+            "authorizations: {} ({} exclusive, {} selective, {} intensive)",
+            self.authorizations(),
+            self.exclusive,
+            self.selective,
+            self.intensive
+        )?;
+        write!(
+            f,
+            "agreements:     {} active ({} amended, {} ending within 60 days), {} drafts",
+            self.agreements, self.amended, self.expiring, self.drafts
+        )
+    }
+}
+
+/// A random stream of its own for each step of the load.
+fn stream(seed: u64, step: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut loaded = Loaded::default();
-    let user = |login: &str, name: &str, role: &str, partner: Option<&str>| UserInput {
+    rng.set_stream(step);
+    rng
+}
+
+fn user(login: &str, name: &str, role: &str, partner: Option<&str>) -> UserInput {
+    UserInput {
         login: login.to_owned(),
         display_name: name.to_owned(),
         role: role.to_owned(),
         partner_code: partner.map(str::to_owned),
         password: DEMO_PASSWORD.to_owned(),
-    };
+    }
+}
+
+/// Loads the demo into an empty database: the built-in regions, one account
+/// per role, then the partner network with its contacts, recruitment
+/// pipeline, grades, agreements and territory rights.
+pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppError> {
+    let system = Caller::system("demo");
+    app.load_builtin_regions().await?;
+    let mut loaded = Loaded::default();
     for input in [
         user("admin", "系统管理员 Admin", "admin", None),
         user("manager", "王经理 Wang (East)", "channel_manager", None),
@@ -97,118 +162,136 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         app.create_user(&system, &input).await?;
         loaded.users += 1;
     }
-    let owners = ["manager", "manager2", "rep"];
-    let mut number = 0u32;
-    let mut next_code = || {
-        number += 1;
-        qudao_domain::partners::PartnerCode::numbered(number)
-            .as_str()
-            .to_owned()
+
+    let network = network::plan(&mut stream(seed, 1), scale);
+    count_network(&network, &mut loaded);
+
+    let criteria: Vec<String> = app
+        .criteria(&system)
+        .await?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| c.code)
+        .collect();
+    let written = Box::pin(partners::create(
+        app,
+        &system,
+        &mut stream(seed, 2),
+        &network,
+        scale,
+        &criteria,
+    ))
+    .await?;
+    loaded.contacts = written.contacts;
+    loaded.evaluations = written.evaluations;
+
+    let mut ladder = app.grades(&system).await?;
+    ladder.sort_by_key(|g| std::cmp::Reverse(g.rank));
+    let ladder: Vec<String> = ladder.into_iter().map(|g| g.code).collect();
+    loaded.grades = Box::pin(partners::grade(
+        app,
+        &system,
+        &mut stream(seed, 3),
+        &network,
+        &ladder,
+    ))
+    .await?;
+
+    let signed = Box::pin(agreements::sign(
+        app,
+        &system,
+        &mut stream(seed, 4),
+        &network,
+        scale,
+    ))
+    .await?;
+    loaded.agreements = signed.active;
+    loaded.amended = signed.amended;
+    loaded.expiring = signed.expiring;
+    loaded.drafts = signed.drafts;
+
+    let limits = app.selective_limits(&system).await?;
+    let limit_of = |line: &str| {
+        let max = limits
+            .limits
+            .iter()
+            .find(|l| l.product_line == line)
+            .map_or(limits.default_max_partners, |l| l.max_partners);
+        u32::try_from(max).unwrap_or(1)
     };
-    let partner =
-        |code: String, name: String, kind: &str, parent: Option<String>, owner: Option<&str>| {
-            PartnerInput {
-                code,
-                name,
-                partner_type: kind.to_owned(),
-                parent_code: parent,
-                owner_login: owner.map(str::to_owned),
-                status: None,
-                record: Default::default(),
-            }
-        };
-    let mut first_distributor = None;
-    let mut suspended = None;
-    let mut first_downstream = None;
-    for i in 0..scale.tier1_distributors() {
-        let code = next_code();
-        let owner = owners[i % owners.len()];
-        let input = partner(
-            code.clone(),
-            company(&mut rng, ""),
-            "distributor",
-            None,
-            Some(owner),
-        );
-        app.create_partner(&system, &input).await?;
-        loaded.partners += 1;
-        first_distributor.get_or_insert(code.clone());
-        if i == 2 {
-            suspended = Some(code.clone());
-        }
-        for _ in 0..rng.random_range(scale.tier2_per_distributor()) {
-            let kind = ["retailer", "retailer", "agent", "direct_store"][rng.random_range(0..4)];
-            let child_code = next_code();
-            let input = partner(
-                child_code.clone(),
-                company(&mut rng, "分销"),
-                kind,
-                Some(code.clone()),
-                None,
-            );
-            app.create_partner(&system, &input).await?;
-            loaded.partners += 1;
-            first_downstream.get_or_insert(child_code);
-        }
-    }
-    for i in 0..scale.other_tier1() {
-        let kind = [
-            "agent",
-            "ecommerce",
-            "cross_border",
-            "retailer",
-            "direct_store",
-        ][i % 5];
-        let owner = owners[(i + 1) % owners.len()];
-        let code = next_code();
-        let mut input = partner(code.clone(), company(&mut rng, ""), kind, None, Some(owner));
-        // Every sixth is still being recruited, at some step of the pipeline.
-        let recruiting = i % 6 == 5;
-        if recruiting {
-            input.status = Some("prospect".to_owned());
-        }
-        app.create_partner(&system, &input).await?;
-        loaded.partners += 1;
-        if recruiting {
-            let steps = [
-                ("screening", "参加了广交会 / met at the Canton Fair"),
-                ("negotiating", "评估通过 / screening passed"),
-            ];
-            for (status, reason) in steps.iter().take((i / 6) % 3) {
-                let change = StatusInput {
-                    status: (*status).to_owned(),
-                    reason: (*reason).to_owned(),
-                };
-                app.change_partner_status(&system, &code, &change).await?;
-            }
-        }
-    }
-    if let Some(code) = &suspended {
+    let granted = Box::pin(territories::grant(
+        app,
+        &system,
+        &mut stream(seed, 5),
+        &network,
+        scale,
+        &signed.terms,
+        limit_of,
+    ))
+    .await?;
+    loaded.exclusive = granted.exclusive;
+    loaded.selective = granted.selective;
+    loaded.intensive = granted.intensive;
+
+    if let Some(partner) = network.suspended.and_then(|i| network.partners.get(i)) {
         let change = StatusInput {
             status: "suspended".to_owned(),
             reason: "回款逾期 / receivables overdue".to_owned(),
         };
-        app.change_partner_status(&system, code, &change).await?;
+        app.change_partner_status(&system, &partner.code, &change)
+            .await?;
     }
-    let (Some(distributor), Some(downstream)) = (first_distributor, first_downstream) else {
-        return Ok(loaded);
-    };
+    if let Some(i) = network.terminated {
+        let partner = &network.partners[i];
+        if let Some(term) = signed.terms[i] {
+            agreements::terminate(app, &system, &mut stream(seed, 6), partner, term).await?;
+            loaded.agreements -= 1;
+        }
+        let change = StatusInput {
+            status: "terminated".to_owned(),
+            reason: "经营调整，双方协商终止合作 / business restructured, ended by mutual consent"
+                .to_owned(),
+        };
+        app.change_partner_status(&system, &partner.code, &change)
+            .await?;
+    }
+
+    let distributor = &network.partners[network.portal_distributor];
+    let downstream = &network.partners[network.portal_downstream];
     for input in [
         user(
             "partner.admin",
             "刘总 Liu (distributor boss)",
             "partner_admin",
-            Some(&distributor),
+            Some(&distributor.code),
         ),
         user(
             "partner.user",
             "赵员工 Zhao (retail staff)",
             "partner_user",
-            Some(&downstream),
+            Some(&downstream.code),
         ),
     ] {
         app.create_user(&system, &input).await?;
         loaded.users += 1;
     }
     Ok(loaded)
+}
+
+fn count_network(network: &network::Network, loaded: &mut Loaded) {
+    for partner in &network.partners {
+        loaded.partners += 1;
+        loaded.depth[usize::from(partner.parent.is_some())] += 1;
+        match loaded.types.iter_mut().find(|(t, _)| *t == partner.kind) {
+            Some((_, n)) => *n += 1,
+            None => loaded.types.push((partner.kind, 1)),
+        }
+        match partner.stage {
+            Stage::Active => {}
+            Stage::Prospect => loaded.pipeline[0] += 1,
+            Stage::Screening => loaded.pipeline[1] += 1,
+            Stage::Negotiating => loaded.pipeline[2] += 1,
+            Stage::Signed => loaded.pipeline[3] += 1,
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! partners still negotiating have drafts. Dates are relative to today.
 
 use chrono::{Days, Months, NaiveDate};
-use qudao_app::agreements::{AgreementInput, TerminateInput, today};
+use qudao_app::agreements::{AgreementInput, TerminateInput};
+use qudao_app::today;
 use qudao_app::{AppError, Caller, Qudao};
 use rand::RngExt;
 use rand::seq::SliceRandom;

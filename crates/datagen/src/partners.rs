@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use qudao_app::agreements::today;
 use qudao_app::grades::GradeChangeInput;
 use qudao_app::onboarding::EvaluationInput;
 use qudao_app::partners::{ContactInput, PartnerInput, RecordInput, StatusInput};
+use qudao_app::today;
 use qudao_app::{AppError, Caller, Qudao};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;

@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use qudao_app::territories::{AuthorizationInput, today};
+use qudao_app::territories::AuthorizationInput;
+use qudao_app::today;
 use qudao_app::{AppError, Caller, Qudao};
 use qudao_domain::dates::DateRange;
 use qudao_domain::partners::PartnerId;

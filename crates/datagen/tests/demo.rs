@@ -7,7 +7,8 @@
 
 use qudao_app::agreements::{AgreementFilter, AgreementSort, EXPIRING_DAYS};
 use qudao_app::partners::{PartnerFilter, PartnerSort};
-use qudao_app::territories::{AuthorizationQuery, AuthorizationSort, today};
+use qudao_app::territories::{AuthorizationQuery, AuthorizationSort};
+use qudao_app::today;
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 use qudao_datagen::{Scale, load};
 use qudao_domain::territories::AuthorizationMode;

@@ -209,7 +209,7 @@ describe('partner network in a browser', () => {
       assert.ok(detailsText.includes('Distributor'), 'type shown');
       assert.ok(detailsText.includes(`${SHANGHAI} 上海市`), `home region shown: ${detailsText}`);
       assert.ok(detailsText.includes(distributor.address), 'address shown');
-      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '500000.00 CNY');
+      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '500,000.00 CNY');
       assert.equal(await textOf(page.locator('[data-testid="partner-status"]')), 'Active');
       await snap(page, 'network-02-partner-created.png');
 

@@ -11,7 +11,7 @@ use qudao_app::partners::{
     PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
-use qudao_domain::money::Currency;
+use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
@@ -171,6 +171,13 @@ impl DetailPage {
             other => other,
         };
         super::error_for(&self.contact_errors, field)
+    }
+
+    /// An amount of the partner's currency with thousands separators.
+    fn grouped(&self, amount: &str) -> String {
+        Currency::parse(&self.partner.currency)
+            .and_then(|currency| Money::parse("amount", amount, currency))
+            .map_or_else(|_| amount.to_owned(), Money::grouped)
     }
 
     /// The contact form's inputs: name, label key, typed value, input type.

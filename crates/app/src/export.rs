@@ -7,7 +7,7 @@ use crate::AppError;
 use crate::admin::UserView;
 use crate::agreements::AgreementVersionView;
 use crate::audit::AuditView;
-use crate::partners::PartnerView;
+use crate::partners::PartnerRecordRow;
 
 /// A table to export: a header row and text cells. Dates are written as ISO
 /// text in UTC so that they sort and never shift with the reader's zone.
@@ -53,26 +53,36 @@ fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-impl Exportable for PartnerView {
+impl Exportable for PartnerRecordRow {
     const SHEET: &'static str = "partners";
+    /// Exactly the partner import's columns (`docs/IMPORT-FORMATS.md`).
     const HEADERS: &'static [&'static str] = &[
         "code",
         "name",
         "partner_type",
+        "grade",
         "parent_code",
-        "depth",
+        "region_code",
+        "owner_login",
+        "credit_limit",
+        "currency",
         "status",
-        "created_at",
+        "address",
     ];
     fn cells(&self) -> Vec<String> {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
         vec![
             self.code.clone(),
             self.name.clone(),
             self.partner_type.to_string(),
-            self.parent_code.clone().unwrap_or_default(),
-            self.depth.to_string(),
+            text(&self.grade),
+            text(&self.parent_code),
+            text(&self.region_code),
+            text(&self.owner_login),
+            text(&self.credit_limit),
+            self.currency.clone(),
             self.status.to_string(),
-            instant(&self.created_at),
+            text(&self.address),
         ]
     }
 }
@@ -188,14 +198,18 @@ mod tests {
 
     #[test]
     fn every_export_has_one_cell_per_header() {
-        assert_shape(&PartnerView {
+        assert_shape(&PartnerRecordRow {
             code: "P1".into(),
             name: "北京商贸有限公司".into(),
             partner_type: qudao_domain::partners::PartnerType::Agent,
+            grade: Some("gold".into()),
             parent_code: None,
-            depth: 1,
+            region_code: Some("110000".into()),
+            owner_login: None,
+            credit_limit: Some("1000.00".into()),
+            currency: "CNY".into(),
             status: qudao_domain::partners::PartnerStatus::Active,
-            created_at: Utc::now(),
+            address: None,
         });
         assert_shape(&UserView {
             login: "rep".into(),

@@ -154,6 +154,25 @@ pub struct ContactView {
     pub birthday: Option<chrono::NaiveDate>,
 }
 
+/// A partner as the partner import reads it: exporting a list and
+/// importing the file (with new codes) gives the same partners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRecordRow {
+    pub code: String,
+    pub name: String,
+    pub partner_type: PartnerType,
+    pub grade: Option<String>,
+    pub parent_code: Option<String>,
+    pub region_code: Option<String>,
+    /// Empty for partner users, who do not see who owns the relationship.
+    pub owner_login: Option<String>,
+    /// Decimal text in major units of `currency`.
+    pub credit_limit: Option<String>,
+    pub currency: String,
+    pub status: PartnerStatus,
+    pub address: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TypeCount {
     pub partner_type: PartnerType,
@@ -630,6 +649,86 @@ impl Qudao {
         caller.require(Permission::ViewPartners)?;
         let rows = repo::list(self.db(), caller.scope(), filter, sort, dir, page).await?;
         self.with_parent_codes(caller.scope(), rows).await
+    }
+
+    /// The filtered list with every column of the partner import, for
+    /// "Export to Excel" and `qudao export partners`.
+    pub async fn export_partners(
+        &self,
+        caller: &Caller,
+        filter: &PartnerFilter,
+        sort: PartnerSort,
+        dir: SortDir,
+    ) -> Result<Vec<PartnerRecordRow>, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        let rows = repo::list(
+            self.db(),
+            caller.scope(),
+            filter,
+            sort,
+            dir,
+            PageRequest::export(),
+        )
+        .await?
+        .items;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
+        let parents: HashMap<i64, String> = repo::codes_of(self.db(), caller.scope(), &parent_ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut region_ids: Vec<i64> = rows.iter().filter_map(|r| r.region_id).collect();
+        region_ids.sort_unstable();
+        region_ids.dedup();
+        let regions: HashMap<i64, String> =
+            qudao_store::territories::regions_by_ids(self.db(), &region_ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.code))
+                .collect();
+        let grade_codes: HashMap<i64, String> = qudao_store::grades::list(self.db())
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.code))
+            .collect();
+        let grades: HashMap<i64, String> = qudao_store::grades::grades_of(self.db(), &ids)
+            .await?
+            .into_iter()
+            .filter_map(|(partner, grade)| Some((partner, grade_codes.get(&grade)?.clone())))
+            .collect();
+        let mut owners: HashMap<i64, Option<String>> = HashMap::new();
+        if !caller.role.is_partner_role() {
+            for id in rows.iter().filter_map(|r| r.owner_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = owners.entry(id) {
+                    let login = qudao_store::admin::find_user(self.db(), id).await?;
+                    slot.insert(login.map(|u| u.login));
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
+                PartnerRecordRow {
+                    partner_type: PartnerType::parse(&row.partner_type)
+                        .unwrap_or(PartnerType::Distributor),
+                    status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
+                    grade: grades.get(&row.id).cloned(),
+                    parent_code: row.parent_id.and_then(|id| parents.get(&id).cloned()),
+                    region_code: row.region_id.and_then(|id| regions.get(&id).cloned()),
+                    owner_login: row
+                        .owner_id
+                        .and_then(|id| owners.get(&id).cloned().flatten()),
+                    credit_limit: row
+                        .credit_limit
+                        .map(|minor| Money::from_minor(minor, currency).amount_text()),
+                    currency: currency.as_str().to_owned(),
+                    address: row.address,
+                    code: row.code,
+                    name: row.name,
+                }
+            })
+            .collect())
     }
 
     async fn with_parent_codes(

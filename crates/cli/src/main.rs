@@ -280,15 +280,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes = match kind.as_str() {
                 "partners" => {
                     let rows = app
-                        .list_partners(
+                        .export_partners(
                             &system,
                             &Default::default(),
                             Default::default(),
                             SortDir::Asc,
-                            all,
                         )
                         .await?;
-                    qudao_app::export::to_xlsx(&rows.items)?
+                    qudao_app::export::to_xlsx(&rows)?
                 }
                 "users" => {
                     let rows = app

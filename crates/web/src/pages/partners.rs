@@ -88,15 +88,9 @@ async fn list(
     if params.list.wants_xlsx() {
         let rows = state
             .app
-            .list_partners(
-                &ctx.caller,
-                &partner_filter,
-                sort,
-                dir,
-                qudao_app::PageRequest::export(),
-            )
+            .export_partners(&ctx.caller, &partner_filter, sort, dir)
             .await?;
-        return Ok(xlsx("partners", qudao_app::export::to_xlsx(&rows.items)?));
+        return Ok(xlsx("partners", qudao_app::export::to_xlsx(&rows)?));
     }
     let page = state
         .app

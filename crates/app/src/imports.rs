@@ -17,7 +17,9 @@ use qudao_store::grades::grade;
 use qudao_store::partners as repo;
 use serde::Serialize;
 
-use crate::partners::{Lookups, NewPartnerRow, PartnerInput, RecordInput, insert_contact, view_of};
+use crate::partners::{
+    Lookups, Names, NewPartnerRow, PartnerInput, RecordInput, insert_contact, view_of,
+};
 use crate::territories::{AuthorizationInput, RegionInput};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -759,6 +761,12 @@ impl Qudao {
         let mut pending: Vec<(usize, NewPartnerRow)> = parsed;
         let reason = Reason::parse("import").map_err(|e| AppError::Internal(e.to_string()))?;
         let tx = self.begin().await?;
+        // Codes for the audit records: every grade, and every region named.
+        let region_ids = pending
+            .iter()
+            .filter_map(|(_, new)| new.record.region_id)
+            .collect();
+        let names = Names::for_regions(&tx, region_ids).await?;
         let mut created = 0;
         loop {
             let before = pending.len();
@@ -776,12 +784,13 @@ impl Qudao {
                     },
                 };
                 match new.insert(&tx, caller, parent.as_ref()).await? {
-                    Ok(stored) => {
+                    Ok(mut stored) => {
                         if let Some(grade) = grade_of_row.get(&row) {
                             self.set_partner_grade_in(&tx, caller, &stored, grade, &reason)
                                 .await?;
+                            stored.grade_id = Some(grade.id);
                         }
-                        let view = view_of(&stored, parent.map(|p| p.code));
+                        let view = view_of(&stored, parent.map(|p| p.code), &names);
                         self.audit(
                             &tx,
                             caller,

@@ -32,6 +32,10 @@ pub struct PartnerView {
     pub parent_code: Option<String>,
     pub depth: i32,
     pub status: PartnerStatus,
+    /// Code of the home region.
+    pub region_code: Option<String>,
+    /// Code of the grade held now.
+    pub grade: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -452,7 +456,8 @@ impl Qudao {
         let parent = new.parent.as_ref().and_then(|p| p.as_ref().ok());
         let tx = self.begin().await?;
         let row = new.insert(&tx, caller, parent).await??;
-        let view = view_of(&row, parent.map(|p| p.code.clone()));
+        let names = Names::load(&tx, &[&row]).await?;
+        let view = view_of(&row, parent.map(|p| p.code.clone()), &names);
         self.audit(
             &tx,
             caller,
@@ -532,7 +537,8 @@ impl Qudao {
         let (Some(name), Some(partner_type)) = (name, partner_type) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let before = view_of(&row, self.visible_parent_code(caller, &row).await?);
+        let names = Names::load(self.db(), &[&row]).await?;
+        let before = view_of(&row, self.visible_parent_code(caller, &row).await?, &names);
         let tx = self.begin().await?;
         let mut row = row;
         if let Some((path, depth)) = new_position {
@@ -550,7 +556,8 @@ impl Qudao {
             &record,
         )
         .await?;
-        let after = view_of(&row, parent.map(|p| p.code));
+        let names = Names::load(&tx, &[&row]).await?;
+        let after = view_of(&row, parent.map(|p| p.code), &names);
         self.audit(
             &tx,
             caller,
@@ -738,12 +745,13 @@ impl Qudao {
     ) -> Result<Page<PartnerView>, AppError> {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
+        let names = Names::load(self.db(), &rows.items.iter().collect::<Vec<_>>()).await?;
         Ok(rows.map(|row| {
             let parent = row
                 .parent_id
                 .and_then(|id| codes.iter().find(|(i, _)| *i == id))
                 .map(|(_, c)| c.clone());
-            view_of(&row, parent)
+            view_of(&row, parent, &names)
         }))
     }
 
@@ -766,10 +774,14 @@ impl Qudao {
             PageRequest::export(),
         )
         .await?
-        .items
-        .iter()
-        .map(|child| view_of(child, Some(row.code.clone())))
-        .collect();
+        .items;
+        let mut shown: Vec<&partner::Model> = children.iter().collect();
+        shown.push(&row);
+        let names = Names::load(self.db(), &shown).await?;
+        let children = children
+            .iter()
+            .map(|child| view_of(child, Some(row.code.clone()), &names))
+            .collect();
         let owner_login = match row.owner_id {
             Some(id) if !caller.role.is_partner_role() => {
                 qudao_store::admin::find_user(self.db(), id)
@@ -798,7 +810,7 @@ impl Qudao {
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let view = view_of(&row, parent_code);
+        let view = view_of(&row, parent_code, &names);
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
@@ -847,10 +859,11 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let parent_code = self.visible_parent_code(caller, &row).await?;
-        let before = view_of(&row, parent_code.clone());
+        let names = Names::load(self.db(), &[&row]).await?;
+        let before = view_of(&row, parent_code.clone(), &names);
         let tx = self.begin().await?;
         let row = repo::set_status(&tx, row, to.as_str(), reason.as_str(), &caller.login).await?;
-        let after = view_of(&row, parent_code);
+        let after = view_of(&row, parent_code, &names);
         self.audit(
             &tx,
             caller,
@@ -899,8 +912,57 @@ impl Qudao {
     }
 }
 
-pub(crate) fn view_of(row: &partner::Model, parent_code: Option<String>) -> PartnerView {
+/// Region and grade codes of the partners a view shows, loaded once per
+/// request (grades are a short table; regions by the ids at hand).
+pub(crate) struct Names {
+    regions: HashMap<i64, String>,
+    grades: HashMap<i64, String>,
+}
+
+impl Names {
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        rows: &[&partner::Model],
+    ) -> Result<Self, AppError> {
+        Self::for_regions(db, rows.iter().filter_map(|r| r.region_id).collect()).await
+    }
+
+    pub(crate) async fn for_regions(
+        db: &impl ConnectionTrait,
+        mut region_ids: Vec<i64>,
+    ) -> Result<Self, AppError> {
+        region_ids.sort_unstable();
+        region_ids.dedup();
+        let regions = qudao_store::territories::regions_by_ids(db, &region_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.code))
+            .collect();
+        let grades = qudao_store::grades::list(db)
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.code))
+            .collect();
+        Ok(Self { regions, grades })
+    }
+
+    fn region(&self, row: &partner::Model) -> Option<String> {
+        row.region_id.and_then(|id| self.regions.get(&id).cloned())
+    }
+
+    fn grade(&self, row: &partner::Model) -> Option<String> {
+        row.grade_id.and_then(|id| self.grades.get(&id).cloned())
+    }
+}
+
+pub(crate) fn view_of(
+    row: &partner::Model,
+    parent_code: Option<String>,
+    names: &Names,
+) -> PartnerView {
     PartnerView {
+        region_code: names.region(row),
+        grade: names.grade(row),
         code: row.code.clone(),
         name: row.name.clone(),
         partner_type: PartnerType::parse(&row.partner_type).unwrap_or(PartnerType::Distributor),

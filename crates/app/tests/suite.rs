@@ -1314,6 +1314,55 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         Some("gold".to_owned())
     );
 
+    // The list filters by grade and by region (a province holds its cities).
+    let codes = |filter: PartnerFilter| {
+        let app = app.clone();
+        let manager = manager.clone();
+        async move {
+            app.list_partners(
+                &manager,
+                &filter,
+                PartnerSort::Code,
+                SortDir::Asc,
+                PageRequest::export(),
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| (p.code, p.region_code, p.grade))
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        codes(PartnerFilter {
+            grade_code: Some("gold".into()),
+            ..Default::default()
+        })
+        .await,
+        [("G1".to_owned(), None, Some("gold".to_owned()))]
+    );
+    let guangdong = codes(PartnerFilter {
+        region_code: Some("440000".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        guangdong
+            .iter()
+            .map(|(code, region, _)| (code.as_str(), region.as_deref()))
+            .collect::<Vec<_>>(),
+        [("S1", Some("440300")), ("S2", Some("440300"))]
+    );
+    assert!(
+        codes(PartnerFilter {
+            region_code: Some("110000".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+
     // Own regions (parents earlier in the file) and authorizations, each
     // checked against the rows above it: the second exclusive right collides.
     let regions = "编码,名称,上级区域编码\nSZ-EAST,深圳东区,440300\nSZ-EAST-1,罗湖片区,SZ-EAST\n";

@@ -33,6 +33,8 @@ pub mod partner {
         /// Minor units of `currency`.
         pub credit_limit: Option<i64>,
         pub currency: String,
+        /// Set through `grades` (with its history), never by a partner edit.
+        pub grade_id: Option<i64>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -283,6 +285,10 @@ pub struct PartnerFilter {
     pub status: Option<String>,
     pub depth: Option<i32>,
     pub parent_id: Option<i64>,
+    /// Partners whose home region is this one or lies inside it.
+    pub region_code: Option<String>,
+    /// Partners holding this grade.
+    pub grade_code: Option<String>,
 }
 
 pub async fn list(
@@ -314,6 +320,26 @@ pub async fn list(
     }
     if let Some(parent_id) = filter.parent_id {
         select = select.filter(partner::Column::ParentId.eq(parent_id));
+    }
+    let param = if db.get_database_backend() == DatabaseBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    if let Some(region) = &filter.region_code {
+        select = select.filter(Expr::cust_with_values(
+            format!(
+                "partners.region_id IN (SELECT inside.id FROM regions inside \
+                 WHERE inside.path LIKE (SELECT r.path FROM regions r WHERE r.code = {param}) || '%')"
+            ),
+            [region.to_uppercase()],
+        ));
+    }
+    if let Some(grade) = &filter.grade_code {
+        select = select.filter(Expr::cust_with_values(
+            format!("partners.grade_id IN (SELECT g.id FROM grades g WHERE g.code = {param})"),
+            [grade.to_lowercase()],
+        ));
     }
     let column = match sort {
         PartnerSort::Code => partner::Column::Code,

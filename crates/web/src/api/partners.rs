@@ -34,6 +34,10 @@ struct ListQuery {
     status: Option<PartnerStatus>,
     /// 1 buys from the brand owner, 2 from a depth-1 partner, …
     depth: Option<i32>,
+    /// Home region is this one or inside it, e.g. `440000` for all of Guangdong.
+    region_code: Option<String>,
+    /// Holds this grade, e.g. `gold`.
+    grade: Option<String>,
     /// `code` (default), `name`, `partner_type`, `depth`, `status` or `created_at`.
     sort: Option<String>,
     /// `asc` (default) or `desc`.
@@ -75,6 +79,8 @@ async fn list(
         status: query.status.map(|s| s.as_str().to_owned()),
         depth: query.depth,
         parent_id: None,
+        region_code: query.region_code.filter(|r| !r.trim().is_empty()),
+        grade_code: query.grade.filter(|g| !g.trim().is_empty()),
     };
     let page = state
         .app

@@ -51,6 +51,8 @@ struct PartnerParams {
     partner_type: Option<String>,
     status: Option<String>,
     depth: Option<String>,
+    region: Option<String>,
+    grade: Option<String>,
     #[serde(flatten)]
     list: ListParams,
 }
@@ -63,7 +65,18 @@ struct ListPage {
     links: ListLinks,
     types: &'static [PartnerType],
     statuses: &'static [PartnerStatus],
+    /// Grade codes with their names in the page's language.
+    grades: Vec<(String, String)>,
     can_create: bool,
+}
+
+impl ListPage {
+    fn grade_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.grades
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or(code, |(_, name)| name.as_str())
+    }
 }
 
 async fn list(
@@ -77,6 +90,8 @@ async fn list(
         status: filter(&params.status).filter(|s| PartnerStatus::parse(s).is_ok()),
         depth: filter(&params.depth).and_then(|d| d.parse().ok()),
         parent_id: None,
+        region_code: filter(&params.region),
+        grade_code: filter(&params.grade),
     };
     let sort = params
         .list
@@ -115,6 +130,11 @@ async fn list(
                 params.status.clone().unwrap_or_default(),
             ),
             ("depth".to_owned(), params.depth.clone().unwrap_or_default()),
+            (
+                "region".to_owned(),
+                params.region.clone().unwrap_or_default(),
+            ),
+            ("grade".to_owned(), params.grade.clone().unwrap_or_default()),
         ],
         sort: sort.as_str().to_owned(),
         desc: params.list.desc(),
@@ -124,12 +144,20 @@ async fn list(
     };
     let title = ctx.lang.t("nav.partners").to_owned();
     let c = Chrome::new(&ctx, "/partners", title.clone(), vec![(title, None)]).await?;
+    let grades = state
+        .app
+        .grades(&ctx.caller)
+        .await?
+        .iter()
+        .map(|g| (g.code.clone(), super::grades::grade_name(&c, g)))
+        .collect();
     render(&ListPage {
         c,
         rows: page.items,
         links,
         types: PartnerType::ALL,
         statuses: PartnerStatus::ALL,
+        grades,
         can_create: ctx.caller.can(Permission::ManagePartners),
     })
 }

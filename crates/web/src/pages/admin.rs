@@ -12,7 +12,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::admin::{Role, UserStatus};
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, error_for, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, error_for, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -177,27 +177,23 @@ async fn create_user(
     ctx: Ctx,
     PageForm(input): PageForm<UserInput>,
 ) -> Result<Response, PageError> {
-    match state.app.create_user(&ctx.caller, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("users.created", &view.login),
-            )
-            .await?;
-            Ok(Redirect::to("/admin/users").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
+    let result = state.app.create_user(&ctx.caller, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("users.created", &view.login);
+            (text, "/admin/users".to_owned())
+        },
+        async |errors| {
             let input = UserInput {
                 password: String::new(),
                 ..input
             };
-            let mut response = user_form(&ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            user_form(&ctx, input, errors).await
+        },
+    )
+    .await
 }
 
 /// Shows why an action on the users list was refused, on the list itself.

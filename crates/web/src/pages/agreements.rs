@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -20,9 +19,9 @@ use qudao_domain::dates::parse_date;
 use qudao_domain::money::Currency;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
-use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
 use crate::layout::{Chrome, ListLinks};
 
@@ -258,31 +257,28 @@ async fn activate(
     Path((code, n)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let number = version_number(&n)?;
-    match state
+    let result = state
         .app
         .activate_agreement(&ctx.caller, &code, number)
-        .await
-    {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("agreements.activated", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&version_href(&view.partner_code, view.version)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("agreements.activated", &view.code);
+            (text, version_href(&view.partner_code, view.version))
+        },
+        async |errors| {
             let input = PageInput {
                 selected: Some(number),
                 as_of: None,
                 terminate_input: TerminateInput::default(),
                 errors,
             };
-            with_status(agreement_page(&state, &ctx, &code, input).await, status)
-        }
-    }
+            agreement_page(&state, &ctx, &code, input).await
+        },
+    )
+    .await
 }
 
 async fn terminate(
@@ -291,40 +287,28 @@ async fn terminate(
     Path(code): Path<String>,
     PageForm(input): PageForm<TerminateInput>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .terminate_agreement(&ctx.caller, &code, &input)
-        .await
-    {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("agreements.terminated", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&agreement_href(&view.partner_code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("agreements.terminated", &view.code);
+            (text, agreement_href(&view.partner_code))
+        },
+        async |errors| {
             let input = PageInput {
                 selected: None,
                 as_of: None,
                 terminate_input: input,
                 errors,
             };
-            with_status(agreement_page(&state, &ctx, &code, input).await, status)
-        }
-    }
-}
-
-fn with_status(
-    response: Result<Response, PageError>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    let mut response = response?;
-    *response.status_mut() = status;
-    Ok(response)
+            agreement_page(&state, &ctx, &code, input).await
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------
@@ -490,26 +474,15 @@ async fn create(
     Path(code): Path<String>,
     PageForm(input): PageForm<AgreementInput>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .create_agreement_draft(&ctx.caller, &code, &input)
-        .await
-    {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("agreements.draft_saved", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&version_href(&view.partner_code, view.version)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let code = code.trim().to_uppercase();
-            with_status(form_page(&ctx, &code, input, errors, None).await, status)
-        }
-    }
+        .await;
+    saved_or_redisplayed(&ctx, result, draft_saved(&ctx), async |errors| {
+        let code = code.trim().to_uppercase();
+        form_page(&ctx, &code, input, errors, None).await
+    })
+    .await
 }
 
 async fn update(
@@ -519,28 +492,22 @@ async fn update(
     PageForm(input): PageForm<AgreementInput>,
 ) -> Result<Response, PageError> {
     let number = version_number(&n)?;
-    match state
+    let result = state
         .app
         .update_agreement_draft(&ctx.caller, &code, number, &input)
-        .await
-    {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("agreements.draft_saved", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&version_href(&view.partner_code, view.version)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let code = code.trim().to_uppercase();
-            with_status(
-                form_page(&ctx, &code, input, errors, Some(number)).await,
-                status,
-            )
-        }
+        .await;
+    saved_or_redisplayed(&ctx, result, draft_saved(&ctx), async |errors| {
+        let code = code.trim().to_uppercase();
+        form_page(&ctx, &code, input, errors, Some(number)).await
+    })
+    .await
+}
+
+/// A saved draft: its flash and the version's page.
+fn draft_saved(ctx: &Ctx) -> impl FnOnce(AgreementVersionView) -> (String, String) {
+    |view| {
+        let text = ctx.lang.tf("agreements.draft_saved", &view.code);
+        (text, version_href(&view.partner_code, view.version))
     }
 }
 

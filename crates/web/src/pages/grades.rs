@@ -4,14 +4,14 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use qudao_app::grades::{GradeChange, GradeChangeInput, GradeInput, GradeView};
 use qudao_app::{AppError, Permission};
 
-use super::{PageForm, field_errors, render};
+use super::{PageForm, render, saved_or_redisplayed};
 use crate::AppState;
-use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::layout::Chrome;
 
@@ -135,23 +135,17 @@ async fn create(
     ctx: Ctx,
     PageForm(input): PageForm<GradeInput>,
 ) -> Result<Response, PageError> {
-    match state.app.create_grade(&ctx.caller, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("grades.created", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to("/partners/grades").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = list_page(&state, &ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+    let result = state.app.create_grade(&ctx.caller, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("grades.created", &view.code);
+            (text, "/partners/grades".to_owned())
+        },
+        async |errors| list_page(&state, &ctx, input, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -223,23 +217,17 @@ async fn update(
     Path(code): Path<String>,
     PageForm(input): PageForm<GradeInput>,
 ) -> Result<Response, PageError> {
-    match state.app.update_grade(&ctx.caller, &code, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("grades.updated", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to("/partners/grades").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = edit_page(&ctx, code, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+    let result = state.app.update_grade(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("grades.updated", &view.code);
+            (text, "/partners/grades".to_owned())
+        },
+        async |errors| edit_page(&ctx, code, input, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -257,25 +245,21 @@ async fn change(
     Path(code): Path<String>,
     PageForm(input): PageForm<GradeChangeInput>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .change_partner_grade(&ctx.caller, &code, &input)
-        .await
-    {
-        Ok(grade) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf(
-                    "grades.changed",
-                    grade.grade.as_ref().map_or("", |g| g.code.as_str()),
-                ),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/partners/{}", grade.partner_code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |grade| {
+            let text = ctx.lang.tf(
+                "grades.changed",
+                grade.grade.as_ref().map_or("", |g| g.code.as_str()),
+            );
+            (text, format!("/partners/{}", grade.partner_code))
+        },
+        async |errors| {
             let mut grade = GradePanel::load(&state, &ctx, &code).await?;
             grade.input = input;
             grade.errors = errors;
@@ -296,9 +280,8 @@ async fn change(
                 ],
             )
             .await?;
-            let mut response = render(&ChangePage { c, grade })?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            render(&ChangePage { c, grade })
+        },
+    )
+    .await
 }

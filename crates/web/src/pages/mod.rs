@@ -23,7 +23,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{Ctx, safe_next};
+use crate::auth::{Ctx, FlashKind, safe_next, set_flash};
 use crate::error::{PageError, WebError};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::layout::{Chrome, PENDING_AREAS, area_key};
@@ -121,6 +121,34 @@ pub(crate) fn field_errors(
             vec![(field.to_owned(), lang.t("problem.duplicate").to_owned())],
         )),
         other => Err(other.into()),
+    }
+}
+
+/// What a form post leads to: on success a flash message and a redirect
+/// (post/redirect/get); on refused input the form again, with each field's
+/// error and the status the error carries (422, 409, …). Other errors (403,
+/// 404, 500) become error pages as usual.
+///
+/// `done` turns what was saved into the flash text and the location to go to;
+/// `redisplay` renders the form page again with the field errors.
+pub(crate) async fn saved_or_redisplayed<T>(
+    ctx: &Ctx,
+    result: Result<T, qudao_app::AppError>,
+    done: impl FnOnce(T) -> (String, String),
+    redisplay: impl AsyncFnOnce(Vec<(String, String)>) -> Result<Response, PageError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(saved) => {
+            let (text, location) = done(saved);
+            set_flash(&ctx.session, FlashKind::Success, text).await?;
+            Ok(Redirect::to(&location).into_response())
+        }
+        Err(err) => {
+            let (status, errors) = field_errors(ctx.lang, err)?;
+            let mut response = redisplay(errors).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::onboarding::evaluable;
 use serde::Deserialize;
 
-use super::{PageForm, field_errors, render};
+use super::{PageForm, field_errors, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -261,34 +261,27 @@ async fn move_card(
         status: form.status.clone(),
         reason: form.reason.clone(),
     };
-    match state
+    let result = state
         .app
         .change_partner_status(&ctx.caller, &form.code, &input)
-        .await
-    {
-        Ok(view) => {
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
             let status = ctx
                 .lang
                 .t(&format!("partner_status.{}", view.status.as_str()));
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                format!(
-                    "{} · {}",
-                    view.code,
-                    ctx.lang.tf("partners.status_changed", status)
-                ),
-            )
-            .await?;
-            Ok(Redirect::to("/partners/pipeline").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = board_page(&state, &ctx, form, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            let text = format!(
+                "{} · {}",
+                view.code,
+                ctx.lang.tf("partners.status_changed", status)
+            );
+            (text, "/partners/pipeline".to_owned())
+        },
+        async |errors| board_page(&state, &ctx, form, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -346,23 +339,11 @@ async fn create_criterion(
     ctx: Ctx,
     PageForm(input): PageForm<CriterionInput>,
 ) -> Result<Response, PageError> {
-    match state.app.create_criterion(&ctx.caller, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("onboarding.criterion_saved", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to("/partners/onboarding/criteria").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = criteria_page(&state, &ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+    let result = state.app.create_criterion(&ctx.caller, &input).await;
+    saved_or_redisplayed(&ctx, result, criterion_saved(&ctx), async |errors| {
+        criteria_page(&state, &ctx, input, errors).await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -432,21 +413,17 @@ async fn update_criterion(
     Path(code): Path<String>,
     PageForm(input): PageForm<CriterionInput>,
 ) -> Result<Response, PageError> {
-    match state.app.update_criterion(&ctx.caller, &code, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("onboarding.criterion_saved", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to("/partners/onboarding/criteria").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = criterion_page(&ctx, code, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
+    let result = state.app.update_criterion(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(&ctx, result, criterion_saved(&ctx), async |errors| {
+        criterion_page(&ctx, code, input, errors).await
+    })
+    .await
+}
+
+/// A saved criterion: its flash and the criteria page.
+fn criterion_saved(ctx: &Ctx) -> impl FnOnce(CriterionView) -> (String, String) {
+    |view| {
+        let text = ctx.lang.tf("onboarding.criterion_saved", &view.code);
+        (text, "/partners/onboarding/criteria".to_owned())
     }
 }

@@ -15,7 +15,7 @@ use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -278,31 +278,30 @@ async fn change_status(
     Path(code): Path<String>,
     PageForm(input): PageForm<StatusInput>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .change_partner_status(&ctx.caller, &code, &input)
-        .await
-    {
-        Ok(view) => {
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
             let status = ctx
                 .lang
                 .t(&format!("partner_status.{}", view.status.as_str()));
             let text = ctx.lang.tf("partners.status_changed", status);
-            set_flash(&ctx.session, FlashKind::Success, text).await?;
-            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
+            (text, format!("/partners/{}", view.code))
+        },
+        async |errors| {
             let forms = DetailForms {
                 status_input: input,
                 errors,
                 ..Default::default()
             };
-            let mut response = detail_page(&state, &ctx, &code, forms).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            detail_page(&state, &ctx, &code, forms).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -363,23 +362,17 @@ async fn create(
     ctx: Ctx,
     PageForm(input): PageForm<PartnerInput>,
 ) -> Result<Response, PageError> {
-    match state.app.create_partner(&ctx.caller, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("partners.created", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = form_page(&ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+    let result = state.app.create_partner(&ctx.caller, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("partners.created", &view.code);
+            (text, format!("/partners/{}", view.code))
+        },
+        async |errors| form_page(&ctx, input, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -460,23 +453,17 @@ async fn update(
     Path(code): Path<String>,
     PageForm(input): PageForm<PartnerEdit>,
 ) -> Result<Response, PageError> {
-    match state.app.update_partner(&ctx.caller, &code, &input).await {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("partners.updated", &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/partners/{}", view.code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = edit_page(&ctx, &code, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+    let result = state.app.update_partner(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf("partners.updated", &view.code);
+            (text, format!("/partners/{}", view.code))
+        },
+        async |errors| edit_page(&ctx, &code, input, errors).await,
+    )
+    .await
 }
 
 async fn add_contact(
@@ -485,28 +472,24 @@ async fn add_contact(
     Path(code): Path<String>,
     PageForm(input): PageForm<ContactInput>,
 ) -> Result<Response, PageError> {
-    match state.app.add_contact(&ctx.caller, &code, &input).await {
-        Ok(contact) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf("partners.contact_added", &contact.name),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/partners/{code}#contacts")).into_response())
-        }
-        Err(err) => {
-            let (status, contact_errors) = field_errors(ctx.lang, err)?;
+    let result = state.app.add_contact(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |contact| {
+            let text = ctx.lang.tf("partners.contact_added", &contact.name);
+            (text, format!("/partners/{code}#contacts"))
+        },
+        async |contact_errors| {
             let forms = DetailForms {
                 contact_input: input,
                 contact_errors,
                 ..Default::default()
             };
-            let mut response = detail_page(&state, &ctx, &code, forms).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            detail_page(&state, &ctx, &code, forms).await
+        },
+    )
+    .await
 }
 
 async fn remove_contact(

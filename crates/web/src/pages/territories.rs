@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qudao_app::territories::{
@@ -18,9 +18,9 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, field_errors, filter, render, xlsx};
+use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
-use crate::auth::{Ctx, FlashKind, set_flash};
+use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::layout::{Chrome, ListLinks};
 
@@ -245,19 +245,17 @@ async fn create_region(
     ctx: Ctx,
     PageForm(input): PageForm<RegionInput>,
 ) -> Result<Response, PageError> {
-    match state.app.create_region(&ctx.caller, &input).await {
-        Ok(view) => {
+    let result = state.app.create_region(&ctx.caller, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
             let text = ctx.lang.tf("territories.region_created", &view.code);
-            set_flash(&ctx.session, FlashKind::Success, text).await?;
-            Ok(Redirect::to(&format!("{REGIONS}/{}", view.code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = region_form(&ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            (text, format!("{REGIONS}/{}", view.code))
+        },
+        async |errors| region_form(&ctx, input, errors).await,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------
@@ -431,28 +429,26 @@ async fn create_authorization(
     ctx: Ctx,
     PageForm(form): PageForm<AuthorizationForm>,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .create_authorization(&ctx.caller, &form.input)
-        .await
-    {
-        Ok(view) => {
+        .await;
+    let to_partner = form.return_to.as_deref() == Some("partner");
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
             let text = ctx.lang.tf("territories.authorization_created", &view.code);
-            set_flash(&ctx.session, FlashKind::Success, text).await?;
-            let to = if form.return_to.as_deref() == Some("partner") {
+            let to = if to_partner {
                 format!("/partners/{}", view.partner_code)
             } else {
                 format!("{AUTHORIZATIONS}/{}", view.code)
             };
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = authorization_form(&ctx, form, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            (text, to)
+        },
+        async |errors| authorization_form(&ctx, form, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -527,27 +523,20 @@ async fn apply_change(
     change: AuthorizationChange,
     done: &str,
 ) -> Result<Response, PageError> {
-    match state
+    let result = state
         .app
         .change_authorization(&ctx.caller, code, &change)
-        .await
-    {
-        Ok(view) => {
-            set_flash(
-                &ctx.session,
-                FlashKind::Success,
-                ctx.lang.tf(done, &view.code),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("{AUTHORIZATIONS}/{}", view.code)).into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = authorization_page(state, ctx, code, change, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+        .await;
+    saved_or_redisplayed(
+        ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf(done, &view.code);
+            (text, format!("{AUTHORIZATIONS}/{}", view.code))
+        },
+        async |errors| authorization_page(state, ctx, code, change, errors).await,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -662,19 +651,17 @@ async fn set_limit(
     ctx: Ctx,
     PageForm(input): PageForm<SelectiveLimitInput>,
 ) -> Result<Response, PageError> {
-    match state.app.set_selective_limit(&ctx.caller, &input).await {
-        Ok(view) => {
+    let result = state.app.set_selective_limit(&ctx.caller, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
             let text = ctx.lang.tf("territories.limit_set", &view.product_line);
-            set_flash(&ctx.session, FlashKind::Success, text).await?;
-            Ok(Redirect::to("/territories/limits").into_response())
-        }
-        Err(err) => {
-            let (status, errors) = field_errors(ctx.lang, err)?;
-            let mut response = limits_page(&state, &ctx, input, errors).await?;
-            *response.status_mut() = status;
-            Ok(response)
-        }
-    }
+            (text, "/territories/limits".to_owned())
+        },
+        async |errors| limits_page(&state, &ctx, input, errors).await,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------

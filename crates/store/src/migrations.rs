@@ -188,6 +188,16 @@ fn instant(name: &'static str) -> ColumnDef {
         .to_owned()
 }
 
+/// The index `ix_<table>_<column>`, the one naming every version uses.
+fn index(backend: DatabaseBackend, table: &'static str, column: &'static str) -> Statement {
+    backend.build(
+        Index::create()
+            .name(format!("ix_{table}_{column}"))
+            .table(table)
+            .col(column),
+    )
+}
+
 fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
     let partners = Table::create()
         .table("partners")
@@ -322,26 +332,20 @@ fn v1_foundation(backend: DatabaseBackend) -> Vec<Statement> {
         backend.build(&sessions),
         backend.build(&audit),
     ]);
-    for (table, column) in [
-        ("partners", "parent_id"),
-        ("partners", "path"),
-        ("partners", "owner_id"),
-        ("users", "partner_id"),
-        ("api_tokens", "user_id"),
-        ("sessions", "expires_at"),
-        ("audit_log", "at"),
-        ("audit_log", "entity"),
-        ("audit_log", "actor_id"),
-    ] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_{table}_{column}"))
-                    .table(table)
-                    .col(column),
-            ),
-        );
-    }
+    statements.extend(
+        [
+            ("partners", "parent_id"),
+            ("partners", "path"),
+            ("partners", "owner_id"),
+            ("users", "partner_id"),
+            ("api_tokens", "user_id"),
+            ("sessions", "expires_at"),
+            ("audit_log", "at"),
+            ("audit_log", "entity"),
+            ("audit_log", "actor_id"),
+        ]
+        .map(|(table, column)| index(backend, table, column)),
+    );
     statements
 }
 
@@ -372,21 +376,11 @@ fn v2_partner_status(backend: DatabaseBackend) -> Vec<Statement> {
                 .on_delete(ForeignKeyAction::Restrict),
         )
         .to_owned();
-    let by_partner = Index::create()
-        .name("ix_partner_status_history_partner_id")
-        .table("partner_status_history")
-        .col("partner_id")
-        .to_owned();
-    let by_status = Index::create()
-        .name("ix_partners_status")
-        .table("partners")
-        .col("status")
-        .to_owned();
     vec![
         backend.build(&status),
         backend.build(&history),
-        backend.build(&by_partner),
-        backend.build(&by_status),
+        index(backend, "partner_status_history", "partner_id"),
+        index(backend, "partners", "status"),
     ]
 }
 
@@ -424,16 +418,7 @@ fn v3_regions(backend: DatabaseBackend) -> Vec<Statement> {
         )
         .to_owned();
     let mut statements = vec![backend.build(&regions)];
-    for column in ["parent_id", "path"] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_regions_{column}"))
-                    .table("regions")
-                    .col(column),
-            ),
-        );
-    }
+    statements.extend(["parent_id", "path"].map(|column| index(backend, "regions", column)));
     statements
 }
 
@@ -489,16 +474,62 @@ fn v4_authorizations(backend: DatabaseBackend) -> Vec<Statement> {
         .col(instant("updated_at"))
         .to_owned();
     let mut statements = vec![backend.build(&authorizations), backend.build(&limits)];
-    for column in ["partner_id", "region_id", "product_line"] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_authorizations_{column}"))
-                    .table("authorizations")
-                    .col(column),
-            ),
-        );
-    }
+    statements.extend(
+        ["partner_id", "region_id", "product_line"]
+            .map(|column| index(backend, "authorizations", column)),
+    );
+    statements
+}
+
+fn v5_agreements(backend: DatabaseBackend) -> Vec<Statement> {
+    // One row per version; the agreement is the partner's set of versions.
+    let versions = Table::create()
+        .table("agreement_versions")
+        .col(id())
+        .col(ColumnDef::new("partner_id").big_integer().not_null())
+        .col(ColumnDef::new("version").integer().not_null())
+        .col(ColumnDef::new("status").string_len(16).not_null())
+        .col(ColumnDef::new("valid_from").date().not_null())
+        .col(ColumnDef::new("valid_to").date().not_null())
+        .col(ColumnDef::new("price_list_code").string_len(32).null())
+        .col(ColumnDef::new("rebate_programs").string_len(700).not_null())
+        .col(ColumnDef::new("target_minor").big_integer().null())
+        .col(ColumnDef::new("target_currency").string_len(3).null())
+        .col(ColumnDef::new("after_sales_duties").text().not_null())
+        .col(ColumnDef::new("payment_net_days").integer().not_null())
+        .col(ColumnDef::new("payment_terms").string_len(500).not_null())
+        .col(ColumnDef::new("training_duties").text().not_null())
+        .col(ColumnDef::new("signed_on").date().null())
+        .col(ColumnDef::new("note").string_len(500).not_null())
+        .col(ColumnDef::new("superseded_from").date().null())
+        .col(ColumnDef::new("superseded_by").integer().null())
+        .col(ColumnDef::new("terminated_from").date().null())
+        .col(ColumnDef::new("termination_reason").string_len(500).null())
+        .col(ColumnDef::new("created_by").string_len(64).not_null())
+        .col(instant("created_at"))
+        .col(ColumnDef::new("activated_by").string_len(64).null())
+        .col(
+            ColumnDef::new("activated_at")
+                .timestamp_with_time_zone()
+                .null(),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from("agreement_versions", "partner_id")
+                .to("partners", "id")
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .to_owned();
+    let by_partner = Index::create()
+        .name("ux_agreement_versions_partner_version")
+        .table("agreement_versions")
+        .col("partner_id")
+        .col("version")
+        .unique()
+        .to_owned();
+    let mut statements = vec![backend.build(&versions), backend.build(&by_partner)];
+    statements
+        .extend(["valid_to", "status"].map(|column| index(backend, "agreement_versions", column)));
     statements
 }
 
@@ -622,21 +653,15 @@ fn v6_grades_onboarding(backend: DatabaseBackend) -> Vec<Statement> {
         backend.build(&evaluations),
         backend.build(&scores),
     ];
-    for (table, column) in [
-        ("partners", "grade_id"),
-        ("partner_grade_history", "partner_id"),
-        ("onboarding_evaluations", "partner_id"),
-        ("onboarding_evaluation_scores", "evaluation_id"),
-    ] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_{table}_{column}"))
-                    .table(table)
-                    .col(column),
-            ),
-        );
-    }
+    statements.extend(
+        [
+            ("partners", "grade_id"),
+            ("partner_grade_history", "partner_id"),
+            ("onboarding_evaluations", "partner_id"),
+            ("onboarding_evaluation_scores", "evaluation_id"),
+        ]
+        .map(|(table, column)| index(backend, table, column)),
+    );
     let now = crate::now();
     let mut seed_grades = Query::insert()
         .into_table("grades")
@@ -737,78 +762,12 @@ fn v7_partner_record(backend: DatabaseBackend) -> Vec<Statement> {
         )
         .to_owned();
     statements.push(backend.build(&contacts));
-    for (table, column) in [
-        ("partner_contacts", "partner_id"),
-        ("partners", "region_id"),
-    ] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_{table}_{column}"))
-                    .table(table)
-                    .col(column),
-            ),
-        );
-    }
-    statements
-}
-
-fn v5_agreements(backend: DatabaseBackend) -> Vec<Statement> {
-    // One row per version; the agreement is the partner's set of versions.
-    let versions = Table::create()
-        .table("agreement_versions")
-        .col(id())
-        .col(ColumnDef::new("partner_id").big_integer().not_null())
-        .col(ColumnDef::new("version").integer().not_null())
-        .col(ColumnDef::new("status").string_len(16).not_null())
-        .col(ColumnDef::new("valid_from").date().not_null())
-        .col(ColumnDef::new("valid_to").date().not_null())
-        .col(ColumnDef::new("price_list_code").string_len(32).null())
-        .col(ColumnDef::new("rebate_programs").string_len(700).not_null())
-        .col(ColumnDef::new("target_minor").big_integer().null())
-        .col(ColumnDef::new("target_currency").string_len(3).null())
-        .col(ColumnDef::new("after_sales_duties").text().not_null())
-        .col(ColumnDef::new("payment_net_days").integer().not_null())
-        .col(ColumnDef::new("payment_terms").string_len(500).not_null())
-        .col(ColumnDef::new("training_duties").text().not_null())
-        .col(ColumnDef::new("signed_on").date().null())
-        .col(ColumnDef::new("note").string_len(500).not_null())
-        .col(ColumnDef::new("superseded_from").date().null())
-        .col(ColumnDef::new("superseded_by").integer().null())
-        .col(ColumnDef::new("terminated_from").date().null())
-        .col(ColumnDef::new("termination_reason").string_len(500).null())
-        .col(ColumnDef::new("created_by").string_len(64).not_null())
-        .col(instant("created_at"))
-        .col(ColumnDef::new("activated_by").string_len(64).null())
-        .col(
-            ColumnDef::new("activated_at")
-                .timestamp_with_time_zone()
-                .null(),
-        )
-        .foreign_key(
-            ForeignKey::create()
-                .from("agreement_versions", "partner_id")
-                .to("partners", "id")
-                .on_delete(ForeignKeyAction::Restrict),
-        )
-        .to_owned();
-    let by_partner = Index::create()
-        .name("ux_agreement_versions_partner_version")
-        .table("agreement_versions")
-        .col("partner_id")
-        .col("version")
-        .unique()
-        .to_owned();
-    let mut statements = vec![backend.build(&versions), backend.build(&by_partner)];
-    for column in ["valid_to", "status"] {
-        statements.push(
-            backend.build(
-                Index::create()
-                    .name(format!("ix_agreement_versions_{column}"))
-                    .table("agreement_versions")
-                    .col(column),
-            ),
-        );
-    }
+    statements.extend(
+        [
+            ("partner_contacts", "partner_id"),
+            ("partners", "region_id"),
+        ]
+        .map(|(table, column)| index(backend, table, column)),
+    );
     statements
 }

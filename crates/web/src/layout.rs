@@ -45,6 +45,11 @@ pub(crate) struct Crumb {
     pub href: Option<String>,
 }
 
+/// A breadcrumb link to another page, labelled by a message key.
+pub(crate) fn crumb(lang: Lang, key: &str, href: &str) -> (String, Option<String>) {
+    (lang.t(key).to_owned(), Some(href.to_owned()))
+}
+
 pub(crate) struct Chrome {
     pub lang: Lang,
     pub title: String,

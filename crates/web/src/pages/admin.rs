@@ -16,7 +16,7 @@ use super::{ListParams, PageForm, error_for, filter, render, saved_or_redisplaye
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
-use crate::layout::{Chrome, ListLinks};
+use crate::layout::{Chrome, ListLinks, crumb};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -150,13 +150,7 @@ async fn user_form(
         ctx,
         "/admin/users",
         title.clone(),
-        vec![
-            (
-                ctx.lang.t("nav.users").to_owned(),
-                Some("/admin/users".to_owned()),
-            ),
-            (title, None),
-        ],
+        vec![crumb(ctx.lang, "nav.users", "/admin/users"), (title, None)],
     )
     .await?;
     render(&UserFormPage {

@@ -23,7 +23,7 @@ use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
-use crate::layout::{Chrome, ListLinks};
+use crate::layout::{Chrome, ListLinks, crumb};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -197,10 +197,7 @@ async fn agreement_page(
         "/agreements",
         title,
         vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
+            crumb(ctx.lang, "nav.partners", "/partners"),
             (
                 agreement.partner_code.clone(),
                 Some(format!("/partners/{}", agreement.partner_code)),
@@ -356,10 +353,7 @@ async fn form_page(
         "/agreements",
         format!("{title} · {partner_code}"),
         vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
+            crumb(ctx.lang, "nav.partners", "/partners"),
             (
                 partner_code.to_owned(),
                 Some(format!("/partners/{partner_code}")),
@@ -673,10 +667,7 @@ async fn expiring(
         "/agreements",
         title.clone(),
         vec![
-            (
-                ctx.lang.t("nav.agreements").to_owned(),
-                Some("/agreements".to_owned()),
-            ),
+            crumb(ctx.lang, "nav.agreements", "/agreements"),
             (title, None),
         ],
     )

@@ -13,7 +13,7 @@ use super::{PageForm, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
-use crate::layout::Chrome;
+use crate::layout::{Chrome, crumb};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -108,13 +108,7 @@ async fn list_page(
         ctx,
         "/partners/grades",
         title.clone(),
-        vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
-            (title, None),
-        ],
+        vec![crumb(ctx.lang, "nav.partners", "/partners"), (title, None)],
     )
     .await?;
     render(&ListPage {
@@ -174,10 +168,7 @@ async fn edit_page(
         "/partners/grades",
         ctx.lang.tf("grades.edit", &code),
         vec![
-            (
-                ctx.lang.t("grades.title").to_owned(),
-                Some("/partners/grades".to_owned()),
-            ),
+            crumb(ctx.lang, "grades.title", "/partners/grades"),
             (code.clone(), None),
         ],
     )
@@ -268,10 +259,7 @@ async fn change(
                 "/partners",
                 ctx.lang.t("grades.change").to_owned(),
                 vec![
-                    (
-                        ctx.lang.t("nav.partners").to_owned(),
-                        Some("/partners".to_owned()),
-                    ),
+                    crumb(ctx.lang, "nav.partners", "/partners"),
                     (
                         grade.partner_code.clone(),
                         Some(format!("/partners/{}", grade.partner_code)),

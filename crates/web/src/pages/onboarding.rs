@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
 use crate::i18n::Lang;
-use crate::layout::Chrome;
+use crate::layout::{Chrome, crumb};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -179,10 +179,7 @@ async fn evaluate(
                 "/partners",
                 title.clone(),
                 vec![
-                    (
-                        ctx.lang.t("nav.partners").to_owned(),
-                        Some("/partners".to_owned()),
-                    ),
+                    crumb(ctx.lang, "nav.partners", "/partners"),
                     (
                         partner.partner.code.clone(),
                         Some(format!("/partners/{}", partner.partner.code)),
@@ -228,13 +225,7 @@ async fn board_page(
         ctx,
         "/partners/pipeline",
         title.clone(),
-        vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
-            (title, None),
-        ],
+        vec![crumb(ctx.lang, "nav.partners", "/partners"), (title, None)],
     )
     .await?;
     render(&BoardPage {
@@ -313,10 +304,7 @@ async fn criteria_page(
         "/partners/pipeline",
         title.clone(),
         vec![
-            (
-                ctx.lang.t("onboarding.pipeline").to_owned(),
-                Some("/partners/pipeline".to_owned()),
-            ),
+            crumb(ctx.lang, "onboarding.pipeline", "/partners/pipeline"),
             (title, None),
         ],
     )
@@ -372,9 +360,10 @@ async fn criterion_page(
         "/partners/pipeline",
         ctx.lang.tf("onboarding.edit_criterion", &code),
         vec![
-            (
-                ctx.lang.t("onboarding.criteria").to_owned(),
-                Some("/partners/onboarding/criteria".to_owned()),
+            crumb(
+                ctx.lang,
+                "onboarding.criteria",
+                "/partners/onboarding/criteria",
             ),
             (code.clone(), None),
         ],

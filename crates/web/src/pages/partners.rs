@@ -19,7 +19,7 @@ use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
-use crate::layout::{Chrome, ListLinks};
+use crate::layout::{Chrome, ListLinks, crumb};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -239,10 +239,7 @@ async fn detail_page(
         "/partners",
         format!("{} · {}", partner.partner.code, partner.partner.name),
         vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
+            crumb(ctx.lang, "nav.partners", "/partners"),
             (partner.partner.code.clone(), None),
         ],
     )
@@ -331,13 +328,7 @@ async fn form_page(
         ctx,
         "/partners",
         title.clone(),
-        vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
-            (title, None),
-        ],
+        vec![crumb(ctx.lang, "nav.partners", "/partners"), (title, None)],
     )
     .await?;
     render(&FormPage {
@@ -404,10 +395,7 @@ async fn edit_page(
         "/partners",
         title.clone(),
         vec![
-            (
-                ctx.lang.t("nav.partners").to_owned(),
-                Some("/partners".to_owned()),
-            ),
+            crumb(ctx.lang, "nav.partners", "/partners"),
             (code.to_owned(), Some(format!("/partners/{code}"))),
             (title, None),
         ],

@@ -1090,6 +1090,16 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
         matches!(&err, AppError::Invalid(f) if f[0].problem == qudao_domain::Problem::Rule { rule: "partner_cycle" }),
         "{err:?}"
     );
+    let p1 = app.partner(&system(), "P1").await.unwrap();
+    assert_eq!(
+        (
+            p1.partner.depth,
+            p1.partner.parent_code,
+            p1.partner.partner_type.as_str()
+        ),
+        (1, None, "distributor"),
+        "the refused move changed nothing"
+    );
     app.update_partner(&system(), "P2", &move_to("Q1"))
         .await
         .unwrap();

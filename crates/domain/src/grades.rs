@@ -148,60 +148,6 @@ pub enum GradeMove {
     Demote,
 }
 
-/// One of the grades a new database starts with.
-pub struct DefaultGrade {
-    pub code: &'static str,
-    /// 中文名
-    pub name: &'static str,
-    pub name_en: &'static str,
-    pub rank: i32,
-    pub benefits: &'static str,
-    pub promote: Option<&'static str>,
-    pub demote: Option<&'static str>,
-}
-
-/// The grades migration 6 seeds (changing this list later does not change
-/// existing databases). Thresholds leave a band between demotion and
-/// promotion so a partner near a line does not flip every period.
-pub const DEFAULT_GRADES: &[DefaultGrade] = &[
-    DefaultGrade {
-        code: "registered",
-        name: "注册",
-        name_en: "Registered",
-        rank: 10,
-        benefits: "Partner portal, standard price list, online training",
-        promote: Some("60"),
-        demote: None,
-    },
-    DefaultGrade {
-        code: "silver",
-        name: "银牌",
-        name_en: "Silver",
-        rank: 20,
-        benefits: "Base rebate, co-branded materials, quarterly business review",
-        promote: Some("75"),
-        demote: Some("50"),
-    },
-    DefaultGrade {
-        code: "gold",
-        name: "金牌",
-        name_en: "Gold",
-        rank: 30,
-        benefits: "Higher rebate, market development funds, deal registration priority",
-        promote: Some("88"),
-        demote: Some("65"),
-    },
-    DefaultGrade {
-        code: "platinum",
-        name: "白金",
-        name_en: "Platinum",
-        rank: 40,
-        benefits: "Top rebate, dedicated channel manager, exclusive territory eligibility",
-        promote: None,
-        demote: Some("80"),
-    },
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,20 +179,6 @@ mod tests {
         let errors = Thresholds::parse("101", "x").unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["promote_threshold", "demote_threshold"]);
-    }
-
-    #[test]
-    fn the_default_grades_obey_the_rules() {
-        let mut ranks = Vec::new();
-        for g in DEFAULT_GRADES {
-            GradeCode::parse("code", g.code).unwrap();
-            parse_label("name", g.name).unwrap();
-            parse_label("name_en", g.name_en).unwrap();
-            parse_text("benefits", g.benefits, 2000).unwrap();
-            ranks.push(Rank::new(g.rank).unwrap());
-            Thresholds::parse(g.promote.unwrap_or(""), g.demote.unwrap_or("")).unwrap();
-        }
-        assert!(ranks.windows(2).all(|w| w[0] < w[1]));
     }
 
     proptest! {

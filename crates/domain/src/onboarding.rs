@@ -139,21 +139,6 @@ pub fn board_moves(status: PartnerStatus) -> Vec<PartnerStatus> {
         .collect()
 }
 
-/// The criteria a new database starts with: (code, 中文名, English name, weight).
-pub const DEFAULT_CRITERIA: &[(&str, &str, &str, &str)] = &[
-    ("market_coverage", "市场覆盖", "Market coverage", "20"),
-    ("sales_capability", "销售能力", "Sales capability", "20"),
-    ("credit_standing", "资信状况", "Credit standing", "15"),
-    (
-        "industry_experience",
-        "行业经验",
-        "Industry experience",
-        "15",
-    ),
-    ("financial_health", "财务状况", "Financial health", "20"),
-    ("culture_fit", "文化契合", "Culture fit", "10"),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,9 +183,9 @@ mod tests {
         let total = weighted_total(&[(score("70.01"), weight("1")), (score("70.02"), weight("1"))]);
         assert_eq!(total.unwrap().to_string(), "70.02");
         assert_eq!(weighted_total(&[]), None);
-        let defaults: Vec<_> = DEFAULT_CRITERIA
+        let defaults: Vec<_> = ["20", "20", "15", "15", "20", "10"]
             .iter()
-            .map(|(_, _, _, w)| (score("50"), weight(w)))
+            .map(|w| (score("50"), weight(w)))
             .collect();
         assert_eq!(weighted_total(&defaults).unwrap().to_string(), "50.00");
     }
@@ -214,12 +199,6 @@ mod tests {
         assert_eq!(board_moves(Screening), [Negotiating, Prospect]);
         assert_eq!(board_moves(Negotiating), [Active, Screening]);
         assert!(board_moves(Active).is_empty());
-        for (code, name, name_en, w) in DEFAULT_CRITERIA {
-            CriterionCode::parse("code", code).unwrap();
-            crate::grades::parse_label("name", name).unwrap();
-            crate::grades::parse_label("name_en", name_en).unwrap();
-            weight(w);
-        }
         assert_eq!(Stage::Signed.status(), Active);
     }
 

@@ -1,5 +1,5 @@
-//! The two languages of the UI. Messages live in `locales/<lang>.txt` as
-//! `key = text` lines; a test keeps both files on the same keys and checks
+//! The two languages of the UI. Messages live in `locales/<lang>/<area>.txt`
+//! as `key = text` lines; a test keeps both files on the same keys and checks
 //! that every key a template uses exists.
 
 use std::collections::HashMap;
@@ -17,13 +17,33 @@ pub enum Lang {
 
 pub(crate) const LANG_COOKIE: &str = "qudao_lang";
 
-static EN: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../locales/en.txt")));
-static ZH: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../locales/zh-CN.txt")));
+/// One catalog per business area: `locales/<lang>/<area>.txt`. A new area
+/// adds its two files and one line here.
+macro_rules! catalogs {
+    ($($area:literal),* $(,)?) => {
+        const EN_FILES: &[&str] = &[$(include_str!(concat!("../locales/en/", $area, ".txt"))),*];
+        const ZH_FILES: &[&str] = &[$(include_str!(concat!("../locales/zh-CN/", $area, ".txt"))),*];
+    };
+}
 
-fn parse(text: &'static str) -> HashMap<&'static str, &'static str> {
-    text.lines()
+catalogs!(
+    "common",
+    "admin",
+    "partners",
+    "territories",
+    "agreements",
+    "grades",
+    "onboarding",
+    "imports",
+);
+
+static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
+static ZH: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(ZH_FILES));
+
+fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
+    files
+        .iter()
+        .flat_map(|text| text.lines())
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .filter_map(|line| line.split_once('='))
@@ -195,6 +215,21 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn no_key_is_defined_twice() {
+        for files in [EN_FILES, ZH_FILES] {
+            let mut seen = std::collections::HashSet::new();
+            let twice: Vec<_> = files
+                .iter()
+                .flat_map(|text| text.lines())
+                .filter_map(|line| line.split_once('='))
+                .map(|(key, _)| key.trim())
+                .filter(|key| !key.starts_with('#') && !seen.insert(*key))
+                .collect();
+            assert!(twice.is_empty(), "keys defined twice: {twice:?}");
+        }
     }
 
     #[test]

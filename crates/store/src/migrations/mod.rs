@@ -1,0 +1,212 @@
+//! Versioned schema migrations, embedded in the binary and run at start-up.
+//!
+//! Each version runs in one transaction together with its row in
+//! `schema_migrations`, so a failed version leaves the schema as it was. A
+//! database whose newest version is unknown to this binary is refused: an
+//! older program must not write into a schema it does not understand.
+//! Versions are frozen once released; change the schema by adding one.
+
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::{ColumnDef, Expr, Index, Query, Table};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
+
+use crate::StoreError;
+
+// One file per version, frozen once released.
+mod v001_foundation;
+mod v002_partner_status;
+mod v003_regions;
+mod v004_authorizations;
+mod v005_agreements;
+mod v006_grades_onboarding;
+mod v007_partner_record;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    statements: fn(DatabaseBackend) -> Vec<Statement>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts, partners, sessions, audit log",
+        statements: v001_foundation::v1_foundation,
+    },
+    Migration {
+        version: 2,
+        name: "partner status and its history",
+        statements: v002_partner_status::v2_partner_status,
+    },
+    Migration {
+        version: 3,
+        name: "regions",
+        statements: v003_regions::v3_regions,
+    },
+    Migration {
+        version: 4,
+        name: "authorizations and selective limits",
+        statements: v004_authorizations::v4_authorizations,
+    },
+    Migration {
+        version: 5,
+        name: "agreement versions",
+        statements: v005_agreements::v5_agreements,
+    },
+    Migration {
+        version: 6,
+        name: "grades and onboarding",
+        statements: v006_grades_onboarding::v6_grades_onboarding,
+    },
+    Migration {
+        version: 7,
+        name: "partner record: home region, address, credit limit, contacts",
+        statements: v007_partner_record::v7_partner_record,
+    },
+];
+
+/// The schema version this binary writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The newest version applied to the database (0 for an empty one).
+pub async fn current_version(db: &DatabaseConnection) -> Result<i64, StoreError> {
+    ensure_ledger(db).await?;
+    let row = db
+        .query_one(
+            Query::select()
+                .expr_as(Expr::col("version").max(), "version")
+                .from("schema_migrations"),
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<Option<i64>>("", "version").ok().flatten())
+        .unwrap_or(0))
+}
+
+/// Applies every pending version; returns the versions applied.
+pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<i64>, StoreError> {
+    let current = current_version(db).await?;
+    check_not_newer(current)?;
+    let backend = db.get_database_backend();
+    let mut applied = Vec::new();
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let tx = db.begin().await?;
+        if backend == DatabaseBackend::Postgres {
+            // Several nodes may start at once; one migrates, the others wait
+            // and then find the version applied.
+            tx.execute_unprepared("SELECT pg_advisory_xact_lock(727170)")
+                .await?;
+            let done = tx
+                .query_one(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from("schema_migrations")
+                        .and_where(Expr::col("version").eq(migration.version)),
+                )
+                .await?;
+            if done.is_some() {
+                tx.commit().await?;
+                continue;
+            }
+        }
+        for statement in (migration.statements)(backend) {
+            tx.execute_raw(statement).await?;
+        }
+        tx.execute(
+            Query::insert()
+                .into_table("schema_migrations")
+                .columns(["version", "name", "applied_at"])
+                .values_panic([
+                    migration.version.into(),
+                    migration.name.into(),
+                    crate::now().into(),
+                ]),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
+        applied.push(migration.version);
+    }
+    Ok(applied)
+}
+
+/// Refuses to serve a database that is not exactly at this binary's version.
+pub async fn check_current(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let current = current_version(db).await?;
+    check_not_newer(current)?;
+    if current < latest_version() {
+        return Err(StoreError::OlderSchema {
+            database: current,
+            binary: latest_version(),
+        });
+    }
+    Ok(())
+}
+
+fn check_not_newer(current: i64) -> Result<(), StoreError> {
+    if current > latest_version() {
+        return Err(StoreError::NewerSchema {
+            database: current,
+            binary: latest_version(),
+        });
+    }
+    Ok(())
+}
+
+async fn ensure_ledger(db: &DatabaseConnection) -> Result<(), StoreError> {
+    db.execute(
+        Table::create()
+            .table("schema_migrations")
+            .if_not_exists()
+            .col(
+                ColumnDef::new("version")
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new("name").string().not_null())
+            .col(
+                ColumnDef::new("applied_at")
+                    .timestamp_with_time_zone()
+                    .not_null(),
+            ),
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) fn id() -> ColumnDef {
+    ColumnDef::new("id")
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+pub(super) fn instant(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+/// The index `ix_<table>_<column>`, the one naming every version uses.
+pub(super) fn index(
+    backend: DatabaseBackend,
+    table: &'static str,
+    column: &'static str,
+) -> Statement {
+    backend.build(
+        Index::create()
+            .name(format!("ix_{table}_{column}"))
+            .table(table)
+            .col(column),
+    )
+}

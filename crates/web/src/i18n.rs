@@ -232,6 +232,108 @@ mod tests {
         }
     }
 
+    /// Keys put together at run time: the words for every value of a closed
+    /// set, every rule a domain or app check can name, every error page.
+    #[test]
+    fn every_key_built_at_run_time_exists() {
+        use qudao_domain::admin::{Role, UserStatus};
+        use qudao_domain::agreements::AgreementStatus;
+        use qudao_domain::onboarding::Stage;
+        use qudao_domain::partners::{PartnerStatus, PartnerType};
+        use qudao_domain::territories::{AuthorizationMode, RegionLevel};
+
+        fn words<T: Copy>(prefix: &str, all: &[T], text: fn(T) -> &'static str) -> Vec<String> {
+            all.iter()
+                .map(|value| format!("{prefix}.{}", text(*value)))
+                .collect()
+        }
+        let labelled: [(&str, Vec<String>); 8] = [
+            ("role", words("role", Role::ALL, Role::as_str)),
+            (
+                "status",
+                words("status", UserStatus::ALL, UserStatus::as_str),
+            ),
+            (
+                "partner_type",
+                words("partner_type", PartnerType::ALL, PartnerType::as_str),
+            ),
+            (
+                "partner_status",
+                words("partner_status", PartnerStatus::ALL, PartnerStatus::as_str),
+            ),
+            (
+                "agreement_status",
+                words(
+                    "agreement_status",
+                    AgreementStatus::ALL,
+                    AgreementStatus::as_str,
+                ),
+            ),
+            (
+                "authorization_mode",
+                words(
+                    "authorization_mode",
+                    AuthorizationMode::ALL,
+                    AuthorizationMode::as_str,
+                ),
+            ),
+            (
+                "region_level",
+                words("region_level", RegionLevel::ALL, RegionLevel::as_str),
+            ),
+            ("stage", words("stage", Stage::ALL, Stage::as_str)),
+        ];
+        let mut wanted: Vec<String> = labelled.iter().flat_map(|(_, keys)| keys.clone()).collect();
+        wanted.extend(
+            qudao_app::imports::ImportKind::ALL
+                .iter()
+                .map(|kind| format!("import_kind.{}", kind.as_str())),
+        );
+        let sources: Vec<String> = ["../domain/src", "../app/src", "src"]
+            .iter()
+            .flat_map(|dir| files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)))
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .collect();
+        for text in &sources {
+            // Rules are named where the check is written.
+            for (at, _) in text.match_indices("rule: \"") {
+                let rule = text[at + 7..].split('"').next().unwrap();
+                wanted.push(format!("rule.{rule}"));
+            }
+        }
+        let error_rs = include_str!("error.rs");
+        let slugs =
+            &error_rs[error_rs.find("fn slug").unwrap()..error_rs.find("fn detail").unwrap()];
+        for (at, _) in slugs.match_indices("=> \"") {
+            let slug = slugs[at + 4..].split('"').next().unwrap();
+            wanted.push(format!("error.{slug}.title"));
+        }
+        // A template that labels a kind of value this test does not list
+        // would escape it.
+        let templates = files(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        )));
+        for path in templates {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("label(\"") {
+                let kind = text[at + 7..].split('"').next().unwrap();
+                assert!(
+                    kind == "import_kind" || labelled.iter().any(|(prefix, _)| *prefix == kind),
+                    "{}: label(\"{kind}\") is not covered by this test",
+                    path.display()
+                );
+            }
+        }
+        for catalog in [&*EN, &*ZH] {
+            let missing: Vec<_> = wanted
+                .iter()
+                .filter(|key| !catalog.contains_key(key.as_str()))
+                .collect();
+            assert!(missing.is_empty(), "keys missing: {missing:?}");
+        }
+    }
+
     #[test]
     fn language_negotiation() {
         let mut headers = HeaderMap::new();

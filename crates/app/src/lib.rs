@@ -216,3 +216,28 @@ pub async fn restore_sqlite(
         .map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
     Ok(target)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_iana_names_and_default_to_shanghai() {
+        assert_eq!(
+            parse_time_zone(" Europe/Berlin ").ok(),
+            Some(chrono_tz::Europe::Berlin)
+        );
+        let err = parse_time_zone("UTC+8").unwrap_err();
+        assert!(err.contains("UTC+8") && err.contains("Asia/Shanghai"), "{err}");
+        // Nothing in this test binary sets the zone.
+        assert_eq!(time_zone(), chrono_tz::Asia::Shanghai);
+        let late_evening_utc = chrono::DateTime::parse_from_rfc3339("2026-06-30T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            late_evening_utc.with_timezone(&time_zone()).date_naive(),
+            chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+            "one in the morning of 1 July in Shanghai"
+        );
+    }
+}

@@ -9,10 +9,10 @@ use qudao_domain::admin::{
 use qudao_domain::partners::PartnerCode;
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
-use qudao_store::admin::{self as repo, user};
-use qudao_store::{audit, throttle};
 use qudao_store::ConnectionTrait;
+use qudao_store::admin::{self as repo, user};
 use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::{audit, throttle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -201,7 +201,8 @@ impl Qudao {
             window_start: c.window_start,
         };
         let by_address = throttle::find(&tx, address, "").await?;
-        let (count, address_lock) = admin_rules::ADDRESS.fail(by_address.as_ref().map(counted), now);
+        let (count, address_lock) =
+            admin_rules::ADDRESS.fail(by_address.as_ref().map(counted), now);
         throttle::save(&tx, address, "", count, address_lock).await?;
         let mut after = serde_json::json!({ "address_failures": count.failures });
         let mut locks = address_lock.is_some();

@@ -38,10 +38,7 @@ pub struct CoverageInput {
 
 /// Only staff who work a territory cover regions.
 fn covers_regions(role: &str) -> bool {
-    matches!(
-        Role::parse(role),
-        Ok(Role::ChannelManager | Role::SalesRep)
-    )
+    matches!(Role::parse(role), Ok(Role::ChannelManager | Role::SalesRep))
 }
 
 impl Qudao {

@@ -999,7 +999,10 @@ impl Qudao {
         let mut errors = Vec::new();
         let mut created = 0;
         for (row, values) in &table.rows {
-            let (login, region) = (table.cell(values, "login"), table.cell(values, "region_code"));
+            let (login, region) = (
+                table.cell(values, "login"),
+                table.cell(values, "region_code"),
+            );
             match self.add_user_region_in(&tx, caller, login, region).await {
                 Ok(added) => created += usize::from(added),
                 Err(err) => errors.extend(row_errors(table, *row, err)?),

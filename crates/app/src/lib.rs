@@ -228,7 +228,10 @@ mod tests {
             Some(chrono_tz::Europe::Berlin)
         );
         let err = parse_time_zone("UTC+8").unwrap_err();
-        assert!(err.contains("UTC+8") && err.contains("Asia/Shanghai"), "{err}");
+        assert!(
+            err.contains("UTC+8") && err.contains("Asia/Shanghai"),
+            "{err}"
+        );
         // Nothing in this test binary sets the zone.
         assert_eq!(time_zone(), chrono_tz::Asia::Shanghai);
         let late_evening_utc = chrono::DateTime::parse_from_rfc3339("2026-06-30T17:00:00Z")

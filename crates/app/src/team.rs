@@ -160,8 +160,6 @@ async fn team_member(
     let login = Login::parse(login).map_err(|_| AppError::NotFound("user"))?;
     repo::find_user_by_login(db, login.as_str())
         .await?
-        .filter(|row| {
-            row.partner_id == Some(partner.0) && row.role == Role::PartnerUser.as_str()
-        })
+        .filter(|row| row.partner_id == Some(partner.0) && row.role == Role::PartnerUser.as_str())
         .ok_or(AppError::NotFound("user"))
 }

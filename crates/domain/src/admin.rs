@@ -192,14 +192,18 @@ impl LoginLimit {
         count: Option<FailureCount>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> (FailureCount, Option<chrono::DateTime<chrono::Utc>>) {
-        let live = count.filter(|c| now - c.window_start < chrono::Duration::minutes(self.window_minutes));
+        let live =
+            count.filter(|c| now - c.window_start < chrono::Duration::minutes(self.window_minutes));
         let failures = live.map_or(0, |c| c.failures) + 1;
         if failures >= self.failures {
             let fresh = FailureCount {
                 failures: if self.sticky { failures } else { 0 },
                 window_start: now,
             };
-            (fresh, Some(now + chrono::Duration::seconds(self.lock_seconds)))
+            (
+                fresh,
+                Some(now + chrono::Duration::seconds(self.lock_seconds)),
+            )
         } else {
             let window_start = live.map_or(now, |c| c.window_start);
             (
@@ -282,7 +286,13 @@ mod tests {
         let later = start + chrono::Duration::minutes(16);
         let (next, lock) = ACCOUNT_AT_ADDRESS.fail(count, later);
         assert_eq!((next.failures, next.window_start, lock), (1, later, None));
-        let (next, lock) = ACCOUNT.fail(Some(FailureCount { failures: 9, window_start: start }), start);
+        let (next, lock) = ACCOUNT.fail(
+            Some(FailureCount {
+                failures: 9,
+                window_start: start,
+            }),
+            start,
+        );
         assert_eq!(lock, Some(start + chrono::Duration::seconds(30)));
         let (_, lock) = ACCOUNT.fail(Some(next), start + chrono::Duration::seconds(31));
         assert!(lock.is_some(), "past the limit, every failure slows again");

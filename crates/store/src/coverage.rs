@@ -58,7 +58,11 @@ pub async fn covers(
         .is_some())
 }
 
-pub async fn add(db: &impl ConnectionTrait, user_id: i64, region_id: i64) -> Result<(), StoreError> {
+pub async fn add(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    region_id: i64,
+) -> Result<(), StoreError> {
     cover::ActiveModel {
         user_id: Set(user_id),
         region_id: Set(region_id),

@@ -121,8 +121,7 @@ pub fn scope_condition_on(table: impl IntoIden, scope: DataScope) -> Expr {
                     JoinType::InnerJoin,
                     Alias::new("regions"),
                     COVERED,
-                    Expr::col((COVERED, Alias::new("id")))
-                        .equals((COVER, Alias::new("region_id"))),
+                    Expr::col((COVERED, Alias::new("id"))).equals((COVER, Alias::new("region_id"))),
                 )
                 .join_as(
                     JoinType::InnerJoin,
@@ -356,8 +355,7 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
-    let mut select =
-        partner::Entity::find().filter(scope_condition(scope));
+    let mut select = partner::Entity::find().filter(scope_condition(scope));
     if let Some(text) = &filter.text {
         let pattern = like_pattern(text);
         select = select.filter(

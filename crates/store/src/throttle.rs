@@ -33,9 +33,11 @@ pub async fn find(
     address: &str,
     login: &str,
 ) -> Result<Option<counter::Model>, StoreError> {
-    Ok(counter::Entity::find_by_id((address.to_owned(), login.to_owned()))
-        .one(db)
-        .await?)
+    Ok(
+        counter::Entity::find_by_id((address.to_owned(), login.to_owned()))
+            .one(db)
+            .await?,
+    )
 }
 
 pub async fn save(

@@ -124,7 +124,9 @@ impl Chrome {
 }
 
 pub(crate) fn display_time(at: &chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&qudao_app::time_zone()).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&qudao_app::time_zone())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {

@@ -114,7 +114,10 @@ async fn accounts_validate_and_refuse_duplicates(db: TestDb) {
     assert_eq!(users.total, 2, "failed creations wrote nothing");
     assert_eq!(users.items[0].partner_code.as_deref(), Some("P1"));
 
-    let (finance, _) = app.login("zhang.san", PASSWORD, &Origin::default()).await.unwrap();
+    let (finance, _) = app
+        .login("zhang.san", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     let err = app
         .create_user(&finance, &user("other", "admin", None))
         .await
@@ -154,18 +157,25 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
             Err(AppError::BadCredentials)
         ));
     }
-    let err = app.login("rep", PASSWORD, &Origin::default()).await.unwrap_err();
+    let err = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, AppError::Locked { minutes } if (1..=15).contains(&minutes)),
         "{err:?}"
     );
 
-    let (admin, _) = app.login("ADMIN", PASSWORD, &Origin::default()).await.unwrap();
+    let (admin, _) = app
+        .login("ADMIN", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     assert_eq!(admin.login, "admin");
     app.change_password(&admin, "rep", None, "a-brand-new-password")
         .await
         .unwrap();
-    let (_, stamp) = app.login("rep", "a-brand-new-password", &Origin::default())
+    let (_, stamp) = app
+        .login("rep", "a-brand-new-password", &Origin::default())
         .await
         .expect("an admin reset unlocks");
 
@@ -173,7 +183,8 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        app.login("rep", "a-brand-new-password", &Origin::default()).await,
+        app.login("rep", "a-brand-new-password", &Origin::default())
+            .await,
         Err(AppError::Disabled)
     ));
     assert!(
@@ -194,7 +205,9 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
     app.set_user_status(&admin, "rep", UserStatus::Active)
         .await
         .unwrap();
-    app.login("rep", "a-brand-new-password", &Origin::default()).await.unwrap();
+    app.login("rep", "a-brand-new-password", &Origin::default())
+        .await
+        .unwrap();
 }
 
 async fn tokens_authenticate_until_revoked(db: TestDb) {
@@ -250,8 +263,14 @@ async fn password_change_ends_other_sessions(db: TestDb) {
     app.create_user(&system(), &user("rep", "sales_rep", None))
         .await
         .unwrap();
-    let (rep, first) = app.login("rep", PASSWORD, &Origin::default()).await.unwrap();
-    let (_, second) = app.login("rep", PASSWORD, &Origin::default()).await.unwrap();
+    let (rep, first) = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
+    let (_, second) = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     assert_eq!(first, second);
     let err = app
         .change_password(
@@ -291,11 +310,16 @@ async fn every_mutation_is_audited(db: TestDb) {
     app.create_user(&system(), &user("admin", "admin", None))
         .await
         .unwrap();
-    let (admin, _) = app.login("admin", PASSWORD, &Origin::default()).await.unwrap();
+    let (admin, _) = app
+        .login("admin", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     app.create_partner(&admin, &partner("P1", "distributor", None, None))
         .await
         .unwrap();
-    let _ = app.login("admin", "wrong-password", &Origin::default()).await;
+    let _ = app
+        .login("admin", "wrong-password", &Origin::default())
+        .await;
     let token = app.create_token(&admin, "ci").await.unwrap();
     app.revoke_token(&admin, token.view.id).await.unwrap();
     let log = app
@@ -440,7 +464,8 @@ async fn login_throttles_per_address_and_only_slows_the_account(db: TestDb) {
     // An attacker at one address locks the account only for that address.
     for _ in 0..5 {
         assert!(matches!(
-            app.login("rep", "wrong-password", &from("203.0.113.9")).await,
+            app.login("rep", "wrong-password", &from("203.0.113.9"))
+                .await,
             Err(AppError::BadCredentials)
         ));
     }
@@ -498,7 +523,9 @@ async fn login_throttles_per_address_and_only_slows_the_account(db: TestDb) {
         .unwrap();
     let admin = app.caller_by_login("admin").await.unwrap();
     for _ in 0..5 {
-        let _ = app.login("rep", "wrong-password", &from("203.0.113.50")).await;
+        let _ = app
+            .login("rep", "wrong-password", &from("203.0.113.50"))
+            .await;
     }
     app.change_password(&admin, "rep", None, "a-brand-new-password")
         .await
@@ -518,7 +545,9 @@ async fn audit_records_name_the_client(db: TestDb) {
     app.create_partner(&admin, &partner("P1", "distributor", None, None))
         .await
         .unwrap();
-    let _ = app.login("admin", "wrong-password", &from("192.0.2.1")).await;
+    let _ = app
+        .login("admin", "wrong-password", &from("192.0.2.1"))
+        .await;
     app.create_partner(&system(), &partner("P2", "distributor", None, None))
         .await
         .unwrap();

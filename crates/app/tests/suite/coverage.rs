@@ -238,7 +238,10 @@ async fn only_admins_assign_regions_and_only_to_field_staff(db: TestDb) {
         )]
     );
     assert!(
-        app.user_regions(&admin, "manager").await.unwrap().is_empty(),
+        app.user_regions(&admin, "manager")
+            .await
+            .unwrap()
+            .is_empty(),
         "a refused change writes nothing"
     );
     assert!(matches!(
@@ -315,7 +318,12 @@ async fn user_regions_import_all_or_nothing(db: TestDb) {
             (Some(4), Some("区域编码"), "region_code"),
         ]
     );
-    assert!(app.user_regions(&admin, "manager").await.unwrap().is_empty());
+    assert!(
+        app.user_regions(&admin, "manager")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let good = "login,region_code\nmanager,310000\nmanager,330000\nrep,310000\nmanager,310000\n";
     let report = app

@@ -68,6 +68,11 @@ pub(super) fn v8_people(backend: DatabaseBackend) -> Vec<Statement> {
                 .null()
                 .to_owned(),
         ),
-        audit_column(ColumnDef::new("user_agent").string_len(300).null().to_owned()),
+        audit_column(
+            ColumnDef::new("user_agent")
+                .string_len(300)
+                .null()
+                .to_owned(),
+        ),
     ]
 }

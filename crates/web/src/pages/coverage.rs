@@ -102,7 +102,10 @@ async fn add_region(
         Ok(_) => {
             let text = ctx.lang.tf("coverage.added", form.region_code.trim());
             set_flash(&ctx.session, FlashKind::Success, text).await?;
-            Ok(Redirect::to(&format!("/admin/users/{}/regions", urlencode(&login))).into_response())
+            Ok(
+                Redirect::to(&format!("/admin/users/{}/regions", urlencode(&login)))
+                    .into_response(),
+            )
         }
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;

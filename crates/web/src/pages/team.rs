@@ -75,7 +75,16 @@ async fn create(
     PageForm(input): PageForm<TeamMemberInput>,
 ) -> Result<Response, PageError> {
     match state.app.create_team_member(&ctx.caller, &input).await {
-        Ok(issued) => page(&state, &ctx, TeamMemberInput::default(), Vec::new(), Some(issued)).await,
+        Ok(issued) => {
+            page(
+                &state,
+                &ctx,
+                TeamMemberInput::default(),
+                Vec::new(),
+                Some(issued),
+            )
+            .await
+        }
         Err(err) => {
             let (status, errors) = field_errors(ctx.lang, err)?;
             let mut response = page(&state, &ctx, input, errors, None).await?;
@@ -106,7 +115,12 @@ async fn set_status(
     } else {
         "users.disabled"
     };
-    set_flash(&ctx.session, FlashKind::Success, ctx.lang.tf(key, &view.login)).await?;
+    set_flash(
+        &ctx.session,
+        FlashKind::Success,
+        ctx.lang.tf(key, &view.login),
+    )
+    .await?;
     Ok(Redirect::to("/team").into_response())
 }
 
@@ -119,5 +133,12 @@ async fn reset_password(
         .app
         .reset_team_member_password(&ctx.caller, &login)
         .await?;
-    page(&state, &ctx, TeamMemberInput::default(), Vec::new(), Some(issued)).await
+    page(
+        &state,
+        &ctx,
+        TeamMemberInput::default(),
+        Vec::new(),
+        Some(issued),
+    )
+    .await
 }

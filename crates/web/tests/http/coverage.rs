@@ -28,11 +28,17 @@ async fn an_admin_assigns_a_region_on_the_user_page_and_the_manager_sees_its_par
     let env = Env::new("coverage_page").await?;
     pudong_partner(&env).await?;
     let mut manager = env.signed_in("manager").await?;
-    assert_eq!(manager.get("/partners/SH1").await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        manager.get("/partners/SH1").await?.status,
+        StatusCode::NOT_FOUND
+    );
 
     let mut admin = env.signed_in("admin").await?;
     let users = admin.get("/admin/users").await?.text();
-    assert!(users.contains(r#"href="/admin/users/manager/regions""#), "{users}");
+    assert!(
+        users.contains(r#"href="/admin/users/manager/regions""#),
+        "{users}"
+    );
     assert!(!users.contains(r#"href="/admin/users/padmin/regions""#));
     admin.get("/admin/users/manager/regions").await?;
     let bad = admin
@@ -40,14 +46,20 @@ async fn an_admin_assigns_a_region_on_the_user_page_and_the_manager_sees_its_par
         .await?;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(testid(&bad.text(), "region-error").contains("no such region"));
-    assert!(bad.text().contains(r#"value="999999""#), "the typed code stays");
+    assert!(
+        bad.text().contains(r#"value="999999""#),
+        "the typed code stays"
+    );
 
     let added = admin
         .submit("/admin/users/manager/regions", &[("region_code", "310000")])
         .await?;
     assert_eq!(added.location(), "/admin/users/manager/regions");
     let page = admin.get("/admin/users/manager/regions").await?.text();
-    assert!(testid(&page, "covered-regions").contains("上海市"), "{page}");
+    assert!(
+        testid(&page, "covered-regions").contains("上海市"),
+        "{page}"
+    );
 
     assert_eq!(manager.get("/partners/SH1").await?.status, StatusCode::OK);
     let list = manager.get("/partners").await?.text();
@@ -57,7 +69,10 @@ async fn an_admin_assigns_a_region_on_the_user_page_and_the_manager_sees_its_par
         .submit("/admin/users/manager/regions/310000/remove", &[])
         .await?;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
-    assert_eq!(manager.get("/partners/SH1").await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        manager.get("/partners/SH1").await?.status,
+        StatusCode::NOT_FOUND
+    );
     Ok(())
 }
 

@@ -401,7 +401,9 @@ fn json_for(path: &str, n: usize) -> Value {
         }
         "/api/v1/selective-limits" => json!({ "product_line": format!("J{n}"), "max_partners": 4 }),
         "/api/v1/users/manager/regions" => json!({ "region_codes": ["440100"] }),
-        "/api/v1/team" => json!({ "login": format!("json-staff-{n}"), "display_name": "Json staff" }),
+        "/api/v1/team" => {
+            json!({ "login": format!("json-staff-{n}"), "display_name": "Json staff" })
+        }
         "/api/v1/team/puser/status" => json!({ "status": "disabled" }),
         "/api/v1/team/other/password" => json!({}),
         _ => json!({
@@ -599,8 +601,9 @@ async fn authorization_matrix() -> Res {
     assert_eq!(env.user_count().await?, 7 + 3 + 3);
     let staff = programs[4].get("/api/v1/team").await?.json()?;
     assert!(
-        staff.as_array().is_some_and(|users| users.len() == 4
-            && users.iter().all(|u| u["partner_code"] == json!("P1"))),
+        staff.as_array().is_some_and(
+            |users| users.len() == 4 && users.iter().all(|u| u["partner_code"] == json!("P1"))
+        ),
         "{staff}"
     );
     let covered = programs[0]
@@ -608,7 +611,11 @@ async fn authorization_matrix() -> Res {
         .await?
         .json()?;
     assert_eq!(
-        (covered[0]["code"].clone(), covered[0]["name"].clone(), covered.as_array().map(Vec::len)),
+        (
+            covered[0]["code"].clone(),
+            covered[0]["name"].clone(),
+            covered.as_array().map(Vec::len)
+        ),
         (json!("440100"), json!("广州市"), Some(1)),
         "{covered}"
     );

@@ -15,7 +15,10 @@ async fn a_partner_admin_creates_a_staff_account_that_signs_in_and_disables_it()
     let env = Env::new("team_page").await?;
     let mut padmin = env.signed_in("padmin").await?;
     let home = padmin.get("/").await?.text();
-    assert!(home.contains(r#"href="/team""#), "the team is in the navigation");
+    assert!(
+        home.contains(r#"href="/team""#),
+        "the team is in the navigation"
+    );
     let page = padmin.get("/team").await?.text();
     assert!(testid(&page, "team").contains("padmin"));
 
@@ -26,7 +29,10 @@ async fn a_partner_admin_creates_a_staff_account_that_signs_in_and_disables_it()
     assert!(!bad.text().contains(r#"data-testid="password""#));
 
     let created = padmin
-        .submit("/team", &[("login", "shop.clerk"), ("display_name", "店员小王")])
+        .submit(
+            "/team",
+            &[("login", "shop.clerk"), ("display_name", "店员小王")],
+        )
         .await?;
     assert_eq!(created.status, StatusCode::OK);
     let password = shown_password(&created.text()).ok_or("no password shown")?;

@@ -2,24 +2,24 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use qudao_domain::admin::{
-    DisplayName, LOGIN_FAILURES_BEFORE_LOCK, LOGIN_LOCK_MINUTES, Login, NewPassword, Role,
-    UserStatus,
+    self as admin_rules, DisplayName, FailureCount, Login, NewPassword, Role, UserStatus,
 };
 use qudao_domain::partners::PartnerCode;
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
+use qudao_store::ConnectionTrait;
 use qudao_store::admin::{self as repo, user};
-use qudao_store::audit;
 use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::{audit, throttle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use qudao_store::admin::{UserFilter, UserSort};
 
 use crate::error::Fields;
-use crate::{AppError, Caller, Permission, Qudao};
+use crate::{AppError, Caller, Origin, Permission, Qudao};
 
 /// A user as others see it: never the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -76,7 +76,7 @@ fn hash_token(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-async fn hash_password(password: NewPassword) -> Result<String, AppError> {
+pub(crate) async fn hash_password(password: NewPassword) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.expose().as_bytes())
@@ -98,6 +98,19 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
     .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// Refuses an attempt while a throttle's lock lasts.
+fn refuse_while_locked(
+    locked_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    match locked_until.filter(|until| *until > now) {
+        Some(until) => Err(AppError::Locked {
+            minutes: (until - now).num_minutes() + 1,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn stamp_of(row: &user::Model) -> SessionStamp {
     SessionStamp {
         user_id: row.id,
@@ -117,13 +130,22 @@ fn caller_of(row: &user::Model) -> Result<Caller, AppError> {
 }
 
 impl Qudao {
-    /// Signs a user in. Failed attempts are counted per account in the
-    /// database; after five in a row the account is locked for 15 minutes.
+    /// Signs a user in from `origin`. Failures are counted per client
+    /// address, per account at that address, and per account (see
+    /// `docs/ARCHITECTURE.md`, Security): the first two lock for 15 minutes,
+    /// the account-wide one only slows guessing down.
     pub async fn login(
         &self,
         login: &str,
         password: &str,
+        origin: &Origin,
     ) -> Result<(Caller, SessionStamp), AppError> {
+        // Requests without a known address share one counter, so they are
+        // throttled together rather than not at all.
+        let address = origin.address.as_deref().unwrap_or("unknown");
+        let now = qudao_store::now();
+        let address_counter = throttle::find(self.db(), address, "").await?;
+        refuse_while_locked(address_counter.as_ref().and_then(|c| c.locked_until), now)?;
         let Ok(login) = Login::parse(login) else {
             return Err(AppError::BadCredentials);
         };
@@ -131,16 +153,17 @@ impl Qudao {
             // Spend the same time as for a real account so timing does not
             // reveal which logins exist.
             let _ = verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await;
+            self.record_failed_login(None, login.as_str(), origin, now)
+                .await?;
             return Err(AppError::BadCredentials);
         };
-        let now = qudao_store::now();
-        if let Some(until) = row.locked_until.filter(|until| *until > now) {
-            return Err(AppError::Locked {
-                minutes: (until - now).num_minutes() + 1,
-            });
-        }
+        let pair = throttle::find(self.db(), address, &row.login).await?;
+        refuse_while_locked(pair.as_ref().and_then(|c| c.locked_until), now)?;
+        refuse_while_locked(row.locked_until, now)?;
         if !verify_password(password.to_owned(), row.password_hash.clone()).await? {
-            self.record_failed_login(row, now).await?;
+            let key = row.login.clone();
+            self.record_failed_login(Some(row), &key, origin, now)
+                .await?;
             return Err(AppError::BadCredentials);
         }
         if row.status != UserStatus::Active.as_str() {
@@ -154,53 +177,76 @@ impl Qudao {
             ..Default::default()
         };
         let row = repo::update_user(&tx, row, change).await?;
-        audit::record(
-            &tx,
-            audit::NewEntry {
-                actor_id: Some(row.id),
-                actor_login: &row.login,
-                entity: "user",
-                entity_key: &row.login,
-                action: "login",
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        throttle::clear_account(&tx, &row.login, Some(address)).await?;
+        let caller = caller_of(&row)?.from_origin(origin.clone());
+        self.audit::<()>(&tx, &caller, "user", &row.login, "login", None, None)
+            .await?;
         crate::commit(tx).await?;
-        Ok((caller_of(&row)?, stamp_of(&row)))
+        Ok((caller, stamp_of(&row)))
     }
 
+    /// Counts one failed login against the address, the account at that
+    /// address and the account (when it exists), in one transaction.
     async fn record_failed_login(
         &self,
-        row: user::Model,
+        row: Option<user::Model>,
+        login: &str,
+        origin: &Origin,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
+        let address = origin.address.as_deref().unwrap_or("unknown");
         let tx = self.begin().await?;
-        let failures = row.failed_logins + 1;
-        let locks = failures >= LOGIN_FAILURES_BEFORE_LOCK;
-        let login = row.login.clone();
-        let id = row.id;
-        let change = repo::UserChange {
-            failed_logins: Some(if locks { 0 } else { failures }),
-            locked_until: locks.then(|| Some(now + Duration::minutes(LOGIN_LOCK_MINUTES))),
-            ..Default::default()
+        let counted = |c: &throttle::counter::Model| FailureCount {
+            failures: c.failures,
+            window_start: c.window_start,
         };
-        repo::update_user(&tx, row, change).await?;
+        let by_address = throttle::find(&tx, address, "").await?;
+        let (count, address_lock) =
+            admin_rules::ADDRESS.fail(by_address.as_ref().map(counted), now);
+        throttle::save(&tx, address, "", count, address_lock).await?;
+        let mut after = serde_json::json!({ "address_failures": count.failures });
+        let mut locks = address_lock.is_some();
+        let actor_id = row.as_ref().map(|r| r.id);
+        if let Some(row) = row {
+            let pair = throttle::find(&tx, address, login).await?;
+            let (count, pair_lock) =
+                admin_rules::ACCOUNT_AT_ADDRESS.fail(pair.as_ref().map(counted), now);
+            throttle::save(&tx, address, login, count, pair_lock).await?;
+            // The account-wide count is of failures in a row: a success or
+            // an administrator's reset sets it back to zero.
+            let account = FailureCount {
+                failures: row.failed_logins,
+                window_start: now,
+            };
+            let (account, account_lock) = admin_rules::ACCOUNT.fail(Some(account), now);
+            let change = repo::UserChange {
+                failed_logins: Some(account.failures),
+                locked_until: account_lock.map(Some),
+                ..Default::default()
+            };
+            repo::update_user(&tx, row, change).await?;
+            after = serde_json::json!({
+                "address_failures": after["address_failures"],
+                "account_failures": account.failures,
+            });
+            locks |= pair_lock.is_some() || account_lock.is_some();
+        }
         audit::record(
             &tx,
             audit::NewEntry {
-                actor_id: Some(id),
-                actor_login: &login,
+                actor_id,
+                actor_login: login,
                 entity: "user",
-                entity_key: &login,
+                entity_key: login,
                 action: if locks {
                     "login_locked"
                 } else {
                     "login_failed"
                 },
                 before: None,
-                after: Some(serde_json::json!({ "failed_logins": failures })),
+                after: Some(after),
+                client_address: origin.address.as_deref(),
+                user_agent: origin.user_agent.as_deref(),
             },
         )
         .await?;
@@ -329,7 +375,7 @@ impl Qudao {
         Ok(view)
     }
 
-    fn user_view(&self, row: user::Model, partner_code: Option<String>) -> UserView {
+    pub(crate) fn user_view(&self, row: user::Model, partner_code: Option<String>) -> UserView {
         UserView {
             status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Disabled),
             role: Role::parse(&row.role).unwrap_or(Role::PartnerUser),
@@ -379,27 +425,43 @@ impl Qudao {
                 },
             )]));
         }
-        let row = repo::find_user_by_login(self.db(), login.as_str())
+        let tx = self.begin().await?;
+        let row = repo::find_user_by_login(&tx, login.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let before = self.user_view(row.clone(), None);
-        let tx = self.begin().await?;
+        let after = self.write_status(&tx, caller, row, status).await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Sets an account's status in the caller's transaction, with its audit
+    /// record. Disabling revokes the account's API tokens; its sessions end at
+    /// their next request, which finds the account disabled.
+    pub(crate) async fn write_status(
+        &self,
+        tx: &impl ConnectionTrait,
+        caller: &Caller,
+        row: user::Model,
+        status: UserStatus,
+    ) -> Result<UserView, AppError> {
+        let partner_code = self.partner_code_of(tx, row.partner_id).await?;
+        let before = self.user_view(row.clone(), partner_code.clone());
         let change = repo::UserChange {
             status: Some(status.as_str()),
             ..Default::default()
         };
-        let row = repo::update_user(&tx, row, change).await?;
+        let row = repo::update_user(tx, row, change).await?;
         if status == UserStatus::Disabled {
-            repo::revoke_tokens_of(&tx, row.id).await?;
+            repo::revoke_tokens_of(tx, row.id).await?;
         }
-        let after = self.user_view(row, None);
+        let after = self.user_view(row, partner_code);
         let action = if status == UserStatus::Active {
             "enable"
         } else {
             "disable"
         };
         self.audit(
-            &tx,
+            tx,
             caller,
             "user",
             &after.login,
@@ -408,8 +470,19 @@ impl Qudao {
             Some(&after),
         )
         .await?;
-        crate::commit(tx).await?;
         Ok(after)
+    }
+
+    async fn partner_code_of(
+        &self,
+        db: &impl ConnectionTrait,
+        partner_id: Option<i64>,
+    ) -> Result<Option<String>, AppError> {
+        let Some(id) = partner_id else {
+            return Ok(None);
+        };
+        let codes = qudao_store::partners::codes_of(db, DataScope::All, &[id]).await?;
+        Ok(codes.into_iter().next().map(|(_, code)| code))
     }
 
     /// Sets a user's password: an admin for anyone (a reset), anyone for
@@ -452,6 +525,27 @@ impl Qudao {
         };
         let hash = hash_password(password).await?;
         let tx = self.begin().await?;
+        let action = if own {
+            "change_password"
+        } else {
+            "reset_password"
+        };
+        let row = self.write_password(&tx, caller, row, hash, action).await?;
+        crate::commit(tx).await?;
+        Ok(stamp_of(&row))
+    }
+
+    /// Replaces an account's password hash in the caller's transaction: the
+    /// account's other sessions end (their stamp no longer matches) and its
+    /// login throttles are lifted.
+    pub(crate) async fn write_password(
+        &self,
+        tx: &impl ConnectionTrait,
+        caller: &Caller,
+        row: user::Model,
+        hash: String,
+        action: &str,
+    ) -> Result<user::Model, AppError> {
         let key = row.login.clone();
         let change = repo::UserChange {
             password_hash: Some(hash),
@@ -459,16 +553,11 @@ impl Qudao {
             locked_until: Some(None),
             ..Default::default()
         };
-        let row = repo::update_user(&tx, row, change).await?;
-        let action = if own {
-            "change_password"
-        } else {
-            "reset_password"
-        };
-        self.audit::<()>(&tx, caller, "user", &key, action, None, None)
+        let row = repo::update_user(tx, row, change).await?;
+        throttle::clear_account(tx, &row.login, None).await?;
+        self.audit::<()>(tx, caller, "user", &key, action, None, None)
             .await?;
-        crate::commit(tx).await?;
-        Ok(stamp_of(&row))
+        Ok(row)
     }
 
     pub async fn list_tokens(&self, caller: &Caller) -> Result<Vec<TokenView>, AppError> {

@@ -21,6 +21,9 @@ pub struct AuditView {
     pub before: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
+    /// The client's address; none for the command line.
+    pub client_address: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl Qudao {
@@ -47,6 +50,8 @@ impl Qudao {
                 action,
                 before: json(before),
                 after: json(after),
+                client_address: caller.origin.address.as_deref(),
+                user_agent: caller.origin.user_agent.as_deref(),
             },
         )
         .await?;
@@ -70,6 +75,8 @@ impl Qudao {
             action: row.action,
             before: parse(row.before_json),
             after: parse(row.after_json),
+            client_address: row.client_address,
+            user_agent: row.user_agent,
         }))
     }
 }

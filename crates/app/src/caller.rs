@@ -14,6 +14,33 @@ pub struct Caller {
     pub role: Role,
     pub partner_id: Option<PartnerId>,
     pub(crate) scope: DataScope,
+    /// Where the request came from, for the audit record.
+    pub origin: Origin,
+}
+
+/// The client of a request: its address and user agent, as the web layer
+/// saw them. The command line has neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    /// The longest user agent kept; longer ones are cut (on a character
+    /// boundary), not refused.
+    pub const USER_AGENT_MAX: usize = 300;
+
+    pub fn new(address: Option<std::net::IpAddr>, user_agent: Option<&str>) -> Self {
+        Self {
+            // An IPv4 client of a dual-stack socket reads as itself.
+            address: address.map(|ip| ip.to_canonical().to_string()),
+            user_agent: user_agent
+                .map(str::trim)
+                .filter(|agent| !agent.is_empty())
+                .map(|agent| agent.chars().take(Self::USER_AGENT_MAX).collect()),
+        }
+    }
 }
 
 /// What a role may do, whatever the record. Which records it may do it to is
@@ -36,6 +63,8 @@ pub enum Permission {
     ViewTerritories,
     /// Add regions, grant and change authorizations, set selective limits.
     ManageTerritories,
+    /// A partner admin's own organisation's staff accounts (see `team`).
+    ManageTeam,
 }
 
 impl Permission {
@@ -53,6 +82,7 @@ impl Permission {
             }
             Permission::ViewOnboarding => !role.is_partner_role(),
             Permission::ManageOnboarding => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ManageTeam => role == Role::PartnerAdmin,
         }
     }
 }
@@ -74,7 +104,13 @@ impl Caller {
             role,
             partner_id,
             scope: scope_for(role, user_id, partner_id),
+            origin: Origin::default(),
         }
+    }
+
+    /// The same caller, acting from `origin`.
+    pub fn from_origin(self, origin: Origin) -> Self {
+        Self { origin, ..self }
     }
 
     /// The command line acting as the system: an administrator that is not a

@@ -49,8 +49,11 @@ pub fn sheet_to_xlsx(
     workbook.save_to_buffer().map_err(failed)
 }
 
+/// An instant as people read it: in the business time zone, like the pages.
 fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&crate::time_zone())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 impl Exportable for PartnerRecordRow {
@@ -121,6 +124,8 @@ impl Exportable for AuditView {
         "action",
         "before",
         "after",
+        "client_address",
+        "user_agent",
     ];
     fn cells(&self) -> Vec<String> {
         let json =
@@ -133,6 +138,8 @@ impl Exportable for AuditView {
             self.action.clone(),
             json(&self.before),
             json(&self.after),
+            self.client_address.clone().unwrap_or_default(),
+            self.user_agent.clone().unwrap_or_default(),
         ]
     }
 }
@@ -257,6 +264,8 @@ mod tests {
             action: "create".into(),
             before: None,
             after: Some(serde_json::json!({"code": "P1"})),
+            client_address: Some("192.0.2.1".into()),
+            user_agent: None,
         });
     }
 }

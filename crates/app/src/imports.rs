@@ -36,6 +36,7 @@ pub enum ImportKind {
     Contacts,
     Regions,
     Authorizations,
+    UserRegions,
 }
 
 impl ImportKind {
@@ -44,6 +45,7 @@ impl ImportKind {
         ImportKind::Contacts,
         ImportKind::Regions,
         ImportKind::Authorizations,
+        ImportKind::UserRegions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl ImportKind {
             ImportKind::Contacts => "contacts",
             ImportKind::Regions => "regions",
             ImportKind::Authorizations => "authorizations",
+            ImportKind::UserRegions => "user_regions",
         }
     }
 
@@ -66,6 +69,7 @@ impl ImportKind {
             ImportKind::Contacts => CONTACT_COLUMNS,
             ImportKind::Regions => REGION_COLUMNS,
             ImportKind::Authorizations => AUTHORIZATION_COLUMNS,
+            ImportKind::UserRegions => USER_REGION_COLUMNS,
         }
     }
 }
@@ -212,6 +216,21 @@ const REGION_COLUMNS: &[Column] = &[
         zh: "上级区域编码",
         required: false,
         example: "CN",
+    },
+];
+
+const USER_REGION_COLUMNS: &[Column] = &[
+    Column {
+        field: "login",
+        zh: "账号",
+        required: true,
+        example: "manager",
+    },
+    Column {
+        field: "region_code",
+        zh: "区域编码",
+        required: true,
+        example: "310000",
     },
 ];
 
@@ -630,6 +649,9 @@ impl Qudao {
                     ImportKind::Authorizations => {
                         self.import_authorizations(caller, &table, dry_run).await?
                     }
+                    ImportKind::UserRegions => {
+                        self.import_user_regions(caller, &table, dry_run).await?
+                    }
                 };
                 report.errors = errors;
                 if report.errors.is_empty() && !dry_run {
@@ -957,6 +979,32 @@ impl Qudao {
             };
             match self.create_authorization_in(&tx, caller, &input).await {
                 Ok(_) => created += 1,
+                Err(err) => errors.extend(row_errors(table, *row, err)?),
+            }
+        }
+        finish(tx, errors, dry_run, created).await
+    }
+}
+
+impl Qudao {
+    /// Regions covered by managers and reps (admins only); a pair already
+    /// assigned is left as it is and not counted.
+    async fn import_user_regions(
+        &self,
+        caller: &Caller,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<(usize, Vec<RowError>), AppError> {
+        let tx = self.begin().await?;
+        let mut errors = Vec::new();
+        let mut created = 0;
+        for (row, values) in &table.rows {
+            let (login, region) = (
+                table.cell(values, "login"),
+                table.cell(values, "region_code"),
+            );
+            match self.add_user_region_in(&tx, caller, login, region).await {
+                Ok(added) => created += usize::from(added),
                 Err(err) => errors.extend(row_errors(table, *row, err)?),
             }
         }

@@ -7,24 +7,52 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 mod caller;
+pub mod coverage;
 mod error;
 pub mod export;
 pub mod grades;
 pub mod imports;
 pub mod onboarding;
 pub mod partners;
+pub mod team;
 pub mod territories;
 mod text;
 
 use qudao_store::DatabaseConnection;
 
-pub use caller::{Caller, Permission};
+pub use caller::{Caller, Origin, Permission};
 
-/// Today in the business time zone (Asia/Shanghai, UTC+8, no DST): an
-/// agreement or authorization that ends on the 31st is in force until
-/// midnight in China, wherever the server runs.
+pub use chrono_tz::Tz as TimeZone;
+
+static TIME_ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// The business time zone when none is configured.
+pub const DEFAULT_TIME_ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// Reads an IANA time zone name (`Asia/Shanghai`, `Europe/Berlin`).
+pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.trim()
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("'{name}' is not an IANA time zone name such as Asia/Shanghai"))
+}
+
+/// Sets the business time zone, once, at start-up (`--time-zone`). A
+/// second setting is refused: the zone decides which day "today" is, and
+/// must not change under running use cases.
+pub fn set_time_zone(zone: chrono_tz::Tz) -> Result<(), chrono_tz::Tz> {
+    TIME_ZONE.set(zone)
+}
+
+/// The business time zone: dates are "today" there and instants are shown in
+/// it. Asia/Shanghai unless configured.
+pub fn time_zone() -> chrono_tz::Tz {
+    *TIME_ZONE.get_or_init(|| DEFAULT_TIME_ZONE)
+}
+
+/// Today in the business time zone: an agreement or authorization that ends
+/// on the 31st is in force until midnight there, wherever the server runs.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    chrono::Utc::now().with_timezone(&time_zone()).date_naive()
 }
 
 /// An optional text field with its blanks removed; `None` when empty.
@@ -187,4 +215,32 @@ pub async fn restore_sqlite(
     std::fs::copy(backup, &target)
         .map_err(|e| AppError::Unsupported(format!("{}: {e}", target.display())))?;
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_iana_names_and_default_to_shanghai() {
+        assert_eq!(
+            parse_time_zone(" Europe/Berlin ").ok(),
+            Some(chrono_tz::Europe::Berlin)
+        );
+        let err = parse_time_zone("UTC+8").unwrap_err();
+        assert!(
+            err.contains("UTC+8") && err.contains("Asia/Shanghai"),
+            "{err}"
+        );
+        // Nothing in this test binary sets the zone.
+        assert_eq!(time_zone(), chrono_tz::Asia::Shanghai);
+        let late_evening_utc = chrono::DateTime::parse_from_rfc3339("2026-06-30T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            late_evening_utc.with_timezone(&time_zone()).date_naive(),
+            chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+            "one in the morning of 1 July in Shanghai"
+        );
+    }
 }

@@ -14,7 +14,7 @@ use qudao_app::admin::{UserFilter, UserInput, UserSort};
 use qudao_app::partners::{
     ContactInput, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort, RecordInput,
 };
-use qudao_app::{AppError, Caller, PageRequest, Qudao, SortDir};
+use qudao_app::{AppError, Caller, Origin, PageRequest, Qudao, SortDir};
 use qudao_domain::admin::UserStatus;
 use sea_orm::{ConnectionTrait, Database};
 
@@ -129,12 +129,16 @@ macro_rules! on_both_backends {
 mod admin;
 #[path = "suite/agreements.rs"]
 mod agreements;
+#[path = "suite/coverage.rs"]
+mod coverage;
 #[path = "suite/imports.rs"]
 mod imports;
 #[path = "suite/network.rs"]
 mod network;
 #[path = "suite/partners.rs"]
 mod partners;
+#[path = "suite/team.rs"]
+mod team;
 #[path = "suite/territories.rs"]
 mod territories;
 

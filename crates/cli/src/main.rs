@@ -27,6 +27,17 @@ struct Cli {
     )]
     db: String,
 
+    /// The business time zone (IANA name): which day "today" is, and how
+    /// instants are shown
+    #[arg(
+        long,
+        global = true,
+        env = "QUDAO_TIME_ZONE",
+        default_value = "Asia/Shanghai",
+        value_parser = qudao_app::parse_time_zone
+    )]
+    time_zone: qudao_app::TimeZone,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +51,11 @@ enum Command {
         /// Mark cookies Secure (set when users reach Qudao over HTTPS)
         #[arg(long, env = "QUDAO_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Take the client address from the last X-Forwarded-For entry
+        /// (only behind a reverse proxy that sets it; used by login throttling
+        /// and the audit log)
+        #[arg(long, env = "QUDAO_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
     },
     /// Bring the database schema up to date (serve does this too)
     Migrate {
@@ -168,13 +184,21 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let system = Caller::system("cli");
+    if qudao_app::set_time_zone(cli.time_zone).is_err() {
+        bail!("the time zone was already set");
+    }
     match cli.command {
         Command::Serve {
             addr,
             secure_cookies,
+            trust_forwarded_for,
         } => {
             let app = Qudao::open(&cli.db).await?;
-            qudao_web::serve(app, addr, qudao_web::WebConfig { secure_cookies }).await?;
+            let config = qudao_web::WebConfig {
+                secure_cookies,
+                trust_forwarded_for,
+            };
+            qudao_web::serve(app, addr, config).await?;
         }
         Command::Migrate { status } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -162,6 +162,12 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         app.create_user(&system, &input).await?;
         loaded.users += 1;
     }
+    // The rep covers Shanghai besides the retailers it owns, so the demo
+    // shows both halves of a field scope.
+    let shanghai = qudao_app::coverage::CoverageInput {
+        region_codes: vec!["310000".to_owned()],
+    };
+    app.set_user_regions(&system, "rep", &shanghai).await?;
 
     let network = network::plan(&mut stream(seed, 1), scale);
     count_network(&network, &mut loaded);

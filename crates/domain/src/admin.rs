@@ -135,10 +135,87 @@ impl DisplayName {
     }
 }
 
-/// How many failed logins lock an account, and for how long. Counted per
-/// account in the database so that every server node enforces the same limit.
-pub const LOGIN_FAILURES_BEFORE_LOCK: i32 = 5;
-pub const LOGIN_LOCK_MINUTES: i64 = 15;
+/// One login throttle: after `failures` failed attempts counted within
+/// `window_minutes`, attempts are refused for `lock_seconds`. Counters live in
+/// the database so that every server node enforces the same limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimit {
+    pub failures: i32,
+    pub window_minutes: i64,
+    pub lock_seconds: i64,
+    /// Once the limit is reached, every further failure locks again (until
+    /// a success resets the count) instead of starting a fresh count.
+    pub sticky: bool,
+}
+
+/// Guessing one account from one address: that address is shut out of that
+/// account for 15 minutes; the owner, signing in from elsewhere, is not.
+pub const ACCOUNT_AT_ADDRESS: LoginLimit = LoginLimit {
+    failures: 5,
+    window_minutes: 15,
+    lock_seconds: 15 * 60,
+    sticky: false,
+};
+
+/// One address guessing many accounts: the address is shut out of every
+/// account for 15 minutes.
+pub const ADDRESS: LoginLimit = LoginLimit {
+    failures: 20,
+    window_minutes: 15,
+    lock_seconds: 15 * 60,
+    sticky: false,
+};
+
+/// Many addresses guessing one account (ten failures in a row): the account
+/// then only slows down to one attempt per 30 seconds rather than locking
+/// for long, so that failing on purpose cannot keep its owner out for long.
+pub const ACCOUNT: LoginLimit = LoginLimit {
+    failures: 10,
+    window_minutes: 15,
+    lock_seconds: 30,
+    sticky: true,
+};
+
+/// A failure counter as stored: how many failures since `window_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCount {
+    pub failures: i32,
+    pub window_start: chrono::DateTime<chrono::Utc>,
+}
+
+impl LoginLimit {
+    /// The counter after one more failure at `now`, and the instant until
+    /// which attempts are refused if this failure reaches the limit. A window
+    /// older than `window_minutes` starts over; a lock starts the count over.
+    pub fn fail(
+        self,
+        count: Option<FailureCount>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (FailureCount, Option<chrono::DateTime<chrono::Utc>>) {
+        let live =
+            count.filter(|c| now - c.window_start < chrono::Duration::minutes(self.window_minutes));
+        let failures = live.map_or(0, |c| c.failures) + 1;
+        if failures >= self.failures {
+            let fresh = FailureCount {
+                failures: if self.sticky { failures } else { 0 },
+                window_start: now,
+            };
+            (
+                fresh,
+                Some(now + chrono::Duration::seconds(self.lock_seconds)),
+            )
+        } else {
+            let window_start = live.map_or(now, |c| c.window_start);
+            (
+                FailureCount {
+                    failures,
+                    window_start,
+                },
+                None,
+            )
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -191,6 +268,34 @@ mod tests {
             Role::parse("root").unwrap_err().problem,
             Problem::NotOneOf { .. }
         ));
+    }
+
+    #[test]
+    fn a_limit_locks_at_its_count_and_a_stale_window_starts_over() {
+        let start = chrono::DateTime::<chrono::Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut count = None;
+        for n in 1..ACCOUNT_AT_ADDRESS.failures {
+            let (next, lock) = ACCOUNT_AT_ADDRESS.fail(count, start);
+            assert_eq!((next.failures, lock), (n, None));
+            count = Some(next);
+        }
+        let (next, lock) = ACCOUNT_AT_ADDRESS.fail(count, start);
+        assert_eq!(next.failures, 0);
+        assert_eq!(lock, Some(start + chrono::Duration::minutes(15)));
+
+        let later = start + chrono::Duration::minutes(16);
+        let (next, lock) = ACCOUNT_AT_ADDRESS.fail(count, later);
+        assert_eq!((next.failures, next.window_start, lock), (1, later, None));
+        let (next, lock) = ACCOUNT.fail(
+            Some(FailureCount {
+                failures: 9,
+                window_start: start,
+            }),
+            start,
+        );
+        assert_eq!(lock, Some(start + chrono::Duration::seconds(30)));
+        let (_, lock) = ACCOUNT.fail(Some(next), start + chrono::Duration::seconds(31));
+        assert!(lock.is_some(), "past the limit, every failure slows again");
     }
 
     proptest! {

@@ -13,10 +13,10 @@ pub struct UserId(pub i64);
 pub enum DataScope {
     /// Every record (admin, finance).
     All,
-    /// Partners the user is the owner of, with their downstream trees
-    /// (channel managers and sales reps). Becomes region-based when the
-    /// partner-network issue brings regions.
-    Owned(UserId),
+    /// The partners a channel manager or sales rep covers, each with its
+    /// downstream tree: those the user owns, and those whose home region lies
+    /// inside a region assigned to the user (a region covers its sub-regions).
+    Covered(UserId),
     /// One partner organisation and every partner below it (partner admin).
     PartnerTree(PartnerId),
     /// One partner organisation only (partner staff).
@@ -30,7 +30,7 @@ pub enum DataScope {
 pub fn scope_for(role: Role, user: UserId, partner: Option<PartnerId>) -> DataScope {
     match (role, partner) {
         (Role::Admin | Role::Finance, _) => DataScope::All,
-        (Role::ChannelManager | Role::SalesRep, _) => DataScope::Owned(user),
+        (Role::ChannelManager | Role::SalesRep, _) => DataScope::Covered(user),
         (Role::PartnerAdmin, Some(partner)) => DataScope::PartnerTree(partner),
         (Role::PartnerUser, Some(partner)) => DataScope::Partner(partner),
         (Role::PartnerAdmin | Role::PartnerUser, None) => DataScope::Nothing,
@@ -49,11 +49,11 @@ mod tests {
         assert_eq!(scope_for(Role::Finance, user, None), DataScope::All);
         assert_eq!(
             scope_for(Role::ChannelManager, user, None),
-            DataScope::Owned(user)
+            DataScope::Covered(user)
         );
         assert_eq!(
             scope_for(Role::SalesRep, user, None),
-            DataScope::Owned(user)
+            DataScope::Covered(user)
         );
         assert_eq!(
             scope_for(Role::PartnerAdmin, user, partner),

@@ -265,14 +265,13 @@ fn to_partner() -> RelationDef {
 }
 
 fn scoped(
-    db: &impl ConnectionTrait,
     scope: DataScope,
     filter: &AgreementFilter,
     today: NaiveDate,
 ) -> sea_orm::Select<version::Entity> {
     let mut select = version::Entity::find()
         .join(JoinType::InnerJoin, to_partner())
-        .filter(scope_condition(db.get_database_backend(), scope));
+        .filter(scope_condition(scope));
     if let Some(text) = &filter.partner {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -311,7 +310,7 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<version::Model>, StoreError> {
-    let select = scoped(db, scope, filter, today);
+    let select = scoped(scope, filter, today);
     let partner_code = Expr::col((partner::Entity, partner::Column::Code));
     let select = match sort {
         AgreementSort::Partner => select
@@ -336,7 +335,7 @@ pub async fn count(
     filter: &AgreementFilter,
     today: NaiveDate,
 ) -> Result<u64, StoreError> {
-    Ok(scoped(db, scope, filter, today).count(db).await?)
+    Ok(scoped(scope, filter, today).count(db).await?)
 }
 
 /// Partners by id with their codes and names, for labelling list rows.

@@ -24,6 +24,8 @@ pub mod entry {
         pub action: String,
         pub before_json: Option<String>,
         pub after_json: Option<String>,
+        pub client_address: Option<String>,
+        pub user_agent: Option<String>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -37,6 +39,9 @@ pub struct NewEntry<'a> {
     pub action: &'a str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// Where the request came from; none for the command line.
+    pub client_address: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
 }
 
 pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), StoreError> {
@@ -49,6 +54,8 @@ pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), 
         action: Set(new.action.to_owned()),
         before_json: Set(new.before.map(|v| v.to_string())),
         after_json: Set(new.after.map(|v| v.to_string())),
+        client_address: Set(new.client_address.map(str::to_owned)),
+        user_agent: Set(new.user_agent.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 mod connect;
+pub mod coverage;
 mod error;
 pub mod grades;
 pub mod migrations;
@@ -17,6 +18,7 @@ pub mod paging;
 pub mod partners;
 pub mod sessions;
 pub mod territories;
+pub mod throttle;
 
 pub use connect::{Backend, connect, describe_url, inspect_sqlite};
 pub use error::StoreError;

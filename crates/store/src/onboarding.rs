@@ -251,7 +251,7 @@ pub async fn in_status(
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
     let select = partner::Entity::find()
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .filter(partner::Column::Status.eq(status))
         .order_by_asc(partner::Column::Code);
     fetch(db, select, page).await
@@ -278,7 +278,7 @@ pub async fn signed_since(
         .and_where(Expr::col((status_change::Entity, status_change::Column::ChangedAt)).gte(since))
         .to_owned();
     let select = partner::Entity::find()
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .filter(partner::Column::Status.eq("active"))
         .filter(partner::Column::Id.in_subquery(signed))
         .order_by_desc(partner::Column::UpdatedAt)

@@ -1,7 +1,7 @@
 //! Partners and the distribution tree, always read through a [`DataScope`].
 
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, BinOper, Expr, IntoIden, JoinType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -83,36 +83,92 @@ pub mod status_change {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// The SQL condition that keeps a query on `partners` inside a scope. The
-/// tree is a materialised path, so "a partner and all below it" is a prefix
-/// match on `path`.
+/// The SQL condition that keeps a query on `partners` inside a scope.
+pub fn scope_condition(scope: DataScope) -> Expr {
+    scope_condition_on(partner::Entity, scope)
+}
+
+/// The scope condition on the partners table as `table` names it in the
+/// query (its own name, or an alias when it is joined under another one).
 ///
-/// Custom SQL marks its parameter with the backend's own placeholder, which
-/// sea-query then binds in place.
-pub fn scope_condition(backend: DatabaseBackend, scope: DataScope) -> Expr {
-    let param = if backend == DatabaseBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
+/// The tree is a materialised path, so "a partner and all below it" is a
+/// prefix match on `path` against the top partner's path; the subqueries use
+/// aliases of their own so that they never capture the outer table. Each
+/// subquery starts from an indexed column (`id`, `owner_id`,
+/// `user_regions.user_id`, `region_id`).
+pub fn scope_condition_on(table: impl IntoIden, scope: DataScope) -> Expr {
+    let table = table.into_iden();
+    let outer = |column: partner::Column| Expr::col((table.clone(), column));
     match scope {
         DataScope::All => Expr::cust("1 = 1"),
         DataScope::Nothing => Expr::cust("1 = 0"),
-        DataScope::Partner(id) => Expr::col((partner::Entity, partner::Column::Id)).eq(id.0),
-        DataScope::PartnerTree(id) => Expr::cust_with_values(
-            format!(
-                "partners.path LIKE (SELECT top.path FROM partners top WHERE top.id = {param}) || '%'"
-            ),
-            [id.0],
+        DataScope::Partner(id) => outer(partner::Column::Id).eq(id.0),
+        DataScope::PartnerTree(id) => Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from_as(partner::Entity, TOP)
+                .and_where(Expr::col((TOP, partner::Column::Id)).eq(id.0))
+                .and_where(under(outer(partner::Column::Path)))
+                .to_owned(),
         ),
-        DataScope::Owned(user) => Expr::cust_with_values(
-            format!(
-                "EXISTS (SELECT 1 FROM partners top WHERE top.owner_id = {param} \
-                 AND partners.path LIKE top.path || '%')"
-            ),
-            [user.0],
-        ),
+        DataScope::Covered(user) => {
+            // Regions inside a covered region: a region path that starts
+            // with the covered region's path.
+            let covered_regions = Query::select()
+                .column((REGION, Alias::new("id")))
+                .from_as(Alias::new("user_regions"), COVER)
+                .join_as(
+                    JoinType::InnerJoin,
+                    Alias::new("regions"),
+                    COVERED,
+                    Expr::col((COVERED, Alias::new("id"))).equals((COVER, Alias::new("region_id"))),
+                )
+                .join_as(
+                    JoinType::InnerJoin,
+                    Alias::new("regions"),
+                    REGION,
+                    Expr::col((REGION, Alias::new("path"))).binary(
+                        BinOper::Like,
+                        prefix_of(Expr::col((COVERED, Alias::new("path")))),
+                    ),
+                )
+                .and_where(Expr::col((COVER, Alias::new("user_id"))).eq(user.0))
+                .to_owned();
+            // Two EXISTS rather than one with an OR inside: each is driven
+            // by its own index, and SQLite 3.51 drops rows from the OR form.
+            let above = |top_is: Expr| {
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from_as(partner::Entity, TOP)
+                        .and_where(top_is)
+                        .and_where(under(outer(partner::Column::Path)))
+                        .to_owned(),
+                )
+            };
+            above(Expr::col((TOP, partner::Column::OwnerId)).eq(user.0)).or(above(
+                Expr::col((TOP, partner::Column::RegionId)).in_subquery(covered_regions),
+            ))
+        }
     }
+}
+
+const TOP: &str = "scope_top";
+const COVER: &str = "scope_cover";
+const COVERED: &str = "scope_covered";
+const REGION: &str = "scope_region";
+
+/// `path || '%'`: the LIKE pattern of everything under a materialised path.
+fn prefix_of(path: Expr) -> Expr {
+    path.binary(BinOper::Custom("||"), Expr::val("%"))
+}
+
+/// The outer partner's path lies under the top partner's (or is it).
+fn under(path: Expr) -> Expr {
+    path.binary(
+        BinOper::Like,
+        prefix_of(Expr::col((TOP, partner::Column::Path))),
+    )
 }
 
 /// A LIKE pattern that finds `text` anywhere, with the user's own `%` and `_`
@@ -202,7 +258,7 @@ pub async fn find_by_code(
 ) -> Result<Option<partner::Model>, StoreError> {
     Ok(partner::Entity::find()
         .filter(partner::Column::Code.eq(code))
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .one(db)
         .await?)
 }
@@ -213,7 +269,7 @@ pub async fn find_by_id(
     id: i64,
 ) -> Result<Option<partner::Model>, StoreError> {
     Ok(partner::Entity::find_by_id(id)
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .one(db)
         .await?)
 }
@@ -299,8 +355,7 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
-    let mut select =
-        partner::Entity::find().filter(scope_condition(db.get_database_backend(), scope));
+    let mut select = partner::Entity::find().filter(scope_condition(scope));
     if let Some(text) = &filter.text {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -369,7 +424,7 @@ pub async fn codes_of(
         .column(partner::Column::Id)
         .column(partner::Column::Code)
         .filter(partner::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .into_tuple::<(i64, String)>()
         .all(db)
         .await?;
@@ -394,7 +449,7 @@ pub async fn count_by_type(
             Expr::col((partner::Entity, partner::Column::Id)).count(),
             "partners",
         )
-        .filter(scope_condition(db.get_database_backend(), scope))
+        .filter(scope_condition(scope))
         .group_by(partner::Column::PartnerType)
         .order_by_asc(partner::Column::PartnerType)
         .into_model::<TypeCount>()

@@ -326,7 +326,7 @@ pub struct AuthorizationRow {
 
 /// Authorizations joined to partner and region, limited to partners the
 /// scope can see (a subquery on `partners`, so the scope's SQL is reused as is).
-fn rows(backend: DatabaseBackend, scope: Option<DataScope>) -> Select<authorization::Entity> {
+fn rows(scope: Option<DataScope>) -> Select<authorization::Entity> {
     use authorization::Column as A;
     let mut select = authorization::Entity::find()
         .select_only()
@@ -366,7 +366,7 @@ fn rows(backend: DatabaseBackend, scope: Option<DataScope>) -> Select<authorizat
                 .into(),
         );
     if let Some(scope) = scope {
-        select = select.filter(scope_condition(backend, scope));
+        select = select.filter(scope_condition(scope));
     }
     select
 }
@@ -376,7 +376,7 @@ pub async fn authorization_by_code(
     scope: DataScope,
     code: &str,
 ) -> Result<Option<AuthorizationRow>, StoreError> {
-    Ok(rows(db.get_database_backend(), Some(scope))
+    Ok(rows(Some(scope))
         .filter(authorization::Column::Code.eq(code))
         .into_model::<AuthorizationRow>()
         .one(db)
@@ -425,7 +425,7 @@ pub async fn list_authorizations(
     page: PageRequest,
 ) -> Result<Page<AuthorizationRow>, StoreError> {
     use authorization::Column as A;
-    let mut select = rows(db.get_database_backend(), Some(scope));
+    let mut select = rows(Some(scope));
     if let Some(partner_id) = filter.partner_id {
         select = select.filter(A::PartnerId.eq(partner_id));
     }
@@ -499,7 +499,7 @@ pub async fn possible_collisions(
         .await?;
     }
     let above = qudao_domain::territories::ancestor_ids(region_path);
-    let mut select = rows(db.get_database_backend(), None)
+    let mut select = rows(None)
         .filter(A::ProductLine.eq(product_line))
         .filter(A::ValidFrom.lte(to))
         .filter(A::ValidTo.gte(from))

@@ -8,7 +8,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::admin::SessionStamp;
-use qudao_app::{AppError, Caller};
+use qudao_app::{AppError, Caller, Origin};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -120,6 +120,43 @@ pub(crate) async fn restamp(session: &Session, stamp: SessionStamp) -> Result<()
         .map_err(|e| session_failed(&e))
 }
 
+/// The client of a request: the socket's peer address (or, when configured,
+/// the last `X-Forwarded-For` entry) and its user agent. In-process requests
+/// without a socket have no address.
+pub(crate) fn origin_of(parts: &Parts, state: &AppState) -> Origin {
+    let forwarded = state
+        .trust_forwarded_for
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    let socket = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    Origin::new(forwarded.or(socket), agent)
+}
+
+/// The client of a request, for handlers that have no caller yet (login).
+pub struct ClientOrigin(pub Origin);
+
+impl<S> FromRequestParts<S> for ClientOrigin
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientOrigin(origin_of(parts, &AppState::from_ref(state))))
+    }
+}
+
 async fn session_caller(state: &AppState, session: &Session) -> Result<Caller, WebError> {
     let stamp = session
         .get::<SessionStamp>(STAMP)
@@ -163,7 +200,7 @@ where
             .path_and_query()
             .map_or("/".to_owned(), |pq| pq.as_str().to_owned());
         let caller = match session_caller(&state, &session).await {
-            Ok(caller) => caller,
+            Ok(caller) => caller.from_origin(origin_of(parts, &state)),
             Err(WebError::App(AppError::Unauthenticated)) => {
                 let target = if here == "/" {
                     "/login".to_owned()
@@ -206,12 +243,14 @@ where
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(WebError::App(AppError::Unauthenticated))?;
-            return Ok(ApiCaller(state.app.token_caller(secret.trim()).await?));
+            let caller = state.app.token_caller(secret.trim()).await?;
+            return Ok(ApiCaller(caller.from_origin(origin_of(parts, &state))));
         }
         let session = Session::from_request_parts(parts, &state)
             .await
             .map_err(|_| WebError::App(AppError::Unauthenticated))?;
-        Ok(ApiCaller(session_caller(&state, &session).await?))
+        let caller = session_caller(&state, &session).await?;
+        Ok(ApiCaller(caller.from_origin(origin_of(parts, &state))))
     }
 }
 

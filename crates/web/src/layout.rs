@@ -113,7 +113,7 @@ impl Chrome {
         format!("/lang/{}?next={}", lang.tag(), urlencode(&self.here))
     }
 
-    /// A timestamp in the display zone (Asia/Shanghai, UTC+8, no DST).
+    /// A timestamp in the business time zone (`qudao_app::time_zone`).
     pub fn at(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         display_time(at)
     }
@@ -124,8 +124,9 @@ impl Chrome {
 }
 
 pub(crate) fn display_time(at: &chrono::DateTime<chrono::Utc>) -> String {
-    let zone = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&qudao_app::time_zone())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
@@ -180,12 +181,14 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             ],
         });
     }
+    let mut you = vec![link("/account", "nav.account", false)];
+    if caller.can(Permission::ManageTeam) {
+        you.push(link("/team", "nav.team", false));
+    }
+    you.push(link("/api/docs", "nav.api_docs", false));
     groups.push(NavGroup {
         label: lang.t("navgroup.you"),
-        links: vec![
-            link("/account", "nav.account", false),
-            link("/api/docs", "nav.api_docs", false),
-        ],
+        links: you,
     });
     groups
 }

@@ -28,6 +28,8 @@ pub use api::openapi;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub app: Qudao,
+    /// Whether to believe the `X-Forwarded-For` header (see `WebConfig`).
+    pub trust_forwarded_for: bool,
 }
 
 /// How the server is reached.
@@ -35,6 +37,12 @@ pub struct AppState {
 pub struct WebConfig {
     /// Served behind TLS (directly or by a proxy): cookies get `Secure`.
     pub secure_cookies: bool,
+    /// Served only through a reverse proxy that appends the client's address
+    /// to `X-Forwarded-For`: take the client address from its last entry
+    /// instead of the socket. Off by default, because anyone reaching the
+    /// server directly could otherwise claim any address and escape the
+    /// per-address login throttle.
+    pub trust_forwarded_for: bool,
 }
 
 /// Idle sessions end after this long.
@@ -53,7 +61,10 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
-    let state = AppState { app };
+    let state = AppState {
+        app,
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())

@@ -122,6 +122,15 @@ impl Env {
             cookies: BTreeMap::new(),
             csrf: String::new(),
             bearer: None,
+            peer: None,
+        }
+    }
+
+    /// A browser with no session yet, connecting from `address`.
+    fn browser_at(&self, address: &str) -> Client {
+        Client {
+            peer: Some(address.parse().expect("a socket address")),
+            ..self.browser()
         }
     }
 
@@ -267,6 +276,8 @@ struct Client {
     /// The CSRF token of the last page that had a form.
     csrf: String,
     bearer: Option<String>,
+    /// The socket address the server sees, as `serve` provides it.
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
@@ -292,6 +303,9 @@ impl Client {
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if let Some(peer) = self.peer {
+            request = request.extension(axum::extract::ConnectInfo(peer));
         }
         let response = self
             .router
@@ -514,6 +528,8 @@ fn testid<'a>(html: &'a str, id: &str) -> &'a str {
 // One file of tests per area of the web layer.
 #[path = "http/agreements.rs"]
 mod agreements;
+#[path = "http/coverage.rs"]
+mod coverage;
 #[path = "http/imports.rs"]
 mod imports;
 #[path = "http/matrix.rs"]
@@ -526,5 +542,7 @@ mod partners;
 mod platform;
 #[path = "http/sign_in.rs"]
 mod sign_in;
+#[path = "http/team.rs"]
+mod team;
 #[path = "http/territories.rs"]
 mod territories;

@@ -12,7 +12,13 @@ on_both_backends!(
     password_change_ends_other_sessions,
     every_mutation_is_audited,
     sessions_expire,
+    login_throttles_per_address_and_only_slows_the_account,
+    audit_records_name_the_client,
 );
+
+fn from(address: &str) -> Origin {
+    Origin::new(address.parse().ok(), Some("test-agent/1.0"))
+}
 
 async fn migrations_are_versioned_and_newer_schemas_refused(db: TestDb) {
     let app = db.app().await;
@@ -108,7 +114,10 @@ async fn accounts_validate_and_refuse_duplicates(db: TestDb) {
     assert_eq!(users.total, 2, "failed creations wrote nothing");
     assert_eq!(users.items[0].partner_code.as_deref(), Some("P1"));
 
-    let (finance, _) = app.login("zhang.san", PASSWORD).await.unwrap();
+    let (finance, _) = app
+        .login("zhang.san", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     let err = app
         .create_user(&finance, &user("other", "admin", None))
         .await
@@ -126,41 +135,47 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
         .unwrap();
 
     assert!(matches!(
-        app.login("nobody", PASSWORD).await,
+        app.login("nobody", PASSWORD, &Origin::default()).await,
         Err(AppError::BadCredentials)
     ));
     assert!(matches!(
-        app.login("", PASSWORD).await,
+        app.login("", PASSWORD, &Origin::default()).await,
         Err(AppError::BadCredentials)
     ));
     for _ in 0..4 {
         assert!(matches!(
-            app.login("rep", "wrong-password").await,
+            app.login("rep", "wrong-password", &Origin::default()).await,
             Err(AppError::BadCredentials)
         ));
     }
-    app.login("rep", PASSWORD)
+    app.login("rep", PASSWORD, &Origin::default())
         .await
         .expect("four failures do not lock, and success resets the count");
     for _ in 0..5 {
         assert!(matches!(
-            app.login("rep", "wrong-password").await,
+            app.login("rep", "wrong-password", &Origin::default()).await,
             Err(AppError::BadCredentials)
         ));
     }
-    let err = app.login("rep", PASSWORD).await.unwrap_err();
+    let err = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, AppError::Locked { minutes } if (1..=15).contains(&minutes)),
         "{err:?}"
     );
 
-    let (admin, _) = app.login("ADMIN", PASSWORD).await.unwrap();
+    let (admin, _) = app
+        .login("ADMIN", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     assert_eq!(admin.login, "admin");
     app.change_password(&admin, "rep", None, "a-brand-new-password")
         .await
         .unwrap();
     let (_, stamp) = app
-        .login("rep", "a-brand-new-password")
+        .login("rep", "a-brand-new-password", &Origin::default())
         .await
         .expect("an admin reset unlocks");
 
@@ -168,7 +183,8 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        app.login("rep", "a-brand-new-password").await,
+        app.login("rep", "a-brand-new-password", &Origin::default())
+            .await,
         Err(AppError::Disabled)
     ));
     assert!(
@@ -189,7 +205,9 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
     app.set_user_status(&admin, "rep", UserStatus::Active)
         .await
         .unwrap();
-    app.login("rep", "a-brand-new-password").await.unwrap();
+    app.login("rep", "a-brand-new-password", &Origin::default())
+        .await
+        .unwrap();
 }
 
 async fn tokens_authenticate_until_revoked(db: TestDb) {
@@ -245,8 +263,14 @@ async fn password_change_ends_other_sessions(db: TestDb) {
     app.create_user(&system(), &user("rep", "sales_rep", None))
         .await
         .unwrap();
-    let (rep, first) = app.login("rep", PASSWORD).await.unwrap();
-    let (_, second) = app.login("rep", PASSWORD).await.unwrap();
+    let (rep, first) = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
+    let (_, second) = app
+        .login("rep", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     assert_eq!(first, second);
     let err = app
         .change_password(
@@ -286,11 +310,16 @@ async fn every_mutation_is_audited(db: TestDb) {
     app.create_user(&system(), &user("admin", "admin", None))
         .await
         .unwrap();
-    let (admin, _) = app.login("admin", PASSWORD).await.unwrap();
+    let (admin, _) = app
+        .login("admin", PASSWORD, &Origin::default())
+        .await
+        .unwrap();
     app.create_partner(&admin, &partner("P1", "distributor", None, None))
         .await
         .unwrap();
-    let _ = app.login("admin", "wrong-password").await;
+    let _ = app
+        .login("admin", "wrong-password", &Origin::default())
+        .await;
     let token = app.create_token(&admin, "ci").await.unwrap();
     app.revoke_token(&admin, token.view.id).await.unwrap();
     let log = app
@@ -421,4 +450,131 @@ async fn sqlite_backup_and_checked_restore() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("pg_dump"), "{err}");
+}
+
+/// Failures are counted per address, per account at an address, and per
+/// account; see docs/ARCHITECTURE.md, Security.
+async fn login_throttles_per_address_and_only_slows_the_account(db: TestDb) {
+    let app = db.app().await;
+    for login in ["rep", "other", "victim"] {
+        app.create_user(&system(), &user(login, "sales_rep", None))
+            .await
+            .unwrap();
+    }
+    // An attacker at one address locks the account only for that address.
+    for _ in 0..5 {
+        assert!(matches!(
+            app.login("rep", "wrong-password", &from("203.0.113.9"))
+                .await,
+            Err(AppError::BadCredentials)
+        ));
+    }
+    assert!(matches!(
+        app.login("rep", PASSWORD, &from("203.0.113.9")).await,
+        Err(AppError::Locked { minutes: 15 })
+    ));
+    app.login("rep", PASSWORD, &from("198.51.100.7"))
+        .await
+        .expect("the owner, elsewhere, is not locked out");
+
+    // One address guessing many accounts is shut out of all of them,
+    // unknown logins counted too.
+    let attacker = from("2001:db8::1");
+    for n in 0..20 {
+        let login = if n < 3 {
+            "other".to_owned()
+        } else {
+            format!("nobody{n}")
+        };
+        let login = login.as_str();
+        assert!(matches!(
+            app.login(login, "wrong-password", &attacker).await,
+            Err(AppError::BadCredentials)
+        ));
+    }
+    assert!(matches!(
+        app.login("other", PASSWORD, &attacker).await,
+        Err(AppError::Locked { .. })
+    ));
+    app.login("other", PASSWORD, &from("2001:db8::2"))
+        .await
+        .unwrap();
+
+    // Many addresses on one account: after ten failures in a row the
+    // account slows down to one attempt per 30 seconds, and no more.
+    for n in 0..10 {
+        let _ = app
+            .login("victim", "wrong-password", &from(&format!("192.0.2.{n}")))
+            .await;
+    }
+    assert!(matches!(
+        app.login("victim", PASSWORD, &from("192.0.2.200")).await,
+        Err(AppError::Locked { minutes: 1 })
+    ));
+    db.raw("UPDATE users SET locked_until = NULL WHERE login = 'victim'")
+        .await;
+    app.login("victim", PASSWORD, &from("192.0.2.200"))
+        .await
+        .expect("once the pause is over, the owner signs in");
+
+    // An administrator's reset lifts every throttle of the account.
+    app.create_user(&system(), &user("admin", "admin", None))
+        .await
+        .unwrap();
+    let admin = app.caller_by_login("admin").await.unwrap();
+    for _ in 0..5 {
+        let _ = app
+            .login("rep", "wrong-password", &from("203.0.113.50"))
+            .await;
+    }
+    app.change_password(&admin, "rep", None, "a-brand-new-password")
+        .await
+        .unwrap();
+    app.login("rep", "a-brand-new-password", &from("203.0.113.50"))
+        .await
+        .unwrap();
+}
+
+async fn audit_records_name_the_client(db: TestDb) {
+    let app = db.app().await;
+    app.create_user(&system(), &user("admin", "admin", None))
+        .await
+        .unwrap();
+    let origin = Origin::new("::ffff:10.1.2.3".parse().ok(), Some(&"浏览器".repeat(200)));
+    let (admin, _) = app.login("admin", PASSWORD, &origin).await.unwrap();
+    app.create_partner(&admin, &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let _ = app
+        .login("admin", "wrong-password", &from("192.0.2.1"))
+        .await;
+    app.create_partner(&system(), &partner("P2", "distributor", None, None))
+        .await
+        .unwrap();
+    let log = app
+        .list_audit(&admin, &Default::default(), PageRequest::export())
+        .await
+        .unwrap();
+    let seen: Vec<(&str, Option<&str>, usize)> = log
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.client_address.as_deref(),
+                e.user_agent.as_ref().map_or(0, |a| a.chars().count()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("create", None, 0),
+            ("login_failed", Some("192.0.2.1"), 14),
+            ("create", Some("10.1.2.3"), Origin::USER_AGENT_MAX),
+            ("login", Some("10.1.2.3"), Origin::USER_AGENT_MAX),
+            ("create", None, 0),
+        ],
+        "the command line (system) records no client; an IPv4-mapped address reads as IPv4; long agents are cut"
+    );
 }

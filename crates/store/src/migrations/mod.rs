@@ -20,6 +20,7 @@ mod v004_authorizations;
 mod v005_agreements;
 mod v006_grades_onboarding;
 mod v007_partner_record;
+mod v008_people;
 
 struct Migration {
     version: i64,
@@ -62,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "partner record: home region, address, credit limit, contacts",
         statements: v007_partner_record::v7_partner_record,
+    },
+    Migration {
+        version: 8,
+        name: "covered regions, login throttling per address, audit origin",
+        statements: v008_people::v8_people,
     },
 ];
 

@@ -156,7 +156,7 @@ async fn expiring(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct AsOfQuery {
-    /// The day asked about, `YYYY-MM-DD` (default: today in Asia/Shanghai).
+    /// The day asked about, `YYYY-MM-DD` (default: today in the business time zone).
     as_of: Option<String>,
 }
 

@@ -4,10 +4,12 @@
 
 mod admin;
 mod agreements;
+mod coverage;
 mod grades;
 mod imports;
 mod onboarding;
 mod partners;
+mod team;
 mod territories;
 
 use askama::Template;
@@ -63,7 +65,9 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(agreements::routes())
                 .merge(grades::routes())
                 .merge(onboarding::routes())
-                .merge(territories::routes()),
+                .merge(territories::routes())
+                .merge(coverage::routes())
+                .merge(team::routes()),
         )
         .split_for_parts()
 }

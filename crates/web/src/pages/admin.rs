@@ -292,13 +292,14 @@ struct AuditPage {
     links: ListLinks,
 }
 
-/// A calendar date typed in the display zone, as the UTC instant it starts.
+/// A calendar date typed in the business time zone, as the UTC instant it
+/// starts (the earliest, should a clock change make midnight ambiguous).
 fn day_start(value: &Option<String>, days_after: i64) -> Option<chrono::DateTime<chrono::Utc>> {
     let date = NaiveDate::parse_from_str(value.as_deref()?.trim(), "%Y-%m-%d").ok()?;
-    let zone = chrono::FixedOffset::east_opt(8 * 3600)?;
     let start = (date + chrono::Duration::days(days_after)).and_hms_opt(0, 0, 0)?;
-    zone.from_local_datetime(&start)
-        .single()
+    qudao_app::time_zone()
+        .from_local_datetime(&start)
+        .earliest()
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 use super::{PageForm, render};
 use crate::AppState;
 use crate::auth::{
-    Flash, FlashKind, csrf_token, safe_next, set_flash, sign_in, sign_out, take_flash,
+    ClientOrigin, Flash, FlashKind, csrf_token, safe_next, set_flash, sign_in, sign_out, take_flash,
 };
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -94,13 +94,14 @@ async fn submit(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    ClientOrigin(origin): ClientOrigin,
     PageForm(credentials): PageForm<Credentials>,
 ) -> Result<Response, PageError> {
     let lang = Lang::from_headers(&headers);
     let next = safe_next(credentials.next.as_deref());
     match state
         .app
-        .login(&credentials.login, &credentials.password)
+        .login(&credentials.login, &credentials.password, &origin)
         .await
     {
         Ok((_, stamp)) => {

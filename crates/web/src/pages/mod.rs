@@ -3,12 +3,14 @@
 mod account;
 mod admin;
 mod agreements;
+mod coverage;
 mod grades;
 mod home;
 mod imports;
 mod login;
 mod onboarding;
 mod partners;
+mod team;
 pub(crate) mod territories;
 
 pub(crate) use imports::UPLOAD_LIMIT;
@@ -46,6 +48,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(onboarding::routes())
         .merge(territories::routes())
         .merge(admin::routes())
+        .merge(coverage::routes())
+        .merge(team::routes())
         .merge(account::routes())
 }
 

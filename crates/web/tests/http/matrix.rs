@@ -172,6 +172,21 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/authorizations/AU000002", [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/authorizations/AU000003", [422, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/selective-limits", [200, 200, 403, 403, 403, 403, 401]),
+    // Covered regions (admins only) and a partner admin's own team. padmin
+    // is P1's; puser is P2's and other is P3's, so neither is its staff.
+    ("GET",  "/admin/users/manager/regions", [200, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/admin/users/manager/regions", [303, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/admin/users/manager/regions/999999/remove", [404, 403, 403, 403, 403, 403, 303]),
+    ("GET",  "/api/v1/users/manager/regions", [200, 403, 403, 403, 403, 403, 401]),
+    ("PUT",  "/api/v1/users/manager/regions", [200, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/team",                   [403, 403, 403, 403, 200, 403, 303]),
+    ("POST", "/team",                   [403, 403, 403, 403, 200, 403, 303]),
+    ("POST", "/team/puser/status",      [403, 403, 403, 403, 404, 403, 303]),
+    ("POST", "/team/other/password",    [403, 403, 403, 403, 404, 403, 303]),
+    ("GET",  "/api/v1/team",            [403, 403, 403, 403, 200, 403, 401]),
+    ("POST", "/api/v1/team",            [403, 403, 403, 403, 201, 403, 401]),
+    ("POST", "/api/v1/team/puser/status", [403, 403, 403, 403, 404, 403, 401]),
+    ("POST", "/api/v1/team/other/password", [403, 403, 403, 403, 404, 403, 401]),
 ];
 
 /// P1, P2 and P3 each have an active version 1; P1's ends in 30 days; P2
@@ -314,6 +329,14 @@ fn form_for(path: &str, n: usize) -> Vec<(String, String)> {
             ("effective_date", "2000-01-01".into()),
             ("reason", "matrix".into()),
         ],
+        // 广州市: no partner has its home there, so no one's scope changes.
+        "/admin/users/manager/regions" => vec![("region_code", "440100".into())],
+        "/admin/users/manager/regions/999999/remove" | "/team/other/password" => Vec::new(),
+        "/team" => vec![
+            ("login", format!("form-staff-{n}")),
+            ("display_name", "Form staff".into()),
+        ],
+        "/team/puser/status" => vec![("status", "disabled".into())],
         "/admin/users" => vec![
             ("login", format!("form-user-{n}")),
             ("display_name", "Form user".into()),
@@ -377,6 +400,12 @@ fn json_for(path: &str, n: usize) -> Value {
             json!({ "valid_to": "2025-01-01" })
         }
         "/api/v1/selective-limits" => json!({ "product_line": format!("J{n}"), "max_partners": 4 }),
+        "/api/v1/users/manager/regions" => json!({ "region_codes": ["440100"] }),
+        "/api/v1/team" => {
+            json!({ "login": format!("json-staff-{n}"), "display_name": "Json staff" })
+        }
+        "/api/v1/team/puser/status" => json!({ "status": "disabled" }),
+        "/api/v1/team/other/password" => json!({}),
         _ => json!({
             "login": format!("json-user-{n}"),
             "display_name": "Json user",
@@ -568,7 +597,28 @@ async fn authorization_matrix() -> Res {
             .is_some_and(|items| items.iter().all(|a| a["partner_code"] == json!("P2"))),
         "{puser}"
     );
-    assert_eq!(env.user_count().await?, 7 + 3);
+    // padmin added one staff account by form and two by API.
+    assert_eq!(env.user_count().await?, 7 + 3 + 3);
+    let staff = programs[4].get("/api/v1/team").await?.json()?;
+    assert!(
+        staff.as_array().is_some_and(
+            |users| users.len() == 4 && users.iter().all(|u| u["partner_code"] == json!("P1"))
+        ),
+        "{staff}"
+    );
+    let covered = programs[0]
+        .get("/api/v1/users/manager/regions")
+        .await?
+        .json()?;
+    assert_eq!(
+        (
+            covered[0]["code"].clone(),
+            covered[0]["name"].clone(),
+            covered.as_array().map(Vec::len)
+        ),
+        (json!("440100"), json!("广州市"), Some(1)),
+        "{covered}"
+    );
     let audit = |action: &str| qudao_app::audit::Filter {
         entity_key: Some("other".to_owned()),
         action: Some(action.to_owned()),

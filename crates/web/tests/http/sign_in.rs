@@ -290,3 +290,114 @@ async fn state_changes_from_a_browser_need_the_csrf_token() -> Res {
     assert_eq!(env.partner_count().await?, before + 2);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_attacker_locks_only_their_own_address_and_the_audit_names_the_client() -> Res {
+    let env = Env::new("throttle_address").await?;
+    let mut attacker = env.browser_at("203.0.113.9:40000");
+    for _ in 0..5 {
+        let response = attacker.sign_in("rep", "not-the-password").await?;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = attacker.sign_in("rep", PASSWORD).await?;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+
+    let mut owner = env.browser_at("198.51.100.7:51000");
+    owner.get("/login").await?;
+    let signed = owner
+        .send(
+            Method::POST,
+            "/login",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("user-agent", "Mozilla/5.0 (owner)"),
+            ],
+            serde_urlencoded::to_string([
+                ("_csrf", owner.csrf.as_str()),
+                ("login", "rep"),
+                ("password", PASSWORD),
+            ])?
+            .into_bytes(),
+        )
+        .await?;
+    assert_eq!(signed.location(), "/", "the owner elsewhere signs in");
+
+    let log = env
+        .app
+        .list_audit(
+            &env.system,
+            &qudao_app::audit::Filter {
+                entity_key: Some("rep".into()),
+                ..Default::default()
+            },
+            PageRequest::export(),
+        )
+        .await?;
+    let first = &log.items[0];
+    assert_eq!(
+        (
+            first.action.as_str(),
+            first.client_address.as_deref(),
+            first.user_agent.as_deref()
+        ),
+        ("login", Some("198.51.100.7"), Some("Mozilla/5.0 (owner)"))
+    );
+    assert_eq!(log.items[1].client_address.as_deref(), Some("203.0.113.9"));
+    assert_eq!(log.items[1].action, "login_locked");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_forwarded_address_counts_only_when_trusted() -> Res {
+    let env = Env::new("forwarded_for").await?;
+    let forged = [("x-forwarded-for", "192.0.2.77")];
+    let record = async |router: Router| -> Res<Option<String>> {
+        let mut client = Client {
+            router,
+            ..env.browser_at("10.0.0.5:1234")
+        };
+        client.get("/login").await?;
+        client
+            .send(
+                Method::POST,
+                "/login",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    forged[0],
+                ],
+                serde_urlencoded::to_string([
+                    ("_csrf", client.csrf.as_str()),
+                    ("login", "finance"),
+                    ("password", PASSWORD),
+                ])?
+                .into_bytes(),
+            )
+            .await?;
+        let log = env
+            .app
+            .list_audit(
+                &env.system,
+                &qudao_app::audit::Filter {
+                    action: Some("login".into()),
+                    ..Default::default()
+                },
+                PageRequest::export(),
+            )
+            .await?;
+        Ok(log.items[0].client_address.clone())
+    };
+    assert_eq!(
+        record(env.router.clone()).await?.as_deref(),
+        Some("10.0.0.5"),
+        "by default the socket decides"
+    );
+    let behind_proxy = qudao_web::router(
+        env.app.clone(),
+        &qudao_web::WebConfig {
+            trust_forwarded_for: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(record(behind_proxy).await?.as_deref(), Some("192.0.2.77"));
+    Ok(())
+}

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
-use qudao_app::imports::ImportKind;
+use qudao_app::imports::{ImportKind, ImportMode, ImportOptions};
+use qudao_web::i18n::Lang;
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 
 #[derive(Parser)]
@@ -26,6 +27,10 @@ struct Cli {
         default_value = "sqlite://qudao.db"
     )]
     db: String,
+
+    /// Language of messages: en or zh-CN (default: from LANG)
+    #[arg(long, global = true)]
+    lang: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -63,8 +68,9 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
-    /// Import records from CSV or xlsx: partners, contacts. All or nothing:
-    /// any bad row rejects the file and the report names each row and column.
+    /// Import records from CSV or xlsx: partners, contacts, regions,
+    /// authorizations. All or nothing: any bad row rejects the file and the
+    /// report names each row and column.
     Import {
         /// What to import
         kind: String,
@@ -73,6 +79,9 @@ enum Command {
         /// Check everything, write nothing
         #[arg(long)]
         dry_run: bool,
+        /// create (default): existing codes are errors; upsert: update them
+        #[arg(long, default_value = "create")]
+        mode: String,
         /// Import as this user (their role and data scope apply); default: the system
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
@@ -166,8 +175,30 @@ fn init_tracing() {
     }
 }
 
+/// The language of messages: `--lang`, else the locale in `LANG`
+/// (`zh_CN.UTF-8` reads as zh-CN), else English.
+fn language(flag: Option<&str>) -> Lang {
+    let from_env = std::env::var("LANG").ok();
+    flag.or(from_env.as_deref())
+        .map(|tag| tag.split('.').next().unwrap_or_default().replace('_', "-"))
+        .and_then(|tag| Lang::from_tag(&tag))
+        .unwrap_or_default()
+}
+
+/// One problem of a rejected file, as the UI words it.
+fn import_problem(lang: Lang, file: &str, error: &qudao_app::imports::RowError) -> String {
+    let place = match (error.row, &error.column) {
+        (Some(row), Some(column)) => format!("{} {row}, {} {column}", lang.t("imports.row"), lang.t("imports.column")),
+        (Some(row), None) => format!("{} {row}", lang.t("imports.row")),
+        (None, Some(column)) => format!("{} {column}", lang.t("imports.column")),
+        (None, None) => error.field.clone(),
+    };
+    format!("{file}: {place}: {}", lang.problem(&error.problem))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let system = Caller::system("cli");
+    let lang = language(cli.lang.as_deref());
     match cli.command {
         Command::Serve {
             addr,
@@ -227,8 +258,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kind,
             file,
             dry_run,
+            mode,
             as_login,
         } => {
+            let Some(mode) = ImportMode::parse(&mode) else {
+                bail!("no import mode '{mode}': use create or upsert");
+            };
             let Some(import_kind) = ImportKind::parse(&kind) else {
                 let kinds: Vec<_> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
                 bail!("cannot import '{kind}': use one of {}", kinds.join(", "));
@@ -241,24 +276,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
+            let options = ImportOptions { dry_run, mode };
             let report = app
-                .import(&caller, import_kind, &name, &bytes, dry_run)
+                .import_with(&caller, import_kind, &name, &bytes, options)
                 .await?;
             if !report.ok() {
                 for error in &report.errors {
-                    let place = match (error.row, &error.column) {
-                        (Some(row), Some(column)) => format!("row {row}, column {column}"),
-                        (Some(row), None) => format!("row {row}"),
-                        (None, Some(column)) => format!("column {column}"),
-                        (None, None) => "file".to_owned(),
-                    };
-                    eprintln!("{name}: {place}: {} {}", error.field, error.message);
+                    eprintln!("{}", import_problem(lang, &name, error));
                 }
                 bail!(
                     "{name}: {} error(s) in {} rows; nothing was imported",
                     report.errors.len(),
                     report.rows
                 );
+            }
+            for change in &report.updated {
+                for field in &change.changes {
+                    println!(
+                        "{name}: {} {}, {}: {}: {} → {}",
+                        lang.t("imports.row"),
+                        change.row,
+                        change.code,
+                        field.field,
+                        field.before.as_deref().unwrap_or("—"),
+                        field.after.as_deref().unwrap_or("—"),
+                    );
+                }
             }
             if dry_run {
                 println!(
@@ -389,4 +432,40 @@ async fn users(db: &str, system: &Caller, command: UsersCommand) -> anyhow::Resu
 /// secret, and scripts need no terminal.
 fn new_password() -> anyhow::Result<(String, bool)> {
     Ok((qudao_app::admin::generate_password(), true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qudao_app::imports::RowError;
+    use qudao_domain::Problem;
+
+    #[test]
+    fn import_problems_read_as_the_ui_words_them_with_the_limit() {
+        let error = RowError {
+            row: Some(8),
+            column: Some("上级编码".to_owned()),
+            field: "parent_code".to_owned(),
+            problem: Problem::Limit {
+                rule: "partner_max_depth",
+                max: 6,
+            },
+            message: String::new(),
+        };
+        assert_eq!(
+            import_problem(Lang::En, "p.csv", &error),
+            "p.csv: Row 8, Column 上级编码: would put the partner deeper than the channel allows (at most 6 levels)"
+        );
+        assert_eq!(
+            import_problem(Lang::ZhCn, "p.csv", &error),
+            "p.csv: 行 8, 列 上级编码: 超出了渠道允许的最大层级（最多 6 级）"
+        );
+    }
+
+    #[test]
+    fn the_language_comes_from_the_flag_or_the_locale() {
+        assert_eq!(language(Some("zh_CN.UTF-8")), Lang::ZhCn);
+        assert_eq!(language(Some("en")), Lang::En);
+        assert_eq!(language(Some("zh-CN")), Lang::ZhCn);
+    }
 }

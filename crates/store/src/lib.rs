@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod agreements;
 pub mod audit;
+pub mod bulk;
 mod connect;
 mod error;
 pub mod grades;

@@ -4,10 +4,18 @@
 
 use super::*;
 
-on_both_backends!(imports_are_all_or_nothing,);
+on_both_backends!(
+    imports_are_all_or_nothing,
+    a_row_under_a_refused_parent_names_that_row,
+    upsert_updates_existing_partners_and_lists_the_changes,
+    a_large_partner_file_imports_in_one_go,
+);
+
+fn kind(name: &str) -> qudao_app::imports::ImportKind {
+    qudao_app::imports::ImportKind::parse(name).expect("a registered import kind")
+}
 
 async fn imports_are_all_or_nothing(db: TestDb) {
-    use qudao_app::imports::ImportKind;
     let app = db.app().await;
     app.load_builtin_regions().await.unwrap();
     app.create_user(&system(), &user("manager", "channel_manager", None))
@@ -20,7 +28,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
                 S1,深圳一级经销,distributor,,440300,200000,CNY\n\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(text);
     let dry = app
-        .import(&manager, ImportKind::Partners, "shenzhen.csv", &gbk, true)
+        .import(&manager, kind("partners"), "shenzhen.csv", &gbk, true)
         .await
         .unwrap();
     assert!(dry.ok(), "{:?}", dry.errors);
@@ -31,7 +39,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         "a dry run writes nothing"
     );
     let done = app
-        .import(&manager, ImportKind::Partners, "shenzhen.csv", &gbk, false)
+        .import(&manager, kind("partners"), "shenzhen.csv", &gbk, false)
         .await
         .unwrap();
     assert_eq!((done.created, done.errors.len()), (2, 0));
@@ -58,7 +66,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         .await
         .unwrap();
     let report = copy
-        .import(&system(), ImportKind::Partners, "export.xlsx", &file, false)
+        .import(&system(), kind("partners"), "export.xlsx", &file, false)
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.errors);
@@ -87,7 +95,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Partners,
+            kind("partners"),
             "bad.csv",
             bad.as_bytes(),
             false,
@@ -116,7 +124,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Partners,
+            kind("partners"),
             "cycle.csv",
             cycle.as_bytes(),
             false,
@@ -139,7 +147,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Contacts,
+            kind("contacts"),
             "c.csv",
             contacts.as_bytes(),
             false,
@@ -160,7 +168,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Partners,
+            kind("partners"),
             "g.csv",
             graded.as_bytes(),
             false,
@@ -178,7 +186,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let graded = "code,name,partner_type,grade\nG1,graded,agent,gold\n";
     app.import(
         &manager,
-        ImportKind::Partners,
+        kind("partners"),
         "g.csv",
         graded.as_bytes(),
         false,
@@ -249,7 +257,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &system(),
-            ImportKind::Regions,
+            kind("regions"),
             "r.csv",
             regions.as_bytes(),
             false,
@@ -268,7 +276,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Authorizations,
+            kind("authorizations"),
             "a.csv",
             rights.as_bytes(),
             false,
@@ -286,7 +294,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Authorizations,
+            kind("authorizations"),
             "a.csv",
             rights.as_bytes(),
             false,
@@ -299,7 +307,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &manager,
-            ImportKind::Contacts,
+            kind("contacts"),
             "c.csv",
             contacts.as_bytes(),
             false,
@@ -308,4 +316,153 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         .unwrap();
     assert_eq!(report.created, 1);
     assert_eq!(app.partner(&manager, "S1").await.unwrap().contacts.len(), 1);
+}
+
+async fn a_row_under_a_refused_parent_names_that_row(db: TestDb) {
+    let app = db.app().await;
+    // A chain seven deep: the seventh is one level too deep, the eighth
+    // hangs under the refused seventh.
+    let mut file = String::from("code,name,partner_type,parent_code\n");
+    for i in 1..=8 {
+        let parent = if i == 1 { String::new() } else { format!("C{}", i - 1) };
+        file.push_str(&format!("C{i},chain {i},agent,{parent}\n"));
+    }
+    let report = app
+        .import(&system(), kind("partners"), "chain.csv", file.as_bytes(), false)
+        .await
+        .unwrap();
+    let found: Vec<(Option<usize>, &qudao_domain::Problem)> =
+        report.errors.iter().map(|e| (e.row, &e.problem)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Some(8),
+                &qudao_domain::Problem::Limit {
+                    rule: "partner_max_depth",
+                    max: 6
+                }
+            ),
+            (
+                Some(9),
+                &qudao_domain::Problem::Conflict {
+                    rule: "parent_refused",
+                    with: "row 8".into()
+                }
+            ),
+        ]
+    );
+    assert_eq!(partner_total(&app, &system()).await, 0);
+}
+
+async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
+    use qudao_app::imports::{FieldChange, ImportMode, ImportOptions};
+    let app = db.app().await;
+    app.load_builtin_regions().await.unwrap();
+    let first = "code,name,partner_type,region_code,credit_limit\n\
+                 U1,first name,agent,310000,100\n\
+                 U2,kept,retailer,,\n";
+    let report = app
+        .import(&system(), kind("partners"), "u.csv", first.as_bytes(), false)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    let again = "code,name,partner_type,region_code,credit_limit\n\
+                 U1,new name,agent,440300,100.50\n\
+                 U2,kept,retailer,,\n\
+                 U3,brand new,agent,,\n";
+    // The default stays create-only: taken codes are refused.
+    let refused = app
+        .import(&system(), kind("partners"), "u.csv", again.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [Some(2), Some(3)]
+    );
+    let upsert = ImportOptions {
+        dry_run: false,
+        mode: ImportMode::Upsert,
+    };
+    let report = app
+        .import_with(&system(), kind("partners"), "u.csv", again.as_bytes(), upsert)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    assert_eq!((report.created, report.unchanged), (1, 1));
+    assert_eq!(report.updated.len(), 1);
+    assert_eq!(report.updated[0].code, "U1");
+    assert_eq!(
+        report.updated[0].changes,
+        [
+            FieldChange {
+                field: "name",
+                before: Some("first name".into()),
+                after: Some("new name".into())
+            },
+            FieldChange {
+                field: "region_code",
+                before: Some("310000".into()),
+                after: Some("440300".into())
+            },
+            FieldChange {
+                field: "credit_limit",
+                before: Some("100.00".into()),
+                after: Some("100.50".into())
+            },
+        ]
+    );
+    let u1 = app.partner(&system(), "U1").await.unwrap();
+    assert_eq!(u1.partner.name, "new name");
+    assert_eq!(partner_total(&app, &system()).await, 3);
+    // A row may not move its partner in the tree; nothing is written.
+    let moves = "code,name,partner_type,parent_code\nU2,kept,retailer,U1\nU1,newer,agent,\n";
+    let report = app
+        .import_with(&system(), kind("partners"), "m.csv", moves.as_bytes(), upsert)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.errors.iter().map(|e| (e.row, e.field.as_str())).collect::<Vec<_>>(),
+        [(Some(2), "parent_code")]
+    );
+    assert_eq!(app.partner(&system(), "U1").await.unwrap().partner.name, "new name");
+}
+
+async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
+    let app = db.app().await;
+    // 3,000 rows, children listed before their parents, more than one
+    // multi-row batch of every table.
+    let mut file = String::from("code,name,partner_type,parent_code,grade\n");
+    for i in 0..2_700 {
+        file.push_str(&format!("K{i},child {i},retailer,T{},silver\n", i % 300));
+    }
+    for i in 0..300 {
+        file.push_str(&format!("T{i},tier one {i},distributor,,\n"));
+    }
+    let report = app
+        .import(&system(), kind("partners"), "big.csv", file.as_bytes(), false)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", &report.errors[..report.errors.len().min(3)]);
+    assert_eq!(report.created, 3_000);
+    assert_eq!(partner_total(&app, &system()).await, 3_000);
+    let child = app.partner(&system(), "K301").await.unwrap();
+    assert_eq!(child.partner.parent_code.as_deref(), Some("T1"));
+    assert_eq!(child.partner.depth, 2);
+    assert_eq!(child.partner.grade.as_deref(), Some("silver"));
+    let under = app
+        .list_partners(
+            &system(),
+            &PartnerFilter {
+                parent_id: None,
+                text: Some("K".into()),
+                ..PartnerFilter::default()
+            },
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(under.total, 2_700);
 }

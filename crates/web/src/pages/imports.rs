@@ -126,6 +126,9 @@ async fn upload(
 
 /// `partners.csv`, `partners.xlsx`, `partners.zh.csv`, `partners.zh.xlsx`, …
 async fn download_template(ctx: Ctx, Path(file): Path<String>) -> Result<Response, PageError> {
+    if allowed(&ctx).is_empty() {
+        return Err(AppError::Forbidden.into());
+    }
     let (stem, extension) = file.rsplit_once('.').ok_or(WebError::NoRoute)?;
     let (kind, chinese) = match stem.strip_suffix(".zh") {
         Some(kind) => (kind, true),

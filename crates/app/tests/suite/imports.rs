@@ -9,6 +9,7 @@ on_both_backends!(
     a_row_under_a_refused_parent_names_that_row,
     upsert_updates_existing_partners_and_lists_the_changes,
     a_large_partner_file_imports_in_one_go,
+    a_large_authorization_file_is_checked_row_by_row_in_memory,
 );
 
 fn kind(name: &str) -> qudao_app::imports::ImportKind {
@@ -285,8 +286,9 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         .unwrap();
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     assert_eq!(report.errors[0].row, Some(3));
+    // The right in the way is a row of the same file, named by its row.
     assert!(
-        report.errors[0].message.contains("AU"),
+        report.errors[0].message.contains("row 2 (S1 深圳东区"),
         "{:?}",
         report.errors[0]
     );
@@ -465,4 +467,67 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(under.total, 2_700);
+}
+
+async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) {
+    let app = db.app().await;
+    app.load_builtin_regions().await.unwrap();
+    let mut partners = String::from("code,name,partner_type\n");
+    for i in 0..150 {
+        partners.push_str(&format!("P{i},partner {i},agent\n"));
+    }
+    let mut regions = String::from("code,name,parent_code\n");
+    for i in 0..200 {
+        regions.push_str(&format!("R{i},region {i},CN\n"));
+    }
+    for (name, text) in [("partners", partners), ("regions", regions)] {
+        let report = app
+            .import(&system(), kind(name), "f.csv", text.as_bytes(), false)
+            .await
+            .unwrap();
+        assert!(report.ok(), "{name}: {:?}", report.errors);
+    }
+    // 600 rights on one line, three partners in each of 200 regions; then an
+    // exclusive right where another partner already holds one (row 7).
+    let mut rights = String::from("partner_code,region_code,product_line,mode,valid_from,valid_to\n");
+    for i in 0..600 {
+        rights.push_str(&format!(
+            "P{},R{},TEA,intensive,2026-01-01,2026-12-31\n",
+            i / 4,
+            i % 200
+        ));
+    }
+    let clean = rights.clone();
+    rights.push_str("P0,R5,TEA,exclusive,2026-06-01,2026-06-30\n");
+    let report = app
+        .import(&system(), kind("authorizations"), "a.csv", rights.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [Some(602)],
+        "{:?}",
+        report.errors
+    );
+    assert!(
+        report.errors[0].message.contains("row 7 (P1 region 5"),
+        "{:?}",
+        report.errors[0]
+    );
+    let report = app
+        .import(&system(), kind("authorizations"), "a.csv", clean.as_bytes(), false)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    assert_eq!(report.created, 600);
+    // Stored rights are in the index of the next file: a second exclusive
+    // grant in R5 names the stored right in the way by its code.
+    let again = "partner_code,region_code,product_line,mode,valid_from,valid_to\n\
+                 P0,R5,TEA,exclusive,2026-06-01,2026-06-30\n";
+    let report = app
+        .import(&system(), kind("authorizations"), "b.csv", again.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].message.contains("AU"), "{:?}", report.errors[0]);
 }

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
 use qudao_app::imports::{ImportKind, ImportMode, ImportOptions};
 use qudao_web::i18n::Lang;
+use qudao_app::export::{ExportKind, ExportQuery};
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
 
 #[derive(Parser)]
@@ -86,12 +87,26 @@ enum Command {
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
-    /// Export a list to xlsx: partners, users, audit
+    /// Export a list to xlsx, as its page's "Export to Excel" does: partners,
+    /// users, audit, agreements, expiring-agreements, authorizations
     Export {
         kind: String,
         /// The .xlsx file to write
         #[arg(long, short)]
         out: PathBuf,
+        /// A filter of the list, as its page names it (repeatable), e.g.
+        /// --filter status=active --filter region=310000
+        #[arg(long = "filter", value_name = "NAME=VALUE")]
+        filters: Vec<String>,
+        /// Column to sort by, as the list's column headers sort
+        #[arg(long)]
+        sort: Option<String>,
+        /// Sort descending
+        #[arg(long)]
+        desc: bool,
+        /// Export as this user (their role and data scope apply); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -317,40 +332,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Export { kind, out } => {
-            let app = Qudao::open(&cli.db).await?;
-            let all = PageRequest::export();
-            let bytes = match kind.as_str() {
-                "partners" => {
-                    let rows = app
-                        .export_partners(
-                            &system,
-                            &Default::default(),
-                            Default::default(),
-                            SortDir::Asc,
-                        )
-                        .await?;
-                    qudao_app::export::to_xlsx(&rows)?
-                }
-                "users" => {
-                    let rows = app
-                        .list_users(
-                            &system,
-                            &UserFilter::default(),
-                            UserSort::Login,
-                            SortDir::Asc,
-                            all,
-                        )
-                        .await?;
-                    qudao_app::export::to_xlsx(&rows.items)?
-                }
-                "audit" => qudao_app::export::to_xlsx(
-                    &app.list_audit(&system, &Default::default(), all)
-                        .await?
-                        .items,
-                )?,
-                other => bail!("cannot export '{other}'; kinds: partners, users, audit"),
+        Command::Export {
+            kind,
+            out,
+            filters,
+            sort,
+            desc,
+            as_login,
+        } => {
+            let Some(export_kind) = ExportKind::parse(&kind) else {
+                let kinds: Vec<_> = ExportKind::ALL.iter().map(|k| k.name()).collect();
+                bail!("cannot export '{kind}': use one of {}", kinds.join(", "));
             };
+            let mut query = ExportQuery {
+                sort,
+                dir: if desc { SortDir::Desc } else { SortDir::Asc },
+                ..ExportQuery::default()
+            };
+            for filter in filters {
+                let Some((name, value)) = filter.split_once('=') else {
+                    bail!("--filter takes name=value, not '{filter}'");
+                };
+                if !export_kind.filters().contains(&name) {
+                    bail!(
+                        "{kind} has no filter '{name}': use one of {}",
+                        export_kind.filters().join(", ")
+                    );
+                }
+                query.filters.push((name.to_owned(), value.to_owned()));
+            }
+            let app = Qudao::open(&cli.db).await?;
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let bytes = app.export(&caller, export_kind, &query).await?;
             std::fs::write(&out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote {}", out.display());

@@ -10,6 +10,7 @@ on_both_backends!(
     upsert_updates_existing_partners_and_lists_the_changes,
     a_large_partner_file_imports_in_one_go,
     a_large_authorization_file_is_checked_row_by_row_in_memory,
+    exports_come_from_one_registry_with_the_lists_filters,
 );
 
 fn kind(name: &str) -> qudao_app::imports::ImportKind {
@@ -530,4 +531,38 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
         .unwrap();
     assert_eq!(report.errors.len(), 1);
     assert!(report.errors[0].message.contains("AU"), "{:?}", report.errors[0]);
+}
+
+async fn exports_come_from_one_registry_with_the_lists_filters(db: TestDb) {
+    use qudao_app::export::{ExportKind, ExportQuery};
+    let app = db.app().await;
+    let file = "code,name,partner_type,status\nE1,one,agent,active\nE2,two,agent,prospect\nE3,three,retailer,prospect\n";
+    let report = app
+        .import(&system(), kind("partners"), "e.csv", file.as_bytes(), false)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    let partners = ExportKind::parse("partners").unwrap();
+    assert!(partners.filters().contains(&"status"));
+    let query = ExportQuery {
+        filters: vec![("status".into(), "prospect".into())],
+        sort: Some("name".into()),
+        dir: SortDir::Desc,
+    };
+    let xlsx = app.export(&system(), partners, &query).await.unwrap();
+    // The workbook is a partner import file holding just the filtered rows.
+    let other = TestDb::sqlite().await;
+    let copy = other.app().await;
+    let report = copy
+        .import(&system(), kind("partners"), "export.xlsx", &xlsx, true)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    assert_eq!(report.rows, 2);
+    // Every registered list exports for an administrator.
+    for kind in ExportKind::ALL {
+        app.export(&system(), *kind, &ExportQuery::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:?}", kind.name()));
+    }
 }

@@ -534,9 +534,9 @@ impl Qudao {
                                 fields.push(Invalid::new(
                                     "parent_code",
                                     Problem::Limit {
-                        rule: "partner_max_depth",
-                        max: MAX_DEPTH as usize,
-                    },
+                                        rule: "partner_max_depth",
+                                        max: MAX_DEPTH as usize,
+                                    },
                                 ));
                             } else {
                                 new_position = Some((path, depth));

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
-use qudao_app::imports::{ImportKind, ImportMode, ImportOptions};
-use qudao_web::i18n::Lang;
 use qudao_app::export::{ExportKind, ExportQuery};
+use qudao_app::imports::{ImportKind, ImportMode, ImportOptions};
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
+use qudao_web::i18n::Lang;
 
 #[derive(Parser)]
 #[command(
@@ -203,7 +203,11 @@ fn language(flag: Option<&str>) -> Lang {
 /// One problem of a rejected file, as the UI words it.
 fn import_problem(lang: Lang, file: &str, error: &qudao_app::imports::RowError) -> String {
     let place = match (error.row, &error.column) {
-        (Some(row), Some(column)) => format!("{} {row}, {} {column}", lang.t("imports.row"), lang.t("imports.column")),
+        (Some(row), Some(column)) => format!(
+            "{} {row}, {} {column}",
+            lang.t("imports.row"),
+            lang.t("imports.column")
+        ),
         (Some(row), None) => format!("{} {row}", lang.t("imports.row")),
         (None, Some(column)) => format!("{} {column}", lang.t("imports.column")),
         (None, None) => error.field.clone(),

@@ -13,7 +13,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "agreements",
     filters: &["partner", "status", "in_force_on"],
-    run: run,
+    run,
 });
 
 pub(super) const EXPIRING: ExportKind = ExportKind(&Exporter {

@@ -12,7 +12,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "audit",
     filters: &["entity", "key", "actor", "action", "from", "until"],
-    run: run,
+    run,
 });
 
 /// A calendar date typed in the display zone (UTC+8), as the UTC instant

@@ -17,11 +17,11 @@ use std::pin::Pin;
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::{AppError, Caller, Qudao, SortDir};
 use crate::admin::UserView;
 use crate::agreements::AgreementVersionView;
 use crate::audit::AuditView;
 use crate::partners::PartnerRecordRow;
+use crate::{AppError, Caller, Qudao, SortDir};
 
 type Run = for<'a> fn(
     &'a Qudao,

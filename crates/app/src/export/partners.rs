@@ -12,7 +12,7 @@ use crate::{AppError, Caller, Qudao};
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "partners",
     filters: &["q", "partner_type", "status", "depth", "region", "grade"],
-    run: run,
+    run,
 });
 
 fn run<'a>(
@@ -35,7 +35,9 @@ fn run<'a>(
             grade_code: query.get("grade"),
         };
         let sort = query.sort(PartnerSort::parse).unwrap_or_default();
-        let rows = app.export_partners(caller, &filter, sort, query.dir).await?;
+        let rows = app
+            .export_partners(caller, &filter, sort, query.dir)
+            .await?;
         to_xlsx(&rows)
     })
 }

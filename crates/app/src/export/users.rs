@@ -12,7 +12,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "users",
     filters: &["q", "role", "status"],
-    run: run,
+    run,
 });
 
 fn run<'a>(

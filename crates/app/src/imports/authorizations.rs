@@ -167,7 +167,8 @@ impl Qudao {
                 }
                 found
             };
-            let product_line = fields.take(ProductLine::parse("product_line", cell("product_line")));
+            let product_line =
+                fields.take(ProductLine::parse("product_line", cell("product_line")));
             let mode = fields.take(AuthorizationMode::parse(cell("mode")));
             let from = fields.take(parse_date("valid_from", cell("valid_from")));
             let to = fields.take(parse_date("valid_to", cell("valid_to")));

@@ -118,8 +118,9 @@ impl Serialize for ImportKind {
 }
 
 /// What to do with a row whose code already exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[derive(utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportMode {
     /// Refuse it (`code_taken`): an import creates records.

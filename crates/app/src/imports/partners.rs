@@ -327,7 +327,9 @@ impl Qudao {
         } = update;
         let login_of = |id: Option<i64>| async move {
             Ok::<_, AppError>(match id {
-                Some(id) => qudao_store::admin::find_user(tx, id).await?.map(|u| u.login),
+                Some(id) => qudao_store::admin::find_user(tx, id)
+                    .await?
+                    .map(|u| u.login),
                 None => None,
             })
         };
@@ -345,7 +347,11 @@ impl Qudao {
                 });
             }
         };
-        change("name", Some(existing.name.clone()), Some(new.name.as_str().to_owned()));
+        change(
+            "name",
+            Some(existing.name.clone()),
+            Some(new.name.as_str().to_owned()),
+        );
         change(
             "partner_type",
             Some(existing.partner_type.clone()),

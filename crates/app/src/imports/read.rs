@@ -46,7 +46,10 @@ impl Table {
 
 /// Reads a CSV (UTF-8 with or without BOM, or GBK as Excel writes it in a
 /// Chinese locale) or an xlsx file (its first sheet) into text cells.
-pub(super) fn read_cells(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
+pub(super) fn read_cells(
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".xlsx") {
         read_xlsx(bytes)
@@ -363,10 +366,7 @@ mod tests {
             "a trailing blank row is dropped"
         );
         assert_eq!(
-            fields(table(
-                PARTNERS,
-                rows(&["Code", "name", "colour"], &[])
-            )),
+            fields(table(PARTNERS, rows(&["Code", "name", "colour"], &[]))),
             [
                 (Some(1), "header".to_owned()),
                 (Some(1), "partner_type".to_owned())

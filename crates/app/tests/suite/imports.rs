@@ -95,13 +95,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
                T4,bad,wholesaler,,999999,12.345\n\
                T4,again,agent,,,\n";
     let report = app
-        .import(
-            &manager,
-            kind("partners"),
-            "bad.csv",
-            bad.as_bytes(),
-            false,
-        )
+        .import(&manager, kind("partners"), "bad.csv", bad.as_bytes(), false)
         .await
         .unwrap();
     let found: Vec<(Option<usize>, Option<&str>)> = report
@@ -327,11 +321,21 @@ async fn a_row_under_a_refused_parent_names_that_row(db: TestDb) {
     // hangs under the refused seventh.
     let mut file = String::from("code,name,partner_type,parent_code\n");
     for i in 1..=8 {
-        let parent = if i == 1 { String::new() } else { format!("C{}", i - 1) };
+        let parent = if i == 1 {
+            String::new()
+        } else {
+            format!("C{}", i - 1)
+        };
         file.push_str(&format!("C{i},chain {i},agent,{parent}\n"));
     }
     let report = app
-        .import(&system(), kind("partners"), "chain.csv", file.as_bytes(), false)
+        .import(
+            &system(),
+            kind("partners"),
+            "chain.csv",
+            file.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     let found: Vec<(Option<usize>, &qudao_domain::Problem)> =
@@ -366,7 +370,13 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
                  U1,first name,agent,310000,100\n\
                  U2,kept,retailer,,\n";
     let report = app
-        .import(&system(), kind("partners"), "u.csv", first.as_bytes(), false)
+        .import(
+            &system(),
+            kind("partners"),
+            "u.csv",
+            first.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.errors);
@@ -376,7 +386,13 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
                  U3,brand new,agent,,\n";
     // The default stays create-only: taken codes are refused.
     let refused = app
-        .import(&system(), kind("partners"), "u.csv", again.as_bytes(), false)
+        .import(
+            &system(),
+            kind("partners"),
+            "u.csv",
+            again.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -388,7 +404,13 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
         mode: ImportMode::Upsert,
     };
     let report = app
-        .import_with(&system(), kind("partners"), "u.csv", again.as_bytes(), upsert)
+        .import_with(
+            &system(),
+            kind("partners"),
+            "u.csv",
+            again.as_bytes(),
+            upsert,
+        )
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.errors);
@@ -421,14 +443,27 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
     // A row may not move its partner in the tree; nothing is written.
     let moves = "code,name,partner_type,parent_code\nU2,kept,retailer,U1\nU1,newer,agent,\n";
     let report = app
-        .import_with(&system(), kind("partners"), "m.csv", moves.as_bytes(), upsert)
+        .import_with(
+            &system(),
+            kind("partners"),
+            "m.csv",
+            moves.as_bytes(),
+            upsert,
+        )
         .await
         .unwrap();
     assert_eq!(
-        report.errors.iter().map(|e| (e.row, e.field.as_str())).collect::<Vec<_>>(),
+        report
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_str()))
+            .collect::<Vec<_>>(),
         [(Some(2), "parent_code")]
     );
-    assert_eq!(app.partner(&system(), "U1").await.unwrap().partner.name, "new name");
+    assert_eq!(
+        app.partner(&system(), "U1").await.unwrap().partner.name,
+        "new name"
+    );
 }
 
 async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
@@ -443,10 +478,20 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
         file.push_str(&format!("T{i},tier one {i},distributor,,\n"));
     }
     let report = app
-        .import(&system(), kind("partners"), "big.csv", file.as_bytes(), false)
+        .import(
+            &system(),
+            kind("partners"),
+            "big.csv",
+            file.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
-    assert!(report.ok(), "{:?}", &report.errors[..report.errors.len().min(3)]);
+    assert!(
+        report.ok(),
+        "{:?}",
+        &report.errors[..report.errors.len().min(3)]
+    );
     assert_eq!(report.created, 3_000);
     assert_eq!(partner_total(&app, &system()).await, 3_000);
     let child = app.partner(&system(), "K301").await.unwrap();
@@ -490,7 +535,8 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
     }
     // 600 rights on one line, three partners in each of 200 regions; then an
     // exclusive right where another partner already holds one (row 7).
-    let mut rights = String::from("partner_code,region_code,product_line,mode,valid_from,valid_to\n");
+    let mut rights =
+        String::from("partner_code,region_code,product_line,mode,valid_from,valid_to\n");
     for i in 0..600 {
         rights.push_str(&format!(
             "P{},R{},TEA,intensive,2026-01-01,2026-12-31\n",
@@ -501,7 +547,13 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
     let clean = rights.clone();
     rights.push_str("P0,R5,TEA,exclusive,2026-06-01,2026-06-30\n");
     let report = app
-        .import(&system(), kind("authorizations"), "a.csv", rights.as_bytes(), false)
+        .import(
+            &system(),
+            kind("authorizations"),
+            "a.csv",
+            rights.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -516,7 +568,13 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
         report.errors[0]
     );
     let report = app
-        .import(&system(), kind("authorizations"), "a.csv", clean.as_bytes(), false)
+        .import(
+            &system(),
+            kind("authorizations"),
+            "a.csv",
+            clean.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.errors);
@@ -526,11 +584,21 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
     let again = "partner_code,region_code,product_line,mode,valid_from,valid_to\n\
                  P0,R5,TEA,exclusive,2026-06-01,2026-06-30\n";
     let report = app
-        .import(&system(), kind("authorizations"), "b.csv", again.as_bytes(), false)
+        .import(
+            &system(),
+            kind("authorizations"),
+            "b.csv",
+            again.as_bytes(),
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(report.errors.len(), 1);
-    assert!(report.errors[0].message.contains("AU"), "{:?}", report.errors[0]);
+    assert!(
+        report.errors[0].message.contains("AU"),
+        "{:?}",
+        report.errors[0]
+    );
 }
 
 async fn exports_come_from_one_registry_with_the_lists_filters(db: TestDb) {

@@ -12,9 +12,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::admin::{Role, UserStatus};
 use serde::Deserialize;
 
-use super::{
-    ListParams, PageForm, error_for, export_list, filter, render, saved_or_redisplayed,
-};
+use super::{ListParams, PageForm, error_for, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;

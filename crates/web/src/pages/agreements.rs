@@ -19,7 +19,7 @@ use qudao_domain::dates::parse_date;
 use qudao_domain::money::Currency;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, export_list};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};

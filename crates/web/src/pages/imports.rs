@@ -7,8 +7,8 @@ use axum::http::HeaderValue;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use qudao_app::imports::{self, ImportKind, ImportMode, ImportOptions, ImportReport};
 use qudao_app::AppError;
+use qudao_app::imports::{self, ImportKind, ImportMode, ImportOptions, ImportReport};
 
 use super::render;
 use crate::AppState;
@@ -112,7 +112,13 @@ async fn upload(
     };
     let report = state
         .app
-        .import_with(&ctx.caller, kind, &name, &bytes, ImportOptions { dry_run, mode })
+        .import_with(
+            &ctx.caller,
+            kind,
+            &name,
+            &bytes,
+            ImportOptions { dry_run, mode },
+        )
         .await?;
     let status = if report.ok() {
         axum::http::StatusCode::OK

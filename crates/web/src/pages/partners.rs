@@ -15,7 +15,7 @@ use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, export_list};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;

@@ -18,7 +18,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, export_list};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;

@@ -42,17 +42,7 @@ impl Qudao {
         let json = |value: Option<&T>| value.and_then(|v| serde_json::to_value(v).ok());
         repo::record(
             tx,
-            repo::NewEntry {
-                actor_id: (!caller.is_system()).then_some(caller.user_id.0),
-                actor_login: &caller.login,
-                entity,
-                entity_key: key,
-                action,
-                before: json(before),
-                after: json(after),
-                client_address: caller.origin.address.as_deref(),
-                user_agent: caller.origin.user_agent.as_deref(),
-            },
+            audit_entry(caller, entity, key, action, json(before), json(after)),
         )
         .await?;
         Ok(())
@@ -78,5 +68,28 @@ impl Qudao {
             client_address: row.client_address,
             user_agent: row.user_agent,
         }))
+    }
+}
+
+/// One audit record by the caller, with where the request came from; the
+/// single write above and the bulk path's batches both build it here.
+pub(crate) fn audit_entry<'a>(
+    caller: &'a Caller,
+    entity: &'a str,
+    key: &'a str,
+    action: &'a str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> repo::NewEntry<'a> {
+    repo::NewEntry {
+        actor_id: (!caller.is_system()).then_some(caller.user_id.0),
+        actor_login: &caller.login,
+        entity,
+        entity_key: key,
+        action,
+        before,
+        after,
+        client_address: caller.origin.address.as_deref(),
+        user_agent: caller.origin.user_agent.as_deref(),
     }
 }

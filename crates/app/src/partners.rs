@@ -193,6 +193,8 @@ pub(crate) struct Lookups<'a, C> {
     scope: DataScope,
     owners: HashMap<String, Option<i64>>,
     regions: HashMap<String, Option<i64>>,
+    /// Parents an import looked up for all its rows at once.
+    parents: HashMap<String, Option<partner::Model>>,
 }
 
 impl<'a, C: ConnectionTrait> Lookups<'a, C> {
@@ -202,7 +204,18 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             scope,
             owners: HashMap::new(),
             regions: HashMap::new(),
+            parents: HashMap::new(),
         }
+    }
+
+    /// Looks up every parent code an import names with one query per batch,
+    /// instead of one per row.
+    pub(crate) async fn prefetch_parents(&mut self, codes: Vec<String>) -> Result<(), AppError> {
+        let found = repo::find_by_codes(self.db, self.scope, &codes).await?;
+        self.parents.extend(codes.into_iter().map(|c| (c, None)));
+        self.parents
+            .extend(found.into_iter().map(|p| (p.code.clone(), Some(p))));
+        Ok(())
     }
 
     /// A parent in the caller's scope, or the parsed code that was not found
@@ -219,11 +232,11 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             fields.push(must_exist("parent_code"));
             return Ok(None);
         };
-        Ok(Some(
-            repo::find_by_code(self.db, self.scope, code.as_str())
-                .await?
-                .ok_or(code),
-        ))
+        let found = match self.parents.get(code.as_str()) {
+            Some(known) => known.clone(),
+            None => repo::find_by_code(self.db, self.scope, code.as_str()).await?,
+        };
+        Ok(Some(found.ok_or(code)))
     }
 
     async fn owner(
@@ -520,8 +533,9 @@ impl Qudao {
                             if deepest - row.depth + depth > MAX_DEPTH {
                                 fields.push(Invalid::new(
                                     "parent_code",
-                                    Problem::Rule {
+                                    Problem::Limit {
                                         rule: "partner_max_depth",
+                                        max: MAX_DEPTH as usize,
                                     },
                                 ));
                             } else {
@@ -944,6 +958,14 @@ impl Names {
             .map(|g| (g.id, g.code))
             .collect();
         Ok(Self { regions, grades })
+    }
+
+    pub(crate) fn region_code(&self, id: i64) -> Option<String> {
+        self.regions.get(&id).cloned()
+    }
+
+    pub(crate) fn grade_code(&self, id: i64) -> Option<String> {
+        self.grades.get(&id).cloned()
     }
 
     fn region(&self, row: &partner::Model) -> Option<String> {

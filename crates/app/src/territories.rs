@@ -203,7 +203,7 @@ fn region_view(row: &region::Model, parent_code: Option<String>) -> RegionView {
     }
 }
 
-fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
+pub(crate) fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
     AuthorizationView {
         mode: AuthorizationMode::parse(&row.mode).unwrap_or(AuthorizationMode::Intensive),
         code: row.code,
@@ -224,7 +224,7 @@ fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
 
 /// How a collision names the authorization in the way:
 /// `AU000012 (P00012 上海市 2026-01-01 – 2026-12-31)`.
-fn describe(row: &AuthorizationRow) -> String {
+pub(crate) fn describe(row: &AuthorizationRow) -> String {
     format!(
         "{} ({} {} {} – {})",
         row.code, row.partner_code, row.region_name, row.valid_from, row.valid_to

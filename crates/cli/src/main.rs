@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qudao_app::admin::{UserFilter, UserInput, UserSort};
-use qudao_app::imports::ImportKind;
+use qudao_app::export::{ExportKind, ExportQuery};
+use qudao_app::imports::{ImportKind, ImportMode, ImportOptions};
 use qudao_app::{Caller, PageRequest, Qudao, SortDir};
+use qudao_web::i18n::Lang;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +39,9 @@ struct Cli {
         value_parser = qudao_app::parse_time_zone
     )]
     time_zone: qudao_app::TimeZone,
+    /// Language of messages: en or zh-CN (default: from LANG)
+    #[arg(long, global = true)]
+    lang: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -79,8 +84,9 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
-    /// Import records from CSV or xlsx: partners, contacts. All or nothing:
-    /// any bad row rejects the file and the report names each row and column.
+    /// Import records from CSV or xlsx: partners, contacts, regions,
+    /// authorizations. All or nothing: any bad row rejects the file and the
+    /// report names each row and column.
     Import {
         /// What to import
         kind: String,
@@ -89,16 +95,33 @@ enum Command {
         /// Check everything, write nothing
         #[arg(long)]
         dry_run: bool,
+        /// create (default): existing codes are errors; upsert: update them
+        #[arg(long, default_value = "create")]
+        mode: String,
         /// Import as this user (their role and data scope apply); default: the system
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
-    /// Export a list to xlsx: partners, users, audit
+    /// Export a list to xlsx, as its page's "Export to Excel" does: partners,
+    /// users, audit, agreements, expiring-agreements, authorizations
     Export {
         kind: String,
         /// The .xlsx file to write
         #[arg(long, short)]
         out: PathBuf,
+        /// A filter of the list, as its page names it (repeatable), e.g.
+        /// --filter status=active --filter region=310000
+        #[arg(long = "filter", value_name = "NAME=VALUE")]
+        filters: Vec<String>,
+        /// Column to sort by, as the list's column headers sort
+        #[arg(long)]
+        sort: Option<String>,
+        /// Sort descending
+        #[arg(long)]
+        desc: bool,
+        /// Export as this user (their role and data scope apply); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -182,11 +205,37 @@ fn init_tracing() {
     }
 }
 
+/// The language of messages: `--lang`, else the locale in `LANG`
+/// (`zh_CN.UTF-8` reads as zh-CN), else English.
+fn language(flag: Option<&str>) -> Lang {
+    let from_env = std::env::var("LANG").ok();
+    flag.or(from_env.as_deref())
+        .map(|tag| tag.split('.').next().unwrap_or_default().replace('_', "-"))
+        .and_then(|tag| Lang::from_tag(&tag))
+        .unwrap_or_default()
+}
+
+/// One problem of a rejected file, as the UI words it.
+fn import_problem(lang: Lang, file: &str, error: &qudao_app::imports::RowError) -> String {
+    let place = match (error.row, &error.column) {
+        (Some(row), Some(column)) => format!(
+            "{} {row}, {} {column}",
+            lang.t("imports.row"),
+            lang.t("imports.column")
+        ),
+        (Some(row), None) => format!("{} {row}", lang.t("imports.row")),
+        (None, Some(column)) => format!("{} {column}", lang.t("imports.column")),
+        (None, None) => error.field.clone(),
+    };
+    format!("{file}: {place}: {}", lang.problem(&error.problem))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let system = Caller::system("cli");
     if qudao_app::set_time_zone(cli.time_zone).is_err() {
         bail!("the time zone was already set");
     }
+    let lang = language(cli.lang.as_deref());
     match cli.command {
         Command::Serve {
             addr,
@@ -251,8 +300,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             kind,
             file,
             dry_run,
+            mode,
             as_login,
         } => {
+            let Some(mode) = ImportMode::parse(&mode) else {
+                bail!("no import mode '{mode}': use create or upsert");
+            };
             let Some(import_kind) = ImportKind::parse(&kind) else {
                 let kinds: Vec<_> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
                 bail!("cannot import '{kind}': use one of {}", kinds.join(", "));
@@ -265,24 +318,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
+            let options = ImportOptions { dry_run, mode };
             let report = app
-                .import(&caller, import_kind, &name, &bytes, dry_run)
+                .import_with(&caller, import_kind, &name, &bytes, options)
                 .await?;
             if !report.ok() {
                 for error in &report.errors {
-                    let place = match (error.row, &error.column) {
-                        (Some(row), Some(column)) => format!("row {row}, column {column}"),
-                        (Some(row), None) => format!("row {row}"),
-                        (None, Some(column)) => format!("column {column}"),
-                        (None, None) => "file".to_owned(),
-                    };
-                    eprintln!("{name}: {place}: {} {}", error.field, error.message);
+                    eprintln!("{}", import_problem(lang, &name, error));
                 }
                 bail!(
                     "{name}: {} error(s) in {} rows; nothing was imported",
                     report.errors.len(),
                     report.rows
                 );
+            }
+            for change in &report.updated {
+                for field in &change.changes {
+                    println!(
+                        "{name}: {} {}, {}: {}: {} → {}",
+                        lang.t("imports.row"),
+                        change.row,
+                        change.code,
+                        field.field,
+                        field.before.as_deref().unwrap_or("—"),
+                        field.after.as_deref().unwrap_or("—"),
+                    );
+                }
             }
             if dry_run {
                 println!(
@@ -298,40 +359,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Export { kind, out } => {
-            let app = Qudao::open(&cli.db).await?;
-            let all = PageRequest::export();
-            let bytes = match kind.as_str() {
-                "partners" => {
-                    let rows = app
-                        .export_partners(
-                            &system,
-                            &Default::default(),
-                            Default::default(),
-                            SortDir::Asc,
-                        )
-                        .await?;
-                    qudao_app::export::to_xlsx(&rows)?
-                }
-                "users" => {
-                    let rows = app
-                        .list_users(
-                            &system,
-                            &UserFilter::default(),
-                            UserSort::Login,
-                            SortDir::Asc,
-                            all,
-                        )
-                        .await?;
-                    qudao_app::export::to_xlsx(&rows.items)?
-                }
-                "audit" => qudao_app::export::to_xlsx(
-                    &app.list_audit(&system, &Default::default(), all)
-                        .await?
-                        .items,
-                )?,
-                other => bail!("cannot export '{other}'; kinds: partners, users, audit"),
+        Command::Export {
+            kind,
+            out,
+            filters,
+            sort,
+            desc,
+            as_login,
+        } => {
+            let Some(export_kind) = ExportKind::parse(&kind) else {
+                let kinds: Vec<_> = ExportKind::ALL.iter().map(|k| k.name()).collect();
+                bail!("cannot export '{kind}': use one of {}", kinds.join(", "));
             };
+            let mut query = ExportQuery {
+                sort,
+                dir: if desc { SortDir::Desc } else { SortDir::Asc },
+                ..ExportQuery::default()
+            };
+            for filter in filters {
+                let Some((name, value)) = filter.split_once('=') else {
+                    bail!("--filter takes name=value, not '{filter}'");
+                };
+                if !export_kind.filters().contains(&name) {
+                    bail!(
+                        "{kind} has no filter '{name}': use one of {}",
+                        export_kind.filters().join(", ")
+                    );
+                }
+                query.filters.push((name.to_owned(), value.to_owned()));
+            }
+            let app = Qudao::open(&cli.db).await?;
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let bytes = app.export(&caller, export_kind, &query).await?;
             std::fs::write(&out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote {}", out.display());
@@ -413,4 +475,40 @@ async fn users(db: &str, system: &Caller, command: UsersCommand) -> anyhow::Resu
 /// secret, and scripts need no terminal.
 fn new_password() -> anyhow::Result<(String, bool)> {
     Ok((qudao_app::admin::generate_password(), true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qudao_app::imports::RowError;
+    use qudao_domain::Problem;
+
+    #[test]
+    fn import_problems_read_as_the_ui_words_them_with_the_limit() {
+        let error = RowError {
+            row: Some(8),
+            column: Some("上级编码".to_owned()),
+            field: "parent_code".to_owned(),
+            problem: Problem::Limit {
+                rule: "partner_max_depth",
+                max: 6,
+            },
+            message: String::new(),
+        };
+        assert_eq!(
+            import_problem(Lang::En, "p.csv", &error),
+            "p.csv: Row 8, Column 上级编码: would put the partner deeper than the channel allows (at most 6 levels)"
+        );
+        assert_eq!(
+            import_problem(Lang::ZhCn, "p.csv", &error),
+            "p.csv: 行 8, 列 上级编码: 超出了渠道允许的最大层级（最多 6 级）"
+        );
+    }
+
+    #[test]
+    fn the_language_comes_from_the_flag_or_the_locale() {
+        assert_eq!(language(Some("zh_CN.UTF-8")), Lang::ZhCn);
+        assert_eq!(language(Some("en")), Lang::En);
+        assert_eq!(language(Some("zh-CN")), Lang::ZhCn);
+    }
 }

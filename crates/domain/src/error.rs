@@ -27,6 +27,12 @@ pub enum Problem {
     Rule {
         rule: &'static str,
     },
+    /// A rule with a limit failed; `max` is the limit, so the message can
+    /// state it ("at most 6 levels").
+    Limit {
+        rule: &'static str,
+        max: usize,
+    },
     /// A rule failed because of a particular existing record; `with` names it
     /// (by its codes) so the user can find what is in the way.
     Conflict {
@@ -48,6 +54,7 @@ impl fmt::Display for Problem {
             Self::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
             Self::NotOneOf { choices } => write!(f, "must be one of: {}", choices.join(", ")),
             Self::Rule { rule } => write!(f, "breaks the rule '{rule}'"),
+            Self::Limit { rule, max } => write!(f, "breaks the rule '{rule}' (at most {max})"),
             Self::Conflict { rule, with } => write!(f, "breaks the rule '{rule}': {with}"),
             Self::Format { expected } => write!(f, "must look like {expected}"),
         }

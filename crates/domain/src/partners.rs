@@ -302,8 +302,9 @@ pub fn child_position(
             if depth > MAX_DEPTH {
                 return Err(Invalid::new(
                     "parent_code",
-                    Problem::Rule {
+                    Problem::Limit {
                         rule: "partner_max_depth",
+                        max: MAX_DEPTH as usize,
                     },
                 ));
             }

@@ -297,6 +297,59 @@ pub fn check_holding(
     Ok(())
 }
 
+/// The holdings of one product line indexed by region path, so a bulk grant
+/// checks each candidate against the rights in its own region, above it and
+/// inside it only, however many the line holds elsewhere. Indexes returned
+/// (and in [`Collision::with`]) are positions in insertion order.
+#[derive(Debug, Default)]
+pub struct HoldingIndex {
+    holdings: Vec<Holding>,
+    by_path: std::collections::BTreeMap<String, Vec<usize>>,
+}
+
+impl HoldingIndex {
+    pub fn insert(&mut self, holding: Holding) -> usize {
+        let at = self.holdings.len();
+        self.by_path
+            .entry(holding.region_path.clone())
+            .or_default()
+            .push(at);
+        self.holdings.push(holding);
+        at
+    }
+
+    /// Holdings in the region at `path`, in the regions above it and in
+    /// those inside it: every one the collision rule can relate to it.
+    fn near(&self, path: &str) -> Vec<usize> {
+        let mut near: Vec<usize> = path
+            .match_indices('/')
+            .map(|(i, _)| &path[..=i])
+            .filter(|above| above.len() > 1 && above.len() < path.len())
+            .filter_map(|above| self.by_path.get(above))
+            .flatten()
+            .copied()
+            .collect();
+        near.extend(
+            self.by_path
+                .range(path.to_owned()..)
+                .take_while(|(p, _)| p.starts_with(path))
+                .flat_map(|(_, at)| at.iter().copied()),
+        );
+        near.sort_unstable();
+        near
+    }
+
+    /// [`check_holding`] against the indexed holdings.
+    pub fn check(&self, candidate: &Holding, selective_limit: u32) -> Result<(), Collision> {
+        let near = self.near(&candidate.region_path);
+        let subset: Vec<Holding> = near.iter().map(|&i| self.holdings[i].clone()).collect();
+        check_holding(candidate, &subset, selective_limit).map_err(|collision| Collision {
+            rule: collision.rule,
+            with: collision.with.into_iter().map(|i| near[i]).collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,6 +596,28 @@ mod tests {
                 for i in collision.with {
                     let h = &existing[i];
                     prop_assert!(h.product_line == candidate.product_line);
+                    prop_assert!(h.valid.overlaps(candidate.valid));
+                    prop_assert!(relation(&candidate.region_path, &h.region_path) != Relation::Apart);
+                }
+            }
+        }
+
+        #[test]
+        fn the_index_finds_what_the_whole_list_finds(
+            existing in prop::collection::vec(arb_holding(), 0..12),
+            candidate in arb_holding(),
+            limit in 1_u32..4,
+        ) {
+            let mut index = HoldingIndex::default();
+            for h in &existing {
+                index.insert(h.clone());
+            }
+            let got = index.check(&candidate, limit);
+            let want = check_holding(&candidate, &existing, limit);
+            prop_assert_eq!(got.as_ref().err().map(|c| c.rule), want.as_ref().err().map(|c| c.rule));
+            if let Err(collision) = got {
+                for i in collision.with {
+                    let h = &existing[i];
                     prop_assert!(h.valid.overlaps(candidate.valid));
                     prop_assert!(relation(&candidate.region_path, &h.region_path) != Relation::Apart);
                 }

@@ -63,6 +63,45 @@ pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), 
     Ok(())
 }
 
+/// Writes many audit records with multi-row inserts (an import's, one per
+/// record it touched), all stamped with the same instant.
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    entries: Vec<NewEntry<'_>>,
+) -> Result<(), StoreError> {
+    let now = crate::now();
+    crate::bulk::insert(
+        db,
+        "audit_log",
+        &[
+            "at",
+            "actor_id",
+            "actor_login",
+            "entity",
+            "entity_key",
+            "action",
+            "before_json",
+            "after_json",
+        ],
+        entries
+            .into_iter()
+            .map(|e| {
+                vec![
+                    now.into(),
+                    e.actor_id.into(),
+                    e.actor_login.into(),
+                    e.entity.into(),
+                    e.entity_key.into(),
+                    e.action.into(),
+                    e.before.map(|v| v.to_string()).into(),
+                    e.after.map(|v| v.to_string()).into(),
+                ]
+            })
+            .collect(),
+    )
+    .await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub entity: Option<String>,

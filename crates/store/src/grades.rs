@@ -220,6 +220,43 @@ pub async fn set_partner_grade(
     Ok(())
 }
 
+/// The first grade of partners written by the bulk path (which put the
+/// grade on the partner row itself): one history row each.
+pub async fn record_first_grades(
+    db: &impl ConnectionTrait,
+    grades: &[(i64, i64)],
+    reason: &str,
+    changed_by: &str,
+) -> Result<(), StoreError> {
+    let now = crate::now();
+    crate::bulk::insert(
+        db,
+        "partner_grade_history",
+        &[
+            "partner_id",
+            "from_grade_id",
+            "to_grade_id",
+            "reason",
+            "changed_by",
+            "changed_at",
+        ],
+        grades
+            .iter()
+            .map(|(partner, grade)| {
+                vec![
+                    (*partner).into(),
+                    Option::<i64>::None.into(),
+                    (*grade).into(),
+                    reason.into(),
+                    changed_by.into(),
+                    now.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await
+}
+
 /// A partner's grade changes, oldest first.
 pub async fn history(
     db: &impl ConnectionTrait,

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod agreements;
 pub mod audit;
+pub mod bulk;
 mod connect;
 pub mod coverage;
 mod error;

@@ -263,6 +263,108 @@ pub async fn find_by_code(
         .await?)
 }
 
+/// The partners with these codes that the scope lets the caller see, in
+/// bounded batches (an import asks once, not once per row).
+pub async fn find_by_codes(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    codes: &[String],
+) -> Result<Vec<partner::Model>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in codes.chunks(500) {
+        found.extend(
+            partner::Entity::find()
+                .filter(partner::Column::Code.is_in(chunk.iter().cloned()))
+                .filter(scope_condition(scope))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// Writes partners already placed in the tree (their ids allocated by
+/// `bulk::allocate_ids` and their paths computed from them, so each row is
+/// written once, complete) and the first line of each one's status history,
+/// with multi-row inserts. Rows must come parents first: each batch's
+/// foreign keys are checked when its statement ends.
+pub async fn insert_placed(
+    db: &impl ConnectionTrait,
+    rows: &[partner::Model],
+    created_by: &str,
+) -> Result<(), StoreError> {
+    crate::bulk::insert(
+        db,
+        "partners",
+        &[
+            "id",
+            "code",
+            "name",
+            "partner_type",
+            "parent_id",
+            "depth",
+            "path",
+            "owner_id",
+            "status",
+            "region_id",
+            "address",
+            "credit_limit",
+            "currency",
+            "grade_id",
+            "created_at",
+            "updated_at",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.id.into(),
+                    r.code.as_str().into(),
+                    r.name.as_str().into(),
+                    r.partner_type.as_str().into(),
+                    r.parent_id.into(),
+                    r.depth.into(),
+                    r.path.as_str().into(),
+                    r.owner_id.into(),
+                    r.status.as_str().into(),
+                    r.region_id.into(),
+                    r.address.clone().into(),
+                    r.credit_limit.into(),
+                    r.currency.as_str().into(),
+                    r.grade_id.into(),
+                    r.created_at.into(),
+                    r.updated_at.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    crate::bulk::insert(
+        db,
+        "partner_status_history",
+        &[
+            "partner_id",
+            "from_status",
+            "to_status",
+            "reason",
+            "changed_by",
+            "changed_at",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.id.into(),
+                    Option::<String>::None.into(),
+                    r.status.as_str().into(),
+                    "".into(),
+                    created_by.into(),
+                    r.created_at.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await
+}
+
 pub async fn find_by_id(
     db: &impl ConnectionTrait,
     scope: DataScope,

@@ -516,6 +516,76 @@ pub async fn possible_collisions(
         .await?)
 }
 
+/// Every right ever granted on a product line, for an import to index in
+/// memory. Like [`possible_collisions`], it holds the line's lock on
+/// PostgreSQL until the transaction ends.
+pub async fn line_holdings(
+    db: &impl ConnectionTrait,
+    product_line: &str,
+) -> Result<Vec<AuthorizationRow>, StoreError> {
+    use authorization::Column as A;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute(
+            &Query::select()
+                .expr(Expr::cust_with_values(
+                    "pg_advisory_xact_lock(727172, hashtext($1))",
+                    [product_line],
+                ))
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(rows(None)
+        .filter(A::ProductLine.eq(product_line))
+        .order_by_asc(A::Id)
+        .into_model::<AuthorizationRow>()
+        .all(db)
+        .await?)
+}
+
+/// Writes new rights whose ids were allocated up front (so their codes are
+/// known) with multi-row inserts.
+pub async fn insert_authorizations(
+    db: &impl ConnectionTrait,
+    rows: &[authorization::Model],
+) -> Result<(), StoreError> {
+    crate::bulk::insert(
+        db,
+        "authorizations",
+        &[
+            "id",
+            "code",
+            "partner_id",
+            "region_id",
+            "product_line",
+            "mode",
+            "valid_from",
+            "valid_to",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.id.into(),
+                    r.code.as_str().into(),
+                    r.partner_id.into(),
+                    r.region_id.into(),
+                    r.product_line.as_str().into(),
+                    r.mode.as_str().into(),
+                    r.valid_from.into(),
+                    r.valid_to.into(),
+                    r.created_by.as_str().into(),
+                    r.created_at.into(),
+                    r.updated_at.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await
+}
+
 static PLACEHOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub struct NewAuthorization<'a> {

@@ -135,6 +135,7 @@ impl Lang {
             Problem::BadCharacters { allowed } => self.tf("problem.bad_characters", allowed),
             Problem::NotOneOf { choices } => self.tf("problem.not_one_of", choices.join(", ")),
             Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
+            Problem::Limit { rule, max } => self.tf(&format!("rule.{rule}"), max),
             Problem::Conflict { rule, with } => {
                 format!("{}: {with}", self.t(&format!("rule.{rule}")))
             }

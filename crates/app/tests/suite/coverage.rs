@@ -299,7 +299,7 @@ async fn user_regions_import_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &admin,
-            ImportKind::UserRegions,
+            ImportKind::parse("user_regions").unwrap(),
             "bad.csv",
             bad.as_bytes(),
             false,
@@ -329,7 +329,7 @@ async fn user_regions_import_all_or_nothing(db: TestDb) {
     let report = app
         .import(
             &admin,
-            ImportKind::UserRegions,
+            ImportKind::parse("user_regions").unwrap(),
             "good.csv",
             good.as_bytes(),
             false,
@@ -343,7 +343,7 @@ async fn user_regions_import_all_or_nothing(db: TestDb) {
     assert!(matches!(
         app.import(
             &manager,
-            ImportKind::UserRegions,
+            ImportKind::parse("user_regions").unwrap(),
             "good.csv",
             good.as_bytes(),
             false

@@ -3,7 +3,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use qudao_app::imports::{ImportKind, ImportReport};
+use qudao_app::imports::{ImportKind, ImportMode, ImportOptions, ImportReport};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,6 +28,10 @@ struct ImportQuery {
     /// Check everything and write nothing.
     #[serde(default)]
     dry_run: bool,
+    /// `create` (default) refuses codes that exist; `upsert` updates those
+    /// records and lists the changes in the report.
+    #[serde(default)]
+    mode: ImportMode,
 }
 
 /// A rejected file: problem details plus the report naming every bad row.
@@ -47,7 +51,7 @@ struct ImportProblem {
 #[utoipa::path(
     post, path = "/imports/{kind}", tag = "imports",
     params(
-        ("kind" = ImportKind, Path, description = "What the file holds"),
+        ("kind" = String, Path, description = "What the file holds: partners, contacts, regions or authorizations"),
         ImportQuery,
     ),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "The file's bytes (CSV or xlsx)"),
@@ -67,7 +71,16 @@ async fn import(
     let kind = ImportKind::parse(&kind).ok_or(WebError::NoRoute)?;
     let report = state
         .app
-        .import(&caller, kind, &query.file_name, &body, query.dry_run)
+        .import_with(
+            &caller,
+            kind,
+            &query.file_name,
+            &body,
+            ImportOptions {
+                dry_run: query.dry_run,
+                mode: query.mode,
+            },
+        )
         .await?;
     if report.ok() {
         return Ok(Json(report).into_response());

@@ -12,7 +12,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::admin::{Role, UserStatus};
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, error_for, filter, render, saved_or_redisplayed, xlsx};
+use super::{ListParams, PageForm, error_for, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -59,6 +59,7 @@ async fn users(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<UserParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require(&ctx, Permission::ManageUsers)?;
     let user_filter = UserFilter {
@@ -75,17 +76,7 @@ async fn users(
         .unwrap_or_default();
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .list_users(
-                &ctx.caller,
-                &user_filter,
-                sort,
-                dir,
-                qudao_app::PageRequest::export(),
-            )
-            .await?;
-        return Ok(xlsx("users", qudao_app::export::to_xlsx(&rows.items)?));
+        return export_list(&state, &ctx, "users", pairs).await;
     }
     let page = state
         .app
@@ -307,6 +298,7 @@ async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<AuditParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require(&ctx, Permission::ViewAudit)?;
     let audit_filter = AuditFilter {
@@ -318,11 +310,7 @@ async fn audit(
         until: day_start(&params.until, 1),
     };
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .list_audit(&ctx.caller, &audit_filter, qudao_app::PageRequest::export())
-            .await?;
-        return Ok(xlsx("audit", qudao_app::export::to_xlsx(&rows.items)?));
+        return export_list(&state, &ctx, "audit", pairs).await;
     }
     let page = state
         .app

@@ -19,7 +19,7 @@ use qudao_domain::dates::parse_date;
 use qudao_domain::money::Currency;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
@@ -538,6 +538,7 @@ async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<ListQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let agreement_filter = AgreementFilter {
         partner: filter(&params.partner),
@@ -547,17 +548,7 @@ async fn list(
     let sort = sort_of(&params.list, AgreementSort::Partner);
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .list_agreements(
-                &ctx.caller,
-                &agreement_filter,
-                sort,
-                dir,
-                qudao_app::PageRequest::export(),
-            )
-            .await?;
-        return Ok(xlsx("agreements", qudao_app::export::to_xlsx(&rows.items)?));
+        return export_list(&state, &ctx, "agreements", pairs).await;
     }
     let page = state
         .app
@@ -628,25 +619,13 @@ async fn expiring(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<ExpiringQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let days = window(&params.days);
     let sort = sort_of(&params.list, AgreementSort::ValidTo);
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .expiring_agreements(
-                &ctx.caller,
-                days,
-                sort,
-                dir,
-                qudao_app::PageRequest::export(),
-            )
-            .await?;
-        return Ok(xlsx(
-            "expiring-agreements",
-            qudao_app::export::to_xlsx(&rows.items)?,
-        ));
+        return export_list(&state, &ctx, "expiring-agreements", pairs).await;
     }
     let page = state
         .app

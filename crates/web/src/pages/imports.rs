@@ -7,8 +7,8 @@ use axum::http::HeaderValue;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use qudao_app::imports::{self, ImportKind, ImportReport};
-use qudao_app::{AppError, Permission};
+use qudao_app::AppError;
+use qudao_app::imports::{self, ImportKind, ImportMode, ImportOptions, ImportReport};
 
 use super::render;
 use crate::AppState;
@@ -34,7 +34,8 @@ pub(super) fn routes() -> Router<AppState> {
 #[template(path = "imports/index.html")]
 struct ImportPage {
     c: Chrome,
-    kinds: &'static [ImportKind],
+    /// The kinds this user may import.
+    kinds: Vec<ImportKind>,
     kind: ImportKind,
     report: Option<ImportReport>,
     /// Each error of the report with its problem in the user's language.
@@ -55,18 +56,25 @@ async fn page(
         .collect();
     render(&ImportPage {
         c,
-        kinds: ImportKind::ALL,
+        kinds: allowed(ctx),
         kind,
         report,
         problems,
     })
 }
 
+/// The registered kinds whose permission the user holds.
+fn allowed(ctx: &Ctx) -> Vec<ImportKind> {
+    ImportKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| ctx.caller.can(k.permission()))
+        .collect()
+}
+
 async fn index(ctx: Ctx) -> Result<Response, PageError> {
-    if !ctx.caller.can(Permission::ManagePartners) {
-        return Err(AppError::Forbidden.into());
-    }
-    page(&ctx, ImportKind::Partners, None).await
+    let first = allowed(&ctx).first().copied().ok_or(AppError::Forbidden)?;
+    page(&ctx, first, None).await
 }
 
 async fn upload(
@@ -74,17 +82,23 @@ async fn upload(
     ctx: Ctx,
     mut form: Multipart,
 ) -> Result<Response, PageError> {
-    if !ctx.caller.can(Permission::ManagePartners) {
+    if allowed(&ctx).is_empty() {
         return Err(AppError::Forbidden.into());
     }
     let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.body_text());
     let mut kind = None;
     let mut dry_run = false;
+    let mut mode = ImportMode::Create;
     let mut file = None;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
             "kind" => kind = ImportKind::parse(&field.text().await.map_err(bad)?),
             "dry_run" => dry_run = !field.text().await.map_err(bad)?.is_empty(),
+            "mode" => {
+                let text = field.text().await.map_err(bad)?;
+                mode = ImportMode::parse(&text)
+                    .ok_or_else(|| WebError::BadRequest(format!("no import mode '{text}'")))?;
+            }
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 file = Some((name, field.bytes().await.map_err(bad)?));
@@ -98,7 +112,13 @@ async fn upload(
     };
     let report = state
         .app
-        .import(&ctx.caller, kind, &name, &bytes, dry_run)
+        .import_with(
+            &ctx.caller,
+            kind,
+            &name,
+            &bytes,
+            ImportOptions { dry_run, mode },
+        )
         .await?;
     let status = if report.ok() {
         axum::http::StatusCode::OK
@@ -112,7 +132,7 @@ async fn upload(
 
 /// `partners.csv`, `partners.xlsx`, `partners.zh.csv`, `partners.zh.xlsx`, …
 async fn download_template(ctx: Ctx, Path(file): Path<String>) -> Result<Response, PageError> {
-    if !ctx.caller.can(Permission::ManagePartners) {
+    if allowed(&ctx).is_empty() {
         return Err(AppError::Forbidden.into());
     }
     let (stem, extension) = file.rsplit_once('.').ok_or(WebError::NoRoute)?;
@@ -121,6 +141,9 @@ async fn download_template(ctx: Ctx, Path(file): Path<String>) -> Result<Respons
         None => (stem, false),
     };
     let kind = ImportKind::parse(kind).ok_or(WebError::NoRoute)?;
+    if !ctx.caller.can(kind.permission()) {
+        return Err(AppError::Forbidden.into());
+    }
     let (xlsx, content_type) = match extension {
         "xlsx" => (
             true,

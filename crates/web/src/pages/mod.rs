@@ -61,6 +61,28 @@ pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {
 }
 
 /// An xlsx download.
+/// A list's "Export to Excel": the app's export registry, given the page's
+/// own query parameters as the list's filters, sort and direction, so the
+/// file holds what the screen shows (all pages of it).
+pub(crate) async fn export_list(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let kind = qudao_app::export::ExportKind::parse(kind).ok_or(WebError::NoRoute)?;
+    let mut query = qudao_app::export::ExportQuery::default();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "sort" => query.sort = Some(value),
+            "dir" if value == "desc" => query.dir = qudao_app::SortDir::Desc,
+            _ => query.filters.push((name, value)),
+        }
+    }
+    let bytes = state.app.export(&ctx.caller, kind, &query).await?;
+    Ok(xlsx(kind.name(), bytes))
+}
+
 pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!("attachment; filename=\"{name}.xlsx\"");
     (

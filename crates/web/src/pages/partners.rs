@@ -15,7 +15,7 @@ use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
@@ -83,6 +83,7 @@ async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<PartnerParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let partner_filter = PartnerFilter {
         text: filter(&params.q),
@@ -101,11 +102,7 @@ async fn list(
         .unwrap_or_default();
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .export_partners(&ctx.caller, &partner_filter, sort, dir)
-            .await?;
-        return Ok(xlsx("partners", qudao_app::export::to_xlsx(&rows)?));
+        return export_list(&state, &ctx, "partners", pairs).await;
     }
     let page = state
         .app

@@ -18,7 +18,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;
 
-use super::{ListParams, PageForm, filter, render, saved_or_redisplayed, xlsx};
+use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
@@ -287,6 +287,7 @@ async fn authorizations(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<AuthorizationParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let query = AuthorizationQuery {
         partner_code: filter(&params.partner),
@@ -303,20 +304,7 @@ async fn authorizations(
         .unwrap_or_default();
     let dir = params.list.sort_dir();
     if params.list.wants_xlsx() {
-        let rows = state
-            .app
-            .authorizations(
-                &ctx.caller,
-                &query,
-                sort,
-                dir,
-                qudao_app::PageRequest::export(),
-            )
-            .await?;
-        return Ok(xlsx(
-            "authorizations",
-            qudao_app::export::to_xlsx(&rows.items)?,
-        ));
+        return export_list(&state, &ctx, "authorizations", pairs).await;
     }
     let page = state
         .app

@@ -73,9 +73,11 @@ const MATRIX: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/imports",                [200, 200, 403, 403, 403, 403, 303]),
     ("GET",  "/imports/templates/partners.zh.xlsx", [200, 200, 403, 403, 403, 403, 303]),
     ("GET",  "/imports/templates/contacts.csv", [200, 200, 403, 403, 403, 403, 303]),
+    ("GET",  "/imports/templates/authorizations.zh.csv", [200, 200, 403, 403, 403, 403, 303]),
     ("GET",  "/imports/templates/nothing.csv", [404, 404, 403, 403, 403, 403, 303]),
     // A JSON body read as CSV has the wrong header: rejected, nothing written.
     ("POST", "/api/v1/imports/partners?file_name=p.csv", [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/imports/authorizations?file_name=a.csv&mode=create", [422, 422, 403, 403, 403, 403, 401]),
     // Agreements (seeded by `seed_agreements`). Partner roles read only their
     // own organisation's agreement: padmin (P1) does not read P2's.
     ("GET",  "/agreements",             [200, 200, 200, 200, 200, 200, 303]),

@@ -1,13 +1,108 @@
 //! Spreadsheet export of any list a user can see. The rows come from the
 //! same scoped use cases as the screen, so an export never shows more.
+//!
+//! One registry, [`ExportKind::ALL`], serves the lists' "Export to Excel"
+//! links and `qudao export <kind>`: each kind is a module here that reads
+//! the list's filters from text (the list page's query parameters, or the
+//! CLI's `--filter name=value`), so both ask for the same rows the same way.
+
+mod agreements;
+mod audit;
+mod partners;
+mod territories;
+mod users;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::AppError;
 use crate::admin::UserView;
 use crate::agreements::AgreementVersionView;
 use crate::audit::AuditView;
 use crate::partners::PartnerRecordRow;
+use crate::{AppError, Caller, Qudao, SortDir};
+
+type Run = for<'a> fn(
+    &'a Qudao,
+    &'a Caller,
+    &'a ExportQuery,
+) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, AppError>> + Send + 'a>>;
+
+/// One exportable list: its name (the file's stem, and the CLI's kind), the
+/// filters it reads, and how it makes the workbook.
+pub struct Exporter {
+    name: &'static str,
+    filters: &'static [&'static str],
+    run: Run,
+}
+
+/// A handle on one registered export.
+#[derive(Clone, Copy)]
+pub struct ExportKind(&'static Exporter);
+
+impl ExportKind {
+    /// The registry. A new list is one module and one line here.
+    pub const ALL: &'static [ExportKind] = &[
+        partners::KIND,
+        users::KIND,
+        audit::KIND,
+        agreements::KIND,
+        agreements::EXPIRING,
+        territories::AUTHORIZATIONS,
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// The filter names this list reads (as its page's query parameters).
+    pub fn filters(self) -> &'static [&'static str] {
+        self.0.filters
+    }
+}
+
+/// What to export: a list's filters by name, its sort column and direction,
+/// all as text; values that do not parse are ignored, as on the list page.
+#[derive(Debug, Clone, Default)]
+pub struct ExportQuery {
+    pub filters: Vec<(String, String)>,
+    pub sort: Option<String>,
+    pub dir: SortDir,
+}
+
+impl ExportQuery {
+    /// The trimmed, non-empty value of filter `name`.
+    fn get(&self, name: &str) -> Option<String> {
+        self.filters
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn sort<T>(&self, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        self.sort.as_deref().and_then(parse)
+    }
+}
+
+impl Qudao {
+    /// The xlsx workbook of list `kind` as `caller` sees it.
+    pub async fn export(
+        &self,
+        caller: &Caller,
+        kind: ExportKind,
+        query: &ExportQuery,
+    ) -> Result<Vec<u8>, AppError> {
+        (kind.0.run)(self, caller, query).await
+    }
+}
 
 /// A table to export: a header row and text cells. Dates are written as ISO
 /// text in UTC so that they sort and never shift with the reader's zone.

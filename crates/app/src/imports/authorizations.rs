@@ -1,0 +1,349 @@
+//! Territory rights of partners in the importing user's scope, through the
+//! bulk path: rows are parsed against partners and regions looked up once,
+//! each product line's holdings are loaded once into a [`HoldingIndex`], and
+//! every row is checked in memory against the rights in its region, above
+//! and inside it (those granted and the rows above it in the file), so the
+//! cost of a row does not grow as the line fills up. The rights and one
+//! audit record each are then written with multi-row inserts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+
+use qudao_domain::dates::{DateRange, parse_date};
+use qudao_domain::partners::{PartnerCode, PartnerId, PartnerStatus};
+use qudao_domain::territories::{
+    ANY_PRODUCT_LINE, AuthorizationMode, DEFAULT_SELECTIVE_LIMIT, Holding, HoldingIndex,
+    ProductLine, authorization_code,
+};
+use qudao_domain::{Invalid, Problem};
+use qudao_store::partners::partner;
+use qudao_store::territories::{self as repo, AuthorizationRow, region};
+
+use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
+use crate::audit::audit_entry;
+use crate::error::Fields;
+use crate::territories::{authorization_view, describe};
+use crate::{AppError, Caller, Permission, Qudao};
+
+pub(super) const KIND: ImportKind = ImportKind(&Importer {
+    name: "authorizations",
+    columns: COLUMNS,
+    permission: Permission::ManageTerritories,
+    upsert: false,
+    run,
+});
+
+fn run<'a>(
+    app: &'a Qudao,
+    caller: &'a Caller,
+    table: &'a Table,
+    options: ImportOptions,
+) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
+    Box::pin(app.import_authorizations(caller, table, options.dry_run))
+}
+
+pub(super) const COLUMNS: &[Column] = &[
+    Column {
+        field: "partner_code",
+        zh: "合作伙伴编码",
+        required: true,
+        example: "P10001",
+    },
+    Column {
+        field: "region_code",
+        zh: "区域编码",
+        required: true,
+        example: "310000",
+    },
+    Column {
+        field: "product_line",
+        zh: "产品线",
+        required: true,
+        example: "TEA",
+    },
+    Column {
+        field: "mode",
+        zh: "授权方式",
+        required: true,
+        example: "exclusive",
+    },
+    Column {
+        field: "valid_from",
+        zh: "生效日期",
+        required: true,
+        example: "2026-01-01",
+    },
+    Column {
+        field: "valid_to",
+        zh: "失效日期",
+        required: true,
+        example: "2026-12-31",
+    },
+];
+
+/// A row that parsed: who, where, what, how and when.
+struct Grant {
+    row: usize,
+    partner: partner::Model,
+    region: region::Model,
+    product_line: ProductLine,
+    mode: AuthorizationMode,
+    valid: DateRange,
+}
+
+/// One product line's rights as the import sees them: indexed for the
+/// check, with how a collision names each (an existing right by its code,
+/// a right of this file by its row).
+struct Line {
+    index: HoldingIndex,
+    named: Vec<String>,
+    selective_limit: u32,
+}
+
+impl Qudao {
+    async fn import_authorizations(
+        &self,
+        caller: &Caller,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<Outcome, AppError> {
+        let mut errors = Vec::new();
+        let mut codes: Vec<String> = table
+            .rows
+            .iter()
+            .filter_map(|(_, values)| PartnerCode::parse(table.cell(values, "partner_code")).ok())
+            .map(|code| code.as_str().to_owned())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let partners: HashMap<String, partner::Model> =
+            qudao_store::partners::find_by_codes(self.db(), caller.scope(), &codes)
+                .await?
+                .into_iter()
+                .map(|p| (p.code.clone(), p))
+                .collect();
+        let mut regions: HashMap<String, Option<region::Model>> = HashMap::new();
+        let mut grants = Vec::with_capacity(table.rows.len());
+        for (row, values) in &table.rows {
+            let cell = |field| table.cell(values, field);
+            let mut fields = Fields::default();
+            let partner = PartnerCode::parse(cell("partner_code"))
+                .ok()
+                .and_then(|code| partners.get(code.as_str()).cloned());
+            match &partner {
+                None => fields.push(Invalid::new(
+                    "partner_code",
+                    Problem::Rule {
+                        rule: "partner_must_exist",
+                    },
+                )),
+                Some(p) if p.status == PartnerStatus::Terminated.as_str() => {
+                    fields.push(Invalid::new(
+                        "partner_code",
+                        Problem::Rule {
+                            rule: "partner_terminated",
+                        },
+                    ));
+                }
+                Some(_) => {}
+            }
+            let raw_region = cell("region_code");
+            let region = if raw_region.is_empty() {
+                fields.push(Invalid::new("region_code", Problem::Required));
+                None
+            } else {
+                if !regions.contains_key(raw_region) {
+                    let found = self.region_row(self.db(), raw_region).await?;
+                    regions.insert(raw_region.to_owned(), found);
+                }
+                let found = regions.get(raw_region).cloned().flatten();
+                if found.is_none() {
+                    fields.push(Invalid::new(
+                        "region_code",
+                        Problem::Rule {
+                            rule: "region_must_exist",
+                        },
+                    ));
+                }
+                found
+            };
+            let product_line =
+                fields.take(ProductLine::parse("product_line", cell("product_line")));
+            let mode = fields.take(AuthorizationMode::parse(cell("mode")));
+            let from = fields.take(parse_date("valid_from", cell("valid_from")));
+            let to = fields.take(parse_date("valid_to", cell("valid_to")));
+            let valid = match (from, to) {
+                (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
+                _ => None,
+            };
+            let problems = fields.into_vec();
+            match (partner, region, product_line, mode, valid) {
+                (Some(partner), Some(region), Some(product_line), Some(mode), Some(valid))
+                    if problems.is_empty() =>
+                {
+                    grants.push(Grant {
+                        row: *row,
+                        partner,
+                        region,
+                        product_line,
+                        mode,
+                        valid,
+                    });
+                }
+                _ => errors.extend(problems.into_iter().map(|i| table.error(*row, i))),
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Outcome::rejected(errors));
+        }
+
+        let tx = self.begin().await?;
+        // Lines in a fixed order, so two imports lock them in the same order.
+        let mut lines: BTreeMap<String, Line> = BTreeMap::new();
+        for grant in &grants {
+            lines
+                .entry(grant.product_line.as_str().to_owned())
+                .or_insert_with(|| Line {
+                    index: HoldingIndex::default(),
+                    named: Vec::new(),
+                    selective_limit: DEFAULT_SELECTIVE_LIMIT,
+                });
+        }
+        for (name, line) in &mut lines {
+            let product_line = ProductLine::parse("product_line", name)?;
+            for held in repo::line_holdings(&tx, name).await? {
+                line.index.insert(Holding {
+                    partner: PartnerId(held.partner_id),
+                    region_path: held.region_path.clone(),
+                    product_line: product_line.clone(),
+                    valid: DateRange::new(held.valid_from, held.valid_to, "valid_to")?,
+                    mode: AuthorizationMode::parse(&held.mode)?,
+                });
+                line.named.push(describe(&held));
+            }
+            if let Some(limit) = repo::selective_limit_for(&tx, name, ANY_PRODUCT_LINE)
+                .await?
+                .and_then(|n| u32::try_from(n).ok())
+            {
+                line.selective_limit = limit;
+            }
+        }
+        let ids = qudao_store::bulk::allocate_ids(&tx, "authorizations", grants.len()).await?;
+        let now = qudao_store::now();
+        let mut granted = Vec::with_capacity(grants.len());
+        for (grant, id) in grants.into_iter().zip(ids) {
+            let Some(line) = lines.get_mut(grant.product_line.as_str()) else {
+                return Err(AppError::Internal("product line not loaded".to_owned()));
+            };
+            let candidate = Holding {
+                partner: PartnerId(grant.partner.id),
+                region_path: grant.region.path.clone(),
+                product_line: grant.product_line.clone(),
+                valid: grant.valid,
+                mode: grant.mode,
+            };
+            // Only the selective rule reads the limit.
+            let limit = match grant.mode {
+                AuthorizationMode::Selective => line.selective_limit,
+                _ => DEFAULT_SELECTIVE_LIMIT,
+            };
+            if let Err(collision) = line.index.check(&candidate, limit) {
+                let with = collision
+                    .with
+                    .iter()
+                    .filter_map(|&i| line.named.get(i))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                errors.push(table.error(
+                    grant.row,
+                    Invalid::new(
+                        "region_code",
+                        Problem::Conflict {
+                            rule: collision.rule,
+                            with,
+                        },
+                    ),
+                ));
+                continue;
+            }
+            line.index.insert(candidate);
+            line.named.push(format!(
+                "row {} ({} {} {} – {})",
+                grant.row,
+                grant.partner.code,
+                grant.region.name,
+                grant.valid.from(),
+                grant.valid.to()
+            ));
+            granted.push(AuthorizationRow {
+                id,
+                code: authorization_code(id),
+                partner_id: grant.partner.id,
+                partner_code: grant.partner.code,
+                partner_name: grant.partner.name,
+                partner_status: grant.partner.status,
+                region_id: grant.region.id,
+                region_code: grant.region.code,
+                region_name: grant.region.name,
+                region_path: grant.region.path,
+                product_line: grant.product_line.as_str().to_owned(),
+                mode: grant.mode.as_str().to_owned(),
+                valid_from: grant.valid.from(),
+                valid_to: grant.valid.to(),
+                ended_at: None,
+                ended_by: None,
+                end_reason: None,
+                created_by: caller.login.clone(),
+                created_at: now,
+            });
+        }
+        if !errors.is_empty() {
+            return finish(tx, Outcome::rejected(errors), dry_run).await;
+        }
+        let models: Vec<repo::authorization::Model> = granted
+            .iter()
+            .map(|g| repo::authorization::Model {
+                id: g.id,
+                code: g.code.clone(),
+                partner_id: g.partner_id,
+                region_id: g.region_id,
+                product_line: g.product_line.clone(),
+                mode: g.mode.clone(),
+                valid_from: g.valid_from,
+                valid_to: g.valid_to,
+                ended_at: None,
+                ended_by: None,
+                end_reason: None,
+                created_by: g.created_by.clone(),
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        repo::insert_authorizations(&tx, &models).await?;
+        let audits = granted
+            .into_iter()
+            .map(|row| {
+                let view = authorization_view(row);
+                let after = serde_json::to_value(&view).ok();
+                (view.code, after)
+            })
+            .collect::<Vec<_>>();
+        qudao_store::audit::record_many(
+            &tx,
+            audits
+                .iter()
+                .map(|(code, after)| {
+                    audit_entry(caller, "authorization", code, "create", None, after.clone())
+                })
+                .collect(),
+        )
+        .await?;
+        let outcome = Outcome {
+            created: models.len(),
+            ..Outcome::default()
+        };
+        finish(tx, outcome, dry_run).await
+    }
+}

@@ -1,0 +1,152 @@
+//! Contacts of partners in the importing user's scope.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use qudao_domain::partners::{Contact, PartnerCode};
+use qudao_domain::{Invalid, Problem};
+use qudao_store::partners as repo;
+
+use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
+use crate::partners::insert_contact;
+use crate::{AppError, Caller, Permission, Qudao};
+
+pub(super) const KIND: ImportKind = ImportKind(&Importer {
+    name: "contacts",
+    columns: COLUMNS,
+    permission: Permission::ManagePartners,
+    upsert: false,
+    run,
+});
+
+fn run<'a>(
+    app: &'a Qudao,
+    caller: &'a Caller,
+    table: &'a Table,
+    options: ImportOptions,
+) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
+    Box::pin(app.import_contacts(caller, table, options.dry_run))
+}
+
+pub(super) const COLUMNS: &[Column] = &[
+    Column {
+        field: "partner_code",
+        zh: "合作伙伴编码",
+        required: true,
+        example: "P10001",
+    },
+    Column {
+        field: "name",
+        zh: "姓名",
+        required: true,
+        example: "王伟",
+    },
+    Column {
+        field: "role",
+        zh: "职务",
+        required: true,
+        example: "采购经理",
+    },
+    Column {
+        field: "phone",
+        zh: "电话",
+        required: false,
+        example: "138 0000 0000",
+    },
+    Column {
+        field: "email",
+        zh: "邮箱",
+        required: false,
+        example: "wang.wei@example.cn",
+    },
+    Column {
+        field: "birthday",
+        zh: "生日",
+        required: false,
+        example: "1985-06-01",
+    },
+];
+
+impl Qudao {
+    async fn import_contacts(
+        &self,
+        caller: &Caller,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<Outcome, AppError> {
+        let today = crate::today();
+        let mut errors = Vec::new();
+        let mut partners: HashMap<String, Option<(i64, String)>> = HashMap::new();
+        let mut parsed = Vec::new();
+        for (row, values) in &table.rows {
+            let cell = |field| table.cell(values, field);
+            let partner = match PartnerCode::parse(cell("partner_code")) {
+                Ok(code) => {
+                    if !partners.contains_key(code.as_str()) {
+                        let found = repo::find_by_code(self.db(), caller.scope(), code.as_str())
+                            .await?
+                            .map(|p| (p.id, p.code));
+                        partners.insert(code.as_str().to_owned(), found);
+                    }
+                    partners.get(code.as_str()).cloned().flatten()
+                }
+                Err(_) => None,
+            };
+            if partner.is_none() {
+                errors.push(table.error(
+                    *row,
+                    Invalid::new(
+                        "partner_code",
+                        Problem::Rule {
+                            rule: "partner_must_exist",
+                        },
+                    ),
+                ));
+            }
+            let contact = Contact::parse(
+                cell("name"),
+                cell("role"),
+                cell("phone"),
+                cell("email"),
+                cell("birthday"),
+                today,
+            );
+            match (partner, contact) {
+                (Some(partner), Ok(contact)) => parsed.push((partner, contact)),
+                (_, Err(invalid)) => errors.extend(invalid.into_iter().map(|i| {
+                    // The file's columns are `name` and `role`.
+                    let field = match i.field {
+                        "contact_name" => "name",
+                        "contact_role" => "role",
+                        other => other,
+                    };
+                    table.error(*row, Invalid::new(field, i.problem))
+                })),
+                (None, Ok(_)) => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Outcome::rejected(errors));
+        }
+        let tx = self.begin().await?;
+        for ((partner_id, code), contact) in &parsed {
+            let stored = insert_contact(&tx, *partner_id, contact).await?;
+            self.audit(
+                &tx,
+                caller,
+                "partner",
+                code,
+                "import_contact",
+                None,
+                Some(&stored.name),
+            )
+            .await?;
+        }
+        let outcome = Outcome {
+            created: parsed.len(),
+            ..Outcome::default()
+        };
+        finish(tx, outcome, dry_run).await
+    }
+}

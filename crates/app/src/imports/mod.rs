@@ -1,0 +1,365 @@
+//! Imports from CSV and xlsx (DESIGN.md §5).
+//!
+//! Every kind follows one policy: the whole file is read and checked first,
+//! then written in one transaction. Any bad row rejects the file with a
+//! report naming each row, column and reason, and nothing is written. A dry
+//! run does all of it, writes included, and rolls the transaction back, so
+//! it finds every error a real run would.
+//!
+//! `read` is the generic reader (encodings, headers in either language,
+//! templates); each kind is one module here that declares its columns, the
+//! permission it needs and its write, and one line in [`ImportKind::ALL`].
+
+mod authorizations;
+mod contacts;
+mod partners;
+mod read;
+mod regions;
+mod user_regions;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use qudao_domain::{Invalid, Problem};
+use serde::Serialize;
+
+pub(crate) use read::Table;
+pub use read::template;
+
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// More rows than this in one file is refused up front: a file that size is
+/// almost always a mistake (a whole ERP dump), and splitting it keeps each
+/// all-or-nothing transaction and its error report a size a person can use.
+pub const MAX_ROWS: usize = 50_000;
+
+/// What an importer's write returns: what it wrote, or every problem.
+type Run = for<'a> fn(
+    &'a Qudao,
+    &'a Caller,
+    &'a Table,
+    ImportOptions,
+) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>>;
+
+/// One kind of file: its name (in URLs, the CLI and templates), its columns,
+/// the permission an importing user needs, whether re-imported records may
+/// update existing ones, and the write.
+pub struct Importer {
+    name: &'static str,
+    columns: &'static [Column],
+    permission: Permission,
+    upsert: bool,
+    run: Run,
+}
+
+/// What a file holds: a handle on one registered importer.
+#[derive(Clone, Copy)]
+pub struct ImportKind(&'static Importer);
+
+impl ImportKind {
+    /// The registry: the upload page, the API, the templates and the CLI all
+    /// read this list. A new kind is one module and one line here.
+    pub const ALL: &'static [ImportKind] = &[
+        partners::KIND,
+        contacts::KIND,
+        regions::KIND,
+        authorizations::KIND,
+        user_regions::KIND,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        self.0.name
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == value)
+    }
+
+    /// The columns of this kind's files, in template order.
+    pub fn columns(self) -> &'static [Column] {
+        self.0.columns
+    }
+
+    /// What a user needs to import this kind.
+    pub fn permission(self) -> Permission {
+        self.0.permission
+    }
+
+    /// Whether [`ImportMode::Upsert`] applies to this kind.
+    pub fn supports_upsert(self) -> bool {
+        self.0.upsert
+    }
+}
+
+impl PartialEq for ImportKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ImportKind {}
+
+impl fmt::Debug for ImportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for ImportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ImportKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What to do with a row whose code already exists.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Refuse it (`code_taken`): an import creates records.
+    #[default]
+    Create,
+    /// Update the existing record and list what changed in the report.
+    Upsert,
+}
+
+impl ImportMode {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "create" | "" => Some(Self::Create),
+            "upsert" => Some(Self::Upsert),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub mode: ImportMode,
+}
+
+/// One column of an import format: its field, its English and Chinese
+/// headers, whether it must be present, and an example value for templates.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub field: &'static str,
+    pub zh: &'static str,
+    pub required: bool,
+    pub example: &'static str,
+}
+
+/// One thing wrong with a file. `row` is the row number as a spreadsheet
+/// shows it (the header is row 1); absent for problems of the whole file.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    pub row: Option<usize>,
+    /// The column's header as written in the file (English or Chinese).
+    pub column: Option<String>,
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub problem: Problem,
+    /// The problem in English, for logs and programs.
+    pub message: String,
+}
+
+impl RowError {
+    fn file(field: &'static str, problem: Problem) -> Self {
+        Self::new(None, None, field, problem)
+    }
+
+    fn new(row: Option<usize>, column: Option<String>, field: &str, problem: Problem) -> Self {
+        let message = problem.to_string();
+        Self {
+            row,
+            column,
+            field: field.to_owned(),
+            problem,
+            message,
+        }
+    }
+}
+
+/// One field an upsert changed (or, on a dry run, would change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// An existing record that a row of the file updates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowChange {
+    pub row: usize,
+    pub code: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// What an import did, or would have done.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    #[schema(value_type = String, example = "partners")]
+    pub kind: ImportKind,
+    pub file: String,
+    pub mode: ImportMode,
+    /// Data rows read (the header and trailing blank rows not counted).
+    pub rows: usize,
+    /// Records written; 0 when there are errors or on a dry run.
+    pub created: usize,
+    /// Existing records whose row differs from them, with what changed (upsert
+    /// only); listed on a dry run too, so a person can check before writing.
+    pub updated: Vec<RowChange>,
+    /// Rows that name an existing record exactly as it is (upsert only).
+    pub unchanged: usize,
+    pub dry_run: bool,
+    /// Every problem found; when not empty, nothing was written.
+    pub errors: Vec<RowError>,
+    pub elapsed_ms: u64,
+}
+
+impl ImportReport {
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// What one importer's write found.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    created: usize,
+    updated: Vec<RowChange>,
+    unchanged: usize,
+    errors: Vec<RowError>,
+}
+
+impl Outcome {
+    fn rejected(errors: Vec<RowError>) -> Self {
+        Self {
+            errors,
+            ..Self::default()
+        }
+    }
+}
+
+impl Qudao {
+    /// Imports one file of `kind`, creating records; see the module's policy.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        kind: ImportKind,
+        file_name: &str,
+        bytes: &[u8],
+        dry_run: bool,
+    ) -> Result<ImportReport, AppError> {
+        let options = ImportOptions {
+            dry_run,
+            mode: ImportMode::Create,
+        };
+        self.import_with(caller, kind, file_name, bytes, options)
+            .await
+    }
+
+    /// Imports one file of `kind`. The report says what was (or would be)
+    /// written, or every problem found.
+    pub async fn import_with(
+        &self,
+        caller: &Caller,
+        kind: ImportKind,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+    ) -> Result<ImportReport, AppError> {
+        caller.require(kind.permission())?;
+        let started = Instant::now();
+        let mut report = ImportReport {
+            kind,
+            file: file_name.to_owned(),
+            mode: options.mode,
+            rows: 0,
+            created: 0,
+            updated: Vec::new(),
+            unchanged: 0,
+            dry_run: options.dry_run,
+            errors: Vec::new(),
+            elapsed_ms: 0,
+        };
+        if options.mode == ImportMode::Upsert && !kind.supports_upsert() {
+            report.errors.push(RowError::file(
+                "mode",
+                Problem::NotOneOf {
+                    choices: vec!["create"],
+                },
+            ));
+            return Ok(report);
+        }
+        let table = read::read_cells(file_name, bytes)
+            .map_err(|e| vec![*e])
+            .and_then(|cells| read::table(kind.columns(), cells));
+        match table {
+            Err(errors) => report.errors = errors,
+            Ok(table) => {
+                report.rows = table.rows.len();
+                let outcome = (kind.0.run)(self, caller, &table, options).await?;
+                report.errors = outcome.errors;
+                if report.errors.is_empty() {
+                    report.updated = outcome.updated;
+                    report.unchanged = outcome.unchanged;
+                    if !options.dry_run {
+                        report.created = outcome.created;
+                    }
+                }
+            }
+        }
+        report.errors.sort_by_key(|e| e.row.unwrap_or(0));
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            kind = kind.as_str(),
+            file = file_name,
+            rows = report.rows,
+            created = report.created,
+            updated = report.updated.len(),
+            errors = report.errors.len(),
+            dry_run = options.dry_run,
+            elapsed_ms = report.elapsed_ms,
+            "import"
+        );
+        Ok(report)
+    }
+}
+
+/// A row's validation failures as report lines; anything else (the
+/// database failing) ends the import.
+fn row_errors(table: &Table, row: usize, err: AppError) -> Result<Vec<RowError>, AppError> {
+    match err {
+        AppError::Invalid(fields) => Ok(fields.into_iter().map(|i| table.error(row, i)).collect()),
+        AppError::Duplicate { field } => Ok(vec![table.error(
+            row,
+            Invalid::new(field, Problem::Rule { rule: "code_taken" }),
+        )]),
+        other => Err(other),
+    }
+}
+
+/// Commits what a clean, real run wrote; rolls back anything else.
+async fn finish(
+    tx: qudao_store::DatabaseTransaction,
+    outcome: Outcome,
+    dry_run: bool,
+) -> Result<Outcome, AppError> {
+    if outcome.errors.is_empty() && !dry_run {
+        crate::commit(tx).await?;
+    } else {
+        tx.rollback().await.map_err(qudao_store::StoreError::from)?;
+    }
+    Ok(outcome)
+}

@@ -146,7 +146,10 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Disabled);
         }
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        let row = repo::find_user_for_write(&tx, &row.login)
+            .await?
+            .ok_or(AppError::BadCredentials)?;
         let change = repo::UserChange {
             failed_logins: Some(0),
             locked_until: Some(None),
@@ -176,7 +179,11 @@ impl Qudao {
         row: user::Model,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // Counted on the locked row: concurrent failures each add one.
+        let Some(row) = repo::find_user_for_write(&tx, &row.login).await? else {
+            return Ok(());
+        };
         let failures = row.failed_logins + 1;
         let locks = failures >= LOGIN_FAILURES_BEFORE_LOCK;
         let login = row.login.clone();
@@ -271,12 +278,9 @@ impl Qudao {
             }
             (_, Some(code)) => match fields.take(PartnerCode::parse(code)) {
                 Some(code) => {
-                    let found = qudao_store::partners::find_by_code(
-                        self.db(),
-                        DataScope::All,
-                        code.as_str(),
-                    )
-                    .await?;
+                    let found =
+                        qudao_store::scope::partner_by_code(self.db(), DataScope::All, &code)
+                            .await?;
                     if found.is_none() {
                         fields.push(Invalid::new(
                             "partner_code",
@@ -298,14 +302,14 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let password_hash = hash_password(password).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_user(
             &tx,
             repo::NewUser {
                 login: login.as_str(),
                 display_name: display_name.as_str(),
                 role: role.as_str(),
-                partner_id: partner.as_ref().map(|p| p.id),
+                partner_id: partner.as_ref().map(|p| p.id().0),
                 password_hash,
             },
         )
@@ -314,7 +318,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "login" },
             other => other.into(),
         })?;
-        let view = self.user_view(row, partner.map(|p| p.code));
+        let view = self.user_view(row, partner.map(|p| p.code().to_owned()));
         self.audit(
             &tx,
             caller,
@@ -379,11 +383,11 @@ impl Qudao {
                 },
             )]));
         }
-        let row = repo::find_user_by_login(self.db(), login.as_str())
+        let tx = self.write().await?;
+        let row = repo::find_user_for_write(&tx, login.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let before = self.user_view(row.clone(), None);
-        let tx = self.begin().await?;
         let change = repo::UserChange {
             status: Some(status.as_str()),
             ..Default::default()
@@ -451,7 +455,11 @@ impl Qudao {
             return Err(AppError::Internal("validated password missing".to_owned()));
         };
         let hash = hash_password(password).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // Hashing took a while; the account is re-read under its lock.
+        let row = repo::find_user_for_write(&tx, &row.login)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         let key = row.login.clone();
         let change = repo::UserChange {
             password_hash: Some(hash),
@@ -490,7 +498,7 @@ impl Qudao {
             return Err(Invalid::new("name", Problem::TooLong { max: 100 }).into());
         }
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_token(
             &tx,
             caller.user_id.0,
@@ -520,7 +528,7 @@ impl Qudao {
         let row = repo::find_token(self.db(), caller.user_id.0, id)
             .await?
             .ok_or(AppError::NotFound("token"))?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         repo::revoke_token(&tx, row.id).await?;
         self.audit::<()>(
             &tx,

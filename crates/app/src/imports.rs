@@ -757,10 +757,10 @@ impl Qudao {
         }
 
         // Parents before children; whatever cannot be placed loops.
-        let mut placed: HashMap<String, qudao_store::partners::partner::Model> = HashMap::new();
+        let mut placed: HashMap<String, qudao_store::scope::Visible> = HashMap::new();
         let mut pending: Vec<(usize, NewPartnerRow)> = parsed;
         let reason = Reason::parse("import").map_err(|e| AppError::Internal(e.to_string()))?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         // Codes for the audit records: every grade, and every region named.
         let region_ids = pending
             .iter()
@@ -784,13 +784,14 @@ impl Qudao {
                     },
                 };
                 match new.insert(&tx, caller, parent.as_ref()).await? {
-                    Ok(mut stored) => {
+                    Ok(stored) => {
+                        let mut shown = stored.row().clone();
                         if let Some(grade) = grade_of_row.get(&row) {
                             self.set_partner_grade_in(&tx, caller, &stored, grade, &reason)
                                 .await?;
-                            stored.grade_id = Some(grade.id);
+                            shown.grade_id = Some(grade.id);
                         }
-                        let view = view_of(&stored, parent.map(|p| p.code), &names);
+                        let view = view_of(&shown, parent.map(|p| p.code().to_owned()), &names);
                         self.audit(
                             &tx,
                             caller,
@@ -801,7 +802,7 @@ impl Qudao {
                             Some(&view),
                         )
                         .await?;
-                        placed.insert(stored.code.clone(), stored);
+                        placed.insert(stored.code().to_owned(), stored);
                         created += 1;
                     }
                     Err(invalid) => errors.push(table.error(row, invalid)),
@@ -834,16 +835,16 @@ impl Qudao {
     ) -> Result<(usize, Vec<RowError>), AppError> {
         let today = crate::today();
         let mut errors = Vec::new();
-        let mut partners: HashMap<String, Option<(i64, String)>> = HashMap::new();
+        let mut partners: HashMap<String, Option<qudao_store::scope::Visible>> = HashMap::new();
         let mut parsed = Vec::new();
         for (row, values) in &table.rows {
             let cell = |field| table.cell(values, field);
             let partner = match PartnerCode::parse(cell("partner_code")) {
                 Ok(code) => {
                     if !partners.contains_key(code.as_str()) {
-                        let found = repo::find_by_code(self.db(), caller.scope(), code.as_str())
-                            .await?
-                            .map(|p| (p.id, p.code));
+                        let found =
+                            qudao_store::scope::partner_by_code(self.db(), caller.scope(), &code)
+                                .await?;
                         partners.insert(code.as_str().to_owned(), found);
                     }
                     partners.get(code.as_str()).cloned().flatten()
@@ -886,14 +887,14 @@ impl Qudao {
         if !errors.is_empty() {
             return Ok((0, errors));
         }
-        let tx = self.begin().await?;
-        for ((partner_id, code), contact) in &parsed {
-            let stored = insert_contact(&tx, *partner_id, contact).await?;
+        let tx = self.write().await?;
+        for (partner, contact) in &parsed {
+            let stored = insert_contact(&tx, partner, contact).await?;
             self.audit(
                 &tx,
                 caller,
                 "partner",
-                code,
+                partner.code(),
                 "import_contact",
                 None,
                 Some(&stored.name),
@@ -922,7 +923,7 @@ impl Qudao {
             };
             (*row, input)
         });
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let mut errors = Vec::new();
         let mut created = 0;
         for (row, input) in inputs {
@@ -942,7 +943,7 @@ impl Qudao {
         table: &Table,
         dry_run: bool,
     ) -> Result<(usize, Vec<RowError>), AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let mut errors = Vec::new();
         let mut created = 0;
         for (row, values) in &table.rows {
@@ -979,7 +980,7 @@ fn row_errors(table: &Table, row: usize, err: AppError) -> Result<Vec<RowError>,
 
 /// Commits what a clean, real run wrote; rolls back anything else.
 async fn finish(
-    tx: qudao_store::DatabaseTransaction,
+    tx: qudao_store::WriteTx,
     errors: Vec<RowError>,
     dry_run: bool,
     created: usize,

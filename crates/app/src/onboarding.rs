@@ -19,6 +19,7 @@ use qudao_store::partners::partner;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Fields;
+use crate::scope::Area;
 use crate::text::{map_of_text_or_number, optional_bool, text_or_number};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -143,13 +144,17 @@ impl Qudao {
 
     pub async fn criterion(&self, caller: &Caller, code: &str) -> Result<CriterionView, AppError> {
         caller.require(Permission::ViewOnboarding)?;
-        Ok(criterion_view(&self.criterion_row(code).await?))
+        Ok(criterion_view(&self.criterion_row(self.db(), code).await?))
     }
 
-    async fn criterion_row(&self, code: &str) -> Result<criterion::Model, AppError> {
+    async fn criterion_row(
+        &self,
+        db: &impl qudao_store::ConnectionTrait,
+        code: &str,
+    ) -> Result<criterion::Model, AppError> {
         let code =
             CriterionCode::parse("code", code).map_err(|_| AppError::NotFound("criterion"))?;
-        repo::find_criterion(self.db(), code.as_str())
+        repo::find_criterion(db, code.as_str())
             .await?
             .ok_or(AppError::NotFound("criterion"))
     }
@@ -173,7 +178,7 @@ impl Qudao {
         else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_criterion(
             &tx,
             code.as_str(),
@@ -209,7 +214,8 @@ impl Qudao {
         input: &CriterionInput,
     ) -> Result<CriterionView, AppError> {
         caller.require(Permission::ManageOnboarding)?;
-        let row = self.criterion_row(code).await?;
+        let tx = self.write().await?;
+        let row = self.criterion_row(&tx, code).await?;
         let mut fields = Fields::default();
         let name = fields.take(parse_label("name", &input.name));
         let name_en = fields.take(parse_optional_label(
@@ -223,7 +229,6 @@ impl Qudao {
         };
         let before = criterion_view(&row);
         let active = input.active.unwrap_or(row.active);
-        let tx = self.begin().await?;
         let row = repo::update_criterion(
             &tx,
             row,
@@ -259,10 +264,13 @@ impl Qudao {
         input: &EvaluationInput,
     ) -> Result<EvaluationView, AppError> {
         caller.require(Permission::ManageOnboarding)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Onboarding, partner_code)
+            .await?;
         let mut fields = Fields::default();
-        let status =
-            PartnerStatus::parse(&partner.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        let status = PartnerStatus::parse(&partner.row().status)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         if !evaluable(status) {
             fields.push(Invalid::new(
                 "status",
@@ -271,7 +279,7 @@ impl Qudao {
                 },
             ));
         }
-        let criteria: Vec<criterion::Model> = repo::criteria(self.db())
+        let criteria: Vec<criterion::Model> = repo::criteria(&tx)
             .await?
             .into_iter()
             .filter(|c| c.active)
@@ -321,22 +329,21 @@ impl Qudao {
                 score: score.value().to_string(),
             })
             .collect();
-        let tx = self.begin().await?;
         let (row, saved) = repo::insert_evaluation(
             &tx,
-            partner.id,
+            &partner,
             &total.to_string(),
             &comment,
             &caller.login,
             &lines,
         )
         .await?;
-        let view = evaluation_view(&partner.code, row, saved);
+        let view = evaluation_view(partner.code(), row, saved);
         self.audit(
             &tx,
             caller,
             "partner",
-            &partner.code,
+            partner.code(),
             "evaluate",
             None,
             Some(&view),
@@ -353,11 +360,13 @@ impl Qudao {
         partner_code: &str,
     ) -> Result<Vec<EvaluationView>, AppError> {
         caller.require(Permission::ViewOnboarding)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
-        Ok(repo::evaluations(self.db(), partner.id)
+        let partner = self
+            .visible(self.db(), caller, Area::Onboarding, partner_code)
+            .await?;
+        Ok(repo::evaluations(self.db(), &partner)
             .await?
             .into_iter()
-            .map(|(row, scores)| evaluation_view(&partner.code, row, scores))
+            .map(|(row, scores)| evaluation_view(partner.code(), row, scores))
             .collect())
     }
 

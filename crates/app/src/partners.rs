@@ -15,11 +15,13 @@ use serde::Serialize;
 pub use qudao_store::partners::{PartnerFilter, PartnerSort};
 
 use crate::error::Fields;
+use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{Contact, MAX_DEPTH, parse_address, would_cycle};
 use qudao_domain::territories::RegionCode;
-use qudao_store::{ConnectionTrait, DatabaseTransaction};
+use qudao_store::scope::{self as store_scope, Visible};
+use qudao_store::{Aggregate, ConnectionTrait, WriteTx};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -211,7 +213,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
         &mut self,
         raw: Option<&str>,
         fields: &mut Fields,
-    ) -> Result<Option<Result<partner::Model, PartnerCode>>, AppError> {
+    ) -> Result<Option<Result<Visible, PartnerCode>>, AppError> {
         let Some(raw) = non_empty(raw) else {
             return Ok(None);
         };
@@ -220,7 +222,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             return Ok(None);
         };
         Ok(Some(
-            repo::find_by_code(self.db, self.scope, code.as_str())
+            store_scope::partner_by_code(self.db, self.scope, &code)
                 .await?
                 .ok_or(code),
         ))
@@ -341,7 +343,7 @@ pub(crate) struct NewPartnerRow {
     pub(crate) code: PartnerCode,
     pub(crate) name: PartnerName,
     pub(crate) partner_type: PartnerType,
-    pub(crate) parent: Option<Result<partner::Model, PartnerCode>>,
+    pub(crate) parent: Option<Result<Visible, PartnerCode>>,
     pub(crate) owner_id: Option<i64>,
     pub(crate) status: PartnerStatus,
     pub(crate) record: repo::PartnerRecord,
@@ -415,11 +417,11 @@ impl NewPartnerRow {
     /// Writes the partner in the caller's transaction, under `parent`.
     pub(crate) async fn insert(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
-        parent: Option<&partner::Model>,
-    ) -> Result<Result<partner::Model, Invalid>, AppError> {
-        let parent_position = parent.map(|p| (p.path.as_str(), p.depth));
+        parent: Option<&Visible>,
+    ) -> Result<Result<Visible, Invalid>, AppError> {
+        let parent_position = parent.map(|p| (p.row().path.as_str(), p.row().depth));
         repo::insert(
             tx,
             repo::NewPartner {
@@ -449,15 +451,18 @@ impl Qudao {
         input: &PartnerInput,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let tx = self.write().await?;
+        // The parent's path, read below, is what a concurrent move rewrites.
+        tx.lock(Aggregate::PartnerTree).await?;
+        let mut lookups = Lookups::new(&tx, scope_in(caller, Area::Partners));
         let new = NewPartnerRow::parse(input, caller, &mut lookups, |_| false)
             .await?
             .map_err(AppError::Invalid)?;
         let parent = new.parent.as_ref().and_then(|p| p.as_ref().ok());
-        let tx = self.begin().await?;
-        let row = new.insert(&tx, caller, parent).await??;
-        let names = Names::load(&tx, &[&row]).await?;
-        let view = view_of(&row, parent.map(|p| p.code.clone()), &names);
+        let stored = new.insert(&tx, caller, parent).await??;
+        let row = stored.row();
+        let names = Names::load(&tx, &[row]).await?;
+        let view = view_of(row, parent.map(|p| p.code().to_owned()), &names);
         self.audit(
             &tx,
             caller,
@@ -482,9 +487,17 @@ impl Qudao {
         input: &PartnerEdit,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        // A move's cycle check reads two rows (this partner's path and the
+        // new parent's) that a concurrent move may be changing the other way
+        // round; one lock over the tree serialises moves.
+        tx.lock(Aggregate::PartnerTree).await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
         let mut fields = Fields::default();
-        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let mut lookups = Lookups::new(&tx, scope_in(caller, Area::Partners));
         let name = fields.take(PartnerName::parse(&input.name));
         let partner_type = fields.take(PartnerType::parse(&input.partner_type));
         let parent = match lookups
@@ -502,21 +515,23 @@ impl Qudao {
             .owner(input.owner_login.as_deref(), caller, &mut fields)
             .await?;
         let record = lookups.record(&input.record, &mut fields).await?;
-        let moves = parent.as_ref().map(|p| p.id) != row.parent_id;
+        let moves = parent.as_ref().map(|p| p.id().0) != row.parent_id;
         let mut new_position = None;
         if moves {
             match &parent {
-                Some(p) if would_cycle(&row.path, &p.path) => fields.push(Invalid::new(
+                Some(p) if would_cycle(&row.path, &p.row().path) => fields.push(Invalid::new(
                     "parent_code",
                     Problem::Rule {
                         rule: "partner_cycle",
                     },
                 )),
                 _ => {
-                    let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
+                    let parent_position = parent
+                        .as_ref()
+                        .map(|p| (p.row().path.as_str(), p.row().depth));
                     match child_position(parent_position, PartnerId(row.id)) {
                         Ok((path, depth)) => {
-                            let deepest = repo::subtree_max_depth(self.db(), &row.path).await?;
+                            let deepest = repo::subtree_max_depth(&tx, &row.path).await?;
                             if deepest - row.depth + depth > MAX_DEPTH {
                                 fields.push(Invalid::new(
                                     "parent_code",
@@ -537,27 +552,27 @@ impl Qudao {
         let (Some(name), Some(partner_type)) = (name, partner_type) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let names = Names::load(self.db(), &[&row]).await?;
-        let before = view_of(&row, self.visible_parent_code(caller, &row).await?, &names);
-        let tx = self.begin().await?;
-        let mut row = row;
+        let names = Names::load(&tx, &[&row]).await?;
+        let before = view_of(
+            &row,
+            self.visible_parent_code(&tx, caller, &row).await?,
+            &names,
+        );
+        let mut partner = partner;
         if let Some((path, depth)) = new_position {
-            repo::move_subtree(&tx, &row, parent.as_ref().map(|p| p.id), &path, depth).await?;
-            row.parent_id = parent.as_ref().map(|p| p.id);
-            row.path = path;
-            row.depth = depth;
+            partner = repo::move_subtree(&tx, partner, parent.as_ref(), &path, depth).await?;
         }
-        let row = repo::update_record(
+        let partner = repo::update_record(
             &tx,
-            row,
+            partner,
             name.as_str(),
             partner_type.as_str(),
             owner_id,
             &record,
         )
         .await?;
-        let names = Names::load(&tx, &[&row]).await?;
-        let after = view_of(&row, parent.map(|p| p.code), &names);
+        let names = Names::load(&tx, &[partner.row()]).await?;
+        let after = view_of(partner.row(), parent.map(|p| p.code().to_owned()), &names);
         self.audit(
             &tx,
             caller,
@@ -579,7 +594,10 @@ impl Qudao {
         input: &ContactInput,
     ) -> Result<ContactView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
         let contact = Contact::parse(
             &input.name,
             &input.role,
@@ -589,14 +607,13 @@ impl Qudao {
             crate::today(),
         )
         .map_err(AppError::Invalid)?;
-        let tx = self.begin().await?;
-        let stored = insert_contact(&tx, row.id, &contact).await?;
+        let stored = insert_contact(&tx, &partner, &contact).await?;
         let view = contact_view(stored);
         self.audit(
             &tx,
             caller,
             "partner",
-            &row.code,
+            partner.code(),
             "add_contact",
             None,
             Some(&view),
@@ -613,9 +630,11 @@ impl Qudao {
         contact_id: i64,
     ) -> Result<(), AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
-        let tx = self.begin().await?;
-        let removed = repo::delete_contact(&tx, row.id, contact_id)
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let removed = repo::delete_contact(&tx, &partner, contact_id)
             .await?
             .ok_or(AppError::NotFound("contact"))?;
         let view = contact_view(removed);
@@ -623,7 +642,7 @@ impl Qudao {
             &tx,
             caller,
             "partner",
-            &row.code,
+            partner.code(),
             "remove_contact",
             Some(&view),
             None,
@@ -631,18 +650,6 @@ impl Qudao {
         .await?;
         crate::commit(tx).await?;
         Ok(())
-    }
-
-    /// A partner the caller may see, by code; anything else does not exist.
-    pub(crate) async fn partner_in_scope(
-        &self,
-        caller: &Caller,
-        code: &str,
-    ) -> Result<partner::Model, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        repo::find_by_code(self.db(), caller.scope(), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))
     }
 
     pub async fn list_partners(
@@ -759,8 +766,11 @@ impl Qudao {
     /// scope it does not exist.
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
-        let parent_code = self.visible_parent_code(caller, &row).await?;
+        let partner = self
+            .visible(self.db(), caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
+        let parent_code = self.visible_parent_code(self.db(), caller, &row).await?;
         let filter = PartnerFilter {
             parent_id: Some(row.id),
             ..Default::default()
@@ -790,7 +800,7 @@ impl Qudao {
             }
             _ => None,
         };
-        let status_history = repo::status_history(self.db(), row.id)
+        let status_history = repo::status_history(self.db(), &partner)
             .await?
             .into_iter()
             .map(change_of)
@@ -801,7 +811,7 @@ impl Qudao {
                 .pop(),
             None => None,
         };
-        let contacts = repo::contacts(self.db(), row.id)
+        let contacts = repo::contacts(self.db(), &partner)
             .await?
             .into_iter()
             .map(contact_view)
@@ -840,7 +850,11 @@ impl Qudao {
         input: &StatusInput,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
         let mut fields = Fields::default();
         let to = fields.take(PartnerStatus::parse(&input.status));
         let reason = fields.take(Reason::parse(&input.reason));
@@ -858,12 +872,12 @@ impl Qudao {
         let (Some(to), Some(reason)) = (to, reason) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let parent_code = self.visible_parent_code(caller, &row).await?;
-        let names = Names::load(self.db(), &[&row]).await?;
+        let parent_code = self.visible_parent_code(&tx, caller, &row).await?;
+        let names = Names::load(&tx, &[&row]).await?;
         let before = view_of(&row, parent_code.clone(), &names);
-        let tx = self.begin().await?;
-        let row = repo::set_status(&tx, row, to.as_str(), reason.as_str(), &caller.login).await?;
-        let after = view_of(&row, parent_code, &names);
+        let partner =
+            repo::set_status(&tx, partner, to.as_str(), reason.as_str(), &caller.login).await?;
+        let after = view_of(partner.row(), parent_code, &names);
         self.audit(
             &tx,
             caller,
@@ -900,13 +914,16 @@ impl Qudao {
     /// The code of a partner's parent if the caller may see that parent.
     async fn visible_parent_code(
         &self,
+        db: &impl ConnectionTrait,
         caller: &Caller,
         row: &partner::Model,
     ) -> Result<Option<String>, AppError> {
         Ok(match row.parent_id {
-            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
-                .await?
-                .map(|p| p.code),
+            Some(id) => {
+                store_scope::partner_by_id(db, scope_in(caller, Area::Partners), PartnerId(id))
+                    .await?
+                    .map(|p| p.code().to_owned())
+            }
             None => None,
         })
     }
@@ -988,23 +1005,23 @@ impl Qudao {
     /// The code of the caller's own partner organisation, for partner users.
     pub async fn own_partner_code(&self, caller: &Caller) -> Result<Option<String>, AppError> {
         match caller.partner_id {
-            Some(id) => Ok(repo::find_by_id(self.db(), caller.scope(), id.0)
+            Some(id) => Ok(store_scope::partner_by_id(self.db(), caller.scope(), id)
                 .await?
-                .map(|p| p.code)),
+                .map(|p| p.code().to_owned())),
             None => Ok(None),
         }
     }
 }
 
 pub(crate) async fn insert_contact(
-    tx: &DatabaseTransaction,
-    partner_id: i64,
+    tx: &WriteTx,
+    partner: &Visible,
     contact: &Contact,
 ) -> Result<qudao_store::partners::contact::Model, AppError> {
     Ok(repo::insert_contact(
         tx,
+        partner,
         repo::NewContact {
-            partner_id,
             name: &contact.name,
             role: &contact.role,
             phone: contact.phone.as_deref(),

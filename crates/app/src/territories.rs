@@ -12,7 +12,9 @@ use qudao_domain::territories::{
 };
 use qudao_domain::{Invalid, Problem};
 use qudao_store::ConnectionTrait;
-use qudao_store::DatabaseTransaction;
+use qudao_store::{Aggregate, WriteTx};
+
+use crate::scope::{Area, scope_in};
 use qudao_store::paging::{Page, PageRequest, SortDir};
 use qudao_store::territories::{self as repo, AuthorizationRow, region};
 use serde::{Deserialize, Serialize};
@@ -260,7 +262,7 @@ impl Qudao {
                 })
             })
             .collect();
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let inserted = repo::insert_builtin_regions(&tx, &rows).await?;
         crate::commit(tx).await?;
         Ok(inserted)
@@ -355,7 +357,7 @@ impl Qudao {
         caller: &Caller,
         input: &RegionInput,
     ) -> Result<RegionView, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let view = self.create_region_in(&tx, caller, input).await?;
         crate::commit(tx).await?;
         Ok(view)
@@ -365,7 +367,7 @@ impl Qudao {
     /// owns (an import adds many in one).
     pub(crate) async fn create_region_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
         input: &RegionInput,
     ) -> Result<RegionView, AppError> {
@@ -465,10 +467,14 @@ impl Qudao {
             let Ok(code) = PartnerCode::parse(raw) else {
                 return Ok(empty());
             };
-            match qudao_store::partners::find_by_code(self.db(), caller.scope(), code.as_str())
-                .await?
+            match qudao_store::scope::partner_by_code(
+                self.db(),
+                scope_in(caller, Area::Territories),
+                &code,
+            )
+            .await?
             {
-                Some(partner) => filter.partner_id = Some(partner.id),
+                Some(partner) => filter.partner_id = Some(partner.id().0),
                 None => return Ok(empty()),
             }
         }
@@ -519,7 +525,7 @@ impl Qudao {
         caller: &Caller,
         input: &AuthorizationInput,
     ) -> Result<AuthorizationView, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let view = self.create_authorization_in(&tx, caller, input).await?;
         crate::commit(tx).await?;
         Ok(view)
@@ -530,7 +536,7 @@ impl Qudao {
     /// before it.
     pub(crate) async fn create_authorization_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
         input: &AuthorizationInput,
     ) -> Result<AuthorizationView, AppError> {
@@ -550,11 +556,17 @@ impl Qudao {
                 None
             }
             Ok(code) => {
-                let found =
-                    qudao_store::partners::find_by_code(tx, caller.scope(), code.as_str()).await?;
+                // Locked: a concurrent termination must not slip in between
+                // this check and the grant.
+                let found = qudao_store::scope::partner_for_write(
+                    tx,
+                    scope_in(caller, Area::Territories),
+                    &code,
+                )
+                .await?;
                 match &found {
                     None => fields.push(partner_missing()),
-                    Some(p) if p.status == PartnerStatus::Terminated.as_str() => {
+                    Some(p) if p.row().status == PartnerStatus::Terminated.as_str() => {
                         fields.push(Invalid::new(
                             "partner_code",
                             Problem::Rule {
@@ -597,7 +609,7 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let candidate = Holding {
-            partner: PartnerId(partner.id),
+            partner: partner.id(),
             region_path: region.path.clone(),
             product_line,
             valid,
@@ -608,7 +620,7 @@ impl Qudao {
         let code = repo::insert_authorization(
             tx,
             repo::NewAuthorization {
-                partner_id: partner.id,
+                partner: &partner,
                 region_id: region.id,
                 product_line: candidate.product_line.as_str(),
                 mode: mode.as_str(),
@@ -637,12 +649,20 @@ impl Qudao {
     /// authorizations in the way, on `field`.
     async fn check_collisions(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         candidate: &Holding,
         except_id: Option<i64>,
         field: &'static str,
     ) -> Result<(), AppError> {
         let line = candidate.product_line.as_str();
+        // The rules read every right on the line, and the right being granted
+        // does not exist yet: no row lock can guard that, an advisory lock per
+        // line does. Selective grants also read the default limit (`*`),
+        // locked last so every writer takes the two in the same order.
+        tx.lock(Aggregate::ProductLine(line)).await?;
+        if candidate.mode == AuthorizationMode::Selective {
+            tx.lock(Aggregate::ProductLine(ANY_PRODUCT_LINE)).await?;
+        }
         let rows = repo::possible_collisions(
             tx,
             line,
@@ -698,7 +718,7 @@ impl Qudao {
         change: &AuthorizationChange,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ManageTerritories)?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = self.authorization_row(&tx, caller, code).await?;
         let before = authorization_view(row.clone());
         let current = DateRange::new(row.valid_from, row.valid_to, "valid_to")?;
@@ -864,7 +884,9 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let max = i32::try_from(max).map_err(|e| AppError::Internal(e.to_string()))?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // Grants on this line check against the limit under the same lock.
+        tx.lock(Aggregate::ProductLine(&line)).await?;
         repo::set_selective_limit(&tx, &line, max, &caller.login).await?;
         let view = SelectiveLimitView {
             product_line: line,

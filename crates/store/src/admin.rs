@@ -3,7 +3,8 @@
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
@@ -103,6 +104,20 @@ pub async fn find_user_by_login(
     Ok(user::Entity::find()
         .filter(user::Column::Login.eq(login))
         .one(db)
+        .await?)
+}
+
+/// A user for a write: the row stays locked (`FOR UPDATE` on PostgreSQL)
+/// until the transaction ends, so counters such as failed logins add up
+/// under concurrent requests.
+pub async fn find_user_for_write(
+    tx: &crate::WriteTx,
+    login: &str,
+) -> Result<Option<user::Model>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Login.eq(login))
+        .lock_exclusive()
+        .one(tx)
         .await?)
 }
 

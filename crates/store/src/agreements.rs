@@ -13,6 +13,8 @@ use sea_orm::{
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::partners::{like_pattern, partner, scope_condition};
+use crate::scope::Visible;
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
 pub mod version {
@@ -88,10 +90,10 @@ fn set_terms(row: &mut version::ActiveModel, terms: Terms) {
 /// Every version of a partner's agreement, oldest first.
 pub async fn versions_of(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<version::Model>, StoreError> {
     Ok(version::Entity::find()
-        .filter(version::Column::PartnerId.eq(partner_id))
+        .filter(version::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(version::Column::Version)
         .all(db)
         .await?)
@@ -100,14 +102,14 @@ pub async fn versions_of(
 /// Writes a new draft. Two drafts racing for one number meet the unique
 /// index on (partner, version): one of them is refused as a duplicate.
 pub async fn insert_draft(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     number: i32,
     terms: Terms,
     created_by: &str,
 ) -> Result<version::Model, StoreError> {
     let mut row = version::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         version: Set(number),
         status: Set("draft".to_owned()),
         superseded_from: Set(None),

@@ -11,6 +11,8 @@ use sea_orm::{
 };
 
 use crate::StoreError;
+use crate::scope::Visible;
+use crate::write::WriteTx;
 
 pub mod grade {
     use sea_orm::entity::prelude::*;
@@ -163,9 +165,9 @@ pub async fn update(
 /// The grade id a partner holds now.
 pub async fn grade_of(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(partner_grade::Entity::find_by_id(partner_id)
+    Ok(partner_grade::Entity::find_by_id(partner.id().0)
         .one(db)
         .await?
         .and_then(|row| row.grade_id))
@@ -192,8 +194,8 @@ pub async fn grades_of(
 
 /// Gives a partner a grade and records the change, in the caller's transaction.
 pub async fn set_partner_grade(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     from: Option<i64>,
     to: i64,
     reason: &str,
@@ -201,7 +203,7 @@ pub async fn set_partner_grade(
 ) -> Result<(), StoreError> {
     let now = crate::now();
     grade_change::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         from_grade_id: Set(from),
         to_grade_id: Set(to),
         reason: Set(reason.to_owned()),
@@ -214,7 +216,7 @@ pub async fn set_partner_grade(
     partner_grade::Entity::update_many()
         .col_expr(partner_grade::Column::GradeId, Expr::value(to))
         .col_expr(partner_grade::Column::UpdatedAt, Expr::value(now))
-        .filter(partner_grade::Column::Id.eq(partner_id))
+        .filter(partner_grade::Column::Id.eq(partner.id().0))
         .exec(db)
         .await?;
     Ok(())
@@ -223,10 +225,10 @@ pub async fn set_partner_grade(
 /// A partner's grade changes, oldest first.
 pub async fn history(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<grade_change::Model>, StoreError> {
     Ok(grade_change::Entity::find()
-        .filter(grade_change::Column::PartnerId.eq(partner_id))
+        .filter(grade_change::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(grade_change::Column::ChangedAt)
         .order_by_asc(grade_change::Column::Id)
         .all(db)

@@ -11,6 +11,8 @@ use sea_orm::{
 use crate::admin::user;
 use crate::paging::{Page, PageRequest, fetch};
 use crate::partners::{partner, scope_condition, status_change};
+use crate::scope::Visible;
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
 pub mod criterion {
@@ -152,15 +154,15 @@ pub struct NewScore<'a> {
 
 /// Records an evaluation and its scores in the caller's transaction.
 pub async fn insert_evaluation(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     total: &str,
     comment: &str,
     evaluated_by: &str,
     scores: &[NewScore<'_>],
 ) -> Result<(evaluation::Model, Vec<evaluation_score::Model>), StoreError> {
     let row = evaluation::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         total: Set(total.to_owned()),
         comment: Set(comment.to_owned()),
         evaluated_by: Set(evaluated_by.to_owned()),
@@ -191,10 +193,10 @@ pub async fn insert_evaluation(
 /// A partner's evaluations with their scores, newest first.
 pub async fn evaluations(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<(evaluation::Model, Vec<evaluation_score::Model>)>, StoreError> {
     let rows = evaluation::Entity::find()
-        .filter(evaluation::Column::PartnerId.eq(partner_id))
+        .filter(evaluation::Column::PartnerId.eq(partner.id().0))
         .order_by_desc(evaluation::Column::EvaluatedAt)
         .order_by_desc(evaluation::Column::Id)
         .all(db)

@@ -8,6 +8,8 @@ use sea_orm::{
 };
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
+use crate::scope::Visible;
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
 pub mod partner {
@@ -129,7 +131,7 @@ pub struct NewPartner<'a> {
     pub code: &'a str,
     pub name: &'a str,
     pub partner_type: &'a str,
-    pub parent: Option<&'a partner::Model>,
+    pub parent: Option<&'a Visible>,
     pub owner_id: Option<i64>,
     pub status: &'a str,
     pub record: &'a PartnerRecord,
@@ -148,18 +150,20 @@ pub struct PartnerRecord {
 }
 
 /// Inserts a partner and places it in the tree. The path needs the new id, so
-/// the row is written and then completed; callers run this in a transaction.
+/// the row is written and then completed, in the caller's write transaction.
+/// The new partner is handed back as [`Visible`]: the caller has just
+/// written it.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     new: NewPartner<'_>,
     position: impl FnOnce(i64) -> Result<(String, i32), qudao_domain::Invalid>,
-) -> Result<Result<partner::Model, qudao_domain::Invalid>, StoreError> {
+) -> Result<Result<Visible, qudao_domain::Invalid>, StoreError> {
     let now = crate::now();
     let row = partner::ActiveModel {
         code: Set(new.code.to_owned()),
         name: Set(new.name.to_owned()),
         partner_type: Set(new.partner_type.to_owned()),
-        parent_id: Set(new.parent.map(|p| p.id)),
+        parent_id: Set(new.parent.map(|p| p.id().0)),
         depth: Set(0),
         path: Set(String::new()),
         owner_id: Set(new.owner_id),
@@ -192,30 +196,7 @@ pub async fn insert(
     let mut row: partner::ActiveModel = row.into();
     row.path = Set(path);
     row.depth = Set(depth);
-    Ok(Ok(row.update(db).await?))
-}
-
-pub async fn find_by_code(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    code: &str,
-) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Code.eq(code))
-        .filter(scope_condition(db.get_database_backend(), scope))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_by_id(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    id: i64,
-) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find_by_id(id)
-        .filter(scope_condition(db.get_database_backend(), scope))
-        .one(db)
-        .await?)
+    Ok(Ok(Visible::found(row.update(db).await?)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -241,13 +222,14 @@ crate::paging::sort_keys!(PartnerSort {
 /// Records a status change: the partner's status and a history row, written
 /// together in the caller's transaction.
 pub async fn set_status(
-    db: &impl ConnectionTrait,
-    row: partner::Model,
+    db: &WriteTx,
+    partner: Visible,
     to: &str,
     reason: &str,
     changed_by: &str,
-) -> Result<partner::Model, StoreError> {
+) -> Result<Visible, StoreError> {
     let now = crate::now();
+    let row = partner.row().clone();
     status_change::ActiveModel {
         partner_id: Set(row.id),
         from_status: Set(Some(row.status.clone())),
@@ -262,16 +244,16 @@ pub async fn set_status(
     let mut active: partner::ActiveModel = row.into();
     active.status = Set(to.to_owned());
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    Ok(partner.replaced(active.update(db).await?))
 }
 
 /// A partner's status history, oldest first.
 pub async fn status_history(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<status_change::Model>, StoreError> {
     Ok(status_change::Entity::find()
-        .filter(status_change::Column::PartnerId.eq(partner_id))
+        .filter(status_change::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(status_change::Column::ChangedAt)
         .order_by_asc(status_change::Column::Id)
         .all(db)
@@ -404,14 +386,14 @@ pub async fn count_by_type(
 
 /// Changes a partner's descriptive fields and owner in the caller's transaction.
 pub async fn update_record(
-    db: &impl ConnectionTrait,
-    row: partner::Model,
+    db: &WriteTx,
+    partner: Visible,
     name: &str,
     partner_type: &str,
     owner_id: Option<i64>,
     record: &PartnerRecord,
-) -> Result<partner::Model, StoreError> {
-    let mut active: partner::ActiveModel = row.into();
+) -> Result<Visible, StoreError> {
+    let mut active: partner::ActiveModel = partner.row().clone().into();
     active.name = Set(name.to_owned());
     active.partner_type = Set(partner_type.to_owned());
     active.owner_id = Set(owner_id);
@@ -420,7 +402,7 @@ pub async fn update_record(
     active.credit_limit = Set(record.credit_limit);
     active.currency = Set(record.currency.clone());
     active.updated_at = Set(crate::now());
-    Ok(active.update(db).await?)
+    Ok(partner.replaced(active.update(db).await?))
 }
 
 /// The deepest level in the subtree rooted at the partner with `path`.
@@ -439,12 +421,13 @@ pub async fn subtree_max_depth(db: &impl ConnectionTrait, path: &str) -> Result<
 /// top): one statement rewrites the path prefix and shifts the depth of the
 /// whole subtree, so the tree is never half-moved.
 pub async fn move_subtree(
-    db: &impl ConnectionTrait,
-    row: &partner::Model,
-    new_parent_id: Option<i64>,
+    db: &WriteTx,
+    partner: Visible,
+    new_parent: Option<&Visible>,
     new_path: &str,
     new_depth: i32,
-) -> Result<(), StoreError> {
+) -> Result<Visible, StoreError> {
+    let row = partner.row();
     let backend = db.get_database_backend();
     let (p1, p2, p3, p4) = if backend == DatabaseBackend::Postgres {
         ("$1", "$2", "$3", "$4")
@@ -468,27 +451,26 @@ pub async fn move_subtree(
     ))
     .await?;
     let mut active: partner::ActiveModel = row.clone().into();
-    active.parent_id = Set(new_parent_id);
+    active.parent_id = Set(new_parent.map(|p| p.id().0));
     active.path = Set(new_path.to_owned());
     active.depth = Set(new_depth);
     active.updated_at = Set(crate::now());
-    active.update(db).await?;
-    Ok(())
+    let row = active.update(db).await?;
+    Ok(partner.replaced(row))
 }
 
 pub async fn contacts(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<contact::Model>, StoreError> {
     Ok(contact::Entity::find()
-        .filter(contact::Column::PartnerId.eq(partner_id))
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(contact::Column::Id)
         .all(db)
         .await?)
 }
 
 pub struct NewContact<'a> {
-    pub partner_id: i64,
     pub name: &'a str,
     pub role: &'a str,
     pub phone: Option<&'a str>,
@@ -497,11 +479,12 @@ pub struct NewContact<'a> {
 }
 
 pub async fn insert_contact(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
+    partner: &Visible,
     new: NewContact<'_>,
 ) -> Result<contact::Model, StoreError> {
     Ok(contact::ActiveModel {
-        partner_id: Set(new.partner_id),
+        partner_id: Set(partner.id().0),
         name: Set(new.name.to_owned()),
         role: Set(new.role.to_owned()),
         phone: Set(new.phone.map(str::to_owned)),
@@ -516,12 +499,12 @@ pub async fn insert_contact(
 
 /// Removes one contact of one partner; false when it was not there.
 pub async fn delete_contact(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     contact_id: i64,
 ) -> Result<Option<contact::Model>, StoreError> {
     let found = contact::Entity::find_by_id(contact_id)
-        .filter(contact::Column::PartnerId.eq(partner_id))
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
         .one(db)
         .await?;
     if let Some(found) = &found {

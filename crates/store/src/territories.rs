@@ -519,7 +519,7 @@ pub async fn possible_collisions(
 static PLACEHOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub struct NewAuthorization<'a> {
-    pub partner_id: i64,
+    pub partner: &'a crate::scope::Visible,
     pub region_id: i64,
     pub product_line: &'a str,
     pub mode: &'a str,
@@ -542,7 +542,7 @@ pub async fn insert_authorization(
             now.timestamp_micros(),
             PLACEHOLDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         )),
-        partner_id: Set(new.partner_id),
+        partner_id: Set(new.partner.id().0),
         region_id: Set(new.region_id),
         product_line: Set(new.product_line.to_owned()),
         mode: Set(new.mode.to_owned()),

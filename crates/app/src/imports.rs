@@ -988,7 +988,7 @@ async fn finish(
     if errors.is_empty() && !dry_run {
         crate::commit(tx).await?;
     } else {
-        tx.rollback().await.map_err(qudao_store::StoreError::from)?;
+        tx.rollback().await?;
     }
     Ok((created, errors))
 }

@@ -707,7 +707,8 @@ impl Qudao {
         let mut ids: Vec<i64> = rows.items.iter().map(|r| r.partner_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let partners = repo::partners_by_id(self.db(), &ids).await?;
+        let partners =
+            repo::partners_by_id(self.db(), scope_in(caller, Area::Agreements), &ids).await?;
         let items = rows
             .items
             .iter()

@@ -19,7 +19,7 @@ use qudao_store::partners::partner;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Fields;
-use crate::scope::Area;
+use crate::scope::{Area, scope_in};
 use crate::text::{map_of_text_or_number, optional_bool, text_or_number};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -381,11 +381,17 @@ impl Qudao {
             let rows = match stage {
                 Stage::Signed => {
                     let since = qudao_store::now() - chrono::Duration::days(SIGNED_SHOWN_DAYS);
-                    repo::signed_since(self.db(), caller.scope(), since, page).await?
+                    repo::signed_since(self.db(), scope_in(caller, Area::Onboarding), since, page)
+                        .await?
                 }
                 other => {
-                    repo::in_status(self.db(), caller.scope(), other.status().as_str(), page)
-                        .await?
+                    repo::in_status(
+                        self.db(),
+                        scope_in(caller, Area::Onboarding),
+                        other.status().as_str(),
+                        page,
+                    )
+                    .await?
                 }
             };
             pages.push((*stage, rows));
@@ -395,7 +401,8 @@ impl Qudao {
         let mut owners: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
         owners.sort_unstable();
         owners.dedup();
-        let totals = repo::latest_totals(self.db(), &ids).await?;
+        let totals =
+            repo::latest_totals(self.db(), scope_in(caller, Area::Onboarding), &ids).await?;
         let logins = repo::logins_of(self.db(), &owners).await?;
         let may_move = caller.can(Permission::ManageOnboarding);
         let columns = pages

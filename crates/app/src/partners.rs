@@ -705,11 +705,12 @@ impl Qudao {
             .into_iter()
             .map(|g| (g.id, g.code))
             .collect();
-        let grades: HashMap<i64, String> = qudao_store::grades::grades_of(self.db(), &ids)
-            .await?
-            .into_iter()
-            .filter_map(|(partner, grade)| Some((partner, grade_codes.get(&grade)?.clone())))
-            .collect();
+        let grades: HashMap<i64, String> =
+            qudao_store::grades::grades_of(self.db(), caller.scope(), &ids)
+                .await?
+                .into_iter()
+                .filter_map(|(partner, grade)| Some((partner, grade_codes.get(&grade)?.clone())))
+                .collect();
         let mut owners: HashMap<i64, Option<String>> = HashMap::new();
         if !caller.role.is_partner_role() {
             for id in rows.iter().filter_map(|r| r.owner_id) {

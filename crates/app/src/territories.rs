@@ -719,6 +719,13 @@ impl Qudao {
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ManageTerritories)?;
         let tx = self.write().await?;
+        // The line is known only from the right itself: find it, lock the
+        // line, then read the right again so its dates are the committed ones.
+        let line = self
+            .authorization_row(&tx, caller, code)
+            .await?
+            .product_line;
+        tx.lock(Aggregate::ProductLine(&line)).await?;
         let row = self.authorization_row(&tx, caller, code).await?;
         let before = authorization_view(row.clone());
         let current = DateRange::new(row.valid_from, row.valid_to, "valid_to")?;

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::partners::{like_pattern, partner, scope_condition};
-use crate::scope::Visible;
+use crate::scope::{Visible, restrict};
 use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
@@ -272,9 +272,13 @@ fn scoped(
     filter: &AgreementFilter,
     today: NaiveDate,
 ) -> sea_orm::Select<version::Entity> {
-    let mut select = version::Entity::find()
-        .join(JoinType::InnerJoin, to_partner())
-        .filter(scope_condition(db.get_database_backend(), scope));
+    let select = version::Entity::find().join(JoinType::InnerJoin, to_partner());
+    let mut select = restrict(
+        select,
+        db.get_database_backend(),
+        scope,
+        version::Column::PartnerId,
+    );
     if let Some(text) = &filter.partner {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -341,9 +345,11 @@ pub async fn count(
     Ok(scoped(db, scope, filter, today).count(db).await?)
 }
 
-/// Partners by id with their codes and names, for labelling list rows.
+/// Partners by id with their codes and names, for labelling list rows;
+/// only those the scope sees.
 pub async fn partners_by_id(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     ids: &[i64],
 ) -> Result<Vec<partner::Model>, StoreError> {
     if ids.is_empty() {
@@ -351,6 +357,7 @@ pub async fn partners_by_id(
     }
     Ok(partner::Entity::find()
         .filter(partner::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope_condition(db.get_database_backend(), scope))
         .all(db)
         .await?)
 }

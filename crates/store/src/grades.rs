@@ -10,9 +10,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::StoreError;
 use crate::scope::Visible;
 use crate::write::WriteTx;
+use crate::{DataScope, StoreError};
 
 pub mod grade {
     use sea_orm::entity::prelude::*;
@@ -176,12 +176,19 @@ pub async fn grade_of(
 /// Grade ids of several partners, for lists and boards.
 pub async fn grades_of(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     partner_ids: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     if partner_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(partner_grade::Entity::find()
+    let select = crate::scope::restrict(
+        partner_grade::Entity::find(),
+        db.get_database_backend(),
+        scope,
+        partner_grade::Column::Id,
+    );
+    Ok(select
         .select_only()
         .column(partner_grade::Column::Id)
         .column(partner_grade::Column::GradeId)

@@ -224,6 +224,7 @@ pub async fn evaluations(
 /// The latest evaluation total of each of the given partners that has one.
 pub async fn latest_totals(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     partner_ids: &[i64],
 ) -> Result<Vec<(i64, String)>, StoreError> {
     if partner_ids.is_empty() {
@@ -235,7 +236,13 @@ pub async fn latest_totals(
         .and_where(Expr::col(evaluation::Column::PartnerId).is_in(partner_ids.iter().copied()))
         .group_by_col(evaluation::Column::PartnerId)
         .to_owned();
-    Ok(evaluation::Entity::find()
+    let select = crate::scope::restrict(
+        evaluation::Entity::find(),
+        db.get_database_backend(),
+        scope,
+        evaluation::Column::PartnerId,
+    );
+    Ok(select
         .select_only()
         .column(evaluation::Column::PartnerId)
         .column(evaluation::Column::Total)

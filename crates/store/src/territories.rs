@@ -13,7 +13,8 @@ use sea_orm::{
 use sea_orm::{ExprTrait, Select};
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
-use crate::partners::{like_pattern, partner, scope_condition};
+use crate::partners::{like_pattern, partner};
+use crate::scope::restrict;
 use crate::{DataScope, StoreError};
 
 pub mod region {
@@ -366,7 +367,7 @@ fn rows(backend: DatabaseBackend, scope: Option<DataScope>) -> Select<authorizat
                 .into(),
         );
     if let Some(scope) = scope {
-        select = select.filter(scope_condition(backend, scope));
+        select = restrict(select, backend, scope, A::PartnerId);
     }
     select
 }

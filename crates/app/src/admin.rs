@@ -106,7 +106,7 @@ fn stamp_of(row: &user::Model) -> SessionStamp {
 }
 
 fn caller_of(row: &user::Model) -> Result<Caller, AppError> {
-    let role = Role::parse(&row.role).map_err(|e| AppError::Internal(e.to_string()))?;
+    let role = row.role()?;
     Ok(Caller::new(
         row.id,
         row.login.clone(),
@@ -318,7 +318,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "login" },
             other => other.into(),
         })?;
-        let view = self.user_view(row, partner.map(|p| p.code().to_owned()));
+        let view = self.user_view(row, partner.map(|p| p.code().to_owned()))?;
         self.audit(
             &tx,
             caller,
@@ -333,16 +333,20 @@ impl Qudao {
         Ok(view)
     }
 
-    fn user_view(&self, row: user::Model, partner_code: Option<String>) -> UserView {
-        UserView {
-            status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Disabled),
-            role: Role::parse(&row.role).unwrap_or(Role::PartnerUser),
+    fn user_view(
+        &self,
+        row: user::Model,
+        partner_code: Option<String>,
+    ) -> Result<UserView, AppError> {
+        Ok(UserView {
+            status: row.status()?,
+            role: row.role()?,
             login: row.login,
             display_name: row.display_name,
             partner_code,
             last_login_at: row.last_login_at,
             created_at: row.created_at,
-        }
+        })
     }
 
     pub async fn list_users(
@@ -357,12 +361,12 @@ impl Qudao {
         let rows = repo::list_users(self.db(), filter, sort, dir, page).await?;
         let ids: Vec<i64> = rows.items.iter().filter_map(|r| r.partner_id).collect();
         let codes = qudao_store::partners::codes_of(self.db(), DataScope::All, &ids).await?;
-        Ok(rows.map(|row| {
+        rows.try_map(|row| {
             let code = row
                 .partner_id
                 .and_then(|id| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()));
             self.user_view(row, code)
-        }))
+        })
     }
 
     /// Enables or disables an account. Disabling revokes its API tokens; its
@@ -387,7 +391,7 @@ impl Qudao {
         let row = repo::find_user_for_write(&tx, login.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let before = self.user_view(row.clone(), None);
+        let before = self.user_view(row.clone(), None)?;
         let change = repo::UserChange {
             status: Some(status.as_str()),
             ..Default::default()
@@ -396,7 +400,7 @@ impl Qudao {
         if status == UserStatus::Disabled {
             repo::revoke_tokens_of(&tx, row.id).await?;
         }
-        let after = self.user_view(row, None);
+        let after = self.user_view(row, None)?;
         let action = if status == UserStatus::Active {
             "enable"
         } else {

@@ -540,7 +540,7 @@ impl Qudao {
             .find(|r| r.version == number)
             .cloned()
             .ok_or(AppError::NotFound("agreement version"))?;
-        if partner.row().status == PartnerStatus::Terminated.as_str() {
+        if partner.row().status()? == PartnerStatus::Terminated {
             return Err(Invalid::new(
                 "version",
                 Problem::Rule {

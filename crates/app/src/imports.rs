@@ -791,7 +791,7 @@ impl Qudao {
                                 .await?;
                             shown.grade_id = Some(grade.id);
                         }
-                        let view = view_of(&shown, parent.map(|p| p.code().to_owned()), &names);
+                        let view = view_of(&shown, parent.map(|p| p.code().to_owned()), &names)?;
                         self.audit(
                             &tx,
                             caller,

@@ -269,8 +269,7 @@ impl Qudao {
             .visible_for_write(&tx, caller, Area::Onboarding, partner_code)
             .await?;
         let mut fields = Fields::default();
-        let status = PartnerStatus::parse(&partner.row().status)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let status = partner.row().status()?;
         if !evaluable(status) {
             fields.push(Invalid::new(
                 "status",
@@ -407,41 +406,41 @@ impl Qudao {
         let may_move = caller.can(Permission::ManageOnboarding);
         let columns = pages
             .into_iter()
-            .map(|(stage, page)| PipelineColumn {
-                stage,
-                total: page.total,
-                cards: page
-                    .items
-                    .iter()
-                    .map(|row| {
-                        let status =
-                            PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active);
-                        PipelineCard {
-                            code: row.code.clone(),
-                            name: row.name.clone(),
-                            partner_type: PartnerType::parse(&row.partner_type)
-                                .unwrap_or(PartnerType::Distributor),
-                            status,
-                            owner_login: row.owner_id.and_then(|id| {
-                                logins
+            .map(|(stage, page)| {
+                Ok(PipelineColumn {
+                    stage,
+                    total: page.total,
+                    cards: page
+                        .items
+                        .iter()
+                        .map(|row| {
+                            let status = row.status()?;
+                            Ok(PipelineCard {
+                                code: row.code.clone(),
+                                name: row.name.clone(),
+                                partner_type: row.partner_type()?,
+                                status,
+                                owner_login: row.owner_id.and_then(|id| {
+                                    logins
+                                        .iter()
+                                        .find(|(u, _)| *u == id)
+                                        .map(|(_, l)| l.clone())
+                                }),
+                                latest_total: totals
                                     .iter()
-                                    .find(|(u, _)| *u == id)
-                                    .map(|(_, l)| l.clone())
-                            }),
-                            latest_total: totals
-                                .iter()
-                                .find(|(p, _)| *p == row.id)
-                                .map(|(_, t)| t.clone()),
-                            moves: if may_move {
-                                board_moves(status)
-                            } else {
-                                Vec::new()
-                            },
-                        }
-                    })
-                    .collect(),
+                                    .find(|(p, _)| *p == row.id)
+                                    .map(|(_, t)| t.clone()),
+                                moves: if may_move {
+                                    board_moves(status)
+                                } else {
+                                    Vec::new()
+                                },
+                            })
+                        })
+                        .collect::<Result<_, qudao_store::StoreError>>()?,
+                })
             })
-            .collect();
+            .collect::<Result<_, AppError>>()?;
         Ok(Pipeline { columns })
     }
 }

@@ -324,7 +324,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             region_id,
             address,
             credit_limit,
-            currency: currency.unwrap_or(Currency::CNY).as_str().to_owned(),
+            currency: currency.unwrap_or(Currency::CNY),
         })
     }
 }
@@ -427,10 +427,10 @@ impl NewPartnerRow {
             repo::NewPartner {
                 code: self.code.as_str(),
                 name: self.name.as_str(),
-                partner_type: self.partner_type.as_str(),
+                partner_type: self.partner_type,
                 parent,
                 owner_id: self.owner_id,
-                status: self.status.as_str(),
+                status: self.status,
                 record: &self.record,
                 created_by: &caller.login,
             },
@@ -462,7 +462,7 @@ impl Qudao {
         let stored = new.insert(&tx, caller, parent).await??;
         let row = stored.row();
         let names = Names::load(&tx, &[row]).await?;
-        let view = view_of(row, parent.map(|p| p.code().to_owned()), &names);
+        let view = view_of(row, parent.map(|p| p.code().to_owned()), &names)?;
         self.audit(
             &tx,
             caller,
@@ -557,22 +557,16 @@ impl Qudao {
             &row,
             self.visible_parent_code(&tx, caller, &row).await?,
             &names,
-        );
+        )?;
         let mut partner = partner;
         if let Some((path, depth)) = new_position {
             partner = repo::move_subtree(&tx, partner, parent.as_ref(), &path, depth).await?;
         }
-        let partner = repo::update_record(
-            &tx,
-            partner,
-            name.as_str(),
-            partner_type.as_str(),
-            owner_id,
-            &record,
-        )
-        .await?;
+        let partner =
+            repo::update_record(&tx, partner, name.as_str(), partner_type, owner_id, &record)
+                .await?;
         let names = Names::load(&tx, &[partner.row()]).await?;
-        let after = view_of(partner.row(), parent.map(|p| p.code().to_owned()), &names);
+        let after = view_of(partner.row(), parent.map(|p| p.code().to_owned()), &names)?;
         self.audit(
             &tx,
             caller,
@@ -720,14 +714,12 @@ impl Qudao {
                 }
             }
         }
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|row| {
-                let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
-                PartnerRecordRow {
-                    partner_type: PartnerType::parse(&row.partner_type)
-                        .unwrap_or(PartnerType::Distributor),
-                    status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
+                let currency = row.currency()?;
+                Ok(PartnerRecordRow {
+                    partner_type: row.partner_type()?,
+                    status: row.status()?,
                     grade: grades.get(&row.id).cloned(),
                     parent_code: row.parent_id.and_then(|id| parents.get(&id).cloned()),
                     region_code: row.region_id.and_then(|id| regions.get(&id).cloned()),
@@ -741,9 +733,9 @@ impl Qudao {
                     address: row.address,
                     code: row.code,
                     name: row.name,
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn with_parent_codes(
@@ -754,13 +746,13 @@ impl Qudao {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
         let names = Names::load(self.db(), &rows.items.iter().collect::<Vec<_>>()).await?;
-        Ok(rows.map(|row| {
+        rows.try_map(|row| {
             let parent = row
                 .parent_id
                 .and_then(|id| codes.iter().find(|(i, _)| *i == id))
                 .map(|(_, c)| c.clone());
             view_of(&row, parent, &names)
-        }))
+        })
     }
 
     /// One partner with the partners that buy from it. Outside the caller's
@@ -792,7 +784,7 @@ impl Qudao {
         let children = children
             .iter()
             .map(|child| view_of(child, Some(row.code.clone()), &names))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let owner_login = match row.owner_id {
             Some(id) if !caller.role.is_partner_role() => {
                 qudao_store::admin::find_user(self.db(), id)
@@ -805,7 +797,7 @@ impl Qudao {
             .await?
             .into_iter()
             .map(change_of)
-            .collect();
+            .collect::<Result<_, _>>()?;
         let region = match row.region_id {
             Some(id) => qudao_store::territories::regions_by_ids(self.db(), &[id])
                 .await?
@@ -817,11 +809,11 @@ impl Qudao {
             .into_iter()
             .map(contact_view)
             .collect();
-        let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
+        let currency = row.currency()?;
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let view = view_of(&row, parent_code, &names);
+        let view = view_of(&row, parent_code, &names)?;
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
@@ -859,8 +851,7 @@ impl Qudao {
         let mut fields = Fields::default();
         let to = fields.take(PartnerStatus::parse(&input.status));
         let reason = fields.take(Reason::parse(&input.reason));
-        let from =
-            PartnerStatus::parse(&row.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        let from = row.status()?;
         if to.is_some_and(|to| !from.can_become(to)) {
             fields.push(Invalid::new(
                 "status",
@@ -875,10 +866,9 @@ impl Qudao {
         };
         let parent_code = self.visible_parent_code(&tx, caller, &row).await?;
         let names = Names::load(&tx, &[&row]).await?;
-        let before = view_of(&row, parent_code.clone(), &names);
-        let partner =
-            repo::set_status(&tx, partner, to.as_str(), reason.as_str(), &caller.login).await?;
-        let after = view_of(partner.row(), parent_code, &names);
+        let before = view_of(&row, parent_code.clone(), &names)?;
+        let partner = repo::set_status(&tx, partner, to, reason.as_str(), &caller.login).await?;
+        let after = view_of(partner.row(), parent_code, &names)?;
         self.audit(
             &tx,
             caller,
@@ -977,29 +967,28 @@ pub(crate) fn view_of(
     row: &partner::Model,
     parent_code: Option<String>,
     names: &Names,
-) -> PartnerView {
-    PartnerView {
+) -> Result<PartnerView, AppError> {
+    Ok(PartnerView {
         region_code: names.region(row),
         grade: names.grade(row),
         code: row.code.clone(),
         name: row.name.clone(),
-        partner_type: PartnerType::parse(&row.partner_type).unwrap_or(PartnerType::Distributor),
+        partner_type: row.partner_type()?,
         parent_code,
         depth: row.depth,
-        status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
+        status: row.status()?,
         created_at: row.created_at,
-    }
+    })
 }
 
-fn change_of(row: qudao_store::partners::status_change::Model) -> StatusChange {
-    let status = |s: &str| PartnerStatus::parse(s).unwrap_or(PartnerStatus::Active);
-    StatusChange {
-        from: row.from_status.as_deref().map(status),
-        to: status(&row.to_status),
+fn change_of(row: qudao_store::partners::status_change::Model) -> Result<StatusChange, AppError> {
+    Ok(StatusChange {
+        from: row.from_status()?,
+        to: row.to_status()?,
         reason: row.reason,
         changed_by: row.changed_by,
         changed_at: row.changed_at,
-    }
+    })
 }
 
 impl Qudao {

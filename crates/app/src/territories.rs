@@ -566,7 +566,7 @@ impl Qudao {
                 .await?;
                 match &found {
                     None => fields.push(partner_missing()),
-                    Some(p) if p.row().status == PartnerStatus::Terminated.as_str() => {
+                    Some(p) if p.row().status()? == PartnerStatus::Terminated => {
                         fields.push(Invalid::new(
                             "partner_code",
                             Problem::Rule {

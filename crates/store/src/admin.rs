@@ -37,6 +37,30 @@ pub mod user {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+// The typed boundary (see `partners`): an unknown role or status is an error
+// naming the row, never a default.
+impl user::Model {
+    pub fn role(&self) -> Result<qudao_domain::admin::Role, StoreError> {
+        crate::error::read(
+            "users",
+            self.id,
+            "role",
+            &self.role,
+            qudao_domain::admin::Role::parse,
+        )
+    }
+
+    pub fn status(&self) -> Result<qudao_domain::admin::UserStatus, StoreError> {
+        crate::error::read(
+            "users",
+            self.id,
+            "status",
+            &self.status,
+            qudao_domain::admin::UserStatus::parse,
+        )
+    }
+}
+
 pub mod api_token {
     use sea_orm::entity::prelude::*;
 

@@ -7,10 +7,13 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::error::read;
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::scope::Visible;
 use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
+use qudao_domain::money::Currency;
+use qudao_domain::partners::{PartnerStatus, PartnerType};
 
 pub mod partner {
     use sea_orm::entity::prelude::*;
@@ -85,6 +88,67 @@ pub mod status_change {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+// The typed boundary: stored text becomes a domain value here, or an error
+// naming the table, the row and the value. Never a default.
+impl partner::Model {
+    pub fn partner_type(&self) -> Result<PartnerType, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "partner_type",
+            &self.partner_type,
+            PartnerType::parse,
+        )
+    }
+
+    pub fn status(&self) -> Result<PartnerStatus, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "status",
+            &self.status,
+            PartnerStatus::parse,
+        )
+    }
+
+    pub fn currency(&self) -> Result<Currency, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "currency",
+            &self.currency,
+            Currency::parse,
+        )
+    }
+}
+
+impl status_change::Model {
+    pub fn from_status(&self) -> Result<Option<PartnerStatus>, StoreError> {
+        self.from_status
+            .as_deref()
+            .map(|value| {
+                read(
+                    "partner_status_history",
+                    self.id,
+                    "from_status",
+                    value,
+                    PartnerStatus::parse,
+                )
+            })
+            .transpose()
+    }
+
+    pub fn to_status(&self) -> Result<PartnerStatus, StoreError> {
+        read(
+            "partner_status_history",
+            self.id,
+            "to_status",
+            &self.to_status,
+            PartnerStatus::parse,
+        )
+    }
+}
+
 /// The SQL condition that keeps a query on `partners` inside a scope. The
 /// tree is a materialised path, so "a partner and all below it" is a prefix
 /// match on `path`.
@@ -130,10 +194,10 @@ pub(crate) fn like_pattern(text: &str) -> String {
 pub struct NewPartner<'a> {
     pub code: &'a str,
     pub name: &'a str,
-    pub partner_type: &'a str,
+    pub partner_type: PartnerType,
     pub parent: Option<&'a Visible>,
     pub owner_id: Option<i64>,
-    pub status: &'a str,
+    pub status: PartnerStatus,
     pub record: &'a PartnerRecord,
     /// Login of whoever creates it, for the first line of its status history.
     pub created_by: &'a str,
@@ -146,7 +210,7 @@ pub struct PartnerRecord {
     pub region_id: Option<i64>,
     pub address: Option<String>,
     pub credit_limit: Option<i64>,
-    pub currency: String,
+    pub currency: Currency,
 }
 
 /// Inserts a partner and places it in the tree. The path needs the new id, so
@@ -162,16 +226,16 @@ pub async fn insert(
     let row = partner::ActiveModel {
         code: Set(new.code.to_owned()),
         name: Set(new.name.to_owned()),
-        partner_type: Set(new.partner_type.to_owned()),
+        partner_type: Set(new.partner_type.as_str().to_owned()),
         parent_id: Set(new.parent.map(|p| p.id().0)),
         depth: Set(0),
         path: Set(String::new()),
         owner_id: Set(new.owner_id),
-        status: Set(new.status.to_owned()),
+        status: Set(new.status.as_str().to_owned()),
         region_id: Set(new.record.region_id),
         address: Set(new.record.address.clone()),
         credit_limit: Set(new.record.credit_limit),
-        currency: Set(new.record.currency.clone()),
+        currency: Set(new.record.currency.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -224,7 +288,7 @@ crate::paging::sort_keys!(PartnerSort {
 pub async fn set_status(
     db: &WriteTx,
     partner: Visible,
-    to: &str,
+    to: PartnerStatus,
     reason: &str,
     changed_by: &str,
 ) -> Result<Visible, StoreError> {
@@ -233,7 +297,7 @@ pub async fn set_status(
     status_change::ActiveModel {
         partner_id: Set(row.id),
         from_status: Set(Some(row.status.clone())),
-        to_status: Set(to.to_owned()),
+        to_status: Set(to.as_str().to_owned()),
         reason: Set(reason.to_owned()),
         changed_by: Set(changed_by.to_owned()),
         changed_at: Set(now),
@@ -242,7 +306,7 @@ pub async fn set_status(
     .insert(db)
     .await?;
     let mut active: partner::ActiveModel = row.into();
-    active.status = Set(to.to_owned());
+    active.status = Set(to.as_str().to_owned());
     active.updated_at = Set(now);
     Ok(partner.replaced(active.update(db).await?))
 }
@@ -389,18 +453,18 @@ pub async fn update_record(
     db: &WriteTx,
     partner: Visible,
     name: &str,
-    partner_type: &str,
+    partner_type: PartnerType,
     owner_id: Option<i64>,
     record: &PartnerRecord,
 ) -> Result<Visible, StoreError> {
     let mut active: partner::ActiveModel = partner.row().clone().into();
     active.name = Set(name.to_owned());
-    active.partner_type = Set(partner_type.to_owned());
+    active.partner_type = Set(partner_type.as_str().to_owned());
     active.owner_id = Set(owner_id);
     active.region_id = Set(record.region_id);
     active.address = Set(record.address.clone());
     active.credit_limit = Set(record.credit_limit);
-    active.currency = Set(record.currency.clone());
+    active.currency = Set(record.currency.as_str().to_owned());
     active.updated_at = Set(crate::now());
     Ok(partner.replaced(active.update(db).await?))
 }

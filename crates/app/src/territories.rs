@@ -193,21 +193,24 @@ fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
 
 use crate::non_empty;
 
-fn region_view(row: &region::Model, parent_code: Option<String>) -> RegionView {
-    RegionView {
+fn region_view(
+    row: &region::Model,
+    parent_code: Option<String>,
+) -> Result<RegionView, qudao_store::StoreError> {
+    Ok(RegionView {
         code: row.code.clone(),
         name: row.name.clone(),
         name_en: row.name_en.clone(),
-        level: RegionLevel::parse(&row.level).unwrap_or(RegionLevel::Custom),
+        level: row.level()?,
         parent_code,
         depth: row.depth,
         builtin: row.builtin,
-    }
+    })
 }
 
-fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
-    AuthorizationView {
-        mode: AuthorizationMode::parse(&row.mode).unwrap_or(AuthorizationMode::Intensive),
+fn authorization_view(row: AuthorizationRow) -> Result<AuthorizationView, qudao_store::StoreError> {
+    Ok(AuthorizationView {
+        mode: row.mode()?,
         code: row.code,
         partner_code: row.partner_code,
         partner_name: row.partner_name,
@@ -221,7 +224,7 @@ fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
         end_reason: row.end_reason,
         created_by: row.created_by,
         created_at: row.created_at,
-    }
+    })
 }
 
 /// How a collision names the authorization in the way:
@@ -291,13 +294,13 @@ impl Qudao {
         let rows = repo::list_regions(self.db(), &filter, page).await?;
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let parents = repo::regions_by_ids(self.db(), &parent_ids).await?;
-        Ok(rows.map(|row| {
+        Ok(rows.try_map(|row| {
             let parent = row
                 .parent_id
                 .and_then(|id| parents.iter().find(|p| p.id == id))
                 .map(|p| p.code.clone());
             region_view(&row, parent)
-        }))
+        })?)
     }
 
     /// One region with the regions above and directly inside it.
@@ -311,7 +314,7 @@ impl Qudao {
         let mut views: Vec<RegionView> = Vec::with_capacity(ancestors.len());
         for ancestor in &ancestors {
             let parent = views.last().map(|v| v.code.clone());
-            views.push(region_view(ancestor, parent));
+            views.push(region_view(ancestor, parent)?);
         }
         let children = repo::list_regions(
             self.db(),
@@ -325,9 +328,9 @@ impl Qudao {
         .items
         .iter()
         .map(|child| region_view(child, Some(row.code.clone())))
-        .collect();
+        .collect::<Result<_, _>>()?;
         Ok(RegionDetail {
-            region: region_view(&row, views.last().map(|v| v.code.clone())),
+            region: region_view(&row, views.last().map(|v| v.code.clone()))?,
             ancestors: views,
             children,
         })
@@ -424,7 +427,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "code" },
             other => other.into(),
         })?;
-        let view = region_view(&row, parent.map(|p| p.code));
+        let view = region_view(&row, parent.map(|p| p.code))?;
         self.audit(
             tx,
             caller,
@@ -492,7 +495,7 @@ impl Qudao {
         }
         let rows =
             repo::list_authorizations(self.db(), caller.scope(), &filter, sort, dir, page).await?;
-        Ok(rows.map(authorization_view))
+        Ok(rows.try_map(authorization_view)?)
     }
 
     /// One authorization; outside the caller's scope it does not exist.
@@ -502,9 +505,9 @@ impl Qudao {
         code: &str,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ViewTerritories)?;
-        self.authorization_row(self.db(), caller, code)
-            .await
-            .map(authorization_view)
+        Ok(authorization_view(
+            self.authorization_row(self.db(), caller, code).await?,
+        )?)
     }
 
     async fn authorization_row(
@@ -630,7 +633,7 @@ impl Qudao {
             },
         )
         .await?;
-        let view = authorization_view(self.authorization_row(tx, caller, &code).await?);
+        let view = authorization_view(self.authorization_row(tx, caller, &code).await?)?;
         self.audit(
             tx,
             caller,
@@ -678,8 +681,8 @@ impl Qudao {
                 partner: PartnerId(row.partner_id),
                 region_path: row.region_path.clone(),
                 product_line: candidate.product_line.clone(),
-                valid: DateRange::new(row.valid_from, row.valid_to, "valid_to")?,
-                mode: AuthorizationMode::parse(&row.mode)?,
+                valid: row.valid()?,
+                mode: row.mode()?,
             });
         }
         let limit = match candidate.mode {
@@ -727,8 +730,8 @@ impl Qudao {
             .product_line;
         tx.lock(Aggregate::ProductLine(&line)).await?;
         let row = self.authorization_row(&tx, caller, code).await?;
-        let before = authorization_view(row.clone());
-        let current = DateRange::new(row.valid_from, row.valid_to, "valid_to")?;
+        let before = authorization_view(row.clone())?;
+        let current = row.valid()?;
         if row.ended_at.is_some() {
             return Err(Invalid::new(
                 "valid_to",
@@ -824,7 +827,7 @@ impl Qudao {
             },
         )
         .await?;
-        let after = authorization_view(self.authorization_row(&tx, caller, &row.code).await?);
+        let after = authorization_view(self.authorization_row(&tx, caller, &row.code).await?)?;
         let action = if ended.is_some() { "end" } else { "change" };
         self.audit(
             &tx,

@@ -12,10 +12,13 @@ use sea_orm::{
 };
 use sea_orm::{ExprTrait, Select};
 
+use crate::error::read;
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::partners::{like_pattern, partner};
 use crate::scope::restrict;
 use crate::{DataScope, StoreError};
+use qudao_domain::dates::DateRange;
+use qudao_domain::territories::{AuthorizationMode, RegionLevel};
 
 pub mod region {
     use sea_orm::entity::prelude::*;
@@ -323,6 +326,37 @@ pub struct AuthorizationRow {
     pub end_reason: Option<String>,
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+// The typed boundary (see `partners`).
+impl region::Model {
+    pub fn level(&self) -> Result<RegionLevel, StoreError> {
+        read("regions", self.id, "level", &self.level, RegionLevel::parse)
+    }
+}
+
+impl AuthorizationRow {
+    pub fn mode(&self) -> Result<AuthorizationMode, StoreError> {
+        read(
+            "authorizations",
+            self.id,
+            "mode",
+            &self.mode,
+            AuthorizationMode::parse,
+        )
+    }
+
+    /// Its validity; a stored end before its start is unreadable too.
+    pub fn valid(&self) -> Result<DateRange, StoreError> {
+        DateRange::new(self.valid_from, self.valid_to, "valid_to").map_err(|_| {
+            StoreError::Unreadable {
+                table: "authorizations",
+                row: self.id,
+                column: "valid_to",
+                value: format!("{} before {}", self.valid_to, self.valid_from),
+            }
+        })
+    }
 }
 
 /// Authorizations joined to partner and region, limited to partners the

@@ -241,7 +241,9 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
-        repo::touch_token(self.db(), token.id).await?;
+        let tx = self.write().await?;
+        repo::touch_token(&tx, token.id).await?;
+        crate::commit(tx).await?;
         caller_of(&row)
     }
 

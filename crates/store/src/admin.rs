@@ -91,10 +91,7 @@ pub struct NewUser<'a> {
     pub password_hash: String,
 }
 
-pub async fn insert_user(
-    db: &impl ConnectionTrait,
-    new: NewUser<'_>,
-) -> Result<user::Model, StoreError> {
+pub async fn insert_user(db: &crate::WriteTx, new: NewUser<'_>) -> Result<user::Model, StoreError> {
     let now = crate::now();
     let row = user::ActiveModel {
         login: Set(new.login.to_owned()),
@@ -156,7 +153,7 @@ pub struct UserChange {
 }
 
 pub async fn update_user(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     row: user::Model,
     change: UserChange,
 ) -> Result<user::Model, StoreError> {
@@ -253,7 +250,7 @@ pub async fn list_users(
 }
 
 pub async fn insert_token(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     user_id: i64,
     name: &str,
     token_hash: String,
@@ -284,7 +281,7 @@ pub async fn find_live_token(
         .await?)
 }
 
-pub async fn touch_token(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+pub async fn touch_token(db: &crate::WriteTx, id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::value(crate::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -315,7 +312,7 @@ pub async fn find_token(
         .await?)
 }
 
-pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+pub async fn revoke_token(db: &crate::WriteTx, id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(crate::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -326,7 +323,7 @@ pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> Result<(), Stor
 }
 
 /// Revokes every token of a user, e.g. when the account is disabled.
-pub async fn revoke_tokens_of(db: &impl ConnectionTrait, user_id: i64) -> Result<(), StoreError> {
+pub async fn revoke_tokens_of(db: &crate::WriteTx, user_id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(crate::now()))
         .filter(api_token::Column::UserId.eq(user_id))

@@ -128,7 +128,7 @@ pub async fn insert_draft(
 
 /// Rewrites a draft's terms (only drafts are ever edited).
 pub async fn update_draft(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     draft: version::Model,
     terms: Terms,
 ) -> Result<version::Model, StoreError> {
@@ -140,7 +140,7 @@ pub async fn update_draft(
 /// Puts a draft in force and records, on the version it amends, the day the
 /// draft takes over.
 pub async fn activate(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     draft: version::Model,
     supersedes: Option<(version::Model, NaiveDate)>,
     activated_by: &str,
@@ -159,7 +159,7 @@ pub async fn activate(
 }
 
 pub async fn terminate(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     current: version::Model,
     from: NaiveDate,
     reason: &str,

@@ -39,7 +39,7 @@ pub struct NewEntry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), StoreError> {
+pub async fn record(db: &crate::WriteTx, new: NewEntry<'_>) -> Result<(), StoreError> {
     entry::ActiveModel {
         at: Set(crate::now()),
         actor_id: Set(new.actor_id),

@@ -125,7 +125,7 @@ pub struct GradeFields<'a> {
 }
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     code: &str,
     fields: GradeFields<'_>,
 ) -> Result<grade::Model, StoreError> {
@@ -147,7 +147,7 @@ pub async fn insert(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     row: grade::Model,
     fields: GradeFields<'_>,
 ) -> Result<grade::Model, StoreError> {

@@ -105,7 +105,7 @@ pub struct CriterionFields<'a> {
 
 /// Adds a criterion after the existing ones.
 pub async fn insert_criterion(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     code: &str,
     fields: CriterionFields<'_>,
 ) -> Result<criterion::Model, StoreError> {
@@ -133,7 +133,7 @@ pub async fn insert_criterion(
 }
 
 pub async fn update_criterion(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     row: criterion::Model,
     fields: CriterionFields<'_>,
 ) -> Result<criterion::Model, StoreError> {

@@ -170,7 +170,7 @@ pub struct NewRegion<'a> {
 /// Inserts a user's own region and places it in the tree (the path needs
 /// the new id); callers run this in a transaction.
 pub async fn insert_region(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     new: NewRegion<'_>,
 ) -> Result<region::Model, StoreError> {
     let row = region::ActiveModel {
@@ -210,7 +210,7 @@ pub struct BuiltinRegion<'a> {
 /// path) before its children. Rows must come parents first. Returns how many
 /// were inserted. Callers run this in a transaction.
 pub async fn insert_builtin_regions(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     rows: &[BuiltinRegion<'_>],
 ) -> Result<u64, StoreError> {
     const BATCH: usize = 400;
@@ -566,7 +566,7 @@ pub struct NewAuthorization<'a> {
 /// Inserts an authorization and gives it its code (`AU` + the id), so codes
 /// never clash under concurrent inserts. Returns the code.
 pub async fn insert_authorization(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     new: NewAuthorization<'_>,
 ) -> Result<String, StoreError> {
     let now = crate::now();
@@ -608,7 +608,7 @@ pub struct AuthorizationUpdate<'a> {
 }
 
 pub async fn update_authorization(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     id: i64,
     update: AuthorizationUpdate<'_>,
 ) -> Result<(), StoreError> {
@@ -661,7 +661,7 @@ pub async fn selective_limit_for(
 }
 
 pub async fn set_selective_limit(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     product_line: &str,
     max_partners: i32,
     by: &str,

@@ -9,9 +9,9 @@ use qudao_domain::admin::{
 use qudao_domain::partners::PartnerCode;
 use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
-use qudao_store::ConnectionTrait;
 use qudao_store::admin::{self as repo, user};
 use qudao_store::paging::{Page, PageRequest, SortDir};
+use qudao_store::{ConnectionTrait, WriteTx};
 use qudao_store::{audit, throttle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -119,7 +119,7 @@ fn stamp_of(row: &user::Model) -> SessionStamp {
 }
 
 fn caller_of(row: &user::Model) -> Result<Caller, AppError> {
-    let role = Role::parse(&row.role).map_err(|e| AppError::Internal(e.to_string()))?;
+    let role = row.role()?;
     Ok(Caller::new(
         row.id,
         row.login.clone(),
@@ -169,7 +169,10 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Disabled);
         }
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        let row = repo::find_user_for_write(&tx, &row.login)
+            .await?
+            .ok_or(AppError::BadCredentials)?;
         let change = repo::UserChange {
             failed_logins: Some(0),
             locked_until: Some(None),
@@ -195,7 +198,7 @@ impl Qudao {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let address = origin.address.as_deref().unwrap_or("unknown");
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let counted = |c: &throttle::counter::Model| FailureCount {
             failures: c.failures,
             window_start: c.window_start,
@@ -280,7 +283,9 @@ impl Qudao {
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
-        repo::touch_token(self.db(), token.id).await?;
+        let tx = self.write().await?;
+        repo::touch_token(&tx, token.id).await?;
+        crate::commit(tx).await?;
         caller_of(&row)
     }
 
@@ -317,12 +322,9 @@ impl Qudao {
             }
             (_, Some(code)) => match fields.take(PartnerCode::parse(code)) {
                 Some(code) => {
-                    let found = qudao_store::partners::find_by_code(
-                        self.db(),
-                        DataScope::All,
-                        code.as_str(),
-                    )
-                    .await?;
+                    let found =
+                        qudao_store::scope::partner_by_code(self.db(), DataScope::All, &code)
+                            .await?;
                     if found.is_none() {
                         fields.push(Invalid::new(
                             "partner_code",
@@ -344,14 +346,14 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let password_hash = hash_password(password).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_user(
             &tx,
             repo::NewUser {
                 login: login.as_str(),
                 display_name: display_name.as_str(),
                 role: role.as_str(),
-                partner_id: partner.as_ref().map(|p| p.id),
+                partner_id: partner.as_ref().map(|p| p.id().0),
                 password_hash,
             },
         )
@@ -360,7 +362,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "login" },
             other => other.into(),
         })?;
-        let view = self.user_view(row, partner.map(|p| p.code));
+        let view = self.user_view(row, partner.map(|p| p.code().to_owned()))?;
         self.audit(
             &tx,
             caller,
@@ -375,16 +377,20 @@ impl Qudao {
         Ok(view)
     }
 
-    pub(crate) fn user_view(&self, row: user::Model, partner_code: Option<String>) -> UserView {
-        UserView {
-            status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Disabled),
-            role: Role::parse(&row.role).unwrap_or(Role::PartnerUser),
+    pub(crate) fn user_view(
+        &self,
+        row: user::Model,
+        partner_code: Option<String>,
+    ) -> Result<UserView, AppError> {
+        Ok(UserView {
+            status: row.status()?,
+            role: row.role()?,
             login: row.login,
             display_name: row.display_name,
             partner_code,
             last_login_at: row.last_login_at,
             created_at: row.created_at,
-        }
+        })
     }
 
     pub async fn list_users(
@@ -399,12 +405,12 @@ impl Qudao {
         let rows = repo::list_users(self.db(), filter, sort, dir, page).await?;
         let ids: Vec<i64> = rows.items.iter().filter_map(|r| r.partner_id).collect();
         let codes = qudao_store::partners::codes_of(self.db(), DataScope::All, &ids).await?;
-        Ok(rows.map(|row| {
+        rows.try_map(|row| {
             let code = row
                 .partner_id
                 .and_then(|id| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()));
             self.user_view(row, code)
-        }))
+        })
     }
 
     /// Enables or disables an account. Disabling revokes its API tokens; its
@@ -425,8 +431,8 @@ impl Qudao {
                 },
             )]));
         }
-        let tx = self.begin().await?;
-        let row = repo::find_user_by_login(&tx, login.as_str())
+        let tx = self.write().await?;
+        let row = repo::find_user_for_write(&tx, login.as_str())
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let after = self.write_status(&tx, caller, row, status).await?;
@@ -439,13 +445,13 @@ impl Qudao {
     /// their next request, which finds the account disabled.
     pub(crate) async fn write_status(
         &self,
-        tx: &impl ConnectionTrait,
+        tx: &WriteTx,
         caller: &Caller,
         row: user::Model,
         status: UserStatus,
     ) -> Result<UserView, AppError> {
         let partner_code = self.partner_code_of(tx, row.partner_id).await?;
-        let before = self.user_view(row.clone(), partner_code.clone());
+        let before = self.user_view(row.clone(), partner_code.clone())?;
         let change = repo::UserChange {
             status: Some(status.as_str()),
             ..Default::default()
@@ -454,7 +460,7 @@ impl Qudao {
         if status == UserStatus::Disabled {
             repo::revoke_tokens_of(tx, row.id).await?;
         }
-        let after = self.user_view(row, partner_code);
+        let after = self.user_view(row, partner_code)?;
         let action = if status == UserStatus::Active {
             "enable"
         } else {
@@ -524,7 +530,11 @@ impl Qudao {
             return Err(AppError::Internal("validated password missing".to_owned()));
         };
         let hash = hash_password(password).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // Hashing took a while; the account is re-read under its lock.
+        let row = repo::find_user_for_write(&tx, &row.login)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         let action = if own {
             "change_password"
         } else {
@@ -540,7 +550,7 @@ impl Qudao {
     /// login throttles are lifted.
     pub(crate) async fn write_password(
         &self,
-        tx: &impl ConnectionTrait,
+        tx: &WriteTx,
         caller: &Caller,
         row: user::Model,
         hash: String,
@@ -579,7 +589,7 @@ impl Qudao {
             return Err(Invalid::new("name", Problem::TooLong { max: 100 }).into());
         }
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_token(
             &tx,
             caller.user_id.0,
@@ -609,7 +619,7 @@ impl Qudao {
         let row = repo::find_token(self.db(), caller.user_id.0, id)
             .await?
             .ok_or(AppError::NotFound("token"))?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         repo::revoke_token(&tx, row.id).await?;
         self.audit::<()>(
             &tx,

@@ -13,13 +13,15 @@ use qudao_domain::agreements::{
 };
 use qudao_domain::dates::{DateRange, parse_date};
 use qudao_domain::money::{Currency, Money};
-use qudao_domain::partners::{PartnerCode, PartnerStatus, Reason};
-use qudao_domain::scope::DataScope;
+use qudao_domain::partners::{PartnerStatus, Reason};
 use qudao_domain::{Invalid, Problem};
-use qudao_store::DatabaseTransaction;
+use qudao_store::WriteTx;
 use qudao_store::agreements::{self as repo, Terms, version};
 use qudao_store::paging::{Page, PageRequest, SortDir};
-use qudao_store::partners::{self as partners_repo, partner};
+use qudao_store::partners::partner;
+use qudao_store::scope::Visible;
+
+use crate::scope::{Area, scope_in};
 use serde::Serialize;
 
 pub use qudao_store::agreements::{AgreementSort, StatusFilter};
@@ -198,13 +200,6 @@ fn status_filter(status: AgreementStatus) -> StatusFilter {
 }
 
 /// Partner roles read only their own organisation's agreement.
-fn agreement_scope(caller: &Caller) -> DataScope {
-    match caller.scope() {
-        DataScope::PartnerTree(own) => DataScope::Partner(own),
-        other => other,
-    }
-}
-
 fn dates_of(row: &version::Model) -> Result<VersionDates, AppError> {
     let broken = |e: Invalid| AppError::Internal(format!("stored agreement version: {e}"));
     Ok(VersionDates {
@@ -347,20 +342,6 @@ fn validated(terms: Option<Terms>) -> Result<Terms, AppError> {
 }
 
 impl Qudao {
-    /// The partner whose agreement is asked for, inside the caller's
-    /// agreement scope; anything else does not exist.
-    async fn agreement_partner(
-        &self,
-        db: &impl qudao_store::ConnectionTrait,
-        caller: &Caller,
-        code: &str,
-    ) -> Result<partner::Model, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        partners_repo::find_by_code(db, agreement_scope(caller), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))
-    }
-
     /// A partner's agreement: every version, and the one in force on
     /// `as_of` (today when absent).
     pub async fn agreement(
@@ -371,16 +352,16 @@ impl Qudao {
     ) -> Result<AgreementView, AppError> {
         caller.require(Permission::ViewAgreements)?;
         let partner = self
-            .agreement_partner(self.db(), caller, partner_code)
+            .visible(self.db(), caller, Area::Agreements, partner_code)
             .await?;
-        let rows = repo::versions_of(self.db(), partner.id).await?;
+        let rows = repo::versions_of(self.db(), &partner).await?;
         let today = today();
         let as_of = as_of.unwrap_or(today);
         let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
         let in_force_version = rules::in_force(&dates, as_of).map(|d| d.version);
         let mut versions = rows
             .iter()
-            .map(|row| view_of(row, &partner, today))
+            .map(|row| view_of(row, partner.row(), today))
             .collect::<Result<Vec<_>, _>>()?;
         versions.reverse();
         let in_force = versions
@@ -388,8 +369,8 @@ impl Qudao {
             .find(|v| Some(v.version) == in_force_version)
             .cloned();
         Ok(AgreementView {
-            partner_code: partner.code,
-            partner_name: partner.name,
+            partner_code: partner.code().to_owned(),
+            partner_name: partner.row().name.clone(),
             as_of,
             in_force,
             versions,
@@ -432,12 +413,14 @@ impl Qudao {
         input: &AgreementInput,
     ) -> Result<AgreementVersionView, AppError> {
         caller.require(Permission::ManageAgreements)?;
-        let tx = self.begin().await?;
-        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Agreements, partner_code)
+            .await?;
         let row = self
             .create_agreement_draft_in(&tx, caller, &partner, input)
             .await?;
-        let view = view_of(&row, &partner, today())?;
+        let view = view_of(&row, partner.row(), today())?;
         crate::commit(tx).await?;
         Ok(view)
     }
@@ -447,30 +430,30 @@ impl Qudao {
     /// checked the permission and the partner's scope.
     pub(crate) async fn create_agreement_draft_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
-        partner: &partner::Model,
+        partner: &Visible,
         input: &AgreementInput,
     ) -> Result<version::Model, AppError> {
-        let rows = repo::versions_of(tx, partner.id).await?;
+        let rows = repo::versions_of(tx, partner).await?;
         let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
         let mut fields = Fields::default();
-        let number = fields.take(rules::check_new_draft(&partner.code, &dates, input.amends));
+        let number = fields.take(rules::check_new_draft(partner.code(), &dates, input.amends));
         let terms = parse_terms(&mut fields, input, !dates.is_empty());
         if let (Some(number), Some(terms)) = (number, &terms)
             && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
         {
-            fields.take(rules::check_term(&partner.code, &dates, number, term));
+            fields.take(rules::check_term(partner.code(), &dates, number, term));
         }
         fields.finish()?;
         let (number, terms) = (number.unwrap_or(1), validated(terms)?);
-        let row = repo::insert_draft(tx, partner.id, number, terms, &caller.login)
+        let row = repo::insert_draft(tx, partner, number, terms, &caller.login)
             .await
             .map_err(|e| match e {
                 qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "version" },
                 other => other.into(),
             })?;
-        let view = view_of(&row, partner, today())?;
+        let view = view_of(&row, partner.row(), today())?;
         self.audit(
             tx,
             caller,
@@ -493,9 +476,11 @@ impl Qudao {
         input: &AgreementInput,
     ) -> Result<AgreementVersionView, AppError> {
         caller.require(Permission::ManageAgreements)?;
-        let tx = self.begin().await?;
-        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
-        let rows = repo::versions_of(&tx, partner.id).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Agreements, partner_code)
+            .await?;
+        let rows = repo::versions_of(&tx, &partner).await?;
         let draft = rows
             .iter()
             .find(|r| r.version == number)
@@ -515,13 +500,13 @@ impl Qudao {
         if let Some(terms) = &terms
             && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
         {
-            fields.take(rules::check_term(&partner.code, &dates, number, term));
+            fields.take(rules::check_term(partner.code(), &dates, number, term));
         }
         fields.finish()?;
         let today = today();
-        let before = view_of(&draft, &partner, today)?;
+        let before = view_of(&draft, partner.row(), today)?;
         let row = repo::update_draft(&tx, draft, validated(terms)?).await?;
-        let after = view_of(&row, &partner, today)?;
+        let after = view_of(&row, partner.row(), today)?;
         self.audit(
             &tx,
             caller,
@@ -545,15 +530,17 @@ impl Qudao {
         number: i32,
     ) -> Result<AgreementVersionView, AppError> {
         caller.require(Permission::ManageAgreements)?;
-        let tx = self.begin().await?;
-        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
-        let rows = repo::versions_of(&tx, partner.id).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Agreements, partner_code)
+            .await?;
+        let rows = repo::versions_of(&tx, &partner).await?;
         let draft = rows
             .iter()
             .find(|r| r.version == number)
             .cloned()
             .ok_or(AppError::NotFound("agreement version"))?;
-        if partner.status == PartnerStatus::Terminated.as_str() {
+        if partner.row().status()? == PartnerStatus::Terminated {
             return Err(Invalid::new(
                 "version",
                 Problem::Rule {
@@ -563,17 +550,17 @@ impl Qudao {
             .into());
         }
         let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
-        let plan = rules::plan_activation(&partner.code, &dates, number)?;
+        let plan = rules::plan_activation(partner.code(), &dates, number)?;
         let supersedes = plan.supersedes.and_then(|(old, from)| {
             rows.iter()
                 .find(|r| r.version == old)
                 .map(|r| (r.clone(), from))
         });
         let today = today();
-        let before = view_of(&draft, &partner, today)?;
+        let before = view_of(&draft, partner.row(), today)?;
         let superseded = supersedes.as_ref().map(|(old, _)| old.version);
         let row = repo::activate(&tx, draft, supersedes, &caller.login).await?;
-        let after = view_of(&row, &partner, today)?;
+        let after = view_of(&row, partner.row(), today)?;
         self.audit(
             &tx,
             caller,
@@ -587,7 +574,7 @@ impl Qudao {
         if let Some(old) = superseded {
             // The superseded version's record gains a date, not new terms;
             // the audit line says by whom and from when.
-            let key = version_code(&partner.code, old);
+            let key = version_code(partner.code(), old);
             let note = serde_json::json!({ "superseded_by": after.code, "superseded_from": after.valid_from });
             self.audit(
                 &tx,
@@ -612,9 +599,11 @@ impl Qudao {
         input: &TerminateInput,
     ) -> Result<AgreementVersionView, AppError> {
         caller.require(Permission::ManageAgreements)?;
-        let tx = self.begin().await?;
-        let partner = self.agreement_partner(&tx, caller, partner_code).await?;
-        let rows = repo::versions_of(&tx, partner.id).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Agreements, partner_code)
+            .await?;
+        let rows = repo::versions_of(&tx, &partner).await?;
         let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
         let mut fields = Fields::default();
         let effective = fields.take(parse_date("effective_date", &input.effective_date));
@@ -630,9 +619,9 @@ impl Qudao {
             .cloned()
             .ok_or_else(|| AppError::Internal("planned version missing".to_owned()))?;
         let today = today();
-        let before = view_of(&current, &partner, today)?;
+        let before = view_of(&current, partner.row(), today)?;
         let row = repo::terminate(&tx, current, effective, reason.as_str()).await?;
-        let after = view_of(&row, &partner, today)?;
+        let after = view_of(&row, partner.row(), today)?;
         self.audit(
             &tx,
             caller,
@@ -686,7 +675,13 @@ impl Qudao {
     ) -> Result<u64, AppError> {
         caller.require(Permission::ViewAgreements)?;
         let filter = expiring_filter(days)?;
-        Ok(repo::count(self.db(), agreement_scope(caller), &filter, today()).await?)
+        Ok(repo::count(
+            self.db(),
+            scope_in(caller, Area::Agreements),
+            &filter,
+            today(),
+        )
+        .await?)
     }
 
     async fn versions_page(
@@ -701,7 +696,7 @@ impl Qudao {
         let today = today();
         let rows = repo::list(
             self.db(),
-            agreement_scope(caller),
+            scope_in(caller, Area::Agreements),
             filter,
             today,
             sort,
@@ -712,7 +707,8 @@ impl Qudao {
         let mut ids: Vec<i64> = rows.items.iter().map(|r| r.partner_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let partners = repo::partners_by_id(self.db(), &ids).await?;
+        let partners =
+            repo::partners_by_id(self.db(), scope_in(caller, Area::Agreements), &ids).await?;
         let items = rows
             .items
             .iter()

@@ -1,7 +1,6 @@
 //! Writing and reading the audit log.
 
 use chrono::{DateTime, Utc};
-use qudao_store::ConnectionTrait;
 use qudao_store::audit::{self as repo, AuditFilter};
 use qudao_store::paging::{Page, PageRequest};
 use serde::Serialize;
@@ -31,7 +30,7 @@ impl Qudao {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn audit<T: Serialize>(
         &self,
-        tx: &impl ConnectionTrait,
+        tx: &qudao_store::WriteTx,
         caller: &Caller,
         entity: &str,
         key: &str,

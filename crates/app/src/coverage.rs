@@ -4,10 +4,10 @@
 use qudao_domain::admin::{Login, Role};
 use qudao_domain::territories::RegionCode;
 use qudao_domain::{Invalid, Problem};
-use qudao_store::ConnectionTrait;
 use qudao_store::admin as users;
 use qudao_store::coverage as repo;
 use qudao_store::territories::{self as regions, region};
+use qudao_store::{ConnectionTrait, WriteTx};
 use serde::Serialize;
 
 use crate::{AppError, Caller, Permission, Qudao};
@@ -66,7 +66,7 @@ impl Qudao {
         input: &CoverageInput,
     ) -> Result<Vec<CoveredRegion>, AppError> {
         caller.require(Permission::ManageUsers)?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let user = self.user_by_login(&tx, login).await?;
         check_covers(&user)?;
         let mut wanted = Vec::new();
@@ -120,7 +120,7 @@ impl Qudao {
         login: &str,
         region_code: &str,
     ) -> Result<Vec<CoveredRegion>, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         self.add_user_region_in(&tx, caller, login, region_code)
             .await?;
         let user = self.user_by_login(&tx, login).await?;
@@ -134,7 +134,7 @@ impl Qudao {
     /// Returns whether anything was added.
     pub(crate) async fn add_user_region_in(
         &self,
-        tx: &impl ConnectionTrait,
+        tx: &WriteTx,
         caller: &Caller,
         login: &str,
         region_code: &str,
@@ -194,7 +194,7 @@ impl Qudao {
         region_code: &str,
     ) -> Result<(), AppError> {
         caller.require(Permission::ManageUsers)?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let user = self.user_by_login(&tx, login).await?;
         let region = find_region(&tx, region_code)
             .await?

@@ -62,6 +62,10 @@ impl From<StoreError> for AppError {
                 tracing::error!(error = %db, "database failure");
                 AppError::Internal(db.to_string())
             }
+            StoreError::Unreadable { .. } => {
+                tracing::error!(error = %err, "unreadable stored value");
+                AppError::Internal(err.to_string())
+            }
         }
     }
 }

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use qudao_domain::grades::{
     GradeCode, Rank, Thresholds, parse_label, parse_optional_label, parse_text,
 };
-use qudao_domain::partners::{PartnerCode, Reason};
+use qudao_domain::partners::Reason;
 use qudao_domain::score::Score;
 use qudao_domain::{Invalid, Problem};
 use qudao_store::grades::{self as repo, GradeFields, grade};
-use qudao_store::partners::{self as partners_repo, partner};
-use qudao_store::{ConnectionTrait, DatabaseTransaction};
+use qudao_store::scope::Visible;
+
+use crate::scope::Area;
+use qudao_store::{ConnectionTrait, WriteTx};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Fields;
@@ -141,6 +143,7 @@ impl Qudao {
 
     async fn parse_grade(
         &self,
+        db: &impl ConnectionTrait,
         fields: &mut Fields,
         input: &GradeInput,
         except: Option<i64>,
@@ -167,7 +170,7 @@ impl Qudao {
             }
         };
         if let Some(rank) = rank
-            && let Some(holder) = repo::find_by_rank(self.db(), rank.value(), except).await?
+            && let Some(holder) = repo::find_by_rank(db, rank.value(), except).await?
         {
             fields.push(Invalid::new(
                 "rank",
@@ -198,14 +201,14 @@ impl Qudao {
         input: &GradeInput,
     ) -> Result<GradeView, AppError> {
         caller.require(Permission::ConfigureGrades)?;
+        let tx = self.write().await?;
         let mut fields = Fields::default();
         let code = fields.take(GradeCode::parse("code", &input.code));
-        let parsed = self.parse_grade(&mut fields, input, None).await?;
+        let parsed = self.parse_grade(&tx, &mut fields, input, None).await?;
         fields.finish()?;
         let (Some(code), Some(p)) = (code, parsed) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self.begin().await?;
         let row = repo::insert(&tx, code.as_str(), grade_fields(&p))
             .await
             .map_err(|e| match e {
@@ -236,15 +239,17 @@ impl Qudao {
         input: &GradeInput,
     ) -> Result<GradeView, AppError> {
         caller.require(Permission::ConfigureGrades)?;
-        let row = self.grade_row(self.db(), code).await?;
+        let tx = self.write().await?;
+        let row = self.grade_row(&tx, code).await?;
         let mut fields = Fields::default();
-        let parsed = self.parse_grade(&mut fields, input, Some(row.id)).await?;
+        let parsed = self
+            .parse_grade(&tx, &mut fields, input, Some(row.id))
+            .await?;
         fields.finish()?;
         let Some(p) = parsed else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let before = view_of(&row);
-        let tx = self.begin().await?;
         let row = repo::update(&tx, row, grade_fields(&p))
             .await
             .map_err(|e| match e {
@@ -273,11 +278,13 @@ impl Qudao {
         partner_code: &str,
     ) -> Result<PartnerGrade, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
+        let partner = self
+            .visible(self.db(), caller, Area::Grades, partner_code)
+            .await?;
         self.partner_grade_of(&partner).await
     }
 
-    async fn partner_grade_of(&self, partner: &partner::Model) -> Result<PartnerGrade, AppError> {
+    async fn partner_grade_of(&self, partner: &Visible) -> Result<PartnerGrade, AppError> {
         let grades = repo::list(self.db()).await?;
         let code_of = |id: i64| {
             grades
@@ -285,8 +292,8 @@ impl Qudao {
                 .find(|g| g.id == id)
                 .map_or_else(String::new, |g| g.code.clone())
         };
-        let current = repo::grade_of(self.db(), partner.id).await?;
-        let history = repo::history(self.db(), partner.id)
+        let current = repo::grade_of(self.db(), partner).await?;
+        let history = repo::history(self.db(), partner)
             .await?
             .into_iter()
             .map(|row| GradeChange {
@@ -298,7 +305,7 @@ impl Qudao {
             })
             .collect();
         Ok(PartnerGrade {
-            partner_code: partner.code.clone(),
+            partner_code: partner.code().to_owned(),
             grade: current.and_then(|id| grades.iter().find(|g| g.id == id).map(view_of)),
             history,
         })
@@ -313,9 +320,12 @@ impl Qudao {
         input: &GradeChangeInput,
     ) -> Result<PartnerGrade, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Grades, partner_code)
+            .await?;
         let mut fields = Fields::default();
-        let grade = match self.grade_by_code(self.db(), &input.grade).await? {
+        let grade = match self.grade_by_code(&tx, &input.grade).await? {
             Ok(grade) => Some(grade),
             Err(invalid) => {
                 fields.push(invalid);
@@ -323,7 +333,7 @@ impl Qudao {
             }
         };
         let reason = fields.take(Reason::parse(&input.reason));
-        let current = repo::grade_of(self.db(), partner.id).await?;
+        let current = repo::grade_of(&tx, &partner).await?;
         if grade.as_ref().is_some_and(|g| Some(g.id) == current) {
             fields.push(Invalid::new(
                 "grade",
@@ -336,7 +346,6 @@ impl Qudao {
         let (Some(grade), Some(reason)) = (grade, reason) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self.begin().await?;
         self.set_partner_grade_in(&tx, caller, &partner, &grade, &reason)
             .await?;
         crate::commit(tx).await?;
@@ -374,13 +383,13 @@ impl Qudao {
     /// holds the grade, so a re-run import changes nothing.
     pub(crate) async fn set_partner_grade_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
-        partner: &partner::Model,
+        partner: &Visible,
         grade: &grade::Model,
         reason: &Reason,
     ) -> Result<bool, AppError> {
-        let from = repo::grade_of(tx, partner.id).await?;
+        let from = repo::grade_of(tx, partner).await?;
         if from == Some(grade.id) {
             return Ok(false);
         }
@@ -388,15 +397,8 @@ impl Qudao {
             Some(id) => repo::find_by_id(tx, id).await?.map(|g| g.code),
             None => None,
         };
-        repo::set_partner_grade(
-            tx,
-            partner.id,
-            from,
-            grade.id,
-            reason.as_str(),
-            &caller.login,
-        )
-        .await?;
+        repo::set_partner_grade(tx, partner, from, grade.id, reason.as_str(), &caller.login)
+            .await?;
         #[derive(Serialize)]
         struct Audited<'a> {
             grade: Option<&'a str>,
@@ -407,7 +409,7 @@ impl Qudao {
             tx,
             caller,
             "partner",
-            &partner.code,
+            partner.code(),
             "change_grade",
             Some(&Audited {
                 grade: from_code.as_deref(),
@@ -420,18 +422,6 @@ impl Qudao {
         )
         .await?;
         Ok(true)
-    }
-
-    /// A partner the caller may see, by code; otherwise NotFound.
-    pub(crate) async fn scoped_partner(
-        &self,
-        caller: &Caller,
-        code: &str,
-    ) -> Result<partner::Model, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        partners_repo::find_by_code(self.db(), caller.scope(), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod grades;
 pub mod imports;
 pub mod onboarding;
 pub mod partners;
+mod scope;
 pub mod team;
 pub mod territories;
 mod text;
@@ -144,20 +145,17 @@ impl Qudao {
         &self.db
     }
 
-    /// Starts the one transaction of a use case.
-    pub(crate) async fn begin(&self) -> Result<qudao_store::DatabaseTransaction, AppError> {
-        use qudao_store::TransactionTrait;
-        Ok(self
-            .db
-            .begin()
-            .await
-            .map_err(qudao_store::StoreError::from)?)
+    /// Starts the one transaction of a write use case (the write skeleton,
+    /// see `qudao_store::write`): begin, re-read what decides the outcome
+    /// under a lock, check, write, audit, [`commit`].
+    pub(crate) async fn write(&self) -> Result<qudao_store::WriteTx, AppError> {
+        Ok(qudao_store::WriteTx::begin(&self.db).await?)
     }
 }
 
 /// Commits a use case's transaction.
-pub(crate) async fn commit(tx: qudao_store::DatabaseTransaction) -> Result<(), AppError> {
-    Ok(tx.commit().await.map_err(qudao_store::StoreError::from)?)
+pub(crate) async fn commit(tx: qudao_store::WriteTx) -> Result<(), AppError> {
+    Ok(tx.commit().await?)
 }
 
 /// Puts a SQLite backup in place of the database at `url`, after checking

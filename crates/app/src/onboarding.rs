@@ -19,6 +19,7 @@ use qudao_store::partners::partner;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Fields;
+use crate::scope::{Area, scope_in};
 use crate::text::{map_of_text_or_number, optional_bool, text_or_number};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -143,13 +144,17 @@ impl Qudao {
 
     pub async fn criterion(&self, caller: &Caller, code: &str) -> Result<CriterionView, AppError> {
         caller.require(Permission::ViewOnboarding)?;
-        Ok(criterion_view(&self.criterion_row(code).await?))
+        Ok(criterion_view(&self.criterion_row(self.db(), code).await?))
     }
 
-    async fn criterion_row(&self, code: &str) -> Result<criterion::Model, AppError> {
+    async fn criterion_row(
+        &self,
+        db: &impl qudao_store::ConnectionTrait,
+        code: &str,
+    ) -> Result<criterion::Model, AppError> {
         let code =
             CriterionCode::parse("code", code).map_err(|_| AppError::NotFound("criterion"))?;
-        repo::find_criterion(self.db(), code.as_str())
+        repo::find_criterion(db, code.as_str())
             .await?
             .ok_or(AppError::NotFound("criterion"))
     }
@@ -173,7 +178,7 @@ impl Qudao {
         else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_criterion(
             &tx,
             code.as_str(),
@@ -209,7 +214,8 @@ impl Qudao {
         input: &CriterionInput,
     ) -> Result<CriterionView, AppError> {
         caller.require(Permission::ManageOnboarding)?;
-        let row = self.criterion_row(code).await?;
+        let tx = self.write().await?;
+        let row = self.criterion_row(&tx, code).await?;
         let mut fields = Fields::default();
         let name = fields.take(parse_label("name", &input.name));
         let name_en = fields.take(parse_optional_label(
@@ -223,7 +229,6 @@ impl Qudao {
         };
         let before = criterion_view(&row);
         let active = input.active.unwrap_or(row.active);
-        let tx = self.begin().await?;
         let row = repo::update_criterion(
             &tx,
             row,
@@ -259,10 +264,12 @@ impl Qudao {
         input: &EvaluationInput,
     ) -> Result<EvaluationView, AppError> {
         caller.require(Permission::ManageOnboarding)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Onboarding, partner_code)
+            .await?;
         let mut fields = Fields::default();
-        let status =
-            PartnerStatus::parse(&partner.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        let status = partner.row().status()?;
         if !evaluable(status) {
             fields.push(Invalid::new(
                 "status",
@@ -271,7 +278,7 @@ impl Qudao {
                 },
             ));
         }
-        let criteria: Vec<criterion::Model> = repo::criteria(self.db())
+        let criteria: Vec<criterion::Model> = repo::criteria(&tx)
             .await?
             .into_iter()
             .filter(|c| c.active)
@@ -321,22 +328,21 @@ impl Qudao {
                 score: score.value().to_string(),
             })
             .collect();
-        let tx = self.begin().await?;
         let (row, saved) = repo::insert_evaluation(
             &tx,
-            partner.id,
+            &partner,
             &total.to_string(),
             &comment,
             &caller.login,
             &lines,
         )
         .await?;
-        let view = evaluation_view(&partner.code, row, saved);
+        let view = evaluation_view(partner.code(), row, saved);
         self.audit(
             &tx,
             caller,
             "partner",
-            &partner.code,
+            partner.code(),
             "evaluate",
             None,
             Some(&view),
@@ -353,11 +359,13 @@ impl Qudao {
         partner_code: &str,
     ) -> Result<Vec<EvaluationView>, AppError> {
         caller.require(Permission::ViewOnboarding)?;
-        let partner = self.scoped_partner(caller, partner_code).await?;
-        Ok(repo::evaluations(self.db(), partner.id)
+        let partner = self
+            .visible(self.db(), caller, Area::Onboarding, partner_code)
+            .await?;
+        Ok(repo::evaluations(self.db(), &partner)
             .await?
             .into_iter()
-            .map(|(row, scores)| evaluation_view(&partner.code, row, scores))
+            .map(|(row, scores)| evaluation_view(partner.code(), row, scores))
             .collect())
     }
 
@@ -372,11 +380,17 @@ impl Qudao {
             let rows = match stage {
                 Stage::Signed => {
                     let since = qudao_store::now() - chrono::Duration::days(SIGNED_SHOWN_DAYS);
-                    repo::signed_since(self.db(), caller.scope(), since, page).await?
+                    repo::signed_since(self.db(), scope_in(caller, Area::Onboarding), since, page)
+                        .await?
                 }
                 other => {
-                    repo::in_status(self.db(), caller.scope(), other.status().as_str(), page)
-                        .await?
+                    repo::in_status(
+                        self.db(),
+                        scope_in(caller, Area::Onboarding),
+                        other.status().as_str(),
+                        page,
+                    )
+                    .await?
                 }
             };
             pages.push((*stage, rows));
@@ -386,46 +400,47 @@ impl Qudao {
         let mut owners: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
         owners.sort_unstable();
         owners.dedup();
-        let totals = repo::latest_totals(self.db(), &ids).await?;
+        let totals =
+            repo::latest_totals(self.db(), scope_in(caller, Area::Onboarding), &ids).await?;
         let logins = repo::logins_of(self.db(), &owners).await?;
         let may_move = caller.can(Permission::ManageOnboarding);
         let columns = pages
             .into_iter()
-            .map(|(stage, page)| PipelineColumn {
-                stage,
-                total: page.total,
-                cards: page
-                    .items
-                    .iter()
-                    .map(|row| {
-                        let status =
-                            PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active);
-                        PipelineCard {
-                            code: row.code.clone(),
-                            name: row.name.clone(),
-                            partner_type: PartnerType::parse(&row.partner_type)
-                                .unwrap_or(PartnerType::Distributor),
-                            status,
-                            owner_login: row.owner_id.and_then(|id| {
-                                logins
+            .map(|(stage, page)| {
+                Ok(PipelineColumn {
+                    stage,
+                    total: page.total,
+                    cards: page
+                        .items
+                        .iter()
+                        .map(|row| {
+                            let status = row.status()?;
+                            Ok(PipelineCard {
+                                code: row.code.clone(),
+                                name: row.name.clone(),
+                                partner_type: row.partner_type()?,
+                                status,
+                                owner_login: row.owner_id.and_then(|id| {
+                                    logins
+                                        .iter()
+                                        .find(|(u, _)| *u == id)
+                                        .map(|(_, l)| l.clone())
+                                }),
+                                latest_total: totals
                                     .iter()
-                                    .find(|(u, _)| *u == id)
-                                    .map(|(_, l)| l.clone())
-                            }),
-                            latest_total: totals
-                                .iter()
-                                .find(|(p, _)| *p == row.id)
-                                .map(|(_, t)| t.clone()),
-                            moves: if may_move {
-                                board_moves(status)
-                            } else {
-                                Vec::new()
-                            },
-                        }
-                    })
-                    .collect(),
+                                    .find(|(p, _)| *p == row.id)
+                                    .map(|(_, t)| t.clone()),
+                                moves: if may_move {
+                                    board_moves(status)
+                                } else {
+                                    Vec::new()
+                                },
+                            })
+                        })
+                        .collect::<Result<_, qudao_store::StoreError>>()?,
+                })
             })
-            .collect();
+            .collect::<Result<_, AppError>>()?;
         Ok(Pipeline { columns })
     }
 }

@@ -15,11 +15,13 @@ use serde::Serialize;
 pub use qudao_store::partners::{PartnerFilter, PartnerSort};
 
 use crate::error::Fields;
+use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{Contact, MAX_DEPTH, parse_address, would_cycle};
 use qudao_domain::territories::RegionCode;
-use qudao_store::{ConnectionTrait, DatabaseTransaction};
+use qudao_store::scope::{self as store_scope, Visible};
+use qudao_store::{Aggregate, ConnectionTrait, WriteTx};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -194,7 +196,7 @@ pub(crate) struct Lookups<'a, C> {
     owners: HashMap<String, Option<i64>>,
     regions: HashMap<String, Option<i64>>,
     /// Parents an import looked up for all its rows at once.
-    parents: HashMap<String, Option<partner::Model>>,
+    parents: HashMap<String, Option<Visible>>,
 }
 
 impl<'a, C: ConnectionTrait> Lookups<'a, C> {
@@ -211,10 +213,10 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
     /// Looks up every parent code an import names with one query per batch,
     /// instead of one per row.
     pub(crate) async fn prefetch_parents(&mut self, codes: Vec<String>) -> Result<(), AppError> {
-        let found = repo::find_by_codes(self.db, self.scope, &codes).await?;
+        let found = store_scope::partners_by_codes(self.db, self.scope, &codes).await?;
         self.parents.extend(codes.into_iter().map(|c| (c, None)));
         self.parents
-            .extend(found.into_iter().map(|p| (p.code.clone(), Some(p))));
+            .extend(found.into_iter().map(|p| (p.code().to_owned(), Some(p))));
         Ok(())
     }
 
@@ -224,7 +226,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
         &mut self,
         raw: Option<&str>,
         fields: &mut Fields,
-    ) -> Result<Option<Result<partner::Model, PartnerCode>>, AppError> {
+    ) -> Result<Option<Result<Visible, PartnerCode>>, AppError> {
         let Some(raw) = non_empty(raw) else {
             return Ok(None);
         };
@@ -234,7 +236,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
         };
         let found = match self.parents.get(code.as_str()) {
             Some(known) => known.clone(),
-            None => repo::find_by_code(self.db, self.scope, code.as_str()).await?,
+            None => store_scope::partner_by_code(self.db, self.scope, &code).await?,
         };
         Ok(Some(found.ok_or(code)))
     }
@@ -335,7 +337,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             region_id,
             address,
             credit_limit,
-            currency: currency.unwrap_or(Currency::CNY).as_str().to_owned(),
+            currency: currency.unwrap_or(Currency::CNY),
         })
     }
 }
@@ -354,7 +356,7 @@ pub(crate) struct NewPartnerRow {
     pub(crate) code: PartnerCode,
     pub(crate) name: PartnerName,
     pub(crate) partner_type: PartnerType,
-    pub(crate) parent: Option<Result<partner::Model, PartnerCode>>,
+    pub(crate) parent: Option<Result<Visible, PartnerCode>>,
     pub(crate) owner_id: Option<i64>,
     pub(crate) status: PartnerStatus,
     pub(crate) record: repo::PartnerRecord,
@@ -428,20 +430,20 @@ impl NewPartnerRow {
     /// Writes the partner in the caller's transaction, under `parent`.
     pub(crate) async fn insert(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
-        parent: Option<&partner::Model>,
-    ) -> Result<Result<partner::Model, Invalid>, AppError> {
-        let parent_position = parent.map(|p| (p.path.as_str(), p.depth));
+        parent: Option<&Visible>,
+    ) -> Result<Result<Visible, Invalid>, AppError> {
+        let parent_position = parent.map(|p| (p.row().path.as_str(), p.row().depth));
         repo::insert(
             tx,
             repo::NewPartner {
                 code: self.code.as_str(),
                 name: self.name.as_str(),
-                partner_type: self.partner_type.as_str(),
+                partner_type: self.partner_type,
                 parent,
                 owner_id: self.owner_id,
-                status: self.status.as_str(),
+                status: self.status,
                 record: &self.record,
                 created_by: &caller.login,
             },
@@ -462,15 +464,18 @@ impl Qudao {
         input: &PartnerInput,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let tx = self.write().await?;
+        // The parent's path, read below, is what a concurrent move rewrites.
+        tx.lock(Aggregate::PartnerTree).await?;
+        let mut lookups = Lookups::new(&tx, scope_in(caller, Area::Partners));
         let new = NewPartnerRow::parse(input, caller, &mut lookups, |_| false)
             .await?
             .map_err(AppError::Invalid)?;
         let parent = new.parent.as_ref().and_then(|p| p.as_ref().ok());
-        let tx = self.begin().await?;
-        let row = new.insert(&tx, caller, parent).await??;
-        let names = Names::load(&tx, &[&row]).await?;
-        let view = view_of(&row, parent.map(|p| p.code.clone()), &names);
+        let stored = new.insert(&tx, caller, parent).await??;
+        let row = stored.row();
+        let names = Names::load(&tx, &[row]).await?;
+        let view = view_of(row, parent.map(|p| p.code().to_owned()), &names)?;
         self.audit(
             &tx,
             caller,
@@ -495,9 +500,17 @@ impl Qudao {
         input: &PartnerEdit,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        // A move's cycle check reads two rows (this partner's path and the
+        // new parent's) that a concurrent move may be changing the other way
+        // round; one lock over the tree serialises moves.
+        tx.lock(Aggregate::PartnerTree).await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
         let mut fields = Fields::default();
-        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let mut lookups = Lookups::new(&tx, scope_in(caller, Area::Partners));
         let name = fields.take(PartnerName::parse(&input.name));
         let partner_type = fields.take(PartnerType::parse(&input.partner_type));
         let parent = match lookups
@@ -515,21 +528,23 @@ impl Qudao {
             .owner(input.owner_login.as_deref(), caller, &mut fields)
             .await?;
         let record = lookups.record(&input.record, &mut fields).await?;
-        let moves = parent.as_ref().map(|p| p.id) != row.parent_id;
+        let moves = parent.as_ref().map(|p| p.id().0) != row.parent_id;
         let mut new_position = None;
         if moves {
             match &parent {
-                Some(p) if would_cycle(&row.path, &p.path) => fields.push(Invalid::new(
+                Some(p) if would_cycle(&row.path, &p.row().path) => fields.push(Invalid::new(
                     "parent_code",
                     Problem::Rule {
                         rule: "partner_cycle",
                     },
                 )),
                 _ => {
-                    let parent_position = parent.as_ref().map(|p| (p.path.as_str(), p.depth));
+                    let parent_position = parent
+                        .as_ref()
+                        .map(|p| (p.row().path.as_str(), p.row().depth));
                     match child_position(parent_position, PartnerId(row.id)) {
                         Ok((path, depth)) => {
-                            let deepest = repo::subtree_max_depth(self.db(), &row.path).await?;
+                            let deepest = repo::subtree_max_depth(&tx, &row.path).await?;
                             if deepest - row.depth + depth > MAX_DEPTH {
                                 fields.push(Invalid::new(
                                     "parent_code",
@@ -551,27 +566,21 @@ impl Qudao {
         let (Some(name), Some(partner_type)) = (name, partner_type) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let names = Names::load(self.db(), &[&row]).await?;
-        let before = view_of(&row, self.visible_parent_code(caller, &row).await?, &names);
-        let tx = self.begin().await?;
-        let mut row = row;
-        if let Some((path, depth)) = new_position {
-            repo::move_subtree(&tx, &row, parent.as_ref().map(|p| p.id), &path, depth).await?;
-            row.parent_id = parent.as_ref().map(|p| p.id);
-            row.path = path;
-            row.depth = depth;
-        }
-        let row = repo::update_record(
-            &tx,
-            row,
-            name.as_str(),
-            partner_type.as_str(),
-            owner_id,
-            &record,
-        )
-        .await?;
         let names = Names::load(&tx, &[&row]).await?;
-        let after = view_of(&row, parent.map(|p| p.code), &names);
+        let before = view_of(
+            &row,
+            self.visible_parent_code(&tx, caller, &row).await?,
+            &names,
+        )?;
+        let mut partner = partner;
+        if let Some((path, depth)) = new_position {
+            partner = repo::move_subtree(&tx, partner, parent.as_ref(), &path, depth).await?;
+        }
+        let partner =
+            repo::update_record(&tx, partner, name.as_str(), partner_type, owner_id, &record)
+                .await?;
+        let names = Names::load(&tx, &[partner.row()]).await?;
+        let after = view_of(partner.row(), parent.map(|p| p.code().to_owned()), &names)?;
         self.audit(
             &tx,
             caller,
@@ -593,7 +602,10 @@ impl Qudao {
         input: &ContactInput,
     ) -> Result<ContactView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
         let contact = Contact::parse(
             &input.name,
             &input.role,
@@ -603,14 +615,13 @@ impl Qudao {
             crate::today(),
         )
         .map_err(AppError::Invalid)?;
-        let tx = self.begin().await?;
-        let stored = insert_contact(&tx, row.id, &contact).await?;
+        let stored = insert_contact(&tx, &partner, &contact).await?;
         let view = contact_view(stored);
         self.audit(
             &tx,
             caller,
             "partner",
-            &row.code,
+            partner.code(),
             "add_contact",
             None,
             Some(&view),
@@ -627,9 +638,11 @@ impl Qudao {
         contact_id: i64,
     ) -> Result<(), AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
-        let tx = self.begin().await?;
-        let removed = repo::delete_contact(&tx, row.id, contact_id)
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let removed = repo::delete_contact(&tx, &partner, contact_id)
             .await?
             .ok_or(AppError::NotFound("contact"))?;
         let view = contact_view(removed);
@@ -637,7 +650,7 @@ impl Qudao {
             &tx,
             caller,
             "partner",
-            &row.code,
+            partner.code(),
             "remove_contact",
             Some(&view),
             None,
@@ -645,18 +658,6 @@ impl Qudao {
         .await?;
         crate::commit(tx).await?;
         Ok(())
-    }
-
-    /// A partner the caller may see, by code; anything else does not exist.
-    pub(crate) async fn partner_in_scope(
-        &self,
-        caller: &Caller,
-        code: &str,
-    ) -> Result<partner::Model, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| AppError::NotFound("partner"))?;
-        repo::find_by_code(self.db(), caller.scope(), code.as_str())
-            .await?
-            .ok_or(AppError::NotFound("partner"))
     }
 
     pub async fn list_partners(
@@ -712,11 +713,12 @@ impl Qudao {
             .into_iter()
             .map(|g| (g.id, g.code))
             .collect();
-        let grades: HashMap<i64, String> = qudao_store::grades::grades_of(self.db(), &ids)
-            .await?
-            .into_iter()
-            .filter_map(|(partner, grade)| Some((partner, grade_codes.get(&grade)?.clone())))
-            .collect();
+        let grades: HashMap<i64, String> =
+            qudao_store::grades::grades_of(self.db(), caller.scope(), &ids)
+                .await?
+                .into_iter()
+                .filter_map(|(partner, grade)| Some((partner, grade_codes.get(&grade)?.clone())))
+                .collect();
         let mut owners: HashMap<i64, Option<String>> = HashMap::new();
         if !caller.role.is_partner_role() {
             for id in rows.iter().filter_map(|r| r.owner_id) {
@@ -726,14 +728,12 @@ impl Qudao {
                 }
             }
         }
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|row| {
-                let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
-                PartnerRecordRow {
-                    partner_type: PartnerType::parse(&row.partner_type)
-                        .unwrap_or(PartnerType::Distributor),
-                    status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
+                let currency = row.currency()?;
+                Ok(PartnerRecordRow {
+                    partner_type: row.partner_type()?,
+                    status: row.status()?,
                     grade: grades.get(&row.id).cloned(),
                     parent_code: row.parent_id.and_then(|id| parents.get(&id).cloned()),
                     region_code: row.region_id.and_then(|id| regions.get(&id).cloned()),
@@ -747,9 +747,9 @@ impl Qudao {
                     address: row.address,
                     code: row.code,
                     name: row.name,
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn with_parent_codes(
@@ -760,21 +760,24 @@ impl Qudao {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
         let names = Names::load(self.db(), &rows.items.iter().collect::<Vec<_>>()).await?;
-        Ok(rows.map(|row| {
+        rows.try_map(|row| {
             let parent = row
                 .parent_id
                 .and_then(|id| codes.iter().find(|(i, _)| *i == id))
                 .map(|(_, c)| c.clone());
             view_of(&row, parent, &names)
-        }))
+        })
     }
 
     /// One partner with the partners that buy from it. Outside the caller's
     /// scope it does not exist.
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
-        let parent_code = self.visible_parent_code(caller, &row).await?;
+        let partner = self
+            .visible(self.db(), caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
+        let parent_code = self.visible_parent_code(self.db(), caller, &row).await?;
         let filter = PartnerFilter {
             parent_id: Some(row.id),
             ..Default::default()
@@ -795,7 +798,7 @@ impl Qudao {
         let children = children
             .iter()
             .map(|child| view_of(child, Some(row.code.clone()), &names))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let owner_login = match row.owner_id {
             Some(id) if !caller.role.is_partner_role() => {
                 qudao_store::admin::find_user(self.db(), id)
@@ -804,27 +807,27 @@ impl Qudao {
             }
             _ => None,
         };
-        let status_history = repo::status_history(self.db(), row.id)
+        let status_history = repo::status_history(self.db(), &partner)
             .await?
             .into_iter()
             .map(change_of)
-            .collect();
+            .collect::<Result<_, _>>()?;
         let region = match row.region_id {
             Some(id) => qudao_store::territories::regions_by_ids(self.db(), &[id])
                 .await?
                 .pop(),
             None => None,
         };
-        let contacts = repo::contacts(self.db(), row.id)
+        let contacts = repo::contacts(self.db(), &partner)
             .await?
             .into_iter()
             .map(contact_view)
             .collect();
-        let currency = Currency::parse(&row.currency).unwrap_or(Currency::CNY);
+        let currency = row.currency()?;
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let view = view_of(&row, parent_code, &names);
+        let view = view_of(&row, parent_code, &names)?;
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
@@ -854,12 +857,15 @@ impl Qudao {
         input: &StatusInput,
     ) -> Result<PartnerView, AppError> {
         caller.require(Permission::ManagePartners)?;
-        let row = self.partner_in_scope(caller, code).await?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let row = partner.row().clone();
         let mut fields = Fields::default();
         let to = fields.take(PartnerStatus::parse(&input.status));
         let reason = fields.take(Reason::parse(&input.reason));
-        let from =
-            PartnerStatus::parse(&row.status).map_err(|e| AppError::Internal(e.to_string()))?;
+        let from = row.status()?;
         if to.is_some_and(|to| !from.can_become(to)) {
             fields.push(Invalid::new(
                 "status",
@@ -872,12 +878,11 @@ impl Qudao {
         let (Some(to), Some(reason)) = (to, reason) else {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
-        let parent_code = self.visible_parent_code(caller, &row).await?;
-        let names = Names::load(self.db(), &[&row]).await?;
-        let before = view_of(&row, parent_code.clone(), &names);
-        let tx = self.begin().await?;
-        let row = repo::set_status(&tx, row, to.as_str(), reason.as_str(), &caller.login).await?;
-        let after = view_of(&row, parent_code, &names);
+        let parent_code = self.visible_parent_code(&tx, caller, &row).await?;
+        let names = Names::load(&tx, &[&row]).await?;
+        let before = view_of(&row, parent_code.clone(), &names)?;
+        let partner = repo::set_status(&tx, partner, to, reason.as_str(), &caller.login).await?;
+        let after = view_of(partner.row(), parent_code, &names)?;
         self.audit(
             &tx,
             caller,
@@ -914,13 +919,16 @@ impl Qudao {
     /// The code of a partner's parent if the caller may see that parent.
     async fn visible_parent_code(
         &self,
+        db: &impl ConnectionTrait,
         caller: &Caller,
         row: &partner::Model,
     ) -> Result<Option<String>, AppError> {
         Ok(match row.parent_id {
-            Some(id) => repo::find_by_id(self.db(), caller.scope(), id)
-                .await?
-                .map(|p| p.code),
+            Some(id) => {
+                store_scope::partner_by_id(db, scope_in(caller, Area::Partners), PartnerId(id))
+                    .await?
+                    .map(|p| p.code().to_owned())
+            }
             None => None,
         })
     }
@@ -981,52 +989,51 @@ pub(crate) fn view_of(
     row: &partner::Model,
     parent_code: Option<String>,
     names: &Names,
-) -> PartnerView {
-    PartnerView {
+) -> Result<PartnerView, AppError> {
+    Ok(PartnerView {
         region_code: names.region(row),
         grade: names.grade(row),
         code: row.code.clone(),
         name: row.name.clone(),
-        partner_type: PartnerType::parse(&row.partner_type).unwrap_or(PartnerType::Distributor),
+        partner_type: row.partner_type()?,
         parent_code,
         depth: row.depth,
-        status: PartnerStatus::parse(&row.status).unwrap_or(PartnerStatus::Active),
+        status: row.status()?,
         created_at: row.created_at,
-    }
+    })
 }
 
-fn change_of(row: qudao_store::partners::status_change::Model) -> StatusChange {
-    let status = |s: &str| PartnerStatus::parse(s).unwrap_or(PartnerStatus::Active);
-    StatusChange {
-        from: row.from_status.as_deref().map(status),
-        to: status(&row.to_status),
+fn change_of(row: qudao_store::partners::status_change::Model) -> Result<StatusChange, AppError> {
+    Ok(StatusChange {
+        from: row.from_status()?,
+        to: row.to_status()?,
         reason: row.reason,
         changed_by: row.changed_by,
         changed_at: row.changed_at,
-    }
+    })
 }
 
 impl Qudao {
     /// The code of the caller's own partner organisation, for partner users.
     pub async fn own_partner_code(&self, caller: &Caller) -> Result<Option<String>, AppError> {
         match caller.partner_id {
-            Some(id) => Ok(repo::find_by_id(self.db(), caller.scope(), id.0)
+            Some(id) => Ok(store_scope::partner_by_id(self.db(), caller.scope(), id)
                 .await?
-                .map(|p| p.code)),
+                .map(|p| p.code().to_owned())),
             None => Ok(None),
         }
     }
 }
 
 pub(crate) async fn insert_contact(
-    tx: &DatabaseTransaction,
-    partner_id: i64,
+    tx: &WriteTx,
+    partner: &Visible,
     contact: &Contact,
 ) -> Result<qudao_store::partners::contact::Model, AppError> {
     Ok(repo::insert_contact(
         tx,
+        partner,
         repo::NewContact {
-            partner_id,
             name: &contact.name,
             role: &contact.role,
             phone: contact.phone.as_deref(),

@@ -54,7 +54,7 @@ impl Qudao {
             .items
             .into_iter()
             .map(|row| self.user_view(row, code.clone()))
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 
     /// Creates a `partner_user` of the caller's organisation with a
@@ -75,7 +75,7 @@ impl Qudao {
         let password = generate_password();
         let hash = hash_password(NewPassword::parse(&password)?).await?;
         let code = self.own_partner_code(caller).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = repo::insert_user(
             &tx,
             repo::NewUser {
@@ -91,7 +91,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "login" },
             other => other.into(),
         })?;
-        let view = self.user_view(row, code);
+        let view = self.user_view(row, code)?;
         self.audit(
             &tx,
             caller,
@@ -117,7 +117,7 @@ impl Qudao {
         status: UserStatus,
     ) -> Result<UserView, AppError> {
         let partner = Self::own_organisation(caller)?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = team_member(&tx, partner, login).await?;
         let view = self.write_status(&tx, caller, row, status).await?;
         crate::commit(tx).await?;
@@ -135,12 +135,12 @@ impl Qudao {
         let password = generate_password();
         let hash = hash_password(NewPassword::parse(&password)?).await?;
         let code = self.own_partner_code(caller).await?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let row = team_member(&tx, partner, login).await?;
         let row = self
             .write_password(&tx, caller, row, hash, "reset_password")
             .await?;
-        let view = self.user_view(row, code);
+        let view = self.user_view(row, code)?;
         crate::commit(tx).await?;
         Ok(TeamMemberPassword {
             user: view,

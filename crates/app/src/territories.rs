@@ -12,7 +12,9 @@ use qudao_domain::territories::{
 };
 use qudao_domain::{Invalid, Problem};
 use qudao_store::ConnectionTrait;
-use qudao_store::DatabaseTransaction;
+use qudao_store::{Aggregate, WriteTx};
+
+use crate::scope::{Area, scope_in};
 use qudao_store::paging::{Page, PageRequest, SortDir};
 use qudao_store::territories::{self as repo, AuthorizationRow, region};
 use serde::{Deserialize, Serialize};
@@ -191,21 +193,26 @@ fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
 
 use crate::non_empty;
 
-fn region_view(row: &region::Model, parent_code: Option<String>) -> RegionView {
-    RegionView {
+fn region_view(
+    row: &region::Model,
+    parent_code: Option<String>,
+) -> Result<RegionView, qudao_store::StoreError> {
+    Ok(RegionView {
         code: row.code.clone(),
         name: row.name.clone(),
         name_en: row.name_en.clone(),
-        level: RegionLevel::parse(&row.level).unwrap_or(RegionLevel::Custom),
+        level: row.level()?,
         parent_code,
         depth: row.depth,
         builtin: row.builtin,
-    }
+    })
 }
 
-pub(crate) fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
-    AuthorizationView {
-        mode: AuthorizationMode::parse(&row.mode).unwrap_or(AuthorizationMode::Intensive),
+pub(crate) fn authorization_view(
+    row: AuthorizationRow,
+) -> Result<AuthorizationView, qudao_store::StoreError> {
+    Ok(AuthorizationView {
+        mode: row.mode()?,
         code: row.code,
         partner_code: row.partner_code,
         partner_name: row.partner_name,
@@ -219,7 +226,7 @@ pub(crate) fn authorization_view(row: AuthorizationRow) -> AuthorizationView {
         end_reason: row.end_reason,
         created_by: row.created_by,
         created_at: row.created_at,
-    }
+    })
 }
 
 /// How a collision names the authorization in the way:
@@ -260,7 +267,7 @@ impl Qudao {
                 })
             })
             .collect();
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let inserted = repo::insert_builtin_regions(&tx, &rows).await?;
         crate::commit(tx).await?;
         Ok(inserted)
@@ -289,13 +296,13 @@ impl Qudao {
         let rows = repo::list_regions(self.db(), &filter, page).await?;
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let parents = repo::regions_by_ids(self.db(), &parent_ids).await?;
-        Ok(rows.map(|row| {
+        Ok(rows.try_map(|row| {
             let parent = row
                 .parent_id
                 .and_then(|id| parents.iter().find(|p| p.id == id))
                 .map(|p| p.code.clone());
             region_view(&row, parent)
-        }))
+        })?)
     }
 
     /// One region with the regions above and directly inside it.
@@ -309,7 +316,7 @@ impl Qudao {
         let mut views: Vec<RegionView> = Vec::with_capacity(ancestors.len());
         for ancestor in &ancestors {
             let parent = views.last().map(|v| v.code.clone());
-            views.push(region_view(ancestor, parent));
+            views.push(region_view(ancestor, parent)?);
         }
         let children = repo::list_regions(
             self.db(),
@@ -323,9 +330,9 @@ impl Qudao {
         .items
         .iter()
         .map(|child| region_view(child, Some(row.code.clone())))
-        .collect();
+        .collect::<Result<_, _>>()?;
         Ok(RegionDetail {
-            region: region_view(&row, views.last().map(|v| v.code.clone())),
+            region: region_view(&row, views.last().map(|v| v.code.clone()))?,
             ancestors: views,
             children,
         })
@@ -355,7 +362,7 @@ impl Qudao {
         caller: &Caller,
         input: &RegionInput,
     ) -> Result<RegionView, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let view = self.create_region_in(&tx, caller, input).await?;
         crate::commit(tx).await?;
         Ok(view)
@@ -365,7 +372,7 @@ impl Qudao {
     /// owns (an import adds many in one).
     pub(crate) async fn create_region_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
         input: &RegionInput,
     ) -> Result<RegionView, AppError> {
@@ -422,7 +429,7 @@ impl Qudao {
             qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "code" },
             other => other.into(),
         })?;
-        let view = region_view(&row, parent.map(|p| p.code));
+        let view = region_view(&row, parent.map(|p| p.code))?;
         self.audit(
             tx,
             caller,
@@ -465,10 +472,14 @@ impl Qudao {
             let Ok(code) = PartnerCode::parse(raw) else {
                 return Ok(empty());
             };
-            match qudao_store::partners::find_by_code(self.db(), caller.scope(), code.as_str())
-                .await?
+            match qudao_store::scope::partner_by_code(
+                self.db(),
+                scope_in(caller, Area::Territories),
+                &code,
+            )
+            .await?
             {
-                Some(partner) => filter.partner_id = Some(partner.id),
+                Some(partner) => filter.partner_id = Some(partner.id().0),
                 None => return Ok(empty()),
             }
         }
@@ -486,7 +497,7 @@ impl Qudao {
         }
         let rows =
             repo::list_authorizations(self.db(), caller.scope(), &filter, sort, dir, page).await?;
-        Ok(rows.map(authorization_view))
+        Ok(rows.try_map(authorization_view)?)
     }
 
     /// One authorization; outside the caller's scope it does not exist.
@@ -496,9 +507,9 @@ impl Qudao {
         code: &str,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ViewTerritories)?;
-        self.authorization_row(self.db(), caller, code)
-            .await
-            .map(authorization_view)
+        Ok(authorization_view(
+            self.authorization_row(self.db(), caller, code).await?,
+        )?)
     }
 
     async fn authorization_row(
@@ -519,7 +530,7 @@ impl Qudao {
         caller: &Caller,
         input: &AuthorizationInput,
     ) -> Result<AuthorizationView, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let view = self.create_authorization_in(&tx, caller, input).await?;
         crate::commit(tx).await?;
         Ok(view)
@@ -530,7 +541,7 @@ impl Qudao {
     /// before it.
     pub(crate) async fn create_authorization_in(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         caller: &Caller,
         input: &AuthorizationInput,
     ) -> Result<AuthorizationView, AppError> {
@@ -550,11 +561,17 @@ impl Qudao {
                 None
             }
             Ok(code) => {
-                let found =
-                    qudao_store::partners::find_by_code(tx, caller.scope(), code.as_str()).await?;
+                // Locked: a concurrent termination must not slip in between
+                // this check and the grant.
+                let found = qudao_store::scope::partner_for_write(
+                    tx,
+                    scope_in(caller, Area::Territories),
+                    &code,
+                )
+                .await?;
                 match &found {
                     None => fields.push(partner_missing()),
-                    Some(p) if p.status == PartnerStatus::Terminated.as_str() => {
+                    Some(p) if p.row().status()? == PartnerStatus::Terminated => {
                         fields.push(Invalid::new(
                             "partner_code",
                             Problem::Rule {
@@ -597,7 +614,7 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let candidate = Holding {
-            partner: PartnerId(partner.id),
+            partner: partner.id(),
             region_path: region.path.clone(),
             product_line,
             valid,
@@ -608,7 +625,7 @@ impl Qudao {
         let code = repo::insert_authorization(
             tx,
             repo::NewAuthorization {
-                partner_id: partner.id,
+                partner: &partner,
                 region_id: region.id,
                 product_line: candidate.product_line.as_str(),
                 mode: mode.as_str(),
@@ -618,7 +635,7 @@ impl Qudao {
             },
         )
         .await?;
-        let view = authorization_view(self.authorization_row(tx, caller, &code).await?);
+        let view = authorization_view(self.authorization_row(tx, caller, &code).await?)?;
         self.audit(
             tx,
             caller,
@@ -637,12 +654,20 @@ impl Qudao {
     /// authorizations in the way, on `field`.
     async fn check_collisions(
         &self,
-        tx: &DatabaseTransaction,
+        tx: &WriteTx,
         candidate: &Holding,
         except_id: Option<i64>,
         field: &'static str,
     ) -> Result<(), AppError> {
         let line = candidate.product_line.as_str();
+        // The rules read every right on the line, and the right being granted
+        // does not exist yet: no row lock can guard that, an advisory lock per
+        // line does. Selective grants also read the default limit (`*`),
+        // locked last so every writer takes the two in the same order.
+        tx.lock(Aggregate::ProductLine(line)).await?;
+        if candidate.mode == AuthorizationMode::Selective {
+            tx.lock(Aggregate::ProductLine(ANY_PRODUCT_LINE)).await?;
+        }
         let rows = repo::possible_collisions(
             tx,
             line,
@@ -658,8 +683,8 @@ impl Qudao {
                 partner: PartnerId(row.partner_id),
                 region_path: row.region_path.clone(),
                 product_line: candidate.product_line.clone(),
-                valid: DateRange::new(row.valid_from, row.valid_to, "valid_to")?,
-                mode: AuthorizationMode::parse(&row.mode)?,
+                valid: row.valid()?,
+                mode: row.mode()?,
             });
         }
         let limit = match candidate.mode {
@@ -698,10 +723,17 @@ impl Qudao {
         change: &AuthorizationChange,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ManageTerritories)?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // The line is known only from the right itself: find it, lock the
+        // line, then read the right again so its dates are the committed ones.
+        let line = self
+            .authorization_row(&tx, caller, code)
+            .await?
+            .product_line;
+        tx.lock(Aggregate::ProductLine(&line)).await?;
         let row = self.authorization_row(&tx, caller, code).await?;
-        let before = authorization_view(row.clone());
-        let current = DateRange::new(row.valid_from, row.valid_to, "valid_to")?;
+        let before = authorization_view(row.clone())?;
+        let current = row.valid()?;
         if row.ended_at.is_some() {
             return Err(Invalid::new(
                 "valid_to",
@@ -797,7 +829,7 @@ impl Qudao {
             },
         )
         .await?;
-        let after = authorization_view(self.authorization_row(&tx, caller, &row.code).await?);
+        let after = authorization_view(self.authorization_row(&tx, caller, &row.code).await?)?;
         let action = if ended.is_some() { "end" } else { "change" };
         self.audit(
             &tx,
@@ -864,7 +896,9 @@ impl Qudao {
             return Err(AppError::Internal("validated fields missing".to_owned()));
         };
         let max = i32::try_from(max).map_err(|e| AppError::Internal(e.to_string()))?;
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
+        // Grants on this line check against the limit under the same lock.
+        tx.lock(Aggregate::ProductLine(&line)).await?;
         repo::set_selective_limit(&tx, &line, max, &caller.login).await?;
         let view = SelectiveLimitView {
             product_line: line,

@@ -129,6 +129,8 @@ macro_rules! on_both_backends {
 mod admin;
 #[path = "suite/agreements.rs"]
 mod agreements;
+#[path = "suite/concurrency.rs"]
+mod concurrency;
 #[path = "suite/coverage.rs"]
 mod coverage;
 #[path = "suite/imports.rs"]

@@ -4,32 +4,17 @@
 use crate::error::{Invalid, Problem, check_length};
 use crate::score::Score;
 
-/// A grade's stable code, e.g. `gold`: 1–32 of `a-z 0-9 - _`, stored
-/// lower-case (it is a configuration key, not a record number).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct GradeCode(String);
+crate::code::code_type!(
+    /// A grade's stable code, e.g. `gold`: 1–32 of `a-z 0-9 - _`, stored
+    /// lower-case (it is a configuration key, not a record number).
+    GradeCode,
+    Lower,
+    32
+);
 
 impl GradeCode {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, Invalid> {
-        let value = value.trim().to_lowercase();
-        check_length(field, &value, 1, 32)?;
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-        {
-            return Err(Invalid::new(
-                field,
-                Problem::BadCharacters {
-                    allowed: "a-z 0-9 - _",
-                },
-            ));
-        }
-        Ok(Self(value))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        Self::parse_as(field, value)
     }
 }
 

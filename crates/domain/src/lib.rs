@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod code;
 pub mod dates;
 pub mod error;
 pub mod grades;

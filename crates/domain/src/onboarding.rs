@@ -4,23 +4,20 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::{Invalid, Problem, string_enum};
-use crate::grades::GradeCode;
 use crate::partners::PartnerStatus;
 use crate::score::{SCORE_DIGITS, Score};
 
-/// A criterion's stable code, e.g. `credit_standing`; same shape as a grade
-/// code (lower-case configuration key).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct CriterionCode(String);
+crate::code::code_type!(
+    /// A criterion's stable code, e.g. `credit_standing`; same shape as a grade
+    /// code (lower-case configuration key).
+    CriterionCode,
+    Lower,
+    32
+);
 
 impl CriterionCode {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, Invalid> {
-        GradeCode::parse(field, value).map(|code| Self(code.as_str().to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        Self::parse_as(field, value)
     }
 }
 

@@ -77,43 +77,22 @@ impl Reason {
     }
 }
 
-/// A partner's stable human code, e.g. `P00012`: 1–32 of `A-Z 0-9 - _`,
-/// stored upper-case because Excel users type codes in any case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct PartnerCode(String);
+crate::code::code_type!(
+    /// A partner's stable human code, e.g. `P00012`: 1–32 of `A-Z 0-9 - _`,
+    /// stored upper-case because Excel users type codes in any case.
+    PartnerCode,
+    Upper,
+    32
+);
 
 impl PartnerCode {
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        let value = value.trim().to_uppercase();
-        check_length("code", &value, 1, 32)?;
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-        {
-            return Err(Invalid::new(
-                "code",
-                Problem::BadCharacters {
-                    allowed: "A-Z 0-9 - _",
-                },
-            ));
-        }
-        Ok(Self(value))
+        Self::parse_as("code", value)
     }
 
     /// The n-th generated code: `P00001`, `P00002`, …
     pub fn numbered(n: u32) -> Self {
         Self(format!("P{n:05}"))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for PartnerCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -4,39 +4,18 @@ use crate::dates::DateRange;
 use crate::error::{Invalid, Problem, check_length, string_enum};
 use crate::partners::PartnerId;
 
-/// A region's code: a Chinese administrative division code (`310000`), an
-/// ISO 3166-1 alpha-2 country code (`DE`) or a code a user made up for their
-/// own unit (`EAST-1`). 1–16 of `A-Z 0-9 - _`, stored upper-case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct RegionCode(String);
+crate::code::code_type!(
+    /// A region's code: a Chinese administrative division code (`310000`), an
+    /// ISO 3166-1 alpha-2 country code (`DE`) or a code a user made up for their
+    /// own unit (`EAST-1`). 1–16 of `A-Z 0-9 - _`, stored upper-case.
+    RegionCode,
+    Upper,
+    16
+);
 
 impl RegionCode {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, Invalid> {
-        let value = value.trim().to_uppercase();
-        check_length(field, &value, 1, 16)?;
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-        {
-            return Err(Invalid::new(
-                field,
-                Problem::BadCharacters {
-                    allowed: "A-Z 0-9 - _",
-                },
-            ));
-        }
-        Ok(Self(value))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for RegionCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        Self::parse_as(field, value)
     }
 }
 
@@ -130,38 +109,17 @@ pub fn relation(this: &str, other: &str) -> Relation {
     }
 }
 
-/// A product line, e.g. `LIGHTING` or `PL-02`: a plain code until the catalog
-/// exists. 1–32 of `A-Z 0-9 - _`, stored upper-case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct ProductLine(String);
+crate::code::code_type!(
+    /// A product line, e.g. `LIGHTING` or `PL-02`: a plain code until the catalog
+    /// exists. 1–32 of `A-Z 0-9 - _`, stored upper-case.
+    ProductLine,
+    Upper,
+    32
+);
 
 impl ProductLine {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, Invalid> {
-        let value = value.trim().to_uppercase();
-        check_length(field, &value, 1, 32)?;
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-        {
-            return Err(Invalid::new(
-                field,
-                Problem::BadCharacters {
-                    allowed: "A-Z 0-9 - _",
-                },
-            ));
-        }
-        Ok(Self(value))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for ProductLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        Self::parse_as(field, value)
     }
 }
 

@@ -3,7 +3,8 @@
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
@@ -36,6 +37,30 @@ pub mod user {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+// The typed boundary (see `partners`): an unknown role or status is an error
+// naming the row, never a default.
+impl user::Model {
+    pub fn role(&self) -> Result<qudao_domain::admin::Role, StoreError> {
+        crate::error::read(
+            "users",
+            self.id,
+            "role",
+            &self.role,
+            qudao_domain::admin::Role::parse,
+        )
+    }
+
+    pub fn status(&self) -> Result<qudao_domain::admin::UserStatus, StoreError> {
+        crate::error::read(
+            "users",
+            self.id,
+            "status",
+            &self.status,
+            qudao_domain::admin::UserStatus::parse,
+        )
+    }
+}
+
 pub mod api_token {
     use sea_orm::entity::prelude::*;
 
@@ -66,10 +91,7 @@ pub struct NewUser<'a> {
     pub password_hash: String,
 }
 
-pub async fn insert_user(
-    db: &impl ConnectionTrait,
-    new: NewUser<'_>,
-) -> Result<user::Model, StoreError> {
+pub async fn insert_user(db: &crate::WriteTx, new: NewUser<'_>) -> Result<user::Model, StoreError> {
     let now = crate::now();
     let row = user::ActiveModel {
         login: Set(new.login.to_owned()),
@@ -106,6 +128,20 @@ pub async fn find_user_by_login(
         .await?)
 }
 
+/// A user for a write: the row stays locked (`FOR UPDATE` on PostgreSQL)
+/// until the transaction ends, so counters such as failed logins add up
+/// under concurrent requests.
+pub async fn find_user_for_write(
+    tx: &crate::WriteTx,
+    login: &str,
+) -> Result<Option<user::Model>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Login.eq(login))
+        .lock_exclusive()
+        .one(tx)
+        .await?)
+}
+
 /// The changes a use case can make to an account.
 #[derive(Debug, Default)]
 pub struct UserChange {
@@ -117,7 +153,7 @@ pub struct UserChange {
 }
 
 pub async fn update_user(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     row: user::Model,
     change: UserChange,
 ) -> Result<user::Model, StoreError> {
@@ -214,7 +250,7 @@ pub async fn list_users(
 }
 
 pub async fn insert_token(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     user_id: i64,
     name: &str,
     token_hash: String,
@@ -245,7 +281,7 @@ pub async fn find_live_token(
         .await?)
 }
 
-pub async fn touch_token(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+pub async fn touch_token(db: &crate::WriteTx, id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::value(crate::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -276,7 +312,7 @@ pub async fn find_token(
         .await?)
 }
 
-pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+pub async fn revoke_token(db: &crate::WriteTx, id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(crate::now()))
         .filter(api_token::Column::Id.eq(id))
@@ -287,7 +323,7 @@ pub async fn revoke_token(db: &impl ConnectionTrait, id: i64) -> Result<(), Stor
 }
 
 /// Revokes every token of a user, e.g. when the account is disabled.
-pub async fn revoke_tokens_of(db: &impl ConnectionTrait, user_id: i64) -> Result<(), StoreError> {
+pub async fn revoke_tokens_of(db: &crate::WriteTx, user_id: i64) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(crate::now()))
         .filter(api_token::Column::UserId.eq(user_id))

@@ -13,6 +13,8 @@ use sea_orm::{
 
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::partners::{like_pattern, partner, scope_condition};
+use crate::scope::{Visible, restrict};
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
 pub mod version {
@@ -88,10 +90,10 @@ fn set_terms(row: &mut version::ActiveModel, terms: Terms) {
 /// Every version of a partner's agreement, oldest first.
 pub async fn versions_of(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<version::Model>, StoreError> {
     Ok(version::Entity::find()
-        .filter(version::Column::PartnerId.eq(partner_id))
+        .filter(version::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(version::Column::Version)
         .all(db)
         .await?)
@@ -100,14 +102,14 @@ pub async fn versions_of(
 /// Writes a new draft. Two drafts racing for one number meet the unique
 /// index on (partner, version): one of them is refused as a duplicate.
 pub async fn insert_draft(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     number: i32,
     terms: Terms,
     created_by: &str,
 ) -> Result<version::Model, StoreError> {
     let mut row = version::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         version: Set(number),
         status: Set("draft".to_owned()),
         superseded_from: Set(None),
@@ -126,7 +128,7 @@ pub async fn insert_draft(
 
 /// Rewrites a draft's terms (only drafts are ever edited).
 pub async fn update_draft(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     draft: version::Model,
     terms: Terms,
 ) -> Result<version::Model, StoreError> {
@@ -138,7 +140,7 @@ pub async fn update_draft(
 /// Puts a draft in force and records, on the version it amends, the day the
 /// draft takes over.
 pub async fn activate(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     draft: version::Model,
     supersedes: Option<(version::Model, NaiveDate)>,
     activated_by: &str,
@@ -157,7 +159,7 @@ pub async fn activate(
 }
 
 pub async fn terminate(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     current: version::Model,
     from: NaiveDate,
     reason: &str,
@@ -269,9 +271,8 @@ fn scoped(
     filter: &AgreementFilter,
     today: NaiveDate,
 ) -> sea_orm::Select<version::Entity> {
-    let mut select = version::Entity::find()
-        .join(JoinType::InnerJoin, to_partner())
-        .filter(scope_condition(scope));
+    let select = version::Entity::find().join(JoinType::InnerJoin, to_partner());
+    let mut select = restrict(select, scope, version::Column::PartnerId);
     if let Some(text) = &filter.partner {
         let pattern = like_pattern(text);
         select = select.filter(
@@ -338,9 +339,11 @@ pub async fn count(
     Ok(scoped(scope, filter, today).count(db).await?)
 }
 
-/// Partners by id with their codes and names, for labelling list rows.
+/// Partners by id with their codes and names, for labelling list rows;
+/// only those the scope sees.
 pub async fn partners_by_id(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     ids: &[i64],
 ) -> Result<Vec<partner::Model>, StoreError> {
     if ids.is_empty() {
@@ -348,6 +351,7 @@ pub async fn partners_by_id(
     }
     Ok(partner::Entity::find()
         .filter(partner::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope_condition(scope))
         .all(db)
         .await?)
 }

@@ -44,7 +44,7 @@ pub struct NewEntry<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), StoreError> {
+pub async fn record(db: &crate::WriteTx, new: NewEntry<'_>) -> Result<(), StoreError> {
     entry::ActiveModel {
         at: Set(crate::now()),
         actor_id: Set(new.actor_id),
@@ -66,7 +66,7 @@ pub async fn record(db: &impl ConnectionTrait, new: NewEntry<'_>) -> Result<(), 
 /// Writes many audit records with multi-row inserts (an import's, one per
 /// record it touched), all stamped with the same instant.
 pub async fn record_many(
-    db: &impl ConnectionTrait,
+    db: &crate::write::WriteTx,
     entries: Vec<NewEntry<'_>>,
 ) -> Result<(), StoreError> {
     let now = crate::now();

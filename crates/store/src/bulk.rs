@@ -8,17 +8,18 @@ use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
 use crate::StoreError;
+use crate::write::WriteTx;
 
 /// SQLite binds at most 32,766 parameters per statement, PostgreSQL 65,535;
 /// one budget under both keeps a statement the same shape on either.
 const MAX_PARAMS: usize = 30_000;
 
 /// `n` fresh ids for `table`, in ascending order, reserved in the caller's
-/// transaction. PostgreSQL draws them from the table's sequence (so
-/// concurrent writers never collide); SQLite has one writer at a time, so
-/// the ids after the current largest are free until this transaction ends.
+/// write transaction. PostgreSQL draws them from the table's sequence (so
+/// concurrent writers never collide); SQLite has one writer at a time (the write
+/// transaction began IMMEDIATE), so the ids after the current largest are free until this transaction ends.
 pub async fn allocate_ids(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     table: &'static str,
     n: usize,
 ) -> Result<Vec<i64>, StoreError> {
@@ -60,7 +61,7 @@ pub async fn allocate_ids(
 /// Inserts `rows` (each a value per column, in `columns` order) with as few
 /// multi-row statements as the parameter budget allows.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     table: &'static str,
     columns: &[&'static str],
     rows: Vec<Vec<Value>>,

@@ -21,6 +21,32 @@ pub enum StoreError {
     Duplicate,
     #[error("database error: {0}")]
     Db(DbErr),
+    /// A stored value that no domain type accepts: written by hand or by a
+    /// newer program. Never replaced by a default.
+    #[error("{table} row {row}: {column} '{value}' is not a value this program knows")]
+    Unreadable {
+        table: &'static str,
+        row: i64,
+        column: &'static str,
+        value: String,
+    },
+}
+
+/// Reads one stored text column into its domain type, or says exactly which
+/// value in which row does not parse.
+pub(crate) fn read<T, E>(
+    table: &'static str,
+    row: i64,
+    column: &'static str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, StoreError> {
+    parse(value).map_err(|_| StoreError::Unreadable {
+        table,
+        row,
+        column,
+        value: value.to_owned(),
+    })
 }
 
 impl From<DbErr> for StoreError {

@@ -10,7 +10,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::StoreError;
+use crate::scope::Visible;
+use crate::write::WriteTx;
+use crate::{DataScope, StoreError};
 
 pub mod grade {
     use sea_orm::entity::prelude::*;
@@ -123,7 +125,7 @@ pub struct GradeFields<'a> {
 }
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     code: &str,
     fields: GradeFields<'_>,
 ) -> Result<grade::Model, StoreError> {
@@ -145,7 +147,7 @@ pub async fn insert(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     row: grade::Model,
     fields: GradeFields<'_>,
 ) -> Result<grade::Model, StoreError> {
@@ -163,9 +165,9 @@ pub async fn update(
 /// The grade id a partner holds now.
 pub async fn grade_of(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(partner_grade::Entity::find_by_id(partner_id)
+    Ok(partner_grade::Entity::find_by_id(partner.id().0)
         .one(db)
         .await?
         .and_then(|row| row.grade_id))
@@ -174,12 +176,18 @@ pub async fn grade_of(
 /// Grade ids of several partners, for lists and boards.
 pub async fn grades_of(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     partner_ids: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     if partner_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(partner_grade::Entity::find()
+    let select = crate::scope::restrict(
+        partner_grade::Entity::find(),
+        scope,
+        partner_grade::Column::Id,
+    );
+    Ok(select
         .select_only()
         .column(partner_grade::Column::Id)
         .column(partner_grade::Column::GradeId)
@@ -192,8 +200,8 @@ pub async fn grades_of(
 
 /// Gives a partner a grade and records the change, in the caller's transaction.
 pub async fn set_partner_grade(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     from: Option<i64>,
     to: i64,
     reason: &str,
@@ -201,7 +209,7 @@ pub async fn set_partner_grade(
 ) -> Result<(), StoreError> {
     let now = crate::now();
     grade_change::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         from_grade_id: Set(from),
         to_grade_id: Set(to),
         reason: Set(reason.to_owned()),
@@ -214,7 +222,7 @@ pub async fn set_partner_grade(
     partner_grade::Entity::update_many()
         .col_expr(partner_grade::Column::GradeId, Expr::value(to))
         .col_expr(partner_grade::Column::UpdatedAt, Expr::value(now))
-        .filter(partner_grade::Column::Id.eq(partner_id))
+        .filter(partner_grade::Column::Id.eq(partner.id().0))
         .exec(db)
         .await?;
     Ok(())
@@ -223,7 +231,7 @@ pub async fn set_partner_grade(
 /// The first grade of partners written by the bulk path (which put the
 /// grade on the partner row itself): one history row each.
 pub async fn record_first_grades(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     grades: &[(i64, i64)],
     reason: &str,
     changed_by: &str,
@@ -260,10 +268,10 @@ pub async fn record_first_grades(
 /// A partner's grade changes, oldest first.
 pub async fn history(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<grade_change::Model>, StoreError> {
     Ok(grade_change::Entity::find()
-        .filter(grade_change::Column::PartnerId.eq(partner_id))
+        .filter(grade_change::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(grade_change::Column::ChangedAt)
         .order_by_asc(grade_change::Column::Id)
         .all(db)

@@ -17,17 +17,19 @@ pub mod migrations;
 pub mod onboarding;
 pub mod paging;
 pub mod partners;
+pub mod scope;
 pub mod sessions;
 pub mod territories;
 pub mod throttle;
+pub mod write;
 
 pub use connect::{Backend, connect, describe_url, inspect_sqlite};
 pub use error::StoreError;
 pub use qudao_domain::scope::DataScope;
-pub use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, Statement,
-    TransactionTrait,
-};
+// No `TransactionTrait` here: `app` gets a transaction only as a
+// [`write::WriteTx`], which begins the way every write must.
+pub use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+pub use write::{Aggregate, WriteTx};
 
 /// Now, truncated to whole microseconds so that what is written and what is
 /// read back compare equal on both databases.

@@ -11,6 +11,8 @@ use sea_orm::{
 use crate::admin::user;
 use crate::paging::{Page, PageRequest, fetch};
 use crate::partners::{partner, scope_condition, status_change};
+use crate::scope::Visible;
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 
 pub mod criterion {
@@ -103,7 +105,7 @@ pub struct CriterionFields<'a> {
 
 /// Adds a criterion after the existing ones.
 pub async fn insert_criterion(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     code: &str,
     fields: CriterionFields<'_>,
 ) -> Result<criterion::Model, StoreError> {
@@ -131,7 +133,7 @@ pub async fn insert_criterion(
 }
 
 pub async fn update_criterion(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     row: criterion::Model,
     fields: CriterionFields<'_>,
 ) -> Result<criterion::Model, StoreError> {
@@ -152,15 +154,15 @@ pub struct NewScore<'a> {
 
 /// Records an evaluation and its scores in the caller's transaction.
 pub async fn insert_evaluation(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     total: &str,
     comment: &str,
     evaluated_by: &str,
     scores: &[NewScore<'_>],
 ) -> Result<(evaluation::Model, Vec<evaluation_score::Model>), StoreError> {
     let row = evaluation::ActiveModel {
-        partner_id: Set(partner_id),
+        partner_id: Set(partner.id().0),
         total: Set(total.to_owned()),
         comment: Set(comment.to_owned()),
         evaluated_by: Set(evaluated_by.to_owned()),
@@ -191,10 +193,10 @@ pub async fn insert_evaluation(
 /// A partner's evaluations with their scores, newest first.
 pub async fn evaluations(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<(evaluation::Model, Vec<evaluation_score::Model>)>, StoreError> {
     let rows = evaluation::Entity::find()
-        .filter(evaluation::Column::PartnerId.eq(partner_id))
+        .filter(evaluation::Column::PartnerId.eq(partner.id().0))
         .order_by_desc(evaluation::Column::EvaluatedAt)
         .order_by_desc(evaluation::Column::Id)
         .all(db)
@@ -222,6 +224,7 @@ pub async fn evaluations(
 /// The latest evaluation total of each of the given partners that has one.
 pub async fn latest_totals(
     db: &impl ConnectionTrait,
+    scope: DataScope,
     partner_ids: &[i64],
 ) -> Result<Vec<(i64, String)>, StoreError> {
     if partner_ids.is_empty() {
@@ -233,7 +236,12 @@ pub async fn latest_totals(
         .and_where(Expr::col(evaluation::Column::PartnerId).is_in(partner_ids.iter().copied()))
         .group_by_col(evaluation::Column::PartnerId)
         .to_owned();
-    Ok(evaluation::Entity::find()
+    let select = crate::scope::restrict(
+        evaluation::Entity::find(),
+        scope,
+        evaluation::Column::PartnerId,
+    );
+    Ok(select
         .select_only()
         .column(evaluation::Column::PartnerId)
         .column(evaluation::Column::Total)

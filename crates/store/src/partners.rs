@@ -7,8 +7,13 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::error::read;
 use crate::paging::{Page, PageRequest, SortDir, fetch};
+use crate::scope::Visible;
+use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
+use qudao_domain::money::Currency;
+use qudao_domain::partners::{PartnerStatus, PartnerType};
 
 pub mod partner {
     use sea_orm::entity::prelude::*;
@@ -81,6 +86,67 @@ pub mod status_change {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+// The typed boundary: stored text becomes a domain value here, or an error
+// naming the table, the row and the value. Never a default.
+impl partner::Model {
+    pub fn partner_type(&self) -> Result<PartnerType, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "partner_type",
+            &self.partner_type,
+            PartnerType::parse,
+        )
+    }
+
+    pub fn status(&self) -> Result<PartnerStatus, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "status",
+            &self.status,
+            PartnerStatus::parse,
+        )
+    }
+
+    pub fn currency(&self) -> Result<Currency, StoreError> {
+        read(
+            "partners",
+            self.id,
+            "currency",
+            &self.currency,
+            Currency::parse,
+        )
+    }
+}
+
+impl status_change::Model {
+    pub fn from_status(&self) -> Result<Option<PartnerStatus>, StoreError> {
+        self.from_status
+            .as_deref()
+            .map(|value| {
+                read(
+                    "partner_status_history",
+                    self.id,
+                    "from_status",
+                    value,
+                    PartnerStatus::parse,
+                )
+            })
+            .transpose()
+    }
+
+    pub fn to_status(&self) -> Result<PartnerStatus, StoreError> {
+        read(
+            "partner_status_history",
+            self.id,
+            "to_status",
+            &self.to_status,
+            PartnerStatus::parse,
+        )
+    }
 }
 
 /// The SQL condition that keeps a query on `partners` inside a scope.
@@ -184,10 +250,10 @@ pub(crate) fn like_pattern(text: &str) -> String {
 pub struct NewPartner<'a> {
     pub code: &'a str,
     pub name: &'a str,
-    pub partner_type: &'a str,
-    pub parent: Option<&'a partner::Model>,
+    pub partner_type: PartnerType,
+    pub parent: Option<&'a Visible>,
     pub owner_id: Option<i64>,
-    pub status: &'a str,
+    pub status: PartnerStatus,
     pub record: &'a PartnerRecord,
     /// Login of whoever creates it, for the first line of its status history.
     pub created_by: &'a str,
@@ -200,30 +266,32 @@ pub struct PartnerRecord {
     pub region_id: Option<i64>,
     pub address: Option<String>,
     pub credit_limit: Option<i64>,
-    pub currency: String,
+    pub currency: Currency,
 }
 
 /// Inserts a partner and places it in the tree. The path needs the new id, so
-/// the row is written and then completed; callers run this in a transaction.
+/// the row is written and then completed, in the caller's write transaction.
+/// The new partner is handed back as [`Visible`]: the caller has just
+/// written it.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     new: NewPartner<'_>,
     position: impl FnOnce(i64) -> Result<(String, i32), qudao_domain::Invalid>,
-) -> Result<Result<partner::Model, qudao_domain::Invalid>, StoreError> {
+) -> Result<Result<Visible, qudao_domain::Invalid>, StoreError> {
     let now = crate::now();
     let row = partner::ActiveModel {
         code: Set(new.code.to_owned()),
         name: Set(new.name.to_owned()),
-        partner_type: Set(new.partner_type.to_owned()),
-        parent_id: Set(new.parent.map(|p| p.id)),
+        partner_type: Set(new.partner_type.as_str().to_owned()),
+        parent_id: Set(new.parent.map(|p| p.id().0)),
         depth: Set(0),
         path: Set(String::new()),
         owner_id: Set(new.owner_id),
-        status: Set(new.status.to_owned()),
+        status: Set(new.status.as_str().to_owned()),
         region_id: Set(new.record.region_id),
         address: Set(new.record.address.clone()),
         credit_limit: Set(new.record.credit_limit),
-        currency: Set(new.record.currency.clone()),
+        currency: Set(new.record.currency.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -248,39 +316,7 @@ pub async fn insert(
     let mut row: partner::ActiveModel = row.into();
     row.path = Set(path);
     row.depth = Set(depth);
-    Ok(Ok(row.update(db).await?))
-}
-
-pub async fn find_by_code(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    code: &str,
-) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Code.eq(code))
-        .filter(scope_condition(scope))
-        .one(db)
-        .await?)
-}
-
-/// The partners with these codes that the scope lets the caller see, in
-/// bounded batches (an import asks once, not once per row).
-pub async fn find_by_codes(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    codes: &[String],
-) -> Result<Vec<partner::Model>, StoreError> {
-    let mut found = Vec::new();
-    for chunk in codes.chunks(500) {
-        found.extend(
-            partner::Entity::find()
-                .filter(partner::Column::Code.is_in(chunk.iter().cloned()))
-                .filter(scope_condition(scope))
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(found)
+    Ok(Ok(Visible::found(row.update(db).await?)))
 }
 
 /// Writes partners already placed in the tree (their ids allocated by
@@ -289,7 +325,7 @@ pub async fn find_by_codes(
 /// with multi-row inserts. Rows must come parents first: each batch's
 /// foreign keys are checked when its statement ends.
 pub async fn insert_placed(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
     rows: &[partner::Model],
     created_by: &str,
 ) -> Result<(), StoreError> {
@@ -365,17 +401,6 @@ pub async fn insert_placed(
     .await
 }
 
-pub async fn find_by_id(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    id: i64,
-) -> Result<Option<partner::Model>, StoreError> {
-    Ok(partner::Entity::find_by_id(id)
-        .filter(scope_condition(scope))
-        .one(db)
-        .await?)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PartnerSort {
     #[default]
@@ -399,17 +424,18 @@ crate::paging::sort_keys!(PartnerSort {
 /// Records a status change: the partner's status and a history row, written
 /// together in the caller's transaction.
 pub async fn set_status(
-    db: &impl ConnectionTrait,
-    row: partner::Model,
-    to: &str,
+    db: &WriteTx,
+    partner: Visible,
+    to: PartnerStatus,
     reason: &str,
     changed_by: &str,
-) -> Result<partner::Model, StoreError> {
+) -> Result<Visible, StoreError> {
     let now = crate::now();
+    let row = partner.row().clone();
     status_change::ActiveModel {
         partner_id: Set(row.id),
         from_status: Set(Some(row.status.clone())),
-        to_status: Set(to.to_owned()),
+        to_status: Set(to.as_str().to_owned()),
         reason: Set(reason.to_owned()),
         changed_by: Set(changed_by.to_owned()),
         changed_at: Set(now),
@@ -418,18 +444,18 @@ pub async fn set_status(
     .insert(db)
     .await?;
     let mut active: partner::ActiveModel = row.into();
-    active.status = Set(to.to_owned());
+    active.status = Set(to.as_str().to_owned());
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    Ok(partner.replaced(active.update(db).await?))
 }
 
 /// A partner's status history, oldest first.
 pub async fn status_history(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<status_change::Model>, StoreError> {
     Ok(status_change::Entity::find()
-        .filter(status_change::Column::PartnerId.eq(partner_id))
+        .filter(status_change::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(status_change::Column::ChangedAt)
         .order_by_asc(status_change::Column::Id)
         .all(db)
@@ -561,23 +587,23 @@ pub async fn count_by_type(
 
 /// Changes a partner's descriptive fields and owner in the caller's transaction.
 pub async fn update_record(
-    db: &impl ConnectionTrait,
-    row: partner::Model,
+    db: &WriteTx,
+    partner: Visible,
     name: &str,
-    partner_type: &str,
+    partner_type: PartnerType,
     owner_id: Option<i64>,
     record: &PartnerRecord,
-) -> Result<partner::Model, StoreError> {
-    let mut active: partner::ActiveModel = row.into();
+) -> Result<Visible, StoreError> {
+    let mut active: partner::ActiveModel = partner.row().clone().into();
     active.name = Set(name.to_owned());
-    active.partner_type = Set(partner_type.to_owned());
+    active.partner_type = Set(partner_type.as_str().to_owned());
     active.owner_id = Set(owner_id);
     active.region_id = Set(record.region_id);
     active.address = Set(record.address.clone());
     active.credit_limit = Set(record.credit_limit);
-    active.currency = Set(record.currency.clone());
+    active.currency = Set(record.currency.as_str().to_owned());
     active.updated_at = Set(crate::now());
-    Ok(active.update(db).await?)
+    Ok(partner.replaced(active.update(db).await?))
 }
 
 /// The deepest level in the subtree rooted at the partner with `path`.
@@ -596,12 +622,13 @@ pub async fn subtree_max_depth(db: &impl ConnectionTrait, path: &str) -> Result<
 /// top): one statement rewrites the path prefix and shifts the depth of the
 /// whole subtree, so the tree is never half-moved.
 pub async fn move_subtree(
-    db: &impl ConnectionTrait,
-    row: &partner::Model,
-    new_parent_id: Option<i64>,
+    db: &WriteTx,
+    partner: Visible,
+    new_parent: Option<&Visible>,
     new_path: &str,
     new_depth: i32,
-) -> Result<(), StoreError> {
+) -> Result<Visible, StoreError> {
+    let row = partner.row();
     let backend = db.get_database_backend();
     let (p1, p2, p3, p4) = if backend == DatabaseBackend::Postgres {
         ("$1", "$2", "$3", "$4")
@@ -625,27 +652,26 @@ pub async fn move_subtree(
     ))
     .await?;
     let mut active: partner::ActiveModel = row.clone().into();
-    active.parent_id = Set(new_parent_id);
+    active.parent_id = Set(new_parent.map(|p| p.id().0));
     active.path = Set(new_path.to_owned());
     active.depth = Set(new_depth);
     active.updated_at = Set(crate::now());
-    active.update(db).await?;
-    Ok(())
+    let row = active.update(db).await?;
+    Ok(partner.replaced(row))
 }
 
 pub async fn contacts(
     db: &impl ConnectionTrait,
-    partner_id: i64,
+    partner: &Visible,
 ) -> Result<Vec<contact::Model>, StoreError> {
     Ok(contact::Entity::find()
-        .filter(contact::Column::PartnerId.eq(partner_id))
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
         .order_by_asc(contact::Column::Id)
         .all(db)
         .await?)
 }
 
 pub struct NewContact<'a> {
-    pub partner_id: i64,
     pub name: &'a str,
     pub role: &'a str,
     pub phone: Option<&'a str>,
@@ -654,11 +680,12 @@ pub struct NewContact<'a> {
 }
 
 pub async fn insert_contact(
-    db: &impl ConnectionTrait,
+    db: &WriteTx,
+    partner: &Visible,
     new: NewContact<'_>,
 ) -> Result<contact::Model, StoreError> {
     Ok(contact::ActiveModel {
-        partner_id: Set(new.partner_id),
+        partner_id: Set(partner.id().0),
         name: Set(new.name.to_owned()),
         role: Set(new.role.to_owned()),
         phone: Set(new.phone.map(str::to_owned)),
@@ -673,12 +700,12 @@ pub async fn insert_contact(
 
 /// Removes one contact of one partner; false when it was not there.
 pub async fn delete_contact(
-    db: &impl ConnectionTrait,
-    partner_id: i64,
+    db: &WriteTx,
+    partner: &Visible,
     contact_id: i64,
 ) -> Result<Option<contact::Model>, StoreError> {
     let found = contact::Entity::find_by_id(contact_id)
-        .filter(contact::Column::PartnerId.eq(partner_id))
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
         .one(db)
         .await?;
     if let Some(found) = &found {

@@ -12,9 +12,13 @@ use sea_orm::{
 };
 use sea_orm::{ExprTrait, Select};
 
+use crate::error::read;
 use crate::paging::{Page, PageRequest, SortDir, fetch};
-use crate::partners::{like_pattern, partner, scope_condition};
+use crate::partners::{like_pattern, partner};
+use crate::scope::restrict;
 use crate::{DataScope, StoreError};
+use qudao_domain::dates::DateRange;
+use qudao_domain::territories::{AuthorizationMode, RegionLevel};
 
 pub mod region {
     use sea_orm::entity::prelude::*;
@@ -166,7 +170,7 @@ pub struct NewRegion<'a> {
 /// Inserts a user's own region and places it in the tree (the path needs
 /// the new id); callers run this in a transaction.
 pub async fn insert_region(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     new: NewRegion<'_>,
 ) -> Result<region::Model, StoreError> {
     let row = region::ActiveModel {
@@ -206,7 +210,7 @@ pub struct BuiltinRegion<'a> {
 /// path) before its children. Rows must come parents first. Returns how many
 /// were inserted. Callers run this in a transaction.
 pub async fn insert_builtin_regions(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     rows: &[BuiltinRegion<'_>],
 ) -> Result<u64, StoreError> {
     const BATCH: usize = 400;
@@ -324,6 +328,37 @@ pub struct AuthorizationRow {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+// The typed boundary (see `partners`).
+impl region::Model {
+    pub fn level(&self) -> Result<RegionLevel, StoreError> {
+        read("regions", self.id, "level", &self.level, RegionLevel::parse)
+    }
+}
+
+impl AuthorizationRow {
+    pub fn mode(&self) -> Result<AuthorizationMode, StoreError> {
+        read(
+            "authorizations",
+            self.id,
+            "mode",
+            &self.mode,
+            AuthorizationMode::parse,
+        )
+    }
+
+    /// Its validity; a stored end before its start is unreadable too.
+    pub fn valid(&self) -> Result<DateRange, StoreError> {
+        DateRange::new(self.valid_from, self.valid_to, "valid_to").map_err(|_| {
+            StoreError::Unreadable {
+                table: "authorizations",
+                row: self.id,
+                column: "valid_to",
+                value: format!("{} before {}", self.valid_to, self.valid_from),
+            }
+        })
+    }
+}
+
 /// Authorizations joined to partner and region, limited to partners the
 /// scope can see (a subquery on `partners`, so the scope's SQL is reused as is).
 fn rows(scope: Option<DataScope>) -> Select<authorization::Entity> {
@@ -366,7 +401,7 @@ fn rows(scope: Option<DataScope>) -> Select<authorization::Entity> {
                 .into(),
         );
     if let Some(scope) = scope {
-        select = select.filter(scope_condition(scope));
+        select = restrict(select, scope, A::PartnerId);
     }
     select
 }
@@ -546,7 +581,7 @@ pub async fn line_holdings(
 /// Writes new rights whose ids were allocated up front (so their codes are
 /// known) with multi-row inserts.
 pub async fn insert_authorizations(
-    db: &impl ConnectionTrait,
+    db: &crate::write::WriteTx,
     rows: &[authorization::Model],
 ) -> Result<(), StoreError> {
     crate::bulk::insert(
@@ -589,7 +624,7 @@ pub async fn insert_authorizations(
 static PLACEHOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub struct NewAuthorization<'a> {
-    pub partner_id: i64,
+    pub partner: &'a crate::scope::Visible,
     pub region_id: i64,
     pub product_line: &'a str,
     pub mode: &'a str,
@@ -601,7 +636,7 @@ pub struct NewAuthorization<'a> {
 /// Inserts an authorization and gives it its code (`AU` + the id), so codes
 /// never clash under concurrent inserts. Returns the code.
 pub async fn insert_authorization(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     new: NewAuthorization<'_>,
 ) -> Result<String, StoreError> {
     let now = crate::now();
@@ -612,7 +647,7 @@ pub async fn insert_authorization(
             now.timestamp_micros(),
             PLACEHOLDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         )),
-        partner_id: Set(new.partner_id),
+        partner_id: Set(new.partner.id().0),
         region_id: Set(new.region_id),
         product_line: Set(new.product_line.to_owned()),
         mode: Set(new.mode.to_owned()),
@@ -643,7 +678,7 @@ pub struct AuthorizationUpdate<'a> {
 }
 
 pub async fn update_authorization(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     id: i64,
     update: AuthorizationUpdate<'_>,
 ) -> Result<(), StoreError> {
@@ -696,7 +731,7 @@ pub async fn selective_limit_for(
 }
 
 pub async fn set_selective_limit(
-    db: &impl ConnectionTrait,
+    db: &crate::WriteTx,
     product_line: &str,
     max_partners: i32,
     by: &str,

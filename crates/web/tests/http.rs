@@ -540,6 +540,8 @@ mod network;
 mod partners;
 #[path = "http/platform.rs"]
 mod platform;
+#[path = "http/scope.rs"]
+mod scope;
 #[path = "http/sign_in.rs"]
 mod sign_in;
 #[path = "http/team.rs"]

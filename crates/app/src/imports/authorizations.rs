@@ -118,10 +118,10 @@ impl Qudao {
         codes.sort_unstable();
         codes.dedup();
         let partners: HashMap<String, partner::Model> =
-            qudao_store::partners::find_by_codes(self.db(), caller.scope(), &codes)
+            qudao_store::scope::partners_by_codes(self.db(), caller.scope(), &codes)
                 .await?
                 .into_iter()
-                .map(|p| (p.code.clone(), p))
+                .map(|p| (p.code().to_owned(), p.into_row()))
                 .collect();
         let mut regions: HashMap<String, Option<region::Model>> = HashMap::new();
         let mut grants = Vec::with_capacity(table.rows.len());
@@ -198,7 +198,7 @@ impl Qudao {
             return Ok(Outcome::rejected(errors));
         }
 
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         // Lines in a fixed order, so two imports lock them in the same order.
         let mut lines: BTreeMap<String, Line> = BTreeMap::new();
         for grant in &grants {
@@ -325,11 +325,11 @@ impl Qudao {
         let audits = granted
             .into_iter()
             .map(|row| {
-                let view = authorization_view(row);
+                let view = authorization_view(row)?;
                 let after = serde_json::to_value(&view).ok();
-                (view.code, after)
+                Ok((view.code, after))
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>, qudao_store::StoreError>>()?;
         qudao_store::audit::record_many(
             &tx,
             audits

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use qudao_domain::partners::{Contact, PartnerCode};
 use qudao_domain::{Invalid, Problem};
-use qudao_store::partners as repo;
+use qudao_store::scope::{self as store_scope, Visible};
 
 use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
 use crate::partners::insert_contact;
@@ -77,16 +77,15 @@ impl Qudao {
     ) -> Result<Outcome, AppError> {
         let today = crate::today();
         let mut errors = Vec::new();
-        let mut partners: HashMap<String, Option<(i64, String)>> = HashMap::new();
+        let mut partners: HashMap<String, Option<Visible>> = HashMap::new();
         let mut parsed = Vec::new();
         for (row, values) in &table.rows {
             let cell = |field| table.cell(values, field);
             let partner = match PartnerCode::parse(cell("partner_code")) {
                 Ok(code) => {
                     if !partners.contains_key(code.as_str()) {
-                        let found = repo::find_by_code(self.db(), caller.scope(), code.as_str())
-                            .await?
-                            .map(|p| (p.id, p.code));
+                        let found =
+                            store_scope::partner_by_code(self.db(), caller.scope(), &code).await?;
                         partners.insert(code.as_str().to_owned(), found);
                     }
                     partners.get(code.as_str()).cloned().flatten()
@@ -129,14 +128,14 @@ impl Qudao {
         if !errors.is_empty() {
             return Ok(Outcome::rejected(errors));
         }
-        let tx = self.begin().await?;
-        for ((partner_id, code), contact) in &parsed {
-            let stored = insert_contact(&tx, *partner_id, contact).await?;
+        let tx = self.write().await?;
+        for (partner, contact) in &parsed {
+            let stored = insert_contact(&tx, partner, contact).await?;
             self.audit(
                 &tx,
                 caller,
                 "partner",
-                code,
+                partner.code(),
                 "import_contact",
                 None,
                 Some(&stored.name),

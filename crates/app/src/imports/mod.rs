@@ -352,14 +352,14 @@ fn row_errors(table: &Table, row: usize, err: AppError) -> Result<Vec<RowError>,
 
 /// Commits what a clean, real run wrote; rolls back anything else.
 async fn finish(
-    tx: qudao_store::DatabaseTransaction,
+    tx: qudao_store::WriteTx,
     outcome: Outcome,
     dry_run: bool,
 ) -> Result<Outcome, AppError> {
     if outcome.errors.is_empty() && !dry_run {
         crate::commit(tx).await?;
     } else {
-        tx.rollback().await.map_err(qudao_store::StoreError::from)?;
+        tx.rollback().await?;
     }
     Ok(outcome)
 }

@@ -18,6 +18,7 @@ use qudao_domain::partners::{PartnerCode, PartnerId, child_position};
 use qudao_domain::{Invalid, Problem};
 use qudao_store::grades::grade;
 use qudao_store::partners::{self as repo, partner};
+use qudao_store::scope::Visible;
 
 use super::{
     Column, FieldChange, ImportKind, ImportMode, ImportOptions, Importer, Outcome, RowChange,
@@ -116,7 +117,7 @@ pub(super) const COLUMNS: &[Column] = &[
 /// A row that names an existing partner, in upsert mode.
 struct Update {
     row: usize,
-    existing: partner::Model,
+    existing: Visible,
     new: NewPartnerRow,
     grade: Option<grade::Model>,
     owner_login: Option<String>,
@@ -158,6 +159,9 @@ impl Qudao {
                 (*row, input)
             })
             .collect();
+        // Everything the checks read is read inside the write transaction,
+        // so what they found still holds when the rows are written.
+        let tx = self.write().await?;
 
         // Codes: unique within the file; taken ones are updates (upsert, and
         // only of partners in scope) or errors.
@@ -182,19 +186,19 @@ impl Qudao {
             }
         }
         let in_file: Vec<String> = first_row_of.keys().cloned().collect();
-        let taken: Vec<String> = repo::taken_codes(self.db(), &in_file).await?;
-        let mut existing: HashMap<String, partner::Model> = HashMap::new();
+        let taken: Vec<String> = repo::taken_codes(&tx, &in_file).await?;
+        let mut existing: HashMap<String, Visible> = HashMap::new();
         if upsert {
             existing.extend(
-                repo::find_by_codes(self.db(), caller.scope(), &taken)
+                qudao_store::scope::partners_by_codes(&tx, caller.scope(), &taken)
                     .await?
                     .into_iter()
-                    .map(|p| (p.code.clone(), p)),
+                    .map(|p| (p.code().to_owned(), p)),
             );
         }
         let taken: HashSet<String> = taken.into_iter().collect();
 
-        let mut lookups = Lookups::new(self.db(), caller.scope());
+        let mut lookups = Lookups::new(&tx, caller.scope());
         let mut parent_codes: Vec<String> = inputs
             .iter()
             .filter_map(|(_, input)| input.parent_code.as_deref())
@@ -204,7 +208,7 @@ impl Qudao {
         parent_codes.sort_unstable();
         parent_codes.dedup();
         lookups.prefetch_parents(parent_codes).await?;
-        let grades: HashMap<String, grade::Model> = qudao_store::grades::list(self.db())
+        let grades: HashMap<String, grade::Model> = qudao_store::grades::list(&tx)
             .await?
             .into_iter()
             .map(|g| (g.code.clone(), g))
@@ -249,18 +253,17 @@ impl Qudao {
                 Err(invalid) => errors.extend(invalid.into_iter().map(|i| table.error(*row, i))),
             }
         }
+        drop(lookups);
         if !errors.is_empty() {
-            return Ok(Outcome::rejected(errors));
+            return finish(tx, Outcome::rejected(errors), options.dry_run).await;
         }
-
-        let tx = self.begin().await?;
         let placed = place(&tx, table, parsed, &grade_of_row, &mut errors).await?;
         if !errors.is_empty() {
             return finish(tx, Outcome::rejected(errors), options.dry_run).await;
         }
         let mut region_ids: Vec<i64> = placed.iter().filter_map(|(p, _)| p.region_id).collect();
         for update in &updates {
-            region_ids.extend(update.existing.region_id);
+            region_ids.extend(update.existing.row().region_id);
             region_ids.extend(update.new.record.region_id);
         }
         let names = Names::for_regions(&tx, region_ids).await?;
@@ -273,7 +276,7 @@ impl Qudao {
         qudao_store::grades::record_first_grades(&tx, &graded, "import", &caller.login).await?;
         let mut audits = Vec::with_capacity(rows.len() + graded.len());
         for (row, parent_code) in &placed {
-            let view = view_of(row, parent_code.clone(), &names);
+            let view = view_of(row, parent_code.clone(), &names)?;
             audits.push(audit_entry(
                 caller,
                 "partner",
@@ -311,7 +314,7 @@ impl Qudao {
     /// audit record (and the grade's own history and record).
     async fn apply_update(
         &self,
-        tx: &qudao_store::DatabaseTransaction,
+        tx: &qudao_store::WriteTx,
         caller: &Caller,
         update: Update,
         names: &Names,
@@ -331,8 +334,8 @@ impl Qudao {
                 None => None,
             })
         };
-        let money = |minor: Option<i64>, currency: &str| {
-            let currency = Currency::parse(currency).ok()?;
+        let old = existing.row().clone();
+        let money = |minor: Option<i64>, currency: Currency| {
             minor.map(|m| Money::from_minor(m, currency).amount_text())
         };
         let mut changes = Vec::new();
@@ -347,61 +350,57 @@ impl Qudao {
         };
         change(
             "name",
-            Some(existing.name.clone()),
+            Some(old.name.clone()),
             Some(new.name.as_str().to_owned()),
         );
         change(
             "partner_type",
-            Some(existing.partner_type.clone()),
+            Some(old.partner_type.clone()),
             Some(new.partner_type.as_str().to_owned()),
         );
-        if existing.owner_id != new.owner_id {
+        if old.owner_id != new.owner_id {
             let after = match owner_login {
                 Some(login) => Some(login),
                 None => login_of(new.owner_id).await?,
             };
-            change("owner_login", login_of(existing.owner_id).await?, after);
+            change("owner_login", login_of(old.owner_id).await?, after);
         }
         let region = |id: Option<i64>| id.and_then(|id| names.region_code(id));
         change(
             "region_code",
-            region(existing.region_id),
+            region(old.region_id),
             region(new.record.region_id),
         );
         change(
             "credit_limit",
-            money(existing.credit_limit, &existing.currency),
-            money(new.record.credit_limit, &new.record.currency),
+            money(old.credit_limit, old.currency()?),
+            money(new.record.credit_limit, new.record.currency),
         );
         change(
             "currency",
-            Some(existing.currency.clone()),
-            Some(new.record.currency.clone()),
+            Some(old.currency.clone()),
+            Some(new.record.currency.as_str().to_owned()),
         );
-        change(
-            "address",
-            existing.address.clone(),
-            new.record.address.clone(),
-        );
+        change("address", old.address.clone(), new.record.address.clone());
         // An empty grade cell keeps the partner's grade: grades move by
         // their own rules, and a file without the column must not clear them.
-        let new_grade = grade.filter(|g| Some(g.id) != existing.grade_id);
+        let new_grade = grade.filter(|g| Some(g.id) != old.grade_id);
         if let Some(grade) = &new_grade {
             change(
                 "grade",
-                existing.grade_id.and_then(|id| names.grade_code(id)),
+                old.grade_id.and_then(|id| names.grade_code(id)),
                 Some(grade.code.clone()),
             );
         }
         if changes.is_empty() {
             return Ok(None);
         }
-        let before = view_of(&existing, None, names);
-        let mut stored = repo::update_record(
+        let before = view_of(&old, None, names)?;
+        let stored = repo::update_record(
             tx,
             existing,
             new.name.as_str(),
-            new.partner_type.as_str(),
+            new.partner_type,
             new.owner_id,
             &new.record,
         )
@@ -411,9 +410,12 @@ impl Qudao {
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             self.set_partner_grade_in(tx, caller, &stored, grade, &reason)
                 .await?;
+        }
+        let mut stored = stored.into_row();
+        if let Some(grade) = &new_grade {
             stored.grade_id = Some(grade.id);
         }
-        let after = view_of(&stored, None, names);
+        let after = view_of(&stored, None, names)?;
         self.audit(
             tx,
             caller,
@@ -437,15 +439,16 @@ impl Qudao {
 /// made on the partner's page) and changes no status (statuses change by
 /// their own transitions, with a reason).
 fn update_problem(
-    existing: &partner::Model,
+    existing: &Visible,
     new: &NewPartnerRow,
     input: &PartnerInput,
 ) -> Option<Invalid> {
     let parent_id = match &new.parent {
         None => None,
-        Some(Ok(parent)) => Some(parent.id),
+        Some(Ok(parent)) => Some(parent.id().0),
         Some(Err(_)) => Some(0),
     };
+    let existing = existing.row();
     if parent_id != existing.parent_id {
         return Some(rule("parent_code", "upsert_keeps_parent"));
     }
@@ -460,7 +463,7 @@ fn update_problem(
 /// refused naming that row; rows that still cannot be placed form a loop.
 /// Returns each placed partner with its parent's code, parents first.
 async fn place(
-    tx: &qudao_store::DatabaseTransaction,
+    tx: &qudao_store::WriteTx,
     table: &Table,
     parsed: Vec<(usize, NewPartnerRow)>,
     grade_of_row: &HashMap<usize, grade::Model>,
@@ -480,12 +483,15 @@ async fn place(
         for (row, new) in pending {
             let parent: Option<(i64, String, i32, String)> = match &new.parent {
                 None => None,
-                Some(Ok(stored)) => Some((
-                    stored.id,
-                    stored.path.clone(),
-                    stored.depth,
-                    stored.code.clone(),
-                )),
+                Some(Ok(stored)) => {
+                    let stored = stored.row();
+                    Some((
+                        stored.id,
+                        stored.path.clone(),
+                        stored.depth,
+                        stored.code.clone(),
+                    ))
+                }
                 Some(Err(code)) => {
                     if let Some(&at) = index.get(code.as_str()) {
                         let p = &placed[at].0;
@@ -530,7 +536,7 @@ async fn place(
                         region_id: new.record.region_id,
                         address: new.record.address.clone(),
                         credit_limit: new.record.credit_limit,
-                        currency: new.record.currency.clone(),
+                        currency: new.record.currency.as_str().to_owned(),
                         grade_id: grade_of_row.get(&row).map(|g| g.id),
                         created_at: now,
                         updated_at: now,

@@ -68,7 +68,7 @@ impl Qudao {
             };
             (*row, input)
         });
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let mut errors = Vec::new();
         let mut created = 0;
         for (row, input) in inputs {

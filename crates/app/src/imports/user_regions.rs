@@ -45,7 +45,7 @@ impl Qudao {
         table: &Table,
         dry_run: bool,
     ) -> Result<Outcome, AppError> {
-        let tx = self.begin().await?;
+        let tx = self.write().await?;
         let mut errors = Vec::new();
         let mut created = 0;
         for (row, values) in &table.rows {

@@ -9,6 +9,7 @@ on_both_backends!(
     partner_input_errors_change_nothing,
     partner_status_lifecycle,
     partner_record_contacts_and_moves,
+    unreadable_stored_values_are_errors_naming_them,
 );
 
 /// The tree: P1 (manager) ─► P2 ─► P4; P3 unowned; P5 (rep).
@@ -541,5 +542,72 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
             .unwrap()
             .contacts
             .is_empty()
+    );
+}
+
+/// A stored value no domain type accepts is an error naming the table, the
+/// row, the column and the value; it never becomes a default.
+async fn unreadable_stored_values_are_errors_naming_them(db: TestDb) {
+    let app = db.app().await;
+    let p1 = app
+        .create_partner(&system(), &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    assert_eq!(p1.status.as_str(), "active");
+    db.raw("UPDATE partners SET status = 'bogus' WHERE code = 'P1'")
+        .await;
+    let names_it = |err: AppError, table: &str, column: &str, value: &str| match err {
+        AppError::Internal(detail) => {
+            assert!(detail.starts_with(&format!("{table} row ")), "{detail}");
+            assert!(detail.contains(&format!("{column} '{value}'")), "{detail}");
+        }
+        other => panic!("expected an internal error naming the value, got {other:?}"),
+    };
+    names_it(
+        app.partner(&system(), "P1").await.unwrap_err(),
+        "partners",
+        "status",
+        "bogus",
+    );
+    names_it(
+        app.list_partners(
+            &system(),
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap_err(),
+        "partners",
+        "status",
+        "bogus",
+    );
+    db.raw("UPDATE partners SET status = 'active', currency = 'XYZ' WHERE code = 'P1'")
+        .await;
+    names_it(
+        app.partner(&system(), "P1").await.unwrap_err(),
+        "partners",
+        "currency",
+        "XYZ",
+    );
+    app.create_user(&system(), &user("clerk", "finance", None))
+        .await
+        .unwrap();
+    db.raw("UPDATE users SET role = 'emperor' WHERE login = 'clerk'")
+        .await;
+    names_it(
+        app.list_users(
+            &system(),
+            &UserFilter::default(),
+            UserSort::Login,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap_err(),
+        "users",
+        "role",
+        "emperor",
     );
 }

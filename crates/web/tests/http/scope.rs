@@ -1,0 +1,130 @@
+#![allow(clippy::wildcard_imports)]
+
+use qudao_app::partners::ContactInput;
+
+use super::*;
+
+/// A caller who names a partner outside its scope, or the id of another
+/// partner's record under a partner it may see, reaches nothing on any
+/// partner-owned table and changes nothing.
+#[tokio::test]
+async fn forged_codes_and_ids_reach_nothing_in_any_child_table() -> Res {
+    let env = Env::new("forged").await?;
+    env.territories().await?;
+    let foreign = env
+        .app
+        .add_contact(
+            &env.system,
+            "P3",
+            &ContactInput {
+                name: "王芳".to_owned(),
+                role: "purchasing".to_owned(),
+                phone: "13800138000".to_owned(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    // The manager sees P1 and P2; P3 is someone else's.
+    let mut manager = env.api("manager").await?;
+    for path in [
+        "/api/v1/partners/P3",
+        "/api/v1/partners/P3/grade",
+        "/api/v1/partners/P3/agreement",
+        "/api/v1/partners/P3/agreement/versions",
+        "/api/v1/partners/P3/evaluations",
+        "/api/v1/authorizations/AU000003",
+    ] {
+        let got = manager.get(path).await?;
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "GET {path}");
+    }
+    let writes: [(Method, &str, Value); 7] = [
+        (
+            Method::POST,
+            "/api/v1/partners/P3/contacts",
+            json!({ "name": "李雷", "role": "owner" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/partners/P3/status",
+            json!({ "status": "suspended", "reason": "forged" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/partners/P3/grade",
+            json!({ "grade": "gold", "reason": "forged" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/partners/P3/evaluations",
+            json!({ "scores": {} }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/partners/P3/agreement/versions",
+            json!({ "valid_from": "2026-01-01", "valid_to": "2026-12-31", "payment_net_days": "30" }),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/partners/P3",
+            json!({ "name": "Forged", "partner_type": "agent" }),
+        ),
+        // Another partner's contact id under a partner the manager may see.
+        (
+            Method::DELETE,
+            "/api/v1/partners/P2/contacts/FOREIGN",
+            json!({}),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let path = path.replace("FOREIGN", &foreign.id.to_string());
+        let got = manager.send_json(method.clone(), &path, &body, &[]).await?;
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    // A forged partner code in a body or a filter is simply not found.
+    let grant = manager
+        .post_json(
+            "/api/v1/authorizations",
+            &json!({ "partner_code": "P3", "region_code": "330100", "product_line": "FORGED",
+                     "mode": "intensive", "valid_from": "2026-01-01", "valid_to": "2026-12-31" }),
+            &[],
+        )
+        .await?;
+    let problem = expect_problem(&grant, StatusCode::UNPROCESSABLE_ENTITY, "invalid")?;
+    assert!(
+        problem.to_string().contains("partner_must_exist"),
+        "{problem}"
+    );
+    let filtered = manager
+        .get("/api/v1/authorizations?partner=P3")
+        .await?
+        .json()?;
+    assert_eq!(filtered["total"], json!(0));
+    let own = manager
+        .get("/api/v1/authorizations?partner=P2")
+        .await?
+        .json()?;
+    assert_eq!(own["total"], json!(1), "the filter itself works");
+
+    let p3 = env.app.partner(&env.system, "P3").await?;
+    assert_eq!(p3.contacts.len(), 1, "the foreign contact is still there");
+    assert_eq!(p3.status_history.len(), 1, "P3's status never changed");
+    assert_eq!(p3.partner.name, "Partner P3");
+
+    // Per-area narrowing: a partner admin sees its downstream partner but
+    // not that partner's agreement; partner staff never see evaluations.
+    let mut padmin = env.api("padmin").await?;
+    assert_eq!(
+        padmin.get("/api/v1/partners/P2").await?.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        padmin.get("/api/v1/partners/P2/agreement").await?.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut puser = env.api("puser").await?;
+    assert_eq!(
+        puser.get("/api/v1/partners/P2/evaluations").await?.status,
+        StatusCode::FORBIDDEN
+    );
+    Ok(())
+}

@@ -1,7 +1,10 @@
 //! Partners and the distribution tree, always read through a [`DataScope`].
 
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::{Alias, BinOper, Expr, IntoIden, JoinType, Query};
+use sea_orm::sea_query::{
+    Alias, BinOper, CommonTableExpression, Expr, IntoIden, JoinType, Query, SubQueryStatement,
+    UnionType, WithClause,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -157,11 +160,12 @@ pub fn scope_condition(scope: DataScope) -> Expr {
 /// The scope condition on the partners table as `table` names it in the
 /// query (its own name, or an alias when it is joined under another one).
 ///
-/// The tree is a materialised path, so "a partner and all below it" is a
-/// prefix match on `path` against the top partner's path; the subqueries use
-/// aliases of their own so that they never capture the outer table. Each
-/// subquery starts from an indexed column (`id`, `owner_id`,
-/// `user_regions.user_id`, `region_id`).
+/// "One partner and all below it" is a prefix match of `path` against that
+/// partner's path; "the partners a user covers and all below them" is a walk
+/// down `parent_id` from the tops (see `Covered`). The subqueries use aliases
+/// of their own so that they never capture the outer table, and each starts
+/// from an indexed column (`id`, `owner_id`, `user_regions.user_id`,
+/// `region_id`, `parent_id`).
 pub fn scope_condition_on(table: impl IntoIden, scope: DataScope) -> Expr {
     let table = table.into_iden();
     let outer = |column: partner::Column| Expr::col((table.clone(), column));
@@ -200,26 +204,57 @@ pub fn scope_condition_on(table: impl IntoIden, scope: DataScope) -> Expr {
                 )
                 .and_where(Expr::col((COVER, Alias::new("user_id"))).eq(user.0))
                 .to_owned();
-            // Two EXISTS rather than one with an OR inside: each is driven
-            // by its own index, and SQLite 3.51 drops rows from the OR form.
-            let above = |top_is: Expr| {
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from_as(partner::Entity, TOP)
-                        .and_where(top_is)
-                        .and_where(under(outer(partner::Column::Path)))
-                        .to_owned(),
-                )
+            // Every partner below a top one, found once by walking down
+            // `parent_id` (indexed) from the tops: a recursive common table
+            // expression in an uncorrelated `IN`, so the set is computed once
+            // per query, whatever the number of tops. The two kinds of top
+            // are two selects of the union: SQLite 3.51 loses rows when an
+            // `OR` of the two drives an `EXISTS`.
+            let top = |condition: Expr| {
+                Query::select()
+                    .column((TOP, partner::Column::Id))
+                    .from_as(partner::Entity, TOP)
+                    .and_where(condition)
+                    .to_owned()
             };
-            above(Expr::col((TOP, partner::Column::OwnerId)).eq(user.0)).or(above(
-                Expr::col((TOP, partner::Column::RegionId)).in_subquery(covered_regions),
-            ))
+            let step = Query::select()
+                .column((CHILD, partner::Column::Id))
+                .from_as(partner::Entity, CHILD)
+                .join(
+                    JoinType::InnerJoin,
+                    Alias::new(DOWN),
+                    Expr::col((CHILD, partner::Column::ParentId))
+                        .equals((Alias::new(DOWN), Alias::new("id"))),
+                )
+                .to_owned();
+            let body = top(Expr::col((TOP, partner::Column::OwnerId)).eq(user.0))
+                .union(
+                    UnionType::Distinct,
+                    top(Expr::col((TOP, partner::Column::RegionId)).in_subquery(covered_regions)),
+                )
+                .union(UnionType::Distinct, step)
+                .to_owned();
+            let down = CommonTableExpression::new()
+                .query(body)
+                .column(Alias::new("id"))
+                .table_name(Alias::new(DOWN))
+                .to_owned();
+            let below = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new(DOWN))
+                .to_owned()
+                .with(WithClause::new().recursive(true).cte(down).to_owned());
+            outer(partner::Column::Id).binary(
+                BinOper::In,
+                Expr::SubQuery(None, Box::new(SubQueryStatement::WithStatement(below))),
+            )
         }
     }
 }
 
 const TOP: &str = "scope_top";
+const CHILD: &str = "scope_child";
+const DOWN: &str = "scope_down";
 const COVER: &str = "scope_cover";
 const COVERED: &str = "scope_covered";
 const REGION: &str = "scope_region";

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 mod caller;
+mod caller_cache;
 mod error;
 pub mod export;
 pub mod grades;
@@ -19,6 +20,7 @@ mod text;
 use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Permission};
+pub use caller_cache::TTL as CALLER_CACHE_TTL;
 
 /// Today in the business time zone (Asia/Shanghai, UTC+8, no DST): an
 /// agreement or authorization that ends on the 31st is in force until
@@ -39,6 +41,7 @@ pub use qudao_store::paging::{Page, PageRequest, SortDir};
 #[derive(Debug, Clone)]
 pub struct Qudao {
     db: DatabaseConnection,
+    callers: std::sync::Arc<caller_cache::CallerCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -54,14 +57,23 @@ impl Qudao {
     pub async fn open(url: &str) -> Result<Self, AppError> {
         let db = qudao_store::connect(url).await?;
         qudao_store::migrations::migrate(&db).await?;
-        Ok(Self { db })
+        Ok(Self::on(db))
     }
 
     /// Connects without migrating (for `qudao migrate --status`, backup).
     pub async fn connect(url: &str) -> Result<Self, AppError> {
-        Ok(Self {
-            db: qudao_store::connect(url).await?,
-        })
+        Ok(Self::on(qudao_store::connect(url).await?))
+    }
+
+    fn on(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            callers: std::sync::Arc::default(),
+        }
+    }
+
+    pub(crate) fn callers(&self) -> &caller_cache::CallerCache {
+        &self.callers
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

@@ -11,12 +11,11 @@ mod partners;
 mod territories;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,6 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::error::{ApiError, WebError};
+use crate::routes::Routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -52,7 +52,7 @@ impl Modify for BearerAuth {
     }
 }
 
-fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api/v1",
@@ -73,15 +73,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     split().1
 }
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Routes {
     let (router, doc) = split();
+    let routes = Routes::new().merge_documented(router, &doc);
     let doc = std::sync::Arc::new(doc);
-    router
-        .route(
-            "/api/openapi.json",
-            get(move || async move { Json(doc.as_ref().clone()) }),
-        )
-        .route("/api/docs", get(docs))
+    routes
+        .get("/api/openapi.json", move || async move {
+            Json(doc.as_ref().clone())
+        })
+        .get("/api/docs", docs)
 }
 
 #[derive(Template)]

@@ -10,7 +10,9 @@ qudao-cli`). Makes a fresh SQLite demo database (`qudao demo`), an admin token
 serves on a loopback port, and runs every endpoint `--runs` times in turns,
 printing the medians.
 
-Usage: python3 bench/http.py [--runs 3] [--seconds 5] [--connections 32]
+(Not named http.py: that would hide Python's own `http` package.)
+
+Usage: python3 bench/http_load.py [--runs 3] [--seconds 5] [--connections 32]
                              [--bin target/release/qudao]
 """
 import argparse
@@ -105,6 +107,7 @@ def main():
     if not os.access(args.bin, os.X_OK):
         sys.exit(f"{args.bin} is missing: cargo build --release -p qudao-cli")
     ensure_wrk()
+    os.environ.setdefault("RUST_LOG", "warn")
     work = tempfile.mkdtemp(prefix="qudao_bench_http_")
     db = f"sqlite://{work}/bench.db"
     qudao = [args.bin, "--db", db]
@@ -143,7 +146,7 @@ def main():
     print(f"\nwrk, {args.connections} connections, {args.runs} runs of {args.seconds} s, "
           f"SQLite demo data, {os.cpu_count()} cores; medians\n")
     print(f"| {'endpoint':<40} | {'requests/s':>10} | {'p99 ms':>7} | {'vs /healthz':>11} |")
-    print(f"|{'-' * 42}|{'-' * 12}:|{'-' * 8}:|{'-' * 12}:|")
+    print(f"|{'-' * 42}|{'-' * 11}:|{'-' * 8}:|{'-' * 12}:|")
     for name, _, _ in endpoints:
         rps = statistics.median(r for r, _ in results[name])
         p99 = statistics.median(p for _, p in results[name])

@@ -5,7 +5,7 @@ DB ?= sqlite://qudao.db
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/test
 export QUDAO_TEST_PG_URL ?= $(PG_ADMIN_URL)
 
-.PHONY: run build test fmt-check clippy unit e2e deps-npm deps-browser clean
+.PHONY: run build test fmt-check clippy unit e2e api-schema deps-npm deps-browser deps-schemathesis clean
 
 ## Build, create and fill the SQLite database on first run, serve on :8080.
 run: deps-npm
@@ -21,7 +21,7 @@ build: deps-npm
 	cargo build --workspace
 
 ## Format, lints, all tests on SQLite and PostgreSQL, then the browser tests.
-test: deps-npm fmt-check clippy unit e2e
+test: deps-npm fmt-check clippy unit e2e api-schema
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -35,6 +35,20 @@ unit: deps-npm
 e2e: deps-npm deps-browser
 	cargo build -p qudao-cli
 	QUDAO_BIN=target/debug/qudao node --test e2e/
+
+## The API against its OpenAPI document: schemathesis, every check, a fixed
+## seed, 30 cases per operation, on the debug server with the demo data.
+api-schema: deps-npm deps-schemathesis
+	cargo build -p qudao-cli
+	e2e/schemathesis/run.sh target/debug/qudao .venv/schemathesis/bin/schemathesis
+
+## schemathesis from PyPI in a virtual environment, pinned by its requirements file.
+deps-schemathesis: .venv/schemathesis/.installed
+
+.venv/schemathesis/.installed: e2e/schemathesis/requirements.txt
+	python3 -m venv .venv/schemathesis
+	.venv/schemathesis/bin/pip install --quiet --no-deps -r e2e/schemathesis/requirements.txt
+	@touch $@
 
 ## Front-end packages from the npm registry, pinned by package-lock.json.
 deps-npm: node_modules/.package-lock.json

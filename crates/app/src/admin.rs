@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 pub use qudao_store::admin::{UserFilter, UserSort};
 
+use crate::caller_cache::Key;
 use crate::error::Fields;
 use crate::{AppError, Caller, Origin, Permission, Qudao};
 
@@ -35,7 +36,7 @@ pub struct UserView {
 
 /// What a session remembers: the user, and when their password last changed,
 /// so that changing a password signs out every other session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct SessionStamp {
     pub user_id: i64,
     pub password_changed_at: i64,
@@ -258,35 +259,53 @@ impl Qudao {
     }
 
     /// The caller behind a session, if the session is still valid: the user
-    /// exists, is active, and has not changed password since.
+    /// exists, is active, and has not changed password since. Answers from
+    /// the caller cache when it can (see `caller_cache`).
     pub async fn session_caller(&self, stamp: SessionStamp) -> Result<Caller, AppError> {
+        let key = Key::Session(stamp);
+        if let Some(caller) = self.callers().get(&key) {
+            return Ok(caller);
+        }
+        let ticket = self.callers().ticket();
         let row = repo::find_user(self.db(), stamp.user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         if row.status != UserStatus::Active.as_str() || stamp_of(&row) != stamp {
             return Err(AppError::Unauthenticated);
         }
-        caller_of(&row)
+        let caller = caller_of(&row)?;
+        self.callers().put(ticket, key, caller.clone());
+        Ok(caller)
     }
 
-    /// The caller behind an API bearer token.
+    /// The caller behind an API bearer token: the token is live and its user
+    /// active. Token and user are read in one query on a cache miss, which is
+    /// also when `last_used_at` is brought up to date, so it is exact to
+    /// within the cache's time to live.
     pub async fn token_caller(&self, secret: &str) -> Result<Caller, AppError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(AppError::Unauthenticated);
         }
-        let token = repo::find_live_token(self.db(), &hash_token(secret))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let row = repo::find_user(self.db(), token.user_id)
+        let key = Key::Token(hash_token(secret));
+        if let Some(caller) = self.callers().get(&key) {
+            return Ok(caller);
+        }
+        let ticket = self.callers().ticket();
+        let Key::Token(hash) = &key else {
+            return Err(AppError::Unauthenticated);
+        };
+        let row = repo::find_live_token_user(self.db(), hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         if row.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
         let tx = self.write().await?;
-        repo::touch_token(&tx, token.id).await?;
+        repo::touch_token(&tx, hash).await?;
         crate::commit(tx).await?;
-        caller_of(&row)
+        let caller = caller_of(&row)?;
+        self.callers().put(ticket, key, caller.clone());
+        Ok(caller)
     }
 
     /// Creates an account. Admins only (or the command line, as the system).
@@ -437,6 +456,7 @@ impl Qudao {
             .ok_or(AppError::NotFound("user"))?;
         let after = self.write_status(&tx, caller, row, status).await?;
         crate::commit(tx).await?;
+        self.callers().invalidate();
         Ok(after)
     }
 
@@ -542,6 +562,7 @@ impl Qudao {
         };
         let row = self.write_password(&tx, caller, row, hash, action).await?;
         crate::commit(tx).await?;
+        self.callers().invalidate();
         Ok(stamp_of(&row))
     }
 
@@ -632,6 +653,7 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
+        self.callers().invalidate();
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 mod caller;
+mod caller_cache;
 pub mod coverage;
 mod error;
 pub mod export;
@@ -22,6 +23,7 @@ mod text;
 use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Origin, Permission};
+pub use caller_cache::TTL as CALLER_CACHE_TTL;
 
 pub use chrono_tz::Tz as TimeZone;
 
@@ -68,6 +70,7 @@ pub use qudao_store::paging::{Page, PageRequest, SortDir};
 #[derive(Debug, Clone)]
 pub struct Qudao {
     db: DatabaseConnection,
+    callers: std::sync::Arc<caller_cache::CallerCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -83,14 +86,23 @@ impl Qudao {
     pub async fn open(url: &str) -> Result<Self, AppError> {
         let db = qudao_store::connect(url).await?;
         qudao_store::migrations::migrate(&db).await?;
-        Ok(Self { db })
+        Ok(Self::on(db))
     }
 
     /// Connects without migrating (for `qudao migrate --status`, backup).
     pub async fn connect(url: &str) -> Result<Self, AppError> {
-        Ok(Self {
-            db: qudao_store::connect(url).await?,
-        })
+        Ok(Self::on(qudao_store::connect(url).await?))
+    }
+
+    fn on(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            callers: std::sync::Arc::default(),
+        }
+    }
+
+    pub(crate) fn callers(&self) -> &caller_cache::CallerCache {
+        &self.callers
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

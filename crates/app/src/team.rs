@@ -121,6 +121,7 @@ impl Qudao {
         let row = team_member(&tx, partner, login).await?;
         let view = self.write_status(&tx, caller, row, status).await?;
         crate::commit(tx).await?;
+        self.callers().invalidate();
         Ok(view)
     }
 
@@ -142,6 +143,7 @@ impl Qudao {
             .await?;
         let view = self.user_view(row, code)?;
         crate::commit(tx).await?;
+        self.callers().invalidate();
         Ok(TeamMemberPassword {
             user: view,
             password,

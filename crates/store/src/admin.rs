@@ -270,21 +270,31 @@ pub async fn insert_token(
 }
 
 /// A live (not revoked) token by its hash.
-pub async fn find_live_token(
+/// The user behind a live (unrevoked) token, in one query.
+pub async fn find_live_token_user(
     db: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<api_token::Model>, StoreError> {
-    Ok(api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash))
-        .filter(api_token::Column::RevokedAt.is_null())
+) -> Result<Option<user::Model>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(api_token::Column::UserId)
+                    .from(api_token::Entity)
+                    .and_where(api_token::Column::TokenHash.eq(token_hash))
+                    .and_where(api_token::Column::RevokedAt.is_null())
+                    .to_owned(),
+            ),
+        )
         .one(db)
         .await?)
 }
 
-pub async fn touch_token(db: &crate::WriteTx, id: i64) -> Result<(), StoreError> {
+/// Records that a token was just used.
+pub async fn touch_token(db: &crate::WriteTx, token_hash: &str) -> Result<(), StoreError> {
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::value(crate::now()))
-        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::TokenHash.eq(token_hash))
         .exec(db)
         .await?;
     Ok(())

@@ -1,13 +1,11 @@
 //! Front-end files embedded at build time (see `build.rs`), served under
 //! content-hashed names with a year-long cache.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
-use crate::AppState;
+use crate::routes::Routes;
 
 pub(crate) struct Asset {
     pub name: &'static str,
@@ -26,8 +24,8 @@ pub(crate) fn url(name: &str) -> String {
     )
 }
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/assets/{file}", get(serve))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/assets/{file}", serve)
 }
 
 async fn serve(Path(file): Path<String>) -> Response {

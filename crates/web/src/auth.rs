@@ -85,11 +85,21 @@ pub(crate) async fn set_flash(
         .map_err(|e| session_failed(&e))
 }
 
+/// The flash message, removed once read. Removing marks the session
+/// changed, which writes it back to the database, so only a session that
+/// has a flash pays for that: most page views have none.
 pub(crate) async fn take_flash(session: &Session) -> Result<Option<Flash>, WebError> {
-    session
-        .remove::<Flash>(FLASH)
+    let flash = session
+        .get::<Flash>(FLASH)
         .await
-        .map_err(|e| session_failed(&e))
+        .map_err(|e| session_failed(&e))?;
+    if flash.is_some() {
+        session
+            .remove::<Flash>(FLASH)
+            .await
+            .map_err(|e| session_failed(&e))?;
+    }
+    Ok(flash)
 }
 
 /// Starts an authenticated session. The session id is replaced so that an id

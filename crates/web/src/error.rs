@@ -100,6 +100,7 @@ impl WebError {
                 lang.tf("error.duplicate.detail", field)
             }
             WebError::App(AppError::NotFound(what)) => lang.tf("error.not-found.detail", what),
+            WebError::NoRoute => lang.tf("error.not-found.detail", lang.t("error.not-found.route")),
             WebError::App(AppError::Unsupported(text) | AppError::Schema(text)) => text.clone(),
             WebError::BadRequest(text) => text.clone(),
             WebError::TooLarge(limit) => lang.tf("error.too-large.detail", limit),

@@ -8,6 +8,7 @@ mod error;
 pub mod i18n;
 mod layout;
 mod pages;
+mod routes;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -65,10 +66,8 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
         app,
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    Router::new()
-        .merge(pages::routes())
-        .merge(api::routes())
-        .merge(assets::routes())
+    let (routes, _) = all_routes().into_parts();
+    routes
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(auth::csrf_guard))
@@ -90,6 +89,19 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+fn all_routes() -> routes::Routes {
+    routes::Routes::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(assets::routes())
+}
+
+/// Every (method, path) the router serves, paths as declared (`{code}` for
+/// a parameter): the authorization-matrix test checks each has a row.
+pub fn route_list() -> Vec<(&'static str, String)> {
+    all_routes().into_parts().1
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -45,13 +45,78 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// Removes the database file and its WAL companions when the test ends.
-struct TempDb(PathBuf);
+/// The test's own database, removed when the test ends: a SQLite file with
+/// its WAL companions, or a PostgreSQL database on the local server
+/// (`QUDAO_TEST_PG_URL` names its admin connection).
+enum TempDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TempDb {
+    fn sqlite(test: &str) -> (TempDb, String) {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!(
+            "qudao_web_http_{}_{n}_{test}.db",
+            std::process::id()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        (TempDb::Sqlite(path), url)
+    }
+
+    async fn postgres(test: &str) -> Res<(TempDb, String)> {
+        use sea_orm::ConnectionTrait;
+        let admin_url = std::env::var("QUDAO_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let name = format!(
+            "qudao_web_http_{}_{}_{test}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let admin = sea_orm::Database::connect(&admin_url).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
+        admin.close().await?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Ok((TempDb::Postgres { admin_url, name }, url))
+    }
+}
 
 impl Drop for TempDb {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        match self {
+            TempDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TempDb::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; use a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    runtime.block_on(async {
+                        use sea_orm::ConnectionTrait;
+                        if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
         }
     }
 }
@@ -64,15 +129,20 @@ struct Env {
 }
 
 impl Env {
-    /// A fresh, seeded database and the router on it.
+    /// A fresh, seeded SQLite database and the router on it.
     async fn new(test: &str) -> Res<Env> {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!(
-            "qudao_web_http_{}_{n}_{test}.db",
-            std::process::id()
-        ));
-        let db = TempDb(path);
-        let app = Qudao::open(&format!("sqlite://{}", db.0.display())).await?;
+        let (db, url) = TempDb::sqlite(test);
+        Env::seeded(db, &url).await
+    }
+
+    /// The same on a fresh PostgreSQL database.
+    async fn postgres(test: &str) -> Res<Env> {
+        let (db, url) = TempDb::postgres(test).await?;
+        Env::seeded(db, &url).await
+    }
+
+    async fn seeded(db: TempDb, url: &str) -> Res<Env> {
+        let app = Qudao::open(url).await?;
         let system = Caller::system("test");
         for (login, role) in [
             ("admin", "admin"),

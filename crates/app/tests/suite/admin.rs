@@ -178,6 +178,8 @@ async fn login_counts_failures_locks_and_respects_status(db: TestDb) {
         .login("rep", "a-brand-new-password", &Origin::default())
         .await
         .expect("an admin reset unlocks");
+    // Remembered by the caller cache, which the disabling must empty.
+    assert_eq!(app.session_caller(stamp).await.unwrap().login, "rep");
 
     app.set_user_status(&admin, "rep", UserStatus::Disabled)
         .await
@@ -249,6 +251,7 @@ async fn tokens_authenticate_until_revoked(db: TestDb) {
     assert!(listed[0].revoked && listed[0].last_used_at.is_some());
 
     let second = app.create_token(&rep, "second").await.unwrap();
+    assert_eq!(app.token_caller(&second.secret).await.unwrap().login, "rep");
     app.set_user_status(&system(), "rep", UserStatus::Disabled)
         .await
         .unwrap();
@@ -293,6 +296,7 @@ async fn password_change_ends_other_sessions(db: TestDb) {
         matches!(err, AppError::Forbidden),
         "only admins reset others' passwords"
     );
+    assert_eq!(app.session_caller(first).await.unwrap().login, "rep");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let fresh = app
         .change_password(&rep, "rep", Some(PASSWORD), "another-long-password")

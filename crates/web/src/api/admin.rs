@@ -80,7 +80,7 @@ async fn list_users(
             &filter,
             UserSort::Login,
             SortDir::Asc,
-            paging.request(),
+            paging.request()?,
         )
         .await?;
     Ok(Json(page.into()))
@@ -142,7 +142,7 @@ async fn list_audit(
     Ok(Json(
         state
             .app
-            .list_audit(&caller, &filter, paging.request())
+            .list_audit(&caller, &filter, paging.request()?)
             .await?
             .into(),
     ))

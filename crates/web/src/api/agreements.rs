@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use qudao_app::AppError;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiQuery, PageOf, Paging};
+use super::{ApiJson, ApiPath, ApiQuery, PageOf, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, WebError};
@@ -73,8 +73,10 @@ struct ListQuery {
     /// Only versions in force on this day, `YYYY-MM-DD`.
     in_force_on: Option<String>,
     /// `partner` (default), `version`, `valid_from` or `valid_to`.
+    #[param(pattern = "^(partner|version|valid_from|valid_to)$")]
     sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(pattern = "^(asc|desc)$")]
     dir: Option<String>,
 }
 
@@ -103,7 +105,7 @@ async fn list(
     };
     let page = state
         .app
-        .list_agreements(&caller, &filter, sort, dir, paging.request())
+        .list_agreements(&caller, &filter, sort, dir, paging.request()?)
         .await?;
     Ok(Json(page.into()))
 }
@@ -114,8 +116,10 @@ struct ExpiringQuery {
     /// Look-ahead in days, 0–730 (default 60).
     days: Option<u32>,
     /// `valid_to` (default), `partner`, `version` or `valid_from`.
+    #[param(pattern = "^(valid_to|partner|version|valid_from)$")]
     sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(pattern = "^(asc|desc)$")]
     dir: Option<String>,
 }
 
@@ -147,7 +151,7 @@ async fn expiring(
             query.days.unwrap_or(EXPIRING_DAYS),
             sort,
             dir,
-            paging.request(),
+            paging.request()?,
         )
         .await?;
     Ok(Json(page.into()))
@@ -173,7 +177,7 @@ struct AsOfQuery {
 async fn in_force(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> Result<Json<AgreementVersionView>, ApiError> {
     let as_of = day("as_of", query.as_of.as_deref())?;
@@ -190,12 +194,13 @@ async fn in_force(
     responses(
         (status = 200, body = AgreementView),
         (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "A date that does not parse", body = crate::error::Problem),
     )
 )]
 async fn versions(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let as_of = day("as_of", query.as_of.as_deref())?;
@@ -218,7 +223,7 @@ async fn versions(
 async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementVersionView>), ApiError> {
     Ok((
@@ -247,7 +252,7 @@ async fn create(
 async fn get_version(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((code, version)): Path<(String, String)>,
+    ApiPath((code, version)): ApiPath<(String, String)>,
 ) -> Result<Json<AgreementVersionView>, ApiError> {
     Ok(Json(
         state
@@ -275,7 +280,7 @@ async fn get_version(
 async fn update(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((code, version)): Path<(String, String)>,
+    ApiPath((code, version)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<AgreementInput>,
 ) -> Result<Json<AgreementVersionView>, ApiError> {
     let number = version_number(&version)?;
@@ -305,7 +310,7 @@ async fn update(
 async fn activate(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((code, version)): Path<(String, String)>,
+    ApiPath((code, version)): ApiPath<(String, String)>,
 ) -> Result<Json<AgreementVersionView>, ApiError> {
     let number = version_number(&version)?;
     Ok(Json(
@@ -328,7 +333,7 @@ async fn activate(
 async fn terminate(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<TerminateInput>,
 ) -> Result<Json<AgreementVersionView>, ApiError> {
     Ok(Json(

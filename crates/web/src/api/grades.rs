@@ -1,13 +1,14 @@
 //! Grades: the ladder and each partner's grade.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::grades::{GradeChangeInput, GradeInput, GradeView, PartnerGrade};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -73,7 +74,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<GradeInput>,
 ) -> Result<Json<GradeView>, ApiError> {
     Ok(Json(state.app.update_grade(&caller, &code, &input).await?))
@@ -91,7 +92,7 @@ async fn update(
 async fn partner_grade(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<PartnerGrade>, ApiError> {
     Ok(Json(state.app.partner_grade(&caller, &code).await?))
 }
@@ -111,7 +112,7 @@ async fn partner_grade(
 async fn change_partner_grade(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<GradeChangeInput>,
 ) -> Result<Json<PartnerGrade>, ApiError> {
     Ok(Json(

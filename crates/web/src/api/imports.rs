@@ -1,6 +1,6 @@
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qudao_app::imports::{ImportKind, ImportMode, ImportOptions, ImportReport};
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::ApiQuery;
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -58,13 +59,14 @@ struct ImportProblem {
     responses(
         (status = 200, body = ImportReport),
         (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such kind of import", body = crate::error::Problem),
         (status = 422, description = "The file was rejected; nothing was written", body = ImportProblem, content_type = "application/problem+json"),
     )
 )]
 async fn import(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(kind): Path<String>,
+    ApiPath(kind): ApiPath<String>,
     ApiQuery(query): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {

@@ -2,7 +2,7 @@
 //! Internal staff only; partner users get 403.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::onboarding::{
     CriterionInput, CriterionView, EvaluationInput, EvaluationView, Pipeline,
@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -76,7 +77,7 @@ async fn create_criterion(
 async fn update_criterion(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<CriterionInput>,
 ) -> Result<Json<CriterionView>, ApiError> {
     Ok(Json(
@@ -97,7 +98,7 @@ async fn update_criterion(
 async fn evaluations(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<EvaluationView>>, ApiError> {
     Ok(Json(state.app.evaluations(&caller, &code).await?))
 }
@@ -118,7 +119,7 @@ async fn evaluations(
 async fn evaluate(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<EvaluationInput>,
 ) -> Result<(StatusCode, Json<EvaluationView>), ApiError> {
     Ok((

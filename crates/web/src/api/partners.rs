@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::SortDir;
 use qudao_app::partners::{
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiQuery, PageOf, Paging};
+use super::{ApiJson, ApiPath, ApiQuery, PageOf, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, WebError};
@@ -39,8 +39,10 @@ struct ListQuery {
     /// Holds this grade, e.g. `gold`.
     grade: Option<String>,
     /// `code` (default), `name`, `partner_type`, `depth`, `status` or `created_at`.
+    #[param(pattern = "^(code|name|partner_type|depth|status|created_at)$")]
     sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(pattern = "^(asc|desc)$")]
     dir: Option<String>,
 }
 
@@ -84,7 +86,7 @@ async fn list(
     };
     let page = state
         .app
-        .list_partners(&caller, &filter, sort, dir, paging.request())
+        .list_partners(&caller, &filter, sort, dir, paging.request()?)
         .await?;
     Ok(Json(page.into()))
 }
@@ -123,7 +125,7 @@ async fn create(
 async fn get_one(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<PartnerDetail>, ApiError> {
     Ok(Json(state.app.partner(&caller, &code).await?))
 }
@@ -144,7 +146,7 @@ async fn get_one(
 async fn change_status(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<StatusInput>,
 ) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(
@@ -172,7 +174,7 @@ async fn change_status(
 async fn update(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<PartnerEdit>,
 ) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(
@@ -195,7 +197,7 @@ async fn update(
 async fn add_contact(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<ContactView>), ApiError> {
     Ok((
@@ -220,7 +222,7 @@ async fn add_contact(
 async fn remove_contact(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((code, id)): Path<(String, i64)>,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.remove_contact(&caller, &code, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,7 +1,7 @@
 //! Regions, authorizations (territory rights) and selective limits.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use qudao_app::SortDir;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::{ApiJson, ApiQuery, PageOf, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -60,7 +61,10 @@ async fn list_regions(
         parent_code: query.parent,
         q: query.q,
     };
-    let page = state.app.regions(&caller, &query, paging.request()).await?;
+    let page = state
+        .app
+        .regions(&caller, &query, paging.request()?)
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -76,7 +80,7 @@ async fn list_regions(
 async fn get_region(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<RegionDetail>, ApiError> {
     Ok(Json(state.app.region(&caller, &code).await?))
 }
@@ -116,8 +120,10 @@ struct AuthorizationListQuery {
     on: Option<NaiveDate>,
     /// `code` (default), `partner`, `region`, `product_line`, `mode`,
     /// `valid_from` or `valid_to`.
+    #[param(pattern = "^(code|partner|region|product_line|mode|valid_from|valid_to)$")]
     sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(pattern = "^(asc|desc)$")]
     dir: Option<String>,
 }
 
@@ -160,7 +166,7 @@ async fn list_authorizations(
     };
     let page = state
         .app
-        .authorizations(&caller, &filter, sort, dir, paging.request())
+        .authorizations(&caller, &filter, sort, dir, paging.request()?)
         .await?;
     Ok(Json(page.into()))
 }
@@ -201,7 +207,7 @@ async fn create_authorization(
 async fn get_authorization(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<AuthorizationView>, ApiError> {
     Ok(Json(state.app.authorization(&caller, &code).await?))
 }
@@ -222,7 +228,7 @@ async fn get_authorization(
 async fn change_authorization(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(change): ApiJson<AuthorizationChange>,
 ) -> Result<Json<AuthorizationView>, ApiError> {
     Ok(Json(

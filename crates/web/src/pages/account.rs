@@ -1,10 +1,8 @@
 //! The signed-in user's own account: password and API tokens.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use qudao_app::AppError;
 use qudao_app::admin::TokenView;
 use serde::Deserialize;
@@ -14,13 +12,14 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, restamp, set_flash};
 use crate::error::PageError;
 use crate::layout::Chrome;
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(page))
-        .route("/account/password", post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{id}/revoke", post(revoke_token))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/account", page)
+        .post("/account/password", change_password)
+        .post("/account/tokens", create_token)
+        .post("/account/tokens/{id}/revoke", revoke_token)
 }
 
 #[derive(Template)]

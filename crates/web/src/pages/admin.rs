@@ -1,10 +1,8 @@
 //! Administration: user accounts and the audit log.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeZone};
 use qudao_app::admin::{UserFilter, UserInput, UserSort, UserView};
 use qudao_app::audit::{AuditView, Filter as AuditFilter};
@@ -17,14 +15,16 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
 use crate::layout::{Chrome, ListLinks, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(users).post(create_user))
-        .route("/admin/users/new", get(new_user))
-        .route("/admin/users/{login}/status", post(set_status))
-        .route("/admin/users/{login}/password", post(reset_password))
-        .route("/admin/audit", get(audit))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/admin/users", users)
+        .post("/admin/users", create_user)
+        .get("/admin/users/new", new_user)
+        .post("/admin/users/{login}/status", set_status)
+        .post("/admin/users/{login}/password", reset_password)
+        .get("/admin/audit", audit)
 }
 
 fn require(ctx: &Ctx, permission: Permission) -> Result<(), PageError> {

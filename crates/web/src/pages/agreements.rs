@@ -3,10 +3,8 @@
 //! of all versions in scope and the list of agreements about to expire.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qudao_app::agreements::{
     AgreementFilter, AgreementInput, AgreementSort, AgreementVersionView, AgreementView,
@@ -24,27 +22,20 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
 use crate::layout::{Chrome, ListLinks, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/agreements", get(list))
-        .route("/agreements/expiring", get(expiring))
-        .route("/partners/{code}/agreement", get(agreement))
-        .route("/partners/{code}/agreement/new", get(new_form))
-        .route("/partners/{code}/agreement/versions", post(create))
-        .route(
-            "/partners/{code}/agreement/versions/{n}",
-            get(version).post(update),
-        )
-        .route(
-            "/partners/{code}/agreement/versions/{n}/edit",
-            get(edit_form),
-        )
-        .route(
-            "/partners/{code}/agreement/versions/{n}/activate",
-            post(activate),
-        )
-        .route("/partners/{code}/agreement/terminate", post(terminate))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/agreements", list)
+        .get("/agreements/expiring", expiring)
+        .get("/partners/{code}/agreement", agreement)
+        .get("/partners/{code}/agreement/new", new_form)
+        .post("/partners/{code}/agreement/versions", create)
+        .get("/partners/{code}/agreement/versions/{n}", version)
+        .post("/partners/{code}/agreement/versions/{n}", update)
+        .get("/partners/{code}/agreement/versions/{n}/edit", edit_form)
+        .post("/partners/{code}/agreement/versions/{n}/activate", activate)
+        .post("/partners/{code}/agreement/terminate", terminate)
 }
 
 /// The partner page's summary: the agreement as of today, or nothing when

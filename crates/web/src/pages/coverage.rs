@@ -1,10 +1,8 @@
 //! The regions a channel manager or sales rep covers, on their user page.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use qudao_app::coverage::CoveredRegion;
 use serde::Deserialize;
 
@@ -13,17 +11,13 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash, urlencode};
 use crate::error::PageError;
 use crate::layout::{Chrome, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/admin/users/{login}/regions",
-            get(regions).post(add_region),
-        )
-        .route(
-            "/admin/users/{login}/regions/{code}/remove",
-            post(remove_region),
-        )
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/admin/users/{login}/regions", regions)
+        .post("/admin/users/{login}/regions", add_region)
+        .post("/admin/users/{login}/regions/{code}/remove", remove_region)
 }
 
 #[derive(Template)]

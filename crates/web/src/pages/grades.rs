@@ -2,10 +2,8 @@
 //! panel of a partner's page (badge, change form, history).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use qudao_app::grades::{GradeChange, GradeChangeInput, GradeInput, GradeView};
 use qudao_app::{AppError, Permission};
 
@@ -14,12 +12,15 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::layout::{Chrome, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/partners/grades", get(list).post(create))
-        .route("/partners/grades/{code}", get(edit_form).post(update))
-        .route("/partners/{code}/grade", post(change))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/partners/grades", list)
+        .post("/partners/grades", create)
+        .get("/partners/grades/{code}", edit_form)
+        .post("/partners/grades/{code}", update)
+        .post("/partners/{code}/grade", change)
 }
 
 /// The partner page's grade section; `partners/_grade.html` shows it.

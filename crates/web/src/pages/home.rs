@@ -1,19 +1,18 @@
 //! The home page: what the signed-in user's part of the channel looks like.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 
 use super::render;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::layout::Chrome;
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub(super) fn routes() -> Routes {
+    Routes::new().get("/", home)
 }
 
 #[derive(Template)]

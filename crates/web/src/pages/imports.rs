@@ -1,12 +1,10 @@
 //! Import pages: templates to download, a file upload, and the report.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::HeaderValue;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use qudao_app::AppError;
 use qudao_app::imports::{self, ImportKind, ImportMode, ImportOptions, ImportReport};
 
@@ -15,19 +13,21 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
 use crate::layout::Chrome;
+use crate::routes::Routes;
+use axum::routing::post;
 
 /// Room for the largest file an import accepts (`imports::MAX_ROWS` wide rows).
 pub(crate) const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/imports", index)
         .route(
+            "POST",
             "/imports",
-            get(index)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
-        .route("/imports/templates/{file}", get(download_template))
+        .get("/imports/templates/{file}", download_template)
 }
 
 #[derive(Template)]

@@ -1,11 +1,9 @@
 //! Signing in and out.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use qudao_app::AppError;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -17,11 +15,13 @@ use crate::auth::{
 };
 use crate::error::PageError;
 use crate::i18n::Lang;
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(form).post(submit))
-        .route("/logout", post(logout))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/login", form)
+        .post("/login", submit)
+        .post("/logout", logout)
 }
 
 #[derive(Template)]

@@ -16,12 +16,10 @@ pub(crate) mod territories;
 pub(crate) use imports::UPLOAD_LIMIT;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -29,16 +27,17 @@ use crate::auth::{Ctx, FlashKind, safe_next, set_flash};
 use crate::error::{PageError, WebError};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::layout::{Chrome, PENDING_AREAS, area_key};
+use crate::routes::Routes;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
         // Browsers ask for it on every first visit; there is no icon yet, and
         // "nothing" is a better answer than a logged 404.
-        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-        .route("/lang/{tag}", get(switch_language))
-        .route("/areas/{slug}", get(area))
+        .get("/favicon.ico", || async { StatusCode::NO_CONTENT })
+        .get("/lang/{tag}", switch_language)
+        .get("/areas/{slug}", area)
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())

@@ -4,11 +4,9 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use qudao_app::onboarding::{
     CARDS_PER_COLUMN, CriterionInput, CriterionView, EvaluationInput, EvaluationView, Pipeline,
 };
@@ -23,20 +21,17 @@ use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::layout::{Chrome, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/partners/pipeline", get(board))
-        .route("/partners/pipeline/move", post(move_card))
-        .route(
-            "/partners/onboarding/criteria",
-            get(criteria).post(create_criterion),
-        )
-        .route(
-            "/partners/onboarding/criteria/{code}",
-            get(edit_criterion).post(update_criterion),
-        )
-        .route("/partners/{code}/evaluations", post(evaluate))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/partners/pipeline", board)
+        .post("/partners/pipeline/move", move_card)
+        .get("/partners/onboarding/criteria", criteria)
+        .post("/partners/onboarding/criteria", create_criterion)
+        .get("/partners/onboarding/criteria/{code}", edit_criterion)
+        .post("/partners/onboarding/criteria/{code}", update_criterion)
+        .post("/partners/{code}/evaluations", evaluate)
 }
 
 /// Form field of a criterion's score on the evaluation form.

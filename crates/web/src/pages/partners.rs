@@ -2,10 +2,8 @@
 //! form to add one.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use qudao_app::partners::{
     ContactInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
     PartnerView, RecordInput, StatusInput,
@@ -20,25 +18,19 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
 use crate::layout::{Chrome, ListLinks, crumb};
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/partners", get(list).post(create))
-        .route("/partners/new", get(new_form))
-        .route("/partners/{code}", get(detail))
-        .route(
-            "/partners/{code}/status",
-            axum::routing::post(change_status),
-        )
-        .route("/partners/{code}/edit", get(edit_form).post(update))
-        .route(
-            "/partners/{code}/contacts",
-            axum::routing::post(add_contact),
-        )
-        .route(
-            "/partners/{code}/contacts/{id}/delete",
-            axum::routing::post(remove_contact),
-        )
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/partners", list)
+        .post("/partners", create)
+        .get("/partners/new", new_form)
+        .get("/partners/{code}", detail)
+        .post("/partners/{code}/status", change_status)
+        .get("/partners/{code}/edit", edit_form)
+        .post("/partners/{code}/edit", update)
+        .post("/partners/{code}/contacts", add_contact)
+        .post("/partners/{code}/contacts/{id}/delete", remove_contact)
 }
 
 fn currencies() -> Vec<String> {

@@ -1,10 +1,8 @@
 //! A partner admin's team: the staff accounts of its own organisation.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use qudao_app::admin::UserView;
 use qudao_app::team::{TeamMemberInput, TeamMemberPassword};
 use qudao_app::{AppError, Permission};
@@ -16,12 +14,14 @@ use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
 use crate::layout::Chrome;
+use crate::routes::Routes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/team", get(team).post(create))
-        .route("/team/{login}/status", post(set_status))
-        .route("/team/{login}/password", post(reset_password))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get("/team", team)
+        .post("/team", create)
+        .post("/team/{login}/status", set_status)
+        .post("/team/{login}/password", reset_password)
 }
 
 #[derive(Template)]

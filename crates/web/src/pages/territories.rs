@@ -3,10 +3,8 @@
 //! selective limits, and the authorization section of a partner's page.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qudao_app::territories::{
     AuthorizationChange, AuthorizationInput, AuthorizationQuery, AuthorizationSort,
@@ -23,29 +21,25 @@ use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::layout::{Chrome, ListLinks};
+use crate::routes::Routes;
 
 const REGIONS: &str = "/territories/regions";
 const AUTHORIZATIONS: &str = "/territories/authorizations";
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route(REGIONS, get(regions).post(create_region))
-        .route("/territories/regions/new", get(new_region))
-        .route("/territories/regions/{code}", get(region))
-        .route(
-            AUTHORIZATIONS,
-            get(authorizations).post(create_authorization),
-        )
-        .route("/territories/authorizations/new", get(new_authorization))
-        .route(
-            "/territories/authorizations/{code}",
-            get(authorization).post(change_authorization),
-        )
-        .route(
-            "/territories/authorizations/{code}/end",
-            post(end_authorization),
-        )
-        .route("/territories/limits", get(limits).post(set_limit))
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get(REGIONS, regions)
+        .post(REGIONS, create_region)
+        .get("/territories/regions/new", new_region)
+        .get("/territories/regions/{code}", region)
+        .get(AUTHORIZATIONS, authorizations)
+        .post(AUTHORIZATIONS, create_authorization)
+        .get("/territories/authorizations/new", new_authorization)
+        .get("/territories/authorizations/{code}", authorization)
+        .post("/territories/authorizations/{code}", change_authorization)
+        .post("/territories/authorizations/{code}/end", end_authorization)
+        .get("/territories/limits", limits)
+        .post("/territories/limits", set_limit)
 }
 
 fn day(value: &Option<String>) -> Option<NaiveDate> {

@@ -97,8 +97,13 @@ impl Qudao {
         let views = |rows: Vec<region::Model>| -> Vec<CoveredRegion> {
             rows.into_iter().map(CoveredRegion::from).collect()
         };
-        let before = views(before);
-        let after = views(repo::regions_of(&tx, user.id).await?);
+        // An audit record is an object of fields, so the list is one field.
+        let before = Covered {
+            regions: views(before),
+        };
+        let after = Covered {
+            regions: views(repo::regions_of(&tx, user.id).await?),
+        };
         self.audit(
             &tx,
             caller,
@@ -110,7 +115,7 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
-        Ok(after)
+        Ok(after.regions)
     }
 
     /// Adds one region to a user's coverage.
@@ -260,4 +265,10 @@ async fn find_region(
                 rule: "region_must_exist",
             },
         )))
+}
+
+/// The regions a user covers, as one audit record's field.
+#[derive(Serialize)]
+struct Covered {
+    regions: Vec<CoveredRegion>,
 }

@@ -169,6 +169,15 @@ async fn a_manager_sees_the_regions_assigned_and_what_they_own(db: TestDb) {
             "create"
         ]
     );
+    // An audit record is an object of fields, as the API documents it.
+    assert!(
+        audit.items[2]
+            .after
+            .as_ref()
+            .is_some_and(|after| after["regions"].is_array()),
+        "{:?}",
+        audit.items[2].after
+    );
 }
 
 async fn only_admins_assign_regions_and_only_to_field_staff(db: TestDb) {

@@ -8,9 +8,7 @@
 //! with the brand owner).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use qudao_domain::agreements::{
-    self as rules, AgreementStatus, VersionDates, VersionState, version_code,
-};
+use qudao_domain::agreements::{self as rules, AgreementStatus, VersionState, version_code};
 use qudao_domain::dates::{DateRange, parse_date};
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, Reason};
@@ -199,30 +197,13 @@ fn status_filter(status: AgreementStatus) -> StatusFilter {
     }
 }
 
-/// Partner roles read only their own organisation's agreement.
-fn dates_of(row: &version::Model) -> Result<VersionDates, AppError> {
-    let broken = |e: Invalid| AppError::Internal(format!("stored agreement version: {e}"));
-    Ok(VersionDates {
-        version: row.version,
-        state: VersionState::parse(&row.status).map_err(broken)?,
-        term: DateRange::new(row.valid_from, row.valid_to, "valid_to").map_err(broken)?,
-        superseded_from: row.superseded_from,
-        terminated_from: row.terminated_from,
-    })
-}
-
 fn view_of(
     row: &version::Model,
     partner: &partner::Model,
     today: NaiveDate,
 ) -> Result<AgreementVersionView, AppError> {
-    let dates = dates_of(row)?;
-    let target = match (row.target_minor, row.target_currency.as_deref()) {
-        (Some(minor), Some(code)) => Currency::parse(code)
-            .ok()
-            .map(|c| Money::from_minor(minor, c)),
-        _ => None,
-    };
+    let dates = row.dates()?;
+    let target = row.target()?;
     Ok(AgreementVersionView {
         code: version_code(&partner.code, row.version),
         partner_code: partner.code.clone(),
@@ -353,7 +334,10 @@ impl Qudao {
         let rows = repo::versions_of(self.db(), &partner).await?;
         let today = today();
         let as_of = as_of.unwrap_or(today);
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let in_force_version = rules::in_force(&dates, as_of).map(|d| d.version);
         let mut versions = rows
             .iter()
@@ -432,7 +416,10 @@ impl Qudao {
         input: &AgreementInput,
     ) -> Result<version::Model, AppError> {
         let rows = repo::versions_of(tx, partner).await?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let (number, (term, terms)) = (
             rules::check_new_draft(partner.code(), &dates, input.amends),
             parse_terms(input, !dates.is_empty()),
@@ -478,9 +465,12 @@ impl Qudao {
             .find(|r| r.version == number)
             .cloned()
             .ok_or(AppError::NotFound("agreement version"))?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let ((), terms) = (
-            rule(draft.status == VersionState::Draft.as_str(), || {
+            rule(draft.state()? == VersionState::Draft, || {
                 Invalid::new(
                     "version",
                     Problem::Rule {
@@ -541,7 +531,10 @@ impl Qudao {
             )
             .into());
         }
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let plan = rules::plan_activation(partner.code(), &dates, number)?;
         let supersedes = plan.supersedes.and_then(|(old, from)| {
             rows.iter()
@@ -596,7 +589,10 @@ impl Qudao {
             .visible_for_write(&tx, caller, Area::Agreements, partner_code)
             .await?;
         let rows = repo::versions_of(&tx, &partner).await?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let effective = parse_date("effective_date", &input.effective_date);
         let number = given(effective.clone().ok(), |day| {
             rules::plan_termination(&dates, day)

@@ -888,16 +888,16 @@ impl Qudao {
         caller: &Caller,
     ) -> Result<Vec<TypeCount>, AppError> {
         caller.require(Permission::ViewPartners)?;
-        Ok(repo::count_by_type(self.db(), caller.scope())
+        repo::count_by_type(self.db(), caller.scope())
             .await?
             .into_iter()
-            .filter_map(|row| {
-                Some(TypeCount {
-                    partner_type: PartnerType::parse(&row.partner_type).ok()?,
+            .map(|row| {
+                Ok(TypeCount {
+                    partner_type: row.partner_type()?,
                     partners: row.partners,
                 })
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -513,8 +513,8 @@ impl Qudao {
             .and_then(|parent| parent.transpose().map_err(|_| must_exist("parent_code")));
         let owner_id = lookups.owner(input.owner_login.as_deref(), caller).await?;
         let record = lookups.record(&input.record).await?;
-        // A bad parent code is reported on its own; the move is then checked
-        // as one to the top, which never fails.
+        // With a bad parent code the move is checked as one to the top; the
+        // update is refused for the code either way.
         let target = parent.as_ref().ok().and_then(Option::as_ref);
         let moves = target.map(|p| p.id().0) != row.parent_id;
         let new_position = match target {

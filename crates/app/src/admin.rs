@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 pub use qudao_store::admin::{UserFilter, UserSort};
 
 use crate::caller_cache::Key;
-use crate::error::Fields;
+use crate::error::{AllFields, rule};
 use crate::{AppError, Caller, Origin, Permission, Qudao};
 
 /// A user as others see it: never the password hash.
@@ -315,55 +315,46 @@ impl Qudao {
         input: &UserInput,
     ) -> Result<UserView, AppError> {
         caller.require(Permission::ManageUsers)?;
-        let mut fields = Fields::default();
-        let login = fields.take(Login::parse(&input.login));
-        let display_name = fields.take(DisplayName::parse(&input.display_name));
-        let role = fields.take(Role::parse(&input.role));
-        let password = fields.take(NewPassword::parse(&input.password));
+        let role = Role::parse(&input.role);
         let partner_code = input
             .partner_code
             .as_deref()
             .map(str::trim)
             .filter(|c| !c.is_empty());
-        let partner = match (role, partner_code) {
+        let partner = match (role.as_ref().ok(), partner_code) {
             (Some(role), None) if role.is_partner_role() => {
-                fields.push(Invalid::new("partner_code", Problem::Required));
-                None
+                Err(Invalid::new("partner_code", Problem::Required))
             }
-            (Some(role), Some(_)) if !role.is_partner_role() => {
-                fields.push(Invalid::new(
-                    "partner_code",
-                    Problem::Rule {
-                        rule: "partner_only_for_partner_roles",
-                    },
-                ));
-                None
-            }
-            (_, Some(code)) => match fields.take(PartnerCode::parse(code)) {
-                Some(code) => {
-                    let found =
-                        qudao_store::scope::partner_by_code(self.db(), DataScope::All, &code)
-                            .await?;
-                    if found.is_none() {
-                        fields.push(Invalid::new(
+            (Some(role), Some(_)) if !role.is_partner_role() => Err(Invalid::new(
+                "partner_code",
+                Problem::Rule {
+                    rule: "partner_only_for_partner_roles",
+                },
+            )),
+            (_, Some(code)) => match PartnerCode::parse(code) {
+                Ok(code) => qudao_store::scope::partner_by_code(self.db(), DataScope::All, &code)
+                    .await?
+                    .map(Some)
+                    .ok_or_else(|| {
+                        Invalid::new(
                             "partner_code",
                             Problem::Rule {
                                 rule: "partner_must_exist",
                             },
-                        ));
-                    }
-                    found
-                }
-                None => None,
+                        )
+                    }),
+                Err(invalid) => Err(invalid),
             },
-            _ => None,
+            _ => Ok(None),
         };
-        fields.finish()?;
-        let (Some(login), Some(display_name), Some(role), Some(password)) =
-            (login, display_name, role, password)
-        else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (login, display_name, role, password, partner) = (
+            Login::parse(&input.login),
+            DisplayName::parse(&input.display_name),
+            role,
+            NewPassword::parse(&input.password),
+            partner,
+        )
+            .all()?;
         let password_hash = hash_password(password).await?;
         let tx = self.write().await?;
         let row = repo::insert_user(
@@ -528,27 +519,27 @@ impl Qudao {
         let row = repo::find_user_by_login(self.db(), login)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let mut fields = Fields::default();
-        if own && !caller.is_system() {
-            let ok = verify_password(
+        let current_ok = if own && !caller.is_system() {
+            verify_password(
                 current.unwrap_or_default().to_owned(),
                 row.password_hash.clone(),
             )
-            .await?;
-            if !ok {
-                fields.push(Invalid::new(
+            .await?
+        } else {
+            true
+        };
+        let ((), password) = (
+            rule(current_ok, || {
+                Invalid::new(
                     "current_password",
                     Problem::Rule {
                         rule: "current_password_wrong",
                     },
-                ));
-            }
-        }
-        let password = fields.take(NewPassword::parse(new));
-        fields.finish()?;
-        let Some(password) = password else {
-            return Err(AppError::Internal("validated password missing".to_owned()));
-        };
+                )
+            }),
+            NewPassword::parse(new),
+        )
+            .all()?;
         let hash = hash_password(password).await?;
         let tx = self.write().await?;
         // Hashing took a while; the account is re-read under its lock.

@@ -8,9 +8,7 @@
 //! with the brand owner).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use qudao_domain::agreements::{
-    self as rules, AgreementStatus, VersionDates, VersionState, version_code,
-};
+use qudao_domain::agreements::{self as rules, AgreementStatus, VersionState, version_code};
 use qudao_domain::dates::{DateRange, parse_date};
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, Reason};
@@ -26,7 +24,7 @@ use serde::Serialize;
 
 pub use qudao_store::agreements::{AgreementSort, StatusFilter};
 
-use crate::error::Fields;
+use crate::error::{AllFields, FieldResult, given, rule};
 use crate::{AppError, Caller, Permission, Qudao, non_empty, today};
 
 /// The expiring list looks this many days ahead unless asked otherwise.
@@ -199,30 +197,13 @@ fn status_filter(status: AgreementStatus) -> StatusFilter {
     }
 }
 
-/// Partner roles read only their own organisation's agreement.
-fn dates_of(row: &version::Model) -> Result<VersionDates, AppError> {
-    let broken = |e: Invalid| AppError::Internal(format!("stored agreement version: {e}"));
-    Ok(VersionDates {
-        version: row.version,
-        state: VersionState::parse(&row.status).map_err(broken)?,
-        term: DateRange::new(row.valid_from, row.valid_to, "valid_to").map_err(broken)?,
-        superseded_from: row.superseded_from,
-        terminated_from: row.terminated_from,
-    })
-}
-
 fn view_of(
     row: &version::Model,
     partner: &partner::Model,
     today: NaiveDate,
 ) -> Result<AgreementVersionView, AppError> {
-    let dates = dates_of(row)?;
-    let target = match (row.target_minor, row.target_currency.as_deref()) {
-        (Some(minor), Some(code)) => Currency::parse(code)
-            .ok()
-            .map(|c| Money::from_minor(minor, c)),
-        _ => None,
-    };
+    let dates = row.dates()?;
+    let target = row.target()?;
     Ok(AgreementVersionView {
         code: version_code(&partner.code, row.version),
         partner_code: partner.code.clone(),
@@ -258,87 +239,83 @@ fn view_of(
     })
 }
 
-/// Parses the terms, collecting every field error.
-fn parse_terms(fields: &mut Fields, input: &AgreementInput, amendment: bool) -> Option<Terms> {
-    let from = fields.take(parse_date("valid_from", &input.valid_from));
-    let to = fields.take(parse_date("valid_to", &input.valid_to));
-    let term = match (from, to) {
-        (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
-        _ => None,
-    };
+/// Parses the terms (with their period, for the overlap rules), reporting
+/// every field error at once.
+fn parse_terms(
+    input: &AgreementInput,
+    amendment: bool,
+) -> Result<(DateRange, Terms), Vec<Invalid>> {
+    let term = DateRange::parse_validity(&input.valid_from, &input.valid_to);
     let price_list_code = match non_empty(Some(&input.price_list_code)) {
-        None => Some(None),
-        Some(code) => fields
-            .take(rules::parse_reference("price_list_code", code))
-            .map(Some),
+        None => Ok(None),
+        Some(code) => rules::parse_reference("price_list_code", code).map(Some),
     };
-    let rebate_programs = fields.take(rules::parse_references(
-        "rebate_programs",
-        &input.rebate_programs,
-    ));
     let target = match non_empty(Some(&input.annual_target)) {
-        None => Some(None),
-        Some(amount) => fields
-            .take(Currency::parse(&input.currency))
-            .and_then(|currency| fields.take(Money::parse("annual_target", amount, currency)))
+        None => Ok(None),
+        Some(amount) => Currency::parse(&input.currency)
+            .and_then(|currency| Money::parse("annual_target", amount, currency))
             .and_then(|money| {
                 if money.is_negative() {
-                    fields.push(Invalid::new(
+                    Err(Invalid::new(
                         "annual_target",
                         Problem::Rule {
                             rule: "target_not_negative",
                         },
-                    ));
-                    None
+                    ))
                 } else {
-                    Some(Some((money.minor(), money.currency().to_string())))
+                    Ok(Some((money.minor(), money.currency().to_string())))
                 }
             }),
     };
-    let after_sales_duties = fields.take(rules::parse_text(
-        "after_sales_duties",
-        &input.after_sales_duties,
-        2000,
-    ));
-    let payment_net_days = fields.take(rules::parse_net_days(
-        "payment_net_days",
-        &input.payment_net_days,
-    ));
-    let payment_terms = fields.take(rules::parse_text(
-        "payment_terms",
-        &input.payment_terms,
-        500,
-    ));
-    let training_duties = fields.take(rules::parse_text(
-        "training_duties",
-        &input.training_duties,
-        2000,
-    ));
     let signed_on = match non_empty(Some(&input.signed_on)) {
-        None => Some(None),
-        Some(day) => fields.take(parse_date("signed_on", day)).map(Some),
+        None => Ok(None),
+        Some(day) => parse_date("signed_on", day).map(Some),
     };
-    let note = fields.take(rules::parse_text("note", &input.note, 500));
-    if amendment && note.as_deref().is_some_and(str::is_empty) {
-        fields.push(Invalid::new("note", Problem::Required));
-    }
-    Some(Terms {
-        valid_from: term?.from(),
-        valid_to: term?.to(),
-        price_list_code: price_list_code?,
-        rebate_programs: rebate_programs?,
-        target: target?,
-        after_sales_duties: after_sales_duties?,
-        payment_net_days: payment_net_days?,
-        payment_terms: payment_terms?,
-        training_duties: training_duties?,
-        signed_on: signed_on?,
-        note: note?,
-    })
-}
-
-fn validated(terms: Option<Terms>) -> Result<Terms, AppError> {
-    terms.ok_or_else(|| AppError::Internal("validated fields missing".to_owned()))
+    let note = rules::parse_text("note", &input.note, 500).and_then(|note| {
+        if amendment && note.is_empty() {
+            Err(Invalid::new("note", Problem::Required))
+        } else {
+            Ok(note)
+        }
+    });
+    let (
+        term,
+        price_list_code,
+        rebate_programs,
+        target,
+        after_sales_duties,
+        payment_net_days,
+        payment_terms,
+        training_duties,
+        signed_on,
+        note,
+    ) = (
+        term,
+        price_list_code,
+        rules::parse_references("rebate_programs", &input.rebate_programs),
+        target,
+        rules::parse_text("after_sales_duties", &input.after_sales_duties, 2000),
+        rules::parse_net_days("payment_net_days", &input.payment_net_days),
+        rules::parse_text("payment_terms", &input.payment_terms, 500),
+        rules::parse_text("training_duties", &input.training_duties, 2000),
+        signed_on,
+        note,
+    )
+        .all()?;
+    let terms = Terms {
+        valid_from: term.from(),
+        valid_to: term.to(),
+        price_list_code,
+        rebate_programs,
+        target,
+        after_sales_duties,
+        payment_net_days,
+        payment_terms,
+        training_duties,
+        signed_on,
+        note,
+    };
+    Ok((term, terms))
 }
 
 impl Qudao {
@@ -357,7 +334,10 @@ impl Qudao {
         let rows = repo::versions_of(self.db(), &partner).await?;
         let today = today();
         let as_of = as_of.unwrap_or(today);
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let in_force_version = rules::in_force(&dates, as_of).map(|d| d.version);
         let mut versions = rows
             .iter()
@@ -436,17 +416,16 @@ impl Qudao {
         input: &AgreementInput,
     ) -> Result<version::Model, AppError> {
         let rows = repo::versions_of(tx, partner).await?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
-        let mut fields = Fields::default();
-        let number = fields.take(rules::check_new_draft(partner.code(), &dates, input.amends));
-        let terms = parse_terms(&mut fields, input, !dates.is_empty());
-        if let (Some(number), Some(terms)) = (number, &terms)
-            && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
-        {
-            fields.take(rules::check_term(partner.code(), &dates, number, term));
-        }
-        fields.finish()?;
-        let (number, terms) = (number.unwrap_or(1), validated(terms)?);
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
+        let (number, (term, terms)) = (
+            rules::check_new_draft(partner.code(), &dates, input.amends),
+            parse_terms(input, !dates.is_empty()),
+        )
+            .all()?;
+        rules::check_term(partner.code(), &dates, number, term)?;
         let row = repo::insert_draft(tx, partner, number, terms, &caller.login)
             .await
             .map_err(|e| match e {
@@ -486,26 +465,29 @@ impl Qudao {
             .find(|r| r.version == number)
             .cloned()
             .ok_or(AppError::NotFound("agreement version"))?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
-        let mut fields = Fields::default();
-        if draft.status != VersionState::Draft.as_str() {
-            fields.push(Invalid::new(
-                "version",
-                Problem::Rule {
-                    rule: "only_drafts_change",
-                },
-            ));
-        }
-        let terms = parse_terms(&mut fields, input, number > 1);
-        if let Some(terms) = &terms
-            && let Ok(term) = DateRange::new(terms.valid_from, terms.valid_to, "valid_to")
-        {
-            fields.take(rules::check_term(partner.code(), &dates, number, term));
-        }
-        fields.finish()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ((), terms) = (
+            rule(draft.state()? == VersionState::Draft, || {
+                Invalid::new(
+                    "version",
+                    Problem::Rule {
+                        rule: "only_drafts_change",
+                    },
+                )
+            }),
+            parse_terms(input, number > 1).and_then(|(term, terms)| {
+                rules::check_term(partner.code(), &dates, number, term)
+                    .map(|()| terms)
+                    .into_parsed()
+            }),
+        )
+            .all()?;
         let today = today();
         let before = view_of(&draft, partner.row(), today)?;
-        let row = repo::update_draft(&tx, draft, validated(terms)?).await?;
+        let row = repo::update_draft(&tx, draft, terms).await?;
         let after = view_of(&row, partner.row(), today)?;
         self.audit(
             &tx,
@@ -549,7 +531,10 @@ impl Qudao {
             )
             .into());
         }
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
         let plan = rules::plan_activation(partner.code(), &dates, number)?;
         let supersedes = plan.supersedes.and_then(|(old, from)| {
             rows.iter()
@@ -604,15 +589,16 @@ impl Qudao {
             .visible_for_write(&tx, caller, Area::Agreements, partner_code)
             .await?;
         let rows = repo::versions_of(&tx, &partner).await?;
-        let dates = rows.iter().map(dates_of).collect::<Result<Vec<_>, _>>()?;
-        let mut fields = Fields::default();
-        let effective = fields.take(parse_date("effective_date", &input.effective_date));
-        let reason = fields.take(Reason::parse(&input.reason));
-        let number = effective.and_then(|day| fields.take(rules::plan_termination(&dates, day)));
-        fields.finish()?;
-        let (Some(effective), Some(reason), Some(number)) = (effective, reason, number) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let dates = rows
+            .iter()
+            .map(version::Model::dates)
+            .collect::<Result<Vec<_>, _>>()?;
+        let effective = parse_date("effective_date", &input.effective_date);
+        let number = given(effective.clone().ok(), |day| {
+            rules::plan_termination(&dates, day)
+        });
+        let (effective, reason, number) =
+            (effective, Reason::parse(&input.reason), number).all()?;
         let current = rows
             .iter()
             .find(|r| r.version == number)

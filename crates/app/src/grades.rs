@@ -17,7 +17,7 @@ use crate::scope::Area;
 use qudao_store::{ConnectionTrait, WriteTx};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Fields;
+use crate::error::{AllFields, given, rule};
 use crate::text::{optional_text_or_number, text_or_number};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -144,54 +144,49 @@ impl Qudao {
     async fn parse_grade(
         &self,
         db: &impl ConnectionTrait,
-        fields: &mut Fields,
         input: &GradeInput,
         except: Option<i64>,
-    ) -> Result<Option<Parsed>, AppError> {
-        let name = fields.take(parse_label("name", &input.name));
-        let name_en = fields.take(parse_optional_label(
-            "name_en",
-            input.name_en.as_deref().unwrap_or(""),
-        ));
-        let rank = fields.take(Rank::parse(&input.rank));
-        let benefits = fields.take(parse_text(
-            "benefits",
-            input.benefits.as_deref().unwrap_or(""),
-            BENEFITS_MAX,
-        ));
-        let thresholds = match Thresholds::parse(
-            input.promote_threshold.as_deref().unwrap_or(""),
-            input.demote_threshold.as_deref().unwrap_or(""),
-        ) {
-            Ok(thresholds) => Some(thresholds),
-            Err(errors) => {
-                errors.into_iter().for_each(|e| fields.push(e));
-                None
-            }
+    ) -> Result<Result<Parsed, Vec<Invalid>>, AppError> {
+        let rank = Rank::parse(&input.rank);
+        let holder = match &rank {
+            Ok(rank) => repo::find_by_rank(db, rank.value(), except).await?,
+            Err(_) => None,
         };
-        if let Some(rank) = rank
-            && let Some(holder) = repo::find_by_rank(db, rank.value(), except).await?
-        {
-            fields.push(Invalid::new(
+        let rank_free = match holder {
+            None => Ok(()),
+            Some(holder) => Err(Invalid::new(
                 "rank",
                 Problem::Conflict {
                     rule: "grade_rank_unique",
                     with: holder.code,
                 },
-            ));
-        }
-        Ok(match (name, name_en, rank, benefits, thresholds) {
-            (Some(name), Some(name_en), Some(rank), Some(benefits), Some(thresholds)) => {
-                Some(Parsed {
-                    name,
-                    name_en,
-                    rank,
-                    benefits,
-                    thresholds,
-                })
-            }
-            _ => None,
-        })
+            )),
+        };
+        let parsed = (
+            parse_label("name", &input.name),
+            parse_optional_label("name_en", input.name_en.as_deref().unwrap_or("")),
+            rank,
+            parse_text(
+                "benefits",
+                input.benefits.as_deref().unwrap_or(""),
+                BENEFITS_MAX,
+            ),
+            Thresholds::parse(
+                input.promote_threshold.as_deref().unwrap_or(""),
+                input.demote_threshold.as_deref().unwrap_or(""),
+            ),
+            rank_free,
+        )
+            .all();
+        Ok(
+            parsed.map(|(name, name_en, rank, benefits, thresholds, ())| Parsed {
+                name,
+                name_en,
+                rank,
+                benefits,
+                thresholds,
+            }),
+        )
     }
 
     /// Adds a level to the ladder (admins).
@@ -202,13 +197,11 @@ impl Qudao {
     ) -> Result<GradeView, AppError> {
         caller.require(Permission::ConfigureGrades)?;
         let tx = self.write().await?;
-        let mut fields = Fields::default();
-        let code = fields.take(GradeCode::parse("code", &input.code));
-        let parsed = self.parse_grade(&tx, &mut fields, input, None).await?;
-        fields.finish()?;
-        let (Some(code), Some(p)) = (code, parsed) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (code, p) = (
+            GradeCode::parse("code", &input.code),
+            self.parse_grade(&tx, input, None).await?,
+        )
+            .all()?;
         let row = repo::insert(&tx, code.as_str(), grade_fields(&p))
             .await
             .map_err(|e| match e {
@@ -241,14 +234,7 @@ impl Qudao {
         caller.require(Permission::ConfigureGrades)?;
         let tx = self.write().await?;
         let row = self.grade_row(&tx, code).await?;
-        let mut fields = Fields::default();
-        let parsed = self
-            .parse_grade(&tx, &mut fields, input, Some(row.id))
-            .await?;
-        fields.finish()?;
-        let Some(p) = parsed else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let p = self.parse_grade(&tx, input, Some(row.id)).await??;
         let before = view_of(&row);
         let row = repo::update(&tx, row, grade_fields(&p))
             .await
@@ -324,28 +310,19 @@ impl Qudao {
         let partner = self
             .visible_for_write(&tx, caller, Area::Grades, partner_code)
             .await?;
-        let mut fields = Fields::default();
-        let grade = match self.grade_by_code(&tx, &input.grade).await? {
-            Ok(grade) => Some(grade),
-            Err(invalid) => {
-                fields.push(invalid);
-                None
-            }
-        };
-        let reason = fields.take(Reason::parse(&input.reason));
+        let grade = self.grade_by_code(&tx, &input.grade).await?;
         let current = repo::grade_of(&tx, &partner).await?;
-        if grade.as_ref().is_some_and(|g| Some(g.id) == current) {
-            fields.push(Invalid::new(
-                "grade",
-                Problem::Rule {
-                    rule: "grade_unchanged",
-                },
-            ));
-        }
-        fields.finish()?;
-        let (Some(grade), Some(reason)) = (grade, reason) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let changes = given(grade.as_ref().ok(), |g| {
+            rule(Some(g.id) != current, || {
+                Invalid::new(
+                    "grade",
+                    Problem::Rule {
+                        rule: "grade_unchanged",
+                    },
+                )
+            })
+        });
+        let (grade, reason, ()) = (grade, Reason::parse(&input.reason), changes).all()?;
         self.set_partner_grade_in(&tx, caller, &partner, &grade, &reason)
             .await?;
         crate::commit(tx).await?;

@@ -18,7 +18,7 @@ use qudao_store::paging::PageRequest;
 use qudao_store::partners::partner;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Fields;
+use crate::error::{AllFields, rule};
 use crate::scope::{Area, scope_in};
 use crate::text::{map_of_text_or_number, optional_bool, text_or_number};
 use crate::{AppError, Caller, Permission, Qudao};
@@ -121,6 +121,29 @@ fn criterion_view(row: &criterion::Model) -> CriterionView {
     }
 }
 
+/// A criterion's editable fields, parsed.
+struct Criterion {
+    name: String,
+    name_en: Option<String>,
+    weight: Weight,
+}
+
+impl Criterion {
+    fn parse(input: &CriterionInput) -> Result<Self, Vec<Invalid>> {
+        let (name, name_en, weight) = (
+            parse_label("name", &input.name),
+            parse_optional_label("name_en", input.name_en.as_deref().unwrap_or("")),
+            Weight::parse(&input.weight),
+        )
+            .all()?;
+        Ok(Self {
+            name,
+            name_en,
+            weight,
+        })
+    }
+}
+
 fn score_error(rule: &'static str, code: &str) -> Invalid {
     Invalid::new(
         "scores",
@@ -165,19 +188,16 @@ impl Qudao {
         input: &CriterionInput,
     ) -> Result<CriterionView, AppError> {
         caller.require(Permission::ManageOnboarding)?;
-        let mut fields = Fields::default();
-        let code = fields.take(CriterionCode::parse("code", &input.code));
-        let name = fields.take(parse_label("name", &input.name));
-        let name_en = fields.take(parse_optional_label(
-            "name_en",
-            input.name_en.as_deref().unwrap_or(""),
-        ));
-        let weight = fields.take(Weight::parse(&input.weight));
-        fields.finish()?;
-        let (Some(code), Some(name), Some(name_en), Some(weight)) = (code, name, name_en, weight)
-        else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (code, criterion) = (
+            CriterionCode::parse("code", &input.code),
+            Criterion::parse(input),
+        )
+            .all()?;
+        let Criterion {
+            name,
+            name_en,
+            weight,
+        } = criterion;
         let tx = self.write().await?;
         let row = repo::insert_criterion(
             &tx,
@@ -216,17 +236,11 @@ impl Qudao {
         caller.require(Permission::ManageOnboarding)?;
         let tx = self.write().await?;
         let row = self.criterion_row(&tx, code).await?;
-        let mut fields = Fields::default();
-        let name = fields.take(parse_label("name", &input.name));
-        let name_en = fields.take(parse_optional_label(
-            "name_en",
-            input.name_en.as_deref().unwrap_or(""),
-        ));
-        let weight = fields.take(Weight::parse(&input.weight));
-        fields.finish()?;
-        let (Some(name), Some(name_en), Some(weight)) = (name, name_en, weight) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let Criterion {
+            name,
+            name_en,
+            weight,
+        } = Criterion::parse(input)?;
         let before = criterion_view(&row);
         let active = input.active.unwrap_or(row.active);
         let row = repo::update_criterion(
@@ -268,28 +282,31 @@ impl Qudao {
         let partner = self
             .visible_for_write(&tx, caller, Area::Onboarding, partner_code)
             .await?;
-        let mut fields = Fields::default();
         let status = partner.row().status()?;
-        if !evaluable(status) {
-            fields.push(Invalid::new(
+        let stage = rule(evaluable(status), || {
+            Invalid::new(
                 "status",
                 Problem::Rule {
                     rule: "evaluation_stage",
                 },
-            ));
-        }
+            )
+        });
         let criteria: Vec<criterion::Model> = repo::criteria(&tx)
             .await?
             .into_iter()
             .filter(|c| c.active)
             .collect();
-        if criteria.is_empty() {
-            fields.push(Invalid::new(
+        let no_criteria = || {
+            Invalid::new(
                 "scores",
                 Problem::Rule {
                     rule: "no_active_criteria",
                 },
-            ));
+            )
+        };
+        let mut score_errors = Vec::new();
+        if criteria.is_empty() {
+            score_errors.push(no_criteria());
         }
         let mut scored = Vec::with_capacity(criteria.len());
         for criterion in &criteria {
@@ -301,26 +318,33 @@ impl Qudao {
                     scored.push((criterion, score, weight));
                 }
                 Err(invalid) if invalid.problem == Problem::Required => {
-                    fields.push(score_error("score_required", &criterion.code));
+                    score_errors.push(score_error("score_required", &criterion.code));
                 }
-                Err(_) => fields.push(score_error("score_range", &criterion.code)),
+                Err(_) => score_errors.push(score_error("score_range", &criterion.code)),
             }
         }
         for code in input.scores.keys() {
             if !criteria.iter().any(|c| &c.code == code) {
-                fields.push(score_error("criterion_unknown", code));
+                score_errors.push(score_error("criterion_unknown", code));
             }
         }
-        let comment = fields.take(parse_text(
-            "comment",
-            input.comment.as_deref().unwrap_or(""),
-            COMMENT_MAX,
-        ));
-        fields.finish()?;
-        let pairs: Vec<_> = scored.iter().map(|(_, s, w)| (*s, *w)).collect();
-        let (Some(total), Some(comment)) = (weighted_total(&pairs), comment) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
+        // With every active criterion scored there is something to weigh.
+        let total = if score_errors.is_empty() {
+            let pairs: Vec<_> = scored.iter().map(|(_, s, w)| (*s, *w)).collect();
+            weighted_total(&pairs).ok_or_else(|| vec![no_criteria()])
+        } else {
+            Err(score_errors)
         };
+        let ((), total, comment) = (
+            stage,
+            total,
+            parse_text(
+                "comment",
+                input.comment.as_deref().unwrap_or(""),
+                COMMENT_MAX,
+            ),
+        )
+            .all()?;
         let lines: Vec<NewScore<'_>> = scored
             .iter()
             .map(|(criterion, score, _)| NewScore {

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub use qudao_store::partners::{PartnerFilter, PartnerSort};
 
-use crate::error::Fields;
+use crate::error::{AllFields, given, rule};
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 use qudao_domain::money::{Currency, Money};
@@ -225,30 +225,29 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
     pub(crate) async fn parent(
         &mut self,
         raw: Option<&str>,
-        fields: &mut Fields,
-    ) -> Result<Option<Result<Visible, PartnerCode>>, AppError> {
+    ) -> Result<Result<Option<Result<Visible, PartnerCode>>, Invalid>, AppError> {
         let Some(raw) = non_empty(raw) else {
-            return Ok(None);
+            return Ok(Ok(None));
         };
         let Ok(code) = PartnerCode::parse(raw) else {
-            fields.push(must_exist("parent_code"));
-            return Ok(None);
+            return Ok(Err(must_exist("parent_code")));
         };
         let found = match self.parents.get(code.as_str()) {
             Some(known) => known.clone(),
             None => store_scope::partner_by_code(self.db, self.scope, &code).await?,
         };
-        Ok(Some(found.ok_or(code)))
+        Ok(Ok(Some(found.ok_or(code))))
     }
 
     async fn owner(
         &mut self,
         raw: Option<&str>,
         caller: &Caller,
-        fields: &mut Fields,
-    ) -> Result<Option<i64>, AppError> {
+    ) -> Result<Result<Option<i64>, Invalid>, AppError> {
         let Some(raw) = non_empty(raw) else {
-            return Ok((caller.role == Role::ChannelManager).then_some(caller.user_id.0));
+            return Ok(Ok(
+                (caller.role == Role::ChannelManager).then_some(caller.user_id.0)
+            ));
         };
         let key = raw.to_lowercase();
         if !self.owners.contains_key(&key) {
@@ -261,84 +260,90 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
             };
             self.owners.insert(key.clone(), owner);
         }
-        let owner = self.owners.get(&key).copied().flatten();
-        if owner.is_none() {
-            fields.push(Invalid::new(
-                "owner_login",
-                Problem::Rule {
-                    rule: "owner_must_be_internal_user",
-                },
-            ));
-        }
-        Ok(owner)
+        Ok(self
+            .owners
+            .get(&key)
+            .copied()
+            .flatten()
+            .map(Some)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "owner_login",
+                    Problem::Rule {
+                        rule: "owner_must_be_internal_user",
+                    },
+                )
+            }))
     }
 
     async fn region(
         &mut self,
         raw: Option<&str>,
-        fields: &mut Fields,
-    ) -> Result<Option<i64>, AppError> {
+    ) -> Result<Result<Option<i64>, Invalid>, AppError> {
         let Some(raw) = non_empty(raw) else {
-            return Ok(None);
+            return Ok(Ok(None));
         };
         let code = match RegionCode::parse("region_code", raw) {
             Ok(code) => code,
-            Err(invalid) => {
-                fields.push(invalid);
-                return Ok(None);
-            }
+            Err(invalid) => return Ok(Err(invalid)),
         };
         if !self.regions.contains_key(code.as_str()) {
             let found = qudao_store::territories::region_by_code(self.db, code.as_str()).await?;
             self.regions
                 .insert(code.as_str().to_owned(), found.map(|region| region.id));
         }
-        let region = self.regions.get(code.as_str()).copied().flatten();
-        if region.is_none() {
-            fields.push(must_exist("region_code"));
-        }
-        Ok(region)
+        Ok(self
+            .regions
+            .get(code.as_str())
+            .copied()
+            .flatten()
+            .map(Some)
+            .ok_or_else(|| must_exist("region_code")))
     }
 
-    /// The descriptive fields, each problem collected into `fields`.
+    /// The descriptive fields, or every problem with them.
     pub(crate) async fn record(
         &mut self,
         input: &RecordInput,
-        fields: &mut Fields,
-    ) -> Result<repo::PartnerRecord, AppError> {
-        let region_id = self.region(input.region_code.as_deref(), fields).await?;
-        let address = fields
-            .take(parse_address(input.address.as_deref().unwrap_or_default()))
-            .flatten();
+    ) -> Result<Result<repo::PartnerRecord, Vec<Invalid>>, AppError> {
+        let region_id = self.region(input.region_code.as_deref()).await?;
         let currency = match non_empty(input.currency.as_deref()) {
-            None => Some(Currency::CNY),
-            Some(raw) => fields.take(Currency::parse(raw)),
+            None => Ok(Currency::CNY),
+            Some(raw) => Currency::parse(raw),
         };
-        let credit_limit = match (non_empty(input.credit_limit.as_deref()), currency) {
-            (Some(raw), Some(currency)) => match Money::parse("credit_limit", raw, currency) {
-                Ok(limit) if limit.is_negative() => {
-                    fields.push(Invalid::new(
-                        "credit_limit",
-                        Problem::Rule {
-                            rule: "not_negative",
-                        },
-                    ));
-                    None
-                }
-                Ok(limit) => Some(limit.minor()),
-                Err(invalid) => {
-                    fields.push(invalid);
-                    None
-                }
-            },
-            _ => None,
+        // A bad currency is reported on its own; the limit waits for it.
+        let credit_limit = match (non_empty(input.credit_limit.as_deref()), &currency) {
+            (Some(raw), Ok(currency)) => {
+                Money::parse("credit_limit", raw, *currency).and_then(|limit| {
+                    if limit.is_negative() {
+                        Err(Invalid::new(
+                            "credit_limit",
+                            Problem::Rule {
+                                rule: "not_negative",
+                            },
+                        ))
+                    } else {
+                        Ok(Some(limit.minor()))
+                    }
+                })
+            }
+            _ => Ok(None),
         };
-        Ok(repo::PartnerRecord {
+        Ok((
             region_id,
-            address,
+            parse_address(input.address.as_deref().unwrap_or_default()),
+            currency,
             credit_limit,
-            currency: currency.unwrap_or(Currency::CNY),
-        })
+        )
+            .all()
+            .map(
+                |(region_id, address, currency, credit_limit)| repo::PartnerRecord {
+                    region_id,
+                    address,
+                    credit_limit,
+                    currency,
+                },
+            ))
     }
 }
 
@@ -372,59 +377,51 @@ impl NewPartnerRow {
         lookups: &mut Lookups<'_, C>,
         arrives_later: impl Fn(&PartnerCode) -> bool,
     ) -> Result<Result<Self, Vec<Invalid>>, AppError> {
-        let mut fields = Fields::default();
-        let code = fields.take(PartnerCode::parse(&input.code));
-        let name = fields.take(PartnerName::parse(&input.name));
-        let partner_type = fields.take(PartnerType::parse(&input.partner_type));
         let parent = lookups
-            .parent(input.parent_code.as_deref(), &mut fields)
-            .await?;
-        if let Some(Err(missing)) = &parent
-            && !arrives_later(missing)
-        {
-            fields.push(must_exist("parent_code"));
-        }
-        let owner_id = lookups
-            .owner(input.owner_login.as_deref(), caller, &mut fields)
-            .await?;
+            .parent(input.parent_code.as_deref())
+            .await?
+            .and_then(|parent| match &parent {
+                Some(Err(missing)) if !arrives_later(missing) => Err(must_exist("parent_code")),
+                _ => Ok(parent),
+            });
+        let owner_id = lookups.owner(input.owner_login.as_deref(), caller).await?;
         let status = match non_empty(input.status.as_deref()) {
-            None => Some(PartnerStatus::Active),
-            Some(raw) => match PartnerStatus::parse(raw) {
-                Ok(status) if status.is_initial() => Some(status),
-                Ok(_) => {
-                    fields.push(Invalid::new(
+            None => Ok(PartnerStatus::Active),
+            Some(raw) => PartnerStatus::parse(raw).and_then(|status| {
+                if status.is_initial() {
+                    Ok(status)
+                } else {
+                    Err(Invalid::new(
                         "status",
                         Problem::Rule {
                             rule: "initial_status",
                         },
-                    ));
-                    None
+                    ))
                 }
-                Err(invalid) => {
-                    fields.push(invalid);
-                    None
-                }
-            },
+            }),
         };
-        let record = lookups.record(&input.record, &mut fields).await?;
-        Ok(
-            match (code, name, partner_type, status, fields.into_vec()) {
-                (Some(code), Some(name), Some(partner_type), Some(status), errors)
-                    if errors.is_empty() =>
-                {
-                    Ok(Self {
-                        code,
-                        name,
-                        partner_type,
-                        parent,
-                        owner_id,
-                        status,
-                        record,
-                    })
-                }
-                (.., errors) => Err(errors),
-            },
+        let record = lookups.record(&input.record).await?;
+        Ok((
+            PartnerCode::parse(&input.code),
+            PartnerName::parse(&input.name),
+            PartnerType::parse(&input.partner_type),
+            parent,
+            owner_id,
+            status,
+            record,
         )
+            .all()
+            .map(
+                |(code, name, partner_type, parent, owner_id, status, record)| Self {
+                    code,
+                    name,
+                    partner_type,
+                    parent,
+                    owner_id,
+                    status,
+                    record,
+                },
+            ))
     }
 
     /// Writes the partner in the caller's transaction, under `parent`.
@@ -509,63 +506,55 @@ impl Qudao {
             .visible_for_write(&tx, caller, Area::Partners, code)
             .await?;
         let row = partner.row().clone();
-        let mut fields = Fields::default();
         let mut lookups = Lookups::new(&tx, scope_in(caller, Area::Partners));
-        let name = fields.take(PartnerName::parse(&input.name));
-        let partner_type = fields.take(PartnerType::parse(&input.partner_type));
-        let parent = match lookups
-            .parent(input.parent_code.as_deref(), &mut fields)
+        let parent = lookups
+            .parent(input.parent_code.as_deref())
             .await?
-        {
-            Some(Err(_)) => {
-                fields.push(must_exist("parent_code"));
-                None
-            }
-            Some(Ok(parent)) => Some(parent),
-            None => None,
-        };
-        let owner_id = lookups
-            .owner(input.owner_login.as_deref(), caller, &mut fields)
-            .await?;
-        let record = lookups.record(&input.record, &mut fields).await?;
-        let moves = parent.as_ref().map(|p| p.id().0) != row.parent_id;
-        let mut new_position = None;
-        if moves {
-            match &parent {
-                Some(p) if would_cycle(&row.path, &p.row().path) => fields.push(Invalid::new(
-                    "parent_code",
-                    Problem::Rule {
-                        rule: "partner_cycle",
-                    },
-                )),
-                _ => {
-                    let parent_position = parent
-                        .as_ref()
-                        .map(|p| (p.row().path.as_str(), p.row().depth));
-                    match child_position(parent_position, PartnerId(row.id)) {
-                        Ok((path, depth)) => {
-                            let deepest = repo::subtree_max_depth(&tx, &row.path).await?;
-                            if deepest - row.depth + depth > MAX_DEPTH {
-                                fields.push(Invalid::new(
-                                    "parent_code",
-                                    Problem::Limit {
-                                        rule: "partner_max_depth",
-                                        max: MAX_DEPTH as usize,
-                                    },
-                                ));
-                            } else {
-                                new_position = Some((path, depth));
-                            }
+            .and_then(|parent| parent.transpose().map_err(|_| must_exist("parent_code")));
+        let owner_id = lookups.owner(input.owner_login.as_deref(), caller).await?;
+        let record = lookups.record(&input.record).await?;
+        // With a bad parent code the move is checked as one to the top; the
+        // update is refused for the code either way.
+        let target = parent.as_ref().ok().and_then(Option::as_ref);
+        let moves = target.map(|p| p.id().0) != row.parent_id;
+        let new_position = match target {
+            _ if !moves => Ok(None),
+            Some(p) if would_cycle(&row.path, &p.row().path) => Err(Invalid::new(
+                "parent_code",
+                Problem::Rule {
+                    rule: "partner_cycle",
+                },
+            )),
+            _ => {
+                let parent_position = target.map(|p| (p.row().path.as_str(), p.row().depth));
+                match child_position(parent_position, PartnerId(row.id)) {
+                    Ok((path, depth)) => {
+                        let deepest = repo::subtree_max_depth(&tx, &row.path).await?;
+                        if deepest - row.depth + depth > MAX_DEPTH {
+                            Err(Invalid::new(
+                                "parent_code",
+                                Problem::Limit {
+                                    rule: "partner_max_depth",
+                                    max: MAX_DEPTH as usize,
+                                },
+                            ))
+                        } else {
+                            Ok(Some((path, depth)))
                         }
-                        Err(invalid) => fields.push(invalid),
                     }
+                    Err(invalid) => Err(invalid),
                 }
             }
-        }
-        fields.finish()?;
-        let (Some(name), Some(partner_type)) = (name, partner_type) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
         };
+        let (name, partner_type, parent, owner_id, record, new_position) = (
+            PartnerName::parse(&input.name),
+            PartnerType::parse(&input.partner_type),
+            parent,
+            owner_id,
+            record,
+            new_position,
+        )
+            .all()?;
         let names = Names::load(&tx, &[&row]).await?;
         let before = view_of(
             &row,
@@ -862,22 +851,19 @@ impl Qudao {
             .visible_for_write(&tx, caller, Area::Partners, code)
             .await?;
         let row = partner.row().clone();
-        let mut fields = Fields::default();
-        let to = fields.take(PartnerStatus::parse(&input.status));
-        let reason = fields.take(Reason::parse(&input.reason));
         let from = row.status()?;
-        if to.is_some_and(|to| !from.can_become(to)) {
-            fields.push(Invalid::new(
-                "status",
-                Problem::Rule {
-                    rule: "status_transition",
-                },
-            ));
-        }
-        fields.finish()?;
-        let (Some(to), Some(reason)) = (to, reason) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let to = PartnerStatus::parse(&input.status);
+        let allowed = given(to.clone().ok(), |to| {
+            rule(from.can_become(to), || {
+                Invalid::new(
+                    "status",
+                    Problem::Rule {
+                        rule: "status_transition",
+                    },
+                )
+            })
+        });
+        let (to, reason, ()) = (to, Reason::parse(&input.reason), allowed).all()?;
         let parent_code = self.visible_parent_code(&tx, caller, &row).await?;
         let names = Names::load(&tx, &[&row]).await?;
         let before = view_of(&row, parent_code.clone(), &names)?;
@@ -902,16 +888,16 @@ impl Qudao {
         caller: &Caller,
     ) -> Result<Vec<TypeCount>, AppError> {
         caller.require(Permission::ViewPartners)?;
-        Ok(repo::count_by_type(self.db(), caller.scope())
+        repo::count_by_type(self.db(), caller.scope())
             .await?
             .into_iter()
-            .filter_map(|row| {
-                Some(TypeCount {
-                    partner_type: PartnerType::parse(&row.partner_type).ok()?,
+            .map(|row| {
+                Ok(TypeCount {
+                    partner_type: row.partner_type()?,
                     partners: row.partners,
                 })
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -10,7 +10,7 @@ use qudao_store::admin::{self as repo, user};
 use qudao_store::paging::{PageRequest, SortDir};
 
 use crate::admin::{UserFilter, UserSort, UserView, generate_password, hash_password};
-use crate::error::Fields;
+use crate::error::AllFields;
 use crate::{AppError, Caller, Permission, Qudao};
 
 /// A new staff account, as typed; the password is generated.
@@ -64,13 +64,11 @@ impl Qudao {
         input: &TeamMemberInput,
     ) -> Result<TeamMemberPassword, AppError> {
         let partner = Self::own_organisation(caller)?;
-        let mut fields = Fields::default();
-        let login = fields.take(Login::parse(&input.login));
-        let display_name = fields.take(DisplayName::parse(&input.display_name));
-        fields.finish()?;
-        let (Some(login), Some(display_name)) = (login, display_name) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (login, display_name) = (
+            Login::parse(&input.login),
+            DisplayName::parse(&input.display_name),
+        )
+            .all()?;
         let password = generate_password();
         let hash = hash_password(NewPassword::parse(&password)?).await?;
         let code = self.own_partner_code(caller).await?;

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use qudao_store::territories::AuthorizationSort;
 
-use crate::error::Fields;
+use crate::error::{AllFields, FieldResult, given};
 use crate::export::Exportable;
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -377,8 +377,7 @@ impl Qudao {
         input: &RegionInput,
     ) -> Result<RegionView, AppError> {
         caller.require(Permission::ManageTerritories)?;
-        let mut fields = Fields::default();
-        let code = fields.take(RegionCode::parse("code", &input.code).and_then(|code| {
+        let code = RegionCode::parse("code", &input.code).and_then(|code| {
             if code.is_reserved_shape() {
                 Err(Invalid::new(
                     "code",
@@ -389,31 +388,29 @@ impl Qudao {
             } else {
                 Ok(code)
             }
-        }));
-        let name = fields.take(RegionName::parse("name", &input.name));
+        });
         let name_en = match non_empty(input.name_en.as_deref()) {
-            None => None,
-            Some(raw) => fields.take(RegionName::parse("name_en", raw)),
+            None => Ok(None),
+            Some(raw) => RegionName::parse("name_en", raw).map(Some),
         };
         let parent = match non_empty(input.parent_code.as_deref()) {
-            None => None,
-            Some(raw) => {
-                let found = self.region_row(tx, raw).await?;
-                if found.is_none() {
-                    fields.push(Invalid::new(
-                        "parent_code",
-                        Problem::Rule {
-                            rule: "region_must_exist",
-                        },
-                    ));
-                }
-                found
-            }
+            None => Ok(None),
+            Some(raw) => self.region_row(tx, raw).await?.map(Some).ok_or_else(|| {
+                Invalid::new(
+                    "parent_code",
+                    Problem::Rule {
+                        rule: "region_must_exist",
+                    },
+                )
+            }),
         };
-        fields.finish()?;
-        let (Some(code), Some(name)) = (code, name) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (code, name, name_en, parent) = (
+            code,
+            RegionName::parse("name", &input.name),
+            name_en,
+            parent,
+        )
+            .all()?;
         let row = repo::insert_region(
             tx,
             repo::NewRegion {
@@ -546,7 +543,6 @@ impl Qudao {
         input: &AuthorizationInput,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ManageTerritories)?;
-        let mut fields = Fields::default();
         let partner_missing = || {
             Invalid::new(
                 "partner_code",
@@ -556,10 +552,7 @@ impl Qudao {
             )
         };
         let partner = match PartnerCode::parse(&input.partner_code) {
-            Err(_) => {
-                fields.push(partner_missing());
-                None
-            }
+            Err(_) => Err(partner_missing()),
             Ok(code) => {
                 // Locked: a concurrent termination must not slip in between
                 // this check and the grant.
@@ -569,50 +562,40 @@ impl Qudao {
                     &code,
                 )
                 .await?;
-                match &found {
-                    None => fields.push(partner_missing()),
-                    Some(p) if p.row().status()? == PartnerStatus::Terminated => {
-                        fields.push(Invalid::new(
-                            "partner_code",
-                            Problem::Rule {
-                                rule: "partner_terminated",
-                            },
-                        ));
-                    }
-                    Some(_) => {}
+                match found {
+                    None => Err(partner_missing()),
+                    Some(p) if p.row().status()? == PartnerStatus::Terminated => Err(Invalid::new(
+                        "partner_code",
+                        Problem::Rule {
+                            rule: "partner_terminated",
+                        },
+                    )),
+                    Some(p) => Ok(p),
                 }
-                found
             }
         };
         let region = if input.region_code.trim().is_empty() {
-            fields.push(Invalid::new("region_code", Problem::Required));
-            None
+            Err(Invalid::new("region_code", Problem::Required))
         } else {
-            let found = self.region_row(tx, &input.region_code).await?;
-            if found.is_none() {
-                fields.push(Invalid::new(
-                    "region_code",
-                    Problem::Rule {
-                        rule: "region_must_exist",
-                    },
-                ));
-            }
-            found
+            self.region_row(tx, &input.region_code)
+                .await?
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "region_code",
+                        Problem::Rule {
+                            rule: "region_must_exist",
+                        },
+                    )
+                })
         };
-        let product_line = fields.take(ProductLine::parse("product_line", &input.product_line));
-        let mode = fields.take(AuthorizationMode::parse(&input.mode));
-        let from = fields.take(parse_date("valid_from", &input.valid_from));
-        let to = fields.take(parse_date("valid_to", &input.valid_to));
-        let valid = match (from, to) {
-            (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
-            _ => None,
-        };
-        fields.finish()?;
-        let (Some(partner), Some(region), Some(product_line), Some(mode), Some(valid)) =
-            (partner, region, product_line, mode, valid)
-        else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (partner, region, product_line, mode, valid) = (
+            partner,
+            region,
+            ProductLine::parse("product_line", &input.product_line),
+            AuthorizationMode::parse(&input.mode),
+            DateRange::parse_validity(&input.valid_from, &input.valid_to),
+        )
+            .all()?;
         let candidate = Holding {
             partner: partner.id(),
             region_path: region.path.clone(),
@@ -743,30 +726,29 @@ impl Qudao {
             )
             .into());
         }
-        let mut fields = Fields::default();
         // Any `end_on`, even empty, asks to end it: an empty day is an error,
         // not a change of nothing.
         let (new, ended, field) = match change.end_on.as_deref() {
             Some(raw) => {
-                let end = fields.take(parse_date("end_on", raw));
-                let reason = fields.take(Reason::parse(change.reason.as_deref().unwrap_or("")));
-                let new = end.and_then(|end| {
+                let end = parse_date("end_on", raw);
+                let new = given(end.clone().ok(), |end| {
                     if end > current.to() {
-                        fields.push(Invalid::new(
+                        Err(Invalid::new(
                             "end_on",
                             Problem::Rule {
                                 rule: "end_within_validity",
                             },
-                        ));
-                        None
+                        ))
                     } else {
-                        fields.take(DateRange::new(current.from(), end, "end_on"))
+                        DateRange::new(current.from(), end, "end_on")
                     }
                 });
-                fields.finish()?;
-                let (Some(new), Some(reason)) = (new, reason) else {
-                    return Err(AppError::Internal("validated fields missing".to_owned()));
-                };
+                let (_, reason, new) = (
+                    end,
+                    Reason::parse(change.reason.as_deref().unwrap_or("")),
+                    new,
+                )
+                    .all()?;
                 (new, Some(reason), "end_on")
             }
             None => {
@@ -776,20 +758,12 @@ impl Qudao {
                     None => Ok(keep),
                     Some(raw) => parse_date(field, raw),
                 };
-                let from = fields.take(date(
-                    "valid_from",
-                    change.valid_from.as_deref(),
-                    current.from(),
-                ));
-                let to = fields.take(date("valid_to", change.valid_to.as_deref(), current.to()));
-                let new = match (from, to) {
-                    (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
-                    _ => None,
-                };
-                fields.finish()?;
-                let Some(new) = new else {
-                    return Err(AppError::Internal("validated fields missing".to_owned()));
-                };
+                let new = (
+                    date("valid_from", change.valid_from.as_deref(), current.from()),
+                    date("valid_to", change.valid_to.as_deref(), current.to()),
+                )
+                    .all()
+                    .and_then(|(from, to)| DateRange::new(from, to, "valid_to").into_parsed())?;
                 let field = if new.to() == current.to() && new.from() != current.from() {
                     "valid_from"
                 } else {
@@ -882,19 +856,16 @@ impl Qudao {
         input: &SelectiveLimitInput,
     ) -> Result<SelectiveLimitView, AppError> {
         caller.require(Permission::ManageTerritories)?;
-        let mut fields = Fields::default();
         let line = if input.product_line.trim() == ANY_PRODUCT_LINE {
-            Some(ANY_PRODUCT_LINE.to_owned())
+            Ok(ANY_PRODUCT_LINE.to_owned())
         } else {
-            fields
-                .take(ProductLine::parse("product_line", &input.product_line))
-                .map(|l| l.as_str().to_owned())
+            ProductLine::parse("product_line", &input.product_line).map(|l| l.as_str().to_owned())
         };
-        let max = fields.take(parse_selective_limit("max_partners", &input.max_partners));
-        fields.finish()?;
-        let (Some(line), Some(max)) = (line, max) else {
-            return Err(AppError::Internal("validated fields missing".to_owned()));
-        };
+        let (line, max) = (
+            line,
+            parse_selective_limit("max_partners", &input.max_partners),
+        )
+            .all()?;
         let max = i32::try_from(max).map_err(|e| AppError::Internal(e.to_string()))?;
         let tx = self.write().await?;
         // Grants on this line check against the limit under the same lock.

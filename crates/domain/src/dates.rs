@@ -46,6 +46,15 @@ impl DateRange {
         Ok(Self { from, to })
     }
 
+    /// Parses the usual `valid_from` and `valid_to` fields, reporting both
+    /// bad days at once; their order is checked once both are days.
+    pub fn parse_validity(from: &str, to: &str) -> Result<Self, Vec<Invalid>> {
+        match (parse_date("valid_from", from), parse_date("valid_to", to)) {
+            (Ok(from), Ok(to)) => Self::new(from, to, "valid_to").map_err(|invalid| vec![invalid]),
+            (from, to) => Err(from.err().into_iter().chain(to.err()).collect()),
+        }
+    }
+
     pub fn from(self) -> NaiveDate {
         self.from
     }
@@ -95,6 +104,23 @@ mod tests {
         let err = DateRange::new(day(10), day(9), "valid_to").unwrap_err();
         assert_eq!(err.field, "valid_to");
         assert!(DateRange::new(day(10), day(10), "valid_to").is_ok());
+    }
+
+    #[test]
+    fn a_validity_reports_both_bad_days_then_their_order() {
+        let fields = |errors: Vec<Invalid>| errors.iter().map(|i| i.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(DateRange::parse_validity("x", "").unwrap_err()),
+            ["valid_from", "valid_to"]
+        );
+        assert_eq!(
+            fields(DateRange::parse_validity("2026-01-11", "2026-01-10").unwrap_err()),
+            ["valid_to"]
+        );
+        assert_eq!(
+            DateRange::parse_validity("2026-01-10", "2026/1/11"),
+            Ok(DateRange::new(day(9), day(10), "valid_to").unwrap())
+        );
     }
 
     proptest! {

@@ -11,6 +11,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
 };
 
+use qudao_domain::agreements::{VersionDates, VersionState};
+use qudao_domain::dates::DateRange;
+use qudao_domain::money::{Currency, Money};
+
+use crate::error::read;
 use crate::paging::{Page, PageRequest, SortDir, fetch};
 use crate::partners::{like_pattern, partner, scope_condition};
 use crate::scope::{Visible, restrict};
@@ -54,6 +59,56 @@ pub mod version {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+// The typed boundary: stored text becomes a domain value here, or an error
+// naming the table, the row and the value. Never a default.
+impl version::Model {
+    pub fn state(&self) -> Result<VersionState, StoreError> {
+        read(
+            "agreement_versions",
+            self.id,
+            "status",
+            &self.status,
+            VersionState::parse,
+        )
+    }
+
+    pub fn term(&self) -> Result<DateRange, StoreError> {
+        DateRange::new(self.valid_from, self.valid_to, "valid_to").map_err(|_| {
+            StoreError::Unreadable {
+                table: "agreement_versions",
+                row: self.id,
+                column: "valid_to",
+                value: self.valid_to.to_string(),
+            }
+        })
+    }
+
+    /// The dates that decide when this version is in force.
+    pub fn dates(&self) -> Result<VersionDates, StoreError> {
+        Ok(VersionDates {
+            version: self.version,
+            state: self.state()?,
+            term: self.term()?,
+            superseded_from: self.superseded_from,
+            terminated_from: self.terminated_from,
+        })
+    }
+
+    pub fn target(&self) -> Result<Option<Money>, StoreError> {
+        match (self.target_minor, self.target_currency.as_deref()) {
+            (Some(minor), Some(code)) => read(
+                "agreement_versions",
+                self.id,
+                "target_currency",
+                code,
+                Currency::parse,
+            )
+            .map(|currency| Some(Money::from_minor(minor, currency))),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// The terms a person writes into a version (everything but its lifecycle).

@@ -598,6 +598,21 @@ pub async fn codes_of(
 pub struct TypeCount {
     pub partner_type: String,
     pub partners: i64,
+    /// The lowest id of a partner of this type, so that a type this program
+    /// does not know is reported with a row to look at.
+    pub first_id: i64,
+}
+
+impl TypeCount {
+    pub fn partner_type(&self) -> Result<PartnerType, StoreError> {
+        read(
+            "partners",
+            self.first_id,
+            "partner_type",
+            &self.partner_type,
+            PartnerType::parse,
+        )
+    }
 }
 
 /// How many partners of each type the scope holds.
@@ -611,6 +626,10 @@ pub async fn count_by_type(
         .column_as(
             Expr::col((partner::Entity, partner::Column::Id)).count(),
             "partners",
+        )
+        .column_as(
+            Expr::col((partner::Entity, partner::Column::Id)).min(),
+            "first_id",
         )
         .filter(scope_condition(scope))
         .group_by(partner::Column::PartnerType)

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 
-use qudao_domain::dates::{DateRange, parse_date};
+use qudao_domain::dates::DateRange;
 use qudao_domain::partners::{PartnerCode, PartnerId, PartnerStatus};
 use qudao_domain::territories::{
     ANY_PRODUCT_LINE, AuthorizationMode, DEFAULT_SELECTIVE_LIMIT, Holding, HoldingIndex,
@@ -22,7 +22,7 @@ use qudao_store::territories::{self as repo, AuthorizationRow, region};
 
 use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
 use crate::audit::audit_entry;
-use crate::error::Fields;
+use crate::error::AllFields;
 use crate::territories::{authorization_view, describe};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -127,71 +127,61 @@ impl Qudao {
         let mut grants = Vec::with_capacity(table.rows.len());
         for (row, values) in &table.rows {
             let cell = |field| table.cell(values, field);
-            let mut fields = Fields::default();
             let partner = PartnerCode::parse(cell("partner_code"))
                 .ok()
                 .and_then(|code| partners.get(code.as_str()).cloned());
-            match &partner {
-                None => fields.push(Invalid::new(
+            let partner = match partner {
+                None => Err(Invalid::new(
                     "partner_code",
                     Problem::Rule {
                         rule: "partner_must_exist",
                     },
                 )),
-                Some(p) if p.status == PartnerStatus::Terminated.as_str() => {
-                    fields.push(Invalid::new(
-                        "partner_code",
-                        Problem::Rule {
-                            rule: "partner_terminated",
-                        },
-                    ));
-                }
-                Some(_) => {}
-            }
+                Some(p) if p.status == PartnerStatus::Terminated.as_str() => Err(Invalid::new(
+                    "partner_code",
+                    Problem::Rule {
+                        rule: "partner_terminated",
+                    },
+                )),
+                Some(p) => Ok(p),
+            };
             let raw_region = cell("region_code");
             let region = if raw_region.is_empty() {
-                fields.push(Invalid::new("region_code", Problem::Required));
-                None
+                Err(Invalid::new("region_code", Problem::Required))
             } else {
                 if !regions.contains_key(raw_region) {
                     let found = self.region_row(self.db(), raw_region).await?;
                     regions.insert(raw_region.to_owned(), found);
                 }
-                let found = regions.get(raw_region).cloned().flatten();
-                if found.is_none() {
-                    fields.push(Invalid::new(
+                regions.get(raw_region).cloned().flatten().ok_or_else(|| {
+                    Invalid::new(
                         "region_code",
                         Problem::Rule {
                             rule: "region_must_exist",
                         },
-                    ));
-                }
-                found
+                    )
+                })
             };
-            let product_line =
-                fields.take(ProductLine::parse("product_line", cell("product_line")));
-            let mode = fields.take(AuthorizationMode::parse(cell("mode")));
-            let from = fields.take(parse_date("valid_from", cell("valid_from")));
-            let to = fields.take(parse_date("valid_to", cell("valid_to")));
-            let valid = match (from, to) {
-                (Some(from), Some(to)) => fields.take(DateRange::new(from, to, "valid_to")),
-                _ => None,
-            };
-            let problems = fields.into_vec();
-            match (partner, region, product_line, mode, valid) {
-                (Some(partner), Some(region), Some(product_line), Some(mode), Some(valid))
-                    if problems.is_empty() =>
-                {
-                    grants.push(Grant {
-                        row: *row,
-                        partner,
-                        region,
-                        product_line,
-                        mode,
-                        valid,
-                    });
+            let parsed = (
+                partner,
+                region,
+                ProductLine::parse("product_line", cell("product_line")),
+                AuthorizationMode::parse(cell("mode")),
+                DateRange::parse_validity(cell("valid_from"), cell("valid_to")),
+            )
+                .all();
+            match parsed {
+                Ok((partner, region, product_line, mode, valid)) => grants.push(Grant {
+                    row: *row,
+                    partner,
+                    region,
+                    product_line,
+                    mode,
+                    valid,
+                }),
+                Err(problems) => {
+                    errors.extend(problems.into_iter().map(|i| table.error(*row, i)));
                 }
-                _ => errors.extend(problems.into_iter().map(|i| table.error(*row, i))),
             }
         }
         if !errors.is_empty() {

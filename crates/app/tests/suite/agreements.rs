@@ -8,6 +8,7 @@ on_both_backends!(
     agreement_amendment_answers_as_of_any_day,
     agreement_bad_input_changes_nothing,
     agreement_scope_lists_and_expiring,
+    agreement_unreadable_stored_values_are_errors_naming_them,
 );
 
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -761,4 +762,36 @@ async fn agreement_scope_lists_and_expiring(db: TestDb) {
         .await
         .unwrap();
     assert_eq!((found.total, found.items[0].code.as_str()), (2, "AG-P3-2"));
+}
+
+/// A stored state or target currency no domain type accepts is an error
+/// naming the row and the value, never a fallback.
+async fn agreement_unreadable_stored_values_are_errors_naming_them(db: TestDb) {
+    let app = db.app().await;
+    let admin = system();
+    app.create_partner(&admin, &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    signed(&app, &admin, "P1", -10, 300, None).await;
+    let names_it = |err: AppError, column: &str, value: &str| match err {
+        AppError::Internal(detail) => {
+            assert!(detail.starts_with("agreement_versions row "), "{detail}");
+            assert!(detail.contains(&format!("{column} '{value}'")), "{detail}");
+        }
+        other => panic!("expected an internal error naming the value, got {other:?}"),
+    };
+    db.raw("UPDATE agreement_versions SET target_currency = 'XYZ'")
+        .await;
+    names_it(
+        app.agreement(&admin, "P1", None).await.unwrap_err(),
+        "target_currency",
+        "XYZ",
+    );
+    db.raw("UPDATE agreement_versions SET target_currency = 'CNY', status = 'bogus'")
+        .await;
+    names_it(
+        app.agreement(&admin, "P1", None).await.unwrap_err(),
+        "status",
+        "bogus",
+    );
 }

@@ -591,6 +591,14 @@ async fn unreadable_stored_values_are_errors_naming_them(db: TestDb) {
         "currency",
         "XYZ",
     );
+    db.raw("UPDATE partners SET currency = 'CNY', partner_type = 'guild' WHERE code = 'P1'")
+        .await;
+    names_it(
+        app.partner_counts_by_type(&system()).await.unwrap_err(),
+        "partners",
+        "partner_type",
+        "guild",
+    );
     app.create_user(&system(), &user("clerk", "finance", None))
         .await
         .unwrap();

@@ -573,6 +573,23 @@ pub async fn list(
     fetch(db, select, page).await
 }
 
+/// The partners that buy from `parent` and that the scope sees, by code: a
+/// partner's page shows them all, so they are read in one statement without
+/// the count a page of a list needs.
+pub async fn children(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    parent: &Visible,
+) -> Result<Vec<partner::Model>, StoreError> {
+    Ok(partner::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(partner::Column::ParentId.eq(parent.id().0))
+        .order_by_asc(partner::Column::Code)
+        .order_by_asc(partner::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Codes of the given partner ids that the scope can see, for showing parents.
 pub async fn codes_of(
     db: &impl ConnectionTrait,

@@ -779,8 +779,8 @@ impl Qudao {
             .visible(self.db(), caller, Area::Partners, code)
             .await?;
         let row = partner.row().clone();
-        let parent_code = self.visible_parent_code(self.db(), caller, &row).await?;
-        let children = repo::children(self.db(), caller.scope(), &partner).await?;
+        let (parent, children) = repo::family(self.db(), caller.scope(), &partner).await?;
+        let parent_code = parent.map(|p| p.code);
         let mut shown: Vec<&partner::Model> = children.iter().collect();
         shown.push(&row);
         let names = Names::read(self, &shown).await?;

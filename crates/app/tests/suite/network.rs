@@ -345,7 +345,7 @@ async fn grade_changes_need_a_reason_stay_in_scope_and_keep_history(db: TestDb) 
                 action: Some("change_grade".into()),
                 ..Default::default()
             },
-            qudao_app::PageRequest::export(),
+            PageRequest::export(),
         )
         .await
         .unwrap();

@@ -11,6 +11,7 @@ mod caller_cache;
 pub mod coverage;
 mod error;
 pub mod export;
+mod grade_cache;
 pub mod grades;
 pub mod imports;
 pub mod onboarding;
@@ -71,6 +72,7 @@ pub use qudao_store::paging::{Page, PageRequest, SortDir};
 pub struct Qudao {
     db: DatabaseConnection,
     callers: std::sync::Arc<caller_cache::CallerCache>,
+    grades: std::sync::Arc<grade_cache::GradeCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -98,11 +100,16 @@ impl Qudao {
         Self {
             db,
             callers: std::sync::Arc::default(),
+            grades: std::sync::Arc::default(),
         }
     }
 
     pub(crate) fn callers(&self) -> &caller_cache::CallerCache {
         &self.callers
+    }
+
+    pub(crate) fn grade_cache(&self) -> &grade_cache::GradeCache {
+        &self.grades
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

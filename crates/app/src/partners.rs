@@ -21,8 +21,10 @@ use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{Contact, MAX_DEPTH, parse_address, would_cycle};
 use qudao_domain::territories::RegionCode;
 use qudao_store::scope::{self as store_scope, Visible};
+use qudao_store::territories::region;
 use qudao_store::{Aggregate, ConnectionTrait, WriteTx};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PartnerView {
@@ -748,7 +750,7 @@ impl Qudao {
     ) -> Result<Page<PartnerView>, AppError> {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
         let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
-        let names = Names::load(self.db(), &rows.items.iter().collect::<Vec<_>>()).await?;
+        let names = Names::read(self, &rows.items.iter().collect::<Vec<_>>()).await?;
         rows.try_map(|row| {
             let parent = row
                 .parent_id
@@ -766,24 +768,11 @@ impl Qudao {
             .visible(self.db(), caller, Area::Partners, code)
             .await?;
         let row = partner.row().clone();
-        let parent_code = self.visible_parent_code(self.db(), caller, &row).await?;
-        let filter = PartnerFilter {
-            parent_id: Some(row.id),
-            ..Default::default()
-        };
-        let children = repo::list(
-            self.db(),
-            caller.scope(),
-            &filter,
-            PartnerSort::Code,
-            SortDir::Asc,
-            PageRequest::export(),
-        )
-        .await?
-        .items;
+        let (parent, children) = repo::family(self.db(), caller.scope(), &partner).await?;
+        let parent_code = parent.map(|p| p.code);
         let mut shown: Vec<&partner::Model> = children.iter().collect();
         shown.push(&row);
-        let names = Names::load(self.db(), &shown).await?;
+        let names = Names::read(self, &shown).await?;
         let children = children
             .iter()
             .map(|child| view_of(child, Some(row.code.clone()), &names))
@@ -801,12 +790,7 @@ impl Qudao {
             .into_iter()
             .map(change_of)
             .collect::<Result<_, _>>()?;
-        let region = match row.region_id {
-            Some(id) => qudao_store::territories::regions_by_ids(self.db(), &[id])
-                .await?
-                .pop(),
-            None => None,
-        };
+        let region = row.region_id.and_then(|id| names.regions.get(&id));
         let contacts = repo::contacts(self.db(), &partner)
             .await?
             .into_iter()
@@ -825,8 +809,8 @@ impl Qudao {
         Ok(PartnerDetail {
             partner: view,
             owner_login,
-            region_code: region.as_ref().map(|r| r.code.clone()),
-            region_name: region.map(|r| r.name),
+            region_code: region.map(|r| r.code.clone()),
+            region_name: region.map(|r| r.name.clone()),
             address: row.address,
             credit_limit,
             currency: currency.as_str().to_owned(),
@@ -921,10 +905,10 @@ impl Qudao {
 }
 
 /// Region and grade codes of the partners a view shows, loaded once per
-/// request (grades are a short table; regions by the ids at hand).
+/// request (regions by the ids at hand; grades, a short table, whole).
 pub(crate) struct Names {
-    regions: HashMap<i64, String>,
-    grades: HashMap<i64, String>,
+    regions: HashMap<i64, region::Model>,
+    grades: Arc<HashMap<i64, String>>,
 }
 
 impl Names {
@@ -937,25 +921,47 @@ impl Names {
 
     pub(crate) async fn for_regions(
         db: &impl ConnectionTrait,
-        mut region_ids: Vec<i64>,
+        region_ids: Vec<i64>,
     ) -> Result<Self, AppError> {
-        region_ids.sort_unstable();
-        region_ids.dedup();
-        let regions = qudao_store::territories::regions_by_ids(db, &region_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.code))
-            .collect();
+        let regions = Self::regions(db, region_ids).await?;
         let grades = qudao_store::grades::list(db)
             .await?
             .into_iter()
             .map(|g| (g.id, g.code))
             .collect();
+        Ok(Self {
+            regions,
+            grades: Arc::new(grades),
+        })
+    }
+
+    /// The same for a read outside any write, with the grade codes from
+    /// the application's cache.
+    async fn read(app: &Qudao, rows: &[&partner::Model]) -> Result<Self, AppError> {
+        let regions =
+            Self::regions(app.db(), rows.iter().filter_map(|r| r.region_id).collect()).await?;
+        let grades = app
+            .grade_cache()
+            .codes(app.db(), rows.iter().filter_map(|r| r.grade_id))
+            .await?;
         Ok(Self { regions, grades })
     }
 
+    async fn regions(
+        db: &impl ConnectionTrait,
+        mut ids: Vec<i64>,
+    ) -> Result<HashMap<i64, region::Model>, AppError> {
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(qudao_store::territories::regions_by_ids(db, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect())
+    }
+
     pub(crate) fn region_code(&self, id: i64) -> Option<String> {
-        self.regions.get(&id).cloned()
+        self.regions.get(&id).map(|r| r.code.clone())
     }
 
     pub(crate) fn grade_code(&self, id: i64) -> Option<String> {
@@ -963,7 +969,7 @@ impl Names {
     }
 
     fn region(&self, row: &partner::Model) -> Option<String> {
-        row.region_id.and_then(|id| self.regions.get(&id).cloned())
+        row.region_id.and_then(|id| self.region_code(id))
     }
 
     fn grade(&self, row: &partner::Model) -> Option<String> {

@@ -6,8 +6,8 @@ use sea_orm::sea_query::{
     UnionType, WithClause,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::error::read;
@@ -571,6 +571,31 @@ pub async fn list(
         .order_by(column, dir.order())
         .order_by_asc(partner::Column::Id);
     fetch(db, select, page).await
+}
+
+/// A partner's parent and the partners that buy from it (by code), as far
+/// as the scope sees them, in one statement: a partner's page shows them
+/// all, so they need neither a count nor a query each.
+pub async fn family(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    partner: &Visible,
+) -> Result<(Option<partner::Model>, Vec<partner::Model>), StoreError> {
+    let parent_id = partner.row().parent_id;
+    let mut kin = Condition::any().add(partner::Column::ParentId.eq(partner.id().0));
+    if let Some(id) = parent_id {
+        kin = kin.add(partner::Column::Id.eq(id));
+    }
+    let (mut parent, children): (Vec<_>, Vec<_>) = partner::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(kin)
+        .order_by_asc(partner::Column::Code)
+        .order_by_asc(partner::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .partition(|row| Some(row.id) == parent_id);
+    Ok((parent.pop(), children))
 }
 
 /// Codes of the given partner ids that the scope can see, for showing parents.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use qudao_app::grades::{GradeChangeInput, GradeInput};
 use qudao_app::onboarding::{CriterionInput, EvaluationInput};
-use qudao_app::partners::{PartnerInput, StatusInput};
-use qudao_app::{AppError, Caller, Qudao};
+use qudao_app::partners::{PartnerFilter, PartnerInput, PartnerSort, StatusInput};
+use qudao_app::{AppError, Caller, PageRequest, Qudao, SortDir};
 use qudao_domain::onboarding::Stage;
 use qudao_domain::{Invalid, Problem};
 
@@ -15,6 +15,7 @@ use super::{TestDb, partner, system, user};
 on_both_backends!(
     grades_are_configured_by_admins_with_thresholds_in_order,
     grade_changes_need_a_reason_stay_in_scope_and_keep_history,
+    a_grade_created_after_partners_were_read_is_named_in_their_views,
     criteria_weights_are_configurable,
     evaluations_weigh_scores_and_keep_the_weights_they_used,
     evaluation_input_errors_name_each_criterion_and_change_nothing,
@@ -344,11 +345,49 @@ async fn grade_changes_need_a_reason_stay_in_scope_and_keep_history(db: TestDb) 
                 action: Some("change_grade".into()),
                 ..Default::default()
             },
-            qudao_app::PageRequest::export(),
+            PageRequest::export(),
         )
         .await
         .unwrap();
     assert_eq!(audit.items.len(), 2);
+}
+
+/// Partner views take grade codes from a cache; a grade made after it
+/// was filled must still be named, on the page and in the list.
+async fn a_grade_created_after_partners_were_read_is_named_in_their_views(db: TestDb) {
+    let app = db.app().await;
+    let (manager, _, _) = world(&app).await;
+    app.create_partner(&manager, &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let change = |grade: &str| GradeChangeInput {
+        grade: grade.into(),
+        reason: "yearly review".into(),
+    };
+    app.change_partner_grade(&manager, "P1", &change("gold"))
+        .await
+        .unwrap();
+    let shown = app.partner(&manager, "P1").await.unwrap().partner.grade;
+    assert_eq!(shown.as_deref(), Some("gold"));
+    app.create_grade(&system(), &grade_input("diamond", "50", "", ""))
+        .await
+        .unwrap();
+    app.change_partner_grade(&manager, "P1", &change("diamond"))
+        .await
+        .unwrap();
+    let shown = app.partner(&manager, "P1").await.unwrap().partner.grade;
+    assert_eq!(shown.as_deref(), Some("diamond"));
+    let listed = app
+        .list_partners(
+            &manager,
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items[0].grade.as_deref(), Some("diamond"));
 }
 
 async fn criteria_weights_are_configurable(db: TestDb) {

@@ -50,11 +50,10 @@ impl Qudao {
         )
         .await?;
         let code = self.own_partner_code(caller).await?;
-        Ok(rows
-            .items
+        rows.items
             .into_iter()
             .map(|row| self.user_view(row, code.clone()))
-            .collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// Creates a `partner_user` of the caller's organisation with a

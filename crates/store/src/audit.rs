@@ -63,7 +63,7 @@ pub async fn record(db: &crate::WriteTx, new: NewEntry<'_>) -> Result<(), StoreE
     Ok(())
 }
 
-/// Writes many audit records with multi-row inserts (an import's, one per
+/// Writes many audit records in batches through `bulk::insert` (an import's, one per
 /// record it touched), all stamped with the same instant.
 pub async fn record_many(
     db: &crate::write::WriteTx,

@@ -1,18 +1,129 @@
 //! The bulk path's writes (DESIGN.md §3): ids handed out before the rows
-//! exist, so tree paths and child rows are computed in memory, and
-//! multi-row inserts sized under both databases' bound-parameter limits.
+//! exist, so tree paths and child rows are computed in memory, and inserts
+//! that hand the database a whole batch of rows as one JSON parameter.
 //! Imports and (later) fact loads write through here, inside the caller's
 //! one transaction.
+//!
+//! Why JSON and not multi-row `VALUES`: measured on 10,000 partners, a
+//! `VALUES` list of 30,000 bound parameters cost PostgreSQL 50–90 ms to parse
+//! and 40 ms to bind per statement before it inserted anything, and on both
+//! databases building, converting and binding one SQL value per cell was
+//! most of the client's time. One text parameter per batch, unpacked by
+//! the database (`json_to_recordset` on PostgreSQL, `json_each` on SQLite), makes the
+//! statement text constant (prepared once per connection) and the bind a
+//! single string.
 
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::StoreError;
 use crate::write::WriteTx;
 
-/// SQLite binds at most 32,766 parameters per statement, PostgreSQL 65,535;
-/// one budget under both keeps a statement the same shape on either.
-const MAX_PARAMS: usize = 30_000;
+/// Rows per statement: large enough that per-statement costs vanish, small
+/// enough that one batch's JSON stays a few megabytes.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
+/// One value of a bulk-inserted row: the few column kinds the bulk path
+/// writes, each encoded exactly as the driver would bind it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Instant(DateTime<Utc>),
+    Date(Option<NaiveDate>),
+}
+
+impl From<i64> for Cell {
+    fn from(value: i64) -> Self {
+        Cell::Int(Some(value))
+    }
+}
+
+impl From<i32> for Cell {
+    fn from(value: i32) -> Self {
+        Cell::Int(Some(value.into()))
+    }
+}
+
+impl From<Option<i64>> for Cell {
+    fn from(value: Option<i64>) -> Self {
+        Cell::Int(value)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(value: &str) -> Self {
+        Cell::Text(Some(value.to_owned()))
+    }
+}
+
+impl From<String> for Cell {
+    fn from(value: String) -> Self {
+        Cell::Text(Some(value))
+    }
+}
+
+impl From<Option<String>> for Cell {
+    fn from(value: Option<String>) -> Self {
+        Cell::Text(value)
+    }
+}
+
+impl From<DateTime<Utc>> for Cell {
+    fn from(value: DateTime<Utc>) -> Self {
+        Cell::Instant(value)
+    }
+}
+
+impl From<NaiveDate> for Cell {
+    fn from(value: NaiveDate) -> Self {
+        Cell::Date(Some(value))
+    }
+}
+
+impl From<Option<NaiveDate>> for Cell {
+    fn from(value: Option<NaiveDate>) -> Self {
+        Cell::Date(value)
+    }
+}
+
+impl Cell {
+    /// The PostgreSQL type a field of this kind is read as; the insert then
+    /// casts it to the column's own type (`integer`, `varchar`) on assignment.
+    fn pg_type(&self) -> &'static str {
+        match self {
+            Cell::Int(_) => "bigint",
+            Cell::Text(_) => "text",
+            Cell::Instant(_) => "timestamptz",
+            Cell::Date(_) => "date",
+        }
+    }
+
+    /// Appends this value as JSON. Instants are written as sqlx writes them
+    /// to SQLite (RFC 3339 with `+00:00`), so rows written here read and sort
+    /// exactly like rows written one at a time; PostgreSQL parses the same
+    /// text into `timestamptz`.
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Cell::Int(Some(n)) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Text(Some(text)) => push_json_string(out, text),
+            Cell::Instant(at) => {
+                push_json_string(out, &at.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+            }
+            Cell::Date(Some(date)) => push_json_string(out, &date.format("%F").to_string()),
+            Cell::Int(None) | Cell::Text(None) | Cell::Date(None) => out.push_str("null"),
+        }
+    }
+}
+
+fn push_json_string(out: &mut String, text: &str) {
+    // Serialising a `&str` into a `String` cannot fail.
+    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+}
 
 /// `n` fresh ids for `table`, in ascending order, reserved in the caller's
 /// write transaction. PostgreSQL draws them from the table's sequence (so
@@ -58,25 +169,75 @@ pub async fn allocate_ids(
     Ok((1..=count).map(|i| last + i).collect())
 }
 
-/// Inserts `rows` (each a value per column, in `columns` order) with as few
-/// multi-row statements as the parameter budget allows.
+/// Inserts `rows` (each a value per column, in `columns` order), in order,
+/// a batch of rows per statement.
 pub async fn insert(
     db: &WriteTx,
     table: &'static str,
     columns: &[&'static str],
-    rows: Vec<Vec<Value>>,
+    rows: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
-    let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut insert = Query::insert()
-            .into_table(Alias::new(table))
-            .columns(columns.iter().map(|c| Alias::new(*c)))
-            .to_owned();
-        for row in rows.by_ref().take(per_statement) {
-            insert.values_panic(row.into_iter().map(Into::into));
+    let backend = db.get_database_backend();
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let sql = insert_sql(backend, table, columns, first);
+    for batch in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut json = String::with_capacity(batch.len() * 64 * columns.len());
+        json.push('[');
+        for (i, row) in batch.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push('{');
+            for (j, (column, cell)) in columns.iter().zip(row).enumerate() {
+                if j > 0 {
+                    json.push(',');
+                }
+                let _ = write!(json, "\"{column}\":");
+                cell.write_json(&mut json);
+            }
+            json.push('}');
         }
-        db.execute(&insert).await?;
+        json.push(']');
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql.as_str(),
+            [json.into()],
+        ))
+        .await?;
     }
     Ok(())
+}
+
+/// The one statement that inserts a JSON array of row objects into `table`.
+/// Column names are the caller's `'static` identifiers, never input.
+/// PostgreSQL is told each field's type (from `sample`, a row of the batch)
+/// with `json_to_recordset`: measured on 5,000 audit rows, the table-typed
+/// `json_populate_recordset` took 270 ms where this takes 50 ms.
+fn insert_sql(backend: DatabaseBackend, table: &str, columns: &[&str], sample: &[Cell]) -> String {
+    let list = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if backend == DatabaseBackend::Postgres {
+        let typed = columns
+            .iter()
+            .zip(sample)
+            .map(|(c, cell)| format!("\"{c}\" {}", cell.pg_type()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "INSERT INTO \"{table}\" ({list}) SELECT {list} \
+             FROM json_to_recordset($1::json) AS batch({typed})"
+        )
+    } else {
+        let fields = columns
+            .iter()
+            .map(|c| format!("value ->> '$.{c}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("INSERT INTO \"{table}\" ({list}) SELECT {fields} FROM json_each(?)")
+    }
 }

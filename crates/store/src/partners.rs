@@ -357,7 +357,7 @@ pub async fn insert(
 /// Writes partners already placed in the tree (their ids allocated by
 /// `bulk::allocate_ids` and their paths computed from them, so each row is
 /// written once, complete) and the first line of each one's status history,
-/// with multi-row inserts. Rows must come parents first: each batch's
+/// in batches. Rows must come parents first: each batch's
 /// foreign keys are checked when its statement ends.
 pub async fn insert_placed(
     db: &WriteTx,

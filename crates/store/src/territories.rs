@@ -579,7 +579,7 @@ pub async fn line_holdings(
 }
 
 /// Writes new rights whose ids were allocated up front (so their codes are
-/// known) with multi-row inserts.
+/// known) in batches.
 pub async fn insert_authorizations(
     db: &crate::write::WriteTx,
     rows: &[authorization::Model],

@@ -4,7 +4,7 @@
 //! every row is checked in memory against the rights in its region, above
 //! and inside it (those granted and the rows above it in the file), so the
 //! cost of a row does not grow as the line fills up. The rights and one
-//! audit record each are then written with multi-row inserts.
+//! audit record each are then written in batches through `store::bulk::insert`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

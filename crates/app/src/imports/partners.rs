@@ -3,7 +3,7 @@
 //! loaded once (codes taken, parents, owners, regions, grades); new partners
 //! get ids allocated up front, so their tree paths are computed in memory;
 //! then partners, status history, grade history and audit records are
-//! written with multi-row inserts, all in one transaction.
+//! written in batches through `store::bulk::insert`, all in one transaction.
 //!
 //! Audit: one record per imported partner (written in bulk), not one per
 //! file, so a partner's own history shows where it came from, exactly as

@@ -468,14 +468,15 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
 
 async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
     let app = db.app().await;
-    // 3,000 rows, children listed before their parents, more than one
-    // multi-row batch of every table.
+    // 6,000 rows, children listed before their parents, every one graded:
+    // more than one batch (`bulk::insert`, 5,000 rows a statement) of every
+    // table the import writes.
     let mut file = String::from("code,name,partner_type,parent_code,grade\n");
-    for i in 0..2_700 {
-        file.push_str(&format!("K{i},child {i},retailer,T{},silver\n", i % 300));
+    for i in 0..5_400 {
+        file.push_str(&format!("K{i},child {i},retailer,T{},silver\n", i % 600));
     }
-    for i in 0..300 {
-        file.push_str(&format!("T{i},tier one {i},distributor,,\n"));
+    for i in 0..600 {
+        file.push_str(&format!("T{i},tier one {i},distributor,,gold\n"));
     }
     let report = app
         .import(
@@ -492,9 +493,9 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
         "{:?}",
         &report.errors[..report.errors.len().min(3)]
     );
-    assert_eq!(report.created, 3_000);
-    assert_eq!(partner_total(&app, &system()).await, 3_000);
-    let child = app.partner(&system(), "K301").await.unwrap();
+    assert_eq!(report.created, 6_000);
+    assert_eq!(partner_total(&app, &system()).await, 6_000);
+    let child = app.partner(&system(), "K601").await.unwrap();
     assert_eq!(child.partner.parent_code.as_deref(), Some("T1"));
     assert_eq!(child.partner.depth, 2);
     assert_eq!(child.partner.grade.as_deref(), Some("silver"));
@@ -512,7 +513,7 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
         )
         .await
         .unwrap();
-    assert_eq!(under.total, 2_700);
+    assert_eq!(under.total, 5_400);
 }
 
 async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) {

@@ -85,7 +85,7 @@ enum Command {
         command: UsersCommand,
     },
     /// Import records from CSV or xlsx: partners, contacts, regions,
-    /// authorizations. All or nothing: any bad row rejects the file and the
+    /// authorizations, user_regions. All or nothing: any bad row rejects the file and the
     /// report names each row and column.
     Import {
         /// What to import

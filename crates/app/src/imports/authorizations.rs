@@ -7,8 +7,6 @@
 //! audit record each are then written in batches through `store::bulk::insert`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::pin::Pin;
 
 use qudao_domain::dates::DateRange;
 use qudao_domain::partners::{PartnerCode, PartnerId, PartnerStatus};
@@ -20,28 +18,18 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::partners::partner;
 use qudao_store::territories::{self as repo, AuthorizationRow, region};
 
-use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
+use super::{Column, Outcome, Table, finish};
 use crate::audit::audit_entry;
 use crate::error::AllFields;
 use crate::territories::{authorization_view, describe};
 use crate::{AppError, Caller, Permission, Qudao};
 
-pub(super) const KIND: ImportKind = ImportKind(&Importer {
-    name: "authorizations",
-    columns: COLUMNS,
-    permission: Permission::ManageTerritories,
+importer!(
+    "authorizations",
+    Permission::ManageTerritories,
     upsert: false,
-    run,
-});
-
-fn run<'a>(
-    app: &'a Qudao,
-    caller: &'a Caller,
-    table: &'a Table,
-    options: ImportOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
-    Box::pin(app.import_authorizations(caller, table, options.dry_run))
-}
+    |app, caller, table, options| app.import_authorizations(caller, table, options.dry_run)
+);
 
 pub(super) const COLUMNS: &[Column] = &[
     Column {

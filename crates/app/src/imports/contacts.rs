@@ -1,33 +1,21 @@
 //! Contacts of partners in the importing user's scope.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use qudao_domain::partners::{Contact, PartnerCode};
 use qudao_domain::{Invalid, Problem};
 use qudao_store::scope::{self as store_scope, Visible};
 
-use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish};
+use super::{Column, Outcome, Table, finish};
 use crate::partners::insert_contact;
 use crate::{AppError, Caller, Permission, Qudao};
 
-pub(super) const KIND: ImportKind = ImportKind(&Importer {
-    name: "contacts",
-    columns: COLUMNS,
-    permission: Permission::ManagePartners,
+importer!(
+    "contacts",
+    Permission::ManagePartners,
     upsert: false,
-    run,
-});
-
-fn run<'a>(
-    app: &'a Qudao,
-    caller: &'a Caller,
-    table: &'a Table,
-    options: ImportOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
-    Box::pin(app.import_contacts(caller, table, options.dry_run))
-}
+    |app, caller, table, options| app.import_contacts(caller, table, options.dry_run)
+);
 
 pub(super) const COLUMNS: &[Column] = &[
     Column {

@@ -10,6 +10,36 @@
 //! templates); each kind is one module here that declares its columns, the
 //! permission it needs and its write, and one line in [`ImportKind::ALL`].
 
+/// Declares an importer in its module: the registry entry and the boxed
+/// call of its write (the registry holds plain function pointers).
+macro_rules! importer {
+    ($name:literal, $permission:expr, upsert: $upsert:literal,
+     |$app:ident, $caller:ident, $table:ident, $options:ident| $write:expr) => {
+        pub(super) const KIND: super::ImportKind = super::ImportKind(&super::Importer {
+            name: $name,
+            columns: COLUMNS,
+            permission: $permission,
+            upsert: $upsert,
+            run,
+        });
+
+        fn run<'a>(
+            $app: &'a crate::Qudao,
+            $caller: &'a crate::Caller,
+            $table: &'a super::Table,
+            $options: super::ImportOptions,
+        ) -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = Result<super::Outcome, crate::AppError>>
+                    + Send
+                    + 'a,
+            >,
+        > {
+            Box::pin($write)
+        }
+    };
+}
+
 mod authorizations;
 mod contacts;
 mod partners;

@@ -10,8 +10,6 @@
 //! for a partner made on the form.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
 
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerCode, PartnerId, child_position};
@@ -20,30 +18,17 @@ use qudao_store::grades::grade;
 use qudao_store::partners::{self as repo, partner};
 use qudao_store::scope::Visible;
 
-use super::{
-    Column, FieldChange, ImportKind, ImportMode, ImportOptions, Importer, Outcome, RowChange,
-    Table, finish,
-};
+use super::{Column, FieldChange, ImportMode, ImportOptions, Outcome, RowChange, Table, finish};
 use crate::audit::audit_entry;
 use crate::partners::{Lookups, Names, NewPartnerRow, PartnerInput, RecordInput, view_of};
 use crate::{AppError, Caller, Permission, Qudao};
 
-pub(super) const KIND: ImportKind = ImportKind(&Importer {
-    name: "partners",
-    columns: COLUMNS,
-    permission: Permission::ManagePartners,
+importer!(
+    "partners",
+    Permission::ManagePartners,
     upsert: true,
-    run,
-});
-
-fn run<'a>(
-    app: &'a Qudao,
-    caller: &'a Caller,
-    table: &'a Table,
-    options: ImportOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
-    Box::pin(app.import_partners(caller, table, options))
-}
+    |app, caller, table, options| app.import_partners(caller, table, options)
+);
 
 pub(super) const COLUMNS: &[Column] = &[
     Column {

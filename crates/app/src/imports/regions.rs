@@ -1,27 +1,15 @@
 //! The user's own regions (sales areas, districts the official data lacks).
-use std::future::Future;
-use std::pin::Pin;
 
-use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, finish, row_errors};
 use crate::territories::RegionInput;
 use crate::{AppError, Caller, Permission, Qudao};
 
-pub(super) const KIND: ImportKind = ImportKind(&Importer {
-    name: "regions",
-    columns: COLUMNS,
-    permission: Permission::ManageTerritories,
+importer!(
+    "regions",
+    Permission::ManageTerritories,
     upsert: false,
-    run,
-});
-
-fn run<'a>(
-    app: &'a Qudao,
-    caller: &'a Caller,
-    table: &'a Table,
-    options: ImportOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
-    Box::pin(app.import_regions(caller, table, options.dry_run))
-}
+    |app, caller, table, options| app.import_regions(caller, table, options.dry_run)
+);
 
 pub(super) const COLUMNS: &[Column] = &[
     Column {

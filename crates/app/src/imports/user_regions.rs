@@ -1,26 +1,14 @@
 //! The regions a channel manager or sales rep covers (admins only).
-use std::future::Future;
-use std::pin::Pin;
 
-use super::{Column, ImportKind, ImportOptions, Importer, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, finish, row_errors};
 use crate::{AppError, Caller, Permission, Qudao};
 
-pub(super) const KIND: ImportKind = ImportKind(&Importer {
-    name: "user_regions",
-    columns: COLUMNS,
-    permission: Permission::ManageUsers,
+importer!(
+    "user_regions",
+    Permission::ManageUsers,
     upsert: false,
-    run,
-});
-
-fn run<'a>(
-    app: &'a Qudao,
-    caller: &'a Caller,
-    table: &'a Table,
-    options: ImportOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>> {
-    Box::pin(app.import_user_regions(caller, table, options.dry_run))
-}
+    |app, caller, table, options| app.import_user_regions(caller, table, options.dry_run)
+);
 
 const COLUMNS: &[Column] = &[
     Column {

@@ -87,8 +87,12 @@ pub struct GradeChange {
     /// Absent for a partner's first grade.
     pub from: Option<String>,
     pub to: String,
-    pub reason: String,
-    pub changed_by: String,
+    /// Why; absent for partner users, who never see our internal reasons.
+    pub reason: Option<String>,
+    /// Login of who changed it; absent for partner users.
+    pub changed_by: Option<String>,
+    /// Display name of who changed it; absent for partner users.
+    pub changed_by_name: Option<String>,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -267,10 +271,14 @@ impl Qudao {
         let partner = self
             .visible(self.db(), caller, Area::Grades, partner_code)
             .await?;
-        self.partner_grade_of(&partner).await
+        self.partner_grade_of(caller, &partner).await
     }
 
-    async fn partner_grade_of(&self, partner: &Visible) -> Result<PartnerGrade, AppError> {
+    async fn partner_grade_of(
+        &self,
+        caller: &Caller,
+        partner: &Visible,
+    ) -> Result<PartnerGrade, AppError> {
         let grades = repo::list(self.db()).await?;
         let code_of = |id: i64| {
             grades
@@ -279,14 +287,22 @@ impl Qudao {
                 .map_or_else(String::new, |g| g.code.clone())
         };
         let current = repo::grade_of(self.db(), partner).await?;
-        let history = repo::history(self.db(), partner)
-            .await?
+        let rows = repo::history(self.db(), partner).await?;
+        let internal = crate::visibility::sees_internal(caller);
+        let names = if internal {
+            let logins = rows.iter().map(|r| r.changed_by.clone()).collect();
+            crate::visibility::user_names(self.db(), logins).await?
+        } else {
+            Default::default()
+        };
+        let history = rows
             .into_iter()
             .map(|row| GradeChange {
                 from: row.from_grade_id.map(code_of),
                 to: code_of(row.to_grade_id),
-                reason: row.reason,
-                changed_by: row.changed_by,
+                changed_by_name: names.get(&row.changed_by).cloned(),
+                reason: internal.then_some(row.reason),
+                changed_by: internal.then_some(row.changed_by),
                 changed_at: row.changed_at,
             })
             .collect();
@@ -326,7 +342,7 @@ impl Qudao {
         self.set_partner_grade_in(&tx, caller, &partner, &grade, &reason)
             .await?;
         crate::commit(tx).await?;
-        self.partner_grade_of(&partner).await
+        self.partner_grade_of(caller, &partner).await
     }
 
     /// The grade with this code, or the field error an input row shows.

@@ -19,6 +19,7 @@ pub mod partners;
 mod scope;
 pub mod team;
 pub mod territories;
+mod visibility;
 mod text;
 
 use qudao_store::DatabaseConnection;

@@ -35,6 +35,7 @@ catalogs!(
     "grades",
     "onboarding",
     "imports",
+    "names",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

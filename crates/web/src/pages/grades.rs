@@ -64,6 +64,12 @@ impl GradePanel {
         super::error_for(&self.errors, field)
     }
 
+    /// Whether the history carries our reasons and who changed it; the app
+    /// leaves both out for partner users.
+    pub fn shows_internal(&self) -> bool {
+        self.history.iter().any(|change| change.changed_by.is_some())
+    }
+
     /// The grade's name in the page's language.
     pub fn name_of(&self, c: &Chrome, code: &str) -> String {
         self.all
@@ -245,10 +251,10 @@ async fn change(
         &ctx,
         result,
         |grade| {
-            let text = ctx.lang.tf(
-                "grades.changed",
-                grade.grade.as_ref().map_or("", |g| g.code.as_str()),
-            );
+            let name = grade.grade.as_ref().map_or("", |g| {
+                crate::layout::pick(ctx.lang, Some(g.name.as_str()), g.name_en.as_deref())
+            });
+            let text = ctx.lang.tf("grades.changed", name);
             (text, format!("/partners/{}", grade.partner_code))
         },
         async |errors| {

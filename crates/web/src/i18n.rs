@@ -36,6 +36,7 @@ catalogs!(
     "onboarding",
     "imports",
     "names",
+    "audit",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -119,6 +120,12 @@ impl Lang {
             tracing::warn!(key, lang = self.tag(), "message missing from catalog");
             "[?]"
         })
+    }
+
+    /// The message for `key` if the catalog has one: for words looked up by
+    /// a stored name (audit fields and actions) that may be new.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        self.catalog().get(key).copied()
     }
 
     /// A message with `{}` replaced by `value`.

@@ -209,7 +209,7 @@ describe('partner network in a browser', () => {
       assert.ok(detailsText.includes('Distributor'), 'type shown');
       assert.ok(detailsText.includes(`${SHANGHAI} 上海市`), `home region shown: ${detailsText}`);
       assert.ok(detailsText.includes(distributor.address), 'address shown');
-      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '500,000.00 CNY');
+      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '¥500,000.00');
       assert.equal(await textOf(page.locator('[data-testid="partner-status"]')), 'Active');
       await snap(page, 'network-02-partner-created.png');
 
@@ -353,7 +353,7 @@ describe('partner network in a browser', () => {
       assert.ok(selected.includes('45 days'), `version 2 pays in 45 days: ${selected}`);
       const target = await textOf(page.locator('[data-testid="annual-target"]'));
       // (Grouping of thousands differs between pages; the amount is what counts.)
-      assert.match(target, /^1,?500,?000\.00 CNY$/, 'version 2 has the higher target');
+      assert.match(target, /^¥1,?500,?000\.00$/, 'version 2 has the higher target');
       await snap(page, 'network-09-as-of-on-d.png');
       const later = await agreementAsOf(page, addDays(amendmentStarts, 30));
       assert.ok(later.includes(v2Code), `after D: ${later}`);

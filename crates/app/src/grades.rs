@@ -32,7 +32,9 @@ pub struct GradeView {
     pub name_en: Option<String>,
     /// Higher is better; unique among grades.
     pub rank: i32,
+    /// What the grade brings, in Chinese (or the only text).
     pub benefits: String,
+    pub benefits_en: Option<String>,
     /// A partner holding this grade is promoted at this score or above.
     pub promote_threshold: Option<String>,
     /// A partner holding this grade is demoted below this score.
@@ -52,6 +54,8 @@ pub struct GradeInput {
     pub rank: String,
     #[serde(default)]
     pub benefits: Option<String>,
+    #[serde(default)]
+    pub benefits_en: Option<String>,
     /// A score 0–100, or empty for none.
     #[serde(default, deserialize_with = "optional_text_or_number")]
     #[schema(value_type = Option<String>, example = "88")]
@@ -103,6 +107,7 @@ fn view_of(row: &grade::Model) -> GradeView {
         name_en: row.name_en.clone(),
         rank: row.rank,
         benefits: row.benefits.clone(),
+        benefits_en: row.benefits_en.clone(),
         promote_threshold: row.promote_threshold.clone(),
         demote_threshold: row.demote_threshold.clone(),
     }
@@ -114,6 +119,7 @@ struct Parsed {
     name_en: Option<String>,
     rank: Rank,
     benefits: String,
+    benefits_en: Option<String>,
     thresholds: Thresholds,
 }
 
@@ -175,6 +181,11 @@ impl Qudao {
                 input.benefits.as_deref().unwrap_or(""),
                 BENEFITS_MAX,
             ),
+            parse_text(
+                "benefits_en",
+                input.benefits_en.as_deref().unwrap_or(""),
+                BENEFITS_MAX,
+            ),
             Thresholds::parse(
                 input.promote_threshold.as_deref().unwrap_or(""),
                 input.demote_threshold.as_deref().unwrap_or(""),
@@ -183,13 +194,16 @@ impl Qudao {
         )
             .all();
         Ok(
-            parsed.map(|(name, name_en, rank, benefits, thresholds, ())| Parsed {
-                name,
-                name_en,
-                rank,
-                benefits,
-                thresholds,
-            }),
+            parsed.map(
+                |(name, name_en, rank, benefits, benefits_en, thresholds, ())| Parsed {
+                    name,
+                    name_en,
+                    rank,
+                    benefits,
+                    benefits_en: Some(benefits_en).filter(|text| !text.is_empty()),
+                    thresholds,
+                },
+            ),
         )
     }
 
@@ -424,6 +438,7 @@ fn grade_fields(p: &Parsed) -> GradeFields<'_> {
         name_en: p.name_en.as_deref(),
         rank: p.rank.value(),
         benefits: &p.benefits,
+        benefits_en: p.benefits_en.as_deref(),
         promote_threshold: stored(p.thresholds.promote),
         demote_threshold: stored(p.thresholds.demote),
     }

@@ -75,6 +75,8 @@ pub struct RegionInput {
 pub struct RegionQuery {
     pub parent_code: Option<String>,
     pub q: Option<String>,
+    /// Sort the top-level regions by English name (for English pages).
+    pub english_names: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -292,6 +294,7 @@ impl Qudao {
         let filter = repo::RegionFilter {
             parent: parent.as_ref().map(|p| (p.id, p.path.clone())),
             text: non_empty(query.q.as_deref()).map(str::to_owned),
+            english_names: query.english_names,
         };
         let rows = repo::list_regions(self.db(), &filter, page).await?;
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
@@ -323,6 +326,7 @@ impl Qudao {
             &repo::RegionFilter {
                 parent: Some((row.id, row.path.clone())),
                 text: None,
+                english_names: false,
             },
             PageRequest::export(),
         )

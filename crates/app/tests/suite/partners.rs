@@ -305,8 +305,11 @@ async fn partner_status_lifecycle(db: TestDb) {
             (Some("active"), "suspended"),
         ]
     );
-    assert_eq!(detail.status_history[4].reason, "overdue receivables");
-    assert_eq!(detail.status_history[4].changed_by, "manager");
+    assert_eq!(
+        detail.status_history[4].reason.as_deref(),
+        Some("overdue receivables")
+    );
+    assert_eq!(detail.status_history[4].changed_by.as_deref(), Some("manager"));
     assert_eq!(
         detail.next_statuses,
         [PartnerStatus::Active, PartnerStatus::Terminated]
@@ -382,7 +385,7 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
     app.create_partner(&system(), &created).await.unwrap();
     let detail = app.partner(&system(), "P1").await.unwrap();
     assert_eq!(detail.region_code.as_deref(), Some("310000"));
-    assert_eq!(detail.region_name.as_deref(), Some("上海市"));
+    assert_eq!(detail.partner.region_name.as_deref(), Some("上海市"));
     assert_eq!(detail.credit_limit.as_deref(), Some("1250000.50"));
     assert_eq!(detail.currency, "CNY");
 

@@ -142,6 +142,24 @@ async fn builtin_regions_load_once_and_nest(db: TestDb) {
         .await
         .unwrap();
     assert!(roots.total > 200 && roots.items.iter().all(|r| r.depth == 1));
+    assert_eq!(roots.items[0].code, "CN", "China opens the list");
+    let english = app
+        .regions(
+            &rep,
+            &RegionQuery {
+                english_names: true,
+                ..Default::default()
+            },
+            PageRequest::new(None, Some(3)),
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = english.items.iter().map(|r| r.name_en.clone()).collect();
+    assert_eq!(
+        names[..2],
+        [Some("China".to_owned()), Some("Afghanistan".to_owned())],
+        "then the countries by name in the page's language"
+    );
     let found = app
         .regions(
             &rep,
@@ -161,6 +179,7 @@ async fn builtin_regions_load_once_and_nest(db: TestDb) {
             &RegionQuery {
                 parent_code: Some("310000".into()),
                 q: Some("区".into()),
+                ..Default::default()
             },
             PageRequest::export(),
         )

@@ -203,6 +203,7 @@ async fn edit_form(
         name_en: grade.name_en,
         rank: grade.rank.to_string(),
         benefits: Some(grade.benefits),
+        benefits_en: grade.benefits_en,
         promote_threshold: grade.promote_threshold,
         demote_threshold: grade.demote_threshold,
     };

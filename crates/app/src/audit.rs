@@ -13,6 +13,8 @@ pub use qudao_store::audit::AuditFilter as Filter;
 pub struct AuditView {
     pub at: DateTime<Utc>,
     pub actor_login: String,
+    /// The actor's display name, when the login belongs to a user.
+    pub actor_name: Option<String>,
     pub entity: String,
     pub entity_key: String,
     pub action: String,
@@ -122,9 +124,12 @@ impl Qudao {
     ) -> Result<Page<AuditView>, AppError> {
         caller.require(Permission::ViewAudit)?;
         let page = repo::list(self.db(), filter, page).await?;
+        let logins = page.items.iter().map(|r| r.actor_login.clone()).collect();
+        let names = crate::visibility::user_names(self.db(), logins).await?;
         let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
         Ok(page.map(|row| AuditView {
             at: row.at,
+            actor_name: names.get(&row.actor_login).cloned(),
             actor_login: row.actor_login,
             entity: row.entity,
             entity_key: row.entity_key,

@@ -233,6 +233,17 @@ pub(crate) fn authorization_view(
 
 /// How a collision names the authorization in the way:
 /// `AU000012 (P00012 上海市 2026-01-01 – 2026-12-31)`.
+/// An authorization as a partner user may see it: when and whether it
+/// ended, not why or by whom on our side (DESIGN §6).
+fn shown_to(mut view: AuthorizationView, internal: bool) -> AuthorizationView {
+    if !internal {
+        view.ended_by = None;
+        view.end_reason = None;
+        view.created_by.clear();
+    }
+    view
+}
+
 pub(crate) fn describe(row: &AuthorizationRow) -> String {
     format!(
         "{} ({} {} {} – {})",
@@ -498,7 +509,8 @@ impl Qudao {
         }
         let rows =
             repo::list_authorizations(self.db(), caller.scope(), &filter, sort, dir, page).await?;
-        Ok(rows.try_map(authorization_view)?)
+        let internal = crate::visibility::sees_internal(caller);
+        Ok(rows.try_map(|row| authorization_view(row).map(|v| shown_to(v, internal)))?)
     }
 
     /// One authorization; outside the caller's scope it does not exist.
@@ -508,9 +520,8 @@ impl Qudao {
         code: &str,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ViewTerritories)?;
-        Ok(authorization_view(
-            self.authorization_row(self.db(), caller, code).await?,
-        )?)
+        let view = authorization_view(self.authorization_row(self.db(), caller, code).await?)?;
+        Ok(shown_to(view, crate::visibility::sees_internal(caller)))
     }
 
     async fn authorization_row(

@@ -521,7 +521,8 @@ async fn partner_record_contacts_and_moves(db: TestDb) {
         (3, Some("P2"))
     );
     let q1 = app.partner(&system(), "Q1").await.unwrap();
-    assert_eq!(q1.children.len(), 1);
+    let below: Vec<_> = q1.children.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(below, ["P2", "P3"], "the whole moved subtree is below Q1");
     // A channel manager who owns Q1 now sees P3 through the moved subtree.
     app.create_user(&system(), &user("manager", "channel_manager", None))
         .await

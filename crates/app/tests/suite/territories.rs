@@ -157,7 +157,10 @@ async fn builtin_regions_load_once_and_nest(db: TestDb) {
     let names: Vec<_> = english.items.iter().map(|r| r.name_en.clone()).collect();
     assert_eq!(
         names[..2],
-        [Some("China".to_owned()), Some("Afghanistan".to_owned())],
+        [
+            Some("People's Republic of China".to_owned()),
+            Some("Afghanistan".to_owned())
+        ],
         "then the countries by name in the page's language"
     );
     let found = app

@@ -82,10 +82,7 @@ impl AgreementVersionView {
             (Some(amount), Some(currency)) => Currency::parse(currency)
                 .ok()
                 .and_then(|c| Money::parse("annual_target", amount, c).ok())
-                .map_or_else(
-                    || format!("{amount} {currency}"),
-                    Money::formatted,
-                ),
+                .map_or_else(|| format!("{amount} {currency}"), Money::formatted),
             _ => String::new(),
         }
     }

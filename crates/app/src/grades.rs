@@ -193,18 +193,16 @@ impl Qudao {
             rank_free,
         )
             .all();
-        Ok(
-            parsed.map(
-                |(name, name_en, rank, benefits, benefits_en, thresholds, ())| Parsed {
-                    name,
-                    name_en,
-                    rank,
-                    benefits,
-                    benefits_en: Some(benefits_en).filter(|text| !text.is_empty()),
-                    thresholds,
-                },
-            ),
-        )
+        Ok(parsed.map(
+            |(name, name_en, rank, benefits, benefits_en, thresholds, ())| Parsed {
+                name,
+                name_en,
+                rank,
+                benefits,
+                benefits_en: Some(benefits_en).filter(|text| !text.is_empty()),
+                thresholds,
+            },
+        ))
     }
 
     /// Adds a level to the ladder (admins).

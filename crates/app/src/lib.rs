@@ -19,8 +19,8 @@ pub mod partners;
 mod scope;
 pub mod team;
 pub mod territories;
-mod visibility;
 mod text;
+mod visibility;
 
 use qudao_store::DatabaseConnection;
 

@@ -1046,7 +1046,10 @@ impl Qudao {
             }
             return Ok(history);
         }
-        let logins: Vec<String> = history.iter().filter_map(|c| c.changed_by.clone()).collect();
+        let logins: Vec<String> = history
+            .iter()
+            .filter_map(|c| c.changed_by.clone())
+            .collect();
         let names = crate::visibility::user_names(self.db(), logins).await?;
         for change in &mut history {
             change.changed_by_name = change

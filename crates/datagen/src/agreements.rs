@@ -282,8 +282,7 @@ pub(crate) async fn terminate(
     let effective = before(today(), rng.random_range(10..=40)).max(after(term.from, 1));
     let input = TerminateInput {
         effective_date: day(effective),
-        reason: "经营调整，双方协商终止合作"
-            .to_owned(),
+        reason: "经营调整，双方协商终止合作".to_owned(),
     };
     app.terminate_agreement(caller, &partner.code, &input)
         .await?;

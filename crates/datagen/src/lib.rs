@@ -255,8 +255,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         }
         let change = StatusInput {
             status: "terminated".to_owned(),
-            reason: "经营调整，双方协商终止合作"
-                .to_owned(),
+            reason: "经营调整，双方协商终止合作".to_owned(),
         };
         app.change_partner_status(&system, &partner.code, &change)
             .await?;

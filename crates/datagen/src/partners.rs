@@ -35,14 +35,8 @@ const EVALUATION_COMMENTS: &[&str] = &[
 /// The steps from prospect to each stage, with the reason given for each.
 fn steps(stage: Stage) -> &'static [(&'static str, &'static str)] {
     const ALL: &[(&str, &str)] = &[
-        (
-            "screening",
-            "初次拜访完成，进入资质审核",
-        ),
-        (
-            "negotiating",
-            "评估通过，开始商务谈判",
-        ),
+        ("screening", "初次拜访完成，进入资质审核"),
+        ("negotiating", "评估通过，开始商务谈判"),
         ("active", "合同签署"),
     ];
     match stage {

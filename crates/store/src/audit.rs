@@ -134,7 +134,9 @@ pub async fn list(
         select = select.filter(entry::Column::Action.eq(action.as_str()));
     }
     if !filter.exclude_actions.is_empty() {
-        select = select.filter(entry::Column::Action.is_not_in(filter.exclude_actions.iter().map(String::as_str)));
+        select = select.filter(
+            entry::Column::Action.is_not_in(filter.exclude_actions.iter().map(String::as_str)),
+        );
     }
     if let Some(from) = filter.from {
         select = select.filter(entry::Column::At.gte(from));

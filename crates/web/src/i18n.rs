@@ -188,9 +188,7 @@ mod tests {
     /// ASCII punctuation next to a Chinese character in a zh-CN message
     /// (`等级:`, `(一级)`), outside placeholders and addresses.
     fn ascii_punctuation_in_chinese(text: &str) -> Option<char> {
-        let is_chinese = |c: char| {
-            matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '“' | '”')
-        };
+        let is_chinese = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '“' | '”');
         let cleaned = text.replace("{}", " ");
         let cleaned: String = cleaned
             .split(' ')
@@ -217,7 +215,10 @@ mod tests {
                 ascii_punctuation_in_chinese(text).map(|c| format!("{key} ({c}): {text}"))
             })
             .collect();
-        assert!(offending.is_empty(), "ASCII punctuation in Chinese: {offending:#?}");
+        assert!(
+            offending.is_empty(),
+            "ASCII punctuation in Chinese: {offending:#?}"
+        );
     }
 
     #[test]
@@ -225,20 +226,30 @@ mod tests {
         assert_eq!(ascii_punctuation_in_chinese("等级:"), Some(':'));
         assert_eq!(ascii_punctuation_in_chinese("直接进货(一级)"), Some('('));
         assert_eq!(ascii_punctuation_in_chinese("金牌,银牌"), Some(','));
-        assert_eq!(ascii_punctuation_in_chinese("请以 Authorization: Bearer 发送"), None);
-        assert_eq!(ascii_punctuation_in_chinese("见 https://例子.cn/a?b=c"), None);
+        assert_eq!(
+            ascii_punctuation_in_chinese("请以 Authorization: Bearer 发送"),
+            None
+        );
+        assert_eq!(
+            ascii_punctuation_in_chinese("见 https://例子.cn/a?b=c"),
+            None
+        );
         assert_eq!(ascii_punctuation_in_chinese("共 {} 条，{}:{}"), None);
     }
 
     #[test]
     fn composed_problems_read_as_chinese() {
         use qudao_domain::Problem;
-        let range = Problem::Format { expected: "0–365" };
+        let range = Problem::Format {
+            expected: "0–365"
+        };
         assert_eq!(Lang::ZhCn.problem(&range), "应在 0 至 365 之间");
         assert_eq!(Lang::En.problem(&range), "must be between 0 and 365");
         let conflict = Problem::Conflict {
             rule: "authorization_exclusive",
-            with: "A1 (P1 上海市 2026-01-01 – 2026-12-31); A2 (P2 浦东新区 2026-01-01 – 2026-12-31)".into(),
+            with:
+                "A1 (P1 上海市 2026-01-01 – 2026-12-31); A2 (P2 浦东新区 2026-01-01 – 2026-12-31)"
+                    .into(),
         };
         assert_eq!(
             Lang::ZhCn.problem(&conflict),

@@ -309,7 +309,10 @@ async fn partner_status_lifecycle(db: TestDb) {
         detail.status_history[4].reason.as_deref(),
         Some("overdue receivables")
     );
-    assert_eq!(detail.status_history[4].changed_by.as_deref(), Some("manager"));
+    assert_eq!(
+        detail.status_history[4].changed_by.as_deref(),
+        Some("manager")
+    );
     assert_eq!(
         detail.next_statuses,
         [PartnerStatus::Active, PartnerStatus::Terminated]

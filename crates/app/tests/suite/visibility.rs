@@ -51,14 +51,22 @@ async fn a_parent_outside_the_scope_is_not_buying_from_us(db: TestDb) {
     assert_eq!((top.parent_code, top.parent_hidden), (None, false));
     let p2 = app.partner(&manager, "P2").await.unwrap().partner;
     assert_eq!(
-        (p2.parent_code.as_deref(), p2.parent_name.as_deref(), p2.parent_hidden),
+        (
+            p2.parent_code.as_deref(),
+            p2.parent_name.as_deref(),
+            p2.parent_hidden
+        ),
         (Some("P1"), Some("P1 有限公司"), false),
         "staff who see the parent get its code and name"
     );
 
     let p3 = app.partner(&rep, "P3").await.unwrap().partner;
     assert_eq!(
-        (p3.parent_code.as_deref(), p3.parent_name.as_deref(), p3.parent_hidden),
+        (
+            p3.parent_code.as_deref(),
+            p3.parent_name.as_deref(),
+            p3.parent_hidden
+        ),
         (None, None, true),
         "the rep is told P3 buys from a partner, without being told which"
     );
@@ -117,8 +125,14 @@ async fn partner_users_see_what_changed_but_not_why_or_who(db: TestDb) {
     assert_eq!(last.changed_by.as_deref(), Some("manager"));
     assert_eq!(last.changed_by_name.as_deref(), Some("manager name"));
     let grade = app.partner_grade(&manager, "P2").await.unwrap();
-    assert_eq!(grade.history[0].reason.as_deref(), Some("内部评审：进货翻倍"));
-    assert_eq!(grade.history[0].changed_by_name.as_deref(), Some("manager name"));
+    assert_eq!(
+        grade.history[0].reason.as_deref(),
+        Some("内部评审：进货翻倍")
+    );
+    assert_eq!(
+        grade.history[0].changed_by_name.as_deref(),
+        Some("manager name")
+    );
 
     let portal = app.partner(&boss, "P2").await.unwrap();
     assert_eq!(portal.status_history.len(), staff_view.status_history.len());
@@ -142,7 +156,10 @@ async fn partner_users_see_what_changed_but_not_why_or_who(db: TestDb) {
     );
     // Nor does the JSON the API serves carry them.
     let json = serde_json::to_string(&portal).unwrap();
-    assert!(!json.contains("逾期回款") && !json.contains("\"manager\""), "{json}");
+    assert!(
+        !json.contains("逾期回款") && !json.contains("\"manager\""),
+        "{json}"
+    );
 }
 
 async fn the_downstream_is_the_whole_tree(db: TestDb) {
@@ -161,9 +178,8 @@ async fn the_downstream_is_the_whole_tree(db: TestDb) {
         .into_iter()
         .map(|p| (p.code, p.depth, p.parent_code))
         .collect();
-    let owned = |code: &str, depth: i32, parent: &str| {
-        (code.to_owned(), depth, Some(parent.to_owned()))
-    };
+    let owned =
+        |code: &str, depth: i32, parent: &str| (code.to_owned(), depth, Some(parent.to_owned()));
     assert_eq!(
         tree,
         [

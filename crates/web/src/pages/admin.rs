@@ -169,7 +169,8 @@ async fn create_user(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("users.created", &view.login);
+            let who = crate::layout::name_code(ctx.lang, &view.display_name, &view.login);
+            let text = ctx.lang.tf("users.created", who);
             (text, "/admin/users".to_owned())
         },
         async |errors| {
@@ -224,7 +225,10 @@ async fn set_status(
             set_flash(
                 &ctx.session,
                 FlashKind::Success,
-                ctx.lang.tf(key, &view.login),
+                ctx.lang.tf(
+                    key,
+                    crate::layout::name_code(ctx.lang, &view.display_name, &view.login),
+                ),
             )
             .await?;
         }
@@ -388,7 +392,9 @@ fn value_text(
                 None => text.clone(),
             }
         }
-        Some(Value::Bool(yes)) => lang.t(if *yes { "audit.yes" } else { "audit.no" }).to_owned(),
+        Some(Value::Bool(yes)) => lang
+            .t(if *yes { "audit.yes" } else { "audit.no" })
+            .to_owned(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| value_text(lang, grades, entity, field, Some(item)))

@@ -67,7 +67,9 @@ impl GradePanel {
     /// Whether the history carries our reasons and who changed it; the app
     /// leaves both out for partner users.
     pub fn shows_internal(&self) -> bool {
-        self.history.iter().any(|change| change.changed_by.is_some())
+        self.history
+            .iter()
+            .any(|change| change.changed_by.is_some())
     }
 
     /// The grade's name in the page's language.
@@ -141,7 +143,8 @@ async fn create(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("grades.created", &view.code);
+            let name = crate::layout::pick(ctx.lang, Some(&view.name), view.name_en.as_deref());
+            let text = ctx.lang.tf("grades.created", name);
             (text, "/partners/grades".to_owned())
         },
         async |errors| list_page(&state, &ctx, input, errors).await,
@@ -221,7 +224,8 @@ async fn update(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("grades.updated", &view.code);
+            let name = crate::layout::pick(ctx.lang, Some(&view.name), view.name_en.as_deref());
+            let text = ctx.lang.tf("grades.updated", name);
             (text, "/partners/grades".to_owned())
         },
         async |errors| edit_page(&ctx, code, input, errors).await,

@@ -362,7 +362,10 @@ async fn create(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("partners.created", &view.code);
+            let text = ctx.lang.tf(
+                "partners.created",
+                crate::layout::name_code(ctx.lang, &view.name, &view.code),
+            );
             (text, format!("/partners/{}", view.code))
         },
         async |errors| form_page(&ctx, input, errors).await,
@@ -450,7 +453,10 @@ async fn update(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("partners.updated", &view.code);
+            let text = ctx.lang.tf(
+                "partners.updated",
+                crate::layout::name_code(ctx.lang, &view.name, &view.code),
+            );
             (text, format!("/partners/{}", view.code))
         },
         async |errors| edit_page(&ctx, &code, input, errors).await,

@@ -17,10 +17,7 @@ fn part<'a>(html: &'a str, id: &str) -> &'a str {
     let mark = format!(r#"data-testid="{id}""#);
     html.find(&mark).map_or("", |at| {
         let rest = &html[at..];
-        let end = rest
-            .char_indices()
-            .nth(400)
-            .map_or(rest.len(), |(i, _)| i);
+        let end = rest.char_indices().nth(400).map_or(rest.len(), |(i, _)| i);
         &rest[..end]
     })
 }
@@ -60,8 +57,14 @@ async fn the_region_filter_takes_a_name_and_says_when_nothing_matches() -> Res {
         assert!(html.contains(">上海润泽贸易有限公司<"), "{typed}: {html}");
         assert!(!html.contains(">Partner P2<"), "{typed}");
     }
-    let list = manager.get_with("/partners?region=%E4%B8%8A%E6%B5%B7", ZH).await?.text();
-    assert!(list.contains("浦东新区"), "the region column shows the name: {list}");
+    let list = manager
+        .get_with("/partners?region=%E4%B8%8A%E6%B5%B7", ZH)
+        .await?
+        .text();
+    assert!(
+        list.contains("浦东新区"),
+        "the region column shows the name: {list}"
+    );
     let none = manager
         .get_with("/partners?region=%E5%8C%97%E4%BA%AC", ZH)
         .await?
@@ -79,7 +82,10 @@ async fn the_detail_page_shows_names_and_money_as_people_read_them() -> Res {
     shanghai_partner(&env).await?;
     let mut manager = env.signed_in("manager").await?;
     let html = manager.get_with("/partners/SH1", ZH).await?.text();
-    assert!(part(&html, "credit-limit").contains(">¥40,000,000.00<"), "{html}");
+    assert!(
+        part(&html, "credit-limit").contains(">¥40,000,000.00<"),
+        "{html}"
+    );
     assert!(part(&html, "region").contains("浦东新区"), "{html}");
     assert!(part(&html, "parent").contains("Partner P1"), "{html}");
 
@@ -110,8 +116,16 @@ async fn a_partner_user_reads_no_internal_reason_and_the_audit_shows_fields() ->
     let own = staff.get_with("/partners/P2", ZH).await?.text();
     let history = part(&own, "status-history");
     assert!(history.contains("已暂停"), "{history}");
-    assert!(!own.contains("逾期回款") && !own.contains(">manager<"), "{own}");
-    let api = env.api("puser").await?.get("/api/v1/partners/P2").await?.text();
+    assert!(
+        !own.contains("逾期回款") && !own.contains(">manager<"),
+        "{own}"
+    );
+    let api = env
+        .api("puser")
+        .await?
+        .get("/api/v1/partners/P2")
+        .await?
+        .text();
     assert!(!api.contains("逾期回款"), "{api}");
 
     let mut boss = env.signed_in("manager").await?;
@@ -121,10 +135,16 @@ async fn a_partner_user_reads_no_internal_reason_and_the_audit_shows_fields() ->
     let mut admin = env.signed_in("admin").await?;
     let audit = admin.get_with("/admin/audit?key=P2", ZH).await?.text();
     let diff = part(&audit, "diff");
-    assert!(diff.contains("状态") && diff.contains("合作中") && diff.contains("已暂停"), "{audit}");
+    assert!(
+        diff.contains("状态") && diff.contains("合作中") && diff.contains("已暂停"),
+        "{audit}"
+    );
     assert!(audit.contains("变更状态"), "the action in words: {audit}");
     let all = admin.get_with("/admin/audit", ZH).await?.text();
-    assert!(!all.contains("<td>登录</td>"), "sign-ins are left out by default");
+    assert!(
+        !all.contains("<td>登录</td>"),
+        "sign-ins are left out by default"
+    );
     let sign_ins = admin.get_with("/admin/audit?sign_ins=1", ZH).await?.text();
     assert!(sign_ins.contains("<td>登录</td>"), "{sign_ins}");
     Ok(())

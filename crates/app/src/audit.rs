@@ -155,14 +155,14 @@ mod tests {
             field_changes(Some(&before), Some(&after)),
             vec![
                 FieldChange {
-                    field: "status".into(),
-                    before: Some(json!("active")),
-                    after: Some(json!("suspended")),
-                },
-                FieldChange {
                     field: "grade".into(),
                     before: Some(json!("gold")),
                     after: None,
+                },
+                FieldChange {
+                    field: "status".into(),
+                    before: Some(json!("active")),
+                    after: Some(json!("suspended")),
                 },
             ]
         );

@@ -128,6 +128,12 @@ impl Chrome {
         money_text(amount, currency)
     }
 
+    /// Whether a name says more than its code (a login without a user, a
+    /// record without a name), so the code is worth showing beside it.
+    pub fn differs(&self, name: &str, code: &str) -> bool {
+        name != code
+    }
+
     /// The name of a record in the page's language: the English name on an
     /// English page where there is one, else the Chinese name.
     pub fn pick<'a>(&self, name: &'a Option<String>, name_en: &'a Option<String>) -> &'a str {

@@ -298,6 +298,19 @@ struct ChangeLine {
     after: String,
 }
 
+/// The kinds of record the audit page offers in its filter.
+const AUDIT_ENTITIES: &[&str] = &[
+    "partner",
+    "agreement",
+    "authorization",
+    "region",
+    "selective_limit",
+    "grade",
+    "criterion",
+    "user",
+    "api_token",
+];
+
 /// The actions the audit page offers in its filter, in the order people
 /// look for them.
 const AUDIT_ACTIONS: &[&str] = &[
@@ -414,6 +427,7 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     links: ListLinks,
     actions: Vec<(&'static str, String)>,
+    entities: Vec<(&'static str, String)>,
 }
 
 /// A calendar date typed in the business time zone, as the UTC instant it
@@ -485,10 +499,15 @@ async fn audit(
         .iter()
         .map(|a| (*a, ctx.lang.t(&format!("audit_action.{a}")).to_owned()))
         .collect();
+    let entities = AUDIT_ENTITIES
+        .iter()
+        .map(|e| (*e, ctx.lang.t(&format!("audit_entity.{e}")).to_owned()))
+        .collect();
     render(&AuditPage {
         c,
         rows,
         links,
         actions,
+        entities,
     })
 }

@@ -142,6 +142,29 @@ impl Qudao {
     }
 }
 
+/// One audit record by the caller, with where the request came from; the
+/// single write above and the bulk path's batches both build it here.
+pub(crate) fn audit_entry<'a>(
+    caller: &'a Caller,
+    entity: &'a str,
+    key: &'a str,
+    action: &'a str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> repo::NewEntry<'a> {
+    repo::NewEntry {
+        actor_id: (!caller.is_system()).then_some(caller.user_id.0),
+        actor_login: &caller.login,
+        entity,
+        entity_key: key,
+        action,
+        before,
+        after,
+        client_address: caller.origin.address.as_deref(),
+        user_agent: caller.origin.user_agent.as_deref(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,28 +199,5 @@ mod tests {
         assert_eq!(fields, ["code", "name"]);
         assert!(changes.iter().all(|c| c.before.is_none()));
         assert!(field_changes(None, None).is_empty());
-    }
-}
-
-/// One audit record by the caller, with where the request came from; the
-/// single write above and the bulk path's batches both build it here.
-pub(crate) fn audit_entry<'a>(
-    caller: &'a Caller,
-    entity: &'a str,
-    key: &'a str,
-    action: &'a str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> repo::NewEntry<'a> {
-    repo::NewEntry {
-        actor_id: (!caller.is_system()).then_some(caller.user_id.0),
-        actor_login: &caller.login,
-        entity,
-        entity_key: key,
-        action,
-        before,
-        after,
-        client_address: caller.origin.address.as_deref(),
-        user_agent: caller.origin.user_agent.as_deref(),
     }
 }

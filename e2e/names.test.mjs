@@ -117,6 +117,18 @@ describe('names, money and what each role is told, in Chinese', () => {
       }
       assert.ok(shown, 'one of the first partners has a credit limit in yuan');
 
+      // A distributor's downstream: the whole tree, with a count per tier.
+      await page.goto(`${base}/partners?depth=1&partner_type=distributor`);
+      const top = await page.locator('table.data tbody tr td:first-child a').first().textContent();
+      await page.goto(`${base}/partners/${top.trim()}`);
+      const tiers = await textOf(page.locator('[data-testid="tier-counts"]'));
+      assert.match(tiers, /2级 \d+/, `counts per tier: ${tiers}`);
+      const below = await page
+        .locator('[data-testid="downstream"] tbody tr td:first-child a')
+        .evaluateAll((as) => as.map((a) => a.textContent.trim()));
+      assert.ok(below.length > 0 && below.every((name) => CJK.test(name)), `named downstream: ${below}`);
+      await shots(page, 'downstream');
+
       await page.goto(`${base}/admin/audit?action=change_status`);
       const diff = page.locator('[data-testid="diff"]').first();
       await diff.waitFor({ state: 'visible' });

@@ -79,8 +79,8 @@ async function regionInsideShanghai(page, base) {
 async function partnerLinks(page) {
   await page.locator('table.data').first().waitFor({ state: 'visible' });
   return page
-    .locator('table.data tbody tr a.mono[href^="/partners/"]')
-    .evaluateAll((as) => as.map((a) => a.textContent.trim()));
+    .locator('table.data tbody tr .name-code a[href^="/partners/"]')
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/')[2]));
 }
 
 /** Fills and submits /partners/new; lands on the new partner's page. */
@@ -201,13 +201,13 @@ describe('partner network in a browser', () => {
       await createPartner(page, base, { ...distributor, shot: 'network-01-new-partner-form.png' });
       assert.equal(
         await textOf(page.locator('[data-testid="page-title"]')),
-        `${distributor.code} · ${distributor.name}`,
+        `${distributor.name} (${distributor.code})`,
       );
       const details = page.locator('dl.details').first();
       const detailsText = await textOf(details);
       assert.ok(detailsText.includes(distributor.code), 'code shown');
       assert.ok(detailsText.includes('Distributor'), 'type shown');
-      assert.ok(detailsText.includes(`${SHANGHAI} 上海市`), `home region shown: ${detailsText}`);
+      assert.ok(detailsText.includes(`上海市 ${SHANGHAI}`), `home region shown by name: ${detailsText}`);
       assert.ok(detailsText.includes(distributor.address), 'address shown');
       assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '¥500,000.00');
       assert.equal(await textOf(page.locator('[data-testid="partner-status"]')), 'Active');

@@ -413,7 +413,7 @@ describe('partner network in a browser', () => {
       // read only.
       await Promise.all([
         page.waitForURL(atPath(`/partners/${distributor.code}`)),
-        page.locator(`table.data a[href="/partners/${distributor.code}"]`).click(),
+        page.locator(`table.data a[href="/partners/${distributor.code}"]`).first().click(),
       ]);
       const agreement = await textOf(page.locator('[data-testid="partner-agreement"]'));
       assert.ok(agreement.includes(v1Code), `agreement in force today: ${agreement}`);

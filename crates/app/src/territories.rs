@@ -372,6 +372,23 @@ impl Qudao {
         }
     }
 
+    /// The region a filter names: by its code, else the broadest region
+    /// whose name holds the text (上海 is 上海市, the province, not one of
+    /// its districts), so people may type what they call it.
+    async fn region_by_code_or_name(&self, text: &str) -> Result<Option<region::Model>, AppError> {
+        if let Some(row) = self.region_row(self.db(), text).await? {
+            return Ok(Some(row));
+        }
+        let filter = repo::RegionFilter {
+            text: Some(text.to_owned()),
+            ..Default::default()
+        };
+        let found = repo::list_regions(self.db(), &filter, PageRequest::new(Some(1), Some(1)))
+            .await?
+            .items;
+        Ok(found.into_iter().next())
+    }
+
     pub async fn create_region(
         &self,
         caller: &Caller,
@@ -496,7 +513,7 @@ impl Qudao {
             }
         }
         if let Some(raw) = non_empty(query.region_code.as_deref()) {
-            match self.region_row(self.db(), raw).await? {
+            match self.region_by_code_or_name(raw).await? {
                 Some(region) => filter.region_path = Some(region.path),
                 None => return Ok(empty()),
             }

@@ -914,6 +914,15 @@ async fn authorization_scope(db: TestDb) {
     );
     assert_eq!(
         query(AuthorizationQuery {
+            region_code: Some("江苏".into()),
+            ..Default::default()
+        })
+        .await,
+        ["AU000002"],
+        "a region's name finds it as its code does"
+    );
+    assert_eq!(
+        query(AuthorizationQuery {
             region_code: Some("320100".into()),
             ..Default::default()
         })

@@ -153,6 +153,8 @@ mod partners;
 mod team;
 #[path = "suite/territories.rs"]
 mod territories;
+#[path = "suite/visibility.rs"]
+mod visibility;
 
 const PASSWORD: &str = "correct-horse-battery";
 

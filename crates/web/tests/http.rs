@@ -615,6 +615,8 @@ mod coverage;
 mod imports;
 #[path = "http/matrix.rs"]
 mod matrix;
+#[path = "http/names.rs"]
+mod names;
 #[path = "http/network.rs"]
 mod network;
 #[path = "http/partners.rs"]

@@ -35,6 +35,7 @@ catalogs!(
     "grades",
     "onboarding",
     "imports",
+    "forms",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -118,6 +119,12 @@ impl Lang {
             tracing::warn!(key, lang = self.tag(), "message missing from catalog");
             "[?]"
         })
+    }
+
+    /// The message for `key` if the catalog has one: for optional words
+    /// such as a product line's name.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        self.catalog().get(key).copied()
     }
 
     /// A message with `{}` replaced by `value`.

@@ -16,6 +16,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;
 
+use super::pick::{self, Pick};
 use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
@@ -409,8 +410,12 @@ async fn new_authorization(
 async fn create_authorization(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(form): PageForm<AuthorizationForm>,
+    PageForm(mut form): PageForm<AuthorizationForm>,
 ) -> Result<Response, PageError> {
+    let input = &mut form.input;
+    input.partner_code = pick::resolve(&state, &ctx, Pick::Partner, std::mem::take(&mut input.partner_code)).await?;
+    input.region_code = pick::resolve(&state, &ctx, Pick::Region, std::mem::take(&mut input.region_code)).await?;
+    input.product_line = pick::resolve(&state, &ctx, Pick::ProductLine, std::mem::take(&mut input.product_line)).await?;
     let result = state
         .app
         .create_authorization(&ctx.caller, &form.input)
@@ -658,6 +663,9 @@ pub(crate) struct PartnerAuthorizations {
     pub can_manage: bool,
     pub modes: &'static [AuthorizationMode],
     pub today: NaiveDate,
+    /// The partner page's grant form is only ever shown blank: a refused
+    /// grant comes back on the authorization form page.
+    pub no_errors: Vec<(String, String)>,
 }
 
 impl PartnerAuthorizations {
@@ -687,6 +695,7 @@ impl PartnerAuthorizations {
             can_manage: ctx.caller.can(Permission::ManageTerritories),
             modes: AuthorizationMode::ALL,
             today: today(),
+            no_errors: Vec::new(),
         })
     }
 }

@@ -110,8 +110,23 @@
     });
   }
 
-  // ---- Error summary: after a form comes back, show and focus it.
+  // ---- Error summary: after a form comes back, show and focus it. Controls
+  // of fields in error that the macros did not mark are marked here.
+  function markInvalid(root) {
+    root.querySelectorAll('.field.has-error').forEach(function (field, n) {
+      var message = field.querySelector('.field-error');
+      field.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(function (control) {
+        if (control.hasAttribute('aria-invalid')) return;
+        control.setAttribute('aria-invalid', 'true');
+        if (message) {
+          if (!message.id) message.id = (control.id || 'field-' + n) + '-error';
+          control.setAttribute('aria-describedby', message.id);
+        }
+      });
+    });
+  }
   function showSummary(root) {
+    markInvalid(root);
     var summary = root.querySelector('[data-error-summary]');
     if (!summary) return;
     summary.scrollIntoView({ block: 'start' });

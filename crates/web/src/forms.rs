@@ -103,6 +103,27 @@ pub(crate) fn named(lang: Lang, name: &str, code: &str) -> String {
     }
 }
 
+/// Disabling an account: it is signed out and its live API tokens are
+/// revoked (`tokens` holds each login's count).
+pub(crate) fn disable_user_confirm(
+    lang: Lang,
+    name: &str,
+    login: &str,
+    tokens: &[(String, i64)],
+) -> String {
+    let live = tokens
+        .iter()
+        .find(|(l, _)| l == login)
+        .map_or(0, |(_, n)| *n);
+    confirm_text(
+        lang,
+        &[
+            lang.tf("confirm.disable_user", named(lang, name, login)),
+            lang.tf("confirm.tokens_revoked", live),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,14 @@ struct UsersPage {
     roles: &'static [Role],
     statuses: &'static [UserStatus],
     me: String,
+    /// Live API tokens per login, for the disable confirmation.
+    tokens: Vec<(String, i64)>,
+}
+
+impl UsersPage {
+    fn disable_confirm(&self, user: &UserView) -> String {
+        crate::forms::disable_user_confirm(self.c.lang, &user.display_name, &user.login, &self.tokens)
+    }
 }
 
 async fn users(
@@ -106,7 +114,10 @@ async fn users(
     };
     let title = ctx.lang.t("nav.users").to_owned();
     let c = Chrome::new(&ctx, "/admin/users", title.clone(), vec![(title, None)]).await?;
+    let logins: Vec<String> = page.items.iter().map(|u| u.login.clone()).collect();
+    let tokens = state.app.live_tokens(&ctx.caller, &logins).await?;
     render(&UsersPage {
+        tokens,
         c,
         rows: page.items,
         links,

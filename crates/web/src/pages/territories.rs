@@ -454,6 +454,36 @@ impl AuthorizationPage {
         super::error_for(&self.errors, field)
     }
 
+    /// The errors of one of the page's two forms, by its fields.
+    fn errors_of(&self, fields: &[&str]) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(field, _)| fields.contains(&field.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    fn end_confirm(&self) -> String {
+        let lang = self.c.lang;
+        let what = crate::forms::named(
+            lang,
+            &self.a.code,
+            &format!(
+                "{} · {} · {}",
+                self.a.partner_name,
+                self.a.region_name,
+                pick::product_line_name(lang, &self.a.product_line)
+            ),
+        );
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.tf("confirm.end_authorization", what),
+                lang.t("confirm.irreversible").to_owned(),
+            ],
+        )
+    }
+
     /// The value a date field shows: what was typed, else the current one.
     fn typed<'a>(&'a self, typed: &'a Option<String>, current: &'a str) -> &'a str {
         typed.as_deref().unwrap_or(current)

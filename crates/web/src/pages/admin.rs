@@ -171,8 +171,11 @@ async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
 async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<UserInput>,
+    PageForm(mut input): PageForm<UserInput>,
 ) -> Result<Response, PageError> {
+    input.partner_code =
+        super::pick::resolve_opt(&state, &ctx, super::pick::Pick::Partner, input.partner_code)
+            .await?;
     let result = state.app.create_user(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,

@@ -238,8 +238,9 @@ async fn new_region(ctx: Ctx, Query(params): Query<ParentParam>) -> Result<Respo
 async fn create_region(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<RegionInput>,
+    PageForm(mut input): PageForm<RegionInput>,
 ) -> Result<Response, PageError> {
+    input.parent_code = pick::resolve_opt(&state, &ctx, Pick::Region, input.parent_code).await?;
     let result = state.app.create_region(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,
@@ -666,8 +667,15 @@ async fn limits(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pag
 async fn set_limit(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<SelectiveLimitInput>,
+    PageForm(mut input): PageForm<SelectiveLimitInput>,
 ) -> Result<Response, PageError> {
+    input.product_line = pick::resolve(
+        &state,
+        &ctx,
+        Pick::ProductLine,
+        std::mem::take(&mut input.product_line),
+    )
+    .await?;
     let result = state.app.set_selective_limit(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,

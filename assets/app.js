@@ -129,7 +129,7 @@
     markInvalid(root);
     var summary = root.querySelector('[data-error-summary]');
     if (!summary) return;
-    summary.scrollIntoView({ block: 'start' });
+    summary.scrollIntoView({ block: 'center' });
     summary.focus({ preventScroll: true });
   }
 

@@ -6,7 +6,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
+  ARTIFACTS,
   DEMO_PASSWORD,
   PHONE,
   SETUP_TIMEOUT_MS,
@@ -152,10 +154,12 @@ describe('forms in a browser (zh-CN)', () => {
         'rgb(220, 38, 38)',
         'the field in error has the red border',
       );
-      await page.locator('#status-form [data-testid="error-summary"] a[href="#reason"]').click();
-      await snapPart(page.locator('#status-form'), 'forms-03-status-error.png');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'forms-03-status-error.png') });
+      await snapPart(page.locator('#status-form'), 'forms-03-status-error-form.png');
       await page.setViewportSize(PHONE);
-      await snapPart(page.locator('#status-form'), 'forms-03-status-error-phone.png');
+      await page.locator('#status-form [data-testid="error-summary"] a[href="#reason"]').click();
+      assert.ok(await inViewport(reason), 'the summary links to the field');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'forms-03-status-error-phone.png') });
     });
   });
 
@@ -182,7 +186,7 @@ describe('forms in a browser (zh-CN)', () => {
       assert.ok(text.includes('其 1 项有效授权保留至各自到期日。'), text);
       await snap(page, 'forms-04-confirm.png');
       await page.setViewportSize(PHONE);
-      await page.screenshot({ path: 'e2e/artifacts/forms-04-confirm-phone.png' });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'forms-04-confirm-phone.png') });
 
       await page.locator('[data-testid="confirm-cancel"]').click();
       await dialog.waitFor({ state: 'hidden' });

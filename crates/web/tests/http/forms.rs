@@ -142,7 +142,7 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
     let html = refused.text();
     let summary = testid(&html, "error-summary");
     assert!(summary.contains(r##"href="#reason""##), "{summary}");
-    assert!(html.contains(r#"hx-post="/partners/P2/status" hx-target="this" hx-select="#status-form""#));
+    assert!(html.contains(r##"hx-post="/partners/P2/status" hx-target="this" hx-select="#status-form""##));
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="reason-error""#));
 
     // Posted by htmx, a saved form answers HX-Redirect instead of 303, so

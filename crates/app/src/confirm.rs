@@ -45,10 +45,12 @@ impl Qudao {
         }
         let mut users = Vec::with_capacity(logins.len());
         for login in logins {
-            if let Some(user) = qudao_store::admin::find_user_by_login(self.db(), login).await? {
-                if everyone || (user.partner_id.is_some() && user.partner_id == caller.partner_id.map(|p| p.0)) {
-                    users.push(user);
-                }
+            let user = qudao_store::admin::find_user_by_login(self.db(), login).await?;
+            if let Some(user) = user.filter(|u| {
+                everyone
+                    || (u.partner_id.is_some() && u.partner_id == caller.partner_id.map(|p| p.0))
+            }) {
+                users.push(user);
             }
         }
         let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
@@ -56,7 +58,10 @@ impl Qudao {
         Ok(users
             .into_iter()
             .map(|u| {
-                let live = counts.iter().find(|(id, _)| *id == u.id).map_or(0, |(_, n)| *n);
+                let live = counts
+                    .iter()
+                    .find(|(id, _)| *id == u.id)
+                    .map_or(0, |(_, n)| *n);
                 (u.login, live)
             })
             .collect())

@@ -122,8 +122,7 @@ impl Qudao {
         if !(caller.can(Permission::ManagePartners) || caller.can(Permission::ManageUsers)) {
             return Err(AppError::Forbidden);
         }
-        let rows =
-            qudao_store::admin::staff_matching(self.db(), q.trim(), PICK_LIMIT).await?;
+        let rows = qudao_store::admin::staff_matching(self.db(), q.trim(), PICK_LIMIT).await?;
         Ok(rows
             .into_iter()
             .map(|row| Choice {

@@ -76,13 +76,14 @@ pub(crate) fn field_label(lang: Lang, field: &str) -> &'static str {
 pub(crate) async fn htmx_redirects(request: Request, next: Next) -> Response {
     let htmx = request.headers().contains_key("hx-request");
     let mut response = next.run(request).await;
-    if htmx && response.status() == StatusCode::SEE_OTHER {
-        if let Some(location) = response.headers_mut().remove(header::LOCATION) {
-            *response.status_mut() = StatusCode::OK;
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static("hx-redirect"), location);
-        }
+    if htmx
+        && response.status() == StatusCode::SEE_OTHER
+        && let Some(location) = response.headers_mut().remove(header::LOCATION)
+    {
+        *response.status_mut() = StatusCode::OK;
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("hx-redirect"), location);
     }
     response
 }
@@ -132,7 +133,10 @@ mod tests {
     fn every_field_label_exists_in_both_languages() {
         for (field, key) in FIELD_LABELS {
             for lang in Lang::ALL {
-                assert!(lang.lookup(key).is_some(), "{field}: {key} missing in {lang:?}");
+                assert!(
+                    lang.lookup(key).is_some(),
+                    "{field}: {key} missing in {lang:?}"
+                );
             }
         }
     }

@@ -104,7 +104,10 @@ impl AgreementPage {
     fn activate_confirm(&self, draft: &AgreementVersionView) -> String {
         let lang = self.c.lang;
         let what = if lang == crate::i18n::Lang::ZhCn {
-            format!("{}（{} – {}）", draft.code, draft.valid_from, draft.valid_to)
+            format!(
+                "{}（{} – {}）",
+                draft.code, draft.valid_from, draft.valid_to
+            )
         } else {
             format!("{} ({} – {})", draft.code, draft.valid_from, draft.valid_to)
         };

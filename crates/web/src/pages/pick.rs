@@ -87,9 +87,24 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
     };
     let app = &state.app;
     Ok(match pick {
-        Pick::Partner => app.pick_partners(&ctx.caller, q).await?.into_iter().map(item).collect(),
-        Pick::Region => app.pick_regions(&ctx.caller, q).await?.into_iter().map(item).collect(),
-        Pick::User => app.pick_users(&ctx.caller, q).await?.into_iter().map(item).collect(),
+        Pick::Partner => app
+            .pick_partners(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
+        Pick::Region => app
+            .pick_regions(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
+        Pick::User => app
+            .pick_users(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
         Pick::ProductLine => {
             // Few lines, named in the catalogs: matched here on code or on
             // the name in either language.
@@ -173,9 +188,12 @@ pub(crate) async fn resolve(
     if found.iter().any(|c| c.code.eq_ignore_ascii_case(typed)) {
         return Ok(value);
     }
-    let mut named = found
-        .iter()
-        .filter(|c| c.name == typed || Lang::ALL.iter().any(|l| product_line_name(*l, &c.code) == typed));
+    let mut named = found.iter().filter(|c| {
+        c.name == typed
+            || Lang::ALL
+                .iter()
+                .any(|l| product_line_name(*l, &c.code) == typed)
+    });
     match (named.next(), named.next()) {
         (Some(only), None) => Ok(only.code.clone()),
         _ => Ok(value),

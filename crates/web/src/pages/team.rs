@@ -39,7 +39,12 @@ struct TeamPage {
 
 impl TeamPage {
     fn disable_confirm(&self, user: &UserView) -> String {
-        crate::forms::disable_user_confirm(self.c.lang, &user.display_name, &user.login, &self.tokens)
+        crate::forms::disable_user_confirm(
+            self.c.lang,
+            &user.display_name,
+            &user.login,
+            &self.tokens,
+        )
     }
 }
 

@@ -414,9 +414,27 @@ async fn create_authorization(
     PageForm(mut form): PageForm<AuthorizationForm>,
 ) -> Result<Response, PageError> {
     let input = &mut form.input;
-    input.partner_code = pick::resolve(&state, &ctx, Pick::Partner, std::mem::take(&mut input.partner_code)).await?;
-    input.region_code = pick::resolve(&state, &ctx, Pick::Region, std::mem::take(&mut input.region_code)).await?;
-    input.product_line = pick::resolve(&state, &ctx, Pick::ProductLine, std::mem::take(&mut input.product_line)).await?;
+    input.partner_code = pick::resolve(
+        &state,
+        &ctx,
+        Pick::Partner,
+        std::mem::take(&mut input.partner_code),
+    )
+    .await?;
+    input.region_code = pick::resolve(
+        &state,
+        &ctx,
+        Pick::Region,
+        std::mem::take(&mut input.region_code),
+    )
+    .await?;
+    input.product_line = pick::resolve(
+        &state,
+        &ctx,
+        Pick::ProductLine,
+        std::mem::take(&mut input.product_line),
+    )
+    .await?;
     let result = state
         .app
         .create_authorization(&ctx.caller, &form.input)

@@ -44,26 +44,46 @@ async fn the_partner_picker_offers_only_partners_in_the_callers_scope() -> Res {
     let mut admin = env.signed_in("admin").await?;
     let all = offered(&admin.get("/pick/partners?q=").await?.text());
     assert_eq!(all, ["P1", "P2", "P3", "SH1"]);
-    let by_name = offered(&admin.get("/pick/partners?q=%E6%B6%A6%E6%B3%BD").await?.text());
-    assert_eq!(by_name, ["SH1"], "润泽 finds the partner by its Chinese name");
+    let by_name = offered(
+        &admin
+            .get("/pick/partners?q=%E6%B6%A6%E6%B3%BD")
+            .await?
+            .text(),
+    );
+    assert_eq!(
+        by_name,
+        ["SH1"],
+        "润泽 finds the partner by its Chinese name"
+    );
 
     // A partner user sees its own organisation only, whatever it types.
     let mut puser = env.signed_in("puser").await?;
-    assert_eq!(offered(&puser.get("/pick/partners?q=").await?.text()), ["P2"]);
+    assert_eq!(
+        offered(&puser.get("/pick/partners?q=").await?.text()),
+        ["P2"]
+    );
     assert!(offered(&puser.get("/pick/partners?q=P1").await?.text()).is_empty());
     assert!(offered(&puser.get("/pick/partners?q=P3").await?.text()).is_empty());
 
     // A partner admin: its organisation and its downstream.
     let mut padmin = env.signed_in("padmin").await?;
-    assert_eq!(offered(&padmin.get("/pick/partners?q=P").await?.text()), ["P1", "P2"]);
+    assert_eq!(
+        offered(&padmin.get("/pick/partners?q=P").await?.text()),
+        ["P1", "P2"]
+    );
 
     // A rep: only the partners it covers (none, then those in 上海市).
     let mut rep = env.signed_in("rep").await?;
     let none = rep.get("/pick/partners?q=").await?.text();
     assert!(offered(&none).is_empty());
     assert!(none.contains("Nothing matches"), "{none}");
-    env.app.add_user_region(&env.system, "rep", "310000").await?;
-    assert_eq!(offered(&rep.get("/pick/partners?q=").await?.text()), ["SH1"]);
+    env.app
+        .add_user_region(&env.system, "rep", "310000")
+        .await?;
+    assert_eq!(
+        offered(&rep.get("/pick/partners?q=").await?.text()),
+        ["SH1"]
+    );
     Ok(())
 }
 
@@ -73,7 +93,10 @@ async fn the_region_picker_shows_the_tree_path_and_finds_names_in_both_languages
     env.app.load_builtin_regions().await?;
     let mut manager = env.signed_in("manager").await?;
     let zh = manager
-        .get_with("/pick/regions?q=%E6%B5%A6%E4%B8%9C", &[("accept-language", "zh-CN")])
+        .get_with(
+            "/pick/regions?q=%E6%B5%A6%E4%B8%9C",
+            &[("accept-language", "zh-CN")],
+        )
         .await?
         .text();
     assert!(offered(&zh).contains(&"310115".to_owned()), "{zh}");
@@ -93,10 +116,16 @@ async fn the_user_picker_offers_active_staff_to_those_who_assign_owners() -> Res
         assert!(staff.contains(&login.to_owned()), "{staff:?}");
     }
     for login in ["padmin", "puser", "other"] {
-        assert!(!staff.contains(&login.to_owned()), "no partner accounts: {staff:?}");
+        assert!(
+            !staff.contains(&login.to_owned()),
+            "no partner accounts: {staff:?}"
+        );
     }
     let mut rep = env.signed_in("rep").await?;
-    assert_eq!(rep.get("/pick/users?q=").await?.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        rep.get("/pick/users?q=").await?.status,
+        StatusCode::FORBIDDEN
+    );
     Ok(())
 }
 
@@ -126,7 +155,10 @@ async fn a_grant_names_partner_region_and_product_line_by_name_without_js() -> R
         .await?;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     let detail = admin.get(saved.location()).await?.text();
-    assert!(detail.contains("SH1") && detail.contains("330100"), "{detail}");
+    assert!(
+        detail.contains("SH1") && detail.contains("330100"),
+        "{detail}"
+    );
     Ok(())
 }
 
@@ -136,13 +168,20 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
     let mut admin = env.signed_in("admin").await?;
     admin.get("/partners/P2").await?;
     let refused = admin
-        .submit("/partners/P2/status", &[("status", "suspended"), ("reason", "")])
+        .submit(
+            "/partners/P2/status",
+            &[("status", "suspended"), ("reason", "")],
+        )
         .await?;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text();
     let summary = testid(&html, "error-summary");
     assert!(summary.contains(r##"href="#reason""##), "{summary}");
-    assert!(html.contains(r##"hx-post="/partners/P2/status" hx-target="this" hx-select="#status-form""##));
+    assert!(
+        html.contains(
+            r##"hx-post="/partners/P2/status" hx-target="this" hx-select="#status-form""##
+        )
+    );
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="reason-error""#));
 
     // Posted by htmx, a saved form answers HX-Redirect instead of 303, so
@@ -165,7 +204,10 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
         )
         .await?;
     assert_eq!(saved.status, StatusCode::OK);
-    assert_eq!(saved.header(header::HeaderName::from_static("hx-redirect")), "/partners/P2");
+    assert_eq!(
+        saved.header(header::HeaderName::from_static("hx-redirect")),
+        "/partners/P2"
+    );
     assert!(saved.header(header::LOCATION).is_empty());
     Ok(())
 }
@@ -187,7 +229,10 @@ async fn confirmations_state_the_consequences_computed_on_the_server() -> Res {
         .create_token(&env.app.caller_by_login("rep").await?, "t")
         .await?;
     let users = admin.get_with("/admin/users", &zh).await?.text();
-    assert!(users.contains("账号User rep（rep）将被停用并退出登录。"), "{users}");
+    assert!(
+        users.contains("账号User rep（rep）将被停用并退出登录。"),
+        "{users}"
+    );
     assert!(users.contains("其 1 个 API 令牌将被吊销。"), "{users}");
     Ok(())
 }

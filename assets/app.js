@@ -80,6 +80,21 @@
           highlight(0);
         });
       }
+      // A code the page came with (an edit form, a refused form) reads as
+      // its name; the hidden input keeps the code.
+      if (input.value) {
+        fetch(box.dataset.picker + '?q=' + encodeURIComponent(input.value), {
+          headers: { 'HX-Request': 'true' }, credentials: 'same-origin'
+        }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+          var holder = document.createElement('ul');
+          holder.innerHTML = html;
+          var code = hidden.value.toUpperCase();
+          var match = Array.prototype.find.call(holder.querySelectorAll('[data-value]'), function (o) {
+            return o.dataset.value.toUpperCase() === code;
+          });
+          if (match && input.value.toUpperCase() === code) input.value = match.dataset.label;
+        });
+      }
       input.addEventListener('input', function () {
         // Typed, not picked: the server takes a code or an exact name.
         hidden.value = input.value;

@@ -89,6 +89,15 @@ describe('forms in a browser (zh-CN)', () => {
       assert.equal(created.status(), 303, `creating ${partner.code} (got ${created.status()})`);
       assert.equal(pathOf(page), `/partners/${partner.code}`);
 
+      // Editing it, the pickers read as names while they keep the codes.
+      await page.goto(`${base}/partners/${partner.code}/edit`);
+      await page.waitForFunction(() => document.querySelector('#region_code').value === '浦东新区');
+      await page.waitForFunction(() => document.querySelector('#owner_login').value.startsWith('王经理'));
+      assert.equal(
+        await page.locator('[data-picker] input[type=hidden][name=owner_login]').inputValue(),
+        'manager',
+      );
+
       // The new-authorization form: every field chosen by its Chinese name,
       // the partner and the product line with the keyboard.
       await page.goto(`${base}/territories/authorizations/new`);

@@ -169,6 +169,11 @@ describe('forms in a browser (zh-CN)', () => {
       await page.locator('#status-form [data-testid="error-summary"] a[href="#reason"]').click();
       assert.ok(await inViewport(reason), 'the summary links to the field');
       await page.screenshot({ path: path.join(ARTIFACTS, 'forms-03-status-error-phone.png') });
+
+      // The picker at phone width.
+      await page.goto(`${base}/territories/authorizations/new`);
+      await pick(page, 'partner_code', '润泽', partner.code);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'forms-05-picker-phone.png') });
     });
   });
 

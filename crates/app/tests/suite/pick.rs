@@ -61,7 +61,11 @@ async fn pickers_offer_only_what_the_caller_may_see(db: TestDb) {
     network(&app).await;
     let who = async |login: &str| app.caller_by_login(login).await.unwrap();
 
-    let everyone = codes(app.pick_partners(&who("admin").await, "有限").await.unwrap());
+    let everyone = codes(
+        app.pick_partners(&who("admin").await, "有限")
+            .await
+            .unwrap(),
+    );
     assert_eq!(everyone, ["D1", "D2", "R1"]);
     assert_eq!(
         codes(app.pick_partners(&who("manager").await, "").await.unwrap()),

@@ -38,6 +38,8 @@ struct Item {
     name: String,
     /// A region's place in the tree, e.g. `中国 › 上海市 › 浦东新区`.
     path: String,
+    /// Its names in every language, for [`resolve`].
+    names: Vec<String>,
 }
 
 #[derive(Template)]
@@ -69,6 +71,9 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
     let lang = ctx.lang;
     let item = |c: Choice| {
         let name = name_in(lang, &c.label).to_owned();
+        let names = std::iter::once(c.label.name.clone())
+            .chain(c.label.name_en.clone())
+            .collect();
         let path = if c.path.is_empty() {
             String::new()
         } else {
@@ -83,6 +88,7 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             code: c.code,
             name,
             path,
+            names,
         }
     };
     let app = &state.app;
@@ -122,6 +128,10 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
                 .take(usize::try_from(qudao_app::pick::PICK_LIMIT).unwrap_or(usize::MAX))
                 .map(|code| Item {
                     name: product_line_name(lang, &code).to_owned(),
+                    names: Lang::ALL
+                        .iter()
+                        .map(|l| product_line_name(*l, &code).to_owned())
+                        .collect(),
                     code,
                     path: String::new(),
                 })
@@ -188,12 +198,9 @@ pub(crate) async fn resolve(
     if found.iter().any(|c| c.code.eq_ignore_ascii_case(typed)) {
         return Ok(value);
     }
-    let mut named = found.iter().filter(|c| {
-        c.name == typed
-            || Lang::ALL
-                .iter()
-                .any(|l| product_line_name(*l, &c.code) == typed)
-    });
+    let mut named = found
+        .iter()
+        .filter(|c| c.names.iter().any(|name| name == typed));
     match (named.next(), named.next()) {
         (Some(only), None) => Ok(only.code.clone()),
         _ => Ok(value),

@@ -22,3 +22,180 @@
     charts.forEach(function (chart) { chart.resize(); });
   });
 })();
+
+// Forms (docs/UI.md): pickers, the error summary after a swap, and the
+// confirmation of what cannot be undone.
+(function () {
+  'use strict';
+
+  // ---- Pickers: a combobox over /pick/{kind}; the code goes in a hidden
+  // input that takes over the field's name, so the form posts a code.
+  function initPickers(root) {
+    root.querySelectorAll('[data-picker]').forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = '1';
+      var input = box.querySelector('input[role=combobox]');
+      var list = box.querySelector('[role=listbox]');
+      var hidden = document.createElement('input');
+      hidden.type = 'hidden';
+      hidden.name = input.name;
+      hidden.value = input.value;
+      input.removeAttribute('name');
+      box.appendChild(hidden);
+      var timer = null;
+      var asked = 0;
+      var active = -1;
+
+      function options() {
+        return Array.prototype.slice.call(list.querySelectorAll('[role=option]:not([aria-disabled=true])'));
+      }
+      function show(open) {
+        list.hidden = !open;
+        input.setAttribute('aria-expanded', open ? 'true' : 'false');
+        if (!open) { active = -1; input.removeAttribute('aria-activedescendant'); }
+      }
+      function highlight(index) {
+        var all = options();
+        active = all.length ? (index + all.length) % all.length : -1;
+        all.forEach(function (o, i) { o.setAttribute('aria-selected', i === active ? 'true' : 'false'); });
+        if (active >= 0) {
+          input.setAttribute('aria-activedescendant', all[active].id);
+          all[active].scrollIntoView({ block: 'nearest' });
+        }
+      }
+      function choose(option) {
+        input.value = option.dataset.label;
+        hidden.value = option.dataset.value;
+        show(false);
+      }
+      function search() {
+        var mine = ++asked;
+        fetch(box.dataset.picker + '?q=' + encodeURIComponent(input.value), {
+          headers: { 'HX-Request': 'true' }, credentials: 'same-origin'
+        }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+          if (mine !== asked || document.activeElement !== input) return;
+          list.innerHTML = html;
+          list.querySelectorAll('[role=option]').forEach(function (o, i) { o.id = list.id + '-' + i; });
+          show(true);
+          highlight(0);
+        });
+      }
+      // A code the page came with (an edit form, a refused form) reads as
+      // its name; the hidden input keeps the code.
+      if (input.value) {
+        fetch(box.dataset.picker + '?q=' + encodeURIComponent(input.value), {
+          headers: { 'HX-Request': 'true' }, credentials: 'same-origin'
+        }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+          var holder = document.createElement('ul');
+          holder.innerHTML = html;
+          var code = hidden.value.toUpperCase();
+          var match = Array.prototype.find.call(holder.querySelectorAll('[data-value]'), function (o) {
+            return o.dataset.value.toUpperCase() === code;
+          });
+          if (match && input.value.toUpperCase() === code) input.value = match.dataset.label;
+        });
+      }
+      input.addEventListener('input', function () {
+        // Typed, not picked: the server takes a code or an exact name.
+        hidden.value = input.value;
+        clearTimeout(timer);
+        timer = setTimeout(search, 150);
+      });
+      input.addEventListener('focus', function () { if (!input.value) search(); });
+      input.addEventListener('keydown', function (e) {
+        if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          if (list.hidden) { search(); return; }
+          highlight(active + (e.key === 'ArrowDown' ? 1 : -1));
+        } else if (e.key === 'Enter' && !list.hidden && active >= 0) {
+          e.preventDefault();
+          choose(options()[active]);
+        } else if (e.key === 'Escape' && !list.hidden) {
+          e.preventDefault();
+          show(false);
+        }
+      });
+      input.addEventListener('blur', function () { show(false); });
+      // mousedown, not click: the input keeps focus until the choice is made.
+      list.addEventListener('mousedown', function (e) {
+        var option = e.target.closest('[role=option]:not([aria-disabled=true])');
+        e.preventDefault();
+        if (option) choose(option);
+      });
+    });
+  }
+
+  // ---- Error summary: after a form comes back, show and focus it. Controls
+  // of fields in error that the macros did not mark are marked here.
+  function markInvalid(root) {
+    root.querySelectorAll('.field.has-error').forEach(function (field, n) {
+      var message = field.querySelector('.field-error');
+      field.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(function (control) {
+        if (control.hasAttribute('aria-invalid')) return;
+        control.setAttribute('aria-invalid', 'true');
+        if (message) {
+          if (!message.id) message.id = (control.id || 'field-' + n) + '-error';
+          control.setAttribute('aria-describedby', message.id);
+        }
+      });
+    });
+  }
+  function showSummary(root) {
+    markInvalid(root);
+    var summary = root.querySelector('[data-error-summary]');
+    if (!summary) return;
+    summary.scrollIntoView({ block: 'center' });
+    summary.focus({ preventScroll: true });
+  }
+
+  // A refused form (422, 409) is swapped in like a success; any other error
+  // replaces the page, as a form posted without JS would.
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var status = e.detail.xhr.status;
+    if (status === 422 || status === 409) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    } else if (status >= 400) {
+      e.detail.shouldSwap = false;
+      document.documentElement.innerHTML = e.detail.xhr.responseText;
+    }
+  });
+  document.addEventListener('htmx:afterSettle', function () {
+    initPickers(document);
+    showSummary(document);
+  });
+
+  // ---- Confirmation: a form with data-confirm asks first, in a <dialog>.
+  var pending = null;
+  function needsConfirm(form) {
+    if (!form.dataset.confirm || form.dataset.confirmed) return false;
+    var field = form.dataset.confirmField;
+    return !field || (form.elements[field] && form.elements[field].value === form.dataset.confirmValue);
+  }
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (form.dataset.confirmed) { delete form.dataset.confirmed; return; }
+    if (!needsConfirm(form)) return;
+    var dialog = document.getElementById('confirm-dialog');
+    if (!dialog || !dialog.showModal) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    pending = { form: form, submitter: e.submitter };
+    document.getElementById('confirm-text').textContent = form.dataset.confirm;
+    dialog.returnValue = '';
+    dialog.showModal();
+  }, true);
+  document.addEventListener('close', function (e) {
+    if (e.target.id !== 'confirm-dialog' || !pending) return;
+    var p = pending;
+    pending = null;
+    if (e.target.returnValue !== 'ok') return;
+    p.form.dataset.confirmed = '1';
+    if (p.submitter) p.form.requestSubmit(p.submitter); else p.form.requestSubmit();
+  }, true);
+
+  document.addEventListener('DOMContentLoaded', function () {
+    initPickers(document);
+    showSummary(document);
+  });
+})();

@@ -259,9 +259,10 @@ describe('partner network in a browser', () => {
         errors.includes('collides with an exclusive authorization') && errors.includes(authorizationCode),
         `the error names ${authorizationCode}: ${errors}`,
       );
-      // The form keeps what was typed.
-      assert.equal(await page.locator('#region_code').inputValue(), district);
-      assert.equal(await page.locator('#product_line').inputValue(), productLine);
+      // The form keeps what was typed: the pickers post the same codes.
+      const posted = (name) => page.locator(`[data-picker] input[type=hidden][name=${name}]`).inputValue();
+      assert.equal(await posted('region_code'), district);
+      assert.equal(await posted('product_line'), productLine);
       await snap(page, 'network-04-collision.png');
 
       // Nothing was written for the rival.

@@ -270,16 +270,53 @@ export async function logout(page) {
 /**
  * Clicks a submit button and waits for the POST's answer and the page it
  * leads to (after any redirect). Returns the POST's response.
+ *
+ * A form htmx posts (docs/UI.md) answers a save with `HX-Redirect` instead
+ * of a 303, and a refusal by swapping the form in place (no page load):
+ * the first is reported as the 303 a browser without JS gets, the second
+ * once the swapped form has settled.
  */
+/**
+ * Clicks a button; when its form asks for confirmation (data-confirm),
+ * confirms in the dialog. Tests of the dialog itself click its buttons.
+ */
+export async function clickConfirmed(page, button) {
+  const asks = await button.evaluate((b) => {
+    const form = b.form;
+    if (!form || !form.dataset.confirm) return false;
+    const field = form.dataset.confirmField;
+    return !field || Boolean(form.elements[field] && form.elements[field].value === form.dataset.confirmValue);
+  });
+  await button.click();
+  if (asks) await page.locator('[data-testid="confirm-ok"]').click();
+}
+
 export async function submit(page, button, urlPath) {
-  const [response] = await Promise.all([
-    page.waitForResponse(
-      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === urlPath,
-    ),
-    page.waitForEvent('load'),
-    button.click(),
-  ]);
-  await page.waitForLoadState('load');
+  const htmx = await button.evaluate((b) => Boolean(b.form && b.form.hasAttribute('hx-post')));
+  const answer = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === urlPath,
+  );
+  if (!htmx) {
+    const [response] = await Promise.all([answer, page.waitForEvent('load'), clickConfirmed(page, button)]);
+    await page.waitForLoadState('load');
+    return response;
+  }
+  // Only a save loads a page; a refusal's wait is dropped.
+  const loaded = page.waitForEvent('load');
+  loaded.catch(() => {});
+  const [response] = await Promise.all([answer, clickConfirmed(page, button)]);
+  const location = response.headers()['hx-redirect'];
+  if (location) {
+    await loaded;
+    await page.waitForLoadState('load');
+    return {
+      status: () => 303,
+      headers: () => ({ ...response.headers(), location }),
+      url: () => response.url(),
+      request: () => response.request(),
+    };
+  }
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
   return response;
 }
 

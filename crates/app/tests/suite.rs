@@ -149,6 +149,8 @@ mod imports;
 mod network;
 #[path = "suite/partners.rs"]
 mod partners;
+#[path = "suite/pick.rs"]
+mod pick;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

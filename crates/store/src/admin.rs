@@ -361,3 +361,47 @@ pub async fn revoke_tokens_of(db: &crate::WriteTx, user_id: i64) -> Result<(), S
         .await?;
     Ok(())
 }
+
+/// Active staff accounts (no partner) whose login or name holds `text`,
+/// by name: what a user picker offers.
+pub async fn staff_matching(
+    db: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<user::Model>, StoreError> {
+    let pattern = crate::partners::like_pattern(text);
+    Ok(user::Entity::find()
+        .filter(user::Column::PartnerId.is_null())
+        .filter(user::Column::Status.eq("active"))
+        .filter(
+            Expr::col(user::Column::Login)
+                .like(pattern.clone())
+                .or(Expr::col(user::Column::DisplayName).like(pattern)),
+        )
+        .order_by_asc(user::Column::DisplayName)
+        .order_by_asc(user::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// How many live (unrevoked) tokens each of these users holds; users with
+/// none are absent.
+pub async fn live_token_counts(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(api_token::Entity::find()
+        .select_only()
+        .column(api_token::Column::UserId)
+        .column_as(api_token::Column::Id.count(), "live")
+        .filter(api_token::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .group_by(api_token::Column::UserId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?)
+}

@@ -37,6 +37,7 @@ catalogs!(
     "imports",
     "names",
     "audit",
+    "forms",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -123,7 +124,8 @@ impl Lang {
     }
 
     /// The message for `key` if the catalog has one: for words looked up by
-    /// a stored name (audit fields and actions) that may be new.
+    /// a stored name (audit fields and actions, a product line's name) that
+    /// may be missing.
     pub fn lookup(self, key: &str) -> Option<&'static str> {
         self.catalog().get(key).copied()
     }

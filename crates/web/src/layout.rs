@@ -95,6 +95,11 @@ impl Chrome {
         self.lang.tf(key, value)
     }
 
+    /// The label of a posted field, for a form's error summary.
+    pub fn field_label(&self, field: &str) -> &'static str {
+        crate::forms::field_label(self.lang, field)
+    }
+
     /// The words for a stored value, e.g. `label("role", "finance")`.
     pub fn label(&self, kind: &str, value: &str) -> &'static str {
         self.lang.t(&format!("{kind}.{value}"))

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod forms;
 pub mod i18n;
 mod layout;
 mod pages;
@@ -72,6 +73,7 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(middleware::from_fn(auth::csrf_guard))
         .layer(middleware::from_fn(error::render_error_pages))
+        .layer(middleware::from_fn(forms::htmx_redirects))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(auth::FORM_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

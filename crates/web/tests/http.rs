@@ -611,6 +611,8 @@ fn testid<'a>(html: &'a str, id: &str) -> &'a str {
 mod agreements;
 #[path = "http/coverage.rs"]
 mod coverage;
+#[path = "http/forms.rs"]
+mod forms;
 #[path = "http/imports.rs"]
 mod imports;
 #[path = "http/matrix.rs"]

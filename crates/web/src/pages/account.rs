@@ -38,6 +38,15 @@ impl AccountPage {
     fn error(&self, field: &str) -> &str {
         error_for(&self.errors, field)
     }
+
+    /// The password form's errors (the token form shows its own).
+    fn password_errors(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(field, _)| field != "token_name")
+            .cloned()
+            .collect()
+    }
 }
 
 async fn render_page(

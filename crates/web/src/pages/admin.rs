@@ -55,6 +55,19 @@ struct UsersPage {
     roles: &'static [Role],
     statuses: &'static [UserStatus],
     me: String,
+    /// Live API tokens per login, for the disable confirmation.
+    tokens: Vec<(String, i64)>,
+}
+
+impl UsersPage {
+    fn disable_confirm(&self, user: &UserView) -> String {
+        crate::forms::disable_user_confirm(
+            self.c.lang,
+            &user.display_name,
+            &user.login,
+            &self.tokens,
+        )
+    }
 }
 
 async fn users(
@@ -108,7 +121,10 @@ async fn users(
     };
     let title = ctx.lang.t("nav.users").to_owned();
     let c = Chrome::new(&ctx, "/admin/users", title.clone(), vec![(title, None)]).await?;
+    let logins: Vec<String> = page.items.iter().map(|u| u.login.clone()).collect();
+    let tokens = state.app.live_tokens(&ctx.caller, &logins).await?;
     render(&UsersPage {
+        tokens,
         c,
         rows: page.items,
         links,
@@ -162,8 +178,11 @@ async fn new_user(ctx: Ctx) -> Result<Response, PageError> {
 async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<UserInput>,
+    PageForm(mut input): PageForm<UserInput>,
 ) -> Result<Response, PageError> {
+    input.partner_code =
+        super::pick::resolve_opt(&state, &ctx, super::pick::Pick::Partner, input.partner_code)
+            .await?;
     let result = state.app.create_user(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,

@@ -101,6 +101,46 @@ impl AgreementPage {
         version_href(&self.agreement.partner_code, *version.borrow())
     }
 
+    fn activate_confirm(&self, draft: &AgreementVersionView) -> String {
+        let lang = self.c.lang;
+        let what = if lang == crate::i18n::Lang::ZhCn {
+            format!(
+                "{}（{} – {}）",
+                draft.code, draft.valid_from, draft.valid_to
+            )
+        } else {
+            format!("{} ({} – {})", draft.code, draft.valid_from, draft.valid_to)
+        };
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.tf("confirm.activate_draft", what),
+                lang.t("confirm.irreversible").to_owned(),
+            ],
+        )
+    }
+
+    /// The termination form's own errors (the page shows a version's error
+    /// on its own).
+    fn terminate_errors(&self) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(field, _)| field != "version")
+            .cloned()
+            .collect()
+    }
+
+    fn terminate_confirm(&self) -> String {
+        let lang = self.c.lang;
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.t("confirm.terminate_agreement").to_owned(),
+                lang.t("confirm.irreversible").to_owned(),
+            ],
+        )
+    }
+
     /// A draft waiting to be activated (always the latest version).
     fn open_draft(&self) -> Option<&AgreementVersionView> {
         self.agreement.latest().filter(|v| v.is_draft())

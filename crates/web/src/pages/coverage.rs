@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::coverage::CoveredRegion;
 use serde::Deserialize;
 
+use super::pick::Pick;
 use super::{PageForm, error_for, field_errors, render};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash, urlencode};
@@ -31,8 +32,12 @@ struct RegionsPage {
 }
 
 impl RegionsPage {
-    fn error(&self, field: &str) -> &str {
-        error_for(&self.errors, field)
+    /// The region field shows the region's error, else the user's.
+    fn region_error(&self) -> &str {
+        match error_for(&self.errors, "region_code") {
+            "" => error_for(&self.errors, "login"),
+            error => error,
+        }
     }
 
     /// The region's name in the reader's language, where it has one.
@@ -86,8 +91,9 @@ async fn add_region(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(login): Path<String>,
-    PageForm(form): PageForm<AddForm>,
+    PageForm(mut form): PageForm<AddForm>,
 ) -> Result<Response, PageError> {
+    form.region_code = super::pick::resolve(&state, &ctx, Pick::Region, form.region_code).await?;
     match state
         .app
         .add_user_region(&ctx.caller, &login, &form.region_code)

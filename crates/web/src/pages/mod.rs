@@ -10,6 +10,7 @@ mod imports;
 mod login;
 mod onboarding;
 mod partners;
+pub(crate) mod pick;
 mod team;
 pub(crate) mod territories;
 
@@ -50,6 +51,7 @@ pub(crate) fn routes() -> Routes {
         .merge(coverage::routes())
         .merge(team::routes())
         .merge(account::routes())
+        .merge(pick::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

@@ -13,6 +13,7 @@ use qudao_domain::money::Currency;
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
+use super::pick::{self, Pick};
 use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
@@ -165,9 +166,33 @@ struct DetailPage {
     grade: super::grades::GradePanel,
     onboarding: super::onboarding::OnboardingPanel,
     territories: super::territories::PartnerAuthorizations,
+    /// What terminating the partner brings about, when it may be terminated.
+    terminate_confirm: String,
 }
 
 impl DetailPage {
+    /// The contact form's errors under its inputs' names, for its summary.
+    fn contact_summary(&self) -> Vec<(String, String)> {
+        self.contact_errors
+            .iter()
+            .map(|(field, message)| {
+                let input = field.strip_prefix("contact_").unwrap_or(field);
+                (input.to_owned(), message.clone())
+            })
+            .collect()
+    }
+
+    fn delete_contact_confirm(&self, name: &str) -> String {
+        let lang = self.c.lang;
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.tf("confirm.delete_contact", name),
+                lang.t("confirm.irreversible").to_owned(),
+            ],
+        )
+    }
+
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
     }
@@ -250,7 +275,26 @@ async fn detail_page(
     .await?;
     let grade = super::grades::GradePanel::load(state, ctx, code).await?;
     let onboarding = super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner).await?;
+    let terminate_confirm = if partner.next_statuses.contains(&PartnerStatus::Terminated) {
+        let lang = ctx.lang;
+        let in_force = state
+            .app
+            .authorizations_in_force(&ctx.caller, &partner.partner.code)
+            .await?;
+        let who = crate::forms::named(lang, &partner.partner.name, &partner.partner.code);
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.tf("confirm.terminate_partner", who),
+                lang.t("confirm.irreversible").to_owned(),
+                lang.tf("confirm.authorizations_stay", in_force),
+            ],
+        )
+    } else {
+        String::new()
+    };
     render(&DetailPage {
+        terminate_confirm,
         c,
         partner,
         can_manage: ctx.caller.can(Permission::ManagePartners),
@@ -355,8 +399,12 @@ async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<PartnerInput>,
+    PageForm(mut input): PageForm<PartnerInput>,
 ) -> Result<Response, PageError> {
+    input.parent_code = pick::resolve_opt(&state, &ctx, Pick::Partner, input.parent_code).await?;
+    input.owner_login = pick::resolve_opt(&state, &ctx, Pick::User, input.owner_login).await?;
+    input.record.region_code =
+        pick::resolve_opt(&state, &ctx, Pick::Region, input.record.region_code).await?;
     let result = state.app.create_partner(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,
@@ -446,8 +494,12 @@ async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    PageForm(input): PageForm<PartnerEdit>,
+    PageForm(mut input): PageForm<PartnerEdit>,
 ) -> Result<Response, PageError> {
+    input.parent_code = pick::resolve_opt(&state, &ctx, Pick::Partner, input.parent_code).await?;
+    input.owner_login = pick::resolve_opt(&state, &ctx, Pick::User, input.owner_login).await?;
+    input.record.region_code =
+        pick::resolve_opt(&state, &ctx, Pick::Region, input.record.region_code).await?;
     let result = state.app.update_partner(&ctx.caller, &code, &input).await;
     saved_or_redisplayed(
         &ctx,

@@ -33,6 +33,19 @@ struct TeamPage {
     errors: Vec<(String, String)>,
     /// A password just generated, shown this once.
     issued: Option<TeamMemberPassword>,
+    /// Live API tokens per login, for the disable confirmation.
+    tokens: Vec<(String, i64)>,
+}
+
+impl TeamPage {
+    fn disable_confirm(&self, user: &UserView) -> String {
+        crate::forms::disable_user_confirm(
+            self.c.lang,
+            &user.display_name,
+            &user.login,
+            &self.tokens,
+        )
+    }
 }
 
 impl TeamPage {
@@ -54,7 +67,10 @@ async fn page(
     let rows = state.app.list_team(&ctx.caller).await?;
     let title = ctx.lang.t("nav.team").to_owned();
     let c = Chrome::new(ctx, "/team", title.clone(), vec![(title, None)]).await?;
+    let logins: Vec<String> = rows.iter().map(|u| u.login.clone()).collect();
+    let tokens = state.app.live_tokens(&ctx.caller, &logins).await?;
     render(&TeamPage {
+        tokens,
         c,
         rows,
         input,

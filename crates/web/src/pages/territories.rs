@@ -16,6 +16,7 @@ use qudao_app::{AppError, Permission};
 use qudao_domain::territories::AuthorizationMode;
 use serde::Deserialize;
 
+use super::pick::{self, Pick};
 use super::{ListParams, PageForm, export_list, filter, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
@@ -238,8 +239,9 @@ async fn new_region(ctx: Ctx, Query(params): Query<ParentParam>) -> Result<Respo
 async fn create_region(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<RegionInput>,
+    PageForm(mut input): PageForm<RegionInput>,
 ) -> Result<Response, PageError> {
+    input.parent_code = pick::resolve_opt(&state, &ctx, Pick::Region, input.parent_code).await?;
     let result = state.app.create_region(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,
@@ -410,8 +412,30 @@ async fn new_authorization(
 async fn create_authorization(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(form): PageForm<AuthorizationForm>,
+    PageForm(mut form): PageForm<AuthorizationForm>,
 ) -> Result<Response, PageError> {
+    let input = &mut form.input;
+    input.partner_code = pick::resolve(
+        &state,
+        &ctx,
+        Pick::Partner,
+        std::mem::take(&mut input.partner_code),
+    )
+    .await?;
+    input.region_code = pick::resolve(
+        &state,
+        &ctx,
+        Pick::Region,
+        std::mem::take(&mut input.region_code),
+    )
+    .await?;
+    input.product_line = pick::resolve(
+        &state,
+        &ctx,
+        Pick::ProductLine,
+        std::mem::take(&mut input.product_line),
+    )
+    .await?;
     let result = state
         .app
         .create_authorization(&ctx.caller, &form.input)
@@ -448,6 +472,36 @@ struct AuthorizationPage {
 impl AuthorizationPage {
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
+    }
+
+    /// The errors of one of the page's two forms, by its fields.
+    fn errors_of(&self, fields: &[&str]) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .filter(|(field, _)| fields.contains(&field.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    fn end_confirm(&self) -> String {
+        let lang = self.c.lang;
+        let what = crate::forms::named(
+            lang,
+            &self.a.code,
+            &format!(
+                "{} · {} · {}",
+                self.a.partner_name,
+                self.a.region_name,
+                pick::product_line_name(lang, &self.a.product_line)
+            ),
+        );
+        crate::forms::confirm_text(
+            lang,
+            &[
+                lang.tf("confirm.end_authorization", what),
+                lang.t("confirm.irreversible").to_owned(),
+            ],
+        )
     }
 
     /// The value a date field shows: what was typed, else the current one.
@@ -632,8 +686,15 @@ async fn limits(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pag
 async fn set_limit(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageForm(input): PageForm<SelectiveLimitInput>,
+    PageForm(mut input): PageForm<SelectiveLimitInput>,
 ) -> Result<Response, PageError> {
+    input.product_line = pick::resolve(
+        &state,
+        &ctx,
+        Pick::ProductLine,
+        std::mem::take(&mut input.product_line),
+    )
+    .await?;
     let result = state.app.set_selective_limit(&ctx.caller, &input).await;
     saved_or_redisplayed(
         &ctx,
@@ -659,6 +720,9 @@ pub(crate) struct PartnerAuthorizations {
     pub can_manage: bool,
     pub modes: &'static [AuthorizationMode],
     pub today: NaiveDate,
+    /// The partner page's grant form is only ever shown blank: a refused
+    /// grant comes back on the authorization form page.
+    pub no_errors: Vec<(String, String)>,
 }
 
 impl PartnerAuthorizations {
@@ -688,6 +752,7 @@ impl PartnerAuthorizations {
             can_manage: ctx.caller.can(Permission::ManageTerritories),
             modes: AuthorizationMode::ALL,
             today: today(),
+            no_errors: Vec::new(),
         })
     }
 }

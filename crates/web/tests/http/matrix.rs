@@ -76,6 +76,12 @@ const MATRIX: &[Row] = &[
     ("GET", "/healthz", Empty, [200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/favicon.ico", Empty, [204, 204, 204, 204, 204, 204, 204]),
     ("GET", "/readyz", Empty, [200, 200, 200, 200, 200, 200, 200]),
+    // Pickers: every signed-in user may search what it may see (partners in
+    // its scope); only those who assign owners or manage users pick users.
+    ("GET", "/pick/partners?q=P", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/pick/regions?q=%E4%B8%8A%E6%B5%B7", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/pick/users?q=a", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("GET", "/pick/product-lines?q=", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/api/openapi.json", Empty, [200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/lang/en?next=/login", Empty, [303, 303, 303, 303, 303, 303, 303]),
     ("GET", "/assets/nothing.css", Empty, [404, 404, 404, 404, 404, 404, 404]),

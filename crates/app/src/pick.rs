@@ -1,0 +1,145 @@
+//! Pickers: the few records a search-as-you-type field offers for what the
+//! user typed (code or name), within the caller's data scope and
+//! permissions. Later areas (orders, targets, programs) reuse them.
+
+use std::collections::HashMap;
+
+use qudao_domain::territories::{ANY_PRODUCT_LINE, ancestor_ids};
+use qudao_store::paging::{PageRequest, SortDir};
+use qudao_store::partners::{self as partners_repo, PartnerFilter, PartnerSort};
+use qudao_store::territories as regions_repo;
+use serde::Serialize;
+
+use crate::scope::{Area, scope_in};
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// The most choices a picker offers; typing more narrows them.
+pub const PICK_LIMIT: u64 = 20;
+
+/// A name in Chinese and, where known, English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+/// One record a picker offers: the code the form submits and the name the
+/// user reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub code: String,
+    pub label: Named,
+    /// For a region, the regions it lies in, outermost first; else empty.
+    pub path: Vec<Named>,
+}
+
+fn text(q: &str) -> Option<String> {
+    let q = q.trim();
+    (!q.is_empty()).then(|| q.to_owned())
+}
+
+impl Qudao {
+    /// Partners in the caller's scope whose code or name holds `q`.
+    pub async fn pick_partners(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        let filter = PartnerFilter {
+            text: text(q),
+            ..PartnerFilter::default()
+        };
+        let rows = partners_repo::list(
+            self.db(),
+            scope_in(caller, Area::Partners),
+            &filter,
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::new(Some(1), Some(PICK_LIMIT)),
+        )
+        .await?;
+        Ok(rows
+            .items
+            .into_iter()
+            .map(|row| Choice {
+                code: row.code,
+                label: Named {
+                    name: row.name,
+                    name_en: None,
+                },
+                path: Vec::new(),
+            })
+            .collect())
+    }
+
+    /// Regions whose code or either name holds `q` (the roots when `q` is
+    /// empty), outermost first, each with the path of regions above it.
+    pub async fn pick_regions(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let filter = regions_repo::RegionFilter {
+            parent: None,
+            text: text(q),
+        };
+        let rows = regions_repo::list_regions(
+            self.db(),
+            &filter,
+            PageRequest::new(Some(1), Some(PICK_LIMIT)),
+        )
+        .await?
+        .items;
+        let mut above: Vec<i64> = rows.iter().flat_map(|r| ancestor_ids(&r.path)).collect();
+        above.sort_unstable();
+        above.dedup();
+        let names: HashMap<i64, Named> = regions_repo::regions_by_ids(self.db(), &above)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    Named {
+                        name: r.name,
+                        name_en: r.name_en,
+                    },
+                )
+            })
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|row| Choice {
+                path: ancestor_ids(&row.path)
+                    .iter()
+                    .filter_map(|id| names.get(id).cloned())
+                    .collect(),
+                code: row.code,
+                label: Named {
+                    name: row.name,
+                    name_en: row.name_en,
+                },
+            })
+            .collect())
+    }
+
+    /// Active staff accounts (the people who may own partners) whose login
+    /// or name holds `q`: for those who assign owners or manage users.
+    pub async fn pick_users(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        if !(caller.can(Permission::ManagePartners) || caller.can(Permission::ManageUsers)) {
+            return Err(AppError::Forbidden);
+        }
+        let rows = qudao_store::admin::staff_matching(self.db(), q.trim(), PICK_LIMIT).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Choice {
+                code: row.login,
+                label: Named {
+                    name: row.display_name,
+                    name_en: None,
+                },
+                path: Vec::new(),
+            })
+            .collect())
+    }
+
+    /// Every product line in use. Lines are few and their names live in the
+    /// web layer's catalogs, so the caller filters by name.
+    pub async fn product_lines(&self, caller: &Caller) -> Result<Vec<String>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        Ok(regions_repo::product_lines(self.db(), ANY_PRODUCT_LINE).await?)
+    }
+}

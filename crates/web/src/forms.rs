@@ -1,0 +1,143 @@
+//! What every form shares (docs/UI.md): the labels its error summary names,
+//! and the answer to a form htmx posted once it is saved.
+
+use axum::extract::Request;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::i18n::Lang;
+
+/// The label each posted field shows, by the field's name. Forms name the
+/// same things the same way, so one table serves every error summary; a
+/// field missing here is summarised by its message alone.
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("address", "partners.address"),
+    ("after_sales_duties", "agreements.after_sales_duties"),
+    ("amends", "agreements.amend"),
+    ("annual_target", "agreements.annual_target"),
+    ("benefits", "grades.benefits"),
+    ("birthday", "partners.birthday"),
+    ("code", "partners.code"),
+    ("comment", "onboarding.comment"),
+    ("confirm_password", "account.confirm_password"),
+    ("credit_limit", "partners.credit_limit"),
+    ("currency", "partners.currency"),
+    ("current_password", "account.current_password"),
+    ("demote_threshold", "grades.demote_threshold"),
+    ("display_name", "users.display_name"),
+    ("effective_date", "agreements.effective_date"),
+    ("email", "partners.email"),
+    ("end_on", "territories.end_on"),
+    ("grade", "grades.change"),
+    ("login", "users.login"),
+    ("max_partners", "territories.max_partners"),
+    ("mode", "territories.mode"),
+    ("name", "partners.name"),
+    ("name_en", "grades.name_en"),
+    ("new_password", "account.new_password"),
+    ("note", "agreements.note"),
+    ("owner_login", "partners.owner"),
+    ("parent_code", "partners.parent"),
+    ("partner_code", "territories.partner"),
+    ("partner_type", "partners.partner_type"),
+    ("password", "login.password"),
+    ("payment_net_days", "agreements.payment_net_days"),
+    ("payment_terms", "agreements.payment_terms"),
+    ("phone", "partners.phone"),
+    ("price_list_code", "agreements.price_list"),
+    ("product_line", "territories.product_line"),
+    ("promote_threshold", "grades.promote_threshold"),
+    ("rank", "grades.rank"),
+    ("reason", "partners.reason"),
+    ("rebate_programs", "agreements.rebate_programs"),
+    ("region_code", "partners.region"),
+    ("role", "users.role"),
+    ("signed_on", "agreements.signed_on"),
+    ("status", "partners.status"),
+    ("training_duties", "agreements.training_duties"),
+    ("valid_from", "territories.valid_from"),
+    ("valid_to", "territories.valid_to"),
+    ("weight", "onboarding.weight"),
+];
+
+pub(crate) fn field_label(lang: Lang, field: &str) -> &'static str {
+    FIELD_LABELS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .and_then(|(_, key)| lang.lookup(key))
+        .unwrap_or("")
+}
+
+/// A form posted by htmx that was saved answers, like any form, with a
+/// redirect (post/redirect/get). The browser would follow it inside the
+/// request and htmx would swap the next page into the form; `HX-Redirect`
+/// makes htmx load it as a page instead.
+pub(crate) async fn htmx_redirects(request: Request, next: Next) -> Response {
+    let htmx = request.headers().contains_key("hx-request");
+    let mut response = next.run(request).await;
+    if htmx
+        && response.status() == StatusCode::SEE_OTHER
+        && let Some(location) = response.headers_mut().remove(header::LOCATION)
+    {
+        *response.status_mut() = StatusCode::OK;
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("hx-redirect"), location);
+    }
+    response
+}
+
+/// A confirmation's text from its sentences: Chinese runs them together
+/// (each ends in 。), English puts a space between them.
+pub(crate) fn confirm_text(lang: Lang, sentences: &[String]) -> String {
+    let gap = if lang == Lang::ZhCn { "" } else { " " };
+    sentences.join(gap)
+}
+
+/// A record named for a confirmation: its name with its code in brackets.
+pub(crate) fn named(lang: Lang, name: &str, code: &str) -> String {
+    if lang == Lang::ZhCn {
+        format!("{name}（{code}）")
+    } else {
+        format!("{name} ({code})")
+    }
+}
+
+/// Disabling an account: it is signed out and its live API tokens are
+/// revoked (`tokens` holds each login's count).
+pub(crate) fn disable_user_confirm(
+    lang: Lang,
+    name: &str,
+    login: &str,
+    tokens: &[(String, i64)],
+) -> String {
+    let live = tokens
+        .iter()
+        .find(|(l, _)| l == login)
+        .map_or(0, |(_, n)| *n);
+    confirm_text(
+        lang,
+        &[
+            lang.tf("confirm.disable_user", named(lang, name, login)),
+            lang.tf("confirm.tokens_revoked", live),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_label_exists_in_both_languages() {
+        for (field, key) in FIELD_LABELS {
+            for lang in Lang::ALL {
+                assert!(
+                    lang.lookup(key).is_some(),
+                    "{field}: {key} missing in {lang:?}"
+                );
+            }
+        }
+    }
+}

@@ -76,6 +76,8 @@ impl Qudao {
         let filter = regions_repo::RegionFilter {
             parent: None,
             text: text(q),
+            // The picker lists matches, not the roots' page order.
+            english_names: false,
         };
         let rows = regions_repo::list_regions(
             self.db(),

@@ -31,6 +31,8 @@
   // cues (a fade at the edge with more columns, a shadow on the fixed first
   // column once scrolled) defined in app.css.
   function scrollCue(wrap) {
+    // A region that scrolls must be reachable by keyboard (arrow keys).
+    if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute('tabindex')) wrap.tabIndex = 0;
     wrap.classList.toggle('more-right', wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 1);
     wrap.classList.toggle('scrolled', wrap.scrollLeft > 0);
   }

@@ -172,6 +172,12 @@ describe('Chinese-first files, phone tables and light pages', () => {
       await shot(page, 'files-partners-phone.png');
       assert.ok(!scripts.some((s) => s.includes('echarts')), `no chart library on a list: ${scripts}`);
 
+      // The menu toggle lives in the header landmark and still opens the menu.
+      const menu = page.locator('nav.sidebar');
+      assert.equal(await menu.isVisible(), false);
+      await page.locator('label.nav-toggle-label').click();
+      await menu.waitFor({ state: 'visible' });
+
       await page.goto(`${base}/`);
       await page.locator('#chart-partners-by-type canvas').waitFor({ state: 'attached' });
       assert.ok(scripts.some((s) => s.includes('echarts')), 'the chart page loads it');

@@ -197,8 +197,9 @@ fn problem_of(lang: Lang, kind: ImportKind, error: &RowError) -> String {
                 .map(|c| if zh { c.zh } else { c.field })
                 .collect();
             format!(
-                "{} {}",
+                "{}{}{}",
                 lang.tf("imports.not_this_kind", lang.t(&format!("import_kind.{kind}"))),
+                if zh { "" } else { " " },
                 lang.tf("imports.expected_headers", list(headers))
             )
         }

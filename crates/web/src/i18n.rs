@@ -242,7 +242,11 @@ mod tests {
             ("agreement_status", AGREEMENT_STATUSES),
         ] {
             for (code, word) in set {
-                assert_eq!(Lang::ZhCn.t(&format!("{prefix}.{code}")), *word, "{prefix}.{code}");
+                assert_eq!(
+                    Lang::ZhCn.t(&format!("{prefix}.{code}")),
+                    *word,
+                    "{prefix}.{code}"
+                );
             }
         }
     }

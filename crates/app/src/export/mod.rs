@@ -403,7 +403,13 @@ mod tests {
         let mut book: Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range_at(0).unwrap().unwrap();
-        let header: Vec<String> = range.rows().next().unwrap().iter().map(ToString::to_string).collect();
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(header[..4], ["编码", "名称", "类型", "等级"]);
         let row = range.rows().nth(1).unwrap();
         assert_eq!(row[2], Data::String("经销商".into()));

@@ -18,7 +18,7 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::partners::partner;
 use qudao_store::territories::{self as repo, AuthorizationRow, region};
 
-use super::{Column, Values, Outcome, Table, finish};
+use super::{Column, Outcome, Table, Values, finish};
 use crate::audit::audit_entry;
 use crate::error::AllFields;
 use crate::territories::{authorization_view, describe};
@@ -44,7 +44,7 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "区域编码",
         required: true,
         example: "310000",
-        values: Values::Text,
+        values: Values::Region,
     },
     Column {
         field: "product_line",

@@ -6,7 +6,7 @@ use qudao_domain::partners::{Contact, PartnerCode};
 use qudao_domain::{Invalid, Problem};
 use qudao_store::scope::{self as store_scope, Visible};
 
-use super::{Column, Values, Outcome, Table, finish};
+use super::{Column, Outcome, Table, Values, finish};
 use crate::partners::insert_contact;
 use crate::{AppError, Caller, Permission, Qudao};
 

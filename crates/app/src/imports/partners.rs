@@ -18,7 +18,9 @@ use qudao_store::grades::grade;
 use qudao_store::partners::{self as repo, partner};
 use qudao_store::scope::Visible;
 
-use super::{Column, Values, FieldChange, ImportMode, ImportOptions, Outcome, RowChange, Table, finish};
+use super::{
+    Column, FieldChange, ImportMode, ImportOptions, Outcome, RowChange, Table, Values, finish,
+};
 use crate::audit::audit_entry;
 use crate::partners::{Lookups, Names, NewPartnerRow, PartnerInput, RecordInput, view_of};
 use crate::{AppError, Caller, Permission, Qudao};
@@ -71,7 +73,7 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "区域编码",
         required: false,
         example: "310000",
-        values: Values::Text,
+        values: Values::Region,
     },
     Column {
         field: "owner_login",

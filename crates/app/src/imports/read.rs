@@ -251,11 +251,7 @@ pub(super) fn table(
             "file",
             Problem::Conflict {
                 rule: "not_this_kind",
-                with: known
-                    .iter()
-                    .map(|c| c.field)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                with: known.iter().map(|c| c.field).collect::<Vec<_>>().join(", "),
             },
         )]);
     }
@@ -355,11 +351,15 @@ pub fn template(kind: ImportKind, chinese: bool, xlsx: bool) -> Result<Vec<u8>, 
             _ if i == 0 => format!("{marker}{}", c.example),
             Values::Named(set) => super::values::word(set, c.example, chinese),
             Values::Grade if chinese => "金牌".to_owned(),
-            Values::Text | Values::Grade => c.example.to_owned(),
+            Values::Text | Values::Grade | Values::Region => c.example.to_owned(),
         })
         .collect();
     if xlsx {
-        let cells = example.iter().cloned().map(crate::export::Cell::Text).collect();
+        let cells = example
+            .iter()
+            .cloned()
+            .map(crate::export::Cell::Text)
+            .collect();
         return crate::export::sheet_to_xlsx(kind.as_str(), &headers, std::iter::once(cells));
     }
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());

@@ -1,6 +1,6 @@
 //! The user's own regions (sales areas, districts the official data lacks).
 
-use super::{Column, Values, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, Values, finish, row_errors};
 use crate::territories::RegionInput;
 use crate::{AppError, Caller, Permission, Qudao};
 

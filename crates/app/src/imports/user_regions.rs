@@ -1,6 +1,6 @@
 //! The regions a channel manager or sales rep covers (admins only).
 
-use super::{Column, Values, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, Values, finish, row_errors};
 use crate::{AppError, Caller, Permission, Qudao};
 
 importer!(
@@ -23,7 +23,7 @@ const COLUMNS: &[Column] = &[
         zh: "区域编码",
         required: true,
         example: "310000",
-        values: Values::Text,
+        values: Values::Region,
     },
 ];
 

@@ -22,6 +22,8 @@ pub enum Values {
     Named(&'static [(&'static str, &'static str)]),
     /// A grade, by code or by its name in either language.
     Grade,
+    /// A region, by code or by a name (上海市, Shanghai) only one region has.
+    Region,
 }
 
 pub const PARTNER_TYPES: &[(&str, &str)] = &[
@@ -57,10 +59,7 @@ pub const ROLES: &[(&str, &str)] = &[
     ("partner_user", "渠道商员工"),
 ];
 
-pub const USER_STATUSES: &[(&str, &str)] = &[
-    ("active", "启用"),
-    ("disabled", "停用"),
-];
+pub const USER_STATUSES: &[(&str, &str)] = &[("active", "启用"), ("disabled", "停用")];
 
 pub const AGREEMENT_STATUSES: &[(&str, &str)] = &[
     ("draft", "草稿"),
@@ -121,6 +120,32 @@ impl Qudao {
                             .map(move |name| (name.to_lowercase(), code.clone()))
                     })
                     .collect(),
+                Values::Region => {
+                    let mut names: Vec<String> = table
+                        .rows
+                        .iter()
+                        .filter_map(|(_, cells)| cells.get(index))
+                        .map(|cell| cell.trim().to_owned())
+                        .filter(|cell| !cell.is_empty())
+                        .collect();
+                    names.sort_unstable();
+                    names.dedup();
+                    let mut regions: HashMap<String, Vec<(String, String)>> = HashMap::new();
+                    for chunk in names.chunks(1_000) {
+                        let found =
+                            qudao_store::territories::regions_named(self.db(), chunk).await?;
+                        for (name, code, path) in found {
+                            regions
+                                .entry(name.to_lowercase())
+                                .or_default()
+                                .push((path, code));
+                        }
+                    }
+                    regions
+                        .into_iter()
+                        .filter_map(|(name, found)| broadest(found).map(|code| (name, code)))
+                        .collect()
+                }
             };
             dictionaries.push((index, Dictionary(words)));
         }
@@ -135,6 +160,19 @@ impl Qudao {
         }
         Ok(())
     }
+}
+
+/// The region a name means: the broadest of those that carry it, when the
+/// others lie inside it (上海市 the municipality and 上海市 its city level);
+/// none when unrelated regions share it (朝阳区 in Beijing and in
+/// Changchun), which is left for the importer to refuse rather than guessed.
+fn broadest(mut found: Vec<(String, String)>) -> Option<String> {
+    found.sort_by_key(|(path, _)| path.len());
+    let (top, code) = found.first()?.clone();
+    found
+        .iter()
+        .all(|(path, _)| path.starts_with(&top))
+        .then_some(code)
 }
 
 #[cfg(test)]
@@ -171,6 +209,22 @@ mod tests {
             words.dedup();
             assert_eq!(words.len(), set.len(), "{set:?}");
         }
+    }
+
+    #[test]
+    fn a_region_name_means_the_broadest_region_unless_unrelated_ones_share_it() {
+        let region = |path: &str, code: &str| (path.to_owned(), code.to_owned());
+        assert_eq!(
+            broadest(vec![region("/1/2/3/", "310100"), region("/1/2/", "310000")]),
+            Some("310000".to_owned())
+        );
+        assert_eq!(
+            broadest(vec![
+                region("/1/2/3/", "110105"),
+                region("/1/8/9/", "220104")
+            ]),
+            None
+        );
     }
 
     #[test]

@@ -198,7 +198,10 @@ fn problem_of(lang: Lang, kind: ImportKind, error: &RowError) -> String {
                 .collect();
             format!(
                 "{}{}{}",
-                lang.tf("imports.not_this_kind", lang.t(&format!("import_kind.{kind}"))),
+                lang.tf(
+                    "imports.not_this_kind",
+                    lang.t(&format!("import_kind.{kind}"))
+                ),
                 if zh { "" } else { " " },
                 lang.tf("imports.expected_headers", list(headers))
             )
@@ -222,7 +225,7 @@ fn problem_of(lang: Lang, kind: ImportKind, error: &RowError) -> String {
                 .find(|c| c.field == error.field)
                 .and_then(|c| match c.values {
                     Values::Named(set) => Some(set),
-                    Values::Text | Values::Grade => None,
+                    Values::Text | Values::Grade | Values::Region => None,
                 });
             let named = choices
                 .iter()

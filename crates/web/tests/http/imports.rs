@@ -67,9 +67,16 @@ async fn an_upload_is_checked_and_reported_row_by_row_on_the_page() -> Res {
     assert_eq!(got.status, StatusCode::SEE_OTHER, "{}", got.text());
     assert_eq!(env.partner_count().await?, 5);
     let done = manager.get("/imports/result").await?.text();
-    assert!(done.contains("href=\"/partners/N1\""), "links to what was imported: {done}");
+    assert!(
+        done.contains("href=\"/partners/N1\""),
+        "links to what was imported: {done}"
+    );
     let again = manager.get("/imports/result").await?;
-    assert_eq!(again.status, StatusCode::OK, "a refresh shows the report again");
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "a refresh shows the report again"
+    );
     assert_eq!(env.partner_count().await?, 5, "and imports nothing twice");
 
     // The API takes the file as the body and answers a rejection as a problem.
@@ -96,7 +103,12 @@ async fn upload_messages_are_in_the_pages_language() -> Res {
     manager.get("/imports").await?;
     let dup = "编码,名称,类型\nD1,甲,经销商\nD1,乙,代理商\n";
     manager
-        .upload("/imports", &[("kind", "partners")], "dup.csv", dup.as_bytes())
+        .upload(
+            "/imports",
+            &[("kind", "partners")],
+            "dup.csv",
+            dup.as_bytes(),
+        )
         .await?;
     let html = manager.get("/imports/result").await?.text();
     assert!(html.contains("文件中第 2 行已出现相同编码"), "{html}");
@@ -105,11 +117,17 @@ async fn upload_messages_are_in_the_pages_language() -> Res {
     manager.get("/imports").await?;
     let partners = "编码,名称,类型,等级\nD1,甲,经销商,金牌\n";
     manager
-        .upload("/imports", &[("kind", "contacts")], "p.csv", partners.as_bytes())
+        .upload(
+            "/imports",
+            &[("kind", "contacts")],
+            "p.csv",
+            partners.as_bytes(),
+        )
         .await?;
     let html = manager.get("/imports/result").await?.text();
     assert!(
-        html.contains("这些表头不是联系人文件的表头。") && html.contains("合作伙伴编码、姓名、职务"),
+        html.contains("这些表头不是联系人文件的表头。")
+            && html.contains("合作伙伴编码、姓名、职务"),
         "{html}"
     );
     Ok(())
@@ -124,7 +142,11 @@ async fn pages_and_assets_answer_compressed_when_asked() -> Res {
             .get_with("/partners", &[("accept-encoding", encoding)])
             .await?;
         assert_eq!(page.status, StatusCode::OK);
-        assert_eq!(page.header(header::CONTENT_ENCODING), encoding, "{encoding}");
+        assert_eq!(
+            page.header(header::CONTENT_ENCODING),
+            encoding,
+            "{encoding}"
+        );
     }
     let plain = manager.get("/partners").await?;
     assert_eq!(plain.header(header::CONTENT_ENCODING), "");

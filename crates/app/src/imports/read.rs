@@ -136,9 +136,7 @@ fn read_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
                 row,
                 None,
                 "file",
-                Problem::Format {
-                    expected: "comma-separated values",
-                },
+                Problem::Format { expected: "CSV" },
             ))
         })?;
         let row = record
@@ -154,7 +152,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
         Box::new(RowError::file(
             "file",
             Problem::Format {
-                expected: "an Excel .xlsx workbook",
+                expected: "Excel .xlsx",
             },
         ))
     };

@@ -150,5 +150,19 @@ async fn pages_and_assets_answer_compressed_when_asked() -> Res {
     }
     let plain = manager.get("/partners").await?;
     assert_eq!(plain.header(header::CONTENT_ENCODING), "");
+    // Hashed assets are compressed too and keep their immutable caching.
+    let html = plain.text();
+    let start = html.find("/assets/app.").ok_or("no app asset")?;
+    let css = &html[start..start + html[start..].find('"').ok_or("no quote")?];
+    let asset = manager.get_with(css, &[("accept-encoding", "br")]).await?;
+    assert_eq!(asset.status, StatusCode::OK, "{css}");
+    assert_eq!(asset.header(header::CONTENT_ENCODING), "br", "{css}");
+    assert!(
+        asset.header(header::CACHE_CONTROL).contains("immutable"),
+        "{css}"
+    );
+    // The chart library is only on the page with a chart.
+    assert!(!html.contains("echarts"), "no chart library on a list");
+    assert!(manager.get("/").await?.text().contains("/assets/echarts."));
     Ok(())
 }

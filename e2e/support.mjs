@@ -184,7 +184,7 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let axeSource;
 /** Impacts a page may not have (the issue's bar: WCAG AA, no unlabelled controls). */
 const FORBIDDEN_IMPACTS = new Set(['serious', 'critical']);
-/** Pages already checked in this run: path, language and width. */
+/** Pages already checked in this run: path, language, width and user. */
 const checkedPages = new Set();
 
 /**
@@ -199,9 +199,11 @@ export async function a11yViolations(page) {
     html: document.contentType === 'text/html',
     lang: document.documentElement.lang,
     width: window.innerWidth,
+    user: document.querySelector('.topbar .user')?.textContent.trim() ?? '',
   }));
   if (!facts.html) return [];
-  const key = `${url.pathname} ${facts.lang} ${facts.width}`;
+  // Roles see different things on the same path (a partner's portal).
+  const key = `${url.pathname} ${facts.lang} ${facts.width} ${facts.user}`;
   if (checkedPages.has(key)) return [];
   axeSource ??= await fs.readFile(AXE_PATH, 'utf8');
   // Evaluated through the DevTools protocol, so the page's CSP (no inline

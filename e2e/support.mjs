@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -177,9 +178,69 @@ export async function launchChromium() {
   });
 }
 
+// ------------------------------------------------------------ accessibility
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let axeSource;
+/** Impacts a page may not have (the issue's bar: WCAG AA, no unlabelled controls). */
+const FORBIDDEN_IMPACTS = new Set(['serious', 'critical']);
+/** Pages already checked in this run: path, language, width and user. */
+const checkedPages = new Set();
+
+/**
+ * Runs axe-core on the page as it is now and returns its serious and
+ * critical violations as lines of text (empty when it passes). Each page
+ * (path, language, viewport width) is checked once per run.
+ */
+export async function a11yViolations(page) {
+  const url = new URL(page.url());
+  if (!url.protocol.startsWith('http')) return [];
+  const facts = await page.evaluate(() => ({
+    html: document.contentType === 'text/html',
+    lang: document.documentElement.lang,
+    width: window.innerWidth,
+    user: document.querySelector('.topbar .user')?.textContent.trim() ?? '',
+  }));
+  if (!facts.html) return [];
+  // Roles see different things on the same path (a partner's portal).
+  const key = `${url.pathname} ${facts.lang} ${facts.width} ${facts.user}`;
+  if (checkedPages.has(key)) return [];
+  axeSource ??= await fs.readFile(AXE_PATH, 'utf8');
+  // Evaluated through the DevTools protocol, so the page's CSP (no inline
+  // scripts) does not apply.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
+  checkedPages.add(key);
+  return violations
+    .filter((v) => FORBIDDEN_IMPACTS.has(v.impact))
+    .map((v) => `${key}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(', ')}`);
+}
+
+/** Waits for the journey's pending checks, checks the page it ends on, and fails on any violation. */
+async function checkA11yNow(page, pending) {
+  const found = (await Promise.all(pending)).flat();
+  found.push(...(await a11yViolations(page)));
+  assert.deepEqual(found, [], `accessibility violations:\n${found.join('\n')}`);
+}
+
+/** Fails when the page has a serious or critical accessibility violation. */
+export async function checkA11y(page) {
+  const found = await a11yViolations(page);
+  assert.deepEqual(found, [], `accessibility violations:\n${found.join('\n')}`);
+}
+
 /**
  * Returns `journey(fn)`: runs `fn(page)` in a fresh English browser context at
- * desktop size. On failure it prints the server's output and the page's
+ * desktop size. Every page it loads is checked with axe-core (see
+ * `a11yViolations`); a serious or critical violation fails the journey. On failure it prints the server's output and the page's
  * console errors, saves `failureShot`, then rethrows.
  */
 export function journeys(browser, serverLog) {
@@ -196,8 +257,21 @@ export function journeys(browser, serverLog) {
     page.on('response', (res) => {
       if (res.status() >= 400) pageErrors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
     });
+    // Each load is checked while the journey goes on; a check cut short by
+    // the next navigation is dropped (that page is checked on a later visit).
+    const a11yChecks = [];
+    page.on('load', () => {
+      a11yChecks.push(
+        a11yViolations(page).catch((err) =>
+          /context was destroyed|navigat|Target (page, context or browser )?(has been )?closed/i.test(err.message)
+            ? []
+            : Promise.reject(err),
+        ),
+      );
+    });
     try {
       await fn(page);
+      await checkA11yNow(page, a11yChecks);
     } catch (err) {
       process.stderr.write(
         `\n--- failed at ${page.url()} ---\n` +

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 pub use qudao_store::territories::AuthorizationSort;
 
 use crate::error::{AllFields, FieldResult, given};
-use crate::export::Exportable;
+use crate::export::{Cell, Exportable};
+use crate::imports::values::{AUTHORIZATION_MODES, word};
 use crate::{AppError, Caller, Permission, Qudao};
 
 /// The built-in regions, made at build time from the npm packages
@@ -926,32 +927,33 @@ impl Qudao {
 
 impl Exportable for AuthorizationView {
     const SHEET: &'static str = "authorizations";
-    const HEADERS: &'static [&'static str] = &[
-        "code",
-        "partner_code",
-        "partner_name",
-        "region_code",
-        "region_name",
-        "product_line",
-        "mode",
-        "valid_from",
-        "valid_to",
-        "ended_by",
-        "end_reason",
+    const HEADERS: &'static [(&'static str, &'static str)] = &[
+        ("code", "编码"),
+        ("partner_code", "合作伙伴编码"),
+        ("partner_name", "合作伙伴名称"),
+        ("region_code", "区域编码"),
+        ("region_name", "区域名称"),
+        ("product_line", "产品线"),
+        ("mode", "授权方式"),
+        ("valid_from", "生效日期"),
+        ("valid_to", "失效日期"),
+        ("ended_by", "提前结束人"),
+        ("end_reason", "结束原因"),
     ];
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, chinese: bool) -> Vec<Cell> {
+        let text = |value: &str| Cell::Text(value.to_owned());
         vec![
-            self.code.clone(),
-            self.partner_code.clone(),
-            self.partner_name.clone(),
-            self.region_code.clone(),
-            self.region_name.clone(),
-            self.product_line.clone(),
-            self.mode.to_string(),
-            self.valid_from.to_string(),
-            self.valid_to.to_string(),
-            self.ended_by.clone().unwrap_or_default(),
-            self.end_reason.clone().unwrap_or_default(),
+            text(&self.code),
+            text(&self.partner_code),
+            text(&self.partner_name),
+            text(&self.region_code),
+            text(&self.region_name),
+            text(&self.product_line),
+            Cell::Text(word(AUTHORIZATION_MODES, self.mode.as_str(), chinese)),
+            Cell::Date(Some(self.valid_from)),
+            Cell::Date(Some(self.valid_to)),
+            text(self.ended_by.as_deref().unwrap_or_default()),
+            text(self.end_reason.as_deref().unwrap_or_default()),
         ]
     }
 }

@@ -143,6 +143,8 @@ mod agreements;
 mod concurrency;
 #[path = "suite/coverage.rs"]
 mod coverage;
+#[path = "suite/files.rs"]
+mod files;
 #[path = "suite/imports.rs"]
 mod imports;
 #[path = "suite/network.rs"]

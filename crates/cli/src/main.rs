@@ -122,6 +122,10 @@ enum Command {
         /// Export as this user (their role and data scope apply); default: the system
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
+        /// Headers and values in this language: en (codes, as imports and
+        /// the API take them) or zh-CN (the Chinese UI's words)
+        #[arg(long, default_value = "en", value_parser = ["en", "zh-CN"])]
+        lang: String,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -369,6 +373,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sort,
             desc,
             as_login,
+            lang,
         } => {
             let Some(export_kind) = ExportKind::parse(&kind) else {
                 let kinds: Vec<_> = ExportKind::ALL.iter().map(|k| k.name()).collect();
@@ -377,6 +382,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut query = ExportQuery {
                 sort,
                 dir: if desc { SortDir::Desc } else { SortDir::Asc },
+                chinese: lang == "zh-CN",
                 ..ExportQuery::default()
             };
             for filter in filters {

@@ -103,6 +103,36 @@ pub async fn region_by_code(
         .await?)
 }
 
+/// `(name, code, path)` of every region whose Chinese or English name is
+/// one of `names`; a name may come back with several regions (两个朝阳区).
+pub async fn regions_named(
+    db: &impl ConnectionTrait,
+    names: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = region::Entity::find()
+        .filter(
+            region::Column::Name
+                .is_in(names.iter().cloned())
+                .or(region::Column::NameEn.is_in(names.iter().cloned())),
+        )
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .flat_map(|r| {
+            let (code, path) = (r.code, r.path);
+            [Some(r.name), r.name_en]
+                .into_iter()
+                .flatten()
+                .filter(|name| names.contains(name))
+                .map(move |name| (name, code.clone(), path.clone()))
+        })
+        .collect())
+}
+
 /// The regions with these ids, outermost (shallowest) first.
 pub async fn regions_by_ids(
     db: &impl ConnectionTrait,

@@ -146,14 +146,19 @@ impl Lang {
             Problem::NotOneOf { choices } => self.tf("problem.not_one_of", choices.join(", ")),
             Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
             Problem::Limit { rule, max } => self.tf(&format!("rule.{rule}"), max),
-            Problem::Conflict { rule, with } => match self {
-                Lang::En => format!("{}: {with}", self.t(&format!("rule.{rule}"))),
-                Lang::ZhCn => format!(
-                    "{}：{}",
-                    self.t(&format!("rule.{rule}")),
-                    full_width_punctuation(with)
-                ),
-            },
+            Problem::Conflict { rule, with } => {
+                // A message that places the other party itself (a row
+                // number, say) reads as one sentence in either language.
+                let message = self.t(&format!("rule.{rule}"));
+                if message.contains("{}") {
+                    message.replacen("{}", with, 1)
+                } else {
+                    match self {
+                        Lang::En => format!("{message}: {with}"),
+                        Lang::ZhCn => format!("{message}：{}", full_width_punctuation(with)),
+                    }
+                }
+            }
             Problem::Format { expected } => match range(expected) {
                 Some((low, high)) => self
                     .t("problem.range")
@@ -328,6 +333,32 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Imports accept, and Chinese exports write, the words the Chinese UI
+    /// shows; they are declared in the app crate, so this keeps them equal.
+    #[test]
+    fn import_and_export_words_are_the_uis_words() {
+        use qudao_app::imports::values::{
+            AGREEMENT_STATUSES, AUTHORIZATION_MODES, PARTNER_STATUSES, PARTNER_TYPES, ROLES,
+            USER_STATUSES,
+        };
+        for (prefix, set) in [
+            ("partner_type", PARTNER_TYPES),
+            ("partner_status", PARTNER_STATUSES),
+            ("authorization_mode", AUTHORIZATION_MODES),
+            ("role", ROLES),
+            ("status", USER_STATUSES),
+            ("agreement_status", AGREEMENT_STATUSES),
+        ] {
+            for (code, word) in set {
+                assert_eq!(
+                    Lang::ZhCn.t(&format!("{prefix}.{code}")),
+                    *word,
+                    "{prefix}.{code}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware;
 use qudao_app::Qudao;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -89,6 +90,9 @@ pub fn router(app: Qudao, config: &WebConfig) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(CatchPanicLayer::new())
+        // Outermost but for tracing, so error pages and assets are compressed
+        // too; only gzip and brotli, which every browser we serve speaks.
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

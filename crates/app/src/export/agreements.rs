@@ -12,12 +12,14 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "agreements",
+    zh: "合作协议",
     filters: &["partner", "status", "in_force_on"],
     run,
 });
 
 pub(super) const EXPIRING: ExportKind = ExportKind(&Exporter {
     name: "expiring-agreements",
+    zh: "即将到期的协议",
     filters: &["days"],
     run: expiring,
 });
@@ -43,7 +45,7 @@ fn run<'a>(
         let rows = app
             .list_agreements(caller, &filter, sort, query.dir, PageRequest::export())
             .await?;
-        to_xlsx(&rows.items)
+        to_xlsx(&rows.items, query.chinese)
     })
 }
 
@@ -63,6 +65,6 @@ fn expiring<'a>(
         let rows = app
             .expiring_agreements(caller, days, sort, query.dir, PageRequest::export())
             .await?;
-        to_xlsx(&rows.items)
+        to_xlsx(&rows.items, query.chinese)
     })
 }

@@ -11,6 +11,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "audit",
+    zh: "审计日志",
     filters: &["entity", "key", "actor", "action", "from", "until"],
     run,
 });
@@ -47,6 +48,6 @@ fn run<'a>(
         let rows = app
             .list_audit(caller, &filter, PageRequest::export())
             .await?;
-        to_xlsx(&rows.items)
+        to_xlsx(&rows.items, query.chinese)
     })
 }

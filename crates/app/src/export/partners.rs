@@ -11,6 +11,7 @@ use crate::{AppError, Caller, Qudao};
 
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "partners",
+    zh: "合作伙伴",
     filters: &["q", "partner_type", "status", "depth", "region", "grade"],
     run,
 });
@@ -35,9 +36,23 @@ fn run<'a>(
             grade_code: query.get("grade"),
         };
         let sort = query.sort(PartnerSort::parse).unwrap_or_default();
-        let rows = app
+        let mut rows = app
             .export_partners(caller, &filter, sort, query.dir)
             .await?;
-        to_xlsx(&rows)
+        if query.chinese {
+            // Grades are data: their Chinese word is the grade's own name.
+            let names: std::collections::HashMap<String, String> =
+                qudao_store::grades::list(app.db())
+                    .await?
+                    .into_iter()
+                    .map(|g| (g.code, g.name))
+                    .collect();
+            for row in &mut rows {
+                if let Some(name) = row.grade.as_ref().and_then(|code| names.get(code)) {
+                    row.grade = Some(name.clone());
+                }
+            }
+        }
+        to_xlsx(&rows, query.chinese)
     })
 }

@@ -12,6 +12,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 
 pub(super) const AUTHORIZATIONS: ExportKind = ExportKind(&Exporter {
     name: "authorizations",
+    zh: "授权区域",
     filters: &["partner", "region", "product_line", "mode", "on"],
     run: authorizations,
 });
@@ -35,6 +36,6 @@ fn authorizations<'a>(
         let rows = app
             .authorizations(caller, &filter, sort, query.dir, PageRequest::export())
             .await?;
-        to_xlsx(&rows.items)
+        to_xlsx(&rows.items, query.chinese)
     })
 }

@@ -11,6 +11,7 @@ use crate::{AppError, Caller, PageRequest, Qudao};
 
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
     name: "users",
+    zh: "用户",
     filters: &["q", "role", "status"],
     run,
 });
@@ -31,6 +32,6 @@ fn run<'a>(
         let rows = app
             .list_users(caller, &filter, sort, query.dir, PageRequest::export())
             .await?;
-        to_xlsx(&rows.items)
+        to_xlsx(&rows.items, query.chinese)
     })
 }

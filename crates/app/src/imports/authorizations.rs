@@ -18,7 +18,7 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::partners::partner;
 use qudao_store::territories::{self as repo, AuthorizationRow, region};
 
-use super::{Column, Outcome, Table, finish};
+use super::{Column, Outcome, Table, Values, finish};
 use crate::audit::audit_entry;
 use crate::error::AllFields;
 use crate::territories::{authorization_view, describe};
@@ -37,36 +37,42 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "合作伙伴编码",
         required: true,
         example: "P10001",
+        values: Values::Text,
     },
     Column {
         field: "region_code",
         zh: "区域编码",
         required: true,
         example: "310000",
+        values: Values::Region,
     },
     Column {
         field: "product_line",
         zh: "产品线",
         required: true,
         example: "TEA",
+        values: Values::Text,
     },
     Column {
         field: "mode",
         zh: "授权方式",
         required: true,
         example: "exclusive",
+        values: Values::Named(super::values::AUTHORIZATION_MODES),
     },
     Column {
         field: "valid_from",
         zh: "生效日期",
         required: true,
         example: "2026-01-01",
+        values: Values::Text,
     },
     Column {
         field: "valid_to",
         zh: "失效日期",
         required: true,
         example: "2026-12-31",
+        values: Values::Text,
     },
 ];
 
@@ -248,7 +254,7 @@ impl Qudao {
             }
             line.index.insert(candidate);
             line.named.push(format!(
-                "row {} ({} {} {} – {})",
+                "#{} ({} {} {} – {})",
                 grant.row,
                 grant.partner.code,
                 grant.region.name,

@@ -6,7 +6,7 @@ use qudao_domain::partners::{Contact, PartnerCode};
 use qudao_domain::{Invalid, Problem};
 use qudao_store::scope::{self as store_scope, Visible};
 
-use super::{Column, Outcome, Table, finish};
+use super::{Column, Outcome, Table, Values, finish};
 use crate::partners::insert_contact;
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -23,36 +23,42 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "合作伙伴编码",
         required: true,
         example: "P10001",
+        values: Values::Text,
     },
     Column {
         field: "name",
         zh: "姓名",
         required: true,
         example: "王伟",
+        values: Values::Text,
     },
     Column {
         field: "role",
         zh: "职务",
         required: true,
         example: "采购经理",
+        values: Values::Text,
     },
     Column {
         field: "phone",
         zh: "电话",
         required: false,
         example: "138 0000 0000",
+        values: Values::Text,
     },
     Column {
         field: "email",
         zh: "邮箱",
         required: false,
         example: "wang.wei@example.cn",
+        values: Values::Text,
     },
     Column {
         field: "birthday",
         zh: "生日",
         required: false,
         example: "1985-06-01",
+        values: Values::Text,
     },
 ];
 

@@ -46,6 +46,7 @@ mod partners;
 mod read;
 mod regions;
 mod user_regions;
+pub mod values;
 
 use std::fmt;
 use std::future::Future;
@@ -56,7 +57,8 @@ use qudao_domain::{Invalid, Problem};
 use serde::Serialize;
 
 pub(crate) use read::Table;
-pub use read::template;
+pub use read::{SAMPLE_MARKERS, template};
+pub use values::Values;
 
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -179,13 +181,15 @@ pub struct ImportOptions {
 }
 
 /// One column of an import format: its field, its English and Chinese
-/// headers, whether it must be present, and an example value for templates.
+/// headers, whether it must be present, an example value for templates, and
+/// the words its cells may hold besides codes.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub field: &'static str,
     pub zh: &'static str,
     pub required: bool,
     pub example: &'static str,
+    pub values: Values,
 }
 
 /// One thing wrong with a file. `row` is the row number as a spreadsheet
@@ -246,6 +250,10 @@ pub struct ImportReport {
     pub rows: usize,
     /// Records written; 0 when there are errors or on a dry run.
     pub created: usize,
+    /// The key (first column) of each row written, in file order without
+    /// repeats, so a report can link to what was imported; empty when
+    /// nothing was written.
+    pub records: Vec<String>,
     /// Existing records whose row differs from them, with what changed (upsert
     /// only); listed on a dry run too, so a person can check before writing.
     pub updated: Vec<RowChange>,
@@ -317,6 +325,7 @@ impl Qudao {
             mode: options.mode,
             rows: 0,
             created: 0,
+            records: Vec::new(),
             updated: Vec::new(),
             unchanged: 0,
             dry_run: options.dry_run,
@@ -337,8 +346,9 @@ impl Qudao {
             .and_then(|cells| read::table(kind.columns(), cells));
         match table {
             Err(errors) => report.errors = errors,
-            Ok(table) => {
+            Ok(mut table) => {
                 report.rows = table.rows.len();
+                self.translate_values(kind.columns(), &mut table).await?;
                 let outcome = (kind.0.run)(self, caller, &table, options).await?;
                 report.errors = outcome.errors;
                 if report.errors.is_empty() {
@@ -346,6 +356,7 @@ impl Qudao {
                     report.unchanged = outcome.unchanged;
                     if !options.dry_run {
                         report.created = outcome.created;
+                        report.records = table.keys(kind.columns()[0].field);
                     }
                 }
             }

@@ -18,7 +18,9 @@ use qudao_store::grades::grade;
 use qudao_store::partners::{self as repo, partner};
 use qudao_store::scope::Visible;
 
-use super::{Column, FieldChange, ImportMode, ImportOptions, Outcome, RowChange, Table, finish};
+use super::{
+    Column, FieldChange, ImportMode, ImportOptions, Outcome, RowChange, Table, Values, finish,
+};
 use crate::audit::audit_entry;
 use crate::partners::{Lookups, Names, NewPartnerRow, PartnerInput, RecordInput, view_of};
 use crate::{AppError, Caller, Permission, Qudao};
@@ -36,66 +38,77 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "编码",
         required: true,
         example: "P10001",
+        values: Values::Text,
     },
     Column {
         field: "name",
         zh: "名称",
         required: true,
         example: "上海示例商贸有限公司",
+        values: Values::Text,
     },
     Column {
         field: "partner_type",
         zh: "类型",
         required: true,
         example: "distributor",
+        values: Values::Named(super::values::PARTNER_TYPES),
     },
     Column {
         field: "grade",
         zh: "等级",
         required: false,
         example: "gold",
+        values: Values::Grade,
     },
     Column {
         field: "parent_code",
         zh: "上级编码",
         required: false,
         example: "",
+        values: Values::Text,
     },
     Column {
         field: "region_code",
         zh: "区域编码",
         required: false,
         example: "310000",
+        values: Values::Region,
     },
     Column {
         field: "owner_login",
         zh: "负责人账号",
         required: false,
         example: "manager",
+        values: Values::Text,
     },
     Column {
         field: "credit_limit",
         zh: "信用额度",
         required: false,
         example: "500000.00",
+        values: Values::Text,
     },
     Column {
         field: "currency",
         zh: "币种",
         required: false,
         example: "CNY",
+        values: Values::Text,
     },
     Column {
         field: "status",
         zh: "状态",
         required: false,
         example: "active",
+        values: Values::Named(super::values::PARTNER_STATUSES),
     },
     Column {
         field: "address",
         zh: "地址",
         required: false,
         example: "上海市浦东新区世纪大道100号",
+        values: Values::Text,
     },
 ];
 
@@ -162,7 +175,7 @@ impl Qudao {
                         "code",
                         Problem::Conflict {
                             rule: "duplicate_in_file",
-                            with: format!("row {first}"),
+                            with: first.to_string(),
                         },
                     ),
                 ));
@@ -488,7 +501,7 @@ async fn place(
                                 "parent_code",
                                 Problem::Conflict {
                                     rule: "parent_refused",
-                                    with: format!("row {parent_row}"),
+                                    with: parent_row.to_string(),
                                 },
                             ),
                         ));

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use qudao_domain::{Invalid, Problem};
 
-use super::{Column, ImportKind, MAX_ROWS, RowError};
+use super::{Column, ImportKind, MAX_ROWS, RowError, Values};
 use crate::AppError;
 
 /// A file's cells as text, with the spreadsheet row number of each row.
@@ -25,6 +25,19 @@ impl Table {
             .position(|(f, _)| *f == field)
             .and_then(|i| row.get(i))
             .map_or("", |v| v.trim())
+    }
+
+    /// The values of column `field` (a kind's key: a code or a login), in
+    /// file order without repeats.
+    pub(crate) fn keys(&self, field: &str) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for (_, values) in &self.rows {
+            let key = self.cell(values, field);
+            if !key.is_empty() && !keys.iter().any(|k| k == key) {
+                keys.push(key.to_owned());
+            }
+        }
+        keys
     }
 
     fn header_of(&self, field: &str) -> Option<String> {
@@ -86,9 +99,10 @@ fn decode_text(bytes: &[u8]) -> Result<String, Box<RowError>> {
             Some(gbk),
             None,
             "file",
+            // `with` is the other row's number, for messages in any language.
             Problem::Conflict {
                 rule: "mixed_encodings",
-                with: format!("row {utf8} is UTF-8, row {gbk} is not"),
+                with: utf8.to_string(),
             },
         )));
     }
@@ -122,9 +136,7 @@ fn read_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
                 row,
                 None,
                 "file",
-                Problem::Format {
-                    expected: "comma-separated values",
-                },
+                Problem::Format { expected: "CSV" },
             ))
         })?;
         let row = record
@@ -140,7 +152,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Box<RowError>> {
         Box::new(RowError::file(
             "file",
             Problem::Format {
-                expected: "an Excel .xlsx workbook",
+                expected: "Excel .xlsx",
             },
         ))
     };
@@ -223,6 +235,24 @@ pub(super) fn table(
             )),
         }
     }
+    let written = headers.iter().filter(|h| !h.trim().is_empty()).count();
+    let missing_required = known
+        .iter()
+        .any(|c| c.required && !columns.iter().any(|(f, _)| *f == c.field));
+    if missing_required && columns.len() * 2 < written {
+        // Most headers belong to something else: the file is another kind
+        // (partners uploaded as contacts). One message with the headers this
+        // kind expects helps; an error for each header and row does not.
+        return Err(vec![RowError::new(
+            Some(header_row),
+            None,
+            "file",
+            Problem::Conflict {
+                rule: "not_this_kind",
+                with: known.iter().map(|c| c.field).collect::<Vec<_>>().join(", "),
+            },
+        )]);
+    }
     for column in known.iter().filter(|c| c.required) {
         if !columns.iter().any(|(f, _)| *f == column.field) {
             errors.push(RowError::new(
@@ -247,13 +277,20 @@ pub(super) fn table(
             "file",
             Problem::Conflict {
                 rule: "too_many_rows",
-                with: format!("{} rows; at most {MAX_ROWS}", rows.len()),
+                with: rows.len().to_string(),
             },
         ));
         return Err(errors);
     }
     for (row, values) in &rows {
-        if values.iter().all(|v| v.trim().is_empty()) {
+        if values.iter().any(|v| is_sample(v)) {
+            errors.push(RowError::new(
+                Some(*row),
+                None,
+                "row",
+                Problem::Rule { rule: "sample_row" },
+            ));
+        } else if values.iter().all(|v| v.trim().is_empty()) {
             errors.push(RowError::new(
                 Some(*row),
                 None,
@@ -281,18 +318,47 @@ pub(super) fn table(
     }
 }
 
+/// What starts the key of a template's example row, in Chinese and English
+/// templates. A row carrying it is refused: people forget to delete the
+/// example, and it would otherwise pass every check and be imported.
+pub const SAMPLE_MARKERS: [&str; 2] = ["示例-", "SAMPLE-"];
+
+fn is_sample(cell: &str) -> bool {
+    let cell = cell.trim_start();
+    SAMPLE_MARKERS.iter().any(|marker| {
+        cell.get(..marker.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(marker))
+    })
+}
+
 /// A template for a kind: its headers in English or Chinese and one example
-/// row, as xlsx or as CSV (UTF-8 with a BOM, which Excel needs to show
-/// Chinese correctly).
+/// row (its key marked as a sample, its values in the template's language),
+/// as xlsx or as CSV (UTF-8 with a BOM, which Excel needs to show Chinese
+/// correctly).
 pub fn template(kind: ImportKind, chinese: bool, xlsx: bool) -> Result<Vec<u8>, AppError> {
     let columns = kind.columns();
     let headers: Vec<String> = columns
         .iter()
         .map(|c| if chinese { c.zh } else { c.field }.to_owned())
         .collect();
-    let example: Vec<String> = columns.iter().map(|c| c.example.to_owned()).collect();
+    let marker = SAMPLE_MARKERS[usize::from(!chinese)];
+    let example: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c.values {
+            _ if i == 0 => format!("{marker}{}", c.example),
+            Values::Named(set) => super::values::word(set, c.example, chinese),
+            Values::Grade if chinese => "金牌".to_owned(),
+            Values::Text | Values::Grade | Values::Region => c.example.to_owned(),
+        })
+        .collect();
     if xlsx {
-        return crate::export::sheet_to_xlsx(kind.as_str(), &headers, std::iter::once(example));
+        let cells = example
+            .iter()
+            .cloned()
+            .map(crate::export::Cell::Text)
+            .collect();
+        return crate::export::sheet_to_xlsx(kind.as_str(), &headers, std::iter::once(cells));
     }
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let failed = |e: csv::Error| AppError::Internal(format!("csv template: {e}"));
@@ -338,7 +404,7 @@ mod tests {
                 Some(3),
                 Problem::Conflict {
                     rule: "mixed_encodings",
-                    with: "row 2 is UTF-8, row 3 is not".into()
+                    with: "2".into()
                 }
             ))
         );
@@ -420,11 +486,40 @@ mod tests {
                 let xlsx = template(*kind, chinese, true).unwrap_or_default();
                 for (name, bytes) in [("t.csv", csv), ("t.xlsx", xlsx)] {
                     let cells = read_cells(name, &bytes).ok().unwrap_or_default();
-                    let parsed = table(kind.columns(), cells).ok().map(|t| t.rows.len());
-                    assert_eq!(parsed, Some(1), "{kind:?} {name} chinese={chinese}");
+                    let refused: Vec<_> = table(kind.columns(), cells)
+                        .err()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| (e.row, e.problem))
+                        .collect();
+                    assert_eq!(
+                        refused,
+                        [(Some(2), Problem::Rule { rule: "sample_row" })],
+                        "{kind:?} {name} chinese={chinese}: only the sample row is refused"
+                    );
                 }
             }
         }
+    }
+
+    #[test]
+    fn another_kind_of_file_is_one_error_naming_the_expected_headers() {
+        let partners_file = vec![(
+            1,
+            ["编码", "名称", "类型", "等级", "区域编码"]
+                .map(str::to_owned)
+                .to_vec(),
+        )];
+        let contacts = super::super::contacts::COLUMNS;
+        let errors = table(contacts, partners_file).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].problem,
+            Problem::Conflict {
+                rule: "not_this_kind",
+                with: "partner_code, name, role, phone, email, birthday".into()
+            }
+        );
     }
 
     #[test]

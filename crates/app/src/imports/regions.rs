@@ -1,6 +1,6 @@
 //! The user's own regions (sales areas, districts the official data lacks).
 
-use super::{Column, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, Values, finish, row_errors};
 use crate::territories::RegionInput;
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -17,24 +17,28 @@ pub(super) const COLUMNS: &[Column] = &[
         zh: "编码",
         required: true,
         example: "EAST-1",
+        values: Values::Text,
     },
     Column {
         field: "name",
         zh: "名称",
         required: true,
         example: "华东一区",
+        values: Values::Text,
     },
     Column {
         field: "name_en",
         zh: "英文名称",
         required: false,
         example: "East 1",
+        values: Values::Text,
     },
     Column {
         field: "parent_code",
         zh: "上级区域编码",
         required: false,
         example: "CN",
+        values: Values::Text,
     },
 ];
 

@@ -1,6 +1,6 @@
 //! The regions a channel manager or sales rep covers (admins only).
 
-use super::{Column, Outcome, Table, finish, row_errors};
+use super::{Column, Outcome, Table, Values, finish, row_errors};
 use crate::{AppError, Caller, Permission, Qudao};
 
 importer!(
@@ -16,12 +16,14 @@ const COLUMNS: &[Column] = &[
         zh: "账号",
         required: true,
         example: "manager",
+        values: Values::Text,
     },
     Column {
         field: "region_code",
         zh: "区域编码",
         required: true,
         example: "310000",
+        values: Values::Region,
     },
 ];
 

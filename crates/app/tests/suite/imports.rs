@@ -60,7 +60,8 @@ async fn imports_are_all_or_nothing(db: TestDb) {
         )
         .await
         .unwrap();
-    let file = qudao_app::export::to_xlsx(&exported).unwrap();
+    // In Chinese: the headers and words of the Chinese UI import back too.
+    let file = qudao_app::export::to_xlsx(&exported, true).unwrap();
     let other = TestDb::sqlite().await;
     let copy = other.app().await;
     copy.load_builtin_regions().await.unwrap();
@@ -283,7 +284,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     assert_eq!(report.errors[0].row, Some(3));
     // The right in the way is a row of the same file, named by its row.
     assert!(
-        report.errors[0].message.contains("row 2 (S1 深圳东区"),
+        report.errors[0].message.contains("#2 (S1 深圳东区"),
         "{:?}",
         report.errors[0]
     );
@@ -354,7 +355,7 @@ async fn a_row_under_a_refused_parent_names_that_row(db: TestDb) {
                 Some(9),
                 &qudao_domain::Problem::Conflict {
                     rule: "parent_refused",
-                    with: "row 8".into()
+                    with: "8".into()
                 }
             ),
         ]
@@ -564,7 +565,7 @@ async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) 
         report.errors
     );
     assert!(
-        report.errors[0].message.contains("row 7 (P1 region 5"),
+        report.errors[0].message.contains("#7 (P1 region 5"),
         "{:?}",
         report.errors[0]
     );
@@ -617,6 +618,7 @@ async fn exports_come_from_one_registry_with_the_lists_filters(db: TestDb) {
         filters: vec![("status".into(), "prospect".into())],
         sort: Some("name".into()),
         dir: SortDir::Desc,
+        ..ExportQuery::default()
     };
     let xlsx = app.export(&system(), partners, &query).await.unwrap();
     // The workbook is a partner import file holding just the filtered rows.

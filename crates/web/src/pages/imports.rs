@@ -2,16 +2,21 @@
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::HeaderValue;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::AppError;
-use qudao_app::imports::{self, ImportKind, ImportMode, ImportOptions, ImportReport};
+use qudao_app::imports::{
+    self, ImportKind, ImportMode, ImportOptions, ImportReport, RowError, Values,
+};
+use qudao_domain::Problem;
+use serde::{Deserialize, Serialize};
 
 use super::render;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{PageError, WebError};
+use crate::i18n::Lang;
 use crate::layout::Chrome;
 use crate::routes::Routes;
 use axum::routing::post;
@@ -27,6 +32,7 @@ pub(super) fn routes() -> Routes {
             "/imports",
             post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
+        .get("/imports/result", result)
         .get("/imports/templates/{file}", download_template)
 }
 
@@ -37,29 +43,223 @@ struct ImportPage {
     /// The kinds this user may import.
     kinds: Vec<ImportKind>,
     kind: ImportKind,
-    report: Option<ImportReport>,
-    /// Each error of the report with its problem in the user's language.
-    problems: Vec<String>,
+    result: Option<ImportResult>,
+}
+
+/// Where an upload's report waits for the page it redirects to.
+const RESULT: &str = "import_result";
+/// The report lists this many problems and changes; a file with more is
+/// mostly the same mistake repeated, and the session stays small.
+const LISTED: usize = 500;
+/// How many imported records the report links to one by one.
+const LINKED: usize = 20;
+
+/// An upload's report as the result page shows it, in the language of the
+/// upload, kept in the session so the page after the redirect (and a
+/// refresh of it) shows it without posting the file again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ImportResult {
+    kind: String,
+    file: String,
+    ok: bool,
+    dry_run: bool,
+    rows: usize,
+    created: usize,
+    elapsed_ms: u64,
+    /// Links to the records written: (label, href).
+    records: Vec<(String, String)>,
+    /// Records written beyond those linked.
+    more_records: usize,
+    /// The list holding what was imported: (label, href).
+    list: Option<(String, String)>,
+    updated: usize,
+    changes: Vec<ChangeLine>,
+    errors_total: usize,
+    errors: Vec<ErrorLine>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChangeLine {
+    row: usize,
+    code: String,
+    field: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ErrorLine {
+    row: Option<usize>,
+    column: String,
+    problem: String,
+}
+
+impl ImportResult {
+    fn new(lang: Lang, report: &ImportReport) -> Self {
+        let kind = report.kind;
+        let href = |key: &str| {
+            let key = crate::auth::urlencode(key);
+            match kind.as_str() {
+                "regions" => format!("/territories/regions/{key}"),
+                "user_regions" => format!("/admin/users/{key}/regions"),
+                _ => format!("/partners/{key}"),
+            }
+        };
+        let list = match kind.as_str() {
+            "partners" | "contacts" => Some(("nav.partners", "/partners")),
+            "regions" => Some(("nav.regions", "/territories/regions")),
+            "authorizations" => Some(("nav.authorizations", "/territories/authorizations")),
+            "user_regions" => Some(("nav.users", "/admin/users")),
+            _ => None,
+        }
+        .filter(|_| report.created > 0 || !report.updated.is_empty())
+        .map(|(key, href)| (lang.t(key).to_owned(), href.to_owned()));
+        Self {
+            kind: kind.as_str().to_owned(),
+            file: report.file.clone(),
+            ok: report.ok(),
+            dry_run: report.dry_run,
+            rows: report.rows,
+            created: report.created,
+            elapsed_ms: report.elapsed_ms,
+            records: report
+                .records
+                .iter()
+                .take(LINKED)
+                .map(|key| (key.clone(), href(key)))
+                .collect(),
+            more_records: report.records.len().saturating_sub(LINKED),
+            list,
+            updated: report.updated.len(),
+            changes: report
+                .updated
+                .iter()
+                .flat_map(|change| {
+                    change.changes.iter().map(|f| ChangeLine {
+                        row: change.row,
+                        code: change.code.clone(),
+                        field: header(lang, kind, f.field),
+                        before: f.before.clone(),
+                        after: f.after.clone(),
+                    })
+                })
+                .take(LISTED)
+                .collect(),
+            errors_total: report.errors.len(),
+            errors: report
+                .errors
+                .iter()
+                .take(LISTED)
+                .map(|e| ErrorLine {
+                    row: e.row,
+                    column: column_of(lang, kind, e),
+                    problem: problem_of(lang, kind, e),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A column's header in the page's language.
+fn header(lang: Lang, kind: ImportKind, field: &str) -> String {
+    kind.columns()
+        .iter()
+        .find(|c| c.field == field)
+        .map_or(field, |c| if lang == Lang::ZhCn { c.zh } else { c.field })
+        .to_owned()
+}
+
+/// Where a problem is: the header as the file wrote it, the header of a
+/// missing column in the page's language, or the whole row or file.
+fn column_of(lang: Lang, kind: ImportKind, error: &RowError) -> String {
+    match (error.field.as_str(), &error.column) {
+        ("row", _) => lang.t("imports.whole_row").to_owned(),
+        ("file" | "mode", _) => lang.t("imports.whole_file").to_owned(),
+        (field, Some(column)) if column == field => header(lang, kind, field),
+        (_, Some(column)) => column.clone(),
+        (field, None) => header(lang, kind, field),
+    }
+}
+
+/// A problem in the page's language, with headers and values as that
+/// language writes them.
+fn problem_of(lang: Lang, kind: ImportKind, error: &RowError) -> String {
+    let zh = lang == Lang::ZhCn;
+    let list = |words: Vec<&str>| words.join(if zh { "、" } else { ", " });
+    match &error.problem {
+        Problem::Conflict {
+            rule: "not_this_kind",
+            ..
+        } => {
+            let headers = kind
+                .columns()
+                .iter()
+                .map(|c| if zh { c.zh } else { c.field })
+                .collect();
+            format!(
+                "{}{}{}",
+                lang.tf(
+                    "imports.not_this_kind",
+                    lang.t(&format!("import_kind.{kind}"))
+                ),
+                if zh { "" } else { " " },
+                lang.tf("imports.expected_headers", list(headers))
+            )
+        }
+        Problem::NotOneOf { choices } if error.field == "header" => {
+            let headers = choices
+                .iter()
+                .map(|field| {
+                    kind.columns()
+                        .iter()
+                        .find(|c| c.field == *field)
+                        .map_or(*field, |c| if zh { c.zh } else { c.field })
+                })
+                .collect();
+            lang.tf("problem.not_one_of", list(headers))
+        }
+        Problem::NotOneOf { choices } if zh => {
+            let words = kind
+                .columns()
+                .iter()
+                .find(|c| c.field == error.field)
+                .and_then(|c| match c.values {
+                    Values::Named(set) => Some(set),
+                    Values::Text | Values::Grade | Values::Region => None,
+                });
+            let named = choices
+                .iter()
+                .map(|choice| {
+                    words
+                        .and_then(|set| set.iter().find(|(code, _)| code == choice))
+                        .map_or(*choice, |(_, word)| *word)
+                })
+                .collect();
+            lang.tf("problem.not_one_of", list(named))
+        }
+        problem => lang.problem(problem),
+    }
 }
 
 async fn page(
     ctx: &Ctx,
     kind: ImportKind,
-    report: Option<ImportReport>,
+    result: Option<ImportResult>,
 ) -> Result<Response, PageError> {
     let title = ctx.lang.t("nav.imports").to_owned();
-    let c = Chrome::new(ctx, "/imports", title.clone(), vec![(title, None)]).await?;
-    let problems = report
-        .iter()
-        .flat_map(|r| &r.errors)
-        .map(|e| ctx.lang.problem(&e.problem))
-        .collect();
+    let crumbs = match result {
+        Some(_) => vec![
+            (title.clone(), Some("/imports".to_owned())),
+            (ctx.lang.t("imports.result").to_owned(), None),
+        ],
+        None => vec![(title.clone(), None)],
+    };
+    let c = Chrome::new(ctx, "/imports", title, crumbs).await?;
     render(&ImportPage {
         c,
         kinds: allowed(ctx),
         kind,
-        report,
-        problems,
+        result,
     })
 }
 
@@ -77,6 +277,9 @@ async fn index(ctx: Ctx) -> Result<Response, PageError> {
     page(&ctx, first, None).await
 }
 
+/// Runs the upload, keeps its report in the session and redirects to the
+/// result page (post/redirect/get): the address bar then shows a page that
+/// a refresh shows again, rather than posting the file a second time.
 async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -120,12 +323,36 @@ async fn upload(
             ImportOptions { dry_run, mode },
         )
         .await?;
-    let status = if report.ok() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    ctx.session
+        .insert(RESULT, ImportResult::new(ctx.lang, &report))
+        .await
+        .map_err(|e| AppError::Internal(format!("session store: {e}")))?;
+    Ok(Redirect::to("/imports/result").into_response())
+}
+
+/// The last upload's report; a rejected file answers 422, as the upload
+/// itself used to.
+async fn result(ctx: Ctx) -> Result<Response, PageError> {
+    if allowed(&ctx).is_empty() {
+        return Err(AppError::Forbidden.into());
+    }
+    let stored: Option<ImportResult> = ctx
+        .session
+        .get(RESULT)
+        .await
+        .map_err(|e| AppError::Internal(format!("session store: {e}")))?;
+    let Some(result) = stored else {
+        return Ok(Redirect::to("/imports").into_response());
     };
-    let mut response = page(&ctx, kind, Some(report)).await?;
+    let kind = ImportKind::parse(&result.kind)
+        .filter(|k| ctx.caller.can(k.permission()))
+        .ok_or(AppError::Forbidden)?;
+    let status = if result.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = page(&ctx, kind, Some(result)).await?;
     *response.status_mut() = status;
     Ok(response)
 }

@@ -72,7 +72,11 @@ pub(crate) async fn export_list(
     pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let kind = qudao_app::export::ExportKind::parse(kind).ok_or(WebError::NoRoute)?;
-    let mut query = qudao_app::export::ExportQuery::default();
+    let chinese = ctx.lang == Lang::ZhCn;
+    let mut query = qudao_app::export::ExportQuery {
+        chinese,
+        ..qudao_app::export::ExportQuery::default()
+    };
     for (name, value) in pairs {
         match name.as_str() {
             "sort" => query.sort = Some(value),
@@ -81,11 +85,21 @@ pub(crate) async fn export_list(
         }
     }
     let bytes = state.app.export(&ctx.caller, kind, &query).await?;
-    Ok(xlsx(kind.name(), bytes))
+    let today = qudao_app::today();
+    Ok(xlsx(
+        &kind.file_name(false, today),
+        &kind.file_name(chinese, today),
+        bytes,
+    ))
 }
 
-pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{name}.xlsx\"");
+/// An xlsx download named `name` (UTF-8, RFC 5987 `filename*`), with
+/// `ascii` as the plain `filename` for clients that know no better.
+pub(crate) fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::auth::urlencode(name)
+    );
     (
         [
             (

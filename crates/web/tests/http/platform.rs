@@ -365,8 +365,9 @@ async fn lists_export_to_xlsx_within_the_callers_scope() -> Res {
         assert!(
             export
                 .header(header::CONTENT_DISPOSITION)
-                .contains("partners.xlsx"),
-            "{login}"
+                .contains(&format!("filename=\"partners_{}.xlsx\"", day(0))),
+            "{login}: {}",
+            export.header(header::CONTENT_DISPOSITION)
         );
         assert!(export.body.starts_with(b"PK"), "{login}: a zip file");
     }

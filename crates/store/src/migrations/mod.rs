@@ -21,6 +21,7 @@ mod v005_agreements;
 mod v006_grades_onboarding;
 mod v007_partner_record;
 mod v008_people;
+mod v009_partner_changes;
 
 struct Migration {
     version: i64,
@@ -68,6 +69,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "covered regions, login throttling per address, audit origin",
         statements: v008_people::v8_people,
+    },
+    Migration {
+        version: 9,
+        name: "partner change requests",
+        statements: v009_partner_changes::v9_partner_changes,
     },
 ];
 

@@ -9,6 +9,7 @@ mod home;
 mod imports;
 mod login;
 mod onboarding;
+mod partner_changes;
 mod partners;
 mod team;
 pub(crate) mod territories;
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> Routes {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(partner_changes::routes())
         .merge(imports::routes())
         .merge(agreements::routes())
         .merge(grades::routes())

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::partners::{
-    ContactInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
+    ContactInput, CreditLimitInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
     PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
@@ -31,6 +31,7 @@ pub(super) fn routes() -> Routes {
         .post("/partners/{code}/edit", update)
         .post("/partners/{code}/contacts", add_contact)
         .post("/partners/{code}/contacts/{id}/delete", remove_contact)
+        .post("/partners/{code}/credit-limit", change_credit_limit)
 }
 
 fn currencies() -> Vec<String> {
@@ -165,9 +166,20 @@ struct DetailPage {
     grade: super::grades::GradePanel,
     onboarding: super::onboarding::OnboardingPanel,
     territories: super::territories::PartnerAuthorizations,
+    /// Reps for the partners they cover, partner admins for their own.
+    can_edit_contacts: bool,
+    /// Finance's own form: the credit limit and nothing else.
+    can_change_credit: bool,
+    credit_input: CreditLimitInput,
+    credit_errors: Vec<(String, String)>,
+    changes: Option<super::partner_changes::ChangesPanel>,
 }
 
 impl DetailPage {
+    fn credit_error(&self, field: &str) -> &str {
+        super::error_for(&self.credit_errors, field)
+    }
+
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
     }
@@ -206,14 +218,42 @@ impl DetailPage {
 
 /// What a re-displayed partner page shows in its forms.
 #[derive(Default)]
-struct DetailForms {
+pub(super) struct DetailForms {
     status_input: StatusInput,
     errors: Vec<(String, String)>,
     contact_input: ContactInput,
     contact_errors: Vec<(String, String)>,
+    credit_input: CreditLimitInput,
+    credit_errors: Vec<(String, String)>,
+    change_input: qudao_app::partner_changes::ChangeRequestInput,
+    change_errors: Vec<(String, String)>,
+    /// The request whose decision was refused, and why.
+    decision_errors: Option<(i64, Vec<(String, String)>)>,
 }
 
-async fn detail_page(
+impl DetailForms {
+    /// The page again with a refused change request.
+    pub(super) fn change_request(
+        input: qudao_app::partner_changes::ChangeRequestInput,
+        errors: Vec<(String, String)>,
+    ) -> Self {
+        Self {
+            change_input: input,
+            change_errors: errors,
+            ..Default::default()
+        }
+    }
+
+    /// The page again with a refused decision on request `id`.
+    pub(super) fn decision(id: i64, errors: Vec<(String, String)>) -> Self {
+        Self {
+            decision_errors: Some((id, errors)),
+            ..Default::default()
+        }
+    }
+}
+
+pub(super) async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
@@ -235,7 +275,34 @@ async fn detail_page(
     .await?;
     let grade = super::grades::GradePanel::load(state, ctx, code).await?;
     let onboarding = super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner).await?;
+    let own = state.app.own_partner_code(&ctx.caller).await?;
+    // A partner admin edits its own organisation's contacts, not its
+    // downstream's; staff by permission, within their scope.
+    let can_edit_contacts = ctx.caller.can(Permission::ManageContacts)
+        && (!ctx.caller.role.is_partner_role() || own.as_deref() == Some(&partner.partner.code));
+    let changes = super::partner_changes::ChangesPanel::load(
+        state,
+        ctx,
+        &partner.partner.code,
+        forms.change_input,
+        forms.change_errors,
+        forms.decision_errors,
+    )
+    .await?;
+    let credit_input = if forms.credit_errors.is_empty() {
+        CreditLimitInput {
+            credit_limit: partner.credit_limit.clone().unwrap_or_default(),
+            reason: String::new(),
+        }
+    } else {
+        forms.credit_input
+    };
     render(&DetailPage {
+        can_edit_contacts,
+        can_change_credit: ctx.caller.can(Permission::ChangeCreditLimit),
+        credit_input,
+        credit_errors: forms.credit_errors,
+        changes,
         c,
         partner,
         can_manage: ctx.caller.can(Permission::ManagePartners),
@@ -482,4 +549,30 @@ async fn remove_contact(
     )
     .await?;
     Ok(Redirect::to(&format!("/partners/{code}#contacts")).into_response())
+}
+
+async fn change_credit_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<CreditLimitInput>,
+) -> Result<Response, PageError> {
+    let result = state.app.set_credit_limit(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.t("credit.changed").to_owned();
+            (text, format!("/partners/{}#credit-limit", view.code))
+        },
+        async |credit_errors| {
+            let forms = DetailForms {
+                credit_input: input,
+                credit_errors,
+                ..Default::default()
+            };
+            detail_page(&state, &ctx, &code, forms).await
+        },
+    )
+    .await
 }

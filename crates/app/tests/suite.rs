@@ -139,6 +139,8 @@ mod imports;
 mod network;
 #[path = "suite/partners.rs"]
 mod partners;
+#[path = "suite/portal.rs"]
+mod portal;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

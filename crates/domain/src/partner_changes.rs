@@ -10,8 +10,8 @@ string_enum! {
     /// A record field a partner may ask to change. Adding one here (with its
     /// parser in [`requested_value`]) is all a new kind of request needs.
     ChangeField, "field" {
-        Name => "name",
         Address => "address",
+        Name => "name",
     }
 }
 

@@ -542,7 +542,8 @@ impl Qudao {
             Err(_) => qudao_domain::partners::Reason::parse(&input.reason).map_err(|e| vec![e]),
         };
         let (to, reason) = (to, reason).all()?;
-        let stage = Stage::of(to).ok_or_else(|| AppError::Internal(format!("no column for {to}")))?;
+        let stage =
+            Stage::of(to).ok_or_else(|| AppError::Internal(format!("no column for {to}")))?;
         let partner =
             qudao_store::partners::set_status(&tx, partner, to, reason.as_str(), &caller.login)
                 .await?;

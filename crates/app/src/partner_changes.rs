@@ -50,11 +50,7 @@ pub struct ChangeRequestView {
     pub decision_reason: String,
 }
 
-fn view_of(
-    row: request::Model,
-    code: &str,
-    name: &str,
-) -> Result<ChangeRequestView, AppError> {
+fn view_of(row: request::Model, code: &str, name: &str) -> Result<ChangeRequestView, AppError> {
     Ok(ChangeRequestView {
         field: row.field()?,
         state: row.state()?,

@@ -153,12 +153,7 @@ pub fn board_move(
     let step = if board_moves(from).contains(&to) {
         Ok(())
     } else {
-        Err(Invalid::new(
-            "status",
-            Problem::Rule {
-                rule: "board_move",
-            },
-        ))
+        Err(Invalid::new("status", Problem::Rule { rule: "board_move" }))
     };
     let reason = crate::partners::Reason::parse(reason);
     match (step, reason) {
@@ -243,11 +238,23 @@ mod tests {
             "back to basics"
         );
         let fields = |r: Result<_, Vec<Invalid>>| {
-            r.unwrap_err().into_iter().map(|i| i.field).collect::<Vec<_>>()
+            r.unwrap_err()
+                .into_iter()
+                .map(|i| i.field)
+                .collect::<Vec<_>>()
         };
-        assert_eq!(fields(board_move(Prospect, Negotiating, "skip")), ["status"]);
-        assert_eq!(fields(board_move(Negotiating, Terminated, "  ")), ["reason"]);
-        assert_eq!(fields(board_move(Active, Suspended, "")), ["status", "reason"]);
+        assert_eq!(
+            fields(board_move(Prospect, Negotiating, "skip")),
+            ["status"]
+        );
+        assert_eq!(
+            fields(board_move(Negotiating, Terminated, "  ")),
+            ["reason"]
+        );
+        assert_eq!(
+            fields(board_move(Active, Suspended, "")),
+            ["status", "reason"]
+        );
     }
 
     fn any_status() -> impl Strategy<Value = PartnerStatus> {

@@ -84,20 +84,29 @@ mod tests {
         );
         assert_eq!(requested_value(ChangeField::Address, "  ").unwrap(), None);
         let invalid = requested_value(ChangeField::Name, " ").unwrap_err();
-        assert_eq!((invalid.field, invalid.problem), ("value", Problem::Required));
+        assert_eq!(
+            (invalid.field, invalid.problem),
+            ("value", Problem::Required)
+        );
         assert!(requested_value(ChangeField::Address, &"路".repeat(301)).is_err());
     }
 
     #[test]
     fn only_pending_requests_are_decided_and_rejections_say_why() {
         use RequestState::*;
-        assert_eq!(decide(Pending, true, "").unwrap(), (Approved, String::new()));
+        assert_eq!(
+            decide(Pending, true, "").unwrap(),
+            (Approved, String::new())
+        );
         assert_eq!(
             decide(Pending, false, " 地址与营业执照不符 ").unwrap(),
             (Rejected, "地址与营业执照不符".to_owned())
         );
         let fields = |r: Result<_, Vec<Invalid>>| {
-            r.unwrap_err().into_iter().map(|i| i.field).collect::<Vec<_>>()
+            r.unwrap_err()
+                .into_iter()
+                .map(|i| i.field)
+                .collect::<Vec<_>>()
         };
         assert_eq!(fields(decide(Pending, false, "")), ["reason"]);
         assert_eq!(fields(decide(Approved, true, "")), ["state"]);

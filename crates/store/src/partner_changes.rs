@@ -136,14 +136,10 @@ pub async fn queue(
     state: RequestState,
     page: PageRequest,
 ) -> Result<Page<(request::Model, Option<partner::Model>)>, StoreError> {
-    let select = crate::scope::restrict(
-        request::Entity::find(),
-        scope,
-        request::Column::PartnerId,
-    )
-    .filter(request::Column::State.eq(state.as_str()))
-    .order_by_asc(request::Column::RequestedAt)
-    .order_by_asc(request::Column::Id);
+    let select = crate::scope::restrict(request::Entity::find(), scope, request::Column::PartnerId)
+        .filter(request::Column::State.eq(state.as_str()))
+        .order_by_asc(request::Column::RequestedAt)
+        .order_by_asc(request::Column::Id);
     let page_of = fetch(db, select, page).await?;
     let mut ids: Vec<i64> = page_of.items.iter().map(|r| r.partner_id).collect();
     ids.sort_unstable();
@@ -163,14 +159,12 @@ pub async fn count(
     scope: DataScope,
     state: RequestState,
 ) -> Result<u64, StoreError> {
-    Ok(crate::scope::restrict(
-        request::Entity::find(),
-        scope,
-        request::Column::PartnerId,
+    Ok(
+        crate::scope::restrict(request::Entity::find(), scope, request::Column::PartnerId)
+            .filter(request::Column::State.eq(state.as_str()))
+            .count(db)
+            .await?,
     )
-    .filter(request::Column::State.eq(state.as_str()))
-    .count(db)
-    .await?)
 }
 
 /// Records the decision on a request in the caller's transaction.

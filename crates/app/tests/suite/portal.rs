@@ -74,9 +74,14 @@ async fn world(app: &Qudao) -> [Caller; 5] {
 async fn a_rep_adds_contacts_for_the_partners_it_covers_only(db: TestDb) {
     let app = db.app().await;
     let [_, rep, ..] = world(&app).await;
-    let added = app.add_contact(&rep, "OWN", &contact("王采购")).await.unwrap();
+    let added = app
+        .add_contact(&rep, "OWN", &contact("王采购"))
+        .await
+        .unwrap();
     // Below a partner it covers, too.
-    app.add_contact(&rep, "CHILD", &contact("李采购")).await.unwrap();
+    app.add_contact(&rep, "CHILD", &contact("李采购"))
+        .await
+        .unwrap();
     assert!(matches!(
         app.add_contact(&rep, "OTHER", &contact("张采购")).await,
         Err(AppError::NotFound(_))
@@ -131,7 +136,11 @@ async fn finance_changes_credit_limits_with_a_reason_and_nothing_else(db: TestDb
         .unwrap_err();
     assert_eq!(fields(refused), ["credit_limit"]);
     assert_eq!(
-        app.partner(&finance, "OTHER").await.unwrap().credit_limit.as_deref(),
+        app.partner(&finance, "OTHER")
+            .await
+            .unwrap()
+            .credit_limit
+            .as_deref(),
         Some("500000.50"),
         "a refused change writes nothing"
     );
@@ -139,7 +148,10 @@ async fn finance_changes_credit_limits_with_a_reason_and_nothing_else(db: TestDb
     app.set_credit_limit(&finance, "OTHER", &limit("", "停止赊销"))
         .await
         .unwrap();
-    assert_eq!(app.partner(&finance, "OTHER").await.unwrap().credit_limit, None);
+    assert_eq!(
+        app.partner(&finance, "OTHER").await.unwrap().credit_limit,
+        None
+    );
 
     // Finance does not edit the record; others do not set credit limits here.
     assert!(matches!(
@@ -157,7 +169,8 @@ async fn finance_changes_credit_limits_with_a_reason_and_nothing_else(db: TestDb
     ));
     for caller in [&manager, &rep, &boss] {
         assert!(matches!(
-            app.set_credit_limit(caller, "OWN", &limit("1", "why")).await,
+            app.set_credit_limit(caller, "OWN", &limit("1", "why"))
+                .await,
             Err(AppError::Forbidden)
         ));
     }
@@ -181,7 +194,10 @@ async fn finance_changes_credit_limits_with_a_reason_and_nothing_else(db: TestDb
 async fn a_partner_admin_keeps_its_own_contacts_not_its_downstreams(db: TestDb) {
     let app = db.app().await;
     let [.., boss, clerk] = world(&app).await;
-    let added = app.add_contact(&boss, "OWN", &contact("赵总")).await.unwrap();
+    let added = app
+        .add_contact(&boss, "OWN", &contact("赵总"))
+        .await
+        .unwrap();
     assert_eq!(
         app.partner(&boss, "OWN").await.unwrap().contacts[0].name,
         "赵总"
@@ -224,7 +240,11 @@ async fn address_changes_are_requested_and_approved_or_rejected_with_a_reason(db
     };
 
     let request = app
-        .request_partner_change(&mboss, "MINE", &ask("address", "上海市浦东新区世纪大道 100 号"))
+        .request_partner_change(
+            &mboss,
+            "MINE",
+            &ask("address", "上海市浦东新区世纪大道 100 号"),
+        )
         .await
         .unwrap();
     assert_eq!(request.state, RequestState::Pending);
@@ -242,15 +262,18 @@ async fn address_changes_are_requested_and_approved_or_rejected_with_a_reason(db
     assert_eq!(fields(refused), ["field"]);
     // Only for its own organisation, and only a partner admin asks.
     assert!(matches!(
-        app.request_partner_change(&mboss, "OWN", &ask("address", "x")).await,
+        app.request_partner_change(&mboss, "OWN", &ask("address", "x"))
+            .await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        app.request_partner_change(&clerk, "OWN", &ask("address", "x")).await,
+        app.request_partner_change(&clerk, "OWN", &ask("address", "x"))
+            .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        app.request_partner_change(&manager, "MINE", &ask("address", "x")).await,
+        app.request_partner_change(&manager, "MINE", &ask("address", "x"))
+            .await,
         Err(AppError::Forbidden)
     ));
 
@@ -268,7 +291,8 @@ async fn address_changes_are_requested_and_approved_or_rejected_with_a_reason(db
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        app.approve_change_request(&boss, request.id, &why("")).await,
+        app.approve_change_request(&boss, request.id, &why(""))
+            .await,
         Err(AppError::Forbidden)
     ));
     assert_eq!(
@@ -284,7 +308,11 @@ async fn address_changes_are_requested_and_approved_or_rejected_with_a_reason(db
     assert_eq!(approved.state, RequestState::Approved);
     assert_eq!(approved.decided_by.as_deref(), Some("manager"));
     assert_eq!(
-        app.partner(&mboss, "MINE").await.unwrap().address.as_deref(),
+        app.partner(&mboss, "MINE")
+            .await
+            .unwrap()
+            .address
+            .as_deref(),
         Some("上海市浦东新区世纪大道 100 号")
     );
     // Decided once.
@@ -310,7 +338,11 @@ async fn address_changes_are_requested_and_approved_or_rejected_with_a_reason(db
     assert_eq!(rejected.state, RequestState::Rejected);
     assert_eq!(rejected.decision_reason, "与营业执照地址不符");
     assert_eq!(
-        app.partner(&mboss, "MINE").await.unwrap().address.as_deref(),
+        app.partner(&mboss, "MINE")
+            .await
+            .unwrap()
+            .address
+            .as_deref(),
         Some("上海市浦东新区世纪大道 100 号"),
         "a rejected request changes nothing"
     );
@@ -403,13 +435,18 @@ async fn board_cards_move_back_and_out_to_lost_with_a_reason(db: TestDb) {
     let card = &column.cards[0];
     assert_eq!(card.code, "PR");
     assert_eq!(card.lost_reason.as_deref(), Some("选择了竞品"));
-    assert!(card.moves.is_empty(), "a lost card has left the board's control");
+    assert!(
+        card.moves.is_empty(),
+        "a lost card has left the board's control"
+    );
     assert!(matches!(
-        app.move_card(&system(), "PR", &mv("prospect", "再试一次")).await,
+        app.move_card(&system(), "PR", &mv("prospect", "再试一次"))
+            .await,
         Err(AppError::Invalid(_))
     ));
     assert!(matches!(
-        app.move_card(&manager, "PR", &mv("prospect", "再试一次")).await,
+        app.move_card(&manager, "PR", &mv("prospect", "再试一次"))
+            .await,
         Err(AppError::NotFound(_))
     ));
     let rep_board = app.pipeline(&rep).await.unwrap();

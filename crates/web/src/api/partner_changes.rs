@@ -32,7 +32,9 @@ async fn of_partner(
     ApiCaller(caller): ApiCaller,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<ChangeRequestView>>, ApiError> {
-    Ok(Json(state.app.partner_change_requests(&caller, &code).await?))
+    Ok(Json(
+        state.app.partner_change_requests(&caller, &code).await?,
+    ))
 }
 
 /// A partner admin asks to change its own organisation's `name` or
@@ -108,7 +110,10 @@ async fn approve(
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<Json<ChangeRequestView>, ApiError> {
     Ok(Json(
-        state.app.approve_change_request(&caller, id, &input).await?,
+        state
+            .app
+            .approve_change_request(&caller, id, &input)
+            .await?,
     ))
 }
 

@@ -3,8 +3,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::SortDir;
 use qudao_app::partners::{
-    ContactInput, ContactView, CreditLimitInput, CreditLimitView, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput,
-    PartnerSort, PartnerView, StatusInput,
+    ContactInput, ContactView, CreditLimitInput, CreditLimitView, PartnerDetail, PartnerEdit,
+    PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
 };
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
@@ -248,5 +248,7 @@ async fn change_credit_limit(
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<CreditLimitInput>,
 ) -> Result<Json<CreditLimitView>, ApiError> {
-    Ok(Json(state.app.set_credit_limit(&caller, &code, &input).await?))
+    Ok(Json(
+        state.app.set_credit_limit(&caller, &code, &input).await?,
+    ))
 }

@@ -11,9 +11,9 @@ use qudao_app::onboarding::{
     CARDS_PER_COLUMN, CriterionInput, CriterionView, EvaluationInput, EvaluationView, Pipeline,
 };
 use qudao_app::partners::PartnerView;
-use qudao_domain::partners::PartnerStatus;
 use qudao_app::{AppError, Permission};
 use qudao_domain::onboarding::evaluable;
+use qudao_domain::partners::PartnerStatus;
 use serde::Deserialize;
 
 use super::{PageForm, field_errors, render, saved_or_redisplayed};

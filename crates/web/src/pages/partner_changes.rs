@@ -211,7 +211,10 @@ async fn decide(
             .approve_change_request(&ctx.caller, id, &input)
             .await
     } else {
-        state.app.reject_change_request(&ctx.caller, id, &input).await
+        state
+            .app
+            .reject_change_request(&ctx.caller, id, &input)
+            .await
     };
     let to_queue = form.back == QUEUE || form.back.is_empty();
     saved_or_redisplayed(

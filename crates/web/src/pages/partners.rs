@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::partners::{
-    ContactInput, CreditLimitInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
-    PartnerView, RecordInput, StatusInput,
+    ContactInput, CreditLimitInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput,
+    PartnerSort, PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
 use qudao_domain::money::{Currency, Money};

@@ -45,11 +45,22 @@ fn steps(stage: Stage) -> &'static [(&'static str, &'static str)] {
         ),
         ("active", "合同签署 / contract signed"),
     ];
+    const LOST: &[(&str, &str)] = &[
+        (
+            "screening",
+            "初次拜访完成，进入资质审核 / first visit done, checking credentials",
+        ),
+        (
+            "terminated",
+            "未能就价格条件达成一致，选择了竞品 / no agreement on pricing, chose a competitor",
+        ),
+    ];
     match stage {
         Stage::Active | Stage::Prospect => &[],
         Stage::Screening => &ALL[..1],
         Stage::Negotiating => &ALL[..2],
         Stage::Signed => ALL,
+        Stage::Lost => LOST,
     }
 }
 

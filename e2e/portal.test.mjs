@@ -94,9 +94,21 @@ describe('the partner portal and role-fit pages in Chinese', () => {
       await contacts.locator('#contact-phone').fill('021-5555-0199');
       let res = await submit(page, contacts.locator('form[action$="/contacts"] button[type=submit]'), `/partners/${ownCode}/contacts`);
       assert.equal(res.status(), 303, `adding a contact (got ${res.status()})`);
-      const row = page.locator('[data-testid=contacts] tr', { hasText: `钱采购 ${RUN}` });
+      let row = page.locator('[data-testid=contacts] tr', { hasText: `钱采购 ${RUN}` });
       await row.waitFor();
-      res = await submit(page, row.locator('button[type=submit]'), new URL(await row.locator('form').evaluate((f) => f.action)).pathname);
+      // Edit it: a new role.
+      await Promise.all([
+        page.waitForURL((url) => url.pathname.endsWith('/edit')),
+        row.locator('[data-testid=edit-contact]').click(),
+      ]);
+      const editForm = page.locator('[data-testid=contact-form]');
+      await editForm.locator('#contact-role').fill('采购经理');
+      res = await submit(page, editForm.locator('button[type=submit]'), pathOf(page));
+      assert.equal(res.status(), 303, `editing the contact (got ${res.status()})`);
+      assert.match(await textOf(page.locator('.flash')), /已更新/);
+      row = page.locator('[data-testid=contacts] tr', { hasText: `钱采购 ${RUN}` });
+      assert.match(await textOf(row), /采购经理/);
+      res = await submit(page, row.locator('form button[type=submit]'), new URL(await row.locator('form').evaluate((f) => f.action)).pathname);
       assert.equal(res.status(), 303, 'removing it again');
       assert.equal(await page.locator('[data-testid=contacts] tr', { hasText: `钱采购 ${RUN}` }).count(), 0);
 

@@ -697,6 +697,75 @@ impl Qudao {
         Ok(after)
     }
 
+    /// One contact, for its edit form: only to callers who may change it.
+    pub async fn contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        contact_id: i64,
+    ) -> Result<ContactView, AppError> {
+        caller.require(Permission::ManageContacts)?;
+        let partner = self
+            .visible(self.db(), caller, Area::Contacts, code)
+            .await?;
+        repo::contact(self.db(), &partner, contact_id)
+            .await?
+            .map(contact_view)
+            .ok_or(AppError::NotFound("contact"))
+    }
+
+    /// Changes a contact's name, role, phone, e-mail or birthday, with the
+    /// same rules as adding one.
+    pub async fn update_contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        contact_id: i64,
+        input: &ContactInput,
+    ) -> Result<ContactView, AppError> {
+        caller.require(Permission::ManageContacts)?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Contacts, code)
+            .await?;
+        let contact = Contact::parse(
+            &input.name,
+            &input.role,
+            &input.phone,
+            &input.email,
+            &input.birthday,
+            crate::today(),
+        )
+        .map_err(AppError::Invalid)?;
+        let (before, after) = repo::update_contact(
+            &tx,
+            &partner,
+            contact_id,
+            repo::NewContact {
+                name: &contact.name,
+                role: &contact.role,
+                phone: contact.phone.as_deref(),
+                email: contact.email.as_deref(),
+                birthday: contact.birthday,
+            },
+        )
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+        let (before, after) = (contact_view(before), contact_view(after));
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            partner.code(),
+            "update_contact",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
     pub async fn remove_contact(
         &self,
         caller: &Caller,

@@ -923,3 +923,35 @@ pub async fn largest_credit_limits(
         .order_by_asc(partner::Column::Code);
     fetch(db, select, page).await
 }
+
+/// One contact of one partner; `None` when it is another partner's.
+pub async fn contact(
+    db: &impl ConnectionTrait,
+    partner: &Visible,
+    contact_id: i64,
+) -> Result<Option<contact::Model>, StoreError> {
+    Ok(contact::Entity::find_by_id(contact_id)
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
+        .one(db)
+        .await?)
+}
+
+/// Replaces a contact's fields; `None` when the id is not one of this
+/// partner's contacts.
+pub async fn update_contact(
+    db: &WriteTx,
+    partner: &Visible,
+    contact_id: i64,
+    new: NewContact<'_>,
+) -> Result<Option<(contact::Model, contact::Model)>, StoreError> {
+    let Some(before) = contact(db, partner, contact_id).await? else {
+        return Ok(None);
+    };
+    let mut active: contact::ActiveModel = before.clone().into();
+    active.name = Set(new.name.to_owned());
+    active.role = Set(new.role.to_owned());
+    active.phone = Set(new.phone.map(str::to_owned));
+    active.email = Set(new.email.map(str::to_owned));
+    active.birthday = Set(new.birthday);
+    Ok(Some((before, active.update(db).await?)))
+}

@@ -90,6 +90,12 @@ async fn a_rep_adds_contacts_for_the_partners_it_covers_only(db: TestDb) {
         app.remove_contact(&rep, "OTHER", added.id).await,
         Err(AppError::NotFound(_))
     ));
+    // Its own contact id under a partner it does not cover is not found.
+    assert!(matches!(
+        app.update_contact(&rep, "OTHER", added.id, &contact("改"))
+            .await,
+        Err(AppError::NotFound(_))
+    ));
     // The rest of the record stays the manager's.
     assert!(matches!(
         app.update_partner(

@@ -22,7 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update))
         .routes(routes!(change_status))
         .routes(routes!(add_contact))
-        .routes(routes!(remove_contact))
+        .routes(routes!(remove_contact, update_contact))
         .routes(routes!(change_credit_limit))
 }
 
@@ -250,5 +250,31 @@ async fn change_credit_limit(
 ) -> Result<Json<CreditLimitView>, ApiError> {
     Ok(Json(
         state.app.set_credit_limit(&caller, &code, &input).await?,
+    ))
+}
+
+/// Changes a contact person of a partner; the same rules as adding one.
+#[utoipa::path(
+    put, path = "/partners/{code}/contacts/{id}", tag = "partners",
+    params(
+        ("code" = String, Path, description = "Partner code"),
+        ("id" = i64, Path, description = "Contact id, as listed on the partner"),
+    ),
+    request_body = ContactInput,
+    responses(
+        (status = 200, body = ContactView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner or contact in your scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn update_contact(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<Json<ContactView>, ApiError> {
+    Ok(Json(
+        state.app.update_contact(&caller, &code, id, &input).await?,
     ))
 }

@@ -32,6 +32,8 @@ pub(super) fn routes() -> Routes {
         .post("/partners/{code}/contacts", add_contact)
         .post("/partners/{code}/contacts/{id}/delete", remove_contact)
         .post("/partners/{code}/credit-limit", change_credit_limit)
+        .get("/partners/{code}/contacts/{id}/edit", edit_contact_form)
+        .post("/partners/{code}/contacts/{id}/edit", update_contact)
 }
 
 fn currencies() -> Vec<String> {
@@ -573,6 +575,105 @@ async fn change_credit_limit(
             };
             detail_page(&state, &ctx, &code, forms).await
         },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "partners/contact_form.html")]
+struct ContactPage {
+    c: Chrome,
+    code: String,
+    id: i64,
+    input: ContactInput,
+    errors: Vec<(String, String)>,
+}
+
+impl ContactPage {
+    /// The same field names and errors as the partner page's contact form.
+    fn error(&self, field: &str) -> &str {
+        let field = match field {
+            "name" => "contact_name",
+            "role" => "contact_role",
+            other => other,
+        };
+        super::error_for(&self.errors, field)
+    }
+
+    fn fields(&self) -> [(&'static str, &'static str, &str, &'static str); 5] {
+        let input = &self.input;
+        [
+            ("name", "partners.contact_name", &input.name, "text"),
+            ("role", "partners.contact_role", &input.role, "text"),
+            ("phone", "partners.phone", &input.phone, "tel"),
+            ("email", "partners.email", &input.email, "email"),
+            ("birthday", "partners.birthday", &input.birthday, "date"),
+        ]
+    }
+}
+
+async fn contact_page(
+    ctx: &Ctx,
+    code: &str,
+    id: i64,
+    input: ContactInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let title = ctx.lang.tf("contacts.edit", &input.name);
+    let c = Chrome::new(
+        ctx,
+        "/partners",
+        title.clone(),
+        vec![
+            crumb(ctx.lang, "nav.partners", "/partners"),
+            (code.to_owned(), Some(format!("/partners/{code}#contacts"))),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&ContactPage {
+        c,
+        code: code.to_owned(),
+        id,
+        input,
+        errors,
+    })
+}
+
+async fn edit_contact_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let contact = state.app.contact(&ctx.caller, &code, id).await?;
+    let input = ContactInput {
+        name: contact.name,
+        role: contact.role,
+        phone: contact.phone.unwrap_or_default(),
+        email: contact.email.unwrap_or_default(),
+        birthday: contact.birthday.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    contact_page(&ctx, &code.to_uppercase(), id, input, Vec::new()).await
+}
+
+async fn update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+    PageForm(input): PageForm<ContactInput>,
+) -> Result<Response, PageError> {
+    let result = state
+        .app
+        .update_contact(&ctx.caller, &code, id, &input)
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |contact| {
+            let text = ctx.lang.tf("contacts.updated", &contact.name);
+            (text, format!("/partners/{}#contacts", code.to_uppercase()))
+        },
+        async |errors| contact_page(&ctx, &code.to_uppercase(), id, input, errors).await,
     )
     .await
 }

@@ -100,6 +100,8 @@ const MATRIX: &[Row] = &[
     ("POST", "/partners/P2/contacts", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [303, 303, 404, 403, 404, 403, 303]),
     ("POST", "/partners/P1/contacts", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [303, 303, 404, 403, 303, 403, 303]),
     ("POST", "/partners/P2/contacts/999999/delete", Form(&[]), [404, 404, 404, 403, 404, 403, 303]),
+    ("GET", "/partners/P2/contacts/999999/edit", Empty, [404, 404, 404, 403, 404, 403, 303]),
+    ("POST", "/partners/P2/contacts/999999/edit", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [404, 404, 404, 403, 404, 403, 303]),
     // Finance's credit limit, with a reason; managers edit the whole record instead.
     ("POST", "/partners/P2/credit-limit", Form(&[("credit_limit", "1000.00"), ("reason", "matrix")]), [303, 403, 403, 303, 403, 403, 303]),
     ("POST", "/partners/P3/credit-limit", Form(&[("credit_limit", "-1"), ("reason", "matrix")]), [422, 403, 403, 422, 403, 403, 303]),
@@ -121,6 +123,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P2/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 404, 403, 401]),
     ("POST", "/api/v1/partners/P1/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/partners/P2/contacts/999999", Json(r#"{}"#), [404, 404, 404, 403, 404, 403, 401]),
+    ("PUT", "/api/v1/partners/P2/contacts/999999", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [404, 404, 404, 403, 404, 403, 401]),
     ("GET", "/imports", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("POST", "/imports", Upload(&[("kind", "partners")], "code,name,partner_type\nU{n},Upload,agent\n"), [200, 200, 403, 403, 403, 403, 303]),
     ("GET", "/imports/templates/partners.zh.xlsx", Empty, [200, 200, 403, 403, 403, 403, 303]),

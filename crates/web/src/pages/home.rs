@@ -152,14 +152,20 @@ async fn staff(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
             )
             .await?
             .total;
+        // Changes, not sign-ins: of the latest records, the first five
+        // that changed something.
         let audit = app
             .list_audit(
                 caller,
                 &qudao_app::audit::Filter::default(),
-                PageRequest::new(Some(1), Some(5)),
+                PageRequest::new(Some(1), Some(50)),
             )
             .await?
-            .items;
+            .items
+            .into_iter()
+            .filter(|entry| !entry.action.starts_with("login"))
+            .take(5)
+            .collect();
         (Some(users), audit)
     } else {
         (None, Vec::new())

@@ -79,8 +79,8 @@ async function regionInsideShanghai(page, base) {
 async function partnerLinks(page) {
   await page.locator('table.data').first().waitFor({ state: 'visible' });
   return page
-    .locator('table.data tbody tr a.mono[href^="/partners/"]')
-    .evaluateAll((as) => as.map((a) => a.textContent.trim()));
+    .locator('table.data tbody tr .name-code a[href^="/partners/"]')
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href').split('/')[2]));
 }
 
 /** Fills and submits /partners/new; lands on the new partner's page. */
@@ -201,15 +201,15 @@ describe('partner network in a browser', () => {
       await createPartner(page, base, { ...distributor, shot: 'network-01-new-partner-form.png' });
       assert.equal(
         await textOf(page.locator('[data-testid="page-title"]')),
-        `${distributor.code} · ${distributor.name}`,
+        `${distributor.name} (${distributor.code})`,
       );
       const details = page.locator('dl.details').first();
       const detailsText = await textOf(details);
       assert.ok(detailsText.includes(distributor.code), 'code shown');
       assert.ok(detailsText.includes('Distributor'), 'type shown');
-      assert.ok(detailsText.includes(`${SHANGHAI} 上海市`), `home region shown: ${detailsText}`);
+      assert.ok(detailsText.includes(`上海市 ${SHANGHAI}`), `home region shown by name: ${detailsText}`);
       assert.ok(detailsText.includes(distributor.address), 'address shown');
-      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '500,000.00 CNY');
+      assert.equal(await textOf(page.locator('[data-testid="credit-limit"]')), '¥500,000.00');
       assert.equal(await textOf(page.locator('[data-testid="partner-status"]')), 'Active');
       await snap(page, 'network-02-partner-created.png');
 
@@ -353,7 +353,7 @@ describe('partner network in a browser', () => {
       assert.ok(selected.includes('45 days'), `version 2 pays in 45 days: ${selected}`);
       const target = await textOf(page.locator('[data-testid="annual-target"]'));
       // (Grouping of thousands differs between pages; the amount is what counts.)
-      assert.match(target, /^1,?500,?000\.00 CNY$/, 'version 2 has the higher target');
+      assert.match(target, /^¥1,?500,?000\.00$/, 'version 2 has the higher target');
       await snap(page, 'network-09-as-of-on-d.png');
       const later = await agreementAsOf(page, addDays(amendmentStarts, 30));
       assert.ok(later.includes(v2Code), `after D: ${later}`);
@@ -413,7 +413,7 @@ describe('partner network in a browser', () => {
       // read only.
       await Promise.all([
         page.waitForURL(atPath(`/partners/${distributor.code}`)),
-        page.locator(`table.data a[href="/partners/${distributor.code}"]`).click(),
+        page.locator(`table.data a[href="/partners/${distributor.code}"]`).first().click(),
       ]);
       const agreement = await textOf(page.locator('[data-testid="partner-agreement"]'));
       assert.ok(agreement.includes(v1Code), `agreement in force today: ${agreement}`);

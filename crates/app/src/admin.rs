@@ -200,6 +200,7 @@ impl Qudao {
     ) -> Result<(), AppError> {
         let address = origin.address.as_deref().unwrap_or("unknown");
         let tx = self.write().await?;
+        throttle::forget_stale(&tx, admin_rules::forgettable_before(now), now).await?;
         let counted = |c: &throttle::counter::Model| FailureCount {
             failures: c.failures,
             window_start: c.window_start,

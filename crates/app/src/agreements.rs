@@ -76,16 +76,13 @@ impl AgreementVersionView {
         self.status == AgreementStatus::Draft
     }
 
-    /// The target for people: `1,200,000.00 CNY`.
+    /// The target for people: `¥1,200,000.00`.
     pub fn target_text(&self) -> String {
         match (&self.annual_target, &self.currency) {
             (Some(amount), Some(currency)) => Currency::parse(currency)
                 .ok()
                 .and_then(|c| Money::parse("annual_target", amount, c).ok())
-                .map_or_else(
-                    || format!("{amount} {currency}"),
-                    |m| format!("{} {currency}", m.grouped()),
-                ),
+                .map_or_else(|| format!("{amount} {currency}"), Money::formatted),
             _ => String::new(),
         }
     }
@@ -344,6 +341,16 @@ impl Qudao {
             .map(|row| view_of(row, partner.row(), today))
             .collect::<Result<Vec<_>, _>>()?;
         versions.reverse();
+        if !crate::visibility::sees_internal(caller) {
+            // The terms are the partner's as much as ours; why we wrote or
+            // ended a version, and which of our staff did, are not.
+            for v in &mut versions {
+                v.note.clear();
+                v.termination_reason = None;
+                v.created_by.clear();
+                v.activated_by = None;
+            }
+        }
         let in_force = versions
             .iter()
             .find(|v| Some(v.version) == in_force_version)

@@ -32,7 +32,9 @@ pub struct GradeView {
     pub name_en: Option<String>,
     /// Higher is better; unique among grades.
     pub rank: i32,
+    /// What the grade brings, in Chinese (or the only text).
     pub benefits: String,
+    pub benefits_en: Option<String>,
     /// A partner holding this grade is promoted at this score or above.
     pub promote_threshold: Option<String>,
     /// A partner holding this grade is demoted below this score.
@@ -52,6 +54,8 @@ pub struct GradeInput {
     pub rank: String,
     #[serde(default)]
     pub benefits: Option<String>,
+    #[serde(default)]
+    pub benefits_en: Option<String>,
     /// A score 0–100, or empty for none.
     #[serde(default, deserialize_with = "optional_text_or_number")]
     #[schema(value_type = Option<String>, example = "88")]
@@ -87,8 +91,12 @@ pub struct GradeChange {
     /// Absent for a partner's first grade.
     pub from: Option<String>,
     pub to: String,
-    pub reason: String,
-    pub changed_by: String,
+    /// Why; absent for partner users, who never see our internal reasons.
+    pub reason: Option<String>,
+    /// Login of who changed it; absent for partner users.
+    pub changed_by: Option<String>,
+    /// Display name of who changed it; absent for partner users.
+    pub changed_by_name: Option<String>,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -99,6 +107,7 @@ fn view_of(row: &grade::Model) -> GradeView {
         name_en: row.name_en.clone(),
         rank: row.rank,
         benefits: row.benefits.clone(),
+        benefits_en: row.benefits_en.clone(),
         promote_threshold: row.promote_threshold.clone(),
         demote_threshold: row.demote_threshold.clone(),
     }
@@ -110,6 +119,7 @@ struct Parsed {
     name_en: Option<String>,
     rank: Rank,
     benefits: String,
+    benefits_en: Option<String>,
     thresholds: Thresholds,
 }
 
@@ -171,6 +181,11 @@ impl Qudao {
                 input.benefits.as_deref().unwrap_or(""),
                 BENEFITS_MAX,
             ),
+            parse_text(
+                "benefits_en",
+                input.benefits_en.as_deref().unwrap_or(""),
+                BENEFITS_MAX,
+            ),
             Thresholds::parse(
                 input.promote_threshold.as_deref().unwrap_or(""),
                 input.demote_threshold.as_deref().unwrap_or(""),
@@ -178,15 +193,16 @@ impl Qudao {
             rank_free,
         )
             .all();
-        Ok(
-            parsed.map(|(name, name_en, rank, benefits, thresholds, ())| Parsed {
+        Ok(parsed.map(
+            |(name, name_en, rank, benefits, benefits_en, thresholds, ())| Parsed {
                 name,
                 name_en,
                 rank,
                 benefits,
+                benefits_en: Some(benefits_en).filter(|text| !text.is_empty()),
                 thresholds,
-            }),
-        )
+            },
+        ))
     }
 
     /// Adds a level to the ladder (admins).
@@ -267,10 +283,14 @@ impl Qudao {
         let partner = self
             .visible(self.db(), caller, Area::Grades, partner_code)
             .await?;
-        self.partner_grade_of(&partner).await
+        self.partner_grade_of(caller, &partner).await
     }
 
-    async fn partner_grade_of(&self, partner: &Visible) -> Result<PartnerGrade, AppError> {
+    async fn partner_grade_of(
+        &self,
+        caller: &Caller,
+        partner: &Visible,
+    ) -> Result<PartnerGrade, AppError> {
         let grades = repo::list(self.db()).await?;
         let code_of = |id: i64| {
             grades
@@ -279,14 +299,22 @@ impl Qudao {
                 .map_or_else(String::new, |g| g.code.clone())
         };
         let current = repo::grade_of(self.db(), partner).await?;
-        let history = repo::history(self.db(), partner)
-            .await?
+        let rows = repo::history(self.db(), partner).await?;
+        let internal = crate::visibility::sees_internal(caller);
+        let names = if internal {
+            let logins = rows.iter().map(|r| r.changed_by.clone()).collect();
+            crate::visibility::user_names(self.db(), logins).await?
+        } else {
+            Default::default()
+        };
+        let history = rows
             .into_iter()
             .map(|row| GradeChange {
                 from: row.from_grade_id.map(code_of),
                 to: code_of(row.to_grade_id),
-                reason: row.reason,
-                changed_by: row.changed_by,
+                changed_by_name: names.get(&row.changed_by).cloned(),
+                reason: internal.then_some(row.reason),
+                changed_by: internal.then_some(row.changed_by),
                 changed_at: row.changed_at,
             })
             .collect();
@@ -326,7 +354,7 @@ impl Qudao {
         self.set_partner_grade_in(&tx, caller, &partner, &grade, &reason)
             .await?;
         crate::commit(tx).await?;
-        self.partner_grade_of(&partner).await
+        self.partner_grade_of(caller, &partner).await
     }
 
     /// The grade with this code, or the field error an input row shows.
@@ -408,6 +436,7 @@ fn grade_fields(p: &Parsed) -> GradeFields<'_> {
         name_en: p.name_en.as_deref(),
         rank: p.rank.value(),
         benefits: &p.benefits,
+        benefits_en: p.benefits_en.as_deref(),
         promote_threshold: stored(p.thresholds.promote),
         demote_threshold: stored(p.thresholds.demote),
     }

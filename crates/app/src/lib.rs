@@ -22,6 +22,7 @@ mod scope;
 pub mod team;
 pub mod territories;
 mod text;
+mod visibility;
 
 use qudao_store::DatabaseConnection;
 

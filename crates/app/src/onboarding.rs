@@ -106,6 +106,8 @@ pub struct PipelineCard {
     pub partner_type: PartnerType,
     pub status: PartnerStatus,
     pub owner_login: Option<String>,
+    /// The owner's display name.
+    pub owner_name: Option<String>,
     /// The latest evaluation's total, if it has been evaluated.
     pub latest_total: Option<String>,
     /// Statuses the caller may move it to from the board (`terminated` is
@@ -475,6 +477,11 @@ impl Qudao {
             PartnerStatus::Terminated.as_str(),
         )
         .await?;
+        let names = crate::visibility::user_names(
+            self.db(),
+            logins.iter().map(|(_, login)| login.clone()).collect(),
+        )
+        .await?;
         let may_move = caller.can(Permission::MoveOnboardingCards);
         let columns = pages
             .into_iter()
@@ -487,17 +494,21 @@ impl Qudao {
                         .iter()
                         .map(|row| {
                             let status = row.status()?;
+                            let owner_login = row.owner_id.and_then(|id| {
+                                logins
+                                    .iter()
+                                    .find(|(u, _)| *u == id)
+                                    .map(|(_, l)| l.clone())
+                            });
                             Ok(PipelineCard {
                                 code: row.code.clone(),
                                 name: row.name.clone(),
                                 partner_type: row.partner_type()?,
                                 status,
-                                owner_login: row.owner_id.and_then(|id| {
-                                    logins
-                                        .iter()
-                                        .find(|(u, _)| *u == id)
-                                        .map(|(_, l)| l.clone())
-                                }),
+                                owner_name: owner_login
+                                    .as_ref()
+                                    .and_then(|login| names.get(login).cloned()),
+                                owner_login,
                                 latest_total: totals
                                     .iter()
                                     .find(|(p, _)| *p == row.id)

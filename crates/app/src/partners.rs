@@ -34,10 +34,17 @@ pub struct PartnerView {
     /// The partner this one buys from; absent for depth 1 or when the parent
     /// lies outside the caller's scope.
     pub parent_code: Option<String>,
+    pub parent_name: Option<String>,
+    /// It buys from another partner that the caller may not see: a rep or a
+    /// partner user must not read "buys directly from us" for it.
+    pub parent_hidden: bool,
     pub depth: i32,
     pub status: PartnerStatus,
     /// Code of the home region.
     pub region_code: Option<String>,
+    /// The home region's Chinese name and, where it has one, English name.
+    pub region_name: Option<String>,
+    pub region_name_en: Option<String>,
     /// Code of the grade held now.
     pub grade: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -49,14 +56,15 @@ pub struct PartnerDetail {
     pub partner: PartnerView,
     /// Login of the channel manager or sales rep who owns the relationship.
     pub owner_login: Option<String>,
+    pub owner_name: Option<String>,
     pub region_code: Option<String>,
-    pub region_name: Option<String>,
     pub address: Option<String>,
     /// Decimal text in major units of `currency`; absent when no limit is set.
     pub credit_limit: Option<String>,
     pub currency: String,
     pub contacts: Vec<ContactView>,
-    /// Partners that buy from this one.
+    /// Every partner below this one, in tree order (each followed by those
+    /// that buy from it), as far as the caller sees them.
     pub children: Vec<PartnerView>,
     /// Every status the partner has had, oldest first.
     pub status_history: Vec<StatusChange>,
@@ -70,9 +78,13 @@ pub struct StatusChange {
     /// Absent on the first line: the status it was created with.
     pub from: Option<PartnerStatus>,
     pub to: PartnerStatus,
-    /// Why; empty on the first line.
-    pub reason: String,
-    pub changed_by: String,
+    /// Why; empty on the first line. Absent for partner users, who never
+    /// see our internal reasons (DESIGN §6).
+    pub reason: Option<String>,
+    /// Login of who changed it; absent for partner users.
+    pub changed_by: Option<String>,
+    /// Display name of who changed it; absent for partner users.
+    pub changed_by_name: Option<String>,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -893,14 +905,15 @@ impl Qudao {
         rows: Page<partner::Model>,
     ) -> Result<Page<PartnerView>, AppError> {
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
-        let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
+        let parents = repo::names_of(self.db(), scope, &parent_ids).await?;
         let names = Names::read(self, &rows.items.iter().collect::<Vec<_>>()).await?;
         rows.try_map(|row| {
             let parent = row
                 .parent_id
-                .and_then(|id| codes.iter().find(|(i, _)| *i == id))
-                .map(|(_, c)| c.clone());
-            view_of(&row, parent, &names)
+                .and_then(|id| parents.iter().find(|(i, _, _)| *i == id));
+            let mut view = view_of(&row, parent.map(|(_, code, _)| code.clone()), &names)?;
+            view.parent_name = parent.map(|(_, _, name)| name.clone());
+            Ok(view)
         })
     }
 
@@ -913,19 +926,24 @@ impl Qudao {
             .await?;
         let row = partner.row().clone();
         let (parent, children) = repo::family(self.db(), caller.scope(), &partner).await?;
-        let parent_code = parent.map(|p| p.code);
         let mut shown: Vec<&partner::Model> = children.iter().collect();
         shown.push(&row);
         let names = Names::read(self, &shown).await?;
+        let codes: HashMap<i64, &str> = children
+            .iter()
+            .chain(std::iter::once(&row))
+            .map(|p| (p.id, p.code.as_str()))
+            .collect();
         let children = children
             .iter()
-            .map(|child| view_of(child, Some(row.code.clone()), &names))
+            .map(|child| {
+                let parent = child.parent_id.and_then(|id| codes.get(&id));
+                view_of(child, parent.map(|code| (*code).to_owned()), &names)
+            })
             .collect::<Result<_, _>>()?;
-        let owner_login = match row.owner_id {
+        let owner = match row.owner_id {
             Some(id) if !caller.role.is_partner_role() => {
-                qudao_store::admin::find_user(self.db(), id)
-                    .await?
-                    .map(|u| u.login)
+                qudao_store::admin::find_user(self.db(), id).await?
             }
             _ => None,
         };
@@ -933,7 +951,8 @@ impl Qudao {
             .await?
             .into_iter()
             .map(change_of)
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let status_history = self.shown_status_history(caller, status_history).await?;
         let region = row.region_id.and_then(|id| names.regions.get(&id));
         let contacts = repo::contacts(self.db(), &partner)
             .await?
@@ -944,7 +963,8 @@ impl Qudao {
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let view = view_of(&row, parent_code, &names)?;
+        let mut view = view_of(&row, parent.as_ref().map(|p| p.code.clone()), &names)?;
+        view.parent_name = parent.map(|p| p.name);
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
@@ -952,9 +972,9 @@ impl Qudao {
         };
         Ok(PartnerDetail {
             partner: view,
-            owner_login,
+            owner_login: owner.as_ref().map(|u| u.login.clone()),
+            owner_name: owner.map(|u| u.display_name),
             region_code: region.map(|r| r.code.clone()),
-            region_name: region.map(|r| r.name.clone()),
             address: row.address,
             credit_limit,
             currency: currency.as_str().to_owned(),
@@ -1126,12 +1146,17 @@ pub(crate) fn view_of(
     parent_code: Option<String>,
     names: &Names,
 ) -> Result<PartnerView, AppError> {
+    let region = row.region_id.and_then(|id| names.regions.get(&id));
     Ok(PartnerView {
         region_code: names.region(row),
+        region_name: region.map(|r| r.name.clone()),
+        region_name_en: region.and_then(|r| r.name_en.clone()),
         grade: names.grade(row),
         code: row.code.clone(),
         name: row.name.clone(),
         partner_type: row.partner_type()?,
+        parent_hidden: row.parent_id.is_some() && parent_code.is_none(),
+        parent_name: None,
         parent_code,
         depth: row.depth,
         status: row.status()?,
@@ -1143,10 +1168,41 @@ fn change_of(row: qudao_store::partners::status_change::Model) -> Result<StatusC
     Ok(StatusChange {
         from: row.from_status()?,
         to: row.to_status()?,
-        reason: row.reason,
-        changed_by: row.changed_by,
+        reason: Some(row.reason),
+        changed_by: Some(row.changed_by),
+        changed_by_name: None,
         changed_at: row.changed_at,
     })
+}
+
+impl Qudao {
+    /// A status history as the caller may see it: staff see who changed it
+    /// (by name) and why; a partner user sees only what changed and when.
+    async fn shown_status_history(
+        &self,
+        caller: &Caller,
+        mut history: Vec<StatusChange>,
+    ) -> Result<Vec<StatusChange>, AppError> {
+        if !crate::visibility::sees_internal(caller) {
+            for change in &mut history {
+                change.reason = None;
+                change.changed_by = None;
+            }
+            return Ok(history);
+        }
+        let logins: Vec<String> = history
+            .iter()
+            .filter_map(|c| c.changed_by.clone())
+            .collect();
+        let names = crate::visibility::user_names(self.db(), logins).await?;
+        for change in &mut history {
+            change.changed_by_name = change
+                .changed_by
+                .as_ref()
+                .and_then(|login| names.get(login).cloned());
+        }
+        Ok(history)
+    }
 }
 
 impl Qudao {

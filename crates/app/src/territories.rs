@@ -75,6 +75,8 @@ pub struct RegionInput {
 pub struct RegionQuery {
     pub parent_code: Option<String>,
     pub q: Option<String>,
+    /// Sort the top-level regions by English name (for English pages).
+    pub english_names: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -231,6 +233,17 @@ pub(crate) fn authorization_view(
 
 /// How a collision names the authorization in the way:
 /// `AU000012 (P00012 上海市 2026-01-01 – 2026-12-31)`.
+/// An authorization as a partner user may see it: when and whether it
+/// ended, not why or by whom on our side (DESIGN §6).
+fn shown_to(mut view: AuthorizationView, internal: bool) -> AuthorizationView {
+    if !internal {
+        view.ended_by = None;
+        view.end_reason = None;
+        view.created_by.clear();
+    }
+    view
+}
+
 pub(crate) fn describe(row: &AuthorizationRow) -> String {
     format!(
         "{} ({} {} {} – {})",
@@ -292,6 +305,7 @@ impl Qudao {
         let filter = repo::RegionFilter {
             parent: parent.as_ref().map(|p| (p.id, p.path.clone())),
             text: non_empty(query.q.as_deref()).map(str::to_owned),
+            english_names: query.english_names,
         };
         let rows = repo::list_regions(self.db(), &filter, page).await?;
         let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
@@ -323,6 +337,7 @@ impl Qudao {
             &repo::RegionFilter {
                 parent: Some((row.id, row.path.clone())),
                 text: None,
+                english_names: false,
             },
             PageRequest::export(),
         )
@@ -355,6 +370,23 @@ impl Qudao {
             Ok(code) => Ok(repo::region_by_code(db, code.as_str()).await?),
             Err(_) => Ok(None),
         }
+    }
+
+    /// The region a filter names: by its code, else the broadest region
+    /// whose name holds the text (上海 is 上海市, the province, not one of
+    /// its districts), so people may type what they call it.
+    async fn region_by_code_or_name(&self, text: &str) -> Result<Option<region::Model>, AppError> {
+        if let Some(row) = self.region_row(self.db(), text).await? {
+            return Ok(Some(row));
+        }
+        let filter = repo::RegionFilter {
+            text: Some(text.to_owned()),
+            ..Default::default()
+        };
+        let found = repo::list_regions(self.db(), &filter, PageRequest::new(Some(1), Some(1)))
+            .await?
+            .items;
+        Ok(found.into_iter().next())
     }
 
     pub async fn create_region(
@@ -481,7 +513,7 @@ impl Qudao {
             }
         }
         if let Some(raw) = non_empty(query.region_code.as_deref()) {
-            match self.region_row(self.db(), raw).await? {
+            match self.region_by_code_or_name(raw).await? {
                 Some(region) => filter.region_path = Some(region.path),
                 None => return Ok(empty()),
             }
@@ -494,7 +526,8 @@ impl Qudao {
         }
         let rows =
             repo::list_authorizations(self.db(), caller.scope(), &filter, sort, dir, page).await?;
-        Ok(rows.try_map(authorization_view)?)
+        let internal = crate::visibility::sees_internal(caller);
+        Ok(rows.try_map(|row| authorization_view(row).map(|v| shown_to(v, internal)))?)
     }
 
     /// One authorization; outside the caller's scope it does not exist.
@@ -504,9 +537,8 @@ impl Qudao {
         code: &str,
     ) -> Result<AuthorizationView, AppError> {
         caller.require(Permission::ViewTerritories)?;
-        Ok(authorization_view(
-            self.authorization_row(self.db(), caller, code).await?,
-        )?)
+        let view = authorization_view(self.authorization_row(self.db(), caller, code).await?)?;
+        Ok(shown_to(view, crate::visibility::sees_internal(caller)))
     }
 
     async fn authorization_row(

@@ -77,6 +77,16 @@ impl TestDb {
         db.execute_unprepared(sql).await.unwrap();
         db.close().await.ok();
     }
+
+    /// The single integer a `SELECT COUNT(*) …` (or similar) answers.
+    async fn count(&self, sql: &str) -> i64 {
+        let db = Database::connect(&self.url).await.unwrap();
+        let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+        let row = db.query_one_raw(statement).await.unwrap().unwrap();
+        let n: i64 = row.try_get_by_index(0).unwrap();
+        db.close().await.ok();
+        n
+    }
 }
 
 impl Drop for TestDb {
@@ -145,6 +155,8 @@ mod portal;
 mod team;
 #[path = "suite/territories.rs"]
 mod territories;
+#[path = "suite/visibility.rs"]
+mod visibility;
 
 const PASSWORD: &str = "correct-horse-battery";
 

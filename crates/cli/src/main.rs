@@ -352,9 +352,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             } else {
                 println!(
-                    "{name}: imported {} {} in {} ms",
-                    report.created,
+                    "{name}: {} {}: {} created, {} updated, {} unchanged in {} ms",
+                    report.rows,
                     import_kind.as_str(),
+                    report.created,
+                    report.updated.len(),
+                    report.unchanged,
                     report.elapsed_ms
                 );
             }

@@ -32,10 +32,10 @@ pub(crate) struct Signed {
 }
 
 const AMENDMENTS: &[&str] = &[
-    "上调年度目标 / annual target raised",
-    "新增返利计划 / rebate program added",
-    "账期延长至60天 / payment terms extended to net 60",
-    "合同期限延长一年 / term extended by one year",
+    "上调年度目标",
+    "新增返利计划",
+    "账期延长至60天",
+    "合同期限延长一年",
 ];
 
 fn expiring_count(scale: Scale) -> usize {
@@ -125,15 +125,15 @@ fn first_version(rng: &mut ChaCha8Rng, partner: &PlannedPartner, term: Term) -> 
         after_sales_duties: if abroad {
             "Handles returns and warranty claims in its market; replies within 72 hours".to_owned()
         } else {
-            "负责授权区域内退换货与客诉处理，48小时内响应 / handles returns and complaints in its territory within 48 hours".to_owned()
+            "负责授权区域内退换货与客诉处理，48小时内响应".to_owned()
         },
         payment_net_days: net.to_string(),
         payment_terms: if abroad {
             format!("T/T, net {net} days")
         } else {
-            format!("月结{net}天，银行转账 / net {net} days, bank transfer")
+            format!("月结{net}天，银行转账")
         },
-        training_duties: "每季度参加一次新品培训 / joins the quarterly product training".to_owned(),
+        training_duties: "每季度参加一次新品培训".to_owned(),
         signed_on: day(before(term.from, rng.random_range(3..=20))),
         note: String::new(),
     }
@@ -282,8 +282,7 @@ pub(crate) async fn terminate(
     let effective = before(today(), rng.random_range(10..=40)).max(after(term.from, 1));
     let input = TerminateInput {
         effective_date: day(effective),
-        reason: "经营调整，双方协商终止合作 / business restructured, ended by mutual consent"
-            .to_owned(),
+        reason: "经营调整，双方协商终止合作".to_owned(),
     };
     app.terminate_agreement(caller, &partner.code, &input)
         .await?;

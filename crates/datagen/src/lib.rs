@@ -154,11 +154,11 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     app.load_builtin_regions().await?;
     let mut loaded = Loaded::default();
     for input in [
-        user("admin", "系统管理员 Admin", "admin", None),
-        user("manager", "王经理 Wang (East)", "channel_manager", None),
-        user("manager2", "李经理 Li (South)", "channel_manager", None),
-        user("rep", "张销售 Zhang", "sales_rep", None),
-        user("finance", "陈财务 Chen", "finance", None),
+        user("admin", "系统管理员", "admin", None),
+        user("manager", "王经理", "channel_manager", None),
+        user("manager2", "李经理", "channel_manager", None),
+        user("rep", "张销售", "sales_rep", None),
+        user("finance", "陈财务", "finance", None),
     ] {
         app.create_user(&system, &input).await?;
         loaded.users += 1;
@@ -243,7 +243,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     if let Some(partner) = network.suspended.and_then(|i| network.partners.get(i)) {
         let change = StatusInput {
             status: "suspended".to_owned(),
-            reason: "回款逾期 / receivables overdue".to_owned(),
+            reason: "回款逾期".to_owned(),
         };
         app.change_partner_status(&system, &partner.code, &change)
             .await?;
@@ -256,8 +256,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         }
         let change = StatusInput {
             status: "terminated".to_owned(),
-            reason: "经营调整，双方协商终止合作 / business restructured, ended by mutual consent"
-                .to_owned(),
+            reason: "经营调整，双方协商终止合作".to_owned(),
         };
         app.change_partner_status(&system, &partner.code, &change)
             .await?;
@@ -268,13 +267,13 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     for input in [
         user(
             "partner.admin",
-            "刘总 Liu (distributor boss)",
+            "刘总",
             "partner_admin",
             Some(&distributor.code),
         ),
         user(
             "partner.user",
-            "赵员工 Zhao (retail staff)",
+            "赵员工",
             "partner_user",
             Some(&downstream.code),
         ),

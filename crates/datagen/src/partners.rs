@@ -25,35 +25,23 @@ pub(crate) struct Written {
 }
 
 const EVALUATION_COMMENTS: &[&str] = &[
-    "终端网点覆盖好，资金实力一般 / good outlet coverage, modest funds",
-    "团队专业，行业经验丰富 / professional team with long industry experience",
-    "信用记录良好，需加强线上能力 / clean credit record, weak online presence",
-    "仓储物流完善 / solid warehousing and logistics",
-    "首次接触，资料待补充 / first contact, documents still missing",
+    "终端网点覆盖好，资金实力一般",
+    "团队专业，行业经验丰富",
+    "信用记录良好，需加强线上能力",
+    "仓储物流完善",
+    "首次接触，资料待补充",
 ];
 
 /// The steps from prospect to each stage, with the reason given for each.
 fn steps(stage: Stage) -> &'static [(&'static str, &'static str)] {
     const ALL: &[(&str, &str)] = &[
-        (
-            "screening",
-            "初次拜访完成，进入资质审核 / first visit done, checking credentials",
-        ),
-        (
-            "negotiating",
-            "评估通过，开始商务谈判 / evaluation passed, negotiating terms",
-        ),
-        ("active", "合同签署 / contract signed"),
+        ("screening", "初次拜访完成，进入资质审核"),
+        ("negotiating", "评估通过，开始商务谈判"),
+        ("active", "合同签署"),
     ];
     const LOST: &[(&str, &str)] = &[
-        (
-            "screening",
-            "初次拜访完成，进入资质审核 / first visit done, checking credentials",
-        ),
-        (
-            "terminated",
-            "未能就价格条件达成一致，选择了竞品 / no agreement on pricing, chose a competitor",
-        ),
+        ("screening", "初次拜访完成，进入资质审核"),
+        ("terminated", "未能就价格条件达成一致，选择了竞品"),
     ];
     match stage {
         Stage::Active | Stage::Prospect => &[],
@@ -235,20 +223,12 @@ pub(crate) async fn grade(
             weighted(rng, grade_weights(partner)).min(last)
         };
         let reason = if partner.stage == Stage::Signed {
-            "新签约渠道商，从最低等级起步 / newly signed, starts at the first grade".to_owned()
+            "新签约渠道商，从最低等级起步".to_owned()
         } else {
-            format!(
-                "{}年度渠道评审 / {} annual channel review",
-                year - 1,
-                year - 1
-            )
+            format!("{}年度渠道评审", year - 1)
         };
         if position < last && partner.parent.is_none() && rng.random_bool(0.25) {
-            let earlier = format!(
-                "{}年度渠道评审 / {} annual channel review",
-                year - 2,
-                year - 2
-            );
+            let earlier = format!("{}年度渠道评审", year - 2);
             app.change_partner_grade(
                 caller,
                 &partner.code,

@@ -176,6 +176,17 @@ pub const ACCOUNT: LoginLimit = LoginLimit {
     sticky: true,
 };
 
+/// A stored counter (of `ADDRESS` or `ACCOUNT_AT_ADDRESS`) whose window
+/// began before this instant and whose lock is over counts for nothing:
+/// `fail` would start it afresh. Such rows can be forgotten, so the table
+/// holds only the last quarter hour's addresses, not every address ever seen.
+pub fn forgettable_before(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let longest = ADDRESS
+        .window_minutes
+        .max(ACCOUNT_AT_ADDRESS.window_minutes);
+    now - chrono::Duration::minutes(longest)
+}
+
 /// A failure counter as stored: how many failures since `window_start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureCount {

@@ -92,6 +92,19 @@ impl Currency {
     pub fn minor_digits(self) -> u32 {
         u32::from(self.minor_digits)
     }
+
+    /// The sign people write before an amount of this currency; `None` where
+    /// the symbol is ambiguous (¥ is also yen, $ also HK$…), so the code is
+    /// shown instead.
+    pub fn symbol(self) -> Option<&'static str> {
+        match &self.code {
+            b"CNY" => Some("¥"),
+            b"USD" => Some("$"),
+            b"EUR" => Some("€"),
+            b"GBP" => Some("£"),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Currency {
@@ -227,6 +240,22 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The amount as people read it, on every page, export and statement:
+    /// `¥40,000,000.00`, `-$1.50`, `HKD 1,234.00`, `JPY 500`. The sign comes
+    /// first so a negative amount is never mistaken for a positive one.
+    pub fn formatted(self) -> String {
+        let grouped = self.grouped();
+        let (sign, unsigned) = grouped
+            .strip_prefix('-')
+            .map_or(("", grouped.as_str()), |rest| ("-", rest));
+        match self.currency.symbol() {
+            Some(symbol) => format!("{sign}{symbol}{unsigned}"),
+            None => format!("{sign}{} {unsigned}", self.currency),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +322,21 @@ mod tests {
     }
 
     #[test]
+    fn formats_for_people() {
+        assert_eq!(cny(4_000_000_000).formatted(), "¥40,000,000.00");
+        assert_eq!(cny(-150).formatted(), "-¥1.50");
+        assert_eq!(cny(0).formatted(), "¥0.00");
+        let of = |code: &str, minor: i64| {
+            Money::from_minor(minor, Currency::parse(code).unwrap()).formatted()
+        };
+        assert_eq!(of("USD", 123_456), "$1,234.56");
+        assert_eq!(of("EUR", -5), "-€0.05");
+        assert_eq!(of("GBP", 100_000_000), "£1,000,000.00");
+        assert_eq!(of("HKD", 123_400), "HKD 1,234.00");
+        assert_eq!(of("JPY", -1_234_567), "-JPY 1,234,567");
+    }
+
+    #[test]
     fn never_adds_across_currencies() {
         let usd = Money::from_minor(1, Currency::parse("USD").unwrap());
         assert_eq!(cny(1).checked_add(usd), None);
@@ -305,6 +349,34 @@ mod tests {
             let money = cny(minor);
             prop_assert_eq!(Money::parse("x", &money.amount_text(), Currency::CNY), Ok(money));
             prop_assert_eq!(Money::parse("x", &money.grouped(), Currency::CNY), Ok(money));
+        }
+
+        /// Whatever the currency and amount, the formatted text holds the
+        /// exact amount: strip the symbol or code and it parses back.
+        #[test]
+        fn formatted_text_is_exact_and_signed(
+            minor in proptest::num::i64::ANY,
+            index in 0_usize..KNOWN.len(),
+        ) {
+            let currency = Currency::parse(KNOWN[index].0).unwrap();
+            let money = Money::from_minor(minor, currency);
+            let text = money.formatted();
+            prop_assert_eq!(text.starts_with('-'), minor < 0);
+            let unsigned = text.trim_start_matches('-');
+            let amount = match currency.symbol() {
+                Some(symbol) => unsigned.strip_prefix(symbol),
+                None => unsigned.strip_prefix(&format!("{currency} ")),
+            };
+            prop_assert!(amount.is_some(), "{}", text);
+            let amount = amount.unwrap_or_default();
+            let groups: Vec<&str> = amount.split('.').next().unwrap_or_default().split(',').collect();
+            prop_assert!(groups[0].len() <= 3 && !groups[0].is_empty(), "{}", text);
+            prop_assert!(groups[1..].iter().all(|g| g.len() == 3), "{}", text);
+            let sign = if minor < 0 { "-" } else { "" };
+            prop_assert_eq!(
+                Money::parse("x", &format!("{sign}{amount}"), currency),
+                Ok(money)
+            );
         }
 
         #[test]

@@ -128,6 +128,25 @@ pub async fn find_user_by_login(
         .await?)
 }
 
+/// Display names of the given logins, in one query, for showing who did
+/// something by name rather than by login.
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    logins: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if logins.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Login)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Login.is_in(logins.iter().map(String::as_str)))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?)
+}
+
 /// A user for a write: the row stays locked (`FOR UPDATE` on PostgreSQL)
 /// until the transaction ends, so counters such as failed logins add up
 /// under concurrent requests.

@@ -108,6 +108,8 @@ pub struct AuditFilter {
     pub entity_key: Option<String>,
     pub actor_login: Option<String>,
     pub action: Option<String>,
+    /// Actions left out, such as sign-ins that would drown the changes.
+    pub exclude_actions: Vec<String>,
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -130,6 +132,11 @@ pub async fn list(
     }
     if let Some(action) = &filter.action {
         select = select.filter(entry::Column::Action.eq(action.as_str()));
+    }
+    if !filter.exclude_actions.is_empty() {
+        select = select.filter(
+            entry::Column::Action.is_not_in(filter.exclude_actions.iter().map(String::as_str)),
+        );
     }
     if let Some(from) = filter.from {
         select = select.filter(entry::Column::At.gte(from));

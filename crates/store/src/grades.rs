@@ -30,6 +30,7 @@ pub mod grade {
         #[sea_orm(unique)]
         pub rank: i32,
         pub benefits: String,
+        pub benefits_en: Option<String>,
         pub promote_threshold: Option<String>,
         pub demote_threshold: Option<String>,
         pub created_at: DateTimeUtc,
@@ -120,6 +121,7 @@ pub struct GradeFields<'a> {
     pub name_en: Option<&'a str>,
     pub rank: i32,
     pub benefits: &'a str,
+    pub benefits_en: Option<&'a str>,
     pub promote_threshold: Option<String>,
     pub demote_threshold: Option<String>,
 }
@@ -136,6 +138,7 @@ pub async fn insert(
         name_en: Set(fields.name_en.map(str::to_owned)),
         rank: Set(fields.rank),
         benefits: Set(fields.benefits.to_owned()),
+        benefits_en: Set(fields.benefits_en.map(str::to_owned)),
         promote_threshold: Set(fields.promote_threshold),
         demote_threshold: Set(fields.demote_threshold),
         created_at: Set(now),
@@ -156,6 +159,7 @@ pub async fn update(
     active.name_en = Set(fields.name_en.map(str::to_owned));
     active.rank = Set(fields.rank);
     active.benefits = Set(fields.benefits.to_owned());
+    active.benefits_en = Set(fields.benefits_en.map(str::to_owned));
     active.promote_threshold = Set(fields.promote_threshold);
     active.demote_threshold = Set(fields.demote_threshold);
     active.updated_at = Set(crate::now());

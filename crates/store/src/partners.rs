@@ -545,12 +545,26 @@ pub async fn list(
         "?"
     };
     if let Some(region) = &filter.region_code {
+        // People type a region's name (上海, Shanghai) as often as its code;
+        // either finds the region and everything inside it.
+        let params: Vec<String> = if param == "?" {
+            vec!["?".into(); 3]
+        } else {
+            (1..=3).map(|n| format!("${n}")).collect()
+        };
+        let pattern = like_pattern(region.trim());
         select = select.filter(Expr::cust_with_values(
             format!(
                 "partners.region_id IN (SELECT inside.id FROM regions inside \
-                 WHERE inside.path LIKE (SELECT r.path FROM regions r WHERE r.code = {param}) || '%')"
+                 JOIN regions r ON inside.path LIKE r.path || '%' \
+                 WHERE r.code = {} OR r.name LIKE {} OR LOWER(r.name_en) LIKE {})",
+                params[0], params[1], params[2]
             ),
-            [region.to_uppercase()],
+            [
+                region.trim().to_uppercase(),
+                pattern.clone(),
+                pattern.to_lowercase(),
+            ],
         ));
     }
     if let Some(grade) = &filter.grade_code {
@@ -573,23 +587,27 @@ pub async fn list(
     fetch(db, select, page).await
 }
 
-/// A partner's parent and the partners that buy from it (by code), as far
-/// as the scope sees them, in one statement: a partner's page shows them
-/// all, so they need neither a count nor a query each.
+/// A partner's parent and every partner below it (its whole downstream
+/// tree, in tree order: each partner followed by those under it), as far as
+/// the scope sees them, in one statement: a partner's page shows them all,
+/// so they need neither a count nor a query each.
 pub async fn family(
     db: &impl ConnectionTrait,
     scope: DataScope,
     partner: &Visible,
 ) -> Result<(Option<partner::Model>, Vec<partner::Model>), StoreError> {
     let parent_id = partner.row().parent_id;
-    let mut kin = Condition::any().add(partner::Column::ParentId.eq(partner.id().0));
+    let below = Condition::all()
+        .add(partner::Column::Path.like(format!("{}%", partner.row().path)))
+        .add(partner::Column::Id.ne(partner.id().0));
+    let mut kin = Condition::any().add(below);
     if let Some(id) = parent_id {
         kin = kin.add(partner::Column::Id.eq(id));
     }
     let (mut parent, children): (Vec<_>, Vec<_>) = partner::Entity::find()
         .filter(scope_condition(scope))
         .filter(kin)
-        .order_by_asc(partner::Column::Code)
+        .order_by_asc(partner::Column::Path)
         .order_by_asc(partner::Column::Id)
         .all(db)
         .await?
@@ -617,6 +635,28 @@ pub async fn codes_of(
         .all(db)
         .await?;
     Ok(rows)
+}
+
+/// Codes and names of the given partner ids that the scope can see, for
+/// showing parents by name.
+pub async fn names_of(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(partner::Entity::find()
+        .select_only()
+        .column(partner::Column::Id)
+        .column(partner::Column::Code)
+        .column(partner::Column::Name)
+        .filter(partner::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope_condition(scope))
+        .into_tuple::<(i64, String, String)>()
+        .all(db)
+        .await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]

@@ -127,6 +127,8 @@ pub struct RegionFilter {
     /// Text in the code or either name, anywhere in the tree (below
     /// `parent_id` when that is set too).
     pub text: Option<String>,
+    /// Sort the roots by their English names (else by their Chinese ones).
+    pub english_names: bool,
 }
 
 pub async fn list_regions(
@@ -136,7 +138,24 @@ pub async fn list_regions(
 ) -> Result<Page<region::Model>, StoreError> {
     let mut select = region::Entity::find();
     match (&filter.text, &filter.parent) {
-        (None, None) => select = select.filter(region::Column::ParentId.is_null()),
+        (None, None) => {
+            // The roots are some 250 countries: China, where the channel
+            // mostly is, comes first, then the rest by name as the reader
+            // reads it (provinces and below keep their code order, which is
+            // how Chinese lists them).
+            let name = if filter.english_names {
+                "COALESCE(regions.name_en, regions.name)"
+            } else {
+                "regions.name"
+            };
+            select = select
+                .filter(region::Column::ParentId.is_null())
+                .order_by(
+                    Expr::cust("CASE WHEN regions.code = 'CN' THEN 0 ELSE 1 END"),
+                    sea_orm::Order::Asc,
+                )
+                .order_by(Expr::cust(name), sea_orm::Order::Asc);
+        }
         (None, Some((parent, _))) => select = select.filter(region::Column::ParentId.eq(*parent)),
         (Some(text), parent) => {
             let pattern = like_pattern(text);

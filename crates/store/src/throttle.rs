@@ -3,7 +3,7 @@
 
 use qudao_domain::admin::FailureCount;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::StoreError;
 
@@ -81,5 +81,24 @@ pub async fn clear_account(
         delete = delete.filter(counter::Column::Address.eq(address));
     }
     delete.exec(db).await?;
+    Ok(())
+}
+
+/// Deletes the counters that no longer count: window begun before
+/// `window_before` and no lock still running at `now`.
+pub async fn forget_stale(
+    db: &impl ConnectionTrait,
+    window_before: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    counter::Entity::delete_many()
+        .filter(counter::Column::WindowStart.lt(window_before))
+        .filter(
+            Condition::any()
+                .add(counter::Column::LockedUntil.is_null())
+                .add(counter::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
     Ok(())
 }

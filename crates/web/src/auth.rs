@@ -19,6 +19,12 @@ use crate::i18n::Lang;
 const STAMP: &str = "stamp";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+const SEEN: &str = "seen";
+/// How often a session in use is written back, which renews its idle expiry
+/// (the row's and the cookie's). Sessions are saved only when they change,
+/// so without this an active user would be signed out 8 hours after signing
+/// in; writing on every request would cost a write per page view.
+const RENEW_EVERY_SECONDS: i64 = 5 * 60;
 pub(crate) const CSRF_FIELD: &str = "_csrf";
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -178,8 +184,27 @@ async fn session_caller(state: &AppState, session: &Session) -> Result<Caller, W
             sign_out(session).await?;
             Err(WebError::App(AppError::Unauthenticated))
         }
-        other => Ok(other?),
+        other => {
+            let caller = other?;
+            renew_if_due(session).await?;
+            Ok(caller)
+        }
     }
+}
+
+async fn renew_if_due(session: &Session) -> Result<(), WebError> {
+    let now = chrono::Utc::now().timestamp();
+    let seen = session
+        .get::<i64>(SEEN)
+        .await
+        .map_err(|e| session_failed(&e))?;
+    if seen.is_none_or(|at| now - at >= RENEW_EVERY_SECONDS) {
+        session
+            .insert(SEEN, now)
+            .await
+            .map_err(|e| session_failed(&e))?;
+    }
+    Ok(())
 }
 
 /// A signed-in user on an HTML page, with what every page needs. Anyone not

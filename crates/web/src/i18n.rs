@@ -35,6 +35,8 @@ catalogs!(
     "grades",
     "onboarding",
     "imports",
+    "names",
+    "audit",
     "portal",
 );
 
@@ -121,6 +123,12 @@ impl Lang {
         })
     }
 
+    /// The message for `key` if the catalog has one: for words looked up by
+    /// a stored name (audit fields and actions) that may be new.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        self.catalog().get(key).copied()
+    }
+
     /// A message with `{}` replaced by `value`.
     pub fn tf(self, key: &str, value: impl std::fmt::Display) -> String {
         self.t(key).replacen("{}", &value.to_string(), 1)
@@ -137,17 +145,119 @@ impl Lang {
             Problem::NotOneOf { choices } => self.tf("problem.not_one_of", choices.join(", ")),
             Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
             Problem::Limit { rule, max } => self.tf(&format!("rule.{rule}"), max),
-            Problem::Conflict { rule, with } => {
-                format!("{}: {with}", self.t(&format!("rule.{rule}")))
-            }
-            Problem::Format { expected } => self.tf("problem.format", expected),
+            Problem::Conflict { rule, with } => match self {
+                Lang::En => format!("{}: {with}", self.t(&format!("rule.{rule}"))),
+                Lang::ZhCn => format!(
+                    "{}：{}",
+                    self.t(&format!("rule.{rule}")),
+                    full_width_punctuation(with)
+                ),
+            },
+            Problem::Format { expected } => match range(expected) {
+                Some((low, high)) => self
+                    .t("problem.range")
+                    .replacen("{}", low, 1)
+                    .replacen("{}", high, 1),
+                None => self.tf("problem.format", expected),
+            },
         }
     }
+}
+
+/// `0–365`: an expected value that is a range of numbers, which reads
+/// "between 0 and 365", not "in the format 0–365".
+fn range(expected: &str) -> Option<(&str, &str)> {
+    let (low, high) = expected.split_once('–')?;
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (number(low) && number(high)).then_some((low, high))
+}
+
+/// The punctuation of a description put together in code (codes, names,
+/// dates), as Chinese text writes it.
+fn full_width_punctuation(text: &str) -> String {
+    text.replace(" (", "（")
+        .replace('(', "（")
+        .replace(')', "）")
+        .replace("; ", "；")
+        .replace(": ", "：")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ASCII punctuation next to a Chinese character in a zh-CN message
+    /// (`等级:`, `(一级)`), outside placeholders and addresses.
+    fn ascii_punctuation_in_chinese(text: &str) -> Option<char> {
+        let is_chinese = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '“' | '”');
+        let cleaned = text.replace("{}", " ");
+        let cleaned: String = cleaned
+            .split(' ')
+            .filter(|word| !word.contains("://"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let chars: Vec<char> = cleaned.chars().collect();
+        chars.iter().enumerate().find_map(|(i, c)| {
+            let ascii = matches!(c, ':' | '(' | ')' | ',' | ';' | '!' | '?');
+            let neighbour = |j: Option<usize>| j.and_then(|j| chars.get(j)).copied();
+            let next_to_chinese = [i.checked_sub(1), Some(i + 1)]
+                .into_iter()
+                .filter_map(neighbour)
+                .any(is_chinese);
+            (ascii && next_to_chinese).then_some(*c)
+        })
+    }
+
+    #[test]
+    fn chinese_messages_use_full_width_punctuation() {
+        let offending: Vec<String> = ZH
+            .iter()
+            .filter_map(|(key, text)| {
+                ascii_punctuation_in_chinese(text).map(|c| format!("{key} ({c}): {text}"))
+            })
+            .collect();
+        assert!(
+            offending.is_empty(),
+            "ASCII punctuation in Chinese: {offending:#?}"
+        );
+    }
+
+    #[test]
+    fn the_punctuation_check_catches_what_it_should() {
+        assert_eq!(ascii_punctuation_in_chinese("等级:"), Some(':'));
+        assert_eq!(ascii_punctuation_in_chinese("直接进货(一级)"), Some('('));
+        assert_eq!(ascii_punctuation_in_chinese("金牌,银牌"), Some(','));
+        assert_eq!(
+            ascii_punctuation_in_chinese("请以 Authorization: Bearer 发送"),
+            None
+        );
+        assert_eq!(
+            ascii_punctuation_in_chinese("见 https://例子.cn/a?b=c"),
+            None
+        );
+        assert_eq!(ascii_punctuation_in_chinese("共 {} 条，{}:{}"), None);
+    }
+
+    #[test]
+    fn composed_problems_read_as_chinese() {
+        use qudao_domain::Problem;
+        let range = Problem::Format {
+            expected: "0–365"
+        };
+        assert_eq!(Lang::ZhCn.problem(&range), "应在 0 至 365 之间");
+        assert_eq!(Lang::En.problem(&range), "must be between 0 and 365");
+        let conflict = Problem::Conflict {
+            rule: "authorization_exclusive",
+            with:
+                "A1 (P1 上海市 2026-01-01 – 2026-12-31); A2 (P2 浦东新区 2026-01-01 – 2026-12-31)"
+                    .into(),
+        };
+        assert_eq!(
+            Lang::ZhCn.problem(&conflict),
+            "与独家授权冲突：A1（P1 上海市 2026-01-01 – 2026-12-31）；A2（P2 浦东新区 2026-01-01 – 2026-12-31）"
+        );
+        assert!(Lang::En.problem(&conflict).contains(": A1 (P1"));
+    }
 
     #[test]
     fn both_catalogs_have_the_same_keys() {

@@ -121,6 +121,53 @@ impl Chrome {
     pub fn at_opt(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
         at.as_ref().map(display_time).unwrap_or_default()
     }
+
+    /// An amount given as decimal text of `currency`, as people read it
+    /// (`¥40,000,000.00`); see [`money_text`].
+    pub fn money(&self, amount: &str, currency: &str) -> String {
+        money_text(amount, currency)
+    }
+
+    /// Whether a name says more than its code (a login without a user, a
+    /// record without a name), so the code is worth showing beside it.
+    pub fn differs(&self, name: &str, code: &str) -> bool {
+        name != code
+    }
+
+    /// The name of a record in the page's language: the English name on an
+    /// English page where there is one, else the Chinese name.
+    pub fn pick<'a>(&self, name: &'a Option<String>, name_en: &'a Option<String>) -> &'a str {
+        pick(self.lang, name.as_deref(), name_en.as_deref())
+    }
+}
+
+pub(crate) fn pick<'a>(lang: Lang, name: Option<&'a str>, name_en: Option<&'a str>) -> &'a str {
+    match (lang, name_en) {
+        (Lang::En, Some(en)) if !en.is_empty() => en,
+        _ => name.unwrap_or_default(),
+    }
+}
+
+/// Decimal text of a currency through [`Money::formatted`], the single
+/// money format of pages and exports; text that is not an amount of that
+/// currency is shown as it is rather than hidden.
+pub(crate) fn money_text(amount: &str, currency: &str) -> String {
+    qudao_domain::money::Currency::parse(currency)
+        .and_then(|c| qudao_domain::money::Money::parse("amount", amount, c))
+        .map_or_else(
+            |_| format!("{amount} {currency}"),
+            qudao_domain::money::Money::formatted,
+        )
+}
+
+/// A name with its code beside it, for plain text (flash messages, titles);
+/// pages use the `name_code` macro, which sets the code small.
+pub(crate) fn name_code(lang: Lang, name: &str, code: &str) -> String {
+    match lang {
+        _ if name.is_empty() || name == code => code.to_owned(),
+        Lang::ZhCn => format!("{name}（{code}）"),
+        Lang::En => format!("{name} ({code})"),
+    }
 }
 
 pub(crate) fn display_time(at: &chrono::DateTime<chrono::Utc>) -> String {
@@ -271,6 +318,12 @@ impl ListLinks {
             ("sort", field.to_owned()),
             ("dir", if desc { "desc" } else { "asc" }.to_owned()),
         ])
+    }
+
+    /// Whether any filter is set, so an empty list can say "nothing matches
+    /// these filters" rather than "nothing here".
+    pub fn is_filtered(&self) -> bool {
+        self.filters.iter().any(|(_, v)| !v.trim().is_empty())
     }
 
     pub fn sort_class(&self, field: &str) -> &'static str {

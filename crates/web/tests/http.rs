@@ -125,6 +125,7 @@ struct Env {
     app: Qudao,
     router: Router,
     system: Caller,
+    url: String,
     _db: TempDb,
 }
 
@@ -181,8 +182,18 @@ impl Env {
             app,
             router,
             system,
+            url: url.to_owned(),
             _db: db,
         })
+    }
+
+    /// Runs one statement on the test's database behind the app's back.
+    async fn raw(&self, sql: &str) -> Res {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&self.url).await?;
+        db.execute_unprepared(sql).await?;
+        db.close().await?;
+        Ok(())
     }
 
     /// A browser with no session yet.
@@ -604,6 +615,8 @@ mod coverage;
 mod imports;
 #[path = "http/matrix.rs"]
 mod matrix;
+#[path = "http/names.rs"]
+mod names;
 #[path = "http/network.rs"]
 mod network;
 #[path = "http/partners.rs"]

@@ -37,6 +37,10 @@ fn run<'a>(
             entity_key: query.get("key"),
             actor_login: query.get("actor").map(|a| a.to_lowercase()),
             action: query.get("action"),
+            exclude_actions: crate::audit::sign_ins_left_out(
+                query.get("action").as_deref(),
+                query.get("sign_ins").as_deref(),
+            ),
             from: day_start(query.get("from"), 0),
             until: day_start(query.get("until"), 1),
         };

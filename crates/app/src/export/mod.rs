@@ -354,6 +354,7 @@ mod tests {
         assert_shape(&AuditView {
             at: Utc::now(),
             actor_login: "cli".into(),
+            actor_name: None,
             entity: "partner".into(),
             entity_key: "P1".into(),
             action: "create".into(),

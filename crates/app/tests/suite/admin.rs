@@ -537,6 +537,37 @@ async fn login_throttles_per_address_and_only_slows_the_account(db: TestDb) {
     app.login("rep", "a-brand-new-password", &from("203.0.113.50"))
         .await
         .unwrap();
+
+    // Counters whose window is over and whose lock has ended count for
+    // nothing; the next failure forgets them, so the table does not keep
+    // every address that ever mistyped. A running lock is kept.
+    db.raw(
+        "UPDATE login_throttle SET window_start = '2020-01-01 00:00:00+00:00', \
+         locked_until = NULL WHERE address <> '2001:db8::1'",
+    )
+    .await;
+    db.raw(
+        "UPDATE login_throttle SET window_start = '2020-01-01 00:00:00+00:00' \
+         WHERE address = '2001:db8::1'",
+    )
+    .await;
+    let before = db.count("SELECT COUNT(*) FROM login_throttle").await;
+    let _ = app
+        .login("nobody", "wrong-password", &from("203.0.113.77"))
+        .await;
+    let attacker_rows = db
+        .count("SELECT COUNT(*) FROM login_throttle WHERE address = '2001:db8::1'")
+        .await;
+    assert!(attacker_rows > 0, "the attacker's lock is still running");
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM login_throttle").await,
+        attacker_rows + 1,
+        "stale counters forgotten ({before} before), the new failure counted"
+    );
+    assert!(matches!(
+        app.login("other", PASSWORD, &attacker).await,
+        Err(AppError::Locked { .. })
+    ));
 }
 
 async fn audit_records_name_the_client(db: TestDb) {

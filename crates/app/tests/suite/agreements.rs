@@ -93,7 +93,7 @@ async fn agreement_amendment_answers_as_of_any_day(db: TestDb) {
     assert_eq!(draft.rebate_programs, ["R1", "R2"]);
     assert_eq!(draft.price_list_code.as_deref(), Some("PL-2026"));
     assert_eq!(draft.annual_target.as_deref(), Some("1200000.00"));
-    assert_eq!(draft.target_text(), "1,200,000.00 CNY");
+    assert_eq!(draft.target_text(), "¥1,200,000.00");
     assert_eq!(
         in_force_version(app.agreement_in_force(&manager, "P1", None).await),
         None,

@@ -48,7 +48,7 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let child = app.partner(&manager, "S2").await.unwrap();
     assert_eq!(child.partner.parent_code.as_deref(), Some("S1"));
     assert_eq!(child.credit_limit.as_deref(), Some("1000.50"));
-    assert_eq!(child.region_name.as_deref(), Some("深圳市"));
+    assert_eq!(child.partner.region_name.as_deref(), Some("深圳市"));
 
     // The list exported to xlsx imports into an empty database as the same partners.
     let exported = app

@@ -42,7 +42,8 @@ fn grade_input(code: &str, rank: &str, promote: &str, demote: &str) -> GradeInpu
         name: format!("{code} 级"),
         name_en: Some(code.to_uppercase()),
         rank: rank.into(),
-        benefits: Some("more rebate".into()),
+        benefits: Some("更多返利".into()),
+        benefits_en: Some("more rebate".into()),
         promote_threshold: Some(promote.into()),
         demote_threshold: Some(demote.into()),
     }
@@ -281,8 +282,8 @@ async fn grade_changes_need_a_reason_stay_in_scope_and_keep_history(db: TestDb) 
             (
                 c.from.as_deref(),
                 c.to.as_str(),
-                c.reason.as_str(),
-                c.changed_by.as_str(),
+                c.reason.as_deref().unwrap_or_default(),
+                c.changed_by.as_deref().unwrap_or_default(),
             )
         })
         .collect();

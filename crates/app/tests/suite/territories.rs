@@ -142,6 +142,27 @@ async fn builtin_regions_load_once_and_nest(db: TestDb) {
         .await
         .unwrap();
     assert!(roots.total > 200 && roots.items.iter().all(|r| r.depth == 1));
+    assert_eq!(roots.items[0].code, "CN", "China opens the list");
+    let english = app
+        .regions(
+            &rep,
+            &RegionQuery {
+                english_names: true,
+                ..Default::default()
+            },
+            PageRequest::new(None, Some(3)),
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = english.items.iter().map(|r| r.name_en.clone()).collect();
+    assert_eq!(
+        names[..2],
+        [
+            Some("People's Republic of China".to_owned()),
+            Some("Afghanistan".to_owned())
+        ],
+        "then the countries by name in the page's language"
+    );
     let found = app
         .regions(
             &rep,
@@ -161,6 +182,7 @@ async fn builtin_regions_load_once_and_nest(db: TestDb) {
             &RegionQuery {
                 parent_code: Some("310000".into()),
                 q: Some("区".into()),
+                ..Default::default()
             },
             PageRequest::export(),
         )
@@ -889,6 +911,15 @@ async fn authorization_scope(db: TestDb) {
         })
         .await,
         ["AU000002"]
+    );
+    assert_eq!(
+        query(AuthorizationQuery {
+            region_code: Some("江苏".into()),
+            ..Default::default()
+        })
+        .await,
+        ["AU000002"],
+        "a region's name finds it as its code does"
     );
     assert_eq!(
         query(AuthorizationQuery {

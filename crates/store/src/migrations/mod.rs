@@ -21,7 +21,8 @@ mod v005_agreements;
 mod v006_grades_onboarding;
 mod v007_partner_record;
 mod v008_people;
-mod v009_partner_changes;
+mod v009_grade_benefits_en;
+mod v010_partner_changes;
 
 struct Migration {
     version: i64,
@@ -72,8 +73,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 9,
+        name: "grade benefits in English beside Chinese",
+        statements: v009_grade_benefits_en::v9_grade_benefits_en,
+    },
+    Migration {
+        version: 10,
         name: "partner change requests",
-        statements: v009_partner_changes::v9_partner_changes,
+        statements: v010_partner_changes::v10_partner_changes,
     },
 ];
 

@@ -136,6 +136,8 @@ async fn list_audit(
         entity_key: query.key,
         actor_login: query.actor,
         action: query.action,
+        // The API lists every entry; only the page hides sign-ins by default.
+        exclude_actions: Vec::new(),
         from: None,
         until: None,
     };

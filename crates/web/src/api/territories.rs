@@ -60,6 +60,7 @@ async fn list_regions(
     let query = RegionQuery {
         parent_code: query.parent,
         q: query.q,
+        english_names: false,
     };
     let page = state
         .app

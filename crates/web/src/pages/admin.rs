@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, TimeZone};
 use qudao_app::admin::{UserFilter, UserInput, UserSort, UserView};
 use qudao_app::audit::{AuditView, Filter as AuditFilter};
+use qudao_app::grades::GradeView;
 use qudao_app::{AppError, Permission};
 use qudao_domain::admin::{Role, UserStatus};
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use super::{ListParams, PageForm, error_for, export_list, filter, render, saved_
 use crate::AppState;
 use crate::auth::{Ctx, FlashKind, set_flash};
 use crate::error::PageError;
+use crate::i18n::Lang;
 use crate::layout::{Chrome, ListLinks, crumb};
 use crate::routes::Routes;
 
@@ -167,7 +169,8 @@ async fn create_user(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("users.created", &view.login);
+            let who = crate::layout::name_code(ctx.lang, &view.display_name, &view.login);
+            let text = ctx.lang.tf("users.created", who);
             (text, "/admin/users".to_owned())
         },
         async |errors| {
@@ -222,7 +225,10 @@ async fn set_status(
             set_flash(
                 &ctx.session,
                 FlashKind::Success,
-                ctx.lang.tf(key, &view.login),
+                ctx.lang.tf(
+                    key,
+                    crate::layout::name_code(ctx.lang, &view.display_name, &view.login),
+                ),
             )
             .await?;
         }
@@ -271,16 +277,157 @@ struct AuditParams {
     action: Option<String>,
     from: Option<String>,
     until: Option<String>,
+    /// `1` lists sign-ins too.
+    sign_ins: Option<String>,
     #[serde(flatten)]
     list: ListParams,
+}
+
+/// One line of the audit page: the entry in words, with what it changed
+/// field by field.
+struct AuditRow {
+    entry: AuditView,
+    entity: String,
+    action: String,
+    changes: Vec<ChangeLine>,
+}
+
+struct ChangeLine {
+    field: String,
+    before: String,
+    after: String,
+}
+
+/// The kinds of record the audit page offers in its filter.
+const AUDIT_ENTITIES: &[&str] = &[
+    "partner",
+    "agreement",
+    "authorization",
+    "region",
+    "selective_limit",
+    "grade",
+    "criterion",
+    "user",
+    "api_token",
+];
+
+/// The actions the audit page offers in its filter, in the order people
+/// look for them.
+const AUDIT_ACTIONS: &[&str] = &[
+    "create",
+    "update",
+    "change_status",
+    "change_grade",
+    "add_contact",
+    "remove_contact",
+    "import_contact",
+    "create_draft",
+    "update_draft",
+    "activate",
+    "supersede",
+    "terminate",
+    "end",
+    "change",
+    "evaluate",
+    "set",
+    "add_region",
+    "remove_region",
+    "set_regions",
+    "enable",
+    "disable",
+    "change_password",
+    "reset_password",
+    "revoke",
+    "login",
+    "login_failed",
+    "login_locked",
+];
+
+fn audit_row(lang: Lang, grades: &[GradeView], entry: AuditView) -> AuditRow {
+    let words = |prefix: &str, value: &str| {
+        lang.lookup(&format!("{prefix}.{value}"))
+            .map_or_else(|| value.to_owned(), str::to_owned)
+    };
+    let changes = entry
+        .changes()
+        .into_iter()
+        .filter(|change| !change.field.ends_with("_en") && change.field != "parent_hidden")
+        .map(|change| {
+            let text = |value: &Option<serde_json::Value>| {
+                value_text(lang, grades, &entry.entity, &change.field, value.as_ref())
+            };
+            ChangeLine {
+                before: text(&change.before),
+                after: text(&change.after),
+                field: words("audit_field", &change.field),
+            }
+        })
+        .collect();
+    AuditRow {
+        entity: words("audit_entity", &entry.entity),
+        action: words("audit_action", &entry.action),
+        changes,
+        entry,
+    }
+}
+
+/// A stored value in words: coded values (statuses, types, roles, grades)
+/// by their names in the page's language, lists joined, nothing as a dash.
+fn value_text(
+    lang: Lang,
+    grades: &[GradeView],
+    entity: &str,
+    field: &str,
+    value: Option<&serde_json::Value>,
+) -> String {
+    use serde_json::Value;
+    let label_kind = match (entity, field) {
+        ("partner", "status") => Some("partner_status"),
+        ("user", "status") => Some("status"),
+        ("agreement", "status") => Some("agreement_status"),
+        (_, "partner_type") => Some("partner_type"),
+        (_, "role") => Some("role"),
+        (_, "mode") => Some("authorization_mode"),
+        (_, "level") => Some("region_level"),
+        (_, "stage") => Some("stage"),
+        _ => None,
+    };
+    match value {
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::String(text)) => {
+            if let Some(word) = label_kind.and_then(|kind| lang.lookup(&format!("{kind}.{text}"))) {
+                return word.to_owned();
+            }
+            let grade_field = field == "grade" || (entity == "grade" && field == "code");
+            match grades.iter().find(|g| grade_field && g.code == *text) {
+                Some(g) => crate::layout::pick(lang, Some(g.name.as_str()), g.name_en.as_deref())
+                    .to_owned(),
+                None => text.clone(),
+            }
+        }
+        Some(Value::Bool(yes)) => lang
+            .t(if *yes { "audit.yes" } else { "audit.no" })
+            .to_owned(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| value_text(lang, grades, entity, field, Some(item)))
+            .collect::<Vec<_>>()
+            .join(match lang {
+                Lang::En => ", ",
+                Lang::ZhCn => "、",
+            }),
+        Some(other) => other.to_string(),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     c: Chrome,
-    rows: Vec<AuditView>,
+    rows: Vec<AuditRow>,
     links: ListLinks,
+    actions: Vec<(&'static str, String)>,
+    entities: Vec<(&'static str, String)>,
 }
 
 /// A calendar date typed in the business time zone, as the UTC instant it
@@ -306,6 +453,10 @@ async fn audit(
         entity_key: filter(&params.key),
         actor_login: filter(&params.actor).map(|a| a.to_lowercase()),
         action: filter(&params.action),
+        exclude_actions: qudao_app::audit::sign_ins_left_out(
+            params.action.as_deref(),
+            params.sign_ins.as_deref(),
+        ),
         from: day_start(&params.from, 0),
         until: day_start(&params.until, 1),
     };
@@ -325,6 +476,7 @@ async fn audit(
             ("action", &params.action),
             ("from", &params.from),
             ("until", &params.until),
+            ("sign_ins", &params.sign_ins),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.clone().unwrap_or_default()))
@@ -337,9 +489,25 @@ async fn audit(
     };
     let title = ctx.lang.t("nav.audit").to_owned();
     let c = Chrome::new(&ctx, "/admin/audit", title.clone(), vec![(title, None)]).await?;
+    let grades = state.app.grades(&ctx.caller).await?;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|entry| audit_row(ctx.lang, &grades, entry))
+        .collect();
+    let actions = AUDIT_ACTIONS
+        .iter()
+        .map(|a| (*a, ctx.lang.t(&format!("audit_action.{a}")).to_owned()))
+        .collect();
+    let entities = AUDIT_ENTITIES
+        .iter()
+        .map(|e| (*e, ctx.lang.t(&format!("audit_entity.{e}")).to_owned()))
+        .collect();
     render(&AuditPage {
         c,
-        rows: page.items,
+        rows,
         links,
+        actions,
+        entities,
     })
 }

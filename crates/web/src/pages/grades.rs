@@ -64,6 +64,14 @@ impl GradePanel {
         super::error_for(&self.errors, field)
     }
 
+    /// Whether the history carries our reasons and who changed it; the app
+    /// leaves both out for partner users.
+    pub fn shows_internal(&self) -> bool {
+        self.history
+            .iter()
+            .any(|change| change.changed_by.is_some())
+    }
+
     /// The grade's name in the page's language.
     pub fn name_of(&self, c: &Chrome, code: &str) -> String {
         self.all
@@ -135,7 +143,8 @@ async fn create(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("grades.created", &view.code);
+            let name = crate::layout::pick(ctx.lang, Some(&view.name), view.name_en.as_deref());
+            let text = ctx.lang.tf("grades.created", name);
             (text, "/partners/grades".to_owned())
         },
         async |errors| list_page(&state, &ctx, input, errors).await,
@@ -197,6 +206,7 @@ async fn edit_form(
         name_en: grade.name_en,
         rank: grade.rank.to_string(),
         benefits: Some(grade.benefits),
+        benefits_en: grade.benefits_en,
         promote_threshold: grade.promote_threshold,
         demote_threshold: grade.demote_threshold,
     };
@@ -214,7 +224,8 @@ async fn update(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("grades.updated", &view.code);
+            let name = crate::layout::pick(ctx.lang, Some(&view.name), view.name_en.as_deref());
+            let text = ctx.lang.tf("grades.updated", name);
             (text, "/partners/grades".to_owned())
         },
         async |errors| edit_page(&ctx, code, input, errors).await,
@@ -245,10 +256,10 @@ async fn change(
         &ctx,
         result,
         |grade| {
-            let text = ctx.lang.tf(
-                "grades.changed",
-                grade.grade.as_ref().map_or("", |g| g.code.as_str()),
-            );
+            let name = grade.grade.as_ref().map_or("", |g| {
+                crate::layout::pick(ctx.lang, Some(g.name.as_str()), g.name_en.as_deref())
+            });
+            let text = ctx.lang.tf("grades.changed", name);
             (text, format!("/partners/{}", grade.partner_code))
         },
         async |errors| {

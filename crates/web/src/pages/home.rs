@@ -13,7 +13,6 @@ use qudao_app::partners::PartnerDetail;
 use qudao_app::territories::AuthorizationView;
 use qudao_app::{PageRequest, Permission};
 use qudao_domain::admin::Role;
-use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::PartnerStatus;
 
 use super::render;
@@ -89,16 +88,10 @@ impl StaffPage {
     }
 }
 
-/// An amount in major units with thousands separators and its currency.
+/// An amount as people read it (`¥3,700,000.00`), in the one money format.
 fn amount(text: Option<&str>, currency: &str) -> String {
-    let Some(text) = text else {
-        return String::new();
-    };
-    Currency::parse(currency)
-        .and_then(|c| Money::parse("amount", text, c))
-        .map_or_else(|_| text.to_owned(), Money::grouped)
-        + " "
-        + currency
+    text.map(|text| crate::layout::money_text(text, currency))
+        .unwrap_or_default()
 }
 
 fn short() -> PageRequest {
@@ -252,6 +245,14 @@ impl PortalPage {
 
     fn grade_name(&self, grade: &GradeView) -> String {
         super::grades::grade_name(&self.c, grade)
+    }
+
+    /// The benefits in the page's language (English when written).
+    fn benefits<'a>(&self, grade: &'a GradeView) -> &'a str {
+        match (&grade.benefits_en, self.c.lang) {
+            (Some(en), crate::i18n::Lang::En) if !en.is_empty() => en,
+            _ => &grade.benefits,
+        }
     }
 
     fn credit_limit(&self) -> String {

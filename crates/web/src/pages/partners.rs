@@ -9,7 +9,7 @@ use qudao_app::partners::{
     PartnerSort, PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
-use qudao_domain::money::{Currency, Money};
+use qudao_domain::money::Currency;
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
 
@@ -198,11 +198,26 @@ impl DetailPage {
         super::error_for(&self.contact_errors, field)
     }
 
-    /// An amount of the partner's currency with thousands separators.
-    fn grouped(&self, amount: &str) -> String {
-        Currency::parse(&self.partner.currency)
-            .and_then(|currency| Money::parse("amount", amount, currency))
-            .map_or_else(|_| amount.to_owned(), Money::grouped)
+    /// Whether the histories carry our reasons and who changed what; the
+    /// app leaves both out for partner users.
+    fn shows_internal(&self) -> bool {
+        self.partner
+            .status_history
+            .iter()
+            .any(|change| change.changed_by.is_some())
+    }
+
+    /// How many downstream partners sit at each tier below this one.
+    fn tier_counts(&self) -> Vec<(i32, usize)> {
+        let mut counts: Vec<(i32, usize)> = Vec::new();
+        for child in &self.partner.children {
+            match counts.iter_mut().find(|(tier, _)| *tier == child.depth) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((child.depth, 1)),
+            }
+        }
+        counts.sort_unstable();
+        counts
     }
 
     /// The contact form's inputs: name, label key, typed value, input type.
@@ -268,10 +283,10 @@ pub(super) async fn detail_page(
     let c = Chrome::new(
         ctx,
         "/partners",
-        format!("{} · {}", partner.partner.code, partner.partner.name),
+        crate::layout::name_code(ctx.lang, &partner.partner.name, &partner.partner.code),
         vec![
             crumb(ctx.lang, "nav.partners", "/partners"),
-            (partner.partner.code.clone(), None),
+            (partner.partner.name.clone(), None),
         ],
     )
     .await?;
@@ -416,7 +431,10 @@ async fn create(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("partners.created", &view.code);
+            let text = ctx.lang.tf(
+                "partners.created",
+                crate::layout::name_code(ctx.lang, &view.name, &view.code),
+            );
             (text, format!("/partners/{}", view.code))
         },
         async |errors| form_page(&ctx, input, errors).await,
@@ -504,7 +522,10 @@ async fn update(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("partners.updated", &view.code);
+            let text = ctx.lang.tf(
+                "partners.updated",
+                crate::layout::name_code(ctx.lang, &view.name, &view.code),
+            );
             (text, format!("/partners/{}", view.code))
         },
         async |errors| edit_page(&ctx, &code, input, errors).await,

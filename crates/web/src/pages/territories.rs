@@ -79,6 +79,7 @@ async fn regions(
     let query = RegionQuery {
         parent_code: None,
         q: filter(&params.q),
+        english_names: ctx.lang == crate::i18n::Lang::En,
     };
     let page = state
         .app

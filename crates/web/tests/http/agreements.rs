@@ -107,7 +107,7 @@ async fn a_manager_amends_an_agreement_through_the_form_and_both_versions_answer
         .text();
     assert!(testid(&page, "in-force").contains("AG-P1-2"), "{page}");
     assert!(
-        testid(&page, "annual-target").contains("2,500,000.00 CNY"),
+        testid(&page, "annual-target").contains("¥2,500,000.00"),
         "{page}"
     );
     let page = browser
@@ -128,7 +128,7 @@ async fn a_manager_amends_an_agreement_through_the_form_and_both_versions_answer
         "version 1 says who supersedes it from when"
     );
     assert!(
-        testid(&old, "annual-target").contains("1,000,000.00 CNY"),
+        testid(&old, "annual-target").contains("¥1,000,000.00"),
         "its own terms unchanged"
     );
 

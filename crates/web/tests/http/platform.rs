@@ -298,7 +298,7 @@ async fn a_form_with_errors_comes_back_with_them_and_the_typed_values() -> Res {
     let page = browser.get("/partners/P9").await?;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.text().contains("Partner P9 created."),
+        page.text().contains("Partner Nine (P9) created."),
         "the flash shows once"
     );
     assert!(

@@ -131,6 +131,36 @@ async fn logout_ends_the_session() -> Res {
     Ok(())
 }
 
+/// Sessions are saved only when they change, so one in use is renewed every
+/// few minutes; otherwise a user at work all day would be signed out eight
+/// hours after signing in.
+#[tokio::test]
+async fn a_session_in_use_is_renewed_but_not_written_on_every_view() -> Res {
+    let env = Env::new("renewed").await?;
+    let mut browser = env.signed_in("rep").await?;
+    browser.get("/account").await?;
+    let again = browser.get("/account").await?;
+    assert!(
+        again.headers.get(header::SET_COOKIE).is_none(),
+        "a view right after the last renewal writes nothing"
+    );
+
+    // As if the last renewal were long ago: the next view writes the session
+    // back (a new idle expiry for the row and the cookie), the one after not.
+    env.raw("UPDATE sessions SET data = replace(data, '\"seen\":', '\"seen_before\":')")
+        .await?;
+    let later = browser.get("/account").await?;
+    assert_eq!(later.status, StatusCode::OK, "still signed in");
+    let cookie = later.headers.get(header::SET_COOKIE).map(|v| v.to_str());
+    assert!(
+        matches!(cookie, Some(Ok(c)) if c.contains("Max-Age=28800")),
+        "{cookie:?}"
+    );
+    let next = browser.get("/account").await?;
+    assert!(next.headers.get(header::SET_COOKIE).is_none());
+    Ok(())
+}
+
 #[tokio::test]
 async fn changing_the_password_keeps_this_session_and_ends_the_others() -> Res {
     let env = Env::new("password_change").await?;

@@ -3,7 +3,7 @@ use sea_orm::{DatabaseBackend, Statement};
 
 use super::{id, index, instant};
 
-pub(super) fn v9_partner_changes(backend: DatabaseBackend) -> Vec<Statement> {
+pub(super) fn v10_partner_changes(backend: DatabaseBackend) -> Vec<Statement> {
     // A partner admin's request to change a field of its record that a
     // channel manager owns; decided once, kept for good.
     let requests = Table::create()

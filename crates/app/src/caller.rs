@@ -65,6 +65,19 @@ pub enum Permission {
     ManageTerritories,
     /// A partner admin's own organisation's staff accounts (see `team`).
     ManageTeam,
+    /// Add and remove a partner's contacts: staff who manage partners, a
+    /// sales rep for the partners it covers, a partner admin for its own
+    /// organisation (the `Contacts` narrowing in `scope`).
+    ManageContacts,
+    /// Move cards on the recruitment board (one stage on or back, or out
+    /// to lost), within the caller's scope.
+    MoveOnboardingCards,
+    /// Change a partner's credit limit, with a reason; nothing else of the
+    /// record.
+    ChangeCreditLimit,
+    /// Ask for a change to its own organisation's name or address, which a
+    /// channel manager decides (`partner_changes`).
+    RequestPartnerChanges,
 }
 
 impl Permission {
@@ -82,7 +95,17 @@ impl Permission {
             }
             Permission::ViewOnboarding => !role.is_partner_role(),
             Permission::ManageOnboarding => matches!(role, Role::Admin | Role::ChannelManager),
-            Permission::ManageTeam => role == Role::PartnerAdmin,
+            Permission::ManageTeam | Permission::RequestPartnerChanges => {
+                role == Role::PartnerAdmin
+            }
+            Permission::ManageContacts => matches!(
+                role,
+                Role::Admin | Role::ChannelManager | Role::SalesRep | Role::PartnerAdmin
+            ),
+            Permission::MoveOnboardingCards => {
+                matches!(role, Role::Admin | Role::ChannelManager | Role::SalesRep)
+            }
+            Permission::ChangeCreditLimit => matches!(role, Role::Admin | Role::Finance),
         }
     }
 }

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use qudao_domain::grades::{parse_label, parse_optional_label, parse_text};
 use qudao_domain::onboarding::{
-    CriterionCode, SIGNED_SHOWN_DAYS, Stage, Weight, board_moves, evaluable, weighted_total,
+    CriterionCode, SIGNED_SHOWN_DAYS, Stage, Weight, board_move, board_moves, evaluable,
+    weighted_total,
 };
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use qudao_domain::score::Score;
@@ -109,8 +110,31 @@ pub struct PipelineCard {
     pub owner_name: Option<String>,
     /// The latest evaluation's total, if it has been evaluated.
     pub latest_total: Option<String>,
-    /// Statuses the caller may move it to from the board.
+    /// Statuses the caller may move it to from the board (`terminated` is
+    /// the `lost` column).
     pub moves: Vec<PartnerStatus>,
+    /// Why it was not signed, on the cards of the `lost` column.
+    pub lost_reason: Option<String>,
+}
+
+/// A move on the board: the status to move to and why.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CardMoveInput {
+    /// One stage on or back, `active` (signed) from negotiating, or
+    /// `terminated` (not signed / lost).
+    pub status: String,
+    pub reason: String,
+}
+
+/// A card after its move.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CardMoved {
+    pub code: String,
+    pub from: PartnerStatus,
+    pub to: PartnerStatus,
+    /// The board column it is in now.
+    pub stage: Stage,
+    pub reason: String,
 }
 
 fn criterion_view(row: &criterion::Model) -> CriterionView {
@@ -403,11 +427,23 @@ impl Qudao {
         let page = PageRequest::new(Some(1), Some(CARDS_PER_COLUMN));
         let mut pages = Vec::with_capacity(Stage::ALL.len());
         for stage in Stage::ALL {
+            let since = qudao_store::now() - chrono::Duration::days(SIGNED_SHOWN_DAYS);
+            let scope = scope_in(caller, Area::Onboarding);
             let rows = match stage {
                 Stage::Signed => {
-                    let since = qudao_store::now() - chrono::Duration::days(SIGNED_SHOWN_DAYS);
-                    repo::signed_since(self.db(), scope_in(caller, Area::Onboarding), since, page)
+                    repo::moved_since(self.db(), scope, &["negotiating"], "active", since, page)
                         .await?
+                }
+                Stage::Lost => {
+                    repo::moved_since(
+                        self.db(),
+                        scope,
+                        &["prospect", "screening", "negotiating"],
+                        "terminated",
+                        since,
+                        page,
+                    )
+                    .await?
                 }
                 other => {
                     repo::in_status(
@@ -429,12 +465,24 @@ impl Qudao {
         let totals =
             repo::latest_totals(self.db(), scope_in(caller, Area::Onboarding), &ids).await?;
         let logins = repo::logins_of(self.db(), &owners).await?;
+        let lost: Vec<i64> = pages
+            .iter()
+            .filter(|(stage, _)| *stage == Stage::Lost)
+            .flat_map(|(_, p)| p.items.iter().map(|r| r.id))
+            .collect();
+        let reasons = repo::latest_reasons(
+            self.db(),
+            scope_in(caller, Area::Onboarding),
+            &lost,
+            PartnerStatus::Terminated.as_str(),
+        )
+        .await?;
         let names = crate::visibility::user_names(
             self.db(),
             logins.iter().map(|(_, login)| login.clone()).collect(),
         )
         .await?;
-        let may_move = caller.can(Permission::ManageOnboarding);
+        let may_move = caller.can(Permission::MoveOnboardingCards);
         let columns = pages
             .into_iter()
             .map(|(stage, page)| {
@@ -470,6 +518,10 @@ impl Qudao {
                                 } else {
                                     Vec::new()
                                 },
+                                lost_reason: reasons
+                                    .iter()
+                                    .find(|(p, _)| *p == row.id)
+                                    .map(|(_, r)| r.clone()),
                             })
                         })
                         .collect::<Result<_, qudao_store::StoreError>>()?,
@@ -477,6 +529,54 @@ impl Qudao {
             })
             .collect::<Result<_, AppError>>()?;
         Ok(Pipeline { columns })
+    }
+
+    /// Moves a card on the board: one stage on or back, signed from
+    /// negotiating, or out to lost, with a reason, for a partner in the
+    /// caller's scope (a sales rep moves the partners it covers). The
+    /// partner's status history records the move like any status change.
+    pub async fn move_card(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &CardMoveInput,
+    ) -> Result<CardMoved, AppError> {
+        caller.require(Permission::MoveOnboardingCards)?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Onboarding, code)
+            .await?;
+        let from = partner.row().status()?;
+        let to = PartnerStatus::parse(&input.status);
+        let reason = match &to {
+            Ok(to) => board_move(from, *to, &input.reason),
+            Err(_) => qudao_domain::partners::Reason::parse(&input.reason).map_err(|e| vec![e]),
+        };
+        let (to, reason) = (to, reason).all()?;
+        let stage =
+            Stage::of(to).ok_or_else(|| AppError::Internal(format!("no column for {to}")))?;
+        let partner =
+            qudao_store::partners::set_status(&tx, partner, to, reason.as_str(), &caller.login)
+                .await?;
+        let moved = CardMoved {
+            code: partner.code().to_owned(),
+            from,
+            to,
+            stage,
+            reason: reason.as_str().to_owned(),
+        };
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            partner.code(),
+            "move_card",
+            None,
+            Some(&moved),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(moved)
     }
 }
 

@@ -148,6 +148,27 @@ pub struct PartnerEdit {
     pub record: RecordInput,
 }
 
+/// A new credit limit, and why (finance's form and `POST
+/// /api/v1/partners/{code}/credit-limit`).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CreditLimitInput {
+    /// Decimal text in major units of the partner's currency, e.g.
+    /// `500000.00`; empty removes the limit.
+    #[serde(default)]
+    pub credit_limit: String,
+    pub reason: String,
+}
+
+/// A partner's credit limit after a change.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreditLimitView {
+    pub code: String,
+    /// Decimal text in major units of `currency`; absent for no limit.
+    pub credit_limit: Option<String>,
+    pub currency: String,
+    pub reason: String,
+}
+
 /// A person to add to a partner's contacts.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct ContactInput {
@@ -604,10 +625,10 @@ impl Qudao {
         code: &str,
         input: &ContactInput,
     ) -> Result<ContactView, AppError> {
-        caller.require(Permission::ManagePartners)?;
+        caller.require(Permission::ManageContacts)?;
         let tx = self.write().await?;
         let partner = self
-            .visible_for_write(&tx, caller, Area::Partners, code)
+            .visible_for_write(&tx, caller, Area::Contacts, code)
             .await?;
         let contact = Contact::parse(
             &input.name,
@@ -634,16 +655,139 @@ impl Qudao {
         Ok(view)
     }
 
+    /// Changes a partner's credit limit and nothing else, with a reason
+    /// written into the audit record. Finance's own use case: it may not
+    /// edit the rest of the record.
+    pub async fn set_credit_limit(
+        &self,
+        caller: &Caller,
+        code: &str,
+        input: &CreditLimitInput,
+    ) -> Result<CreditLimitView, AppError> {
+        caller.require(Permission::ChangeCreditLimit)?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Partners, code)
+            .await?;
+        let currency = partner.row().currency()?;
+        let limit = match non_empty(Some(&input.credit_limit)) {
+            None => Ok(None),
+            Some(raw) => Money::parse("credit_limit", raw, currency).and_then(|limit| {
+                if limit.is_negative() {
+                    Err(Invalid::new(
+                        "credit_limit",
+                        Problem::Rule {
+                            rule: "not_negative",
+                        },
+                    ))
+                } else {
+                    Ok(Some(limit.minor()))
+                }
+            }),
+        };
+        let (limit, reason) = (limit, Reason::parse(&input.reason)).all()?;
+        let view = |minor: Option<i64>, reason: &str| CreditLimitView {
+            code: partner.code().to_owned(),
+            credit_limit: minor.map(|m| Money::from_minor(m, currency).amount_text()),
+            currency: currency.as_str().to_owned(),
+            reason: reason.to_owned(),
+        };
+        let before = view(partner.row().credit_limit, "");
+        let after = view(limit, reason.as_str());
+        let partner = repo::set_credit_limit(&tx, partner, limit).await?;
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            partner.code(),
+            "change_credit_limit",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// One contact, for its edit form: only to callers who may change it.
+    pub async fn contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        contact_id: i64,
+    ) -> Result<ContactView, AppError> {
+        caller.require(Permission::ManageContacts)?;
+        let partner = self
+            .visible(self.db(), caller, Area::Contacts, code)
+            .await?;
+        repo::contact(self.db(), &partner, contact_id)
+            .await?
+            .map(contact_view)
+            .ok_or(AppError::NotFound("contact"))
+    }
+
+    /// Changes a contact's name, role, phone, e-mail or birthday, with the
+    /// same rules as adding one.
+    pub async fn update_contact(
+        &self,
+        caller: &Caller,
+        code: &str,
+        contact_id: i64,
+        input: &ContactInput,
+    ) -> Result<ContactView, AppError> {
+        caller.require(Permission::ManageContacts)?;
+        let tx = self.write().await?;
+        let partner = self
+            .visible_for_write(&tx, caller, Area::Contacts, code)
+            .await?;
+        let contact = Contact::parse(
+            &input.name,
+            &input.role,
+            &input.phone,
+            &input.email,
+            &input.birthday,
+            crate::today(),
+        )
+        .map_err(AppError::Invalid)?;
+        let (before, after) = repo::update_contact(
+            &tx,
+            &partner,
+            contact_id,
+            repo::NewContact {
+                name: &contact.name,
+                role: &contact.role,
+                phone: contact.phone.as_deref(),
+                email: contact.email.as_deref(),
+                birthday: contact.birthday,
+            },
+        )
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+        let (before, after) = (contact_view(before), contact_view(after));
+        self.audit(
+            &tx,
+            caller,
+            "partner",
+            partner.code(),
+            "update_contact",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        Ok(after)
+    }
+
     pub async fn remove_contact(
         &self,
         caller: &Caller,
         code: &str,
         contact_id: i64,
     ) -> Result<(), AppError> {
-        caller.require(Permission::ManagePartners)?;
+        caller.require(Permission::ManageContacts)?;
         let tx = self.write().await?;
         let partner = self
-            .visible_for_write(&tx, caller, Area::Partners, code)
+            .visible_for_write(&tx, caller, Area::Contacts, code)
             .await?;
         let removed = repo::delete_contact(&tx, &partner, contact_id)
             .await?

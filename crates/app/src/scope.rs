@@ -21,6 +21,10 @@ pub(crate) enum Area {
     Agreements,
     Onboarding,
     Territories,
+    /// A partner's contacts, for changing them.
+    Contacts,
+    /// Requests to change a partner's record.
+    PartnerChanges,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -38,6 +42,10 @@ enum Narrowing {
 const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Agreements, Narrowing::OwnOrganisationOnly),
     (Area::Onboarding, Narrowing::InternalOnly),
+    // A partner admin keeps its own people and record up to date; its
+    // downstream partners do that themselves.
+    (Area::Contacts, Narrowing::OwnOrganisationOnly),
+    (Area::PartnerChanges, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

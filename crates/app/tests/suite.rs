@@ -153,6 +153,8 @@ mod network;
 mod partners;
 #[path = "suite/pick.rs"]
 mod pick;
+#[path = "suite/portal.rs"]
+mod portal;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

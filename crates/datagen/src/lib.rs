@@ -57,8 +57,9 @@ pub struct Loaded {
     pub depth: [usize; 2],
     /// Partners per `partner_type`, in the order first seen.
     pub types: Vec<(&'static str, usize)>,
-    /// Prospects, screening, negotiating, and signed out of negotiation just now.
-    pub pipeline: [usize; 4],
+    /// Prospects, screening, negotiating, signed out of negotiation just
+    /// now, and not signed (lost) just now.
+    pub pipeline: [usize; 5],
     pub evaluations: usize,
     pub contacts: usize,
     /// Partners per grade code, best grade first.
@@ -104,10 +105,10 @@ impl fmt::Display for Loaded {
             self.depth[1],
             list(&types)
         )?;
-        let [prospect, screening, negotiating, signed] = self.pipeline;
+        let [prospect, screening, negotiating, signed, lost] = self.pipeline;
         writeln!(
             f,
-            "pipeline:       {prospect} prospect, {screening} screening, {negotiating} negotiating, {signed} signed recently; {} evaluations",
+            "pipeline:       {prospect} prospect, {screening} screening, {negotiating} negotiating, {signed} signed recently, {lost} lost recently; {} evaluations",
             self.evaluations
         )?;
         writeln!(f, "contacts:       {}", self.contacts)?;
@@ -297,6 +298,7 @@ fn count_network(network: &network::Network, loaded: &mut Loaded) {
             Stage::Screening => loaded.pipeline[1] += 1,
             Stage::Negotiating => loaded.pipeline[2] += 1,
             Stage::Signed => loaded.pipeline[3] += 1,
+            Stage::Lost => loaded.pipeline[4] += 1,
         }
     }
 }

@@ -43,7 +43,8 @@ impl Home {
 }
 
 /// How far a partner has come. Partners in the pipeline are created as
-/// prospects and walked forward; `Signed` ones walk all the way to active.
+/// prospects and walked forward; `Signed` ones walk all the way to active,
+/// `Lost` ones were screened and then not signed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Stage {
     Active,
@@ -51,6 +52,7 @@ pub(crate) enum Stage {
     Screening,
     Negotiating,
     Signed,
+    Lost,
 }
 
 impl Stage {
@@ -94,8 +96,8 @@ struct Sizes {
     min_downstream: usize,
     /// Other depth-1 partners, by type.
     tier1: [(&'static str, usize); 5],
-    /// Prospects, screening, negotiating, recently signed.
-    pipeline: [usize; 4],
+    /// Prospects, screening, negotiating, recently signed, recently lost.
+    pipeline: [usize; 5],
 }
 
 fn sizes(scale: Scale) -> Sizes {
@@ -111,7 +113,7 @@ fn sizes(scale: Scale) -> Sizes {
                 ("ecommerce", 10),
                 ("cross_border", 8),
             ],
-            pipeline: [8, 6, 5, 5],
+            pipeline: [8, 6, 5, 5, 2],
         },
         Scale::Bench => Sizes {
             distributors: 600,
@@ -124,7 +126,8 @@ fn sizes(scale: Scale) -> Sizes {
                 ("ecommerce", 150),
                 ("cross_border", 100),
             ],
-            pipeline: [100, 100, 100, 100],
+            // 10,000 partners in all: no lost ones at this scale.
+            pipeline: [100, 100, 100, 100, 0],
         },
     }
 }
@@ -334,6 +337,7 @@ pub(crate) fn plan(rng: &mut ChaCha8Rng, scale: Scale) -> Network {
         Stage::Screening,
         Stage::Negotiating,
         Stage::Signed,
+        Stage::Lost,
     ];
     let mut turn = 0;
     for (stage, count) in stages.into_iter().zip(sizes.pipeline) {

@@ -39,11 +39,16 @@ fn steps(stage: Stage) -> &'static [(&'static str, &'static str)] {
         ("negotiating", "评估通过，开始商务谈判"),
         ("active", "合同签署"),
     ];
+    const LOST: &[(&str, &str)] = &[
+        ("screening", "初次拜访完成，进入资质审核"),
+        ("terminated", "未能就价格条件达成一致，选择了竞品"),
+    ];
     match stage {
         Stage::Active | Stage::Prospect => &[],
         Stage::Screening => &ALL[..1],
         Stage::Negotiating => &ALL[..2],
         Stage::Signed => ALL,
+        Stage::Lost => LOST,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod grades;
 pub mod money;
 pub mod onboarding;
+pub mod partner_changes;
 pub mod partners;
 pub mod scope;
 pub mod score;

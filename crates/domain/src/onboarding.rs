@@ -89,16 +89,19 @@ pub fn weighted_total(scores: &[(Score, Weight)]) -> Option<Score> {
 
 string_enum! {
     /// A column of the recruitment board. `signed` holds partners that came
-    /// through the pipeline and were signed recently.
+    /// through the pipeline and were signed recently; `lost` those dropped
+    /// during recruitment (not signed), recently, with the reason why.
     Stage, "stage" {
         Prospect => "prospect",
         Screening => "screening",
         Negotiating => "negotiating",
         Signed => "signed",
+        Lost => "lost",
     }
 }
 
-/// How long a newly signed partner stays in the board's `signed` column.
+/// How long a newly signed or lost partner stays in the board's `signed`
+/// or `lost` column.
 pub const SIGNED_SHOWN_DAYS: i64 = 90;
 
 impl Stage {
@@ -109,7 +112,15 @@ impl Stage {
             Stage::Screening => PartnerStatus::Screening,
             Stage::Negotiating => PartnerStatus::Negotiating,
             Stage::Signed => PartnerStatus::Active,
+            // A prospect that is not signed ends its lifecycle: nothing else
+            // may happen to it, and it keeps its history.
+            Stage::Lost => PartnerStatus::Terminated,
         }
+    }
+
+    /// The column a card lands in when it moves to `status`.
+    pub fn of(status: PartnerStatus) -> Option<Stage> {
+        Stage::ALL.iter().copied().find(|s| s.status() == status)
     }
 }
 
@@ -122,18 +133,33 @@ pub fn evaluable(status: PartnerStatus) -> bool {
     )
 }
 
-/// Where a card may move on the board: the lifecycle's allowed steps that
-/// land in another column (termination is done on the partner's page).
+/// Where a card may move on the board: one stage on, one stage back, or
+/// out to `lost` (terminated), while the partner is being recruited. A
+/// signed or lost partner has left the board's control.
 pub fn board_moves(status: PartnerStatus) -> Vec<PartnerStatus> {
     if !evaluable(status) {
         return Vec::new();
     }
-    status
-        .next()
-        .iter()
-        .copied()
-        .filter(|s| *s != PartnerStatus::Terminated)
-        .collect()
+    status.next().to_vec()
+}
+
+/// Checks a move made on the board: the reason is required (as for every
+/// status change) and the target must be one of [`board_moves`].
+pub fn board_move(
+    from: PartnerStatus,
+    to: PartnerStatus,
+    reason: &str,
+) -> Result<crate::partners::Reason, Vec<Invalid>> {
+    let step = if board_moves(from).contains(&to) {
+        Ok(())
+    } else {
+        Err(Invalid::new("status", Problem::Rule { rule: "board_move" }))
+    };
+    let reason = crate::partners::Reason::parse(reason);
+    match (step, reason) {
+        (Ok(()), Ok(reason)) => Ok(reason),
+        (step, reason) => Err(step.err().into_iter().chain(reason.err()).collect()),
+    }
 }
 
 #[cfg(test)]
@@ -192,11 +218,47 @@ mod tests {
         use PartnerStatus::*;
         assert!(evaluable(Prospect) && evaluable(Negotiating));
         assert!(!evaluable(Active) && !evaluable(Terminated) && !evaluable(Suspended));
-        assert_eq!(board_moves(Prospect), [Screening]);
-        assert_eq!(board_moves(Screening), [Negotiating, Prospect]);
-        assert_eq!(board_moves(Negotiating), [Active, Screening]);
+        assert_eq!(board_moves(Prospect), [Screening, Terminated]);
+        assert_eq!(board_moves(Screening), [Negotiating, Prospect, Terminated]);
+        assert_eq!(board_moves(Negotiating), [Active, Screening, Terminated]);
         assert!(board_moves(Active).is_empty());
+        assert!(board_moves(Terminated).is_empty());
         assert_eq!(Stage::Signed.status(), Active);
+        assert_eq!(Stage::of(Terminated), Some(Stage::Lost));
+        assert_eq!(Stage::of(Suspended), None);
+    }
+
+    #[test]
+    fn board_moves_need_a_reason_and_an_allowed_step() {
+        use PartnerStatus::*;
+        assert_eq!(
+            board_move(Screening, Prospect, " back to basics ")
+                .unwrap()
+                .as_str(),
+            "back to basics"
+        );
+        let fields = |r: Result<_, Vec<Invalid>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|i| i.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(board_move(Prospect, Negotiating, "skip")),
+            ["status"]
+        );
+        assert_eq!(
+            fields(board_move(Negotiating, Terminated, "  ")),
+            ["reason"]
+        );
+        assert_eq!(
+            fields(board_move(Active, Suspended, "")),
+            ["status", "reason"]
+        );
+    }
+
+    fn any_status() -> impl Strategy<Value = PartnerStatus> {
+        proptest::sample::select(PartnerStatus::ALL.to_vec())
     }
 
     fn scored() -> impl Strategy<Value = Vec<(Score, Weight)>> {
@@ -219,6 +281,31 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn every_board_move_is_a_lifecycle_step_to_a_column(from in any_status(), to in any_status()) {
+            let allowed = board_move(from, to, "why").is_ok();
+            prop_assert_eq!(allowed, board_moves(from).contains(&to));
+            if allowed {
+                prop_assert!(from.can_become(to));
+                prop_assert!(evaluable(from));
+                prop_assert!(Stage::of(to).is_some(), "{to:?} has a column");
+            }
+        }
+
+        #[test]
+        fn a_card_in_recruitment_can_always_be_lost_and_moved_back(from in any_status()) {
+            let moves = board_moves(from);
+            prop_assert_eq!(moves.contains(&PartnerStatus::Terminated), evaluable(from));
+            let back = match from {
+                PartnerStatus::Screening => Some(PartnerStatus::Prospect),
+                PartnerStatus::Negotiating => Some(PartnerStatus::Screening),
+                _ => None,
+            };
+            if let Some(back) = back {
+                prop_assert!(moves.contains(&back));
+            }
+        }
+
         #[test]
         fn the_total_lies_between_the_lowest_and_highest_score(items in scored()) {
             let total = weighted_total(&items).unwrap();

@@ -16,6 +16,7 @@ pub mod grades;
 pub mod migrations;
 pub mod onboarding;
 pub mod paging;
+pub mod partner_changes;
 pub mod partners;
 pub mod scope;
 pub mod sessions;

@@ -265,33 +265,66 @@ pub async fn in_status(
     fetch(db, select, page).await
 }
 
-/// Active partners within the scope that were signed out of negotiation
-/// at or after `since`, most recently signed first.
-pub async fn signed_since(
+/// Partners within the scope now in status `to` that moved there from one
+/// of `from` at or after `since`, most recently moved first: the board's
+/// `signed` (negotiating → active) and `lost` (recruitment → terminated).
+pub async fn moved_since(
     db: &impl ConnectionTrait,
     scope: DataScope,
+    from: &[&str],
+    to: &str,
     since: chrono::DateTime<chrono::Utc>,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
-    let signed = Query::select()
+    let moved = Query::select()
         .expr(Expr::col((
             status_change::Entity,
             status_change::Column::PartnerId,
         )))
         .from(status_change::Entity)
         .and_where(
-            Expr::col((status_change::Entity, status_change::Column::FromStatus)).eq("negotiating"),
+            Expr::col((status_change::Entity, status_change::Column::FromStatus))
+                .is_in(from.iter().copied()),
         )
-        .and_where(Expr::col((status_change::Entity, status_change::Column::ToStatus)).eq("active"))
+        .and_where(Expr::col((status_change::Entity, status_change::Column::ToStatus)).eq(to))
         .and_where(Expr::col((status_change::Entity, status_change::Column::ChangedAt)).gte(since))
         .to_owned();
     let select = partner::Entity::find()
         .filter(scope_condition(scope))
-        .filter(partner::Column::Status.eq("active"))
-        .filter(partner::Column::Id.in_subquery(signed))
+        .filter(partner::Column::Status.eq(to))
+        .filter(partner::Column::Id.in_subquery(moved))
         .order_by_desc(partner::Column::UpdatedAt)
         .order_by_asc(partner::Column::Code);
     fetch(db, select, page).await
+}
+
+/// The reason of each partner's latest change into `to`, for the cards of
+/// the `lost` column. Partners outside the scope are not read.
+pub async fn latest_reasons(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    partner_ids: &[i64],
+    to: &str,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    if partner_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = crate::scope::restrict(
+        status_change::Entity::find(),
+        scope,
+        status_change::Column::PartnerId,
+    )
+    .filter(status_change::Column::PartnerId.is_in(partner_ids.iter().copied()))
+    .filter(status_change::Column::ToStatus.eq(to))
+    .order_by_asc(status_change::Column::Id)
+    .all(db)
+    .await?;
+    // Later rows overwrite earlier ones: the latest reason wins.
+    let mut latest = std::collections::BTreeMap::new();
+    for row in rows {
+        latest.insert(row.partner_id, row.reason);
+    }
+    Ok(latest.into_iter().collect())
 }
 
 /// Logins of the given users, for showing owners.

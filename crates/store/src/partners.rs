@@ -854,3 +854,144 @@ pub async fn taken_codes(
     }
     Ok(taken)
 }
+
+/// Sets a partner's credit limit (minor units of its currency; `None` for no
+/// limit), nothing else, in the caller's transaction.
+pub async fn set_credit_limit(
+    db: &WriteTx,
+    partner: Visible,
+    credit_limit: Option<i64>,
+) -> Result<Visible, StoreError> {
+    let mut active: partner::ActiveModel = partner.row().clone().into();
+    active.credit_limit = Set(credit_limit);
+    active.updated_at = Set(crate::now());
+    Ok(partner.replaced(active.update(db).await?))
+}
+
+/// Sets the one field an approved change request names.
+pub async fn set_requested_field(
+    db: &WriteTx,
+    partner: Visible,
+    field: qudao_domain::partner_changes::ChangeField,
+    value: Option<&str>,
+) -> Result<Visible, StoreError> {
+    use qudao_domain::partner_changes::ChangeField;
+    let mut active: partner::ActiveModel = partner.row().clone().into();
+    match field {
+        // The domain's parser refuses an empty name before it gets here.
+        ChangeField::Name => active.name = Set(value.unwrap_or_default().to_owned()),
+        ChangeField::Address => active.address = Set(value.map(str::to_owned)),
+    }
+    active.updated_at = Set(crate::now());
+    Ok(partner.replaced(active.update(db).await?))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct StatusCount {
+    pub status: String,
+    pub partners: i64,
+    pub first_id: i64,
+}
+
+impl StatusCount {
+    pub fn status(&self) -> Result<PartnerStatus, StoreError> {
+        read(
+            "partners",
+            self.first_id,
+            "status",
+            &self.status,
+            PartnerStatus::parse,
+        )
+    }
+}
+
+/// How many partners of each status the scope holds.
+pub async fn count_by_status(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+) -> Result<Vec<StatusCount>, StoreError> {
+    Ok(partner::Entity::find()
+        .select_only()
+        .column(partner::Column::Status)
+        .column_as(
+            Expr::col((partner::Entity, partner::Column::Id)).count(),
+            "partners",
+        )
+        .column_as(
+            Expr::col((partner::Entity, partner::Column::Id)).min(),
+            "first_id",
+        )
+        .filter(scope_condition(scope))
+        .group_by(partner::Column::Status)
+        .into_model::<StatusCount>()
+        .all(db)
+        .await?)
+}
+
+/// Signed partners (active or suspended) in the scope with no contact on
+/// record, by code: the first `page` of them and how many there are.
+pub async fn without_contacts(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    page: PageRequest,
+) -> Result<Page<partner::Model>, StoreError> {
+    let with_contacts = Query::select()
+        .expr(Expr::col((contact::Entity, contact::Column::PartnerId)))
+        .from(contact::Entity)
+        .to_owned();
+    let select = partner::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(partner::Column::Status.is_in(["active", "suspended"]))
+        .filter(partner::Column::Id.not_in_subquery(with_contacts))
+        .order_by_asc(partner::Column::Code);
+    fetch(db, select, page).await
+}
+
+/// The partners in the scope with the largest credit limits, largest first
+/// (amounts of different currencies are not compared: the list is by
+/// currency, then amount).
+pub async fn largest_credit_limits(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    page: PageRequest,
+) -> Result<Page<partner::Model>, StoreError> {
+    let select = partner::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(partner::Column::CreditLimit.is_not_null())
+        .order_by_asc(partner::Column::Currency)
+        .order_by_desc(partner::Column::CreditLimit)
+        .order_by_asc(partner::Column::Code);
+    fetch(db, select, page).await
+}
+
+/// One contact of one partner; `None` when it is another partner's.
+pub async fn contact(
+    db: &impl ConnectionTrait,
+    partner: &Visible,
+    contact_id: i64,
+) -> Result<Option<contact::Model>, StoreError> {
+    Ok(contact::Entity::find_by_id(contact_id)
+        .filter(contact::Column::PartnerId.eq(partner.id().0))
+        .one(db)
+        .await?)
+}
+
+/// Replaces a contact's fields; `None` when the id is not one of this
+/// partner's contacts.
+pub async fn update_contact(
+    db: &WriteTx,
+    partner: &Visible,
+    contact_id: i64,
+    new: NewContact<'_>,
+) -> Result<Option<(contact::Model, contact::Model)>, StoreError> {
+    let Some(before) = contact(db, partner, contact_id).await? else {
+        return Ok(None);
+    };
+    let mut active: contact::ActiveModel = before.clone().into();
+    active.name = Set(new.name.to_owned());
+    active.role = Set(new.role.to_owned());
+    active.phone = Set(new.phone.map(str::to_owned));
+    active.email = Set(new.email.map(str::to_owned));
+    active.birthday = Set(new.birthday);
+    Ok(Some((before, active.update(db).await?)))
+}

@@ -38,6 +38,7 @@ catalogs!(
     "names",
     "audit",
     "forms",
+    "portal",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -383,6 +384,7 @@ mod tests {
         use qudao_domain::admin::{Role, UserStatus};
         use qudao_domain::agreements::AgreementStatus;
         use qudao_domain::onboarding::Stage;
+        use qudao_domain::partner_changes::{ChangeField, RequestState};
         use qudao_domain::partners::{PartnerStatus, PartnerType};
         use qudao_domain::territories::{AuthorizationMode, RegionLevel};
 
@@ -391,7 +393,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 8] = [
+        let labelled: [(&str, Vec<String>); 11] = [
             ("role", words("role", Role::ALL, Role::as_str)),
             (
                 "status",
@@ -426,6 +428,18 @@ mod tests {
                 words("region_level", RegionLevel::ALL, RegionLevel::as_str),
             ),
             ("stage", words("stage", Stage::ALL, Stage::as_str)),
+            (
+                "change_field",
+                words("change_field", ChangeField::ALL, ChangeField::as_str),
+            ),
+            (
+                "request_state",
+                words("request_state", RequestState::ALL, RequestState::as_str),
+            ),
+            (
+                "rolehome.intro",
+                words("rolehome.intro", Role::ALL, Role::as_str),
+            ),
         ];
         let mut wanted: Vec<String> = labelled.iter().flat_map(|(_, keys)| keys.clone()).collect();
         wanted.extend(

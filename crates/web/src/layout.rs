@@ -203,6 +203,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             if caller.can(Permission::ViewOnboarding) {
                 links.push(link("/partners/pipeline", "nav.pipeline", false));
             }
+            if caller.can(Permission::ManagePartners) {
+                links.push(link("/partners/changes", "changes.queue", false));
+            }
             links.push(link("/partners/grades", "nav.grades", false));
             links.push(link("/territories/regions", "nav.regions", false));
             links.push(link(
@@ -211,7 +214,14 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 false,
             ));
         }
-        for (slug, _) in PENDING_AREAS.iter().filter(|(_, g)| *g == group) {
+        // Partners see only what exists for them; the trade areas add their
+        // portal pages here when they land.
+        let pending = if caller.role.is_partner_role() {
+            &[][..]
+        } else {
+            PENDING_AREAS
+        };
+        for (slug, _) in pending.iter().filter(|(_, g)| *g == group) {
             links.push(NavLink {
                 active: format!("/areas/{slug}") == active,
                 href: format!("/areas/{slug}"),
@@ -219,10 +229,12 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 pending: true,
             });
         }
-        groups.push(NavGroup {
-            label: lang.t(group_key(group)),
-            links,
-        });
+        if !links.is_empty() {
+            groups.push(NavGroup {
+                label: lang.t(group_key(group)),
+                links,
+            });
+        }
     }
     if caller.can(Permission::ManageUsers) {
         groups.push(NavGroup {
@@ -237,7 +249,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
     if caller.can(Permission::ManageTeam) {
         you.push(link("/team", "nav.team", false));
     }
-    you.push(link("/api/docs", "nav.api_docs", false));
+    if !caller.role.is_partner_role() {
+        you.push(link("/api/docs", "nav.api_docs", false));
+    }
     groups.push(NavGroup {
         label: lang.t("navgroup.you"),
         links: you,

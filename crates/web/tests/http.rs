@@ -625,6 +625,8 @@ mod network;
 mod partners;
 #[path = "http/platform.rs"]
 mod platform;
+#[path = "http/portal.rs"]
+mod portal;
 #[path = "http/scope.rs"]
 mod scope;
 #[path = "http/sign_in.rs"]

@@ -687,6 +687,7 @@ async fn the_pipeline_lists_partners_by_stage_within_scope(db: TestDb) {
             (Stage::Screening, s(&["A2"])),
             (Stage::Negotiating, s(&["A3"])),
             (Stage::Signed, s(&["A4"])),
+            (Stage::Lost, s(&[])),
         ]
     );
     assert_eq!(
@@ -696,6 +697,7 @@ async fn the_pipeline_lists_partners_by_stage_within_scope(db: TestDb) {
             (Stage::Screening, s(&[])),
             (Stage::Negotiating, s(&[])),
             (Stage::Signed, s(&[])),
+            (Stage::Lost, s(&[])),
         ]
     );
     assert_eq!(board(finance.clone()).await[0].1, s(&["A1", "B1"]));
@@ -706,7 +708,7 @@ async fn the_pipeline_lists_partners_by_stage_within_scope(db: TestDb) {
     assert_eq!(a2.owner_login.as_deref(), Some("manager"));
     assert_eq!(
         a2.moves.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        ["negotiating", "prospect"]
+        ["negotiating", "prospect", "terminated"]
     );
     assert!(full.columns[3].cards[0].moves.is_empty());
     let seen_by_finance = app.pipeline(&finance).await.unwrap();

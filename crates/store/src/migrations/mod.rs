@@ -22,6 +22,7 @@ mod v006_grades_onboarding;
 mod v007_partner_record;
 mod v008_people;
 mod v009_grade_benefits_en;
+mod v010_partner_changes;
 
 struct Migration {
     version: i64,
@@ -74,6 +75,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "grade benefits in English beside Chinese",
         statements: v009_grade_benefits_en::v9_grade_benefits_en,
+    },
+    Migration {
+        version: 10,
+        name: "partner change requests",
+        statements: v010_partner_changes::v10_partner_changes,
     },
 ];
 

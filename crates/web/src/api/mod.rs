@@ -8,6 +8,7 @@ mod coverage;
 mod grades;
 mod imports;
 mod onboarding;
+mod partner_changes;
 mod partners;
 mod team;
 mod territories;
@@ -61,6 +62,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .merge(admin::routes())
                 .merge(partners::routes())
+                .merge(partner_changes::routes())
                 .merge(imports::routes())
                 .merge(agreements::routes())
                 .merge(grades::routes())

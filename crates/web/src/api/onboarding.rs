@@ -22,6 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_criterion))
         .routes(routes!(evaluations, evaluate))
         .routes(routes!(pipeline))
+        .routes(routes!(move_card))
 }
 
 /// Every screening criterion with its weight, active or not.
@@ -142,4 +143,27 @@ async fn pipeline(
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Pipeline>, ApiError> {
     Ok(Json(state.app.pipeline(&caller).await?))
+}
+
+/// Moves a card on the recruitment board: one stage on or back, `active`
+/// (signed) from negotiating, or `terminated` (not signed / lost), with a
+/// reason. Sales reps move the partners they cover.
+#[utoipa::path(
+    post, path = "/onboarding/pipeline/{code}/move", tag = "onboarding",
+    params(("code" = String, Path, description = "Partner code")),
+    request_body = qudao_app::onboarding::CardMoveInput,
+    responses(
+        (status = 200, body = qudao_app::onboarding::CardMoved),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "A move the board does not allow, or no reason", body = crate::error::Problem),
+    )
+)]
+async fn move_card(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<qudao_app::onboarding::CardMoveInput>,
+) -> Result<Json<qudao_app::onboarding::CardMoved>, ApiError> {
+    Ok(Json(state.app.move_card(&caller, &code, &input).await?))
 }

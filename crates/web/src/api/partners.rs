@@ -3,8 +3,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::SortDir;
 use qudao_app::partners::{
-    ContactInput, ContactView, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput,
-    PartnerSort, PartnerView, StatusInput,
+    ContactInput, ContactView, CreditLimitInput, CreditLimitView, PartnerDetail, PartnerEdit,
+    PartnerFilter, PartnerInput, PartnerSort, PartnerView, StatusInput,
 };
 use qudao_domain::partners::{PartnerStatus, PartnerType};
 use serde::Deserialize;
@@ -22,7 +22,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update))
         .routes(routes!(change_status))
         .routes(routes!(add_contact))
-        .routes(routes!(remove_contact))
+        .routes(routes!(remove_contact, update_contact))
+        .routes(routes!(change_credit_limit))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -226,4 +227,54 @@ async fn remove_contact(
 ) -> Result<StatusCode, ApiError> {
     state.app.remove_contact(&caller, &code, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes a partner's credit limit, with a reason (finance and admins);
+/// nothing else of the record changes. An empty limit removes it.
+#[utoipa::path(
+    post, path = "/partners/{code}/credit-limit", tag = "partners",
+    params(("code" = String, Path, description = "Partner code")),
+    request_body = CreditLimitInput,
+    responses(
+        (status = 200, body = CreditLimitView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn change_credit_limit(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<CreditLimitInput>,
+) -> Result<Json<CreditLimitView>, ApiError> {
+    Ok(Json(
+        state.app.set_credit_limit(&caller, &code, &input).await?,
+    ))
+}
+
+/// Changes a contact person of a partner; the same rules as adding one.
+#[utoipa::path(
+    put, path = "/partners/{code}/contacts/{id}", tag = "partners",
+    params(
+        ("code" = String, Path, description = "Partner code"),
+        ("id" = i64, Path, description = "Contact id, as listed on the partner"),
+    ),
+    request_body = ContactInput,
+    responses(
+        (status = 200, body = ContactView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, description = "No such partner or contact in your scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named", body = crate::error::Problem),
+    )
+)]
+async fn update_contact(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+    ApiJson(input): ApiJson<ContactInput>,
+) -> Result<Json<ContactView>, ApiError> {
+    Ok(Json(
+        state.app.update_contact(&caller, &code, id, &input).await?,
+    ))
 }

@@ -9,6 +9,7 @@ mod home;
 mod imports;
 mod login;
 mod onboarding;
+mod partner_changes;
 mod partners;
 pub(crate) mod pick;
 mod team;
@@ -42,6 +43,7 @@ pub(crate) fn routes() -> Routes {
         .merge(login::routes())
         .merge(home::routes())
         .merge(partners::routes())
+        .merge(partner_changes::routes())
         .merge(imports::routes())
         .merge(agreements::routes())
         .merge(grades::routes())

@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::onboarding::{
     CARDS_PER_COLUMN, CriterionInput, CriterionView, EvaluationInput, EvaluationView, Pipeline,
 };
-use qudao_app::partners::{PartnerView, StatusInput};
+use qudao_app::partners::PartnerView;
 use qudao_app::{AppError, Permission};
 use qudao_domain::onboarding::evaluable;
+use qudao_domain::partners::PartnerStatus;
 use serde::Deserialize;
 
 use super::{PageForm, field_errors, render, saved_or_redisplayed};
@@ -201,6 +202,25 @@ struct BoardPage {
     errors: Vec<(String, String)>,
 }
 
+impl BoardPage {
+    /// "Move on to …", "Back to …" or "Not signed (lost)": the direction
+    /// of a move is what the user chooses.
+    fn move_label(&self, from: &str, to: &str) -> String {
+        let (Ok(from), Ok(to)) = (PartnerStatus::parse(from), PartnerStatus::parse(to)) else {
+            return to.to_owned();
+        };
+        let position = |s: PartnerStatus| PartnerStatus::ALL.iter().position(|x| *x == s);
+        let to_words = self.c.label("partner_status", to.as_str());
+        if to == PartnerStatus::Terminated {
+            self.c.t("board.lose").to_owned()
+        } else if position(to) < position(from) {
+            self.c.tf("board.back_to", to_words)
+        } else {
+            self.c.tf("board.on_to", to_words)
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct MoveForm {
     code: String,
@@ -236,33 +256,24 @@ async fn board(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Page
     board_page(&state, &ctx, MoveForm::default(), Vec::new()).await
 }
 
-/// Moves a card to another stage through the partner status rules (a
-/// reason is required, as for every status change).
+/// Moves a card one stage on or back, or out to lost, by the board's rule
+/// (`domain::onboarding::board_move`; a reason is required).
 async fn move_card(
     State(state): State<AppState>,
     ctx: Ctx,
     PageForm(form): PageForm<MoveForm>,
 ) -> Result<Response, PageError> {
-    let input = StatusInput {
+    let input = qudao_app::onboarding::CardMoveInput {
         status: form.status.clone(),
         reason: form.reason.clone(),
     };
-    let result = state
-        .app
-        .change_partner_status(&ctx.caller, &form.code, &input)
-        .await;
+    let result = state.app.move_card(&ctx.caller, &form.code, &input).await;
     saved_or_redisplayed(
         &ctx,
         result,
-        |view| {
-            let status = ctx
-                .lang
-                .t(&format!("partner_status.{}", view.status.as_str()));
-            let text = format!(
-                "{} · {}",
-                view.code,
-                ctx.lang.tf("partners.status_changed", status)
-            );
+        |moved| {
+            let stage = ctx.lang.t(&format!("stage.{}", moved.stage.as_str()));
+            let text = format!("{} · {}", moved.code, ctx.lang.tf("board.moved_to", stage));
             (text, "/partners/pipeline".to_owned())
         },
         async |errors| board_page(&state, &ctx, form, errors).await,

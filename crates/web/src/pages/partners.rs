@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use qudao_app::partners::{
-    ContactInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput, PartnerSort,
-    PartnerView, RecordInput, StatusInput,
+    ContactInput, CreditLimitInput, PartnerDetail, PartnerEdit, PartnerFilter, PartnerInput,
+    PartnerSort, PartnerView, RecordInput, StatusInput,
 };
 use qudao_app::{AppError, Permission};
 use qudao_domain::money::Currency;
@@ -32,6 +32,9 @@ pub(super) fn routes() -> Routes {
         .post("/partners/{code}/edit", update)
         .post("/partners/{code}/contacts", add_contact)
         .post("/partners/{code}/contacts/{id}/delete", remove_contact)
+        .post("/partners/{code}/credit-limit", change_credit_limit)
+        .get("/partners/{code}/contacts/{id}/edit", edit_contact_form)
+        .post("/partners/{code}/contacts/{id}/edit", update_contact)
 }
 
 fn currencies() -> Vec<String> {
@@ -168,6 +171,13 @@ struct DetailPage {
     territories: super::territories::PartnerAuthorizations,
     /// What terminating the partner brings about, when it may be terminated.
     terminate_confirm: String,
+    /// Reps for the partners they cover, partner admins for their own.
+    can_edit_contacts: bool,
+    /// Finance's own form: the credit limit and nothing else.
+    can_change_credit: bool,
+    credit_input: CreditLimitInput,
+    credit_errors: Vec<(String, String)>,
+    changes: Option<super::partner_changes::ChangesPanel>,
 }
 
 impl DetailPage {
@@ -191,6 +201,10 @@ impl DetailPage {
                 lang.t("confirm.irreversible").to_owned(),
             ],
         )
+    }
+
+    fn credit_error(&self, field: &str) -> &str {
+        super::error_for(&self.credit_errors, field)
     }
 
     fn error(&self, field: &str) -> &str {
@@ -246,14 +260,42 @@ impl DetailPage {
 
 /// What a re-displayed partner page shows in its forms.
 #[derive(Default)]
-struct DetailForms {
+pub(super) struct DetailForms {
     status_input: StatusInput,
     errors: Vec<(String, String)>,
     contact_input: ContactInput,
     contact_errors: Vec<(String, String)>,
+    credit_input: CreditLimitInput,
+    credit_errors: Vec<(String, String)>,
+    change_input: qudao_app::partner_changes::ChangeRequestInput,
+    change_errors: Vec<(String, String)>,
+    /// The request whose decision was refused, and why.
+    decision_errors: Option<(i64, Vec<(String, String)>)>,
 }
 
-async fn detail_page(
+impl DetailForms {
+    /// The page again with a refused change request.
+    pub(super) fn change_request(
+        input: qudao_app::partner_changes::ChangeRequestInput,
+        errors: Vec<(String, String)>,
+    ) -> Self {
+        Self {
+            change_input: input,
+            change_errors: errors,
+            ..Default::default()
+        }
+    }
+
+    /// The page again with a refused decision on request `id`.
+    pub(super) fn decision(id: i64, errors: Vec<(String, String)>) -> Self {
+        Self {
+            decision_errors: Some((id, errors)),
+            ..Default::default()
+        }
+    }
+}
+
+pub(super) async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
@@ -293,8 +335,35 @@ async fn detail_page(
     } else {
         String::new()
     };
+    let own = state.app.own_partner_code(&ctx.caller).await?;
+    // A partner admin edits its own organisation's contacts, not its
+    // downstream's; staff by permission, within their scope.
+    let can_edit_contacts = ctx.caller.can(Permission::ManageContacts)
+        && (!ctx.caller.role.is_partner_role() || own.as_deref() == Some(&partner.partner.code));
+    let changes = super::partner_changes::ChangesPanel::load(
+        state,
+        ctx,
+        &partner.partner.code,
+        forms.change_input,
+        forms.change_errors,
+        forms.decision_errors,
+    )
+    .await?;
+    let credit_input = if forms.credit_errors.is_empty() {
+        CreditLimitInput {
+            credit_limit: partner.credit_limit.clone().unwrap_or_default(),
+            reason: String::new(),
+        }
+    } else {
+        forms.credit_input
+    };
     render(&DetailPage {
         terminate_confirm,
+        can_edit_contacts,
+        can_change_credit: ctx.caller.can(Permission::ChangeCreditLimit),
+        credit_input,
+        credit_errors: forms.credit_errors,
+        changes,
         c,
         partner,
         can_manage: ctx.caller.can(Permission::ManagePartners),
@@ -555,4 +624,129 @@ async fn remove_contact(
     )
     .await?;
     Ok(Redirect::to(&format!("/partners/{code}#contacts")).into_response())
+}
+
+async fn change_credit_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(input): PageForm<CreditLimitInput>,
+) -> Result<Response, PageError> {
+    let result = state.app.set_credit_limit(&ctx.caller, &code, &input).await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |view| {
+            let text = ctx.lang.t("credit.changed").to_owned();
+            (text, format!("/partners/{}#credit-limit", view.code))
+        },
+        async |credit_errors| {
+            let forms = DetailForms {
+                credit_input: input,
+                credit_errors,
+                ..Default::default()
+            };
+            detail_page(&state, &ctx, &code, forms).await
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "partners/contact_form.html")]
+struct ContactPage {
+    c: Chrome,
+    code: String,
+    id: i64,
+    input: ContactInput,
+    errors: Vec<(String, String)>,
+}
+
+impl ContactPage {
+    /// The same field names and errors as the partner page's contact form.
+    fn error(&self, field: &str) -> &str {
+        let field = match field {
+            "name" => "contact_name",
+            "role" => "contact_role",
+            other => other,
+        };
+        super::error_for(&self.errors, field)
+    }
+
+    fn fields(&self) -> [(&'static str, &'static str, &str, &'static str); 5] {
+        let input = &self.input;
+        [
+            ("name", "partners.contact_name", &input.name, "text"),
+            ("role", "partners.contact_role", &input.role, "text"),
+            ("phone", "partners.phone", &input.phone, "tel"),
+            ("email", "partners.email", &input.email, "email"),
+            ("birthday", "partners.birthday", &input.birthday, "date"),
+        ]
+    }
+}
+
+async fn contact_page(
+    ctx: &Ctx,
+    code: &str,
+    id: i64,
+    input: ContactInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let title = ctx.lang.tf("contacts.edit", &input.name);
+    let c = Chrome::new(
+        ctx,
+        "/partners",
+        title.clone(),
+        vec![
+            crumb(ctx.lang, "nav.partners", "/partners"),
+            (code.to_owned(), Some(format!("/partners/{code}#contacts"))),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&ContactPage {
+        c,
+        code: code.to_owned(),
+        id,
+        input,
+        errors,
+    })
+}
+
+async fn edit_contact_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let contact = state.app.contact(&ctx.caller, &code, id).await?;
+    let input = ContactInput {
+        name: contact.name,
+        role: contact.role,
+        phone: contact.phone.unwrap_or_default(),
+        email: contact.email.unwrap_or_default(),
+        birthday: contact.birthday.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    contact_page(&ctx, &code.to_uppercase(), id, input, Vec::new()).await
+}
+
+async fn update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+    PageForm(input): PageForm<ContactInput>,
+) -> Result<Response, PageError> {
+    let result = state
+        .app
+        .update_contact(&ctx.caller, &code, id, &input)
+        .await;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |contact| {
+            let text = ctx.lang.tf("contacts.updated", &contact.name);
+            (text, format!("/partners/{}#contacts", code.to_uppercase()))
+        },
+        async |errors| contact_page(&ctx, &code.to_uppercase(), id, input, errors).await,
+    )
+    .await
 }

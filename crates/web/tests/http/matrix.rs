@@ -101,12 +101,35 @@ const MATRIX: &[Row] = &[
     ("GET", "/partners/P3/edit", Empty, [200, 404, 403, 403, 403, 403, 303]),
     ("POST", "/partners/P2/edit", Form(&[("name", "Edited {n}"), ("partner_type", "retailer"), ("parent_code", "P1"), ("credit_limit", "1000.00"), ("currency", "CNY")]), [303, 303, 403, 403, 403, 403, 303]),
     ("POST", "/partners/P3/edit", Form(&[("name", "Edited {n}"), ("partner_type", "retailer"), ("parent_code", ""), ("credit_limit", "1000.00"), ("currency", "CNY")]), [303, 404, 403, 403, 403, 403, 303]),
-    ("POST", "/partners/P2/contacts", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [303, 303, 403, 403, 403, 403, 303]),
-    ("POST", "/partners/P2/contacts/999999/delete", Form(&[]), [404, 404, 403, 403, 403, 403, 303]),
+    // Contacts: reps within their cover (this rep covers nothing: 404), a
+    // partner admin for its own organisation only (P1, not P2 below it).
+    ("POST", "/partners/P2/contacts", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [303, 303, 404, 403, 404, 403, 303]),
+    ("POST", "/partners/P1/contacts", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [303, 303, 404, 403, 303, 403, 303]),
+    ("POST", "/partners/P2/contacts/999999/delete", Form(&[]), [404, 404, 404, 403, 404, 403, 303]),
+    ("GET", "/partners/P2/contacts/999999/edit", Empty, [404, 404, 404, 403, 404, 403, 303]),
+    ("POST", "/partners/P2/contacts/999999/edit", Form(&[("name", "Contact {n}"), ("role", "buyer"), ("phone", "021-5555-0000")]), [404, 404, 404, 403, 404, 403, 303]),
+    // Finance's credit limit, with a reason; managers edit the whole record instead.
+    ("POST", "/partners/P2/credit-limit", Form(&[("credit_limit", "1000.00"), ("reason", "matrix")]), [303, 403, 403, 303, 403, 403, 303]),
+    ("POST", "/partners/P3/credit-limit", Form(&[("credit_limit", "-1"), ("reason", "matrix")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("POST", "/api/v1/partners/P2/credit-limit", Json(r#"{"credit_limit": "2000.00", "reason": "matrix"}"#), [200, 403, 403, 200, 403, 403, 401]),
+    // Change requests: a partner admin asks for its own organisation; managers decide.
+    ("GET", "/partners/changes", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/P1/changes", Form(&[("field", "address"), ("value", "Matrix road {n}")]), [403, 403, 403, 403, 303, 403, 303]),
+    ("POST", "/partners/P2/changes", Form(&[("field", "address"), ("value", "Matrix road {n}")]), [403, 403, 403, 403, 404, 403, 303]),
+    ("POST", "/partners/changes/999999/approve", Form(&[]), [404, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/partners/changes/999999/reject", Form(&[("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
+    ("GET", "/api/v1/partner-changes", Empty, [200, 200, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/partners/P1/changes", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    // A name is required: refused (422) after the authorization check passed.
+    ("POST", "/api/v1/partners/P1/changes", Json(r#"{"field": "name", "value": " "}"#), [403, 403, 403, 403, 422, 403, 401]),
+    ("POST", "/api/v1/partner-changes/999999/approve", Json(r#"{}"#), [404, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partner-changes/999999/reject", Json(r#"{"reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
     ("PUT", "/api/v1/partners/P2", Json(r#"{"name": "Partner P2", "partner_type": "retailer", "parent_code": "P1"}"#), [200, 200, 403, 403, 403, 403, 401]),
     ("PUT", "/api/v1/partners/P3", Json(r#"{"name": "Partner P3", "partner_type": "distributor"}"#), [200, 404, 403, 403, 403, 403, 401]),
-    ("POST", "/api/v1/partners/P2/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 403, 403, 403, 403, 401]),
-    ("DELETE", "/api/v1/partners/P2/contacts/999999", Json(r#"{}"#), [404, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P2/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 404, 403, 401]),
+    ("POST", "/api/v1/partners/P1/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 201, 403, 401]),
+    ("DELETE", "/api/v1/partners/P2/contacts/999999", Json(r#"{}"#), [404, 404, 404, 403, 404, 403, 401]),
+    ("PUT", "/api/v1/partners/P2/contacts/999999", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [404, 404, 404, 403, 404, 403, 401]),
     ("GET", "/imports", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("POST", "/imports", Upload(&[("kind", "partners")], "code,name,partner_type\nU{n},Upload,agent\n"), [303, 303, 403, 403, 403, 403, 303]),
     ("GET", "/imports/result", Empty, [200, 200, 403, 403, 403, 403, 303]),
@@ -159,7 +182,8 @@ const MATRIX: &[Row] = &[
     ("POST", "/partners/P2/grade", Form(&[("grade", "gold")]), [422, 422, 403, 403, 403, 403, 303]),
     ("POST", "/partners/P3/grade", Form(&[("grade", "gold")]), [422, 404, 403, 403, 403, 403, 303]),
     ("GET", "/partners/pipeline", Empty, [200, 200, 200, 200, 403, 403, 303]),
-    ("POST", "/partners/pipeline/move", Form(&[("code", "P2"), ("status", "prospect"), ("reason", "matrix")]), [422, 422, 403, 403, 403, 403, 303]),
+    // Board moves: reps move the cards they cover (this one covers nothing).
+    ("POST", "/partners/pipeline/move", Form(&[("code", "P2"), ("status", "prospect"), ("reason", "matrix")]), [422, 422, 404, 403, 403, 403, 303]),
     ("GET", "/partners/onboarding/criteria", Empty, [200, 200, 200, 200, 403, 403, 303]),
     ("GET", "/partners/onboarding/criteria/culture_fit", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("POST", "/partners/onboarding/criteria", Form(&[("code", "c{n}"), ("name", "Form criterion"), ("weight", "5")]), [303, 303, 403, 403, 403, 403, 303]),
@@ -179,6 +203,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P2/evaluations", Json(r#"{"scores": {"market_coverage": 80}}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P3/evaluations", Json(r#"{"scores": {"market_coverage": 80}}"#), [422, 404, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/onboarding/pipeline", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("POST", "/api/v1/onboarding/pipeline/P2/move", Json(r#"{"status": "prospect", "reason": "matrix"}"#), [422, 422, 404, 403, 403, 403, 401]),
     // Territories: regions are reference data; authorizations follow the
     // partner scope (AU000001 is P1's, AU000002 P2's, AU000003 P3's).
     ("GET", "/territories/regions", Empty, [200, 200, 200, 200, 200, 200, 303]),

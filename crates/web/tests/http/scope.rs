@@ -80,6 +80,53 @@ async fn forged_codes_and_ids_reach_nothing_in_any_child_table() -> Res {
         let got = manager.send_json(method.clone(), &path, &body, &[]).await?;
         assert_eq!(got.status, StatusCode::NOT_FOUND, "{method} {path}");
     }
+    // P3's own change request: out of the manager's reach by code and by id,
+    // like P3's recruitment card.
+    env.app
+        .create_user(&env.system, &user("p3boss", "partner_admin", Some("P3")))
+        .await?;
+    let p3boss = env.app.caller_by_login("p3boss").await?;
+    let request = env
+        .app
+        .request_partner_change(
+            &p3boss,
+            "P3",
+            &qudao_app::partner_changes::ChangeRequestInput {
+                field: "address".to_owned(),
+                value: "杭州市西湖区".to_owned(),
+            },
+        )
+        .await?;
+    assert_eq!(
+        manager.get("/api/v1/partners/P3/changes").await?.status,
+        StatusCode::NOT_FOUND
+    );
+    for (path, body) in [
+        (
+            format!("/api/v1/partner-changes/{}/approve", request.id),
+            json!({}),
+        ),
+        (
+            format!("/api/v1/partner-changes/{}/reject", request.id),
+            json!({ "reason": "forged" }),
+        ),
+        (
+            "/api/v1/onboarding/pipeline/P3/move".to_owned(),
+            json!({ "status": "terminated", "reason": "forged" }),
+        ),
+    ] {
+        let got = manager.post_json(&path, &body, &[]).await?;
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "POST {path}");
+    }
+    let queue = manager.get("/api/v1/partner-changes").await?.json()?;
+    assert_eq!(
+        queue["total"],
+        json!(0),
+        "P3's request is not in the manager's queue"
+    );
+    let still = env.app.partner_change_requests(&env.system, "P3").await?;
+    assert_eq!(still[0].state.as_str(), "pending");
+
     // A forged partner code in a body or a filter is simply not found.
     let grant = manager
         .post_json(

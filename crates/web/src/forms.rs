@@ -2,7 +2,7 @@
 //! and the answer to a form htmx posted once it is saved.
 
 use axum::extract::Request;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -73,19 +73,52 @@ pub(crate) fn field_label(lang: Lang, field: &str) -> &'static str {
 /// redirect (post/redirect/get). The browser would follow it inside the
 /// request and htmx would swap the next page into the form; `HX-Redirect`
 /// makes htmx load it as a page instead.
+///
+/// A redirect back to the same page with only a fragment added (a contact
+/// saved on the partner page goes to `/partners/P1#contacts`) would merely
+/// scroll, leaving the old page and no flash; `HX-Refresh` makes htmx reload
+/// it after moving to the fragment.
 pub(crate) async fn htmx_redirects(request: Request, next: Next) -> Response {
     let htmx = request.headers().contains_key("hx-request");
+    let current = request
+        .headers()
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .map(|url| page_of(url).to_owned());
     let mut response = next.run(request).await;
     if htmx
         && response.status() == StatusCode::SEE_OTHER
         && let Some(location) = response.headers_mut().remove(header::LOCATION)
     {
+        let same_page = location
+            .to_str()
+            .is_ok_and(|to| Some(page_of(to)) == current.as_deref());
         *response.status_mut() = StatusCode::OK;
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("hx-redirect"), location);
+        let headers = response.headers_mut();
+        headers.insert(HeaderName::from_static("hx-redirect"), location);
+        if same_page {
+            headers.insert(
+                HeaderName::from_static("hx-refresh"),
+                HeaderValue::from_static("true"),
+            );
+        }
     }
     response
+}
+
+/// The path and query of a URL or of a location, without its origin or its
+/// fragment: what decides whether moving there loads a page.
+fn page_of(url: &str) -> &str {
+    let without_origin = match url.find("://") {
+        Some(scheme_end) => {
+            let rest = &url[scheme_end + 3..];
+            rest.find('/').map_or("/", |slash| &rest[slash..])
+        }
+        None => url,
+    };
+    without_origin
+        .split_once('#')
+        .map_or(without_origin, |(page, _)| page)
 }
 
 /// A confirmation's text from its sentences: Chinese runs them together
@@ -139,5 +172,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_page_is_its_path_and_query() {
+        assert_eq!(page_of("http://127.0.0.1:8080/partners/P1"), "/partners/P1");
+        assert_eq!(page_of("/partners/P1#contacts"), "/partners/P1");
+        assert_eq!(page_of("https://h/partners?q=1#x"), "/partners?q=1");
+        assert_eq!(page_of("http://h"), "/");
+        assert_ne!(page_of("/partners/P1"), page_of("/partners/P2#contacts"));
     }
 }

@@ -199,6 +199,10 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
             &[
                 ("content-type", "application/x-www-form-urlencoded"),
                 ("hx-request", "true"),
+                (
+                    "hx-current-url",
+                    "http://127.0.0.1:8080/partners/P2#status-form",
+                ),
             ],
             body.into_bytes(),
         )
@@ -209,6 +213,12 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
         "/partners/P2"
     );
     assert!(saved.header(header::LOCATION).is_empty());
+    // Back to the page it was posted from: moving there alone would not
+    // reload it (same page, another fragment), so htmx is told to refresh.
+    assert_eq!(
+        saved.header(header::HeaderName::from_static("hx-refresh")),
+        "true"
+    );
     Ok(())
 }
 

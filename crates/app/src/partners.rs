@@ -660,8 +660,25 @@ impl Qudao {
         page: PageRequest,
     ) -> Result<Page<PartnerView>, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let rows = repo::list(self.db(), caller.scope(), filter, sort, dir, page).await?;
-        self.with_parent_codes(caller.scope(), rows).await
+        let rows = repo::list_page(self.db(), caller.scope(), filter, sort, dir, page).await?;
+        let grades = self
+            .grade_cache()
+            .codes(self.db(), rows.items.iter().filter_map(|r| r.row.grade_id))
+            .await?;
+        rows.try_map(|listed| {
+            let row = listed.row;
+            Ok(PartnerView {
+                partner_type: row.partner_type()?,
+                status: row.status()?,
+                grade: row.grade_id.and_then(|id| grades.get(&id).cloned()),
+                parent_code: listed.parent_code,
+                region_code: listed.region_code,
+                code: row.code,
+                name: row.name,
+                depth: row.depth,
+                created_at: row.created_at,
+            })
+        })
     }
 
     /// The filtered list with every column of the partner import, for
@@ -743,64 +760,69 @@ impl Qudao {
             .collect()
     }
 
-    async fn with_parent_codes(
-        &self,
-        scope: DataScope,
-        rows: Page<partner::Model>,
-    ) -> Result<Page<PartnerView>, AppError> {
-        let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
-        let codes = repo::codes_of(self.db(), scope, &parent_ids).await?;
-        let names = Names::read(self, &rows.items.iter().collect::<Vec<_>>()).await?;
-        rows.try_map(|row| {
-            let parent = row
-                .parent_id
-                .and_then(|id| codes.iter().find(|(i, _)| *i == id))
-                .map(|(_, c)| c.clone());
-            view_of(&row, parent, &names)
-        })
-    }
-
     /// One partner with the partners that buy from it. Outside the caller's
-    /// scope it does not exist.
+    /// scope it does not exist. One statement (`store::partners::detail`);
+    /// grade codes come from the in-memory cache.
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let partner = self
-            .visible(self.db(), caller, Area::Partners, code)
-            .await?;
-        let row = partner.row().clone();
-        let (parent, children) = repo::family(self.db(), caller.scope(), &partner).await?;
-        let parent_code = parent.map(|p| p.code);
-        let mut shown: Vec<&partner::Model> = children.iter().collect();
-        shown.push(&row);
-        let names = Names::read(self, &shown).await?;
-        let children = children
-            .iter()
-            .map(|child| view_of(child, Some(row.code.clone()), &names))
-            .collect::<Result<_, _>>()?;
-        let owner_login = match row.owner_id {
-            Some(id) if !caller.role.is_partner_role() => {
-                qudao_store::admin::find_user(self.db(), id)
-                    .await?
-                    .map(|u| u.login)
-            }
-            _ => None,
-        };
-        let status_history = repo::status_history(self.db(), &partner)
+        let code = crate::scope::partner_code(code)?;
+        let detail = repo::detail(self.db(), scope_in(caller, Area::Partners), &code)
             .await?
+            .ok_or(AppError::NotFound("partner"))?;
+        let row = detail.partner.into_row();
+        let grades = self
+            .grade_cache()
+            .codes(
+                self.db(),
+                detail
+                    .children
+                    .iter()
+                    .filter_map(|c| c.grade_id)
+                    .chain(row.grade_id),
+            )
+            .await?;
+        let grade = |id: Option<i64>| id.and_then(|id| grades.get(&id).cloned());
+        let children = detail
+            .children
+            .into_iter()
+            .map(|child| {
+                Ok(PartnerView {
+                    partner_type: child.partner_type()?,
+                    status: child.status()?,
+                    grade: grade(child.grade_id),
+                    parent_code: Some(row.code.clone()),
+                    region_code: child.region_code,
+                    code: child.code,
+                    name: child.name,
+                    depth: child.depth,
+                    created_at: child.created_at,
+                })
+            })
+            .collect::<Result<_, AppError>>()?;
+        let owner_login = detail
+            .owner_login
+            .filter(|_| !caller.role.is_partner_role());
+        let status_history = detail
+            .status_history
             .into_iter()
             .map(change_of)
             .collect::<Result<_, _>>()?;
-        let region = row.region_id.and_then(|id| names.regions.get(&id));
-        let contacts = repo::contacts(self.db(), &partner)
-            .await?
-            .into_iter()
-            .map(contact_view)
-            .collect();
+        let contacts = detail.contacts.into_iter().map(contact_view).collect();
         let currency = row.currency()?;
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let view = view_of(&row, parent_code, &names)?;
+        let view = PartnerView {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            partner_type: row.partner_type()?,
+            parent_code: detail.parent_code,
+            depth: row.depth,
+            status: row.status()?,
+            region_code: detail.region_code.clone(),
+            grade: grade(row.grade_id),
+            created_at: row.created_at,
+        };
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
@@ -809,8 +831,8 @@ impl Qudao {
         Ok(PartnerDetail {
             partner: view,
             owner_login,
-            region_code: region.map(|r| r.code.clone()),
-            region_name: region.map(|r| r.name.clone()),
+            region_code: detail.region_code,
+            region_name: detail.region_name,
             address: row.address,
             credit_limit,
             currency: currency.as_str().to_owned(),
@@ -933,18 +955,6 @@ impl Names {
             regions,
             grades: Arc::new(grades),
         })
-    }
-
-    /// The same for a read outside any write, with the grade codes from
-    /// the application's cache.
-    async fn read(app: &Qudao, rows: &[&partner::Model]) -> Result<Self, AppError> {
-        let regions =
-            Self::regions(app.db(), rows.iter().filter_map(|r| r.region_id).collect()).await?;
-        let grades = app
-            .grade_cache()
-            .codes(app.db(), rows.iter().filter_map(|r| r.grade_id))
-            .await?;
-        Ok(Self { regions, grades })
     }
 
     async fn regions(

@@ -59,6 +59,11 @@ fn not_found() -> AppError {
     AppError::NotFound("partner")
 }
 
+/// A partner code from a request; one that cannot exist is not found.
+pub(crate) fn partner_code(code: &str) -> Result<PartnerCode, AppError> {
+    PartnerCode::parse(code).map_err(|_| not_found())
+}
+
 impl Qudao {
     /// A partner the caller may see in `area`, by code, for reading.
     pub(crate) async fn visible(
@@ -68,7 +73,7 @@ impl Qudao {
         area: Area,
         code: &str,
     ) -> Result<Visible, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| not_found())?;
+        let code = partner_code(code)?;
         store_scope::partner_by_code(db, scope_in(caller, area), &code)
             .await?
             .ok_or_else(not_found)
@@ -83,7 +88,7 @@ impl Qudao {
         area: Area,
         code: &str,
     ) -> Result<Visible, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| not_found())?;
+        let code = partner_code(code)?;
         store_scope::partner_for_write(tx, scope_in(caller, area), &code)
             .await?
             .ok_or_else(not_found)

@@ -270,6 +270,17 @@ impl Qudao {
         self.partner_grade_of(&partner).await
     }
 
+    /// The same for a partner its page has already found.
+    pub async fn partner_grade_shown(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+    ) -> Result<PartnerGrade, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        self.partner_grade_of(shown.within(caller, Area::Grades)?)
+            .await
+    }
+
     async fn partner_grade_of(&self, partner: &Visible) -> Result<PartnerGrade, AppError> {
         let grades = repo::list(self.db()).await?;
         let code_of = |id: i64| {

@@ -764,12 +764,23 @@ impl Qudao {
     /// scope it does not exist. One statement (`store::partners::detail`);
     /// grade codes come from the in-memory cache.
     pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
+        Ok(self.partner_shown(caller, code).await?.0)
+    }
+
+    /// The same, with the partner as a handle for the other panels of its
+    /// page.
+    pub async fn partner_shown(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<(PartnerDetail, crate::Shown), AppError> {
         caller.require(Permission::ViewPartners)?;
         let code = crate::scope::partner_code(code)?;
         let detail = repo::detail(self.db(), scope_in(caller, Area::Partners), &code)
             .await?
             .ok_or(AppError::NotFound("partner"))?;
-        let row = detail.partner.into_row();
+        let shown = crate::Shown::new(caller, detail.partner);
+        let row = shown.row().clone();
         let grades = self
             .grade_cache()
             .codes(
@@ -828,7 +839,7 @@ impl Qudao {
         } else {
             Vec::new()
         };
-        Ok(PartnerDetail {
+        let detail = PartnerDetail {
             partner: view,
             owner_login,
             region_code: detail.region_code,
@@ -840,7 +851,8 @@ impl Qudao {
             children,
             status_history,
             next_statuses,
-        })
+        };
+        Ok((detail, shown))
     }
 
     /// Moves a partner along its lifecycle. Only the transitions of

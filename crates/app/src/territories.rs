@@ -497,6 +497,31 @@ impl Qudao {
         Ok(rows.try_map(authorization_view)?)
     }
 
+    /// Every right a partner its page has already found holds.
+    pub async fn partner_authorizations(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+        sort: AuthorizationSort,
+        dir: SortDir,
+    ) -> Result<Vec<AuthorizationView>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let filter = repo::AuthorizationFilter {
+            partner_id: Some(shown.within(caller, Area::Territories)?.id().0),
+            ..Default::default()
+        };
+        let rows = repo::list_authorizations(
+            self.db(),
+            caller.scope(),
+            &filter,
+            sort,
+            dir,
+            PageRequest::export(),
+        )
+        .await?;
+        Ok(rows.try_map(authorization_view)?.items)
+    }
+
     /// One authorization; outside the caller's scope it does not exist.
     pub async fn authorization(
         &self,

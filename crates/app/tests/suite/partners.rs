@@ -39,10 +39,9 @@ async fn a_partner_page_shares_one_lookup_narrowed_per_area(db: TestDb) {
         ),
         "a partner admin sees its downstream's record but not its agreement"
     );
-    assert!(
-        app.partner_grade_shown(&boss, &downstream).await.is_ok(),
-        "grades narrow nothing"
-    );
+    let (grade, all) = app.partner_grade_shown(&boss, &downstream).await.unwrap();
+    assert_eq!(grade.partner_code, "P2", "grades narrow nothing");
+    assert!(all.iter().any(|g| g.code == "gold"));
     assert!(matches!(
         app.partner_shown(&boss, "P3").await,
         Err(AppError::NotFound(_))

@@ -42,8 +42,7 @@ impl GradePanel {
         ctx: &Ctx,
         shown: &qudao_app::Shown,
     ) -> Result<Self, PageError> {
-        let grade = state.app.partner_grade_shown(&ctx.caller, shown).await?;
-        let all = state.app.grades(&ctx.caller).await?;
+        let (grade, all) = state.app.partner_grade_shown(&ctx.caller, shown).await?;
         let choices = if ctx.caller.can(Permission::ManagePartners) {
             all.clone()
         } else {

@@ -1,12 +1,16 @@
-//! A page of the partner list in one statement: the rows, the total as a
-//! window count, each row's parent code (when the scope sees the parent) and
-//! home region code.
+//! A page of the partner list in one statement: the rows, the total as an
+//! uncorrelated subquery (computed once per statement), each row's parent
+//! code (when the scope sees the parent) and home region code.
+//!
+//! Not `COUNT(*) OVER ()`: a window makes SQLite materialise and sort every
+//! matching row before the limit applies, where the page alone walks the
+//! sort column's index and stops after `per_page` rows.
 //!
 //! The same page used to be four statements (count, page, parent codes,
 //! region codes); on SQLite each is a round trip to the connection's worker
 //! thread, which cost more than the reads.
 
-use sea_orm::sea_query::{Alias, Condition, Expr, JoinType};
+use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, SubQueryStatement};
 use sea_orm::{
     ConnectionTrait, ExprTrait, FromQueryResult, PaginatorTrait, QuerySelect,
     QueryTrait,
@@ -39,6 +43,12 @@ pub async fn list_page(
 ) -> Result<Page<Listed>, StoreError> {
     let backend = db.get_database_backend();
     let base = filtered(backend, scope, filter, sort, dir);
+    let mut count = base.clone();
+    let count = QueryTrait::query(&mut count)
+        .clear_selects()
+        .clear_order_by()
+        .expr(Expr::cust("COUNT(*)"))
+        .to_owned();
     let mut select = base.clone();
     QueryTrait::query(&mut select)
         .join_as(
@@ -67,8 +77,10 @@ pub async fn list_page(
             Expr::col((Alias::new(HOME), Alias::new("code"))),
             Alias::new("region_code"),
         )
-        // Counted over the whole filtered set, before the limit applies.
-        .expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("list_total"));
+        .expr_as(
+            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(count))),
+            Alias::new("list_total"),
+        );
     let select = select
         .limit(page.per_page)
         .offset((page.page - 1) * page.per_page);

@@ -24,8 +24,8 @@ mod text;
 use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Origin, Permission};
-pub use scope::Shown;
 pub use caller_cache::TTL as CALLER_CACHE_TTL;
+pub use scope::Shown;
 
 pub use chrono_tz::Tz as TimeZone;
 

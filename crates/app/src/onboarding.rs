@@ -400,7 +400,10 @@ impl Qudao {
             .await
     }
 
-    async fn evaluations_of(&self, partner: &qudao_store::scope::Visible) -> Result<Vec<EvaluationView>, AppError> {
+    async fn evaluations_of(
+        &self,
+        partner: &qudao_store::scope::Visible,
+    ) -> Result<Vec<EvaluationView>, AppError> {
         Ok(repo::evaluations(self.db(), partner)
             .await?
             .into_iter()

@@ -112,7 +112,9 @@ impl Shown {
 impl Qudao {
     /// A partner the caller may see, found once for several panels.
     pub async fn shown(&self, caller: &Caller, code: &str) -> Result<Shown, AppError> {
-        let partner = self.visible(self.db(), caller, Area::Partners, code).await?;
+        let partner = self
+            .visible(self.db(), caller, Area::Partners, code)
+            .await?;
         Ok(Shown::new(caller, partner))
     }
 

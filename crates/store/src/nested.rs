@@ -9,8 +9,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::DatabaseBackend;
 use sea_orm::sea_query::Expr;
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 
 use crate::StoreError;
 

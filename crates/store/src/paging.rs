@@ -145,7 +145,11 @@ mod tests {
         assert_eq!(known_total(page(1, 25), 0), Some(0));
         assert_eq!(known_total(page(1, 25), 7), Some(7));
         assert_eq!(known_total(page(3, 25), 7), Some(57));
-        assert_eq!(known_total(page(1, 25), 25), None, "a full page may not be the last");
+        assert_eq!(
+            known_total(page(1, 25), 25),
+            None,
+            "a full page may not be the last"
+        );
         assert_eq!(known_total(page(3, 25), 0), None, "past the end: count");
     }
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ExprTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QueryTrait,
 };
 use serde::Deserialize;
 
@@ -208,13 +208,15 @@ pub async fn detail(
             JoinType::LeftJoin,
             Alias::new("regions"),
             Alias::new(HOME),
-            Expr::col((Alias::new(HOME), Alias::new("id"))).equals((partner::Entity, partner::Column::RegionId)),
+            Expr::col((Alias::new(HOME), Alias::new("id")))
+                .equals((partner::Entity, partner::Column::RegionId)),
         )
         .join_as(
             JoinType::LeftJoin,
             Alias::new("users"),
             Alias::new(OWNER),
-            Expr::col((Alias::new(OWNER), Alias::new("id"))).equals((partner::Entity, partner::Column::OwnerId)),
+            Expr::col((Alias::new(OWNER), Alias::new("id")))
+                .equals((partner::Entity, partner::Column::OwnerId)),
         )
         .expr_as(
             Expr::col((Alias::new(PARENT), partner::Column::Code)),
@@ -240,9 +242,8 @@ pub async fn detail(
     };
     let partner = partner::Model::from_query_result(&row, "")?;
     let text = |column: &str| row.try_get::<Option<String>>("", column);
-    let json = |column: &str| -> Result<String, StoreError> {
-        Ok(row.try_get::<String>("", column)?)
-    };
+    let json =
+        |column: &str| -> Result<String, StoreError> { Ok(row.try_get::<String>("", column)?) };
     let status_history = nested::read::<Change>("status history", &json("history_json")?)?
         .into_iter()
         .map(|c| status_change::Model {

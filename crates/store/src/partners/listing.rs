@@ -12,8 +12,7 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, SubQueryStatement};
 use sea_orm::{
-    ConnectionTrait, ExprTrait, FromQueryResult, PaginatorTrait, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, ExprTrait, FromQueryResult, PaginatorTrait, QuerySelect, QueryTrait,
 };
 
 use super::{PartnerFilter, PartnerSort, filtered, partner, scope_condition_on};

@@ -564,17 +564,20 @@ fn filtered(
             [grade.to_lowercase()],
         ));
     }
-    let column = match sort {
+    select
+        .order_by(sort_column(sort), dir.order())
+        .order_by_asc(partner::Column::Id)
+}
+
+fn sort_column(sort: PartnerSort) -> partner::Column {
+    match sort {
         PartnerSort::Code => partner::Column::Code,
         PartnerSort::Name => partner::Column::Name,
         PartnerSort::PartnerType => partner::Column::PartnerType,
         PartnerSort::Depth => partner::Column::Depth,
         PartnerSort::Status => partner::Column::Status,
         PartnerSort::CreatedAt => partner::Column::CreatedAt,
-    };
-    select
-        .order_by(column, dir.order())
-        .order_by_asc(partner::Column::Id)
+    }
 }
 
 /// Codes of the given partner ids that the scope can see, for showing parents.

@@ -70,6 +70,38 @@ async fn a_partner_page_shares_one_lookup_narrowed_per_area(db: TestDb) {
         .await
         .unwrap();
     assert_eq!((past.items.len(), past.total), (0, 3));
+    // The page comes back as one JSON array; it keeps the page's order.
+    for (number, codes) in [(1, vec!["P3", "P2"]), (2, vec!["P1"])] {
+        let page = app
+            .list_partners(
+                &system(),
+                &PartnerFilter::default(),
+                PartnerSort::Code,
+                SortDir::Desc,
+                PageRequest::new(Some(number), Some(2)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(
+            page.items
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>(),
+            codes
+        );
+    }
+    let second = app
+        .list_partners(
+            &system(),
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Desc,
+            PageRequest::new(Some(1), Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.items[1].parent_code.as_deref(), Some("P1"));
 }
 
 /// The tree: P1 (manager) ─► P2 ─► P4; P3 unowned; P5 (rep).

@@ -328,7 +328,28 @@ impl Qudao {
         let partner = self
             .visible(self.db(), caller, Area::Agreements, partner_code)
             .await?;
-        let rows = repo::versions_of(self.db(), &partner).await?;
+        self.agreement_of(caller, &partner, as_of).await
+    }
+
+    /// The same for a partner its page has already found.
+    pub async fn agreement_shown(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AgreementView, AppError> {
+        caller.require(Permission::ViewAgreements)?;
+        self.agreement_of(caller, shown.within(caller, Area::Agreements)?, as_of)
+            .await
+    }
+
+    async fn agreement_of(
+        &self,
+        caller: &Caller,
+        partner: &Visible,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AgreementView, AppError> {
+        let rows = repo::versions_of(self.db(), partner).await?;
         let today = today();
         let as_of = as_of.unwrap_or(today);
         let dates = rows

@@ -286,12 +286,35 @@ impl Qudao {
         self.partner_grade_of(caller, &partner).await
     }
 
+    /// The same for a partner its page has already found, with every
+    /// grade (the panel names them all), read once.
+    pub async fn partner_grade_shown(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+    ) -> Result<(PartnerGrade, Vec<GradeView>), AppError> {
+        caller.require(Permission::ViewPartners)?;
+        let partner = shown.within(caller, Area::Grades)?;
+        let grades = repo::list(self.db()).await?;
+        let grade = self.partner_grade_among(caller, partner, &grades).await?;
+        Ok((grade, grades.iter().map(view_of).collect()))
+    }
+
     async fn partner_grade_of(
         &self,
         caller: &Caller,
         partner: &Visible,
     ) -> Result<PartnerGrade, AppError> {
         let grades = repo::list(self.db()).await?;
+        self.partner_grade_among(caller, partner, &grades).await
+    }
+
+    async fn partner_grade_among(
+        &self,
+        caller: &Caller,
+        partner: &Visible,
+        grades: &[grade::Model],
+    ) -> Result<PartnerGrade, AppError> {
         let code_of = |id: i64| {
             grades
                 .iter()

@@ -30,6 +30,7 @@ use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Origin, Permission};
 pub use caller_cache::TTL as CALLER_CACHE_TTL;
+pub use scope::Shown;
 
 pub use chrono_tz::Tz as TimeZone;
 

@@ -412,7 +412,25 @@ impl Qudao {
         let partner = self
             .visible(self.db(), caller, Area::Onboarding, partner_code)
             .await?;
-        Ok(repo::evaluations(self.db(), &partner)
+        self.evaluations_of(&partner).await
+    }
+
+    /// The same for a partner its page has already found.
+    pub async fn evaluations_shown(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+    ) -> Result<Vec<EvaluationView>, AppError> {
+        caller.require(Permission::ViewOnboarding)?;
+        self.evaluations_of(shown.within(caller, Area::Onboarding)?)
+            .await
+    }
+
+    async fn evaluations_of(
+        &self,
+        partner: &qudao_store::scope::Visible,
+    ) -> Result<Vec<EvaluationView>, AppError> {
+        Ok(repo::evaluations(self.db(), partner)
             .await?
             .into_iter()
             .map(|(row, scores)| evaluation_view(partner.code(), row, scores))

@@ -816,8 +816,29 @@ impl Qudao {
         page: PageRequest,
     ) -> Result<Page<PartnerView>, AppError> {
         caller.require(Permission::ViewPartners)?;
-        let rows = repo::list(self.db(), caller.scope(), filter, sort, dir, page).await?;
-        self.with_parent_codes(caller.scope(), rows).await
+        let rows = repo::list_page(self.db(), caller.scope(), filter, sort, dir, page).await?;
+        let grades = self
+            .grade_cache()
+            .codes(self.db(), rows.items.iter().filter_map(|r| r.row.grade_id))
+            .await?;
+        rows.try_map(|listed| {
+            let row = listed.row;
+            Ok(PartnerView {
+                partner_type: row.partner_type()?,
+                status: row.status()?,
+                grade: row.grade_id.and_then(|id| grades.get(&id).cloned()),
+                parent_hidden: row.parent_id.is_some() && listed.parent_code.is_none(),
+                parent_code: listed.parent_code,
+                parent_name: listed.parent_name,
+                region_code: listed.region_code,
+                region_name: listed.region_name,
+                region_name_en: listed.region_name_en,
+                code: row.code,
+                name: row.name,
+                depth: row.depth,
+                created_at: row.created_at,
+            })
+        })
     }
 
     /// The filtered list with every column of the partner import, for
@@ -899,82 +920,103 @@ impl Qudao {
             .collect()
     }
 
-    async fn with_parent_codes(
-        &self,
-        scope: DataScope,
-        rows: Page<partner::Model>,
-    ) -> Result<Page<PartnerView>, AppError> {
-        let parent_ids: Vec<i64> = rows.items.iter().filter_map(|r| r.parent_id).collect();
-        let parents = repo::names_of(self.db(), scope, &parent_ids).await?;
-        let names = Names::read(self, &rows.items.iter().collect::<Vec<_>>()).await?;
-        rows.try_map(|row| {
-            let parent = row
-                .parent_id
-                .and_then(|id| parents.iter().find(|(i, _, _)| *i == id));
-            let mut view = view_of(&row, parent.map(|(_, code, _)| code.clone()), &names)?;
-            view.parent_name = parent.map(|(_, _, name)| name.clone());
-            Ok(view)
-        })
+    /// One partner with the partners that buy from it. Outside the caller's
+    /// scope it does not exist. One statement (`store::partners::detail`);
+    /// grade codes come from the in-memory cache.
+    pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
+        Ok(self.partner_shown(caller, code).await?.0)
     }
 
-    /// One partner with the partners that buy from it. Outside the caller's
-    /// scope it does not exist.
-    pub async fn partner(&self, caller: &Caller, code: &str) -> Result<PartnerDetail, AppError> {
+    /// The same, with the partner as a handle for the other panels of its
+    /// page.
+    pub async fn partner_shown(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<(PartnerDetail, crate::Shown), AppError> {
         caller.require(Permission::ViewPartners)?;
-        let partner = self
-            .visible(self.db(), caller, Area::Partners, code)
-            .await?;
-        let row = partner.row().clone();
-        let (parent, children) = repo::family(self.db(), caller.scope(), &partner).await?;
-        let mut shown: Vec<&partner::Model> = children.iter().collect();
-        shown.push(&row);
-        let names = Names::read(self, &shown).await?;
-        let codes: HashMap<i64, &str> = children
-            .iter()
-            .chain(std::iter::once(&row))
-            .map(|p| (p.id, p.code.as_str()))
-            .collect();
-        let children = children
-            .iter()
-            .map(|child| {
-                let parent = child.parent_id.and_then(|id| codes.get(&id));
-                view_of(child, parent.map(|code| (*code).to_owned()), &names)
-            })
-            .collect::<Result<_, _>>()?;
-        let owner = match row.owner_id {
-            Some(id) if !caller.role.is_partner_role() => {
-                qudao_store::admin::find_user(self.db(), id).await?
-            }
-            _ => None,
-        };
-        let status_history = repo::status_history(self.db(), &partner)
+        let code = crate::scope::partner_code(code)?;
+        let detail = repo::detail(self.db(), scope_in(caller, Area::Partners), &code)
             .await?
+            .ok_or(AppError::NotFound("partner"))?;
+        let shown = crate::Shown::new(caller, detail.partner);
+        let row = shown.row().clone();
+        let grades = self
+            .grade_cache()
+            .codes(
+                self.db(),
+                detail
+                    .children
+                    .iter()
+                    .filter_map(|c| c.grade_id)
+                    .chain(row.grade_id),
+            )
+            .await?;
+        let grade = |id: Option<i64>| id.and_then(|id| grades.get(&id).cloned());
+        // Each partner below is shown under its own parent, which is the
+        // partner itself or one listed before it (tree order).
+        let mut above: HashMap<i64, (String, String)> = HashMap::new();
+        above.insert(row.id, (row.code.clone(), row.name.clone()));
+        let mut children = Vec::with_capacity(detail.children.len());
+        for child in detail.children {
+            let parent = child.parent_id.and_then(|id| above.get(&id)).cloned();
+            above.insert(child.id, (child.code.clone(), child.name.clone()));
+            children.push(PartnerView {
+                partner_type: child.partner_type()?,
+                status: child.status()?,
+                grade: grade(child.grade_id),
+                parent_hidden: child.parent_id.is_some() && parent.is_none(),
+                parent_code: parent.as_ref().map(|(code, _)| code.clone()),
+                parent_name: parent.map(|(_, name)| name),
+                region_code: child.region_code,
+                region_name: child.region_name,
+                region_name_en: child.region_name_en,
+                code: child.code,
+                name: child.name,
+                depth: child.depth,
+                created_at: child.created_at,
+            });
+        }
+        let staff = !caller.role.is_partner_role();
+        let mut status_history = detail
+            .status_history
             .into_iter()
             .map(change_of)
             .collect::<Result<Vec<_>, _>>()?;
-        let status_history = self.shown_status_history(caller, status_history).await?;
-        let region = row.region_id.and_then(|id| names.regions.get(&id));
-        let contacts = repo::contacts(self.db(), &partner)
-            .await?
-            .into_iter()
-            .map(contact_view)
-            .collect();
+        for (change, name) in status_history.iter_mut().zip(detail.actor_names) {
+            change.changed_by_name = name;
+        }
+        let status_history = shown_status_history(caller, status_history);
+        let contacts = detail.contacts.into_iter().map(contact_view).collect();
         let currency = row.currency()?;
         let credit_limit = row
             .credit_limit
             .map(|minor| Money::from_minor(minor, currency).amount_text());
-        let mut view = view_of(&row, parent.as_ref().map(|p| p.code.clone()), &names)?;
-        view.parent_name = parent.map(|p| p.name);
+        let view = PartnerView {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            partner_type: row.partner_type()?,
+            parent_hidden: row.parent_id.is_some() && detail.parent_code.is_none(),
+            parent_code: detail.parent_code,
+            parent_name: detail.parent_name,
+            depth: row.depth,
+            status: row.status()?,
+            region_code: detail.region_code.clone(),
+            region_name: detail.region_name,
+            region_name_en: detail.region_name_en,
+            grade: grade(row.grade_id),
+            created_at: row.created_at,
+        };
         let next_statuses = if caller.can(Permission::ManagePartners) {
             view.status.next().to_vec()
         } else {
             Vec::new()
         };
-        Ok(PartnerDetail {
+        let detail = PartnerDetail {
             partner: view,
-            owner_login: owner.as_ref().map(|u| u.login.clone()),
-            owner_name: owner.map(|u| u.display_name),
-            region_code: region.map(|r| r.code.clone()),
+            owner_login: detail.owner_login.filter(|_| staff),
+            owner_name: detail.owner_name.filter(|_| staff),
+            region_code: detail.region_code,
             address: row.address,
             credit_limit,
             currency: currency.as_str().to_owned(),
@@ -982,7 +1024,8 @@ impl Qudao {
             children,
             status_history,
             next_statuses,
-        })
+        };
+        Ok((detail, shown))
     }
 
     /// Moves a partner along its lifecycle. Only the transitions of
@@ -1099,18 +1142,6 @@ impl Names {
         })
     }
 
-    /// The same for a read outside any write, with the grade codes from
-    /// the application's cache.
-    async fn read(app: &Qudao, rows: &[&partner::Model]) -> Result<Self, AppError> {
-        let regions =
-            Self::regions(app.db(), rows.iter().filter_map(|r| r.region_id).collect()).await?;
-        let grades = app
-            .grade_cache()
-            .codes(app.db(), rows.iter().filter_map(|r| r.grade_id))
-            .await?;
-        Ok(Self { regions, grades })
-    }
-
     async fn regions(
         db: &impl ConnectionTrait,
         mut ids: Vec<i64>,
@@ -1176,36 +1207,6 @@ fn change_of(row: qudao_store::partners::status_change::Model) -> Result<StatusC
 }
 
 impl Qudao {
-    /// A status history as the caller may see it: staff see who changed it
-    /// (by name) and why; a partner user sees only what changed and when.
-    async fn shown_status_history(
-        &self,
-        caller: &Caller,
-        mut history: Vec<StatusChange>,
-    ) -> Result<Vec<StatusChange>, AppError> {
-        if !crate::visibility::sees_internal(caller) {
-            for change in &mut history {
-                change.reason = None;
-                change.changed_by = None;
-            }
-            return Ok(history);
-        }
-        let logins: Vec<String> = history
-            .iter()
-            .filter_map(|c| c.changed_by.clone())
-            .collect();
-        let names = crate::visibility::user_names(self.db(), logins).await?;
-        for change in &mut history {
-            change.changed_by_name = change
-                .changed_by
-                .as_ref()
-                .and_then(|login| names.get(login).cloned());
-        }
-        Ok(history)
-    }
-}
-
-impl Qudao {
     /// The code of the caller's own partner organisation, for partner users.
     pub async fn own_partner_code(&self, caller: &Caller) -> Result<Option<String>, AppError> {
         match caller.partner_id {
@@ -1245,4 +1246,17 @@ fn contact_view(row: qudao_store::partners::contact::Model) -> ContactView {
         email: row.email,
         birthday: row.birthday,
     }
+}
+
+/// A status history as the caller may read it: partner users see what
+/// changed and when, not our reasons nor who made the change (DESIGN §6).
+fn shown_status_history(caller: &Caller, mut history: Vec<StatusChange>) -> Vec<StatusChange> {
+    if !crate::visibility::sees_internal(caller) {
+        for change in &mut history {
+            change.reason = None;
+            change.changed_by = None;
+            change.changed_by_name = None;
+        }
+    }
+    history
 }

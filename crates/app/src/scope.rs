@@ -67,7 +67,65 @@ fn not_found() -> AppError {
     AppError::NotFound("partner")
 }
 
+/// A partner code from a request; one that cannot exist is not found.
+pub(crate) fn partner_code(code: &str) -> Result<PartnerCode, AppError> {
+    PartnerCode::parse(code).map_err(|_| not_found())
+}
+
+/// A partner found once for one caller, so that the other panels of the
+/// same page (agreement, grade, evaluations) need not look it up again.
+/// It remembers whose scope found it: another caller's handle is refused,
+/// and each area's narrowing is applied to it in memory.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    partner: Visible,
+    user: qudao_domain::scope::UserId,
+    scope: DataScope,
+}
+
+impl Shown {
+    pub(crate) fn new(caller: &Caller, partner: Visible) -> Self {
+        Self {
+            partner,
+            user: caller.user_id,
+            scope: scope_in(caller, Area::Partners),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        self.partner.code()
+    }
+
+    pub(crate) fn row(&self) -> &qudao_store::partners::partner::Model {
+        self.partner.row()
+    }
+
+    /// The partner as `area` lets the caller see it. The handle was found
+    /// under the caller's partners scope; an area that narrows it to the
+    /// caller's own organisation sees only that one, and an area that
+    /// narrows it any other way sees nothing: no use case is given more
+    /// than the lookup in that area would have found.
+    pub(crate) fn within(&self, caller: &Caller, area: Area) -> Result<&Visible, AppError> {
+        if self.user != caller.user_id || self.scope != scope_in(caller, Area::Partners) {
+            return Err(not_found());
+        }
+        match scope_in(caller, area) {
+            scope if scope == self.scope => Ok(&self.partner),
+            DataScope::Partner(own) if own == self.partner.id() => Ok(&self.partner),
+            _ => Err(not_found()),
+        }
+    }
+}
+
 impl Qudao {
+    /// A partner the caller may see, found once for several panels.
+    pub async fn shown(&self, caller: &Caller, code: &str) -> Result<Shown, AppError> {
+        let partner = self
+            .visible(self.db(), caller, Area::Partners, code)
+            .await?;
+        Ok(Shown::new(caller, partner))
+    }
+
     /// A partner the caller may see in `area`, by code, for reading.
     pub(crate) async fn visible(
         &self,
@@ -76,7 +134,7 @@ impl Qudao {
         area: Area,
         code: &str,
     ) -> Result<Visible, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| not_found())?;
+        let code = partner_code(code)?;
         store_scope::partner_by_code(db, scope_in(caller, area), &code)
             .await?
             .ok_or_else(not_found)
@@ -91,7 +149,7 @@ impl Qudao {
         area: Area,
         code: &str,
     ) -> Result<Visible, AppError> {
-        let code = PartnerCode::parse(code).map_err(|_| not_found())?;
+        let code = partner_code(code)?;
         store_scope::partner_for_write(tx, scope_in(caller, area), &code)
             .await?
             .ok_or_else(not_found)

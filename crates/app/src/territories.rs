@@ -531,6 +531,34 @@ impl Qudao {
         Ok(rows.try_map(|row| authorization_view(row).map(|v| shown_to(v, internal)))?)
     }
 
+    /// Every right a partner its page has already found holds.
+    pub async fn partner_authorizations(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+        sort: AuthorizationSort,
+        dir: SortDir,
+    ) -> Result<Vec<AuthorizationView>, AppError> {
+        caller.require(Permission::ViewTerritories)?;
+        let filter = repo::AuthorizationFilter {
+            partner_id: Some(shown.within(caller, Area::Territories)?.id().0),
+            ..Default::default()
+        };
+        let rows = repo::list_authorizations(
+            self.db(),
+            caller.scope(),
+            &filter,
+            sort,
+            dir,
+            PageRequest::export(),
+        )
+        .await?;
+        let internal = crate::visibility::sees_internal(caller);
+        Ok(rows
+            .try_map(|row| authorization_view(row).map(|v| shown_to(v, internal)))?
+            .items)
+    }
+
     /// One authorization; outside the caller's scope it does not exist.
     pub async fn authorization(
         &self,

@@ -14,6 +14,7 @@ pub mod coverage;
 mod error;
 pub mod grades;
 pub mod migrations;
+mod nested;
 pub mod onboarding;
 pub mod paging;
 pub mod partner_changes;

@@ -91,14 +91,26 @@ where
     E::Model: FromQueryResult + Sync + Send,
 {
     let paginator = select.paginate(db, request.per_page);
-    let total = paginator.num_items().await?;
     let items = paginator.fetch_page(request.page - 1).await?;
+    let total = match known_total(request, items.len()) {
+        Some(total) => total,
+        None => paginator.num_items().await?,
+    };
     Ok(Page {
         items,
         total,
         page: request.page,
         per_page: request.per_page,
     })
+}
+
+/// The total a fetched page already tells, without a count: a page that is
+/// not full is the last one (or the first page, empty). Only a full page,
+/// or an empty page past the first, needs the count.
+pub(crate) fn known_total(request: PageRequest, fetched: usize) -> Option<u64> {
+    let fetched = fetched as u64;
+    (fetched < request.per_page && (fetched > 0 || request.page == 1))
+        .then(|| (request.page - 1) * request.per_page + fetched)
 }
 
 /// Gives a sort enum its names as used in URLs: `parse` for what a request
@@ -122,3 +134,22 @@ macro_rules! sort_keys {
     };
 }
 pub(crate) use sort_keys;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_that_is_not_full_tells_the_total() {
+        let page = |page, per_page| PageRequest { page, per_page };
+        assert_eq!(known_total(page(1, 25), 0), Some(0));
+        assert_eq!(known_total(page(1, 25), 7), Some(7));
+        assert_eq!(known_total(page(3, 25), 7), Some(57));
+        assert_eq!(
+            known_total(page(1, 25), 25),
+            None,
+            "a full page may not be the last"
+        );
+        assert_eq!(known_total(page(3, 25), 0), None, "past the end: count");
+    }
+}

@@ -6,8 +6,8 @@ use sea_orm::sea_query::{
     UnionType, WithClause,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::error::read;
@@ -17,6 +17,11 @@ use crate::write::WriteTx;
 use crate::{DataScope, StoreError};
 use qudao_domain::money::Currency;
 use qudao_domain::partners::{PartnerStatus, PartnerType};
+
+mod detail;
+mod listing;
+pub use detail::{Child, Detail, detail};
+pub use listing::{Listed, list_page};
 
 pub mod partner {
     use sea_orm::entity::prelude::*;
@@ -485,18 +490,6 @@ pub async fn set_status(
 }
 
 /// A partner's status history, oldest first.
-pub async fn status_history(
-    db: &impl ConnectionTrait,
-    partner: &Visible,
-) -> Result<Vec<status_change::Model>, StoreError> {
-    Ok(status_change::Entity::find()
-        .filter(status_change::Column::PartnerId.eq(partner.id().0))
-        .order_by_asc(status_change::Column::ChangedAt)
-        .order_by_asc(status_change::Column::Id)
-        .all(db)
-        .await?)
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct PartnerFilter {
     pub text: Option<String>,
@@ -518,6 +511,18 @@ pub async fn list(
     dir: SortDir,
     page: PageRequest,
 ) -> Result<Page<partner::Model>, StoreError> {
+    let select = filtered(db.get_database_backend(), scope, filter, sort, dir);
+    fetch(db, select, page).await
+}
+
+/// The partners in scope matching `filter`, in order, without paging.
+fn filtered(
+    backend: DatabaseBackend,
+    scope: DataScope,
+    filter: &PartnerFilter,
+    sort: PartnerSort,
+    dir: SortDir,
+) -> sea_orm::Select<partner::Entity> {
     let mut select = partner::Entity::find().filter(scope_condition(scope));
     if let Some(text) = &filter.text {
         let pattern = like_pattern(text);
@@ -539,7 +544,7 @@ pub async fn list(
     if let Some(parent_id) = filter.parent_id {
         select = select.filter(partner::Column::ParentId.eq(parent_id));
     }
-    let param = if db.get_database_backend() == DatabaseBackend::Postgres {
+    let param = if backend == DatabaseBackend::Postgres {
         "$1"
     } else {
         "?"
@@ -573,47 +578,20 @@ pub async fn list(
             [grade.to_lowercase()],
         ));
     }
-    let column = match sort {
+    select
+        .order_by(sort_column(sort), dir.order())
+        .order_by_asc(partner::Column::Id)
+}
+
+fn sort_column(sort: PartnerSort) -> partner::Column {
+    match sort {
         PartnerSort::Code => partner::Column::Code,
         PartnerSort::Name => partner::Column::Name,
         PartnerSort::PartnerType => partner::Column::PartnerType,
         PartnerSort::Depth => partner::Column::Depth,
         PartnerSort::Status => partner::Column::Status,
         PartnerSort::CreatedAt => partner::Column::CreatedAt,
-    };
-    let select = select
-        .order_by(column, dir.order())
-        .order_by_asc(partner::Column::Id);
-    fetch(db, select, page).await
-}
-
-/// A partner's parent and every partner below it (its whole downstream
-/// tree, in tree order: each partner followed by those under it), as far as
-/// the scope sees them, in one statement: a partner's page shows them all,
-/// so they need neither a count nor a query each.
-pub async fn family(
-    db: &impl ConnectionTrait,
-    scope: DataScope,
-    partner: &Visible,
-) -> Result<(Option<partner::Model>, Vec<partner::Model>), StoreError> {
-    let parent_id = partner.row().parent_id;
-    let below = Condition::all()
-        .add(partner::Column::Path.like(format!("{}%", partner.row().path)))
-        .add(partner::Column::Id.ne(partner.id().0));
-    let mut kin = Condition::any().add(below);
-    if let Some(id) = parent_id {
-        kin = kin.add(partner::Column::Id.eq(id));
     }
-    let (mut parent, children): (Vec<_>, Vec<_>) = partner::Entity::find()
-        .filter(scope_condition(scope))
-        .filter(kin)
-        .order_by_asc(partner::Column::Path)
-        .order_by_asc(partner::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .partition(|row| Some(row.id) == parent_id);
-    Ok((parent.pop(), children))
 }
 
 /// Codes of the given partner ids that the scope can see, for showing parents.
@@ -777,17 +755,6 @@ pub async fn move_subtree(
     active.updated_at = Set(crate::now());
     let row = active.update(db).await?;
     Ok(partner.replaced(row))
-}
-
-pub async fn contacts(
-    db: &impl ConnectionTrait,
-    partner: &Visible,
-) -> Result<Vec<contact::Model>, StoreError> {
-    Ok(contact::Entity::find()
-        .filter(contact::Column::PartnerId.eq(partner.id().0))
-        .order_by_asc(contact::Column::Id)
-        .all(db)
-        .await?)
 }
 
 pub struct NewContact<'a> {

@@ -545,8 +545,11 @@ pub async fn list_authorizations(
         .order_by_asc(A::Id)
         .into_model::<AuthorizationRow>()
         .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.page - 1).await?;
+    let total = match crate::paging::known_total(page, items.len()) {
+        Some(total) => total,
+        None => paginator.num_items().await?,
+    };
     Ok(Page {
         items,
         total,

@@ -10,7 +10,99 @@ on_both_backends!(
     partner_status_lifecycle,
     partner_record_contacts_and_moves,
     unreadable_stored_values_are_errors_naming_them,
+    a_partner_page_shares_one_lookup_narrowed_per_area,
 );
+
+/// The partner page finds its partner once and hands the handle to the
+/// other panels; each area still narrows it, and it serves no one else.
+async fn a_partner_page_shares_one_lookup_narrowed_per_area(db: TestDb) {
+    let app = db.app().await;
+    for (code, parent) in [("P1", None), ("P2", Some("P1")), ("P3", None)] {
+        app.create_partner(&system(), &partner(code, "distributor", parent, None))
+            .await
+            .unwrap();
+    }
+    app.create_user(&system(), &user("boss", "partner_admin", Some("P1")))
+        .await
+        .unwrap();
+    let boss = app.caller_by_login("boss").await.unwrap();
+
+    let (own, own_shown) = app.partner_shown(&boss, "P1").await.unwrap();
+    assert_eq!(own.children.len(), 1);
+    let agreement = app.agreement_shown(&boss, &own_shown, None).await.unwrap();
+    assert_eq!(agreement.partner_code, "P1");
+    let (_, downstream) = app.partner_shown(&boss, "P2").await.unwrap();
+    assert!(
+        matches!(
+            app.agreement_shown(&boss, &downstream, None).await,
+            Err(AppError::NotFound(_))
+        ),
+        "a partner admin sees its downstream's record but not its agreement"
+    );
+    let (grade, all) = app.partner_grade_shown(&boss, &downstream).await.unwrap();
+    assert_eq!(grade.partner_code, "P2", "grades narrow nothing");
+    assert!(all.iter().any(|g| g.code == "gold"));
+    assert!(matches!(
+        app.partner_shown(&boss, "P3").await,
+        Err(AppError::NotFound(_))
+    ));
+
+    // Another caller cannot use the boss's handle, even one who sees more.
+    assert!(matches!(
+        app.agreement_shown(&system(), &own_shown, None).await,
+        Err(AppError::NotFound(_))
+    ));
+    let (_, theirs) = app.partner_shown(&system(), "P3").await.unwrap();
+    assert!(matches!(
+        app.partner_grade_shown(&boss, &theirs).await,
+        Err(AppError::NotFound(_))
+    ));
+
+    // A page past the end of the list still knows the total.
+    let past = app
+        .list_partners(
+            &system(),
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Asc,
+            PageRequest::new(Some(9), Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!((past.items.len(), past.total), (0, 3));
+    // The page comes back as one JSON array; it keeps the page's order.
+    for (number, codes) in [(1, vec!["P3", "P2"]), (2, vec!["P1"])] {
+        let page = app
+            .list_partners(
+                &system(),
+                &PartnerFilter::default(),
+                PartnerSort::Code,
+                SortDir::Desc,
+                PageRequest::new(Some(number), Some(2)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(
+            page.items
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>(),
+            codes
+        );
+    }
+    let second = app
+        .list_partners(
+            &system(),
+            &PartnerFilter::default(),
+            PartnerSort::Code,
+            SortDir::Desc,
+            PageRequest::new(Some(1), Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.items[1].parent_code.as_deref(), Some("P1"));
+}
 
 /// The tree: P1 (manager) ─► P2 ─► P4; P3 unowned; P5 (rep).
 async fn partner_tree_and_data_scope(db: TestDb) {

@@ -154,6 +154,44 @@ async fn partner_users_see_what_changed_but_not_why_or_who(db: TestDb) {
         (&grade.history[0].reason, &grade.history[0].changed_by),
         (&None, &None)
     );
+    // The partner page's own path (one lookup shared by its panels) hides
+    // the same: who granted a right is ours to know.
+    app.load_builtin_regions().await.unwrap();
+    app.create_authorization(
+        &manager,
+        &qudao_app::territories::AuthorizationInput {
+            partner_code: "P2".into(),
+            region_code: "CN".into(),
+            product_line: "TEA".into(),
+            mode: "intensive".into(),
+            valid_from: "2026-01-01".into(),
+            valid_to: "2026-12-31".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let rights_of = |caller: Caller| {
+        let app = app.clone();
+        async move {
+            let (_, shown) = app.partner_shown(&caller, "P2").await.unwrap();
+            app.partner_authorizations(
+                &caller,
+                &shown,
+                qudao_app::territories::AuthorizationSort::Code,
+                SortDir::Asc,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(rights_of(manager.clone()).await[0].created_by, "manager");
+    let portal_rights = rights_of(boss.clone()).await;
+    assert_eq!(portal_rights.len(), 1);
+    assert_eq!(portal_rights[0].created_by, "");
+    let (_, shown) = app.partner_shown(&boss, "P2").await.unwrap();
+    let (grade, _) = app.partner_grade_shown(&boss, &shown).await.unwrap();
+    assert_eq!(grade.history[0].reason, None);
+
     // Nor does the JSON the API serves carry them.
     let json = serde_json::to_string(&portal).unwrap();
     assert!(

@@ -44,9 +44,9 @@ pub(super) fn routes() -> Routes {
 pub(super) async fn partner_summary(
     state: &AppState,
     ctx: &Ctx,
-    code: &str,
+    shown: &qudao_app::Shown,
 ) -> Result<Option<AgreementView>, PageError> {
-    match state.app.agreement(&ctx.caller, code, None).await {
+    match state.app.agreement_shown(&ctx.caller, shown, None).await {
         Ok(view) => Ok(Some(view)),
         Err(AppError::NotFound(_) | AppError::Forbidden) => Ok(None),
         Err(other) => Err(other.into()),

@@ -40,10 +40,9 @@ impl GradePanel {
     pub(crate) async fn load(
         state: &AppState,
         ctx: &Ctx,
-        partner_code: &str,
+        shown: &qudao_app::Shown,
     ) -> Result<Self, PageError> {
-        let grade = state.app.partner_grade(&ctx.caller, partner_code).await?;
-        let all = state.app.grades(&ctx.caller).await?;
+        let (grade, all) = state.app.partner_grade_shown(&ctx.caller, shown).await?;
         let choices = if ctx.caller.can(Permission::ManagePartners) {
             all.clone()
         } else {
@@ -263,7 +262,8 @@ async fn change(
             (text, format!("/partners/{}", grade.partner_code))
         },
         async |errors| {
-            let mut grade = GradePanel::load(&state, &ctx, &code).await?;
+            let shown = state.app.shown(&ctx.caller, &code).await?;
+            let mut grade = GradePanel::load(&state, &ctx, &shown).await?;
             grade.input = input;
             grade.errors = errors;
             let c = Chrome::new(

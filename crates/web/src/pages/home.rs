@@ -265,13 +265,18 @@ async fn portal(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
         // A partner account without an organisation sees nothing at all.
         return Err(qudao_app::AppError::NotFound("partner").into());
     };
-    let partner = state.app.partner(&ctx.caller, &code).await?;
-    let grade = state.app.partner_grade(&ctx.caller, &code).await?.grade;
-    let agreement = super::agreements::partner_summary(state, ctx, &code)
+    let (partner, shown) = state.app.partner_shown(&ctx.caller, &code).await?;
+    let grade = state
+        .app
+        .partner_grade_shown(&ctx.caller, &shown)
+        .await?
+        .0
+        .grade;
+    let agreement = super::agreements::partner_summary(state, ctx, &shown)
         .await?
         .and_then(|a| a.in_force);
     let today = qudao_app::today();
-    let territories = super::territories::PartnerAuthorizations::load(state, ctx, &code)
+    let territories = super::territories::PartnerAuthorizations::load(state, ctx, &shown)
         .await?
         .rows
         .into_iter()

@@ -56,6 +56,7 @@ impl OnboardingPanel {
         state: &AppState,
         ctx: &Ctx,
         partner: &PartnerView,
+        shown: &qudao_app::Shown,
     ) -> Result<Self, PageError> {
         let mut panel = OnboardingPanel {
             visible: false,
@@ -70,7 +71,7 @@ impl OnboardingPanel {
             return Ok(panel);
         }
         panel.visible = true;
-        panel.evaluations = state.app.evaluations(&ctx.caller, &partner.code).await?;
+        panel.evaluations = state.app.evaluations_shown(&ctx.caller, shown).await?;
         if ctx.caller.can(Permission::ManageOnboarding) && evaluable(partner.status) {
             panel.criteria = state
                 .app
@@ -164,8 +165,9 @@ async fn evaluate(
         }
         Err(err) => {
             let (status, errors) = evaluation_errors(ctx.lang, err)?;
-            let partner = state.app.partner(&ctx.caller, &code).await?;
-            let mut onboarding = OnboardingPanel::load(&state, &ctx, &partner.partner).await?;
+            let (partner, shown) = state.app.partner_shown(&ctx.caller, &code).await?;
+            let mut onboarding =
+                OnboardingPanel::load(&state, &ctx, &partner.partner, &shown).await?;
             onboarding.scores = input.scores;
             onboarding.comment = input.comment.unwrap_or_default();
             onboarding.errors = errors;

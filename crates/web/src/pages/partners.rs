@@ -301,10 +301,10 @@ pub(super) async fn detail_page(
     code: &str,
     forms: DetailForms,
 ) -> Result<Response, PageError> {
-    let partner = state.app.partner(&ctx.caller, code).await?;
-    let agreement = super::agreements::partner_summary(state, ctx, code).await?;
-    let territories =
-        super::territories::PartnerAuthorizations::load(state, ctx, &partner.partner.code).await?;
+    // One scoped lookup for every panel of the page.
+    let (partner, shown) = state.app.partner_shown(&ctx.caller, code).await?;
+    let agreement = super::agreements::partner_summary(state, ctx, &shown).await?;
+    let territories = super::territories::PartnerAuthorizations::load(state, ctx, &shown).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -315,8 +315,9 @@ pub(super) async fn detail_page(
         ],
     )
     .await?;
-    let grade = super::grades::GradePanel::load(state, ctx, code).await?;
-    let onboarding = super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner).await?;
+    let grade = super::grades::GradePanel::load(state, ctx, &shown).await?;
+    let onboarding =
+        super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner, &shown).await?;
     let terminate_confirm = if partner.next_statuses.contains(&PartnerStatus::Terminated) {
         let lang = ctx.lang;
         let in_force = state

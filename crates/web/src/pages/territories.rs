@@ -729,25 +729,19 @@ impl PartnerAuthorizations {
     pub(crate) async fn load(
         state: &AppState,
         ctx: &Ctx,
-        partner_code: &str,
+        shown: &qudao_app::Shown,
     ) -> Result<Self, PageError> {
-        let query = AuthorizationQuery {
-            partner_code: Some(partner_code.to_owned()),
-            ..Default::default()
-        };
         let rows = state
             .app
-            .authorizations(
+            .partner_authorizations(
                 &ctx.caller,
-                &query,
+                shown,
                 AuthorizationSort::ValidFrom,
                 qudao_app::SortDir::Desc,
-                qudao_app::PageRequest::export(),
             )
-            .await?
-            .items;
+            .await?;
         Ok(Self {
-            partner_code: partner_code.to_uppercase(),
+            partner_code: shown.code().to_owned(),
             rows,
             can_manage: ctx.caller.can(Permission::ManageTerritories),
             modes: AuthorizationMode::ALL,

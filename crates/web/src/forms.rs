@@ -90,13 +90,16 @@ pub(crate) async fn htmx_redirects(request: Request, next: Next) -> Response {
         && response.status() == StatusCode::SEE_OTHER
         && let Some(location) = response.headers_mut().remove(header::LOCATION)
     {
-        let same_page = location
+        // Only a move to a fragment of this same page fails to load it. A
+        // plain move to this page does load it, and adding a reload then
+        // would cancel that load after it had taken the flash.
+        let fragment_here = location
             .to_str()
-            .is_ok_and(|to| Some(page_of(to)) == current.as_deref());
+            .is_ok_and(|to| to.contains('#') && Some(page_of(to)) == current.as_deref());
         *response.status_mut() = StatusCode::OK;
         let headers = response.headers_mut();
         headers.insert(HeaderName::from_static("hx-redirect"), location);
-        if same_page {
+        if fragment_here {
             headers.insert(
                 HeaderName::from_static("hx-refresh"),
                 HeaderValue::from_static("true"),

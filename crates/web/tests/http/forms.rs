@@ -213,10 +213,42 @@ async fn a_refused_form_comes_back_with_a_summary_and_a_saved_one_redirects_htmx
         "/partners/P2"
     );
     assert!(saved.header(header::LOCATION).is_empty());
-    // Back to the page it was posted from: moving there alone would not
-    // reload it (same page, another fragment), so htmx is told to refresh.
+    // Back to the page it was posted from: moving there loads it again, so
+    // no refresh (which would cancel that load after it took the flash).
+    assert!(
+        saved
+            .header(header::HeaderName::from_static("hx-refresh"))
+            .is_empty()
+    );
+
+    // A contact saved on the partner page goes to a fragment of that same
+    // page; moving there alone would only scroll, so htmx is told to reload.
+    let body = serde_urlencoded::to_string([
+        ("_csrf", csrf.as_str()),
+        ("name", "钱采购"),
+        ("role", "采购"),
+        ("phone", "021-5555-0199"),
+        ("email", ""),
+        ("birthday", ""),
+    ])?;
+    let contact = admin
+        .send(
+            Method::POST,
+            "/partners/P2/contacts",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("hx-request", "true"),
+                ("hx-current-url", "http://127.0.0.1:8080/partners/P2"),
+            ],
+            body.into_bytes(),
+        )
+        .await?;
     assert_eq!(
-        saved.header(header::HeaderName::from_static("hx-refresh")),
+        contact.header(header::HeaderName::from_static("hx-redirect")),
+        "/partners/P2#contacts"
+    );
+    assert_eq!(
+        contact.header(header::HeaderName::from_static("hx-refresh")),
         "true"
     );
     Ok(())

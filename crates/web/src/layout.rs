@@ -105,6 +105,29 @@ impl Chrome {
         self.lang.t(&format!("{kind}.{value}"))
     }
 
+    /// The words for a stored value where the catalog may not have them
+    /// (an audit action added later): the value itself then.
+    pub fn words(&self, kind: &str, value: &str) -> String {
+        self.lang
+            .lookup(&format!("{kind}.{value}"))
+            .map_or_else(|| value.to_owned(), str::to_owned)
+    }
+
+    /// An aside in brackets as the page's language writes it: full-width
+    /// in Chinese (信用额度（CNY）), with a space before it in English.
+    pub fn paren(&self, text: &str) -> String {
+        match self.lang {
+            Lang::ZhCn => format!("（{text}）"),
+            Lang::En => format!(" ({text})"),
+        }
+    }
+
+    /// A product line's name (茶饮 for `TEA`); its code when it has none.
+    /// Product lines become records of their own with the catalog.
+    pub fn product_line(&self, code: &str) -> String {
+        self.words("product_line", code)
+    }
+
     pub fn asset(&self, name: &str) -> String {
         assets::url(name)
     }

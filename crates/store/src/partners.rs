@@ -23,6 +23,50 @@ mod listing;
 pub use detail::{Child, Detail, detail};
 pub use listing::{Listed, list_page};
 
+/// Joins a partner's parent (only when the scope sees it, else nothing, so
+/// a hidden parent is not named) and its home region under the aliases
+/// given, and selects `parent_code`, `parent_name`, `region_code`,
+/// `region_name` and `region_name_en`: what a partner's page and a list
+/// row show beside it.
+fn join_parent_and_home(
+    query: &mut sea_orm::sea_query::SelectStatement,
+    scope: DataScope,
+    parent: &str,
+    home: &str,
+) {
+    query
+        .join_as(
+            JoinType::LeftJoin,
+            partner::Entity,
+            Alias::new(parent),
+            sea_orm::Condition::all()
+                .add(
+                    Expr::col((Alias::new(parent), partner::Column::Id))
+                        .equals((partner::Entity, partner::Column::ParentId)),
+                )
+                .add(scope_condition_on(Alias::new(parent), scope)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            Alias::new("regions"),
+            Alias::new(home),
+            Expr::col((Alias::new(home), Alias::new("id")))
+                .equals((partner::Entity, partner::Column::RegionId)),
+        );
+    for (table, column, alias) in [
+        (parent, "code", "parent_code"),
+        (parent, "name", "parent_name"),
+        (home, "code", "region_code"),
+        (home, "name", "region_name"),
+        (home, "name_en", "region_name_en"),
+    ] {
+        query.expr_as(
+            Expr::col((Alias::new(table), Alias::new(column))),
+            Alias::new(alias),
+        );
+    }
+}
+
 pub mod partner {
     use sea_orm::entity::prelude::*;
 

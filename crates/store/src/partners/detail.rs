@@ -6,13 +6,16 @@
 //! trip to the connection's worker thread, which cost more than the reads.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, Query, SubQueryStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QueryTrait,
 };
 use serde::Deserialize;
 
-use super::{contact, partner, read, scope_condition, scope_condition_on, status_change};
+use super::{
+    contact, join_parent_and_home, partner, read, scope_condition, scope_condition_on,
+    status_change,
+};
 use crate::nested;
 use crate::scope::Visible;
 use crate::{DataScope, StoreError};
@@ -216,51 +219,15 @@ pub async fn detail(
     let mut select = partner::Entity::find()
         .filter(partner::Column::Code.eq(code.as_str()))
         .filter(scope_condition(scope));
-    QueryTrait::query(&mut select)
-        .join_as(
-            JoinType::LeftJoin,
-            partner::Entity,
-            Alias::new(PARENT),
-            Condition::all()
-                .add(
-                    Expr::col((Alias::new(PARENT), partner::Column::Id))
-                        .equals((partner::Entity, partner::Column::ParentId)),
-                )
-                .add(scope_condition_on(Alias::new(PARENT), scope)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            Alias::new("regions"),
-            Alias::new(HOME),
-            Expr::col((Alias::new(HOME), Alias::new("id")))
-                .equals((partner::Entity, partner::Column::RegionId)),
-        )
+    let query = QueryTrait::query(&mut select);
+    join_parent_and_home(query, scope, PARENT, HOME);
+    query
         .join_as(
             JoinType::LeftJoin,
             Alias::new("users"),
             Alias::new(OWNER),
             Expr::col((Alias::new(OWNER), Alias::new("id")))
                 .equals((partner::Entity, partner::Column::OwnerId)),
-        )
-        .expr_as(
-            Expr::col((Alias::new(PARENT), partner::Column::Code)),
-            Alias::new("parent_code"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(PARENT), partner::Column::Name)),
-            Alias::new("parent_name"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("code"))),
-            Alias::new("region_code"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("name_en"))),
-            Alias::new("region_name_en"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("name"))),
-            Alias::new("region_name"),
         )
         .expr_as(
             Expr::col((Alias::new(OWNER), Alias::new("login"))),

@@ -17,11 +17,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::sea_query::{Alias, Condition, Expr, JoinType, SubQueryStatement};
-use sea_orm::{ConnectionTrait, ExprTrait, IdenStatic, QueryTrait};
+use sea_orm::sea_query::{Alias, Expr, SubQueryStatement};
+use sea_orm::{ConnectionTrait, IdenStatic, QueryTrait};
 use serde::Deserialize;
 
-use super::{PartnerFilter, PartnerSort, filtered, partner, scope_condition_on, sort_column};
+use super::{PartnerFilter, PartnerSort, filtered, join_parent_and_home, partner, sort_column};
 use crate::nested;
 use crate::paging::{Page, PageRequest, SortDir};
 use crate::{DataScope, StoreError};
@@ -142,45 +142,8 @@ pub async fn list_page(
         .expr(Expr::cust("COUNT(*)"))
         .to_owned();
     let mut select = base.clone();
+    join_parent_and_home(QueryTrait::query(&mut select), scope, PARENT, HOME);
     QueryTrait::query(&mut select)
-        .join_as(
-            JoinType::LeftJoin,
-            partner::Entity,
-            Alias::new(PARENT),
-            Condition::all()
-                .add(
-                    Expr::col((Alias::new(PARENT), partner::Column::Id))
-                        .equals((partner::Entity, partner::Column::ParentId)),
-                )
-                .add(scope_condition_on(Alias::new(PARENT), scope)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            Alias::new("regions"),
-            Alias::new(HOME),
-            Expr::col((Alias::new(HOME), Alias::new("id")))
-                .equals((partner::Entity, partner::Column::RegionId)),
-        )
-        .expr_as(
-            Expr::col((Alias::new(PARENT), partner::Column::Code)),
-            Alias::new("parent_code"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(PARENT), partner::Column::Name)),
-            Alias::new("parent_name"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("code"))),
-            Alias::new("region_code"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("name"))),
-            Alias::new("region_name"),
-        )
-        .expr_as(
-            Expr::col((Alias::new(HOME), Alias::new("name_en"))),
-            Alias::new("region_name_en"),
-        )
         .limit(page.per_page)
         .offset((page.page - 1) * page.per_page);
     // The page's own order again, for the aggregate (a subquery's order

@@ -1,36 +1,9 @@
 //! What an action that cannot be undone will bring about, counted on the
 //! server so that its confirmation states real consequences.
 
-use qudao_store::paging::PageRequest;
-
-use crate::territories::{AuthorizationQuery, AuthorizationSort};
 use crate::{AppError, Caller, Permission, Qudao};
 
 impl Qudao {
-    /// How many of the partner's authorizations are in force today: they
-    /// stay until their own end date when the partner is terminated.
-    pub async fn authorizations_in_force(
-        &self,
-        caller: &Caller,
-        partner_code: &str,
-    ) -> Result<u64, AppError> {
-        let query = AuthorizationQuery {
-            partner_code: Some(partner_code.to_owned()),
-            on: Some(crate::today()),
-            ..AuthorizationQuery::default()
-        };
-        let page = self
-            .authorizations(
-                caller,
-                &query,
-                AuthorizationSort::default(),
-                qudao_store::paging::SortDir::Asc,
-                PageRequest::new(Some(1), Some(1)),
-            )
-            .await?;
-        Ok(page.total)
-    }
-
     /// The live API tokens of each of these accounts (disabling an account
     /// revokes them), for an administrator or, for its own staff, a partner
     /// admin. Accounts the caller may not manage are left out.

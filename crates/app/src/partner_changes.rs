@@ -8,7 +8,7 @@ use qudao_domain::partner_changes::{ChangeField, RequestState, decide, requested
 use qudao_domain::partners::PartnerId;
 use qudao_store::paging::{Page, PageRequest};
 use qudao_store::partner_changes::{self as repo, NewRequest, request};
-use qudao_store::scope as store_scope;
+use qudao_store::scope::{self as store_scope, Visible};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AllFields;
@@ -154,7 +154,25 @@ impl Qudao {
         let partner = self
             .visible(self.db(), caller, Area::PartnerChanges, code)
             .await?;
-        repo::of_partner(self.db(), &partner)
+        self.change_requests_of(&partner).await
+    }
+
+    /// The same for a partner its page has already found.
+    pub async fn partner_change_requests_shown(
+        &self,
+        caller: &Caller,
+        shown: &crate::Shown,
+    ) -> Result<Vec<ChangeRequestView>, AppError> {
+        caller.require(Permission::ViewPartners)?;
+        self.change_requests_of(shown.within(caller, Area::PartnerChanges)?)
+            .await
+    }
+
+    async fn change_requests_of(
+        &self,
+        partner: &Visible,
+    ) -> Result<Vec<ChangeRequestView>, AppError> {
+        repo::of_partner(self.db(), partner)
             .await?
             .into_iter()
             .map(|row| view_of(row, partner.code(), &partner.row().name))

@@ -49,12 +49,17 @@ impl ChangesPanel {
     pub(crate) async fn load(
         state: &AppState,
         ctx: &Ctx,
-        code: &str,
+        shown: &qudao_app::Shown,
         input: ChangeRequestInput,
         errors: Vec<(String, String)>,
         decision: Option<(i64, Vec<(String, String)>)>,
     ) -> Result<Option<Self>, PageError> {
-        let requests = match state.app.partner_change_requests(&ctx.caller, code).await {
+        let code = shown.code();
+        let requests = match state
+            .app
+            .partner_change_requests_shown(&ctx.caller, shown)
+            .await
+        {
             Ok(requests) => requests,
             Err(AppError::NotFound(_) | AppError::Forbidden) => return Ok(None),
             Err(other) => return Err(other.into()),

@@ -320,10 +320,13 @@ pub(super) async fn detail_page(
         super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner, &shown).await?;
     let terminate_confirm = if partner.next_statuses.contains(&PartnerStatus::Terminated) {
         let lang = ctx.lang;
-        let in_force = state
-            .app
-            .authorizations_in_force(&ctx.caller, &partner.partner.code)
-            .await?;
+        // The rights panel already holds every right of the partner.
+        let today = qudao_app::today();
+        let in_force = territories
+            .rows
+            .iter()
+            .filter(|right| right.in_force_on(&today))
+            .count();
         let who = crate::forms::named(lang, &partner.partner.name, &partner.partner.code);
         crate::forms::confirm_text(
             lang,
@@ -344,7 +347,7 @@ pub(super) async fn detail_page(
     let changes = super::partner_changes::ChangesPanel::load(
         state,
         ctx,
-        &partner.partner.code,
+        &shown,
         forms.change_input,
         forms.change_errors,
         forms.decision_errors,

@@ -184,6 +184,21 @@ pub struct ContactInput {
     pub birthday: String,
 }
 
+impl ContactInput {
+    /// The contact as the domain takes it, every field checked at once.
+    fn parse(&self) -> Result<Contact, AppError> {
+        Contact::parse(
+            &self.name,
+            &self.role,
+            &self.phone,
+            &self.email,
+            &self.birthday,
+            crate::today(),
+        )
+        .map_err(AppError::Invalid)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     pub id: i64,
@@ -630,15 +645,7 @@ impl Qudao {
         let partner = self
             .visible_for_write(&tx, caller, Area::Contacts, code)
             .await?;
-        let contact = Contact::parse(
-            &input.name,
-            &input.role,
-            &input.phone,
-            &input.email,
-            &input.birthday,
-            crate::today(),
-        )
-        .map_err(AppError::Invalid)?;
+        let contact = input.parse()?;
         let stored = insert_contact(&tx, &partner, &contact).await?;
         let view = contact_view(stored);
         self.audit(
@@ -740,29 +747,10 @@ impl Qudao {
         let partner = self
             .visible_for_write(&tx, caller, Area::Contacts, code)
             .await?;
-        let contact = Contact::parse(
-            &input.name,
-            &input.role,
-            &input.phone,
-            &input.email,
-            &input.birthday,
-            crate::today(),
-        )
-        .map_err(AppError::Invalid)?;
-        let (before, after) = repo::update_contact(
-            &tx,
-            &partner,
-            contact_id,
-            repo::NewContact {
-                name: &contact.name,
-                role: &contact.role,
-                phone: contact.phone.as_deref(),
-                email: contact.email.as_deref(),
-                birthday: contact.birthday,
-            },
-        )
-        .await?
-        .ok_or(AppError::NotFound("contact"))?;
+        let contact = input.parse()?;
+        let (before, after) = repo::update_contact(&tx, &partner, contact_id, stored(&contact))
+            .await?
+            .ok_or(AppError::NotFound("contact"))?;
         let (before, after) = (contact_view(before), contact_view(after));
         self.audit(
             &tx,
@@ -1223,18 +1211,18 @@ pub(crate) async fn insert_contact(
     partner: &Visible,
     contact: &Contact,
 ) -> Result<qudao_store::partners::contact::Model, AppError> {
-    Ok(repo::insert_contact(
-        tx,
-        partner,
-        repo::NewContact {
-            name: &contact.name,
-            role: &contact.role,
-            phone: contact.phone.as_deref(),
-            email: contact.email.as_deref(),
-            birthday: contact.birthday,
-        },
-    )
-    .await?)
+    Ok(repo::insert_contact(tx, partner, stored(contact)).await?)
+}
+
+/// A contact as the store writes it.
+fn stored(contact: &Contact) -> repo::NewContact<'_> {
+    repo::NewContact {
+        name: &contact.name,
+        role: &contact.role,
+        phone: contact.phone.as_deref(),
+        email: contact.email.as_deref(),
+        birthday: contact.birthday,
+    }
 }
 
 fn contact_view(row: qudao_store::partners::contact::Model) -> ContactView {

@@ -142,25 +142,23 @@ pub mod status_change {
 
 // The typed boundary: stored text becomes a domain value here, or an error
 // naming the table, the row and the value. Never a default.
+// A partner row read whole or in part (a page's nested children) goes
+// through the same two readers.
+fn partner_type_of(id: i64, text: &str) -> Result<PartnerType, StoreError> {
+    read("partners", id, "partner_type", text, PartnerType::parse)
+}
+
+fn status_of(id: i64, text: &str) -> Result<PartnerStatus, StoreError> {
+    read("partners", id, "status", text, PartnerStatus::parse)
+}
+
 impl partner::Model {
     pub fn partner_type(&self) -> Result<PartnerType, StoreError> {
-        read(
-            "partners",
-            self.id,
-            "partner_type",
-            &self.partner_type,
-            PartnerType::parse,
-        )
+        partner_type_of(self.id, &self.partner_type)
     }
 
     pub fn status(&self) -> Result<PartnerStatus, StoreError> {
-        read(
-            "partners",
-            self.id,
-            "status",
-            &self.status,
-            PartnerStatus::parse,
-        )
+        status_of(self.id, &self.status)
     }
 
     pub fn currency(&self) -> Result<Currency, StoreError> {

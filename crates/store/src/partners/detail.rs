@@ -13,8 +13,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::{
-    contact, join_parent_and_home, partner, read, scope_condition, scope_condition_on,
-    status_change,
+    contact, join_parent_and_home, partner, scope_condition, scope_condition_on, status_change,
 };
 use crate::nested;
 use crate::scope::Visible;
@@ -65,23 +64,11 @@ pub struct Child {
 
 impl Child {
     pub fn partner_type(&self) -> Result<PartnerType, StoreError> {
-        read(
-            "partners",
-            self.id,
-            "partner_type",
-            &self.partner_type,
-            PartnerType::parse,
-        )
+        super::partner_type_of(self.id, &self.partner_type)
     }
 
     pub fn status(&self) -> Result<PartnerStatus, StoreError> {
-        read(
-            "partners",
-            self.id,
-            "status",
-            &self.status,
-            PartnerStatus::parse,
-        )
+        super::status_of(self.id, &self.status)
     }
 }
 

@@ -124,7 +124,13 @@ async fn a_templates_sample_row_is_refused(db: TestDb) {
     for chinese in [true, false] {
         let template = qudao_app::imports::template(kind("partners"), chinese, true).unwrap();
         let report = app
-            .import(&manager, kind("partners"), "template.xlsx", &template, true)
+            .import(
+                &manager,
+                kind("partners"),
+                "template.xlsx",
+                &template,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -137,6 +143,11 @@ async fn a_templates_sample_row_is_refused(db: TestDb) {
             "chinese={chinese}"
         );
     }
+    assert_eq!(
+        partner_total(&app, &system()).await,
+        0,
+        "a refused file writes nothing"
+    );
     // The template with its sample row replaced imports.
     let filled = "编码,名称,类型,等级\nR1,真实伙伴,经销商,金牌\n";
     let report = app

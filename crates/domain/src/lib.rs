@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod catalog;
 pub mod code;
 pub mod dates;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod money;
 pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
+pub mod periods;
 pub mod scope;
 pub mod score;
 pub mod territories;

@@ -23,6 +23,7 @@ mod v007_partner_record;
 mod v008_people;
 mod v009_grade_benefits_en;
 mod v010_partner_changes;
+mod v011_catalog;
 
 struct Migration {
     version: i64,
@@ -80,6 +81,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         name: "partner change requests",
         statements: v010_partner_changes::v10_partner_changes,
+    },
+    Migration {
+        version: 11,
+        name: "product lines, products, channel rules, closed periods",
+        statements: v011_catalog::v11_catalog,
     },
 ];
 

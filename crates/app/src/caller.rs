@@ -78,15 +78,23 @@ pub enum Permission {
     /// Ask for a change to its own organisation's name or address, which a
     /// channel manager decides (`partner_changes`).
     RequestPartnerChanges,
+    /// Read the catalog: staff all of it, a partner's users the lines
+    /// their channel may buy, without cost (see `catalog`).
+    ViewCatalog,
+    /// Keep product lines, products and channel rules.
+    ManageCatalog,
 }
 
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ViewPartners | Permission::ViewTerritories => true,
+            Permission::ViewPartners | Permission::ViewTerritories | Permission::ViewCatalog => {
+                true
+            }
             Permission::ManagePartners
             | Permission::ManageAgreements
-            | Permission::ManageTerritories => matches!(role, Role::Admin | Role::ChannelManager),
+            | Permission::ManageTerritories
+            | Permission::ManageCatalog => matches!(role, Role::Admin | Role::ChannelManager),
             // Which agreements: the agreement scope (own organisation only
             // for partner roles), see `agreements`.
             Permission::ViewAgreements => true,

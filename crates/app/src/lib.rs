@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 mod caller;
+pub mod catalog;
 mod caller_cache;
 mod confirm;
 pub mod coverage;
@@ -16,6 +17,7 @@ mod grade_cache;
 pub mod grades;
 pub mod home;
 pub mod imports;
+mod line_cache;
 pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
@@ -30,6 +32,7 @@ use qudao_store::DatabaseConnection;
 
 pub use caller::{Caller, Origin, Permission};
 pub use caller_cache::TTL as CALLER_CACHE_TTL;
+pub use line_cache::LineNames;
 pub use scope::Shown;
 
 pub use chrono_tz::Tz as TimeZone;
@@ -79,6 +82,7 @@ pub struct Qudao {
     db: DatabaseConnection,
     callers: std::sync::Arc<caller_cache::CallerCache>,
     grades: std::sync::Arc<grade_cache::GradeCache>,
+    lines: std::sync::Arc<line_cache::LineCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -107,6 +111,7 @@ impl Qudao {
             db,
             callers: std::sync::Arc::default(),
             grades: std::sync::Arc::default(),
+            lines: std::sync::Arc::default(),
         }
     }
 
@@ -116,6 +121,16 @@ impl Qudao {
 
     pub(crate) fn grade_cache(&self) -> &grade_cache::GradeCache {
         &self.grades
+    }
+
+    /// Every product line's names by code, at most `line_cache::TTL` old.
+    pub async fn line_names(&self) -> Result<std::sync::Arc<LineNames>, AppError> {
+        self.lines.names(&self.db).await
+    }
+
+    /// A line was created or renamed here: the next page reads the names afresh.
+    pub(crate) fn line_names_changed(&self) {
+        self.lines.forget();
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use qudao_domain::territories::{ANY_PRODUCT_LINE, ancestor_ids};
+use qudao_domain::territories::ancestor_ids;
 use qudao_store::paging::{PageRequest, SortDir};
 use qudao_store::partners::{self as partners_repo, PartnerFilter, PartnerSort};
 use qudao_store::territories as regions_repo;
@@ -138,10 +138,33 @@ impl Qudao {
             .collect())
     }
 
-    /// Every product line in use. Lines are few and their names live in the
-    /// web layer's catalogs, so the caller filters by name.
-    pub async fn product_lines(&self, caller: &Caller) -> Result<Vec<String>, AppError> {
+    /// Product lines (the records) whose code or name in either language
+    /// holds `q`, by code. Lines are few, so they are matched in memory.
+    pub async fn pick_product_lines(
+        &self,
+        caller: &Caller,
+        q: &str,
+    ) -> Result<Vec<Choice>, AppError> {
         caller.require(Permission::ViewTerritories)?;
-        Ok(regions_repo::product_lines(self.db(), ANY_PRODUCT_LINE).await?)
+        let q = q.trim().to_lowercase();
+        Ok(qudao_store::catalog::lines(self.db())
+            .await?
+            .into_iter()
+            .filter(|line| {
+                q.is_empty()
+                    || [&line.code, &line.name_zh, &line.name_en]
+                        .iter()
+                        .any(|text| text.to_lowercase().contains(&q))
+            })
+            .take(usize::try_from(PICK_LIMIT).unwrap_or(usize::MAX))
+            .map(|line| Choice {
+                code: line.code,
+                label: Named {
+                    name: line.name_zh,
+                    name_en: Some(line.name_en),
+                },
+                path: Vec::new(),
+            })
+            .collect())
     }
 }

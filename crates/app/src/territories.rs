@@ -649,10 +649,14 @@ impl Qudao {
                     )
                 })
         };
+        let product_line = match ProductLine::parse("product_line", &input.product_line) {
+            Ok(line) => self.line_must_exist(tx, &line).await?.map(|()| line),
+            Err(invalid) => Err(invalid),
+        };
         let (partner, region, product_line, mode, valid) = (
             partner,
             region,
-            ProductLine::parse("product_line", &input.product_line),
+            product_line,
             AuthorizationMode::parse(&input.mode),
             DateRange::parse_validity(&input.valid_from, &input.valid_to),
         )
@@ -920,7 +924,13 @@ impl Qudao {
         let line = if input.product_line.trim() == ANY_PRODUCT_LINE {
             Ok(ANY_PRODUCT_LINE.to_owned())
         } else {
-            ProductLine::parse("product_line", &input.product_line).map(|l| l.as_str().to_owned())
+            match ProductLine::parse("product_line", &input.product_line) {
+                Ok(line) => self
+                    .line_must_exist(self.db(), &line)
+                    .await?
+                    .map(|()| line.as_str().to_owned()),
+                Err(invalid) => Err(invalid),
+            }
         };
         let (line, max) = (
             line,

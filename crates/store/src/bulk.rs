@@ -33,6 +33,7 @@ pub enum Cell {
     Text(Option<String>),
     Instant(DateTime<Utc>),
     Date(Option<NaiveDate>),
+    Bool(bool),
 }
 
 impl From<i64> for Cell {
@@ -83,6 +84,12 @@ impl From<NaiveDate> for Cell {
     }
 }
 
+impl From<bool> for Cell {
+    fn from(value: bool) -> Self {
+        Cell::Bool(value)
+    }
+}
+
 impl From<Option<NaiveDate>> for Cell {
     fn from(value: Option<NaiveDate>) -> Self {
         Cell::Date(value)
@@ -98,6 +105,7 @@ impl Cell {
             Cell::Text(_) => "text",
             Cell::Instant(_) => "timestamptz",
             Cell::Date(_) => "date",
+            Cell::Bool(_) => "boolean",
         }
     }
 
@@ -115,6 +123,7 @@ impl Cell {
                 push_json_string(out, &at.to_rfc3339_opts(SecondsFormat::AutoSi, false));
             }
             Cell::Date(Some(date)) => push_json_string(out, &date.format("%F").to_string()),
+            Cell::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
             Cell::Int(None) | Cell::Text(None) | Cell::Date(None) => out.push_str("null"),
         }
     }

@@ -815,30 +815,3 @@ pub async fn set_selective_limit(
     db.execute(&insert).await?;
     Ok(())
 }
-
-/// Every product line in use: held in an authorization or given its own
-/// selective limit (the global `*` is not a line).
-pub async fn product_lines(
-    db: &impl ConnectionTrait,
-    any: &str,
-) -> Result<Vec<String>, StoreError> {
-    let mut lines: Vec<String> = authorization::Entity::find()
-        .select_only()
-        .column(authorization::Column::ProductLine)
-        .distinct()
-        .into_tuple::<String>()
-        .all(db)
-        .await?;
-    lines.extend(
-        selective_limit::Entity::find()
-            .select_only()
-            .column(selective_limit::Column::ProductLine)
-            .filter(selective_limit::Column::ProductLine.ne(any))
-            .into_tuple::<String>()
-            .all(db)
-            .await?,
-    );
-    lines.sort_unstable();
-    lines.dedup();
-    Ok(lines)
-}

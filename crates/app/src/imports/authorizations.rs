@@ -118,6 +118,7 @@ impl Qudao {
                 .map(|p| (p.code().to_owned(), p.into_row()))
                 .collect();
         let mut regions: HashMap<String, Option<region::Model>> = HashMap::new();
+        let known_lines = self.lines_by_code(self.db()).await?;
         let mut grants = Vec::with_capacity(table.rows.len());
         for (row, values) in &table.rows {
             let cell = |field| table.cell(values, field);
@@ -159,7 +160,18 @@ impl Qudao {
             let parsed = (
                 partner,
                 region,
-                ProductLine::parse("product_line", cell("product_line")),
+                ProductLine::parse("product_line", cell("product_line")).and_then(|line| {
+                    if known_lines.contains_key(line.as_str()) {
+                        Ok(line)
+                    } else {
+                        Err(Invalid::new(
+                            "product_line",
+                            Problem::Rule {
+                                rule: "product_line_must_exist",
+                            },
+                        ))
+                    }
+                }),
                 AuthorizationMode::parse(cell("mode")),
                 DateRange::parse_validity(cell("valid_from"), cell("valid_to")),
             )

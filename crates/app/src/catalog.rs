@@ -16,10 +16,10 @@ use qudao_domain::grades::GradeCode;
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::PartnerType;
 use qudao_domain::{Invalid, Problem};
+use qudao_store::ConnectionTrait;
 use qudao_store::catalog::{
     self as repo, NewLine, NewProduct, ProductFilter, ProductRow, product_line,
 };
-use qudao_store::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AllFields, given};
@@ -196,10 +196,10 @@ pub(crate) fn parse_product(
     input: &ProductInput,
     line_of: impl FnOnce(&ProductLine) -> Option<product_line::Model>,
 ) -> Result<ParsedProduct, Vec<Invalid>> {
-    let line = ProductLine::parse("product_line", &input.product_line).and_then(|code| {
-        line_of(&code).ok_or_else(line_missing)
-    });
-    let currency = non_empty(Some(input.currency.as_str())).map_or(Ok(Currency::CNY), Currency::parse);
+    let line = ProductLine::parse("product_line", &input.product_line)
+        .and_then(|code| line_of(&code).ok_or_else(line_missing));
+    let currency =
+        non_empty(Some(input.currency.as_str())).map_or(Ok(Currency::CNY), Currency::parse);
     let currency_known = currency.as_ref().ok().copied();
     let (name_zh, name_en, line, category, unit, (), list_price, cost, launch_date, status) = (
         parse_name("name", &input.name),
@@ -286,7 +286,8 @@ impl Qudao {
         caller: &Caller,
         code: &str,
     ) -> Result<ProductLineView, AppError> {
-        let code = ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
+        let code =
+            ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
         self.product_lines(caller)
             .await?
             .into_iter()
@@ -300,7 +301,13 @@ impl Qudao {
     ) -> Result<Vec<ProductLineView>, AppError> {
         let lines = repo::lines(db).await?;
         let mut rules = repo::channel_rules(db).await?;
-        let grades = self.grade_cache().codes(self.db(), rules.values().flatten().filter_map(|r| r.grade_id)).await?;
+        let grades = self
+            .grade_cache()
+            .codes(
+                self.db(),
+                rules.values().flatten().filter_map(|r| r.grade_id),
+            )
+            .await?;
         let mut views = Vec::with_capacity(lines.len());
         for line in lines {
             let mut channels = Vec::new();
@@ -414,8 +421,16 @@ impl Qudao {
         )
         .await?;
         let view = self.line_view_in(&tx, &code).await?;
-        self.audit(&tx, caller, "product_line", &view.code, "create", None, Some(&view))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product_line",
+            &view.code,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         crate::commit(tx).await?;
         self.line_names_changed();
         Ok(view)
@@ -429,7 +444,8 @@ impl Qudao {
         input: &ProductLineInput,
     ) -> Result<ProductLineView, AppError> {
         caller.require(Permission::ManageCatalog)?;
-        let code = ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
+        let code =
+            ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
         let tx = self.write().await?;
         let row = repo::line_for_write(&tx, &code)
             .await?
@@ -443,8 +459,16 @@ impl Qudao {
         let before = self.line_view_in(&tx, &code).await?;
         repo::update_line(&tx, row, &name_zh, &name_en, status).await?;
         let after = self.line_view_in(&tx, &code).await?;
-        self.audit(&tx, caller, "product_line", &after.code, "update", Some(&before), Some(&after))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product_line",
+            &after.code,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         crate::commit(tx).await?;
         self.line_names_changed();
         Ok(after)
@@ -471,7 +495,8 @@ impl Qudao {
         input: &ChannelRuleInput,
     ) -> Result<ProductLineView, AppError> {
         caller.require(Permission::ManageCatalog)?;
-        let code = ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
+        let code =
+            ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
         let tx = self.write().await?;
         let line = repo::line_for_write(&tx, &code)
             .await?
@@ -505,8 +530,16 @@ impl Qudao {
         )
         .await?;
         let after = self.line_view_in(&tx, &code).await?;
-        self.audit(&tx, caller, "product_line", &after.code, "add_channel", Some(&before), Some(&after))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product_line",
+            &after.code,
+            "add_channel",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(after)
     }
@@ -520,7 +553,8 @@ impl Qudao {
         rule_id: i64,
     ) -> Result<ProductLineView, AppError> {
         caller.require(Permission::ManageCatalog)?;
-        let code = ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
+        let code =
+            ProductLine::parse("code", code).map_err(|_| AppError::NotFound("product line"))?;
         let tx = self.write().await?;
         let line = repo::line_for_write(&tx, &code)
             .await?
@@ -530,8 +564,16 @@ impl Qudao {
             return Err(AppError::NotFound("channel rule"));
         }
         let after = self.line_view_in(&tx, &code).await?;
-        self.audit(&tx, caller, "product_line", &after.code, "remove_channel", Some(&before), Some(&after))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product_line",
+            &after.code,
+            "remove_channel",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(after)
     }
@@ -560,7 +602,14 @@ impl Qudao {
             match ProductLine::parse("product_line", raw) {
                 Ok(line) => filter.line_code = Some(line.as_str().to_owned()),
                 // No line has that code: nothing matches.
-                Err(_) => return Ok(Page { items: Vec::new(), total: 0, page: page.page, per_page: page.per_page }),
+                Err(_) => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        total: 0,
+                        page: page.page,
+                        per_page: page.per_page,
+                    });
+                }
             }
         }
         if query.new_only {
@@ -578,7 +627,12 @@ impl Qudao {
         let reach = self.reach(caller).await?;
         let row = repo::product_row(self.db(), &sku)
             .await?
-            .filter(|row| reach.lines.as_ref().is_none_or(|ids| ids.contains(&row.product_line_id)))
+            .filter(|row| {
+                reach
+                    .lines
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&row.product_line_id))
+            })
             .ok_or(AppError::NotFound("product"))?;
         product_view(row, reach.internal, crate::today())
     }
@@ -611,8 +665,16 @@ impl Qudao {
         }
         repo::insert_product(&tx, parsed.new_product(&sku)).await?;
         let view = self.product_in(&tx, &sku).await?;
-        self.audit(&tx, caller, "product", &view.sku, "create", None, Some(&view))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product",
+            &view.sku,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(view)
     }
@@ -638,8 +700,16 @@ impl Qudao {
         let before = self.product_in(&tx, &sku).await?;
         repo::update_product(&tx, row, parsed.new_product(&sku)).await?;
         let after = self.product_in(&tx, &sku).await?;
-        self.audit(&tx, caller, "product", &after.sku, "update", Some(&before), Some(&after))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product",
+            &after.sku,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(after)
     }
@@ -686,8 +756,16 @@ impl Qudao {
         };
         repo::update_product(&tx, row, kept.new_product(&sku)).await?;
         let after = self.product_in(&tx, &sku).await?;
-        self.audit(&tx, caller, "product", &after.sku, "discontinue", Some(&before), Some(&after))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "product",
+            &after.sku,
+            "discontinue",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(after)
     }
@@ -729,7 +807,11 @@ impl Qudao {
     }
 }
 
-fn product_view(row: ProductRow, internal: bool, today: NaiveDate) -> Result<ProductView, AppError> {
+fn product_view(
+    row: ProductRow,
+    internal: bool,
+    today: NaiveDate,
+) -> Result<ProductView, AppError> {
     let list_price = row.list_price()?;
     let cost = row.cost()?;
     Ok(ProductView {

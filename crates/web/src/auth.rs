@@ -216,6 +216,8 @@ pub struct Ctx {
     pub session: Session,
     /// Path and query of this request, for the language switch's return.
     pub here: String,
+    /// Product line names, for every place a page names a line.
+    pub lines: std::sync::Arc<qudao_app::LineNames>,
 }
 
 impl<S> FromRequestParts<S> for Ctx
@@ -249,12 +251,18 @@ where
         let csrf = csrf_token(&session)
             .await
             .map_err(|e| PageError(e).into_response())?;
+        let lines = state
+            .app
+            .line_names()
+            .await
+            .map_err(|e| PageError(e.into()).into_response())?;
         Ok(Ctx {
             caller,
             lang: Lang::from_headers(&parts.headers),
             csrf,
             session,
             here,
+            lines,
         })
     }
 }

@@ -39,6 +39,7 @@ catalogs!(
     "audit",
     "forms",
     "portal",
+    "catalog",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -341,8 +342,8 @@ mod tests {
     #[test]
     fn import_and_export_words_are_the_uis_words() {
         use qudao_app::imports::values::{
-            AGREEMENT_STATUSES, AUTHORIZATION_MODES, PARTNER_STATUSES, PARTNER_TYPES, ROLES,
-            USER_STATUSES,
+            AGREEMENT_STATUSES, AUTHORIZATION_MODES, CATALOG_STATUSES, PARTNER_STATUSES,
+            PARTNER_TYPES, ROLES, USER_STATUSES,
         };
         for (prefix, set) in [
             ("partner_type", PARTNER_TYPES),
@@ -351,6 +352,7 @@ mod tests {
             ("role", ROLES),
             ("status", USER_STATUSES),
             ("agreement_status", AGREEMENT_STATUSES),
+            ("catalog_status", CATALOG_STATUSES),
         ] {
             for (code, word) in set {
                 assert_eq!(
@@ -393,7 +395,15 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 11] = [
+        let labelled: [(&str, Vec<String>); 12] = [
+            (
+                "catalog_status",
+                words(
+                    "catalog_status",
+                    qudao_domain::catalog::CatalogStatus::ALL,
+                    qudao_domain::catalog::CatalogStatus::as_str,
+                ),
+            ),
             ("role", words("role", Role::ALL, Role::as_str)),
             (
                 "status",

@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
     ("sellthrough", "trade"),
@@ -60,6 +59,7 @@ pub(crate) struct Chrome {
     pub nav: Vec<NavGroup>,
     pub crumbs: Vec<Crumb>,
     pub here: String,
+    lines: std::sync::Arc<qudao_app::LineNames>,
 }
 
 impl Chrome {
@@ -84,6 +84,7 @@ impl Chrome {
                 .map(|(label, href)| Crumb { label, href })
                 .collect(),
             here: ctx.here.clone(),
+            lines: std::sync::Arc::clone(&ctx.lines),
         })
     }
 
@@ -122,10 +123,10 @@ impl Chrome {
         }
     }
 
-    /// A product line's name (茶饮 for `TEA`); its code when it has none.
-    /// Product lines become records of their own with the catalog.
+    /// A product line's name in the page's language (茶饮 for `TEA`), from
+    /// its record; the code itself for a code that is no line.
     pub fn product_line(&self, code: &str) -> String {
-        self.words("product_line", code)
+        line_name(&self.lines, self.lang, code)
     }
 
     pub fn asset(&self, name: &str) -> String {
@@ -167,6 +168,13 @@ impl Chrome {
     pub fn pick<'a>(&self, name: &'a Option<String>, name_en: &'a Option<String>) -> &'a str {
         pick(self.lang, name.as_deref(), name_en.as_deref())
     }
+}
+
+/// A product line's name in `lang`, or its code when no line has it.
+pub(crate) fn line_name(lines: &qudao_app::LineNames, lang: Lang, code: &str) -> String {
+    lines
+        .name(code, lang == Lang::En)
+        .map_or_else(|| code.to_owned(), str::to_owned)
 }
 
 pub(crate) fn pick<'a>(lang: Lang, name: Option<&'a str>, name_en: Option<&'a str>) -> &'a str {
@@ -237,6 +245,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 false,
             ));
         }
+        if group == "trade" {
+            // Partner users see the products their channel may buy here.
+            links.push(link("/catalog/products", "nav.catalog", false));
+        }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
         let pending = if caller.role.is_partner_role() {
@@ -294,7 +306,6 @@ fn group_key(group: &str) -> &'static str {
 /// The message key of an area's name.
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
-        "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",
         "sellthrough" => "nav.sellthrough",

@@ -43,6 +43,7 @@ macro_rules! importer {
 mod authorizations;
 mod contacts;
 mod partners;
+mod products;
 mod read;
 mod regions;
 mod user_regions;
@@ -99,6 +100,7 @@ impl ImportKind {
         regions::KIND,
         authorizations::KIND,
         user_regions::KIND,
+        products::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

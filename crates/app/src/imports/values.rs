@@ -50,6 +50,11 @@ pub const AUTHORIZATION_MODES: &[(&str, &str)] = &[
     ("intensive", "密集"),
 ];
 
+pub const CATALOG_STATUSES: &[(&str, &str)] = &[("active", "在售"), ("discontinued", "已停售")];
+
+/// A yes/no column (a product's serial tracking).
+pub const YES_NO: &[(&str, &str)] = &[("true", "是"), ("false", "否")];
+
 pub const ROLES: &[(&str, &str)] = &[
     ("admin", "系统管理员"),
     ("channel_manager", "渠道经理"),

@@ -4,6 +4,7 @@
 
 mod admin;
 mod agreements;
+mod catalog;
 mod coverage;
 mod grades;
 mod imports;
@@ -66,6 +67,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(imports::routes())
                 .merge(agreements::routes())
                 .merge(grades::routes())
+                .merge(catalog::routes())
                 .merge(onboarding::routes())
                 .merge(territories::routes())
                 .merge(coverage::routes())

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod agreements;
+mod catalog;
 mod coverage;
 mod grades;
 mod home;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Routes {
         .merge(grades::routes())
         .merge(onboarding::routes())
         .merge(territories::routes())
+        .merge(catalog::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(team::routes())

@@ -62,11 +62,6 @@ fn name_in(lang: Lang, named: &Named) -> &str {
     }
 }
 
-/// The product line's name in `lang`, or its code when it has none.
-pub(crate) fn product_line_name(lang: Lang, code: &str) -> &str {
-    lang.lookup(&format!("product_line.{code}")).unwrap_or(code)
-}
-
 async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec<Item>, PageError> {
     let lang = ctx.lang;
     let item = |c: Choice| {
@@ -111,32 +106,12 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             .into_iter()
             .map(item)
             .collect(),
-        Pick::ProductLine => {
-            // Few lines, named in the catalogs: matched here on code or on
-            // the name in either language.
-            let q = q.trim().to_lowercase();
-            app.product_lines(&ctx.caller)
-                .await?
-                .into_iter()
-                .filter(|code| {
-                    q.is_empty()
-                        || code.to_lowercase().contains(&q)
-                        || Lang::ALL
-                            .iter()
-                            .any(|l| product_line_name(*l, code).to_lowercase().contains(&q))
-                })
-                .take(usize::try_from(qudao_app::pick::PICK_LIMIT).unwrap_or(usize::MAX))
-                .map(|code| Item {
-                    name: product_line_name(lang, &code).to_owned(),
-                    names: Lang::ALL
-                        .iter()
-                        .map(|l| product_line_name(*l, &code).to_owned())
-                        .collect(),
-                    code,
-                    path: String::new(),
-                })
-                .collect()
-        }
+        Pick::ProductLine => app
+            .pick_product_lines(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
     })
 }
 

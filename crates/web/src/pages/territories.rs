@@ -492,7 +492,7 @@ impl AuthorizationPage {
                 "{} · {} · {}",
                 self.a.partner_name,
                 self.a.region_name,
-                pick::product_line_name(lang, &self.a.product_line)
+                self.c.product_line(&self.a.product_line)
             ),
         );
         crate::forms::confirm_text(
@@ -700,7 +700,16 @@ async fn set_limit(
         &ctx,
         result,
         |view| {
-            let text = ctx.lang.tf("territories.limit_set", &view.product_line);
+            let line = if view.product_line == qudao_domain::territories::ANY_PRODUCT_LINE {
+                ctx.lang.t("territories.all_lines").to_owned()
+            } else {
+                crate::layout::name_code(
+                    ctx.lang,
+                    &crate::layout::line_name(&ctx.lines, ctx.lang, &view.product_line),
+                    &view.product_line,
+                )
+            };
+            let text = ctx.lang.tf("territories.limit_set", line);
             (text, "/territories/limits".to_owned())
         },
         async |errors| limits_page(&state, &ctx, input, errors).await,

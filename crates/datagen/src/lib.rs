@@ -4,10 +4,12 @@
 //!
 //! The network is planned in memory first (`network`), then written step by
 //! step: partners with contacts and recruitment (`partners`), grades,
-//! agreements, territory rights. Each step draws from its own random stream,
+//! agreements, the catalog (product lines before any right names them),
+//! territory rights. Each step draws from its own random stream,
 //! so changing one step leaves the others' data as it was.
 
 mod agreements;
+mod catalog;
 mod geo;
 mod names;
 mod network;
@@ -74,6 +76,10 @@ pub struct Loaded {
     pub expiring: usize,
     /// First versions still in draft, for partners in negotiation.
     pub drafts: usize,
+    pub product_lines: usize,
+    pub products: usize,
+    /// Products launched within the "new" window.
+    pub new_products: usize,
 }
 
 impl Loaded {
@@ -120,6 +126,11 @@ impl fmt::Display for Loaded {
             self.exclusive,
             self.selective,
             self.intensive
+        )?;
+        writeln!(
+            f,
+            "catalog:        {} product lines, {} products ({} new)",
+            self.product_lines, self.products, self.new_products
         )?;
         write!(
             f,
@@ -216,6 +227,12 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     loaded.amended = signed.amended;
     loaded.expiring = signed.expiring;
     loaded.drafts = signed.drafts;
+
+    // Rights name product lines, which must be records first.
+    loaded.product_lines = catalog::lines(app, &system).await?;
+    let catalog = Box::pin(catalog::products(app, &system, &mut stream(seed, 7), scale)).await?;
+    loaded.products = catalog.products;
+    loaded.new_products = catalog.new;
 
     let limits = app.selective_limits(&system).await?;
     let limit_of = |line: &str| {

@@ -139,6 +139,8 @@ macro_rules! on_both_backends {
 mod admin;
 #[path = "suite/agreements.rs"]
 mod agreements;
+#[path = "suite/catalog.rs"]
+mod catalog;
 #[path = "suite/concurrency.rs"]
 mod concurrency;
 #[path = "suite/coverage.rs"]
@@ -187,6 +189,20 @@ fn partner(code: &str, kind: &str, parent: Option<&str>, owner: Option<&str>) ->
         owner_login: owner.map(str::to_owned),
         status: None,
         record: Default::default(),
+    }
+}
+
+/// Product lines as records, named by their codes: grants and limits
+/// refuse a line that is not one.
+async fn lines(app: &Qudao, codes: &[&str]) {
+    for code in codes {
+        let input = qudao_app::catalog::ProductLineInput {
+            code: (*code).to_owned(),
+            name: format!("{code} 产品线"),
+            name_en: format!("{code} line"),
+            status: None,
+        };
+        app.create_product_line(&system(), &input).await.unwrap();
     }
 }
 

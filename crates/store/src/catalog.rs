@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
     FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -478,13 +478,16 @@ pub async fn list_products(
             .filter(P::LaunchDate.lte(today));
     }
     if let Some(text) = &filter.text {
-        let pattern = like_pattern(&text.to_uppercase());
+        // Skus are stored upper-case; English names match in any case on
+        // both databases (PostgreSQL's LIKE is case-sensitive).
         let words = like_pattern(text);
         select = select.filter(
             Condition::any()
-                .add(P::Sku.like(pattern))
+                .add(P::Sku.like(like_pattern(&text.to_uppercase())))
                 .add(P::NameZh.like(words.clone()))
-                .add(Expr::col((product::Entity, P::NameEn)).like(words)),
+                .add(
+                    Func::lower(Expr::col((product::Entity, P::NameEn))).like(words.to_lowercase()),
+                ),
         );
     }
     let order = dir.order();

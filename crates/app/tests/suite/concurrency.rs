@@ -121,6 +121,7 @@ async fn concurrent_exclusive_grants_leave_one_holder(db: TestDb) {
     }
     for round in 0..ROUNDS {
         let line = format!("LINE{round}");
+        lines(&one, &[&line]).await;
         let (first, second) = (one.clone(), two.clone());
         let (l1, l2) = (line.clone(), line.clone());
         // Shanghai and its city district overlap.

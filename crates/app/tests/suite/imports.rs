@@ -19,6 +19,7 @@ fn kind(name: &str) -> qudao_app::imports::ImportKind {
 
 async fn imports_are_all_or_nothing(db: TestDb) {
     let app = db.app().await;
+    lines(&app, &["TEA"]).await;
     app.load_builtin_regions().await.unwrap();
     app.create_user(&system(), &user("manager", "channel_manager", None))
         .await
@@ -520,6 +521,7 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
 async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) {
     let app = db.app().await;
     app.load_builtin_regions().await.unwrap();
+    lines(&app, &["TEA"]).await;
     let mut partners = String::from("code,name,partner_type\n");
     for i in 0..150 {
         partners.push_str(&format!("P{i},partner {i},agent\n"));

@@ -20,6 +20,7 @@ fn codes(choices: Vec<qudao_app::pick::Choice>) -> Vec<String> {
 /// `manager`, `rep`, `admin`; `padmin` of D1 and `puser` of R1.
 async fn network(app: &Qudao) {
     app.load_builtin_regions().await.unwrap();
+    lines(app, &["TEA"]).await;
     for (login, role, partner) in [
         ("admin", "admin", None),
         ("manager", "channel_manager", None),
@@ -108,7 +109,11 @@ async fn pickers_offer_only_what_the_caller_may_see(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(
-        app.product_lines(&who("puser").await).await.unwrap(),
+        codes(
+            app.pick_product_lines(&who("puser").await, "产品")
+                .await
+                .unwrap()
+        ),
         ["TEA"]
     );
 }

@@ -79,6 +79,7 @@ async fn territory_world(db: &TestDb) -> (Qudao, Caller) {
             .await
             .unwrap();
     }
+    lines(&app, &["LIGHT", "FAN", "SEL", "OTHER", "MASS", "L"]).await;
     let manager = app.caller_by_login("manager").await.unwrap();
     (app, manager)
 }

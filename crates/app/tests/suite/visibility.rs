@@ -17,6 +17,7 @@ on_both_backends!(
 
 /// P1 (manager) ─► P2 ─► P3 (rep) ─► P4; boss works for P2.
 async fn chain(app: &Qudao) {
+    lines(app, &["TEA"]).await;
     for (login, role, partner_code) in [
         ("manager", "channel_manager", None),
         ("rep", "sales_rep", None),

@@ -177,6 +177,17 @@ impl Env {
             app.create_user(&system, &user(login, role, Some(partner)))
                 .await?;
         }
+        // Rights name product lines, which are records.
+        app.create_product_line(
+            &system,
+            &qudao_app::catalog::ProductLineInput {
+                code: "LIGHT".to_owned(),
+                name: "照明".to_owned(),
+                name_en: "Lighting".to_owned(),
+                status: None,
+            },
+        )
+        .await?;
         let router = qudao_web::router(app.clone(), &qudao_web::WebConfig::default());
         Ok(Env {
             app,
@@ -270,6 +281,50 @@ impl Env {
                 .create_authorization(&self.system, &grant(partner, region, "LIGHT", mode))
                 .await?;
         }
+        Ok(())
+    }
+
+    /// A catalog: LGT-1 on the open line LIGHT, PRO-1 on PRO (distributors
+    /// only: P1's users may buy it, P2's may not), GONE-1 discontinued.
+    async fn catalog(&self) -> Res {
+        use qudao_app::catalog::{ChannelRuleInput, ProductInput, ProductLineInput};
+        self.app
+            .create_product_line(
+                &self.system,
+                &ProductLineInput {
+                    code: "PRO".to_owned(),
+                    name: "专业线".to_owned(),
+                    name_en: "Professional".to_owned(),
+                    status: None,
+                },
+            )
+            .await?;
+        self.app
+            .add_channel_rule(
+                &self.system,
+                "PRO",
+                &ChannelRuleInput {
+                    partner_type: "distributor".to_owned(),
+                    grade: None,
+                },
+            )
+            .await?;
+        for (sku, line) in [("LGT-1", "LIGHT"), ("PRO-1", "PRO"), ("GONE-1", "LIGHT")] {
+            let input = ProductInput {
+                sku: sku.to_owned(),
+                name: format!("产品 {sku}"),
+                name_en: format!("Product {sku}"),
+                product_line: line.to_owned(),
+                category: "灯具".to_owned(),
+                unit: "台".to_owned(),
+                currency: "CNY".to_owned(),
+                list_price: "199.00".to_owned(),
+                cost: Some("88.00".to_owned()),
+                ..ProductInput::default()
+            };
+            self.app.create_product(&self.system, &input).await?;
+        }
+        self.app.discontinue_product(&self.system, "GONE-1").await?;
         Ok(())
     }
 
@@ -609,6 +664,8 @@ fn testid<'a>(html: &'a str, id: &str) -> &'a str {
 // One file of tests per area of the web layer.
 #[path = "http/agreements.rs"]
 mod agreements;
+#[path = "http/catalog.rs"]
+mod catalog;
 #[path = "http/coverage.rs"]
 mod coverage;
 #[path = "http/forms.rs"]

@@ -27,6 +27,7 @@ async fn manager_of(app: &Qudao) -> Caller {
 async fn chinese_words_import_like_codes(db: TestDb) {
     let app = db.app().await;
     let manager = manager_of(&app).await;
+    lines(&app, &["TEA"]).await;
     let text = "编码,名称,类型,等级,状态,区域编码\n\
                 Z1,中文经销,经销商,金牌,合作中,310000\n\
                 Z2,英文代理,agent,Silver,潜在,上海市\n";

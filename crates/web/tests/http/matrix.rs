@@ -228,16 +228,48 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/authorizations/AU000003", Empty, [200, 404, 404, 200, 404, 404, 401]),
     ("GET", "/api/v1/selective-limits", Empty, [200, 200, 403, 403, 403, 403, 401]),
     ("POST", "/territories/regions", Form(&[("code", "OWN-{n}"), ("name", "自定义区域"), ("parent_code", "CN")]), [303, 303, 403, 403, 403, 403, 303]),
-    ("POST", "/territories/authorizations", Form(&[("partner_code", "P2"), ("region_code", "440100"), ("product_line", "F{n}"), ("mode", "intensive"), ("valid_from", "2026-01-01"), ("valid_to", "2026-12-31")]), [303, 303, 403, 403, 403, 403, 303]),
+        // Grants and limits on a product line that is not a record are refused
+    // (field error, nothing written); the stories grant on records.
+    ("POST", "/territories/authorizations", Form(&[("partner_code", "P2"), ("region_code", "440100"), ("product_line", "F{n}"), ("mode", "intensive"), ("valid_from", "2026-01-01"), ("valid_to", "2026-12-31")]), [422, 422, 403, 403, 403, 403, 303]),
     ("POST", "/territories/authorizations/AU000002", Form(&[("valid_from", "2026-06-01"), ("valid_to", "2026-05-31")]), [422, 422, 403, 403, 403, 403, 303]),
     ("POST", "/territories/authorizations/AU000003", Form(&[("valid_from", "2026-06-01"), ("valid_to", "2026-05-31")]), [422, 404, 403, 403, 403, 403, 303]),
     ("POST", "/territories/authorizations/AU000002/end", Form(&[("end_on", "2030-01-01"), ("reason", "matrix")]), [422, 422, 403, 403, 403, 403, 303]),
-    ("POST", "/territories/limits", Form(&[("product_line", "F{n}"), ("max_partners", "2")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/territories/limits", Form(&[("product_line", "F{n}"), ("max_partners", "2")]), [422, 422, 403, 403, 403, 403, 303]),
     ("POST", "/api/v1/regions", Json(r#"{"code": "JR-{n}", "name": "Json region"}"#), [201, 201, 403, 403, 403, 403, 401]),
-    ("POST", "/api/v1/authorizations", Json(r#"{"partner_code": "P2", "region_code": "440100", "product_line": "J{n}", "mode": "selective", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}"#), [201, 201, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/authorizations", Json(r#"{"partner_code": "P2", "region_code": "440100", "product_line": "J{n}", "mode": "selective", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/authorizations/AU000002", Json(r#"{"valid_to": "2025-01-01"}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/authorizations/AU000003", Json(r#"{"valid_to": "2025-01-01"}"#), [422, 404, 403, 403, 403, 403, 401]),
-    ("POST", "/api/v1/selective-limits", Json(r#"{"product_line": "J{n}", "max_partners": 4}"#), [200, 200, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/selective-limits", Json(r#"{"product_line": "J{n}", "max_partners": 4}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/selective-limits", Json(r#"{"product_line": "LIGHT", "max_partners": 4}"#), [200, 200, 403, 403, 403, 403, 401]),
+    // The catalog: every role reads it; admins and channel managers keep it.
+    // PRO is for distributors: P1's users may buy it, P2's (a retailer's)
+    // find neither the line nor its products.
+    ("GET", "/catalog/products", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/catalog/products?new=1&status=active&q=LGT&sort=list_price&dir=desc", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/catalog/products?format=xlsx", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/catalog/products/new", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("GET", "/catalog/products/LGT-1", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/catalog/products/PRO-1", Empty, [200, 200, 200, 200, 200, 404, 303]),
+    ("GET", "/catalog/products/LGT-1/edit", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/products", Form(&[("sku", "F{n}"), ("name", "表单产品"), ("name_en", "Form product"), ("product_line", "LIGHT"), ("category", "灯具"), ("unit", "台"), ("currency", "CNY"), ("list_price", "99")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/products/LGT-1", Form(&[("name", "产品 LGT-1"), ("name_en", "Product LGT-1"), ("product_line", "LIGHT"), ("category", "灯具"), ("unit", "台"), ("currency", "CNY"), ("list_price", "199.00"), ("cost", "88.00")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/products/GONE-1/discontinue", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("GET", "/catalog/lines", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/catalog/lines/PRO", Empty, [200, 200, 200, 200, 200, 404, 303]),
+    ("POST", "/catalog/lines", Form(&[("code", "F{n}"), ("name", "表单产品线"), ("name_en", "Form line")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/lines/PRO", Form(&[("name", "专业线"), ("name_en", "Professional"), ("status", "active")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/lines/PRO/channels", Form(&[("partner_type", "wholesaler")]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/catalog/lines/PRO/channels/999999/remove", Form(&[]), [404, 404, 403, 403, 403, 403, 303]),
+    ("GET", "/api/v1/products", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/products/PRO-1", Empty, [200, 200, 200, 200, 200, 404, 401]),
+    ("POST", "/api/v1/products", Json(r#"{"sku": "J{n}", "name": "接口产品", "name_en": "Api product", "product_line": "LIGHT", "category": "灯具", "unit": "台", "list_price": 99.5}"#), [201, 201, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/products/LGT-1", Json(r#"{"name": "产品 LGT-1", "name_en": "Product LGT-1", "product_line": "LIGHT", "category": "灯具", "unit": "台", "list_price": "199.00", "cost": "88.00"}"#), [200, 200, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/product-lines", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/product-lines/PRO", Empty, [200, 200, 200, 200, 200, 404, 401]),
+    ("POST", "/api/v1/product-lines", Json(r#"{"code": "J{n}", "name": "接口产品线", "name_en": "Api line"}"#), [201, 201, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/product-lines/PRO", Json(r#"{"name": "专业线", "name_en": "Professional"}"#), [200, 200, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/product-lines/PRO/channels", Json(r#"{"partner_type": "wholesaler"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("DELETE", "/api/v1/product-lines/PRO/channels/999999", Json(r#"{}"#), [404, 404, 403, 403, 403, 403, 401]),
     // Covered regions (admins only) and a partner admin's own team. padmin
     // is P1's; puser is P2's and other is P3's, so neither is its staff.
     // 广州市: no partner has its home there, so no one's scope changes.
@@ -406,6 +438,7 @@ fn fill(text: &str, n: usize) -> String {
 
 async fn authorization_matrix(env: Env) -> Res {
     env.territories().await?;
+    env.catalog().await?;
     seed_agreements(&env).await?;
     let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
@@ -517,13 +550,13 @@ async fn authorization_matrix(env: Env) -> Res {
     // Exactly the allowed writes happened: admin and manager each added one
     // partner by form, one by upload and two by API; admin alone added three users.
     assert_eq!(env.partner_count().await?, 3 + 8);
-    // Each of admin and manager granted one authorization by form and two
-    // by API; the refused changes left AU000002 as it was.
+    // Every grant on a line that is not a record was refused; the refused
+    // changes left AU000002 as it was.
     let granted = programs[0]
         .get("/api/v1/authorizations?per_page=100")
         .await?
         .json()?;
-    assert_eq!(granted["total"], json!(3 + 6), "{granted}");
+    assert_eq!(granted["total"], json!(3), "{granted}");
     let au2 = programs[0]
         .get("/api/v1/authorizations/AU000002")
         .await?

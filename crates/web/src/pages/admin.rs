@@ -326,6 +326,8 @@ const AUDIT_ENTITIES: &[&str] = &[
     "selective_limit",
     "grade",
     "criterion",
+    "product_line",
+    "product",
     "user",
     "api_token",
 ];
@@ -351,6 +353,9 @@ const AUDIT_ACTIONS: &[&str] = &[
     "set",
     "add_region",
     "remove_region",
+    "add_channel",
+    "remove_channel",
+    "discontinue",
     "set_regions",
     "enable",
     "disable",

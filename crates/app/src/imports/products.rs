@@ -197,7 +197,8 @@ impl Qudao {
                             parsed,
                         }),
                         Some(_) => {
-                            problems.push(Invalid::new("sku", Problem::Rule { rule: "code_taken" }))
+                            problems
+                                .push(Invalid::new("sku", Problem::Rule { rule: "code_taken" }));
                         }
                     }
                 }

@@ -16,6 +16,7 @@ on_both_backends!(
     crossed_parent_moves_never_make_a_cycle,
     concurrent_exclusive_grants_leave_one_holder,
     concurrent_status_changes_apply_once,
+    concurrent_channel_rules_add_one,
 );
 
 const ROUNDS: usize = 30;
@@ -183,4 +184,30 @@ async fn concurrent_status_changes_apply_once(db: TestDb) {
             "round {round}: created, then suspended once"
         );
     }
+}
+
+/// The same channel rule (without a grade, which the unique index cannot
+/// guard: NULLs differ) added twice at once: the line's row lock lets one in.
+async fn concurrent_channel_rules_add_one(db: TestDb) {
+    let (one, two) = (db.app().await, db.app().await);
+    for round in 0..ROUNDS {
+        let line = format!("RULE{round}");
+        lines(&one, &[&line]).await;
+        let (first, second) = (one.clone(), two.clone());
+        let (l1, l2) = (line.clone(), line.clone());
+        let rule = || qudao_app::catalog::ChannelRuleInput {
+            partner_type: "distributor".to_owned(),
+            grade: None,
+        };
+        let wins = race(
+            async move { first.add_channel_rule(&system(), &l1, &rule()).await },
+            async move { second.add_channel_rule(&system(), &l2, &rule()).await },
+        )
+        .await;
+        assert_eq!(wins, 1, "round {round}: the rule is added once");
+    }
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM product_line_channels").await,
+        i64::try_from(ROUNDS).unwrap()
+    );
 }

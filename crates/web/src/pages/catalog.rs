@@ -506,16 +506,20 @@ impl LinePage {
     }
 }
 
+/// A line page shown again after a refused form: what was typed in both
+/// forms, the errors, and which form (`line` or `rule`) they belong to.
+type Redisplay = (
+    ProductLineInput,
+    ChannelRuleInput,
+    Vec<(String, String)>,
+    &'static str,
+);
+
 async fn line_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
-    edit: Option<(
-        ProductLineInput,
-        ChannelRuleInput,
-        Vec<(String, String)>,
-        &'static str,
-    )>,
+    edit: Option<Redisplay>,
 ) -> Result<Response, PageError> {
     let line = state.app.product_line(&ctx.caller, code).await?;
     let grades = state.app.grades(&ctx.caller).await?;

@@ -197,6 +197,14 @@ describe('partner network in a browser', () => {
     journey(async (page) => {
       await login(page, base, 'manager', DEMO_PASSWORD);
 
+      // The line the grants name must be a record: the manager adds it.
+      await page.goto(`${base}/catalog/lines`);
+      await page.locator('#code').fill(productLine);
+      await page.locator('#name').fill(`测试茶 ${RUN}`);
+      await page.locator('#name_en').fill(`Test tea ${RUN}`);
+      const line = await submit(page, page.locator('#line-new-form button[type=submit]'), '/catalog/lines');
+      assert.equal(line.status(), 303, `creating the product line redirects (got ${line.status()})`);
+
       // Create the distributor through the "New partner" form.
       await createPartner(page, base, { ...distributor, shot: 'network-01-new-partner-form.png' });
       assert.equal(

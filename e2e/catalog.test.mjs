@@ -1,7 +1,8 @@
 // Browser journeys for the catalog, in Chinese: a channel manager adds a
 // product, choosing its product line with the picker by its Chinese name,
 // and finds it in the product list with the "new" badge; a partner's user
-// sees its channel's products, without cost, from the portal navigation.
+// sees its channel's products, without cost, from the portal navigation,
+// and on a phone too.
 //
 // Run from the repository root:  npm run e2e   (see support.mjs for settings)
 
@@ -9,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DEMO_PASSWORD,
+  PHONE,
   SETUP_TIMEOUT_MS,
   atPath,
   journeys,
@@ -108,6 +110,19 @@ describe('the catalog in Chinese', () => {
       // Commercial coffee machines are for distributors and online stores.
       assert.doesNotMatch(body, /CPRO-/);
       assert.match(body, /TEA-/);
+      // On a phone the list scrolls sideways inside its frame, the product
+      // column fixed, and the page itself does not.
+      await page.setViewportSize(PHONE);
+      await page.reload();
+      const wrap = page.locator('.table-wrap').first();
+      assert.match(await wrap.getAttribute('class'), /more-right/, 'a cue that more columns follow');
+      const first = page.locator('[data-testid=products] tbody tr:first-child td:first-child');
+      assert.equal(await first.evaluate((el) => getComputedStyle(el).position), 'sticky');
+      assert.ok(
+        await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+        'the page does not scroll sideways',
+      );
+      await snap(page, 'catalog-03-partner-phone.png');
       await page.goto(`${base}/catalog/products/CPRO-ESP-2G`);
       assert.match(await textOf(page.locator('main')), /未找到/);
     });

@@ -27,8 +27,8 @@
 
 use sea_orm::sqlx::{self, Executor as _, Postgres};
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, QueryResult, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait,
 };
 use sea_query_sqlx::SqlxValues;
@@ -59,7 +59,9 @@ impl std::fmt::Debug for WriteTx {
             Tx::Sqlite(_) => "sqlite",
             Tx::Postgres(_) => "postgres",
         };
-        f.debug_struct("WriteTx").field("backend", &backend).finish()
+        f.debug_struct("WriteTx")
+            .field("backend", &backend)
+            .finish()
     }
 }
 
@@ -83,7 +85,10 @@ fn acquire_err(err: sqlx::Error) -> DbErr {
 
 /// A statement as sqlx runs it, its values bound the way SeaORM binds them.
 fn pg_query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::sea_query::Values(Vec::new()));
+    let values = stmt
+        .values
+        .clone()
+        .unwrap_or(sea_orm::sea_query::Values(Vec::new()));
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
 }
 
@@ -143,9 +148,7 @@ impl WriteTx {
                 ..Default::default()
             })
             .await?;
-        Ok(Self {
-            tx: Tx::Sqlite(tx),
-        })
+        Ok(Self { tx: Tx::Sqlite(tx) })
     }
 
     /// Serialises this transaction with every other one that locks the same
@@ -179,10 +182,7 @@ impl WriteTx {
             ));
         };
         let mut tx = tx.lock().await;
-        let mut copy = tx
-            .copy_in_raw(statement)
-            .await
-            .map_err(exec_err)?;
+        let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
         // On an error the dropped `copy` tells the server to fail the COPY,
         // and the transaction is then only good for rolling back.
         for batch in batches {
@@ -194,11 +194,7 @@ impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.tx {
             Tx::Sqlite(tx) => Ok(tx.commit().await?),
-            Tx::Postgres(tx) => Ok(tx
-                .into_inner()
-                .commit()
-                .await
-                .map_err(exec_err)?),
+            Tx::Postgres(tx) => Ok(tx.into_inner().commit().await.map_err(exec_err)?),
         }
     }
 
@@ -206,11 +202,7 @@ impl WriteTx {
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.tx {
             Tx::Sqlite(tx) => Ok(tx.rollback().await?),
-            Tx::Postgres(tx) => Ok(tx
-                .into_inner()
-                .rollback()
-                .await
-                .map_err(exec_err)?),
+            Tx::Postgres(tx) => Ok(tx.into_inner().rollback().await.map_err(exec_err)?),
         }
     }
 }

@@ -220,8 +220,14 @@ async fn the_rows_belong_to_the_callers_transaction(probe: Probe) {
     // More rows than one batch, so the insert spans several.
     let labels: Vec<Option<String>> = (0..12_001).map(|i| Some(format!("row {i}"))).collect();
     let tx = WriteTx::begin(&probe.db).await.unwrap();
-    bulk::insert(&tx, TABLE, COLUMNS, rows(&labels)).await.unwrap();
-    assert_eq!(probe.count(&tx).await, 12_001, "seen inside the transaction");
+    bulk::insert(&tx, TABLE, COLUMNS, rows(&labels))
+        .await
+        .unwrap();
+    assert_eq!(
+        probe.count(&tx).await,
+        12_001,
+        "seen inside the transaction"
+    );
     assert_eq!(probe.count(&probe.db).await, 0, "not outside it");
     tx.rollback().await.unwrap();
     assert_eq!(probe.count(&probe.db).await, 0, "gone with the rollback");
@@ -246,10 +252,7 @@ async fn a_refused_row_fails_the_insert_and_writes_nothing(probe: Probe) {
 /// Any text (the database cannot store NUL), biased towards the characters
 /// that the formats escape.
 fn labels() -> impl Strategy<Value = Vec<Option<String>>> {
-    let text = prop_oneof![
-        "[\\\\\t\n\r a-zN'\"渠道]{0,12}",
-        "[^\u{0}]{0,24}",
-    ];
+    let text = prop_oneof!["[\\\\\t\n\r a-zN'\"渠道]{0,12}", "[^\u{0}]{0,24}",];
     proptest::collection::vec(proptest::option::of(text), 1..40)
 }
 

@@ -16,21 +16,80 @@
 //!
 //! Use cases then check, write, audit and [`WriteTx::commit`] in the same
 //! transaction. Dropping a `WriteTx` without committing rolls it back.
+//!
+//! On PostgreSQL the transaction is sqlx's own, not SeaORM's: SeaORM's
+//! `DatabaseTransaction` keeps its connection private, and the bulk path
+//! needs that connection to stream rows with `COPY … FROM STDIN`
+//! ([`WriteTx::copy_in`]) inside the same transaction as the use case's
+//! reads, locks and audit. Statements are bound and their rows handed back
+//! exactly as SeaORM does it (`sea_query_sqlx::SqlxValues`, `QueryResult`
+//! from `PgRow`), so every store function runs unchanged on either.
 
+use sea_orm::sqlx::{self, Executor as _, Postgres};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, QueryResult, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
+use sea_query_sqlx::SqlxValues;
 use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
 
 use crate::StoreError;
 
 /// A transaction begun for writing. Implements `ConnectionTrait`, so every
 /// store function runs in it; store functions that lock or that belong only
 /// to writes take `&WriteTx` itself.
-#[derive(Debug)]
 pub struct WriteTx {
-    tx: DatabaseTransaction,
+    tx: Tx,
+}
+
+enum Tx {
+    /// SQLite: SeaORM's transaction, begun `IMMEDIATE`.
+    Sqlite(DatabaseTransaction),
+    /// PostgreSQL: sqlx's transaction on one pooled connection. The lock
+    /// only lends the connection to one statement at a time (`&self`
+    /// methods); a use case's statements run one after the other anyway.
+    Postgres(Mutex<sqlx::Transaction<'static, Postgres>>),
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let backend = match self.tx {
+            Tx::Sqlite(_) => "sqlite",
+            Tx::Postgres(_) => "postgres",
+        };
+        f.debug_struct("WriteTx")
+            .field("backend", &backend)
+            .finish()
+    }
+}
+
+// sqlx's errors wrapped as SeaORM wraps them (its own helpers are private),
+// so `DbErr::sql_err` still recognises a unique or foreign-key violation.
+fn exec_err(err: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(err.into()))
+}
+
+fn query_err(err: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(err.into()))
+}
+
+fn acquire_err(err: sqlx::Error) -> DbErr {
+    match err {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        err => DbErr::Conn(RuntimeErr::SqlxError(err.into())),
+    }
+}
+
+/// A statement as sqlx runs it, its values bound the way SeaORM binds them.
+fn pg_query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = stmt
+        .values
+        .clone()
+        .unwrap_or(sea_orm::sea_query::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
 }
 
 /// What an advisory lock guards: an aggregate whose rule no single row lock
@@ -73,61 +132,143 @@ impl Aggregate<'_> {
 impl WriteTx {
     /// Begins a write transaction (see the module documentation).
     pub async fn begin(db: &DatabaseConnection) -> Result<Self, StoreError> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            let tx = db
+                .get_postgres_connection_pool()
+                .begin()
+                .await
+                .map_err(acquire_err)?;
+            return Ok(Self {
+                tx: Tx::Postgres(Mutex::new(tx)),
+            });
+        }
         let tx = db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
             .await?;
-        Ok(Self { tx })
+        Ok(Self { tx: Tx::Sqlite(tx) })
     }
 
     /// Serialises this transaction with every other one that locks the same
     /// aggregate, until commit or rollback. On SQLite `BEGIN IMMEDIATE`
     /// already serialises all writers, so there is nothing to take.
     pub async fn lock(&self, aggregate: Aggregate<'_>) -> Result<(), StoreError> {
-        if self.tx.get_database_backend() == DbBackend::Postgres {
-            self.tx
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock($1)",
-                    [aggregate.key().into()],
-                ))
-                .await?;
+        if self.get_database_backend() == DbBackend::Postgres {
+            self.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [aggregate.key().into()],
+            ))
+            .await?;
         }
         Ok(())
     }
 
+    /// Streams `batches` of rows (in the format `statement` names) into one
+    /// `COPY … FROM STDIN` in this transaction; returns the rows written.
+    /// Each batch is made only when the previous one has been sent, so a
+    /// large load never holds all its text at once. PostgreSQL only: the
+    /// bulk path writes SQLite with `INSERT`.
+    pub(crate) async fn copy_in(
+        &self,
+        statement: &str,
+        batches: impl Iterator<Item = Vec<u8>> + Send,
+    ) -> Result<u64, DbErr> {
+        let Tx::Postgres(tx) = &self.tx else {
+            return Err(DbErr::Custom(
+                "COPY FROM STDIN is PostgreSQL's; SQLite has no bulk protocol".to_owned(),
+            ));
+        };
+        let mut tx = tx.lock().await;
+        let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
+        // On an error the dropped `copy` tells the server to fail the COPY,
+        // and the transaction is then only good for rolling back.
+        for batch in batches {
+            copy.send(batch).await.map_err(exec_err)?;
+        }
+        copy.finish().await.map_err(exec_err)
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        match self.tx {
+            Tx::Sqlite(tx) => Ok(tx.commit().await?),
+            Tx::Postgres(tx) => Ok(tx.into_inner().commit().await.map_err(exec_err)?),
+        }
     }
 
     /// Ends the transaction writing nothing (a dry run, a rejected file).
     pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.tx.rollback().await?)
+        match self.tx {
+            Tx::Sqlite(tx) => Ok(tx.rollback().await?),
+            Tx::Postgres(tx) => Ok(tx.into_inner().rollback().await.map_err(exec_err)?),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTx {
     fn get_database_backend(&self) -> DbBackend {
-        self.tx.get_database_backend()
+        match &self.tx {
+            Tx::Sqlite(tx) => tx.get_database_backend(),
+            Tx::Postgres(_) => DbBackend::Postgres,
+        }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.tx.execute_raw(stmt).await
+        match &self.tx {
+            Tx::Sqlite(tx) => tx.execute_raw(stmt).await,
+            Tx::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                pg_query(&stmt)
+                    .execute(&mut **tx)
+                    .await
+                    .map(Into::into)
+                    .map_err(exec_err)
+            }
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.tx.execute_unprepared(sql).await
+        match &self.tx {
+            Tx::Sqlite(tx) => tx.execute_unprepared(sql).await,
+            Tx::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                tx.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .map(Into::into)
+                    .map_err(exec_err)
+            }
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.tx.query_one_raw(stmt).await
+        match &self.tx {
+            Tx::Sqlite(tx) => tx.query_one_raw(stmt).await,
+            Tx::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                pg_query(&stmt)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map(|row| row.map(Into::into))
+                    .map_err(query_err)
+            }
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.tx.query_all_raw(stmt).await
+        match &self.tx {
+            Tx::Sqlite(tx) => tx.query_all_raw(stmt).await,
+            Tx::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                pg_query(&stmt)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map(|rows| rows.into_iter().map(Into::into).collect())
+                    .map_err(query_err)
+            }
+        }
     }
 }
 

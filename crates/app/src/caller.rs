@@ -78,6 +78,12 @@ pub enum Permission {
     /// Ask for a change to its own organisation's name or address, which a
     /// channel manager decides (`partner_changes`).
     RequestPartnerChanges,
+    /// Close and reopen months, keep the exchange rates: finance's books.
+    ManageFinance,
+    /// Read the company's settings (currency, fiscal year): internal staff.
+    ViewSettings,
+    /// Change the company's settings.
+    ConfigureSettings,
 }
 
 impl Permission {
@@ -105,7 +111,11 @@ impl Permission {
             Permission::MoveOnboardingCards => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::SalesRep)
             }
-            Permission::ChangeCreditLimit => matches!(role, Role::Admin | Role::Finance),
+            Permission::ChangeCreditLimit | Permission::ManageFinance => {
+                matches!(role, Role::Admin | Role::Finance)
+            }
+            Permission::ViewSettings => !role.is_partner_role(),
+            Permission::ConfigureSettings => role == Role::Admin,
         }
     }
 }

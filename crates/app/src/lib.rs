@@ -19,8 +19,11 @@ pub mod imports;
 pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
+pub mod periods;
 pub mod pick;
+pub mod rates;
 mod scope;
+pub mod settings;
 pub mod team;
 pub mod territories;
 mod text;
@@ -79,6 +82,7 @@ pub struct Qudao {
     db: DatabaseConnection,
     callers: std::sync::Arc<caller_cache::CallerCache>,
     grades: std::sync::Arc<grade_cache::GradeCache>,
+    settings: std::sync::Arc<settings::SettingsCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -107,6 +111,7 @@ impl Qudao {
             db,
             callers: std::sync::Arc::default(),
             grades: std::sync::Arc::default(),
+            settings: std::sync::Arc::default(),
         }
     }
 
@@ -116,6 +121,10 @@ impl Qudao {
 
     pub(crate) fn grade_cache(&self) -> &grade_cache::GradeCache {
         &self.grades
+    }
+
+    pub(crate) fn settings_cache(&self) -> &settings::SettingsCache {
+        &self.settings
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

@@ -51,6 +51,12 @@ pub enum Aggregate<'a> {
     /// selective-limit rules read every right on the line; a new right is a
     /// row that does not exist yet, so no row lock could guard it.
     ProductLine(&'a str),
+    /// The closed months (kind 3, instance 0). A fact writer takes it
+    /// shared ([`WriteTx::lock_shared`]) before it reads the closed months
+    /// and holds it to its commit; closing and reopening take it
+    /// exclusively, so a close cannot commit between a writer's check and
+    /// its commit, and writers do not wait for each other.
+    Periods,
 }
 
 impl Aggregate<'_> {
@@ -59,6 +65,7 @@ impl Aggregate<'_> {
         const INSTANCE_BITS: u32 = 48;
         let (kind, instance): (i64, i64) = match self {
             Aggregate::PartnerTree => (1, 0),
+            Aggregate::Periods => (3, 0),
             Aggregate::ProductLine(line) => {
                 let digest = Sha256::digest(line.as_bytes());
                 let mut bytes = [0u8; 8];
@@ -91,6 +98,22 @@ impl WriteTx {
                 .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
                     "SELECT pg_advisory_xact_lock($1)",
+                    [aggregate.key().into()],
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Like [`WriteTx::lock`], but shared: any number of transactions hold
+    /// it together, and an exclusive [`WriteTx::lock`] of the same
+    /// aggregate waits for all of them (and they for it).
+    pub async fn lock_shared(&self, aggregate: Aggregate<'_>) -> Result<(), StoreError> {
+        if self.tx.get_database_backend() == DbBackend::Postgres {
+            self.tx
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock_shared($1)",
                     [aggregate.key().into()],
                 ))
                 .await?;
@@ -143,5 +166,6 @@ mod tests {
         assert_eq!(line >> 48, 2);
         assert_ne!(line, Aggregate::ProductLine("VALVES").key());
         assert_ne!(line, 727_170);
+        assert_eq!(Aggregate::Periods.key(), 3 << 48);
     }
 }

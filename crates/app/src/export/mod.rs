@@ -8,6 +8,7 @@
 
 mod agreements;
 mod audit;
+mod exchange_rates;
 mod partners;
 mod territories;
 mod users;
@@ -56,6 +57,7 @@ impl ExportKind {
         agreements::KIND,
         agreements::EXPIRING,
         territories::AUTHORIZATIONS,
+        exchange_rates::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

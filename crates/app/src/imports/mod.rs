@@ -42,6 +42,7 @@ macro_rules! importer {
 
 mod authorizations;
 mod contacts;
+mod exchange_rates;
 mod partners;
 mod read;
 mod regions;
@@ -99,6 +100,7 @@ impl ImportKind {
         regions::KIND,
         authorizations::KIND,
         user_regions::KIND,
+        exchange_rates::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

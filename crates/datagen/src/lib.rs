@@ -8,6 +8,7 @@
 //! so changing one step leaves the others' data as it was.
 
 mod agreements;
+mod finance;
 mod geo;
 mod names;
 mod network;
@@ -74,6 +75,8 @@ pub struct Loaded {
     pub expiring: usize,
     /// First versions still in draft, for partners in negotiation.
     pub drafts: usize,
+    /// Monthly exchange rates (USD and HKD, two years).
+    pub rates: usize,
 }
 
 impl Loaded {
@@ -121,11 +124,12 @@ impl fmt::Display for Loaded {
             self.selective,
             self.intensive
         )?;
-        write!(
+        writeln!(
             f,
             "agreements:     {} active ({} amended, {} ending within 60 days), {} drafts",
             self.agreements, self.amended, self.expiring, self.drafts
-        )
+        )?;
+        write!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)
     }
 }
 
@@ -169,6 +173,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         region_codes: vec!["310000".to_owned()],
     };
     app.set_user_regions(&system, "rep", &shanghai).await?;
+    loaded.rates = finance::setup(app, &system, &mut stream(seed, 7)).await?;
 
     let network = network::plan(&mut stream(seed, 1), scale);
     count_network(&network, &mut loaded);

@@ -39,6 +39,7 @@ catalogs!(
     "audit",
     "forms",
     "portal",
+    "finance",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -447,6 +448,12 @@ mod tests {
                 .iter()
                 .map(|kind| format!("import_kind.{}", kind.as_str())),
         );
+        // The settings page's month names and the period history's actions.
+        wanted.extend((1..=12).map(|m| format!("month.{m}")));
+        wanted.extend([
+            "period_action.close".to_owned(),
+            "period_action.reopen".to_owned(),
+        ]);
         let sources: Vec<String> = ["../domain/src", "../app/src", "src"]
             .iter()
             .flat_map(|dir| files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)))

@@ -175,6 +175,21 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P1/agreement/versions/1/activate", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P3/agreement/terminate", Json(r#"{"effective_date": "2000-01-01", "reason": "matrix"}"#), [422, 404, 403, 403, 403, 403, 401]),
     // grades and onboarding
+    // Company settings (admins change them; staff read them), period close
+    // and exchange rates (finance and admins). A close of a month that has
+    // not ended and a reopen without a reason are refused (422).
+    ("GET", "/admin/settings", Empty, [200, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/admin/settings", Form(&[("currency", "CNY"), ("fiscal_year_start", "1"), ("new_product_days", "90"), ("overstock_days", "60")]), [303, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/api/v1/settings", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/settings", Json(r#"{"currency": "CNY", "fiscal_year_start": 1, "new_product_days": 90, "overstock_days": "60"}"#), [200, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/finance/periods", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/finance/periods/2999-01/close", Form(&[]), [422, 403, 403, 422, 403, 403, 303]),
+    ("POST", "/finance/periods/2020-01/reopen", Form(&[("reason", " ")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("GET", "/finance/rates", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("GET", "/finance/rates?from=2026-01&format=xlsx", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/finance/rates", Form(&[("month", "2026-01"), ("currency", "USD"), ("rate", "7.1")]), [303, 403, 403, 303, 403, 403, 303]),
+    ("GET", "/api/v1/exchange-rates", Empty, [200, 403, 403, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/exchange-rates", Json(r#"{"month": "2026-02", "currency": "HKD", "rate": 0.91}"#), [200, 403, 403, 200, 403, 403, 401]),
     ("GET", "/partners/grades", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/partners/grades/gold", Empty, [200, 403, 403, 403, 403, 403, 303]),
     ("POST", "/partners/grades", Form(&[("code", "g{n}"), ("name", "Form grade"), ("rank", "{rank}")]), [303, 403, 403, 403, 403, 403, 303]),

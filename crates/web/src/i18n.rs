@@ -484,7 +484,9 @@ mod tests {
             for (at, _) in text.match_indices("label(\"") {
                 let kind = text[at + 7..].split('"').next().unwrap();
                 assert!(
-                    kind == "import_kind" || labelled.iter().any(|(prefix, _)| *prefix == kind),
+                    kind == "import_kind"
+                        || kind == "period_action"
+                        || labelled.iter().any(|(prefix, _)| *prefix == kind),
                     "{}: label(\"{kind}\") is not covered by this test",
                     path.display()
                 );

@@ -13,7 +13,7 @@ use crate::auth::ApiCaller;
 use crate::error::ApiError;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, put))
+    OpenApiRouter::new().routes(routes!(list_exchange_rates, put_exchange_rate))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -33,7 +33,7 @@ struct RatesQuery {
         (status = 422, description = "`from` is not a month", body = crate::error::Problem),
     )
 )]
-async fn list(
+async fn list_exchange_rates(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<RatesQuery>,
@@ -55,7 +55,7 @@ async fn list(
         (status = 422, description = "Invalid fields, each named; a closed month; the company currency", body = crate::error::Problem),
     )
 )]
-async fn put(
+async fn put_exchange_rate(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<RateInput>,

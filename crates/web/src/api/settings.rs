@@ -12,7 +12,7 @@ use crate::auth::ApiCaller;
 use crate::error::ApiError;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(show, update))
+    OpenApiRouter::new().routes(routes!(company_settings, update_company_settings))
 }
 
 /// The company's settings (internal staff): currency, fiscal year start
@@ -24,7 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         (status = 403, body = crate::error::Problem),
     )
 )]
-async fn show(
+async fn company_settings(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<SettingsView>, ApiError> {
@@ -42,7 +42,7 @@ async fn show(
         (status = 422, description = "Invalid fields, each named; or a currency change after rates exist", body = crate::error::Problem),
     )
 )]
-async fn update(
+async fn update_company_settings(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<SettingsInput>,

@@ -38,8 +38,8 @@ impl RatesPage {
     }
 
     /// The month's first row starts a new group in the list.
-    fn starts_month(&self, index: usize) -> bool {
-        index == 0 || self.rates[index - 1].month != self.rates[index].month
+    fn starts_month(&self, index: &usize) -> bool {
+        *index == 0 || self.rates[*index - 1].month != self.rates[*index].month
     }
 
     /// Where the rate's edit link goes: this page, its form filled in.

@@ -6,7 +6,7 @@ use qudao_app::rates::RateInput;
 use qudao_app::settings::SettingsInput;
 use qudao_app::{AppError, Caller, Qudao};
 use qudao_domain::periods::Month;
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 /// The Hong Kong dollar's peg to the US dollar keeps it near 7.8 per USD.

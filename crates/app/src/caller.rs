@@ -83,6 +83,12 @@ pub enum Permission {
     ViewCatalog,
     /// Keep product lines, products and channel rules.
     ManageCatalog,
+    /// Close and reopen months, keep the exchange rates: finance's books.
+    ManageFinance,
+    /// Read the company's settings (currency, fiscal year): internal staff.
+    ViewSettings,
+    /// Change the company's settings.
+    ConfigureSettings,
 }
 
 impl Permission {
@@ -113,7 +119,11 @@ impl Permission {
             Permission::MoveOnboardingCards => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::SalesRep)
             }
-            Permission::ChangeCreditLimit => matches!(role, Role::Admin | Role::Finance),
+            Permission::ChangeCreditLimit | Permission::ManageFinance => {
+                matches!(role, Role::Admin | Role::Finance)
+            }
+            Permission::ViewSettings => !role.is_partner_role(),
+            Permission::ConfigureSettings => role == Role::Admin,
         }
     }
 }

@@ -21,8 +21,11 @@ mod line_cache;
 pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
+pub mod periods;
 pub mod pick;
+pub mod rates;
 mod scope;
+pub mod settings;
 pub mod team;
 pub mod territories;
 mod text;
@@ -83,6 +86,7 @@ pub struct Qudao {
     callers: std::sync::Arc<caller_cache::CallerCache>,
     grades: std::sync::Arc<grade_cache::GradeCache>,
     lines: std::sync::Arc<line_cache::LineCache>,
+    settings: std::sync::Arc<settings::SettingsCache>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -112,6 +116,7 @@ impl Qudao {
             callers: std::sync::Arc::default(),
             grades: std::sync::Arc::default(),
             lines: std::sync::Arc::default(),
+            settings: std::sync::Arc::default(),
         }
     }
 
@@ -131,6 +136,10 @@ impl Qudao {
     /// A line was created or renamed here: the next page reads the names afresh.
     pub(crate) fn line_names_changed(&self) {
         self.lines.forget();
+    }
+
+    pub(crate) fn settings_cache(&self) -> &settings::SettingsCache {
+        &self.settings
     }
 
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {

@@ -147,6 +147,8 @@ mod concurrency;
 mod coverage;
 #[path = "suite/files.rs"]
 mod files;
+#[path = "suite/finance.rs"]
+mod finance;
 #[path = "suite/imports.rs"]
 mod imports;
 #[path = "suite/network.rs"]

@@ -10,6 +10,7 @@
 
 mod agreements;
 mod catalog;
+mod finance;
 mod geo;
 mod names;
 mod network;
@@ -80,6 +81,8 @@ pub struct Loaded {
     pub products: usize,
     /// Products launched within the "new" window.
     pub new_products: usize,
+    /// Monthly exchange rates (USD and HKD, two years).
+    pub rates: usize,
 }
 
 impl Loaded {
@@ -132,11 +135,12 @@ impl fmt::Display for Loaded {
             "catalog:        {} product lines, {} products ({} new)",
             self.product_lines, self.products, self.new_products
         )?;
-        write!(
+        writeln!(
             f,
             "agreements:     {} active ({} amended, {} ending within 60 days), {} drafts",
             self.agreements, self.amended, self.expiring, self.drafts
-        )
+        )?;
+        write!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)
     }
 }
 
@@ -180,6 +184,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         region_codes: vec!["310000".to_owned()],
     };
     app.set_user_regions(&system, "rep", &shanghai).await?;
+    loaded.rates = finance::setup(app, &system, &mut stream(seed, 8)).await?;
 
     let network = network::plan(&mut stream(seed, 1), scale);
     count_network(&network, &mut loaded);

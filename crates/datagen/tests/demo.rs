@@ -144,6 +144,7 @@ async fn demo_loads_everything_it_promises() {
     // Agreements: amended ones answer with version 2 today and version 1
     // before the amendment; some end within the expiring list's window.
     assert!(loaded.amended > 0);
+    assert_eq!(loaded.rates, 48, "USD and HKD for 24 months");
     let portal = app.agreement(&admin, "P00001", None).await.unwrap();
     assert_eq!(portal.versions.len(), 2);
     let amendment = portal.in_force.unwrap();

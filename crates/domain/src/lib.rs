@@ -16,8 +16,10 @@ pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;
+pub mod rates;
 pub mod scope;
 pub mod score;
+pub mod settings;
 pub mod territories;
 
 pub use error::{Invalid, Problem};

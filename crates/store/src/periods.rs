@@ -4,10 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
-use crate::StoreError;
 use crate::error::read;
+use crate::{StoreError, WriteTx};
 use qudao_domain::periods::Month;
 
 pub mod closed_period {
@@ -60,4 +61,97 @@ pub async fn closed_months(db: &impl ConnectionTrait) -> Result<BTreeSet<Month>,
             })
         })
         .collect()
+}
+
+/// The closed month for a close or reopen; `None` when it is open.
+pub async fn find_closed(
+    db: &impl ConnectionTrait,
+    month: Month,
+) -> Result<Option<closed_period::Model>, StoreError> {
+    Ok(closed_period::Entity::find_by_id(month.to_string())
+        .one(db)
+        .await?)
+}
+
+/// Every closed month with who closed it and when, newest first.
+pub async fn closed_rows(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(Month, closed_period::Model)>, StoreError> {
+    closed_period::Entity::find()
+        .order_by_desc(closed_period::Column::Month)
+        .all(db)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let month = read("closed_periods", i as i64, "month", &row.month, |v| {
+                Month::parse("month", v)
+            })?;
+            Ok((month, row))
+        })
+        .collect()
+}
+
+/// Closes a month and records the event, in the closing transaction.
+pub async fn close(
+    tx: &WriteTx,
+    month: Month,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    closed_period::ActiveModel {
+        month: Set(month.to_string()),
+        closed_by: Set(actor.to_owned()),
+        closed_at: Set(at),
+    }
+    .insert(tx)
+    .await?;
+    record(tx, month, "close", "", actor, at).await
+}
+
+/// Reopens a month and records the event with its reason.
+pub async fn reopen(
+    tx: &WriteTx,
+    month: Month,
+    reason: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    closed_period::Entity::delete_by_id(month.to_string())
+        .exec(tx)
+        .await?;
+    record(tx, month, "reopen", reason, actor, at).await
+}
+
+async fn record(
+    tx: &WriteTx,
+    month: Month,
+    action: &str,
+    reason: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    event::ActiveModel {
+        month: Set(month.to_string()),
+        action: Set(action.to_owned()),
+        reason: Set(reason.to_owned()),
+        actor: Set(actor.to_owned()),
+        at: Set(at),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok(())
+}
+
+/// The latest `limit` closes and reopens, newest first.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<event::Model>, StoreError> {
+    Ok(event::Entity::find()
+        .order_by_desc(event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }

@@ -110,6 +110,12 @@ pub enum Aggregate<'a> {
     /// selective-limit rules read every right on the line; a new right is a
     /// row that does not exist yet, so no row lock could guard it.
     ProductLine(&'a str),
+    /// The closed months (kind 3, instance 0). A fact writer takes it
+    /// shared ([`WriteTx::lock_shared`]) before it reads the closed months
+    /// and holds it to its commit; closing and reopening take it
+    /// exclusively, so a close cannot commit between a writer's check and
+    /// its commit, and writers do not wait for each other.
+    Periods,
 }
 
 impl Aggregate<'_> {
@@ -118,6 +124,7 @@ impl Aggregate<'_> {
         const INSTANCE_BITS: u32 = 48;
         let (kind, instance): (i64, i64) = match self {
             Aggregate::PartnerTree => (1, 0),
+            Aggregate::Periods => (3, 0),
             Aggregate::ProductLine(line) => {
                 let digest = Sha256::digest(line.as_bytes());
                 let mut bytes = [0u8; 8];
@@ -189,6 +196,21 @@ impl WriteTx {
             copy.send(batch).await.map_err(exec_err)?;
         }
         copy.finish().await.map_err(exec_err)
+    }
+
+    /// Like [`WriteTx::lock`], but shared: any number of transactions hold
+    /// it together, and an exclusive [`WriteTx::lock`] of the same
+    /// aggregate waits for all of them (and they for it).
+    pub async fn lock_shared(&self, aggregate: Aggregate<'_>) -> Result<(), StoreError> {
+        if self.get_database_backend() == DbBackend::Postgres {
+            self.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock_shared($1)",
+                [aggregate.key().into()],
+            ))
+            .await?;
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -284,5 +306,6 @@ mod tests {
         assert_eq!(line >> 48, 2);
         assert_ne!(line, Aggregate::ProductLine("VALVES").key());
         assert_ne!(line, 727_170);
+        assert_eq!(Aggregate::Periods.key(), 3 << 48);
     }
 }

@@ -40,6 +40,7 @@ catalogs!(
     "forms",
     "portal",
     "catalog",
+    "finance",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -457,6 +458,12 @@ mod tests {
                 .iter()
                 .map(|kind| format!("import_kind.{}", kind.as_str())),
         );
+        // The settings page's month names and the period history's actions.
+        wanted.extend((1..=12).map(|m| format!("month.{m}")));
+        wanted.extend([
+            "period_action.close".to_owned(),
+            "period_action.reopen".to_owned(),
+        ]);
         let sources: Vec<String> = ["../domain/src", "../app/src", "src"]
             .iter()
             .flat_map(|dir| files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)))
@@ -487,7 +494,9 @@ mod tests {
             for (at, _) in text.match_indices("label(\"") {
                 let kind = text[at + 7..].split('"').next().unwrap();
                 assert!(
-                    kind == "import_kind" || labelled.iter().any(|(prefix, _)| *prefix == kind),
+                    kind == "import_kind"
+                        || kind == "period_action"
+                        || labelled.iter().any(|(prefix, _)| *prefix == kind),
                     "{}: label(\"{kind}\") is not covered by this test",
                     path.display()
                 );

@@ -271,12 +271,22 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             });
         }
     }
+    if caller.can(Permission::ManageFinance) {
+        groups.push(NavGroup {
+            label: lang.t("navgroup.finance"),
+            links: vec![
+                link("/finance/periods", "nav.periods", false),
+                link("/finance/rates", "nav.rates", false),
+            ],
+        });
+    }
     if caller.can(Permission::ManageUsers) {
         groups.push(NavGroup {
             label: lang.t("navgroup.admin"),
             links: vec![
                 link("/admin/users", "nav.users", false),
                 link("/admin/audit", "nav.audit", false),
+                link("/admin/settings", "nav.settings", false),
             ],
         });
     }

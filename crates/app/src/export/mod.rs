@@ -8,6 +8,7 @@
 
 mod agreements;
 mod audit;
+mod exchange_rates;
 mod partners;
 mod products;
 mod territories;
@@ -58,6 +59,7 @@ impl ExportKind {
         agreements::EXPIRING,
         territories::AUTHORIZATIONS,
         products::KIND,
+        exchange_rates::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

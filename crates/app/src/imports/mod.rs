@@ -42,6 +42,7 @@ macro_rules! importer {
 
 mod authorizations;
 mod contacts;
+mod exchange_rates;
 mod partners;
 mod products;
 mod read;
@@ -101,6 +102,7 @@ impl ImportKind {
         authorizations::KIND,
         user_regions::KIND,
         products::KIND,
+        exchange_rates::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

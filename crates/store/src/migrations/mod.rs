@@ -24,6 +24,8 @@ mod v008_people;
 mod v009_grade_benefits_en;
 mod v010_partner_changes;
 mod v011_catalog;
+// (version 12 is another branch's)
+mod v013_finance_setup;
 
 struct Migration {
     version: i64,
@@ -86,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         name: "product lines, products, channel rules, closed periods",
         statements: v011_catalog::v11_catalog,
+    },
+    // (version 12 is another branch's)
+    Migration {
+        version: 13,
+        name: "company settings and exchange rates",
+        statements: v013_finance_setup::v13_finance_setup,
     },
 ];
 

@@ -11,6 +11,8 @@ mod imports;
 mod onboarding;
 mod partner_changes;
 mod partners;
+mod rates;
+mod settings;
 mod team;
 mod territories;
 
@@ -71,7 +73,9 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(onboarding::routes())
                 .merge(territories::routes())
                 .merge(coverage::routes())
-                .merge(team::routes()),
+                .merge(team::routes())
+                .merge(settings::routes())
+                .merge(rates::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

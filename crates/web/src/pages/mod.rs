@@ -12,7 +12,10 @@ mod login;
 mod onboarding;
 mod partner_changes;
 mod partners;
+mod periods;
 pub(crate) mod pick;
+mod rates;
+mod settings;
 mod team;
 pub(crate) mod territories;
 
@@ -56,6 +59,9 @@ pub(crate) fn routes() -> Routes {
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())
+        .merge(settings::routes())
+        .merge(periods::routes())
+        .merge(rates::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

@@ -130,13 +130,14 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P1/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/partners/P2/contacts/999999", Json(r#"{}"#), [404, 404, 404, 403, 404, 403, 401]),
     ("PUT", "/api/v1/partners/P2/contacts/999999", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [404, 404, 404, 403, 404, 403, 401]),
-    ("GET", "/imports", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    // Finance imports exchange rates, so it reaches the upload page.
+    ("GET", "/imports", Empty, [200, 200, 403, 200, 403, 403, 303]),
     ("POST", "/imports", Upload(&[("kind", "partners")], "code,name,partner_type\nU{n},Upload,agent\n"), [303, 303, 403, 403, 403, 403, 303]),
-    ("GET", "/imports/result", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("GET", "/imports/result", Empty, [200, 200, 403, 303, 403, 403, 303]),
     ("GET", "/imports/templates/partners.zh.xlsx", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("GET", "/imports/templates/contacts.csv", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("GET", "/imports/templates/authorizations.zh.csv", Empty, [200, 200, 403, 403, 403, 403, 303]),
-    ("GET", "/imports/templates/nothing.csv", Empty, [404, 404, 403, 403, 403, 403, 303]),
+    ("GET", "/imports/templates/nothing.csv", Empty, [404, 404, 403, 404, 403, 403, 303]),
     // A JSON body read as CSV has the wrong header: rejected, nothing written.
     ("POST", "/api/v1/imports/partners?file_name=p.csv", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/imports/authorizations?file_name=a.csv&mode=create", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
@@ -175,6 +176,22 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P1/agreement/versions/1/activate", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/partners/P3/agreement/terminate", Json(r#"{"effective_date": "2000-01-01", "reason": "matrix"}"#), [422, 404, 403, 403, 403, 403, 401]),
     // grades and onboarding
+    // Company settings (admins change them; staff read them), period close
+    // and exchange rates (finance and admins). A close of a month that has
+    // not ended and a reopen without a reason are refused (422).
+    ("GET", "/admin/settings", Empty, [200, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/admin/settings", Form(&[("currency", "CNY"), ("fiscal_year_start", "1"), ("new_product_days", "90"), ("overstock_days", "60")]), [303, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/api/v1/settings", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/settings", Json(r#"{"currency": "CNY", "fiscal_year_start": 1, "new_product_days": 90, "overstock_days": "60"}"#), [200, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/finance/periods", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/finance/periods/2999-01/close", Form(&[]), [422, 403, 403, 422, 403, 403, 303]),
+    ("POST", "/finance/periods/2020-01/reopen", Form(&[("reason", " ")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("GET", "/finance/rates", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("GET", "/finance/rates?from=2026-01&format=xlsx", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/finance/rates", Form(&[("month", "2026-01"), ("currency", "USD"), ("rate", "7.1")]), [303, 403, 403, 303, 403, 403, 303]),
+    ("GET", "/imports/templates/exchange-rates.zh.csv", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("GET", "/api/v1/exchange-rates", Empty, [200, 403, 403, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/exchange-rates", Json(r#"{"month": "2026-02", "currency": "HKD", "rate": 0.91}"#), [200, 403, 403, 200, 403, 403, 401]),
     ("GET", "/partners/grades", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/partners/grades/gold", Empty, [200, 403, 403, 403, 403, 403, 303]),
     ("POST", "/partners/grades", Form(&[("code", "g{n}"), ("name", "Form grade"), ("rank", "{rank}")]), [303, 403, 403, 403, 403, 403, 303]),

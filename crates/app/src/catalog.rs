@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use qudao_domain::catalog::{
-    CatalogStatus, ChannelRule, DEFAULT_NEW_DAYS, ProductLine, Sku, channel_allows, is_new,
-    parse_category, parse_name, parse_unit,
+    CatalogStatus, ChannelRule, ProductLine, Sku, channel_allows, is_new, parse_category,
+    parse_name, parse_unit,
 };
 use qudao_domain::dates::parse_date;
 use qudao_domain::grades::GradeCode;
@@ -27,12 +27,6 @@ use crate::text::optional_bool;
 use crate::{AppError, Caller, Page, PageRequest, Permission, Qudao, SortDir, non_empty};
 
 pub use qudao_store::catalog::ProductSort;
-
-/// How many days after its launch a product counts as new. The one place
-/// that decides it: the settings table will be read here.
-pub fn new_days() -> u32 {
-    DEFAULT_NEW_DAYS
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProductLineView {
@@ -97,7 +91,7 @@ pub struct ProductView {
     pub launch_date: Option<NaiveDate>,
     pub serial_tracked: bool,
     pub status: CatalogStatus,
-    /// Launched within the last `new_days()` days.
+    /// Launched within the last "new product days" (a company setting).
     pub is_new: bool,
 }
 
@@ -139,7 +133,7 @@ pub struct ProductQuery {
     pub product_line: Option<String>,
     pub category: Option<String>,
     pub status: Option<CatalogStatus>,
-    /// Only products launched within the last `new_days()` days.
+    /// Only products launched within the last the setting `new_product_days` days.
     pub new_only: bool,
     /// Part of the sku or a name.
     pub q: Option<String>,
@@ -588,6 +582,7 @@ impl Qudao {
         caller.require(Permission::ViewCatalog)?;
         let reach = self.reach(caller).await?;
         let today = crate::today();
+        let new_days = self.new_product_days().await?;
         let mut filter = ProductFilter {
             line_ids: reach.lines,
             category: query.category.clone(),
@@ -610,11 +605,11 @@ impl Qudao {
             }
         }
         if query.new_only {
-            let since = today - chrono::Days::new(u64::from(new_days().saturating_sub(1)));
+            let since = today - chrono::Days::new(u64::from(new_days.saturating_sub(1)));
             filter.launched_since = Some((since, today));
         }
         let rows = repo::list_products(self.db(), &filter, sort, dir, page).await?;
-        rows.try_map(|row| product_view(row, reach.internal, today))
+        rows.try_map(|row| product_view(row, reach.internal, today, new_days))
     }
 
     /// One product, as the caller may see it.
@@ -631,7 +626,12 @@ impl Qudao {
                     .is_none_or(|ids| ids.contains(&row.product_line_id))
             })
             .ok_or(AppError::NotFound("product"))?;
-        product_view(row, reach.internal, crate::today())
+        product_view(
+            row,
+            reach.internal,
+            crate::today(),
+            self.new_product_days().await?,
+        )
     }
 
     /// The categories products have, for the list's filter.
@@ -775,7 +775,7 @@ impl Qudao {
         let row = repo::product_row(db, sku)
             .await?
             .ok_or(AppError::NotFound("product"))?;
-        product_view(row, true, crate::today())
+        product_view(row, true, crate::today(), self.new_product_days().await?)
     }
 
     /// The product lines by code, for the imports that check rows in memory.
@@ -808,12 +808,13 @@ fn product_view(
     row: ProductRow,
     internal: bool,
     today: NaiveDate,
+    new_days: u32,
 ) -> Result<ProductView, AppError> {
     let list_price = row.list_price()?;
     let cost = row.cost()?;
     Ok(ProductView {
         status: row.status()?,
-        is_new: is_new(row.launch_date, today, new_days()),
+        is_new: is_new(row.launch_date, today, new_days),
         sku: row.sku,
         name: row.name_zh,
         name_en: row.name_en,

@@ -108,6 +108,11 @@ impl Qudao {
         self.settings_cache().get(self.db()).await
     }
 
+    /// How many days after its launch a product counts as new.
+    pub async fn new_product_days(&self) -> Result<u32, AppError> {
+        Ok(self.current_settings().await?.new_product_days)
+    }
+
     /// The settings, for people and programs that show them.
     pub async fn settings(&self, caller: &Caller) -> Result<SettingsView, AppError> {
         caller.require(Permission::ViewSettings)?;

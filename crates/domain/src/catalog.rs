@@ -38,11 +38,6 @@ pub fn parse_unit(value: &str) -> Result<String, Invalid> {
     Ok(value.to_owned())
 }
 
-/// How many days a product counts as new after its launch, until the
-/// settings table lets an administrator choose (read it through
-/// `app::catalog::new_days`, the one place that will read the setting).
-pub const DEFAULT_NEW_DAYS: u32 = 90;
-
 /// A product's or product line's name in one language: 1–200 characters.
 pub fn parse_name(field: &'static str, value: &str) -> Result<String, Invalid> {
     let value = value.trim();

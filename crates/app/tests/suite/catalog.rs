@@ -179,6 +179,28 @@ async fn products_are_created_edited_listed_and_discontinued(db: TestDb) {
         4,
         "create, create, update, discontinue"
     );
+    // "New" follows the company setting: with a one-day window, a product
+    // launched a week ago is no longer new.
+    let mut week_old = product("TEA-WEEK", "TEA", "10");
+    week_old.launch_date = Some((qudao_app::today() - chrono::Days::new(7)).to_string());
+    assert!(
+        app.create_product(&manager, &week_old)
+            .await
+            .unwrap()
+            .is_new
+    );
+    let mut settings = app.settings(&system()).await.unwrap();
+    settings.new_product_days = 1;
+    app.update_settings(&system(), &settings.into())
+        .await
+        .unwrap();
+    assert!(!app.product(&rep, "TEA-WEEK").await.unwrap().is_new);
+    assert!(
+        !skus(&app, &rep, &new_only)
+            .await
+            .iter()
+            .any(|sku| sku == "TEA-WEEK")
+    );
 }
 
 async fn bad_product_input_is_refused_and_writes_nothing(db: TestDb) {

@@ -159,7 +159,7 @@ async fn list(
         statuses: CatalogStatus::ALL,
         can_manage: ctx.caller.can(Permission::ManageCatalog),
         shows_cost: !ctx.caller.role.is_partner_role(),
-        new_days: qudao_app::catalog::new_days(),
+        new_days: state.app.new_product_days().await?,
     })
 }
 

@@ -78,15 +78,23 @@ pub enum Permission {
     /// Ask for a change to its own organisation's name or address, which a
     /// channel manager decides (`partner_changes`).
     RequestPartnerChanges,
+    /// Read price lists and quotes: staff in their scope, a partner the
+    /// lists that target its own organisation (see `pricing`).
+    ViewPriceLists,
+    /// Create, edit, activate, retire and copy the brand's price lists.
+    ManagePriceLists,
 }
 
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ViewPartners | Permission::ViewTerritories => true,
+            Permission::ViewPartners | Permission::ViewTerritories | Permission::ViewPriceLists => {
+                true
+            }
             Permission::ManagePartners
             | Permission::ManageAgreements
-            | Permission::ManageTerritories => matches!(role, Role::Admin | Role::ChannelManager),
+            | Permission::ManageTerritories
+            | Permission::ManagePriceLists => matches!(role, Role::Admin | Role::ChannelManager),
             // Which agreements: the agreement scope (own organisation only
             // for partner roles), see `agreements`.
             Permission::ViewAgreements => true,

@@ -20,6 +20,7 @@ pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
 pub mod pick;
+pub mod pricing;
 mod scope;
 pub mod team;
 pub mod territories;

@@ -51,6 +51,10 @@ pub enum Aggregate<'a> {
     /// selective-limit rules read every right on the line; a new right is a
     /// row that does not exist yet, so no row lock could guard it.
     ProductLine(&'a str),
+    /// Every active price list (kind 3, instance 0). No two active lists of
+    /// one target and currency may overlap, and the list that would collide
+    /// with an activation may itself be activating right now.
+    PriceLists,
 }
 
 impl Aggregate<'_> {
@@ -59,6 +63,7 @@ impl Aggregate<'_> {
         const INSTANCE_BITS: u32 = 48;
         let (kind, instance): (i64, i64) = match self {
             Aggregate::PartnerTree => (1, 0),
+            Aggregate::PriceLists => (3, 0),
             Aggregate::ProductLine(line) => {
                 let digest = Sha256::digest(line.as_bytes());
                 let mut bytes = [0u8; 8];

@@ -174,6 +174,7 @@ pub struct QuoteView {
 
 /// The quote's question as typed.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QuoteQuery {
     #[serde(default)]
     pub partner: String,

@@ -39,6 +39,7 @@ catalogs!(
     "audit",
     "forms",
     "portal",
+    "pricing",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -386,6 +387,7 @@ mod tests {
         use qudao_domain::onboarding::Stage;
         use qudao_domain::partner_changes::{ChangeField, RequestState};
         use qudao_domain::partners::{PartnerStatus, PartnerType};
+        use qudao_domain::pricing::{AppliesKind, PriceListStatus, PriceMode};
         use qudao_domain::territories::{AuthorizationMode, RegionLevel};
 
         fn words<T: Copy>(prefix: &str, all: &[T], text: fn(T) -> &'static str) -> Vec<String> {
@@ -393,7 +395,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 11] = [
+        let labelled: [(&str, Vec<String>); 15] = [
             ("role", words("role", Role::ALL, Role::as_str)),
             (
                 "status",
@@ -435,6 +437,30 @@ mod tests {
             (
                 "request_state",
                 words("request_state", RequestState::ALL, RequestState::as_str),
+            ),
+            (
+                "price_list_status",
+                words(
+                    "price_list_status",
+                    PriceListStatus::ALL,
+                    PriceListStatus::as_str,
+                ),
+            ),
+            (
+                "price_mode",
+                words("price_mode", PriceMode::ALL, PriceMode::as_str),
+            ),
+            (
+                "applies_to",
+                words("applies_to", AppliesKind::ALL, AppliesKind::as_str),
+            ),
+            (
+                "price_why",
+                words(
+                    "price_why",
+                    &["partner_list", "grade_list", "type_list"],
+                    |w| w,
+                ),
             ),
             (
                 "rolehome.intro",

@@ -12,7 +12,6 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("catalog", "trade"),
-    ("pricing", "trade"),
     ("orders", "trade"),
     ("sellthrough", "trade"),
     ("inventory", "trade"),
@@ -237,6 +236,12 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 false,
             ));
         }
+        if group == "trade" {
+            links.push(link("/pricing", "nav.pricing", false));
+            if !caller.role.is_partner_role() {
+                links.push(link("/pricing/check", "pricing.check", false));
+            }
+        }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
         let pending = if caller.role.is_partner_role() {
@@ -295,7 +300,6 @@ fn group_key(group: &str) -> &'static str {
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
         "catalog" => "nav.catalog",
-        "pricing" => "nav.pricing",
         "orders" => "nav.orders",
         "sellthrough" => "nav.sellthrough",
         "inventory" => "nav.inventory",

@@ -10,6 +10,7 @@ mod imports;
 mod onboarding;
 mod partner_changes;
 mod partners;
+mod pricing;
 mod team;
 mod territories;
 
@@ -69,6 +70,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(onboarding::routes())
                 .merge(territories::routes())
                 .merge(coverage::routes())
+                .merge(pricing::routes())
                 .merge(team::routes()),
         )
         .split_for_parts();

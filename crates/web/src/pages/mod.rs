@@ -12,6 +12,7 @@ mod onboarding;
 mod partner_changes;
 mod partners;
 pub(crate) mod pick;
+mod pricing;
 mod team;
 pub(crate) mod territories;
 
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> Routes {
         .merge(territories::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
+        .merge(pricing::routes())
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())

@@ -759,7 +759,7 @@ mod tests {
                 PriceMode::Unified,
                 Currency::CNY,
             );
-            let mut sorted = breaks.clone();
+            let mut sorted = breaks;
             sorted.sort_by_key(|b| b.0);
             let sound = sorted.windows(2).all(|w| w[0].0 < w[1].0)
                 && std::iter::once(1000).chain(sorted.iter().map(|b| b.1))

@@ -214,6 +214,13 @@ struct ItemForm {
     breaks: String,
 }
 
+/// What was typed into the list page's forms, shown again with its errors.
+#[derive(Debug, Default)]
+struct Typed {
+    item: ItemForm,
+    copy: CopyInput,
+}
+
 #[derive(Template)]
 #[template(path = "pricing/detail.html")]
 struct DetailPage {
@@ -294,10 +301,10 @@ async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
-    item: ItemForm,
-    copy: CopyInput,
+    typed: Typed,
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
+    let Typed { item, copy } = typed;
     let detail = state.app.price_list(&ctx.caller, code).await?;
     let name = list_name_text(ctx, &detail);
     let c = Chrome::new(
@@ -322,15 +329,7 @@ async fn detail(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    detail_page(
-        &state,
-        &ctx,
-        &code,
-        ItemForm::default(),
-        CopyInput::default(),
-        Vec::new(),
-    )
-    .await
+    detail_page(&state, &ctx, &code, Typed::default(), Vec::new()).await
 }
 
 /// A refused action on a list's page: the page again with the errors.
@@ -340,15 +339,14 @@ async fn on_detail<T>(
     code: &str,
     result: Result<T, AppError>,
     flash: &str,
-    item: ItemForm,
-    copy: CopyInput,
+    typed: Typed,
     location: impl FnOnce(&T) -> String,
 ) -> Result<Response, PageError> {
     saved_or_redisplayed(
         ctx,
         result,
         |saved| (ctx.lang.t(flash).to_owned(), location(&saved)),
-        async |errors| detail_page(state, ctx, code, item, copy, errors).await,
+        async |errors| detail_page(state, ctx, code, typed, errors).await,
     )
     .await
 }
@@ -380,8 +378,10 @@ async fn set_item(
         &code,
         result,
         "pricing.item_saved",
-        form,
-        CopyInput::default(),
+        Typed {
+            item: form,
+            ..Typed::default()
+        },
         |_| back,
     )
     .await
@@ -400,8 +400,7 @@ async fn remove_item(
         &code,
         result,
         "pricing.item_removed",
-        ItemForm::default(),
-        CopyInput::default(),
+        Typed::default(),
         |_| back,
     )
     .await
@@ -420,8 +419,7 @@ async fn activate(
         &code,
         result,
         "pricing.activated",
-        ItemForm::default(),
-        CopyInput::default(),
+        Typed::default(),
         |_| back,
     )
     .await
@@ -440,8 +438,7 @@ async fn retire(
         &code,
         result,
         "pricing.retired",
-        ItemForm::default(),
-        CopyInput::default(),
+        Typed::default(),
         |_| back,
     )
     .await
@@ -460,8 +457,10 @@ async fn copy(
         &code,
         result,
         "pricing.copied",
-        ItemForm::default(),
-        input,
+        Typed {
+            copy: input,
+            ..Typed::default()
+        },
         |saved| format!("/pricing/{}", saved.list.code),
     )
     .await

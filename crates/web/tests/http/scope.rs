@@ -182,7 +182,7 @@ async fn forged_codes_and_ids_reach_nothing_in_any_child_table() -> Res {
 #[tokio::test]
 async fn forged_price_list_codes_reach_nothing() -> Res {
     let env = Env::new("forged-prices").await?;
-    super::matrix::seed_pricing(&env).await?;
+    matrix::seed_pricing(&env).await?;
     let before = env.app.price_list(&env.system, "PL-P3").await?;
     let mut manager = env.api("manager").await?;
     for (method, path, body) in [

@@ -226,6 +226,14 @@ async fn forged_price_list_codes_reach_nothing() -> Res {
         .get("/api/v1/quote?partner=P3&sku=TEA-1&qty=1")
         .await?;
     assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The portal lists the lists that price the partner today, no others.
+    let mut padmin = env.signed_in("padmin").await?;
+    let portal = padmin.get("/").await?.text();
+    assert!(portal.contains("portal-prices") && portal.contains("PL-DIST"));
+    assert!(!portal.contains("PL-P3") && !portal.contains("PL-DRAFT"));
+    let mut p2 = env.signed_in("puser").await?;
+    let portal = p2.get("/").await?.text();
+    assert!(portal.contains("portal-prices") && !portal.contains("PL-DIST"));
     let after = env.app.price_list(&env.system, "PL-P3").await?;
     assert_eq!(format!("{before:?}"), format!("{after:?}"));
     assert!(

@@ -121,9 +121,10 @@ async function stop(child, graceMs = 10_000) {
 /**
  * Loads the demo into a fresh SQLite database in a temporary directory and
  * serves it on a free loopback port. `close()` stops the server and removes
- * the directory.
+ * the directory. `beforeServe(dbFile)`, when given, runs between the two
+ * (a journey that needs records the demo lacks adds them there).
  */
-export async function startQudao() {
+export async function startQudao({ beforeServe } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`qudao binary not found at ${BIN} (build it, or set QUDAO_BIN)`);
   }
@@ -137,6 +138,7 @@ export async function startQudao() {
   try {
     const db = `sqlite://${path.join(tmpDir, 'e2e.db')}`;
     await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
+    if (beforeServe) await beforeServe(path.join(tmpDir, 'e2e.db'));
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;

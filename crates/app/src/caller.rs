@@ -89,18 +89,25 @@ pub enum Permission {
     ViewSettings,
     /// Change the company's settings.
     ConfigureSettings,
+    /// Read price lists and quotes: staff in their scope, a partner the
+    /// lists that target its own organisation (see `pricing`).
+    ViewPriceLists,
+    /// Create, edit, activate, retire and copy the brand's price lists.
+    ManagePriceLists,
 }
 
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ViewPartners | Permission::ViewTerritories | Permission::ViewCatalog => {
-                true
-            }
+            Permission::ViewPartners
+            | Permission::ViewTerritories
+            | Permission::ViewCatalog
+            | Permission::ViewPriceLists => true,
             Permission::ManagePartners
             | Permission::ManageAgreements
             | Permission::ManageTerritories
-            | Permission::ManageCatalog => matches!(role, Role::Admin | Role::ChannelManager),
+            | Permission::ManageCatalog
+            | Permission::ManagePriceLists => matches!(role, Role::Admin | Role::ChannelManager),
             // Which agreements: the agreement scope (own organisation only
             // for partner roles), see `agreements`.
             Permission::ViewAgreements => true,

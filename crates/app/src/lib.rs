@@ -23,6 +23,7 @@ pub mod partner_changes;
 pub mod partners;
 pub mod periods;
 pub mod pick;
+pub mod pricing;
 pub mod rates;
 mod scope;
 pub mod settings;

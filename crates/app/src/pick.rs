@@ -167,4 +167,24 @@ impl Qudao {
             })
             .collect())
     }
+
+    /// Active products whose sku or name holds `q` (the catalog is the
+    /// brand's, open to everyone who reads price lists).
+    pub async fn pick_products(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::ViewPriceLists)?;
+        Ok(
+            qudao_store::catalog::search_products(self.db(), q.trim(), PICK_LIMIT)
+                .await?
+                .into_iter()
+                .map(|p| Choice {
+                    code: p.sku,
+                    label: Named {
+                        name: p.name_zh,
+                        name_en: Some(p.name_en).filter(|n| !n.is_empty()),
+                    },
+                    path: Vec::new(),
+                })
+                .collect(),
+        )
+    }
 }

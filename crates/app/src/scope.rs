@@ -25,6 +25,8 @@ pub(crate) enum Area {
     Contacts,
     /// Requests to change a partner's record.
     PartnerChanges,
+    /// Price lists and quotes.
+    Pricing,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -46,6 +48,9 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // downstream partners do that themselves.
     (Area::Contacts, Narrowing::OwnOrganisationOnly),
     (Area::PartnerChanges, Narrowing::OwnOrganisationOnly),
+    // What the brand charges a distributor's downstream partners is
+    // between the brand and them.
+    (Area::Pricing, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

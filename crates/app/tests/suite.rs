@@ -159,6 +159,8 @@ mod partners;
 mod pick;
 #[path = "suite/portal.rs"]
 mod portal;
+#[path = "suite/pricing.rs"]
+mod pricing;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

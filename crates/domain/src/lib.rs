@@ -16,6 +16,7 @@ pub mod onboarding;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;
+pub mod pricing;
 pub mod rates;
 pub mod scope;
 pub mod score;

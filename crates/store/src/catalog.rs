@@ -573,3 +573,25 @@ pub async fn channel_rules(
     }
     Ok(by_line)
 }
+
+/// Active products whose sku or name holds `text`, by sku, for pickers.
+pub async fn search_products(
+    db: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<product::Model>, StoreError> {
+    use sea_orm::{Condition, QuerySelect};
+    let like = format!("%{}%", text.replace(['%', '_'], ""));
+    Ok(product::Entity::find()
+        .filter(product::Column::Status.eq(CatalogStatus::Active.as_str()))
+        .filter(
+            Condition::any()
+                .add(product::Column::Sku.like(like.to_uppercase()))
+                .add(product::Column::NameZh.like(&like))
+                .add(product::Column::NameEn.like(&like)),
+        )
+        .order_by_asc(product::Column::Sku)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

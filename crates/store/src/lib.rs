@@ -21,6 +21,7 @@ pub mod paging;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;
+pub mod pricing;
 pub mod rates;
 pub mod scope;
 pub mod sessions;

@@ -116,6 +116,10 @@ pub enum Aggregate<'a> {
     /// exclusively, so a close cannot commit between a writer's check and
     /// its commit, and writers do not wait for each other.
     Periods,
+    /// Every active price list (kind 4, instance 0). No two active lists of
+    /// one target and currency may overlap, and the list that would collide
+    /// with an activation may itself be activating right now.
+    PriceLists,
 }
 
 impl Aggregate<'_> {
@@ -125,6 +129,7 @@ impl Aggregate<'_> {
         let (kind, instance): (i64, i64) = match self {
             Aggregate::PartnerTree => (1, 0),
             Aggregate::Periods => (3, 0),
+            Aggregate::PriceLists => (4, 0),
             Aggregate::ProductLine(line) => {
                 let digest = Sha256::digest(line.as_bytes());
                 let mut bytes = [0u8; 8];

@@ -41,6 +41,7 @@ catalogs!(
     "portal",
     "catalog",
     "finance",
+    "pricing",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -389,6 +390,7 @@ mod tests {
         use qudao_domain::onboarding::Stage;
         use qudao_domain::partner_changes::{ChangeField, RequestState};
         use qudao_domain::partners::{PartnerStatus, PartnerType};
+        use qudao_domain::pricing::{AppliesKind, PriceListStatus, PriceMode};
         use qudao_domain::territories::{AuthorizationMode, RegionLevel};
 
         fn words<T: Copy>(prefix: &str, all: &[T], text: fn(T) -> &'static str) -> Vec<String> {
@@ -396,7 +398,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 12] = [
+        let labelled: [(&str, Vec<String>); 16] = [
             (
                 "catalog_status",
                 words(
@@ -446,6 +448,30 @@ mod tests {
             (
                 "request_state",
                 words("request_state", RequestState::ALL, RequestState::as_str),
+            ),
+            (
+                "price_list_status",
+                words(
+                    "price_list_status",
+                    PriceListStatus::ALL,
+                    PriceListStatus::as_str,
+                ),
+            ),
+            (
+                "price_mode",
+                words("price_mode", PriceMode::ALL, PriceMode::as_str),
+            ),
+            (
+                "applies_to",
+                words("applies_to", AppliesKind::ALL, AppliesKind::as_str),
+            ),
+            (
+                "price_why",
+                words(
+                    "price_why",
+                    &["partner_list", "grade_list", "type_list"],
+                    |w| w,
+                ),
             ),
             (
                 "rolehome.intro",

@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("pricing", "trade"),
+    ("catalog", "trade"),
     ("orders", "trade"),
     ("sellthrough", "trade"),
     ("inventory", "trade"),
@@ -248,6 +249,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         if group == "trade" {
             // Partner users see the products their channel may buy here.
             links.push(link("/catalog/products", "nav.catalog", false));
+            links.push(link("/pricing", "nav.pricing", false));
+            if !caller.role.is_partner_role() {
+                links.push(link("/pricing/check", "pricing.check", false));
+            }
         }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
@@ -317,6 +322,7 @@ fn group_key(group: &str) -> &'static str {
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
         "pricing" => "nav.pricing",
+        "catalog" => "nav.catalog",
         "orders" => "nav.orders",
         "sellthrough" => "nav.sellthrough",
         "inventory" => "nav.inventory",

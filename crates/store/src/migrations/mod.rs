@@ -24,8 +24,8 @@ mod v008_people;
 mod v009_grade_benefits_en;
 mod v010_partner_changes;
 mod v011_catalog;
-// (version 12 is another branch's)
-mod v013_finance_setup;
+mod v012_finance_setup;
+mod v014_pricing;
 
 struct Migration {
     version: i64,
@@ -89,11 +89,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "product lines, products, channel rules, closed periods",
         statements: v011_catalog::v11_catalog,
     },
-    // (version 12 is another branch's)
     Migration {
-        version: 13,
+        version: 12,
         name: "company settings and exchange rates",
-        statements: v013_finance_setup::v13_finance_setup,
+        statements: v012_finance_setup::v12_finance_setup,
+    },
+    // (version 13 is sell-through's, merged next)
+    Migration {
+        version: 14,
+        name: "price lists, their items and quantity breaks",
+        statements: v014_pricing::v14_pricing,
     },
 ];
 

@@ -11,6 +11,7 @@ mod imports;
 mod onboarding;
 mod partner_changes;
 mod partners;
+mod pricing;
 mod rates;
 mod settings;
 mod team;
@@ -75,7 +76,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(coverage::routes())
                 .merge(team::routes())
                 .merge(settings::routes())
-                .merge(rates::routes()),
+                .merge(rates::routes())
+                .merge(pricing::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -224,6 +224,8 @@ struct PortalPage {
     agreement: Option<AgreementVersionView>,
     territories: Vec<AuthorizationView>,
     account_manager: Option<AccountManager>,
+    /// The price lists that price this partner today.
+    price_lists: Vec<qudao_app::pricing::PriceListView>,
     /// A partner admin keeps contacts and asks for record changes.
     can_edit: bool,
     today: NaiveDate,
@@ -241,6 +243,10 @@ impl PortalPage {
     fn days_left(&self) -> i64 {
         self.term_end()
             .map_or(0, |end| (end - self.today).num_days())
+    }
+
+    fn list_name<'a>(&self, list: &'a qudao_app::pricing::PriceListView) -> &'a str {
+        crate::layout::pick(self.c.lang, Some(&list.name), Some(&list.name_en))
     }
 
     fn grade_name(&self, grade: &GradeView) -> String {
@@ -283,6 +289,13 @@ async fn portal(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
         .filter(|a| a.ended_at.is_none() && a.valid_to >= today)
         .collect();
     let account_manager = state.app.account_manager(&ctx.caller).await?;
+    let price_lists = state
+        .app
+        .price_lists(&ctx.caller, &qudao_app::pricing::ListFilter::default())
+        .await?
+        .into_iter()
+        .filter(|l| l.valid_from <= today && today <= l.valid_to)
+        .collect();
     let title = partner.partner.name.clone();
     let c = Chrome::new(ctx, "/", title, Vec::new()).await?;
     render(&PortalPage {
@@ -293,6 +306,7 @@ async fn portal(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
         agreement,
         territories,
         account_manager,
+        price_lists,
         today,
     })
 }

@@ -14,6 +14,7 @@ mod partner_changes;
 mod partners;
 mod periods;
 pub(crate) mod pick;
+mod pricing;
 mod rates;
 mod settings;
 mod team;
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> Routes {
         .merge(catalog::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
+        .merge(pricing::routes())
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())

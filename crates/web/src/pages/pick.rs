@@ -22,6 +22,7 @@ pub(super) fn routes() -> Routes {
         .get("/pick/regions", regions)
         .get("/pick/users", users)
         .get("/pick/product-lines", product_lines)
+        .get("/pick/products", products)
 }
 
 /// What a picker searches.
@@ -31,6 +32,7 @@ pub(crate) enum Pick {
     Region,
     User,
     ProductLine,
+    Product,
 }
 
 struct Item {
@@ -112,6 +114,12 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             .into_iter()
             .map(item)
             .collect(),
+        Pick::Product => app
+            .pick_products(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
     })
 }
 
@@ -153,6 +161,14 @@ async fn product_lines(
     Query(query): Query<PickQuery>,
 ) -> Result<Response, PageError> {
     answer(state, ctx, Pick::ProductLine, &query.q).await
+}
+
+async fn products(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<PickQuery>,
+) -> Result<Response, PageError> {
+    answer(state, ctx, Pick::Product, &query.q).await
 }
 
 /// What a picker field posted, as the code the use case expects: a code

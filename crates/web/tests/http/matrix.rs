@@ -303,6 +303,38 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/team", Json(r#"{"login": "json-staff-{n}", "display_name": "Json staff"}"#), [403, 403, 403, 403, 201, 403, 401]),
     ("POST", "/api/v1/team/puser/status", Json(r#"{"status": "disabled"}"#), [403, 403, 403, 403, 404, 403, 401]),
     ("POST", "/api/v1/team/other/password", Json(r#"{}"#), [403, 403, 403, 403, 404, 403, 401]),
+    // Price lists (seed_pricing): PL-DIST prices distributors (P1, P3),
+    // PL-P3 is P3's own list, PL-DRAFT an empty draft. Managers manage;
+    // a partner reads only the active lists that target it; P3's own list
+    // is outside the manager's, the rep's and the partners' scopes.
+    ("GET", "/pricing", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/pricing?status=active&applies_to=partner_type&q=PL", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/pricing/new", Empty, [200, 200, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing", Form(&[("code", "PF-{n}"), ("name", "表单价格表"), ("applies_to", "partner_type"), ("target_type", "agent"), ("mode", "unified"), ("currency", "CNY"), ("valid_from", "2030-01-01"), ("valid_to", "2030-12-31")]), [303, 303, 403, 403, 403, 403, 303]),
+    ("GET", "/pricing/PL-DIST", Empty, [200, 200, 200, 200, 200, 404, 303]),
+    ("GET", "/pricing/PL-P3", Empty, [200, 404, 404, 200, 404, 404, 303]),
+    ("GET", "/pricing/NOPE", Empty, [404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/pricing/PL-DRAFT/items", Form(&[("sku", "NOPE-1"), ("price", "10")]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing/PL-P3/items", Form(&[("sku", "NOPE-1"), ("price", "10")]), [422, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing/PL-DRAFT/items/TEA-1/remove", Form(&[]), [404, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing/PL-DRAFT/activate", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing/PL-DRAFT/retire", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/pricing/PL-DIST/copy", Form(&[("code", "PC-{n}"), ("valid_from", "2031-01-02"), ("valid_to", "2031-01-01")]), [422, 422, 403, 403, 403, 403, 303]),
+    ("GET", "/pricing/check", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/pricing/check?partner=P1&sku=TEA-1&qty=12", Empty, [200, 200, 422, 200, 200, 422, 303]),
+    ("GET", "/pick/products?q=TEA", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/api/v1/price-lists", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/price-lists?status=draft&applies_to=grade&q=x", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/price-lists", Json(r#"{"code": "PJ-{n}", "name": "接口价格表", "applies_to": "grade", "target": "gold", "mode": "flexible", "valid_from": "2030-01-01", "valid_to": "2030-12-31", "items": [{"sku": "TEA-1", "price": 90, "min": "80", "max": "100", "breaks": [{"from_qty": 10, "price": "85"}]}]}"#), [201, 201, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/price-lists/PL-DIST", Empty, [200, 200, 200, 200, 200, 404, 401]),
+    ("GET", "/api/v1/price-lists/PL-P3", Empty, [200, 404, 404, 200, 404, 404, 401]),
+    ("PUT", "/api/v1/price-lists/PL-DRAFT", Json(r#"{"name": "草稿", "applies_to": "partner_type", "target": "agent", "mode": "unified", "valid_from": "2030-02-01", "valid_to": "2030-01-01"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("PUT", "/api/v1/price-lists/PL-DIST", Json(r#"{"name": "改价", "applies_to": "partner_type", "target": "distributor", "mode": "unified", "valid_from": "2030-01-01", "valid_to": "2030-12-31"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/price-lists/PL-DRAFT/activate", Json("{}"), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/price-lists/PL-DRAFT/retire", Json("{}"), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/price-lists/PL-P3/copy", Json(r#"{"code": "PJC-{n}", "valid_from": "2031-01-01", "valid_to": "2031-12-31"}"#), [201, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/quote?partner=P1&sku=TEA-1&qty=12", Empty, [200, 200, 422, 200, 200, 422, 401]),
+    ("GET", "/api/v1/quote?partner=P2&sku=TEA-1&qty=1", Empty, [422, 422, 422, 422, 422, 422, 401]),
     // Last: it ends the browsers' sessions.
     ("POST", "/logout", Form(&[]), [303, 303, 303, 303, 303, 303, 303]),
 ];
@@ -318,6 +350,64 @@ async fn seed_agreements(env: &Env) -> Res {
     }
     env.app
         .create_agreement_draft(&env.system, "P2", &agreement_terms(20, 400, Some(1)))
+        .await?;
+    Ok(())
+}
+
+/// One product, a type-level list for distributors in force today, P3's
+/// own list and an empty draft.
+pub(super) async fn seed_pricing(env: &Env) -> Res {
+    use qudao_app::pricing::{PriceItemInput, PriceListInput};
+    let now = if env.url.starts_with("postgres") {
+        "CURRENT_TIMESTAMP"
+    } else {
+        "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+    };
+    env.raw(&format!(
+        "INSERT INTO product_lines (code, name_zh, name_en, status, created_at) \
+         VALUES ('PRICED', '茶饮', 'Tea', 'active', {now})"
+    ))
+    .await?;
+    env.raw(&format!(
+        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, currency, \
+         list_price, status, serial_tracked, created_at, updated_at) \
+         SELECT 'TEA-1', '龙井 250 克', 'Longjing 250 g', id, '绿茶', '盒', 'CNY', 12000, 'active', \
+         false, {now}, {now} FROM product_lines WHERE code = 'PRICED'"
+    ))
+    .await?;
+    let today = qudao_app::today();
+    let list = |code: &str, applies_to: &str, target: &str| PriceListInput {
+        code: code.into(),
+        name: format!("{code} 价格表"),
+        applies_to: applies_to.into(),
+        target: target.into(),
+        mode: "unified".into(),
+        valid_from: (today - chrono::Days::new(10)).to_string(),
+        valid_to: (today + chrono::Days::new(300)).to_string(),
+        items: Some(vec![PriceItemInput {
+            sku: "TEA-1".into(),
+            price: "100".into(),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    for (code, applies_to, target) in [
+        ("PL-DIST", "partner_type", "distributor"),
+        ("PL-P3", "partner", "P3"),
+    ] {
+        env.app
+            .create_price_list(&env.system, &list(code, applies_to, target))
+            .await?;
+        env.app.activate_price_list(&env.system, code).await?;
+    }
+    env.app
+        .create_price_list(
+            &env.system,
+            &PriceListInput {
+                items: None,
+                ..list("PL-DRAFT", "partner_type", "agent")
+            },
+        )
         .await?;
     Ok(())
 }
@@ -457,6 +547,7 @@ async fn authorization_matrix(env: Env) -> Res {
     env.territories().await?;
     env.catalog().await?;
     seed_agreements(&env).await?;
+    seed_pricing(&env).await?;
     let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
     let mut programs = Vec::new();

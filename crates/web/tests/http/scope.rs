@@ -175,3 +175,73 @@ async fn forged_codes_and_ids_reach_nothing_in_any_child_table() -> Res {
     );
     Ok(())
 }
+
+/// A partner's own price list is partner-owned: outside the caller's scope
+/// it does not exist, for reading, changing or copying, and a list cannot
+/// be made for a partner the caller does not see.
+#[tokio::test]
+async fn forged_price_list_codes_reach_nothing() -> Res {
+    let env = Env::new("forged-prices").await?;
+    matrix::seed_pricing(&env).await?;
+    let before = env.app.price_list(&env.system, "PL-P3").await?;
+    let mut manager = env.api("manager").await?;
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/price-lists/PL-P3", None),
+        (
+            Method::PUT,
+            "/api/v1/price-lists/PL-P3",
+            Some(
+                json!({ "name": "forged", "applies_to": "partner", "target": "P3", "mode": "unified", "valid_from": "2030-01-01", "valid_to": "2030-12-31" }),
+            ),
+        ),
+        (Method::POST, "/api/v1/price-lists/PL-P3/retire", None),
+        (
+            Method::POST,
+            "/api/v1/price-lists/PL-P3/copy",
+            Some(json!({ "code": "FORGED", "valid_from": "2030-01-01", "valid_to": "2030-12-31" })),
+        ),
+    ] {
+        let got = match body {
+            None if method == Method::GET => manager.get(path).await?,
+            None => {
+                manager
+                    .send_json(method.clone(), path, &json!({}), &[])
+                    .await?
+            }
+            Some(body) => manager.send_json(method.clone(), path, &body, &[]).await?,
+        };
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let got = manager
+        .post_json(
+            "/api/v1/price-lists",
+            &json!({ "code": "FORGED-P3", "name": "forged", "applies_to": "partner", "target": "P3", "mode": "unified", "valid_from": "2030-01-01", "valid_to": "2030-12-31" }),
+            &[],
+        )
+        .await?;
+    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(got.json()?["errors"][0]["field"], json!("target"));
+    let mut puser = env.api("puser").await?;
+    let got = puser
+        .get("/api/v1/quote?partner=P3&sku=TEA-1&qty=1")
+        .await?;
+    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The portal lists the lists that price the partner today, no others.
+    let mut padmin = env.signed_in("padmin").await?;
+    let portal = padmin.get("/").await?.text();
+    assert!(portal.contains("portal-prices") && portal.contains("PL-DIST"));
+    assert!(!portal.contains("PL-P3") && !portal.contains("PL-DRAFT"));
+    let mut p2 = env.signed_in("puser").await?;
+    let portal = p2.get("/").await?.text();
+    assert!(portal.contains("portal-prices") && !portal.contains("PL-DIST"));
+    let after = env.app.price_list(&env.system, "PL-P3").await?;
+    assert_eq!(format!("{before:?}"), format!("{after:?}"));
+    assert!(
+        env.app
+            .price_lists(&env.system, &Default::default())
+            .await?
+            .iter()
+            .all(|l| !l.code.starts_with("FORGED"))
+    );
+    Ok(())
+}

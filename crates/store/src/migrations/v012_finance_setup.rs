@@ -3,7 +3,7 @@ use sea_orm::{DatabaseBackend, Statement};
 
 use super::{id, index, instant};
 
-pub(super) fn v13_finance_setup(backend: DatabaseBackend) -> Vec<Statement> {
+pub(super) fn v12_finance_setup(backend: DatabaseBackend) -> Vec<Statement> {
     // One row per setting; a setting never stored has its default, so a new
     // setting needs no seed.
     let settings = Table::create()

@@ -18,6 +18,7 @@ pub mod partners;
 pub mod periods;
 pub mod scope;
 pub mod score;
+pub mod sellthrough;
 pub mod territories;
 
 pub use error::{Invalid, Problem};

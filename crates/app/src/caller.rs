@@ -78,6 +78,8 @@ pub enum Permission {
     /// Ask for a change to its own organisation's name or address, which a
     /// channel manager decides (`partner_changes`).
     RequestPartnerChanges,
+    ViewSellThrough,
+    ReportSellThrough,
 }
 
 impl Permission {
@@ -106,6 +108,10 @@ impl Permission {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::SalesRep)
             }
             Permission::ChangeCreditLimit => matches!(role, Role::Admin | Role::Finance),
+            // Which lines: the sell-through scope (own organisation only
+            // for partner roles), see `sellthrough`.
+            Permission::ViewSellThrough => true,
+            Permission::ReportSellThrough => role != Role::Finance,
         }
     }
 }

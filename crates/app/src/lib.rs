@@ -12,6 +12,7 @@ mod confirm;
 pub mod coverage;
 mod error;
 pub mod export;
+pub mod facts;
 mod grade_cache;
 pub mod grades;
 pub mod home;
@@ -21,6 +22,7 @@ pub mod partner_changes;
 pub mod partners;
 pub mod pick;
 mod scope;
+pub mod sellthrough;
 pub mod team;
 pub mod territories;
 mod text;
@@ -79,6 +81,8 @@ pub struct Qudao {
     db: DatabaseConnection,
     callers: std::sync::Arc<caller_cache::CallerCache>,
     grades: std::sync::Arc<grade_cache::GradeCache>,
+    notices: std::sync::Arc<facts::Notices>,
+    uploads: std::sync::Arc<sellthrough::Running>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -107,6 +111,8 @@ impl Qudao {
             db,
             callers: std::sync::Arc::default(),
             grades: std::sync::Arc::default(),
+            notices: std::sync::Arc::default(),
+            uploads: std::sync::Arc::default(),
         }
     }
 

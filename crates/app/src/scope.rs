@@ -25,6 +25,8 @@ pub(crate) enum Area {
     Contacts,
     /// Requests to change a partner's record.
     PartnerChanges,
+    /// Sell-through lines, uploads and a partner's own product codes.
+    SellThrough,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -46,6 +48,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // downstream partners do that themselves.
     (Area::Contacts, Narrowing::OwnOrganisationOnly),
     (Area::PartnerChanges, Narrowing::OwnOrganisationOnly),
+    // A partner reports its own sales; its downstream report theirs.
+    (Area::SellThrough, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

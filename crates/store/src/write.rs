@@ -51,6 +51,10 @@ pub enum Aggregate<'a> {
     /// selective-limit rules read every right on the line; a new right is a
     /// row that does not exist yet, so no row lock could guard it.
     ProductLine(&'a str),
+    /// Every sell-through write (kind 4, instance 0): the duplicate rule
+    /// compares a new line with every line reported before, including one
+    /// a concurrent upload has written but not committed.
+    SellThrough,
 }
 
 impl Aggregate<'_> {
@@ -65,6 +69,7 @@ impl Aggregate<'_> {
                 bytes[2..].copy_from_slice(&digest[..6]);
                 (2, i64::from_be_bytes(bytes))
             }
+            Aggregate::SellThrough => (4, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

@@ -24,6 +24,7 @@ mod v008_people;
 mod v009_grade_benefits_en;
 mod v010_partner_changes;
 mod v011_catalog;
+mod v014_sellthrough;
 
 struct Migration {
     version: i64,
@@ -86,6 +87,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         name: "product lines, products, channel rules, closed periods",
         statements: v011_catalog::v11_catalog,
+    },
+    Migration {
+        version: 14,
+        name: "sell-through lines, uploads, partner product codes, held rows",
+        statements: v014_sellthrough::v14_sellthrough,
     },
 ];
 

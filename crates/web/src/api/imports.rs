@@ -81,6 +81,7 @@ async fn import(
             ImportOptions {
                 dry_run: query.dry_run,
                 mode: query.mode,
+                ..ImportOptions::default()
             },
         )
         .await?;

@@ -320,7 +320,11 @@ async fn upload(
             kind,
             &name,
             &bytes,
-            ImportOptions { dry_run, mode },
+            ImportOptions {
+                dry_run,
+                mode,
+                ..ImportOptions::default()
+            },
         )
         .await?;
     ctx.session

@@ -155,6 +155,8 @@ mod partners;
 mod pick;
 #[path = "suite/portal.rs"]
 mod portal;
+#[path = "suite/sellthrough.rs"]
+mod sellthrough;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

@@ -625,7 +625,7 @@ pub(crate) fn report_from_json(value: &serde_json::Value) -> Option<ImportReport
         .as_array()?
         .iter()
         .map(|e| {
-            let problem = problem_from_json(e);
+            let problem = problem_from_json(e.get("problem").unwrap_or(&serde_json::Value::Null));
             RowError {
                 row: e
                     .get("row")

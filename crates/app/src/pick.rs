@@ -39,6 +39,24 @@ fn text(q: &str) -> Option<String> {
 }
 
 impl Qudao {
+    /// Products whose sku or either name holds `q`.
+    pub async fn pick_products(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::ViewSellThrough)?;
+        let rows = qudao_store::catalog::search_products(self.db(), text(q).as_deref(), PICK_LIMIT)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Choice {
+                code: row.sku,
+                label: Named {
+                    name: row.name_zh,
+                    name_en: Some(row.name_en),
+                },
+                path: Vec::new(),
+            })
+            .collect())
+    }
+
     /// Partners in the caller's scope whose code or name holds `q`.
     pub async fn pick_partners(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
         caller.require(Permission::ViewPartners)?;

@@ -126,6 +126,7 @@ pub struct LineView {
 
 /// The list's filters, as the page and the API name them.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LineQuery {
     /// A partner's code.
     pub partner: Option<String>,

@@ -39,6 +39,7 @@ catalogs!(
     "audit",
     "forms",
     "portal",
+    "sellthrough",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -393,7 +394,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 11] = [
+        let labelled: [(&str, Vec<String>); 12] = [
             ("role", words("role", Role::ALL, Role::as_str)),
             (
                 "status",
@@ -439,6 +440,13 @@ mod tests {
             (
                 "rolehome.intro",
                 words("rolehome.intro", Role::ALL, Role::as_str),
+            ),
+            (
+                "upload_state",
+                ["queued", "running", "done", "rejected", "checked"]
+                    .iter()
+                    .map(|state| format!("upload_state.{state}"))
+                    .collect(),
             ),
         ];
         let mut wanted: Vec<String> = labelled.iter().flat_map(|(_, keys)| keys.clone()).collect();

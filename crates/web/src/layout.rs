@@ -14,7 +14,6 @@ pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("catalog", "trade"),
     ("pricing", "trade"),
     ("orders", "trade"),
-    ("sellthrough", "trade"),
     ("inventory", "trade"),
     ("receivables", "trade"),
     ("targets", "performance"),
@@ -236,6 +235,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 "nav.authorizations",
                 false,
             ));
+        }
+        if group == "trade" && caller.can(Permission::ViewSellThrough) {
+            links.push(link("/sellthrough", "nav.sellthrough", false));
+            links.push(link("/sellthrough/uploads", "sellthrough.uploads", false));
         }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.

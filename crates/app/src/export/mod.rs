@@ -9,6 +9,7 @@
 mod agreements;
 mod audit;
 mod partners;
+mod sellthrough;
 mod territories;
 mod users;
 
@@ -56,6 +57,7 @@ impl ExportKind {
         agreements::KIND,
         agreements::EXPIRING,
         territories::AUTHORIZATIONS,
+        sellthrough::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

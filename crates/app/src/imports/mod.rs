@@ -529,7 +529,7 @@ const STORED_WORDS: &[&str] = &[
     "unknown_product",
     "product_not_for_channel",
     "product_not_authorized",
-    "duplicate_in_file",
+    "line_repeated_in_file",
     "duplicate_reported",
     // Shapes, choices and character sets.
     "2026-12-31",

@@ -916,7 +916,7 @@ impl Qudao {
         for repeat in repeats {
             let problem = if repeat.earlier_upload == upload {
                 Problem::Conflict {
-                    rule: "duplicate_in_file",
+                    rule: "line_repeated_in_file",
                     with: repeat.earlier_row.to_string(),
                 }
             } else {

@@ -281,7 +281,7 @@ async fn repeats_in_the_file_and_of_earlier_reports_are_refused(db: TestDb) {
     let report = import(&app, &reporter, &twice, false).await;
     assert_eq!(
         problems(&report),
-        [(Some(4), "row".into(), "duplicate_in_file".into())]
+        [(Some(4), "row".into(), "line_repeated_in_file".into())]
     );
     assert_eq!(lines(&db).await, 0);
 

@@ -10,6 +10,7 @@ mod imports;
 mod onboarding;
 mod partner_changes;
 mod partners;
+mod sellthrough;
 mod team;
 mod territories;
 
@@ -68,6 +69,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(grades::routes())
                 .merge(onboarding::routes())
                 .merge(territories::routes())
+                .merge(sellthrough::routes())
                 .merge(coverage::routes())
                 .merge(team::routes()),
         )

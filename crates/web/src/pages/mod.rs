@@ -12,6 +12,7 @@ mod onboarding;
 mod partner_changes;
 mod partners;
 pub(crate) mod pick;
+mod sellthrough;
 mod team;
 pub(crate) mod territories;
 
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Routes {
         .merge(grades::routes())
         .merge(onboarding::routes())
         .merge(territories::routes())
+        .merge(sellthrough::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(team::routes())

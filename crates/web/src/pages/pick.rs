@@ -22,6 +22,7 @@ pub(super) fn routes() -> Routes {
         .get("/pick/regions", regions)
         .get("/pick/users", users)
         .get("/pick/product-lines", product_lines)
+        .get("/pick/products", products)
 }
 
 /// What a picker searches.
@@ -31,6 +32,7 @@ pub(crate) enum Pick {
     Region,
     User,
     ProductLine,
+    Product,
 }
 
 struct Item {
@@ -101,6 +103,12 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             .collect(),
         Pick::Region => app
             .pick_regions(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
+        Pick::Product => app
+            .pick_products(&ctx.caller, q)
             .await?
             .into_iter()
             .map(item)
@@ -218,4 +226,12 @@ pub(crate) async fn resolve_opt(
         Some(value) => Ok(Some(resolve(state, ctx, pick, value).await?)),
         None => Ok(None),
     }
+}
+
+async fn products(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<PickQuery>,
+) -> Result<Response, PageError> {
+    answer(state, ctx, Pick::Product, &query.q).await
 }

@@ -307,7 +307,8 @@ impl Qudao {
         let mut codes: Vec<HeldCode> = Vec::new();
         let mut partners: HashMap<i64, (String, String)> = HashMap::new();
         for row in held {
-            if !partners.contains_key(&row.partner_id) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = partners.entry(row.partner_id)
+            {
                 let partner = qudao_store::scope::partner_by_id(
                     self.db(),
                     scope,
@@ -315,10 +316,7 @@ impl Qudao {
                 )
                 .await?
                 .ok_or(AppError::NotFound("partner"))?;
-                partners.insert(
-                    row.partner_id,
-                    (partner.code().to_owned(), partner.row().name.clone()),
-                );
+                entry.insert((partner.code().to_owned(), partner.row().name.clone()));
             }
             let (partner_code, partner_name) = partners[&row.partner_id].clone();
             match codes

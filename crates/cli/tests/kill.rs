@@ -86,9 +86,20 @@ async fn a_killed_import_leaves_nothing() {
     let file = dir.join("big.csv");
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-        writeln!(out, "partner_code,date,sku,qty,amount,customer_region,document_no").unwrap();
+        writeln!(
+            out,
+            "partner_code,date,sku,qty,amount,customer_region,document_no"
+        )
+        .unwrap();
         for i in 0..400_000 {
-            writeln!(out, "P1,2026-11-{:02},TEA-1,{},{}.50,310000,D{i}", 1 + i % 28, 1 + i % 9, i % 1000).unwrap();
+            writeln!(
+                out,
+                "P1,2026-11-{:02},TEA-1,{},{}.50,310000,D{i}",
+                1 + i % 28,
+                1 + i % 9,
+                i % 1000
+            )
+            .unwrap();
         }
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_qudao"))
@@ -111,15 +122,24 @@ async fn a_killed_import_leaves_nothing() {
             child.try_wait().unwrap().is_none(),
             "the import finished before it could be killed"
         );
-        assert!(started.elapsed() < Duration::from_secs(60), "no write began");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no write began"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
     child.wait().unwrap();
 
     let app = Qudao::open(&url).await.unwrap();
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM sellthrough_lines").await, 0);
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM sellthrough_held").await, 0);
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM sellthrough_lines").await,
+        0
+    );
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM sellthrough_held").await,
+        0
+    );
     // The database is whole and takes the next import.
     let report = app
         .import(
@@ -132,7 +152,10 @@ async fn a_killed_import_leaves_nothing() {
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.errors);
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM sellthrough_lines").await, 1);
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM sellthrough_lines").await,
+        1
+    );
     drop(app);
     let _ = std::fs::remove_dir_all(&dir);
 }

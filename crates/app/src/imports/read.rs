@@ -259,6 +259,9 @@ pub(super) fn table(
     }
 }
 
+/// Each column's field and its header as the file wrote it, in file order.
+pub(super) type Columns = Vec<(&'static str, String)>;
+
 /// Matches a header row to an importer's columns: each column's field and
 /// its header as written, and the problems of the header (unknown or
 /// repeated headers, missing required columns). A header row that is
@@ -267,7 +270,7 @@ pub(super) fn header(
     known: &[Column],
     header_row: usize,
     headers: &[String],
-) -> Result<(Vec<(&'static str, String)>, Vec<RowError>), Vec<RowError>> {
+) -> Result<(Columns, Vec<RowError>), Vec<RowError>> {
     let mut errors = Vec::new();
     let mut columns = Vec::new();
     for (index, header) in headers.iter().enumerate() {

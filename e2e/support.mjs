@@ -121,7 +121,8 @@ async function stop(child, graceMs = 10_000) {
 /**
  * Loads the demo into a fresh SQLite database in a temporary directory and
  * serves it on a free loopback port. `close()` stops the server and removes
- * the directory.
+ * the directory; `dbFile` is the database's path, for a journey that needs
+ * records the demo does not make.
  */
 export async function startQudao() {
   if (!existsSync(BIN)) {
@@ -135,7 +136,8 @@ export async function startQudao() {
     await fs.rm(tmpDir, { recursive: true, force: true });
   };
   try {
-    const db = `sqlite://${path.join(tmpDir, 'e2e.db')}`;
+    const dbFile = path.join(tmpDir, 'e2e.db');
+    const db = `sqlite://${dbFile}`;
     await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
 
     const port = await freePort();
@@ -148,7 +150,7 @@ export async function startQudao() {
     server.stderr.on('data', (d) => log.push(d));
     server.on('error', (err) => log.push(`spawn error: ${err.message}\n`));
     await waitReady(`${base}/readyz`, server, SERVER_START_TIMEOUT_MS);
-    return { base, log, close };
+    return { base, log, close, dbFile };
   } catch (err) {
     err.message += `\n--- server output ---\n${log.text}`;
     await close();

@@ -300,7 +300,6 @@ pub(crate) fn area_key(slug: &str) -> &'static str {
         "catalog" => "nav.catalog",
         "pricing" => "nav.pricing",
         "orders" => "nav.orders",
-        "sellthrough" => "nav.sellthrough",
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",
         "targets" => "nav.targets",

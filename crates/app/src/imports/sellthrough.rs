@@ -282,10 +282,12 @@ pub(crate) struct Indexes {
     product_by_id: HashMap<i64, String>,
     /// (sku, Chinese name, English name) for naming candidates.
     names: Vec<(String, String, String)>,
-    mappings: HashMap<(i64, String), i64>,
+    /// Per partner: its own codes → our product id.
+    mappings: HashMap<i64, HashMap<String, i64>>,
     regions: HashMap<String, i64>,
     channels: HashMap<i64, Vec<ChannelRule>>,
-    rights: HashMap<(i64, String), Vec<(chrono::NaiveDate, chrono::NaiveDate)>>,
+    /// (partner id, product line id) → the days its rights on the line cover.
+    rights: HashMap<(i64, i64), Vec<(chrono::NaiveDate, chrono::NaiveDate)>>,
     closed: BTreeSet<Month>,
     candidates: HashMap<String, String>,
 }
@@ -323,6 +325,10 @@ impl Indexes {
             .await?
             .into_iter()
             .map(|l| (l.id, l.code))
+            .collect();
+        let line_ids: HashMap<&str, i64> = lines
+            .iter()
+            .map(|(id, code)| (code.as_str(), *id))
             .collect();
         let mut products = HashMap::new();
         let mut product_by_id = HashMap::new();
@@ -364,18 +370,23 @@ impl Indexes {
                 });
             }
         }
-        let mut rights: HashMap<(i64, String), Vec<_>> = HashMap::new();
+        // A right on a line without a record covers no product.
+        let mut rights: HashMap<(i64, i64), Vec<_>> = HashMap::new();
         for right in repo::rights_of(tx, &partner_ids).await? {
-            rights
-                .entry((right.partner_id, right.product_line))
-                .or_default()
-                .push((right.valid_from, right.valid_to));
+            if let Some(line) = line_ids.get(right.product_line.as_str()) {
+                rights
+                    .entry((right.partner_id, *line))
+                    .or_default()
+                    .push((right.valid_from, right.valid_to));
+            }
         }
-        let mappings = repo::code_mappings(tx, &partner_ids)
-            .await?
-            .into_iter()
-            .map(|m| ((m.partner_id, m.code), m.product_id))
-            .collect();
+        let mut mappings: HashMap<i64, HashMap<String, i64>> = HashMap::new();
+        for mapping in repo::code_mappings(tx, &partner_ids).await? {
+            mappings
+                .entry(mapping.partner_id)
+                .or_default()
+                .insert(mapping.code, mapping.product_id);
+        }
         Ok(Self {
             partners,
             products,
@@ -455,7 +466,8 @@ impl Indexes {
         let code = line.product.as_str();
         let product_id = self
             .mappings
-            .get(&(partner_id, code.to_owned()))
+            .get(&partner_id)
+            .and_then(|own| own.get(code))
             .copied()
             .or_else(|| self.products.get(code).map(|p| p.id));
         match product_id {
@@ -540,7 +552,7 @@ impl Indexes {
         }
         let held = self
             .rights
-            .get(&(partner_id, product.line.clone()))
+            .get(&(partner_id, product.line_id))
             .is_some_and(|ranges| ranges.iter().any(|(from, to)| *from <= date && date <= *to));
         (!held).then(|| {
             Invalid::new(

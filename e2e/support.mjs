@@ -136,7 +136,8 @@ export async function startQudao({ beforeServe } = {}) {
     await fs.rm(tmpDir, { recursive: true, force: true });
   };
   try {
-    const db = `sqlite://${path.join(tmpDir, 'e2e.db')}`;
+    const dbFile = path.join(tmpDir, 'e2e.db');
+    const db = `sqlite://${dbFile}`;
     await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
     if (beforeServe) await beforeServe(path.join(tmpDir, 'e2e.db'));
 
@@ -150,7 +151,7 @@ export async function startQudao({ beforeServe } = {}) {
     server.stderr.on('data', (d) => log.push(d));
     server.on('error', (err) => log.push(`spawn error: ${err.message}\n`));
     await waitReady(`${base}/readyz`, server, SERVER_START_TIMEOUT_MS);
-    return { base, log, close };
+    return { base, log, close, dbFile };
   } catch (err) {
     err.message += `\n--- server output ---\n${log.text}`;
     await close();

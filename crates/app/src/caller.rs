@@ -94,6 +94,8 @@ pub enum Permission {
     ViewPriceLists,
     /// Create, edit, activate, retire and copy the brand's price lists.
     ManagePriceLists,
+    ViewSellThrough,
+    ReportSellThrough,
 }
 
 impl Permission {
@@ -131,6 +133,10 @@ impl Permission {
             }
             Permission::ViewSettings => !role.is_partner_role(),
             Permission::ConfigureSettings => role == Role::Admin,
+            // Which lines: the sell-through scope (own organisation only
+            // for partner roles), see `sellthrough`.
+            Permission::ViewSellThrough => true,
+            Permission::ReportSellThrough => role != Role::Finance,
         }
     }
 }

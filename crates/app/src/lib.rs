@@ -13,6 +13,7 @@ mod confirm;
 pub mod coverage;
 mod error;
 pub mod export;
+pub mod facts;
 mod grade_cache;
 pub mod grades;
 pub mod home;
@@ -26,6 +27,7 @@ pub mod pick;
 pub mod pricing;
 pub mod rates;
 mod scope;
+pub mod sellthrough;
 pub mod settings;
 pub mod team;
 pub mod territories;
@@ -88,6 +90,8 @@ pub struct Qudao {
     grades: std::sync::Arc<grade_cache::GradeCache>,
     lines: std::sync::Arc<line_cache::LineCache>,
     settings: std::sync::Arc<settings::SettingsCache>,
+    notices: std::sync::Arc<facts::Notices>,
+    uploads: std::sync::Arc<sellthrough::Running>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -118,6 +122,8 @@ impl Qudao {
             grades: std::sync::Arc::default(),
             lines: std::sync::Arc::default(),
             settings: std::sync::Arc::default(),
+            notices: std::sync::Arc::default(),
+            uploads: std::sync::Arc::default(),
         }
     }
 

@@ -67,14 +67,20 @@ pub struct ReopenInput {
     pub reason: String,
 }
 
+/// [`Qudao::open_periods`], for fact writers that run without the handle
+/// (an import's indexes).
+pub(crate) async fn open_periods(tx: &WriteTx) -> Result<OpenPeriods, AppError> {
+    tx.lock_shared(Aggregate::Periods).await?;
+    Ok(OpenPeriods::new(repo::closed_months(tx).await?))
+}
+
 impl Qudao {
     /// The closed months for a fact writer, read under the periods lock
     /// (shared) inside its transaction: call it after the writer's own
     /// locks and before its checks, and check each fact's date with
     /// [`OpenPeriods::check`].
     pub(crate) async fn open_periods(&self, tx: &WriteTx) -> Result<OpenPeriods, AppError> {
-        tx.lock_shared(Aggregate::Periods).await?;
-        Ok(OpenPeriods::new(repo::closed_months(tx).await?))
+        open_periods(tx).await
     }
 
     /// The months of the last two years and the current one, newest first,

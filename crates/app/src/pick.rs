@@ -39,6 +39,24 @@ fn text(q: &str) -> Option<String> {
 }
 
 impl Qudao {
+    /// Products whose sku or either name holds `q`.
+    pub async fn pick_products(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::ViewCatalog)?;
+        let rows = qudao_store::catalog::search_products(self.db(), text(q).as_deref(), PICK_LIMIT)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Choice {
+                code: row.sku,
+                label: Named {
+                    name: row.name_zh,
+                    name_en: Some(row.name_en),
+                },
+                path: Vec::new(),
+            })
+            .collect())
+    }
+
     /// Partners in the caller's scope whose code or name holds `q`.
     pub async fn pick_partners(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
         caller.require(Permission::ViewPartners)?;
@@ -166,25 +184,5 @@ impl Qudao {
                 path: Vec::new(),
             })
             .collect())
-    }
-
-    /// Active products whose sku or name holds `q` (the catalog is the
-    /// brand's, open to everyone who reads price lists).
-    pub async fn pick_products(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
-        caller.require(Permission::ViewPriceLists)?;
-        Ok(
-            qudao_store::catalog::search_products(self.db(), q.trim(), PICK_LIMIT)
-                .await?
-                .into_iter()
-                .map(|p| Choice {
-                    code: p.sku,
-                    label: Named {
-                        name: p.name_zh,
-                        name_en: Some(p.name_en).filter(|n| !n.is_empty()),
-                    },
-                    path: Vec::new(),
-                })
-                .collect(),
-        )
     }
 }

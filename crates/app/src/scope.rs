@@ -27,6 +27,8 @@ pub(crate) enum Area {
     PartnerChanges,
     /// Price lists and quotes.
     Pricing,
+    /// Sell-through lines, uploads and a partner's own product codes.
+    SellThrough,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -51,6 +53,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // What the brand charges a distributor's downstream partners is
     // between the brand and them.
     (Area::Pricing, Narrowing::OwnOrganisationOnly),
+    // A partner reports its own sales; its downstream report theirs.
+    (Area::SellThrough, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -161,6 +161,8 @@ mod pick;
 mod portal;
 #[path = "suite/pricing.rs"]
 mod pricing;
+#[path = "suite/sellthrough.rs"]
+mod sellthrough;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

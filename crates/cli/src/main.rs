@@ -85,7 +85,7 @@ enum Command {
         command: UsersCommand,
     },
     /// Import records from CSV or xlsx: partners, contacts, regions,
-    /// authorizations, user_regions. All or nothing: any bad row rejects the file and the
+    /// authorizations, user_regions, sell-through (streamed: no row limit). All or nothing: any bad row rejects the file and the
     /// report names each row and column.
     Import {
         /// What to import
@@ -101,6 +101,10 @@ enum Command {
         /// Import as this user (their role and data scope apply); default: the system
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
+        /// sell-through: write the rows that pass and hold those naming a
+        /// product code the partner has not mapped yet
+        #[arg(long)]
+        hold_unknown: bool,
     },
     /// Export a list to xlsx, as its page's "Export to Excel" does: partners,
     /// users, audit, agreements, expiring-agreements, authorizations
@@ -306,6 +310,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
             mode,
             as_login,
+            hold_unknown,
         } => {
             let Some(mode) = ImportMode::parse(&mode) else {
                 bail!("no import mode '{mode}': use create or upsert");
@@ -319,12 +324,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(login) => app.caller_by_login(&login).await?,
                 None => system,
             };
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            if !file.is_file() {
+                bail!("cannot read {}: no such file", file.display());
+            }
             let name = file.display().to_string();
-            let options = ImportOptions { dry_run, mode };
+            let options = ImportOptions {
+                dry_run,
+                mode,
+                hold_unknown,
+            };
             let report = app
-                .import_with(&caller, import_kind, &name, &bytes, options)
+                .import_file(&caller, import_kind, &file, options)
                 .await?;
             if !report.ok() {
                 for error in &report.errors {
@@ -363,6 +373,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.updated.len(),
                     report.unchanged,
                     report.elapsed_ms
+                );
+            }
+            if report.held > 0 {
+                println!(
+                    "{name}: {} rows held for product codes not mapped yet (upload {})",
+                    report.held,
+                    report.upload.unwrap_or_default()
                 );
             }
         }

@@ -20,6 +20,7 @@ pub mod pricing;
 pub mod rates;
 pub mod scope;
 pub mod score;
+pub mod sellthrough;
 pub mod settings;
 pub mod territories;
 

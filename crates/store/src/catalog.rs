@@ -574,22 +574,25 @@ pub async fn channel_rules(
     Ok(by_line)
 }
 
-/// Active products whose sku or name holds `text`, by sku, for pickers.
+/// Products whose sku or either name holds `text` (all when empty), by
+/// sku, at most `limit`: a picker's choices.
 pub async fn search_products(
     db: &impl ConnectionTrait,
-    text: &str,
+    text: Option<&str>,
     limit: u64,
 ) -> Result<Vec<product::Model>, StoreError> {
     use sea_orm::{Condition, QuerySelect};
-    let like = format!("%{}%", text.replace(['%', '_'], ""));
-    Ok(product::Entity::find()
-        .filter(product::Column::Status.eq(CatalogStatus::Active.as_str()))
-        .filter(
+    let mut select = product::Entity::find();
+    if let Some(text) = text {
+        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+        select = select.filter(
             Condition::any()
-                .add(product::Column::Sku.like(like.to_uppercase()))
-                .add(product::Column::NameZh.like(&like))
-                .add(product::Column::NameEn.like(&like)),
-        )
+                .add(product::Column::Sku.like(pattern.to_uppercase()))
+                .add(product::Column::NameZh.like(pattern.clone()))
+                .add(product::Column::NameEn.like(pattern)),
+        );
+    }
+    Ok(select
         .order_by_asc(product::Column::Sku)
         .limit(limit)
         .all(db)

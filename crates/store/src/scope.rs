@@ -114,6 +114,21 @@ pub async fn partners_by_codes(
     Ok(found)
 }
 
+/// Every partner the scope sees, for a bulk path that meets partner codes
+/// as it streams a file (a partner user's scope is its one organisation).
+pub async fn partners_in(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+) -> Result<Vec<Visible>, StoreError> {
+    Ok(partner::Entity::find()
+        .filter(scope_condition(scope))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Visible::found)
+        .collect())
+}
+
 /// A partner by code for a write: the row is locked (`FOR UPDATE` on
 /// PostgreSQL) until the transaction ends, so what the write checks about it
 /// (its status, its versions, its grade) cannot change underneath.

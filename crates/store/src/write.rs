@@ -120,6 +120,10 @@ pub enum Aggregate<'a> {
     /// one target and currency may overlap, and the list that would collide
     /// with an activation may itself be activating right now.
     PriceLists,
+    /// Every sell-through write (kind 5, instance 0): the duplicate rule
+    /// compares a new line with every line reported before, including one
+    /// a concurrent upload has written but not committed.
+    SellThrough,
 }
 
 impl Aggregate<'_> {
@@ -136,6 +140,7 @@ impl Aggregate<'_> {
                 bytes[2..].copy_from_slice(&digest[..6]);
                 (2, i64::from_be_bytes(bytes))
             }
+            Aggregate::SellThrough => (4, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

@@ -42,6 +42,7 @@ catalogs!(
     "catalog",
     "finance",
     "pricing",
+    "sellthrough",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -398,7 +399,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 16] = [
+        let labelled: [(&str, Vec<String>); 17] = [
             (
                 "catalog_status",
                 words(
@@ -476,6 +477,13 @@ mod tests {
             (
                 "rolehome.intro",
                 words("rolehome.intro", Role::ALL, Role::as_str),
+            ),
+            (
+                "upload_state",
+                ["queued", "running", "done", "rejected", "checked"]
+                    .iter()
+                    .map(|state| format!("upload_state.{state}"))
+                    .collect(),
             ),
         ];
         let mut wanted: Vec<String> = labelled.iter().flat_map(|(_, keys)| keys.clone()).collect();

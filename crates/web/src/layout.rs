@@ -14,7 +14,6 @@ pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("pricing", "trade"),
     ("catalog", "trade"),
     ("orders", "trade"),
-    ("sellthrough", "trade"),
     ("inventory", "trade"),
     ("receivables", "trade"),
     ("targets", "performance"),
@@ -253,6 +252,10 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             if !caller.role.is_partner_role() {
                 links.push(link("/pricing/check", "pricing.check", false));
             }
+            if caller.can(Permission::ViewSellThrough) {
+                links.push(link("/sellthrough", "nav.sellthrough", false));
+                links.push(link("/sellthrough/uploads", "sellthrough.uploads", false));
+            }
         }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
@@ -324,7 +327,6 @@ pub(crate) fn area_key(slug: &str) -> &'static str {
         "pricing" => "nav.pricing",
         "catalog" => "nav.catalog",
         "orders" => "nav.orders",
-        "sellthrough" => "nav.sellthrough",
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",
         "targets" => "nav.targets",

@@ -11,6 +11,7 @@ mod audit;
 mod exchange_rates;
 mod partners;
 mod products;
+mod sellthrough;
 mod territories;
 mod users;
 
@@ -60,6 +61,7 @@ impl ExportKind {
         territories::AUTHORIZATIONS,
         products::KIND,
         exchange_rates::KIND,
+        sellthrough::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

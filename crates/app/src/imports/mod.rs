@@ -20,7 +20,7 @@ macro_rules! importer {
             columns: COLUMNS,
             permission: $permission,
             upsert: $upsert,
-            run,
+            write: super::Write::Table(run),
         });
 
         fn run<'a>(
@@ -40,6 +40,37 @@ macro_rules! importer {
     };
 }
 
+/// Declares a streaming importer: its write reads the file row by row
+/// itself (no row limit, memory bounded whatever the size) and reports.
+macro_rules! stream_importer {
+    ($name:literal, $permission:expr,
+     |$app:ident, $caller:ident, $source:ident, $file:ident, $options:ident| $write:expr) => {
+        pub(super) const KIND: super::ImportKind = super::ImportKind(&super::Importer {
+            name: $name,
+            columns: COLUMNS,
+            permission: $permission,
+            upsert: false,
+            write: super::Write::Stream(run),
+        });
+
+        fn run<'a>(
+            $app: &'a crate::Qudao,
+            $caller: &'a crate::Caller,
+            $source: super::Source<'a>,
+            $file: &'a str,
+            $options: super::ImportOptions,
+        ) -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = Result<super::ImportReport, crate::AppError>>
+                    + Send
+                    + 'a,
+            >,
+        > {
+            Box::pin($write)
+        }
+    };
+}
+
 mod authorizations;
 mod contacts;
 mod exchange_rates;
@@ -47,6 +78,7 @@ mod partners;
 mod products;
 mod read;
 mod regions;
+pub(crate) mod sellthrough;
 mod user_regions;
 pub mod values;
 
@@ -77,6 +109,31 @@ type Run = for<'a> fn(
     ImportOptions,
 ) -> Pin<Box<dyn Future<Output = Result<Outcome, AppError>> + Send + 'a>>;
 
+/// A streaming importer's write: it reads `Source` itself and reports.
+type StreamRun =
+    for<'a> fn(
+        &'a Qudao,
+        &'a Caller,
+        Source<'a>,
+        &'a str,
+        ImportOptions,
+    ) -> Pin<Box<dyn Future<Output = Result<ImportReport, AppError>> + Send + 'a>>;
+
+/// How a kind writes: from the whole file read into a [`Table`] (checked
+/// against indexes, at most [`MAX_ROWS`] rows), or streaming the file row
+/// by row (facts: any number of rows).
+enum Write {
+    Table(Run),
+    Stream(StreamRun),
+}
+
+/// Where a streaming import reads its file from.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Bytes(&'a [u8]),
+    File(&'a std::path::Path),
+}
+
 /// One kind of file: its name (in URLs, the CLI and templates), its columns,
 /// the permission an importing user needs, whether re-imported records may
 /// update existing ones, and the write.
@@ -85,7 +142,7 @@ pub struct Importer {
     columns: &'static [Column],
     permission: Permission,
     upsert: bool,
-    run: Run,
+    write: Write,
 }
 
 /// What a file holds: a handle on one registered importer.
@@ -103,6 +160,7 @@ impl ImportKind {
         user_regions::KIND,
         products::KIND,
         exchange_rates::KIND,
+        sellthrough::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +240,10 @@ impl ImportMode {
 pub struct ImportOptions {
     pub dry_run: bool,
     pub mode: ImportMode,
+    /// Sell-through: write the rows that pass and hold those naming a
+    /// product code the partner has not mapped yet, instead of rejecting
+    /// the file for them.
+    pub hold_unknown: bool,
 }
 
 /// One column of an import format: its field, its English and Chinese
@@ -266,6 +328,11 @@ pub struct ImportReport {
     pub dry_run: bool,
     /// Every problem found; when not empty, nothing was written.
     pub errors: Vec<RowError>,
+    /// Rows held for a product code their partner has not mapped yet
+    /// (sell-through with `hold_unknown`); they are written when it is.
+    pub held: usize,
+    /// The upload record a streaming import keeps (sell-through).
+    pub upload: Option<i64>,
     pub elapsed_ms: u64,
 }
 
@@ -305,7 +372,7 @@ impl Qudao {
     ) -> Result<ImportReport, AppError> {
         let options = ImportOptions {
             dry_run,
-            mode: ImportMode::Create,
+            ..ImportOptions::default()
         };
         self.import_with(caller, kind, file_name, bytes, options)
             .await
@@ -334,6 +401,8 @@ impl Qudao {
             unchanged: 0,
             dry_run: options.dry_run,
             errors: Vec::new(),
+            held: 0,
+            upload: None,
             elapsed_ms: 0,
         };
         if options.mode == ImportMode::Upsert && !kind.supports_upsert() {
@@ -345,6 +414,12 @@ impl Qudao {
             ));
             return Ok(report);
         }
+        let run = match kind.0.write {
+            Write::Stream(stream) => {
+                return stream(self, caller, Source::Bytes(bytes), file_name, options).await;
+            }
+            Write::Table(run) => run,
+        };
         let table = read::read_cells(file_name, bytes)
             .map_err(|e| vec![*e])
             .and_then(|cells| read::table(kind.columns(), cells));
@@ -353,7 +428,7 @@ impl Qudao {
             Ok(mut table) => {
                 report.rows = table.rows.len();
                 self.translate_values(kind.columns(), &mut table).await?;
-                let outcome = (kind.0.run)(self, caller, &table, options).await?;
+                let outcome = run(self, caller, &table, options).await?;
                 report.errors = outcome.errors;
                 if report.errors.is_empty() {
                     report.updated = outcome.updated;
@@ -382,6 +457,31 @@ impl Qudao {
     }
 }
 
+impl Qudao {
+    /// Imports a file from disk. A streaming kind reads it row by row; any
+    /// other reads it whole, as [`Qudao::import_with`] does.
+    pub async fn import_file(
+        &self,
+        caller: &Caller,
+        kind: ImportKind,
+        path: &std::path::Path,
+        options: ImportOptions,
+    ) -> Result<ImportReport, AppError> {
+        let name = path.display().to_string();
+        match kind.0.write {
+            Write::Stream(stream) => {
+                caller.require(kind.permission())?;
+                stream(self, caller, Source::File(path), &name, options).await
+            }
+            Write::Table(_) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| AppError::Internal(format!("cannot read {name}: {e}")))?;
+                self.import_with(caller, kind, &name, &bytes, options).await
+            }
+        }
+    }
+}
+
 /// A row's validation failures as report lines; anything else (the
 /// database failing) ends the import.
 fn row_errors(table: &Table, row: usize, err: AppError) -> Result<Vec<RowError>, AppError> {
@@ -407,4 +507,161 @@ async fn finish(
         tx.rollback().await?;
     }
     Ok(outcome)
+}
+
+/// The words a stored report's problems may hold: rule keys, expected
+/// shapes and choices are `&'static str` in [`Problem`], so a report read
+/// back from the database maps each onto the program's own word. A word
+/// this program does not know reads as `stored_problem`.
+const STORED_WORDS: &[&str] = &[
+    // Rules of the reader and the sell-through importer.
+    "duplicate_column",
+    "missing_column",
+    "not_this_kind",
+    "empty_row",
+    "sample_row",
+    "values_without_header",
+    "unknown_encoding",
+    "file_unreadable",
+    "more_errors",
+    "partner_must_exist",
+    "region_must_exist",
+    "product_must_exist",
+    "quantity_not_zero",
+    "amount_not_negative",
+    "period_closed",
+    "unknown_product",
+    "product_not_for_channel",
+    "product_not_authorized",
+    "line_repeated_in_file",
+    "duplicate_reported",
+    // Shapes, choices and character sets.
+    "2026-12-31",
+    "12",
+    "12345.67",
+    "12345",
+    "CSV",
+    "Excel .xlsx",
+    ".csv",
+    ".xlsx",
+    "A-Z 0-9 - _",
+    "partner_code",
+    "date",
+    "sku",
+    "qty",
+    "amount",
+    "customer_region",
+    "customer_name",
+    "document_no",
+    "serial_no",
+];
+
+fn stored_word(value: Option<&serde_json::Value>) -> &'static str {
+    let text = value
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    STORED_WORDS
+        .iter()
+        .copied()
+        .find(|w| *w == text)
+        .unwrap_or("stored_problem")
+}
+
+/// A problem as [`Problem`]'s serialisation wrote it.
+fn problem_from_json(value: &serde_json::Value) -> Problem {
+    let number = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default()
+    };
+    match value.get("problem").and_then(serde_json::Value::as_str) {
+        Some("required") => Problem::Required,
+        Some("too_short") => Problem::TooShort { min: number("min") },
+        Some("too_long") => Problem::TooLong { max: number("max") },
+        Some("bad_characters") => Problem::BadCharacters {
+            allowed: stored_word(value.get("allowed")),
+        },
+        Some("not_one_of") => Problem::NotOneOf {
+            choices: value
+                .get("choices")
+                .and_then(serde_json::Value::as_array)
+                .map(|c| c.iter().map(|w| stored_word(Some(w))).collect())
+                .unwrap_or_default(),
+        },
+        Some("limit") => Problem::Limit {
+            rule: stored_word(value.get("rule")),
+            max: number("max"),
+        },
+        Some("conflict") => Problem::Conflict {
+            rule: stored_word(value.get("rule")),
+            with: value
+                .get("with")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        Some("format") => Problem::Format {
+            expected: stored_word(value.get("expected")),
+        },
+        Some("rule") => Problem::Rule {
+            rule: stored_word(value.get("rule")),
+        },
+        _ => Problem::Rule {
+            rule: "stored_problem",
+        },
+    }
+}
+
+/// A streaming import's report as it was stored with its upload.
+pub(crate) fn report_from_json(value: &serde_json::Value) -> Option<ImportReport> {
+    let kind = ImportKind::parse(value.get("kind")?.as_str()?)?;
+    let count = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default()
+    };
+    let errors = value
+        .get("errors")?
+        .as_array()?
+        .iter()
+        .map(|e| {
+            let problem = problem_from_json(e.get("problem").unwrap_or(&serde_json::Value::Null));
+            RowError {
+                row: e
+                    .get("row")
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok()),
+                column: e
+                    .get("column")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+                field: e
+                    .get("field")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                message: problem.to_string(),
+                problem,
+            }
+        })
+        .collect();
+    Some(ImportReport {
+        kind,
+        file: value.get("file")?.as_str()?.to_owned(),
+        mode: ImportMode::Create,
+        rows: count("rows"),
+        created: count("created"),
+        records: Vec::new(),
+        updated: Vec::new(),
+        unchanged: 0,
+        dry_run: value.get("dry_run")?.as_bool()?,
+        errors,
+        held: count("held"),
+        upload: value.get("upload").and_then(serde_json::Value::as_i64),
+        elapsed_ms: count("elapsed_ms") as u64,
+    })
 }

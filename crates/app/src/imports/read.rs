@@ -205,6 +205,72 @@ pub(super) fn table(
     let Some((header_row, headers)) = cells.next() else {
         return Err(vec![RowError::file("file", Problem::Required)]);
     };
+    let (columns, mut errors) = header(known, header_row, &headers)?;
+    let mut rows: Vec<(usize, Vec<String>)> = cells.collect();
+    while rows
+        .last()
+        .is_some_and(|(_, values)| values.iter().all(|v| v.trim().is_empty()))
+    {
+        rows.pop();
+    }
+    if rows.len() > MAX_ROWS {
+        errors.push(RowError::file(
+            "file",
+            Problem::Conflict {
+                rule: "too_many_rows",
+                with: rows.len().to_string(),
+            },
+        ));
+        return Err(errors);
+    }
+    for (row, values) in &rows {
+        if values.iter().any(|v| is_sample(v)) {
+            errors.push(RowError::new(
+                Some(*row),
+                None,
+                "row",
+                Problem::Rule { rule: "sample_row" },
+            ));
+        } else if values.iter().all(|v| v.trim().is_empty()) {
+            errors.push(RowError::new(
+                Some(*row),
+                None,
+                "row",
+                Problem::Rule { rule: "empty_row" },
+            ));
+        } else if values[columns.len().min(values.len())..]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+        {
+            errors.push(RowError::new(
+                Some(*row),
+                None,
+                "row",
+                Problem::Rule {
+                    rule: "values_without_header",
+                },
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Table { columns, rows })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Each column's field and its header as the file wrote it, in file order.
+pub(super) type Columns = Vec<(&'static str, String)>;
+
+/// Matches a header row to an importer's columns: each column's field and
+/// its header as written, and the problems of the header (unknown or
+/// repeated headers, missing required columns). A header row that is
+/// mostly another kind's is refused outright.
+pub(super) fn header(
+    known: &[Column],
+    header_row: usize,
+    headers: &[String],
+) -> Result<(Columns, Vec<RowError>), Vec<RowError>> {
     let mut errors = Vec::new();
     let mut columns = Vec::new();
     for (index, header) in headers.iter().enumerate() {
@@ -265,57 +331,7 @@ pub(super) fn table(
             ));
         }
     }
-    let mut rows: Vec<(usize, Vec<String>)> = cells.collect();
-    while rows
-        .last()
-        .is_some_and(|(_, values)| values.iter().all(|v| v.trim().is_empty()))
-    {
-        rows.pop();
-    }
-    if rows.len() > MAX_ROWS {
-        errors.push(RowError::file(
-            "file",
-            Problem::Conflict {
-                rule: "too_many_rows",
-                with: rows.len().to_string(),
-            },
-        ));
-        return Err(errors);
-    }
-    for (row, values) in &rows {
-        if values.iter().any(|v| is_sample(v)) {
-            errors.push(RowError::new(
-                Some(*row),
-                None,
-                "row",
-                Problem::Rule { rule: "sample_row" },
-            ));
-        } else if values.iter().all(|v| v.trim().is_empty()) {
-            errors.push(RowError::new(
-                Some(*row),
-                None,
-                "row",
-                Problem::Rule { rule: "empty_row" },
-            ));
-        } else if values[columns.len().min(values.len())..]
-            .iter()
-            .any(|v| !v.trim().is_empty())
-        {
-            errors.push(RowError::new(
-                Some(*row),
-                None,
-                "row",
-                Problem::Rule {
-                    rule: "values_without_header",
-                },
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(Table { columns, rows })
-    } else {
-        Err(errors)
-    }
+    Ok((columns, errors))
 }
 
 /// What starts the key of a template's example row, in Chinese and English
@@ -323,7 +339,7 @@ pub(super) fn table(
 /// example, and it would otherwise pass every check and be imported.
 pub const SAMPLE_MARKERS: [&str; 2] = ["示例-", "SAMPLE-"];
 
-fn is_sample(cell: &str) -> bool {
+pub(super) fn is_sample(cell: &str) -> bool {
     let cell = cell.trim_start();
     SAMPLE_MARKERS.iter().any(|marker| {
         cell.get(..marker.len())

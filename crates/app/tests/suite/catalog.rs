@@ -529,6 +529,7 @@ async fn product_import_is_all_or_nothing_and_upserts(db: TestDb) {
     let upsert = qudao_app::imports::ImportOptions {
         dry_run: false,
         mode: qudao_app::imports::ImportMode::Upsert,
+        ..Default::default()
     };
     let report = app
         .import_with(&system(), kind, "p.csv", changed.as_bytes(), upsert)

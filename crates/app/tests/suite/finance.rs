@@ -508,6 +508,7 @@ async fn exchange_rates_import_all_or_nothing(db: TestDb) {
     let options = ImportOptions {
         dry_run: false,
         mode: ImportMode::Upsert,
+        ..Default::default()
     };
     let report = app
         .import_with(&fin, kind, "rates.csv", upsert.as_bytes(), options)

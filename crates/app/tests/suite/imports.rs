@@ -404,6 +404,7 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
     let upsert = ImportOptions {
         dry_run: false,
         mode: ImportMode::Upsert,
+        ..ImportOptions::default()
     };
     let report = app
         .import_with(

@@ -25,6 +25,7 @@ mod v009_grade_benefits_en;
 mod v010_partner_changes;
 mod v011_catalog;
 mod v012_finance_setup;
+mod v013_sellthrough;
 mod v014_pricing;
 
 struct Migration {
@@ -94,7 +95,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "company settings and exchange rates",
         statements: v012_finance_setup::v12_finance_setup,
     },
-    // (version 13 is sell-through's, merged next)
+    Migration {
+        version: 13,
+        name: "sell-through lines, uploads, partner product codes, held rows",
+        statements: v013_sellthrough::v13_sellthrough,
+    },
     Migration {
         version: 14,
         name: "price lists, their items and quantity breaks",

@@ -37,7 +37,7 @@ struct ImportQuery {
 
 /// A rejected file: problem details plus the report naming every bad row.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct ImportProblem {
+pub(super) struct ImportProblem {
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'static str,
@@ -81,11 +81,18 @@ async fn import(
             ImportOptions {
                 dry_run: query.dry_run,
                 mode: query.mode,
+                ..ImportOptions::default()
             },
         )
         .await?;
+    Ok(answer(report))
+}
+
+/// A clean report as it is; a rejected one as problem details with the
+/// report (422).
+pub(super) fn answer(report: ImportReport) -> Response {
     if report.ok() {
-        return Ok(Json(report).into_response());
+        return Json(report).into_response();
     }
     let problem = ImportProblem {
         kind: "urn:qudao:problem:import-rejected",
@@ -103,5 +110,5 @@ async fn import(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    Ok(response)
+    response
 }

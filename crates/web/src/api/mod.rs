@@ -13,6 +13,7 @@ mod partner_changes;
 mod partners;
 mod pricing;
 mod rates;
+mod sellthrough;
 mod settings;
 mod team;
 mod territories;
@@ -73,6 +74,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(catalog::routes())
                 .merge(onboarding::routes())
                 .merge(territories::routes())
+                .merge(sellthrough::routes())
                 .merge(coverage::routes())
                 .merge(team::routes())
                 .merge(settings::routes())

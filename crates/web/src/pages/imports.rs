@@ -58,14 +58,14 @@ const LINKED: usize = 20;
 /// upload, kept in the session so the page after the redirect (and a
 /// refresh of it) shows it without posting the file again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ImportResult {
-    kind: String,
-    file: String,
-    ok: bool,
-    dry_run: bool,
-    rows: usize,
-    created: usize,
-    elapsed_ms: u64,
+pub(super) struct ImportResult {
+    pub(super) kind: String,
+    pub(super) file: String,
+    pub(super) ok: bool,
+    pub(super) dry_run: bool,
+    pub(super) rows: usize,
+    pub(super) created: usize,
+    pub(super) elapsed_ms: u64,
     /// Links to the records written: (label, href).
     records: Vec<(String, String)>,
     /// Records written beyond those linked.
@@ -74,8 +74,8 @@ struct ImportResult {
     list: Option<(String, String)>,
     updated: usize,
     changes: Vec<ChangeLine>,
-    errors_total: usize,
-    errors: Vec<ErrorLine>,
+    pub(super) errors_total: usize,
+    pub(super) errors: Vec<ErrorLine>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,14 +88,14 @@ struct ChangeLine {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ErrorLine {
-    row: Option<usize>,
-    column: String,
-    problem: String,
+pub(super) struct ErrorLine {
+    pub(super) row: Option<usize>,
+    pub(super) column: String,
+    pub(super) problem: String,
 }
 
 impl ImportResult {
-    fn new(lang: Lang, report: &ImportReport) -> Self {
+    pub(super) fn new(lang: Lang, report: &ImportReport) -> Self {
         let kind = report.kind;
         let href = |key: &str| {
             let key = crate::auth::urlencode(key);
@@ -313,6 +313,18 @@ async fn upload(
     let Some((name, bytes)) = file.filter(|(name, _)| !name.is_empty()) else {
         return Err(WebError::BadRequest("choose a file to import".to_owned()).into());
     };
+    if kind == state.app.sellthrough_kind() {
+        // Facts stream as a job the user can leave; its page shows progress.
+        let options = ImportOptions {
+            dry_run,
+            ..ImportOptions::default()
+        };
+        let id = state
+            .app
+            .start_sellthrough_upload(&ctx.caller, &name, &bytes, options)
+            .await?;
+        return Ok(Redirect::to(&format!("/sellthrough/uploads/{id}")).into_response());
+    }
     let report = state
         .app
         .import_with(
@@ -320,7 +332,11 @@ async fn upload(
             kind,
             &name,
             &bytes,
-            ImportOptions { dry_run, mode },
+            ImportOptions {
+                dry_run,
+                mode,
+                ..ImportOptions::default()
+            },
         )
         .await?;
     ctx.session

@@ -16,6 +16,7 @@ mod periods;
 pub(crate) mod pick;
 mod pricing;
 mod rates;
+mod sellthrough;
 mod settings;
 mod team;
 pub(crate) mod territories;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Routes {
         .merge(onboarding::routes())
         .merge(territories::routes())
         .merge(catalog::routes())
+        .merge(sellthrough::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(pricing::routes())

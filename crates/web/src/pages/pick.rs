@@ -102,6 +102,12 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             .into_iter()
             .map(item)
             .collect(),
+        Pick::Product => app
+            .pick_products(&ctx.caller, q)
+            .await?
+            .into_iter()
+            .map(item)
+            .collect(),
         Pick::User => app
             .pick_users(&ctx.caller, q)
             .await?
@@ -110,12 +116,6 @@ async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec
             .collect(),
         Pick::ProductLine => app
             .pick_product_lines(&ctx.caller, q)
-            .await?
-            .into_iter()
-            .map(item)
-            .collect(),
-        Pick::Product => app
-            .pick_products(&ctx.caller, q)
             .await?
             .into_iter()
             .map(item)

@@ -130,14 +130,32 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/partners/P1/contacts", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [201, 201, 404, 403, 201, 403, 401]),
     ("DELETE", "/api/v1/partners/P2/contacts/999999", Json(r#"{}"#), [404, 404, 404, 403, 404, 403, 401]),
     ("PUT", "/api/v1/partners/P2/contacts/999999", Json(r#"{"name": "Contact {n}", "role": "buyer", "email": "c@example.cn"}"#), [404, 404, 404, 403, 404, 403, 401]),
-    // Finance imports exchange rates, so it reaches the upload page.
-    ("GET", "/imports", Empty, [200, 200, 403, 200, 403, 403, 303]),
+    // The import page serves whoever may import some kind: sell-through
+    // lines are reported by everyone but finance,
+    // and finance imports exchange rates.
+    ("GET", "/imports", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("POST", "/imports", Upload(&[("kind", "partners")], "code,name,partner_type\nU{n},Upload,agent\n"), [303, 303, 403, 403, 403, 403, 303]),
-    ("GET", "/imports/result", Empty, [200, 200, 403, 303, 403, 403, 303]),
+    ("GET", "/imports/result", Empty, [200, 200, 303, 303, 303, 303, 303]),
     ("GET", "/imports/templates/partners.zh.xlsx", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("GET", "/imports/templates/contacts.csv", Empty, [200, 200, 403, 403, 403, 403, 303]),
     ("GET", "/imports/templates/authorizations.zh.csv", Empty, [200, 200, 403, 403, 403, 403, 303]),
-    ("GET", "/imports/templates/nothing.csv", Empty, [404, 404, 403, 404, 403, 403, 303]),
+    ("GET", "/imports/templates/nothing.csv", Empty, [404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/imports/templates/sell-through.zh.csv", Empty, [200, 200, 200, 403, 200, 200, 303]),
+    // Sell-through: everyone reads the lines in its scope; everyone but
+    // finance reports, a partner for its own organisation only (padmin is
+    // P1's, puser P2's; the rep covers nothing). The product does not
+    // exist, so a permitted report is refused (422) and writes nothing.
+    ("GET", "/sellthrough", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/sellthrough?partner=P1&month=2026-11", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/sellthrough/uploads", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/sellthrough/uploads", Upload(&[], "partner_code,date,sku,qty,amount,customer_region\nP1,2026-11-03,NOPE,1,1,310000\n"), [303, 303, 303, 403, 303, 303, 303]),
+    ("GET", "/sellthrough/uploads/999999", Empty, [404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/sellthrough/uploads/999999/mappings", Form(&[("partner_code", "P1"), ("code", "X1"), ("sku", "NOPE")]), [404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/pick/products?q=TEA", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/api/v1/sellthrough", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/sellthrough?partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("POST", "/api/v1/sellthrough", Json(r#"{"partner_code": "P1", "lines": [{"date": "2026-11-03", "sku": "NOPE", "qty": 1, "amount": "1", "customer_region": "310000"}]}"#), [422, 422, 404, 403, 422, 404, 401]),
+    ("GET", "/api/v1/sellthrough/uploads/999999", Empty, [404, 404, 404, 404, 404, 404, 401]),
     // A JSON body read as CSV has the wrong header: rejected, nothing written.
     ("POST", "/api/v1/imports/partners?file_name=p.csv", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/imports/authorizations?file_name=a.csv&mode=create", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
@@ -322,7 +340,6 @@ const MATRIX: &[Row] = &[
     ("POST", "/pricing/PL-DIST/copy", Form(&[("code", "PC-{n}"), ("valid_from", "2031-01-02"), ("valid_to", "2031-01-01")]), [422, 422, 403, 403, 403, 403, 303]),
     ("GET", "/pricing/check", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/pricing/check?partner=P1&sku=TEA-1&qty=12", Empty, [200, 200, 422, 200, 200, 422, 303]),
-    ("GET", "/pick/products?q=TEA", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/api/v1/price-lists", Empty, [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/price-lists?status=draft&applies_to=grade&q=x", Empty, [200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/price-lists", Json(r#"{"code": "PJ-{n}", "name": "接口价格表", "applies_to": "grade", "target": "gold", "mode": "flexible", "valid_from": "2030-01-01", "valid_to": "2030-12-31", "items": [{"sku": "TEA-1", "price": 90, "min": "80", "max": "100", "breaks": [{"from_qty": 10, "price": "85"}]}]}"#), [201, 201, 403, 403, 403, 403, 401]),

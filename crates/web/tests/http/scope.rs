@@ -245,3 +245,100 @@ async fn forged_price_list_codes_reach_nothing() -> Res {
     );
     Ok(())
 }
+
+/// Sell-through: a partner's upload, lines and held codes are its own. A
+/// partner user of another organisation (and a rep who covers nothing)
+/// reaches none of them by id or by code, on pages or the API, and a
+/// forged mapping writes nothing.
+#[tokio::test]
+async fn forged_upload_ids_and_partner_codes_reach_no_sell_through() -> Res {
+    let env = Env::new("forged-sellthrough").await?;
+    env.territories().await?;
+    env.raw(
+        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, currency, \
+         list_price, serial_tracked, status, created_at, updated_at) \
+         SELECT 'LAMP-1', '台灯', 'Desk lamp', id, 'c', 'pcs', 'CNY', 100, false, 'active', \
+         '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00' FROM product_lines WHERE code = 'LIGHT'",
+    )
+    .await?;
+    // P1's admin reports one known and one unknown (held) line.
+    let mut padmin = env.api("padmin").await?;
+    let batch = json!({ "partner_code": "P1", "lines": [
+        { "date": "2026-11-03", "sku": "LAMP-1", "qty": 2, "amount": "20", "customer_region": "310000" }
+    ]});
+    let written = padmin.post_json("/api/v1/sellthrough", &batch, &[]).await?;
+    assert_eq!(written.status, StatusCode::OK, "{:?}", written.json());
+    let upload = written.json()?["upload"].clone();
+    let held = env
+        .app
+        .import_with(
+            &env.app.caller_by_login("padmin").await?,
+            qudao_app::imports::ImportKind::parse("sell-through").expect("kind"),
+            "held.csv",
+            b"partner_code,date,sku,qty,amount,customer_region\nP1,2026-11-04,MY-LAMP,1,10,310000\n",
+            qudao_app::imports::ImportOptions {
+                hold_unknown: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    assert_eq!(held.held, 1);
+    let held_upload = held.upload.expect("an upload");
+
+    for login in ["puser", "rep"] {
+        let mut api = env.api(login).await?;
+        for path in [
+            format!("/api/v1/sellthrough/uploads/{upload}"),
+            format!("/api/v1/sellthrough/uploads/{held_upload}"),
+            "/api/v1/sellthrough?partner=P1".to_owned(),
+        ] {
+            let got = api.get(&path).await?;
+            assert_eq!(got.status, StatusCode::NOT_FOUND, "{login} GET {path}");
+        }
+        let list = api.get("/api/v1/sellthrough").await?.json()?;
+        assert_eq!(list["total"], json!(0), "{login} sees no P1 line");
+        let forged = api.post_json("/api/v1/sellthrough", &batch, &[]).await?;
+        assert_eq!(
+            forged.status,
+            StatusCode::NOT_FOUND,
+            "{login} reports for P1"
+        );
+        let mut browser = env.signed_in(login).await?;
+        let page = browser
+            .get(&format!("/sellthrough/uploads/{held_upload}"))
+            .await?;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{login} upload page");
+        browser.get("/sellthrough/uploads").await?;
+        let mapped = browser
+            .submit(
+                &format!("/sellthrough/uploads/{held_upload}/mappings"),
+                &[
+                    ("partner_code", "P1"),
+                    ("code", "MY-LAMP"),
+                    ("sku", "LAMP-1"),
+                ],
+            )
+            .await?;
+        assert_eq!(
+            mapped.status,
+            StatusCode::NOT_FOUND,
+            "{login} maps P1's code"
+        );
+    }
+    // P2's user maps under its own upload id but names P1: not found.
+    let p2 = env.app.caller_by_login("puser").await?;
+    assert!(matches!(
+        env.app
+            .map_product_code(&p2, "P1", "MY-LAMP", "LAMP-1")
+            .await,
+        Err(qudao_app::AppError::NotFound(_))
+    ));
+    let lines = padmin.get("/api/v1/sellthrough").await?.json()?;
+    assert_eq!(lines["total"], json!(1), "nothing forged was written");
+    let upload = padmin
+        .get(&format!("/api/v1/sellthrough/uploads/{held_upload}"))
+        .await?
+        .json()?;
+    assert_eq!(upload["held"][0]["code"], json!("MY-LAMP"), "still held");
+    Ok(())
+}

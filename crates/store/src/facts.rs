@@ -1,0 +1,146 @@
+//! The fact interface: the one way the in-memory engine (DESIGN.md §7a)
+//! reads facts. Every fact kind is read the same way, in id order after a
+//! given id, in batches: the engine's load at start-up is "after 0" until
+//! a batch comes back short, and its catch-up after a commit notice
+//! (`app::facts`) is "after the last id I hold". Ids are the tables' own
+//! primary keys, which only grow.
+//!
+//! Not scoped: the engine holds every fact and applies the caller's scope
+//! inside its own queries, exactly as the store does. `app` never hands
+//! these rows to a person.
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+
+use crate::StoreError;
+
+/// A kind of fact. Orders, shipments, invoices, payments and stock counts
+/// join as their areas arrive; each names its table and how its columns
+/// map onto [`Fact`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    SellThrough,
+}
+
+impl FactKind {
+    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactKind::SellThrough => "sell_through",
+        }
+    }
+
+    /// The select of one batch: the columns of [`Fact`] from this kind's table.
+    fn select(self) -> &'static str {
+        match self {
+            FactKind::SellThrough => {
+                "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
+                 customer_region_id AS region_id FROM sellthrough_lines"
+            }
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            FactKind::SellThrough => "sellthrough_lines",
+        }
+    }
+}
+
+/// One fact as the engine loads it: who, what, when, how many, how much,
+/// where. Dimensions are ids; the engine encodes them itself.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Fact {
+    pub id: i64,
+    pub partner_id: i64,
+    pub product_id: i64,
+    pub date: NaiveDate,
+    pub qty: i64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub region_id: i64,
+}
+
+/// At most `limit` facts of `kind` with an id above `after`, by id.
+pub async fn after(
+    db: &impl ConnectionTrait,
+    kind: FactKind,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Fact>, StoreError> {
+    let backend = db.get_database_backend();
+    let (p1, p2) = match backend {
+        sea_orm::DatabaseBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    let sql = format!("{} WHERE id > {p1} ORDER BY id LIMIT {p2}", kind.select());
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(Fact::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [after.into(), limit.into()],
+    ))
+    .all(db)
+    .await?)
+}
+
+/// The highest id of `kind` committed so far (0 when there is none).
+pub async fn last_id(db: &impl ConnectionTrait, kind: FactKind) -> Result<i64, StoreError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) AS id FROM {}", kind.table()),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "id"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Reads every fact of a kind after a starting id, a batch at a time, so a
+/// load of ten million facts holds one batch in memory.
+#[derive(Debug, Clone)]
+pub struct Batches {
+    kind: FactKind,
+    after: i64,
+    size: u64,
+    done: bool,
+}
+
+impl Batches {
+    pub fn new(kind: FactKind, after: i64, size: u64) -> Self {
+        Self {
+            kind,
+            after,
+            size: size.max(1),
+            done: false,
+        }
+    }
+
+    /// The next batch, or `None` once a batch came back short (everything
+    /// committed up to then has been read).
+    pub async fn next(
+        &mut self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Option<Vec<Fact>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let batch = after(db, self.kind, self.after, self.size).await?;
+        self.done = (batch.len() as u64) < self.size;
+        match batch.last() {
+            Some(last) => {
+                self.after = last.id;
+                Ok(Some(batch))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The last id read so far: where a later catch-up starts.
+    pub fn position(&self) -> i64 {
+        self.after
+    }
+}

@@ -11,8 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("pricing", "trade"),
-    ("catalog", "trade"),
     ("orders", "trade"),
     ("inventory", "trade"),
     ("receivables", "trade"),
@@ -324,8 +322,6 @@ fn group_key(group: &str) -> &'static str {
 /// The message key of an area's name.
 pub(crate) fn area_key(slug: &str) -> &'static str {
     match slug {
-        "pricing" => "nav.pricing",
-        "catalog" => "nav.catalog",
         "orders" => "nav.orders",
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",

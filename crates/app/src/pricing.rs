@@ -375,18 +375,8 @@ impl Qudao {
             self.put_items(&tx, &row, items).await?;
         }
         let detail = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &detail.list.code,
-            "create",
-            None,
-            Some(&detail),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(detail)
+        self.audit_and_commit(tx, caller, "create", None, detail)
+            .await
     }
 
     /// Rewrites a draft's head (and its items, when given).
@@ -409,18 +399,8 @@ impl Qudao {
             self.put_items(&tx, &row, items).await?;
         }
         let after = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &after.list.code,
-            "update",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(after)
+        self.audit_and_commit(tx, caller, "update", Some(&before), after)
+            .await
     }
 
     /// Sets one product's price on a draft (replacing its old one).
@@ -437,18 +417,8 @@ impl Qudao {
         self.put_items(&tx, &row, std::slice::from_ref(input))
             .await?;
         let after = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &after.list.code,
-            "set_item",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(after)
+        self.audit_and_commit(tx, caller, "set_item", Some(&before), after)
+            .await
     }
 
     /// Takes a product off a draft.
@@ -467,18 +437,8 @@ impl Qudao {
             return Err(AppError::NotFound("price list item"));
         }
         let after = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &after.list.code,
-            "remove_item",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(after)
+        self.audit_and_commit(tx, caller, "remove_item", Some(&before), after)
+            .await
     }
 
     /// Puts a draft in force: every item is checked against the list's
@@ -512,18 +472,8 @@ impl Qudao {
         rules::check_no_overlap(&list.head, &others)?;
         let row = repo::set_status(&tx, row, PriceListStatus::Active).await?;
         let after = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &after.list.code,
-            "activate",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(after)
+        self.audit_and_commit(tx, caller, "activate", Some(&before), after)
+            .await
     }
 
     /// Takes an active list out of use; past orders keep naming it.
@@ -546,18 +496,8 @@ impl Qudao {
         let before = self.detail_of(&tx, caller, row.clone()).await?;
         let row = repo::set_status(&tx, row, PriceListStatus::Retired).await?;
         let after = self.detail_of(&tx, caller, row).await?;
-        self.audit(
-            &tx,
-            caller,
-            "price_list",
-            &after.list.code,
-            "retire",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        crate::commit(tx).await?;
-        Ok(after)
+        self.audit_and_commit(tx, caller, "retire", Some(&before), after)
+            .await
     }
 
     /// A new version: a draft copy of a list, items and all, with its own
@@ -600,18 +540,32 @@ impl Qudao {
             repo::put_item(&tx, &row, row_item.product.id, item).await?;
         }
         let detail = self.detail_of(&tx, caller, row).await?;
+        self.audit_and_commit(tx, caller, "copy", None, detail)
+            .await
+    }
+
+    /// The end of every price-list write: the audit record (the list as
+    /// it was and as it is now), the commit, and the list as it is now.
+    async fn audit_and_commit(
+        &self,
+        tx: WriteTx,
+        caller: &Caller,
+        action: &str,
+        before: Option<&PriceListDetail>,
+        after: PriceListDetail,
+    ) -> Result<PriceListDetail, AppError> {
         self.audit(
             &tx,
             caller,
             "price_list",
-            &detail.list.code,
-            "copy",
-            None,
-            Some(&detail),
+            &after.list.code,
+            action,
+            before,
+            Some(&after),
         )
         .await?;
         crate::commit(tx).await?;
-        Ok(detail)
+        Ok(after)
     }
 
     /// Price lists the caller may read: staff see the brand's lists and

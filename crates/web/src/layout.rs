@@ -121,6 +121,15 @@ impl Chrome {
         }
     }
 
+    /// A label before what it introduces, with the colon the page's
+    /// language writes: full-width in Chinese (模板：), `: ` in English.
+    pub fn introducing(&self, key: &str) -> String {
+        match self.lang {
+            Lang::ZhCn => format!("{}：", self.t(key)),
+            Lang::En => format!("{}: ", self.t(key)),
+        }
+    }
+
     /// A product line's name in the page's language (茶饮 for `TEA`), from
     /// its record; the code itself for a code that is no line.
     pub fn product_line(&self, code: &str) -> String {

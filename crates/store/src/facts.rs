@@ -20,14 +20,18 @@ use crate::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FactKind {
     SellThrough,
+    /// What partners received (shipments, imported history) and gave back
+    /// (returns), from `sellin_lines`.
+    SellIn,
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough];
+    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough, FactKind::SellIn];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sell_through",
+            FactKind::SellIn => "sell_in",
         }
     }
 
@@ -38,28 +42,37 @@ impl FactKind {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  customer_region_id AS region_id FROM sellthrough_lines"
             }
+            // Sell-in has no customer region: the engine places it by the
+            // partner's own region, a dimension it holds anyway.
+            FactKind::SellIn => {
+                "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
+            }
         }
     }
 
     fn table(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
+            FactKind::SellIn => "sellin_lines",
         }
     }
 }
 
 /// One fact as the engine loads it: who, what, when, how many, how much,
-/// where. Dimensions are ids; the engine encodes them itself.
+/// where. Dimensions are ids; the engine encodes them itself. A kind with
+/// no product (an invoice, a payment) or no region of its own leaves them
+/// out.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct Fact {
     pub id: i64,
     pub partner_id: i64,
-    pub product_id: i64,
+    pub product_id: Option<i64>,
     pub date: NaiveDate,
     pub qty: i64,
     pub amount_minor: i64,
     pub currency: String,
-    pub region_id: i64,
+    pub region_id: Option<i64>,
 }
 
 /// At most `limit` facts of `kind` with an id above `after`, by id.

@@ -27,6 +27,7 @@ mod v011_catalog;
 mod v012_finance_setup;
 mod v013_sellthrough;
 mod v014_pricing;
+mod v015_trade_ledger;
 
 struct Migration {
     version: i64,
@@ -104,6 +105,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         name: "price lists, their items and quantity breaks",
         statements: v014_pricing::v14_pricing,
+    },
+    Migration {
+        version: 15,
+        name: "orders, shipments, returns, invoices, credit notes, payments, stock counts, sell-in facts",
+        statements: v015_trade_ledger::v15_trade_ledger,
     },
 ];
 

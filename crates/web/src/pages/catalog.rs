@@ -389,6 +389,7 @@ async fn discontinue(
 struct LinesPage {
     c: Chrome,
     lines: Vec<ProductLineView>,
+    grades: Vec<GradeView>,
     can_manage: bool,
     input: ProductLineInput,
     errors: Vec<(String, String)>,
@@ -397,6 +398,10 @@ struct LinesPage {
 impl LinesPage {
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
+    }
+
+    fn grade_name(&self, code: &str) -> String {
+        grade_name(&self.c, &self.grades, code)
     }
 
     fn line_name<'a>(&self, l: &'a ProductLineView) -> &'a str {
@@ -411,6 +416,7 @@ async fn lines_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let lines = state.app.product_lines(&ctx.caller).await?;
+    let grades = state.app.grades(&ctx.caller).await?;
     let title = ctx.lang.t("catalog.lines").to_owned();
     let c = Chrome::new(
         ctx,
@@ -422,6 +428,7 @@ async fn lines_page(
     render(&LinesPage {
         c,
         lines,
+        grades,
         can_manage: ctx.caller.can(Permission::ManageCatalog),
         input,
         errors,
@@ -491,10 +498,7 @@ impl LinePage {
     }
 
     fn grade_name(&self, code: &str) -> String {
-        self.grades.iter().find(|g| g.code == code).map_or_else(
-            || code.to_owned(),
-            |g| super::grades::grade_name(&self.c, g),
-        )
+        grade_name(&self.c, &self.grades, code)
     }
 
     fn status_is(&self, status: &CatalogStatus) -> bool {
@@ -644,4 +648,12 @@ async fn remove_channel(
     )
     .await?;
     Ok(axum::response::Redirect::to(&format!("{LINES}/{}", view.code)).into_response())
+}
+
+/// A channel rule names its grade by code; people read the grade's name.
+fn grade_name(c: &Chrome, grades: &[GradeView], code: &str) -> String {
+    grades
+        .iter()
+        .find(|g| g.code == code)
+        .map_or_else(|| code.to_owned(), |g| super::grades::grade_name(c, g))
 }

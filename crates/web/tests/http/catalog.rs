@@ -91,6 +91,20 @@ async fn product_lines_are_named_by_their_records() -> Res {
         .text();
     assert!(picked.contains(r#"data-value="PRO""#), "{picked}");
 
+    // A channel rule for one grade names the grade, not its code.
+    env.app
+        .add_channel_rule(
+            &env.system,
+            "LIGHT",
+            &qudao_app::catalog::ChannelRuleInput {
+                partner_type: "retailer".to_owned(),
+                grade: Some("gold".to_owned()),
+            },
+        )
+        .await?;
+    let lines = manager.get_with("/catalog/lines", ZH).await?.text();
+    assert!(lines.contains("零售商 · 金牌"), "{lines}");
+
     // Renamed: every page names it anew.
     let renamed = manager
         .send_json_from_page(

@@ -8,7 +8,7 @@ use crate::sellthrough::{LineQuery, LineView};
 use crate::{AppError, Caller, PageRequest, Qudao};
 
 pub(super) const KIND: ExportKind = ExportKind(&Exporter {
-    name: "sellthrough",
+    name: "sell-through",
     zh: "出货动销",
     filters: &["partner", "month", "product", "region"],
     run,

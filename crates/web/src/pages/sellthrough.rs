@@ -88,7 +88,7 @@ async fn lines(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     if params.list.wants_xlsx() {
-        return export_list(&state, &ctx, "sellthrough", pairs).await;
+        return export_list(&state, &ctx, "sell-through", pairs).await;
     }
     let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
     let partner =

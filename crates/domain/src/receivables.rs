@@ -112,6 +112,8 @@ pub enum Spread {
     Named(Vec<(String, i64)>),
     /// The oldest due first, until the payment or the debts run out.
     OldestFirst,
+    /// The same, among these invoices only (by number).
+    OldestFirstOf(Vec<String>),
 }
 
 /// The outcome of an allocation: invoice id and amount, in order, and what
@@ -190,10 +192,29 @@ pub fn allocate(
                 ));
             }
         }
-        Spread::OldestFirst => {
+        Spread::OldestFirst | Spread::OldestFirstOf(_) => {
+            if let Spread::OldestFirstOf(numbers) = spread {
+                for number in numbers {
+                    let invoice = invoices
+                        .iter()
+                        .find(|i| i.number == *number)
+                        .ok_or_else(|| conflict("invoices", "invoice_unknown", number.clone()))?;
+                    if invoice.currency != currency {
+                        return Err(conflict(
+                            "invoices",
+                            "invoice_currency_differs",
+                            number.clone(),
+                        ));
+                    }
+                }
+            }
+            let chosen = |i: &OpenInvoice| match spread {
+                Spread::OldestFirstOf(numbers) => numbers.contains(&i.number),
+                _ => true,
+            };
             let mut due: Vec<&OpenInvoice> = invoices
                 .iter()
-                .filter(|i| i.currency == currency && i.open > 0)
+                .filter(|i| i.currency == currency && i.open > 0 && chosen(i))
                 .collect();
             due.sort_by_key(|i| (i.due_on, i.issued_on, i.id));
             let mut left = amount;
@@ -516,6 +537,14 @@ impl Collection {
     }
 }
 
+impl Collection {
+    /// The rate in percent with two decimals (`87.50`).
+    pub fn percent(&self) -> Option<String> {
+        self.rate()
+            .map(|r| format!("{:.2}", r * Decimal::ONE_HUNDRED))
+    }
+}
+
 /// An invoice that still owes on a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItem<'a> {
@@ -683,6 +712,17 @@ mod tests {
         assert_eq!(try_named(vec![("INV-1", 0)]), "allocation_not_positive");
         assert_eq!(try_named(vec![("INV-1", 250)]), "allocations_exceed_payment");
         assert_eq!(try_named(vec![("INV-1", 150)]), "payment_exceeds_owed");
+    }
+
+    #[test]
+    fn chosen_invoices_are_paid_oldest_first() {
+        let invoices = [open(1, 40, 500), open(2, 10, 300), open(3, 20, 400)];
+        let chosen = Spread::OldestFirstOf(vec!["INV-1".into(), "INV-3".into()]);
+        let got = allocate(600, cny(), &invoices, &chosen, None).unwrap();
+        assert_eq!(got.lines, vec![(3, 400), (1, 200)]);
+        let unknown = Spread::OldestFirstOf(vec!["INV-7".into()]);
+        let refused = allocate(600, cny(), &invoices, &unknown, None).unwrap_err();
+        assert_eq!(rule_of(&refused), "invoice_unknown");
     }
 
     #[test]

@@ -624,6 +624,16 @@ impl Qudao {
             .collect()
     }
 
+    /// The name of a partner the caller may see receivables of (a form
+    /// that has picked the payer shows it).
+    pub async fn payer(&self, caller: &Caller, code: &str) -> Result<String, AppError> {
+        caller.require(Permission::ViewReceivables)?;
+        let partner = self
+            .visible(self.db(), caller, Area::Receivables, code)
+            .await?;
+        Ok(partner.into_row().name)
+    }
+
     /// Payments of the partners in scope, newest first.
     pub async fn payments(
         &self,

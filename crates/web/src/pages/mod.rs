@@ -15,6 +15,7 @@ mod partners;
 mod periods;
 pub(crate) mod pick;
 mod pricing;
+mod receivables;
 mod rates;
 mod sellthrough;
 mod settings;
@@ -60,6 +61,7 @@ pub(crate) fn routes() -> Routes {
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(pricing::routes())
+        .merge(receivables::routes())
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())

@@ -12,6 +12,7 @@ mod onboarding;
 mod partner_changes;
 mod partners;
 mod pricing;
+mod receivables;
 mod rates;
 mod sellthrough;
 mod settings;
@@ -79,7 +80,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(team::routes())
                 .merge(settings::routes())
                 .merge(rates::routes())
-                .merge(pricing::routes()),
+                .merge(pricing::routes())
+                .merge(receivables::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

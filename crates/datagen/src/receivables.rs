@@ -54,12 +54,14 @@ pub(crate) async fn ledger(
             .filter(|i| terms[*i].is_some() && !portal.contains(i))
             .take(PAYERS),
     );
-    chosen.retain(|i| terms[*i].is_some());
+    // The portal's downstream partner buys through its distributor and has
+    // no agreement with us; its invoices come from the previous system.
+    chosen.retain(|i| terms[*i].is_some() || portal.contains(i));
     let mut written = Written::default();
     let mut number = 0;
     for (n, &i) in chosen.iter().enumerate() {
         let partner = &network.partners[i];
-        let Some(term) = terms[i] else { continue };
+        let term = terms[i];
         // The portal's partners pay on time; three others do not.
         let habit = match n {
             5 => Habit::Late,
@@ -75,7 +77,7 @@ pub(crate) async fn ledger(
             month = month
                 .checked_add_months(chrono::Months::new(1))
                 .unwrap_or(NaiveDate::MAX);
-            if issued > today || issued < term.from || issued > term.to {
+            if issued > today || term.is_some_and(|t| issued < t.from || issued > t.to) {
                 continue;
             }
             number += 1;

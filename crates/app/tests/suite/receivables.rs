@@ -14,6 +14,7 @@ on_both_backends!(
     receivables_refusals_name_the_field_and_write_nothing,
     receivables_partners_see_only_their_own_account,
     receivables_concurrent_payments_never_overpay_an_invoice,
+    receivables_a_bank_file_is_all_or_nothing,
 );
 
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -382,4 +383,91 @@ async fn receivables_concurrent_payments_never_overpay_an_invoice(db: TestDb) {
         )
         .await;
     assert_eq!(overpaid, 0);
+}
+
+async fn import(app: &Qudao, caller: &Caller, text: &str, keep: bool) -> qudao_app::imports::ImportReport {
+    app.import_with(
+        caller,
+        qudao_app::imports::ImportKind::parse("payments").unwrap(),
+        "bank.csv",
+        text.as_bytes(),
+        qudao_app::imports::ImportOptions {
+            keep_overpayment: keep,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn problems(report: &qudao_app::imports::ImportReport) -> Vec<(Option<usize>, String, String)> {
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            let rule = match &e.problem {
+                Problem::Rule { rule } | Problem::Conflict { rule, .. } => (*rule).to_owned(),
+                other => format!("{other:?}"),
+            };
+            (e.row, e.field.clone(), rule)
+        })
+        .collect()
+}
+
+async fn receivables_a_bank_file_is_all_or_nothing(db: TestDb) {
+    let (app, fin) = setup(&db).await;
+    app.record_opening_invoice(&fin, &invoice("P1", "OLD-1", "1000", -40, -10))
+        .await
+        .unwrap();
+    app.record_opening_invoice(&fin, &invoice("P2", "OLD-2", "500", -40, -10))
+        .await
+        .unwrap();
+    let date = day(-1);
+    // The partner named as the bank wrote it, and by code; one bad row of
+    // each kind.
+    let bad = format!(
+        "日期,渠道商,金额,币种,银行流水号,发票号\n\
+         {date},P1 有限公司,600,CNY,B-1,OLD-1\n\
+         {date},P2,100,,B-2,\n\
+         {date},无名公司,100,CNY,B-3,\n\
+         {date},P1,100,CNY,B-1,\n\
+         {date},P2,900,CNY,B-4,\n"
+    );
+    let report = import(&app, &fin, &bad, false).await;
+    assert_eq!(
+        problems(&report),
+        [
+            (Some(4), "partner".into(), "payer_unknown".into()),
+            (Some(5), "reference".into(), "duplicate_in_file".into()),
+            (Some(6), "overpayment".into(), "payment_exceeds_owed".into()),
+        ]
+    );
+    assert_eq!(db.count(WRITTEN).await, 2, "only the two invoices");
+
+    let good = format!(
+        "date,partner,amount,currency,reference,invoices\n\
+         {date},P1 有限公司,600,CNY,B-1,OLD-1\n\
+         {date},P2,900,CNY,B-4,\n"
+    );
+    // The overpayment needs the option.
+    assert_eq!(
+        problems(&import(&app, &fin, &good, false).await),
+        [(Some(3), "overpayment".into(), "payment_exceeds_owed".into())]
+    );
+    let report = import(&app, &fin, &good, true).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.created, 2);
+    let payments = app.payments(&fin, 1, 10).await.unwrap().0;
+    let p2 = payments.iter().find(|p| p.partner_code == "P2").unwrap();
+    assert_eq!((p2.on_account.as_str(), p2.source.as_str()), ("400.00", "imported"));
+    // The same file again: every reference is recorded already.
+    let again = import(&app, &fin, &good, true).await;
+    assert_eq!(
+        problems(&again)
+            .into_iter()
+            .map(|(_, _, rule)| rule)
+            .collect::<Vec<_>>(),
+        ["payment_reference_recorded", "payment_reference_recorded"]
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM payments").await, 2);
 }

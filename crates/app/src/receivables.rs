@@ -257,7 +257,13 @@ fn ageing_row(code: &str, name: &str, currency: Currency, ageing: &rules::Ageing
 pub fn parse_period(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     let (from, to) = (parse_date("from", from), parse_date("to", to)).all()?;
     if to < from {
-        return Err(Invalid::new("to", Problem::Rule { rule: "dates_in_order" }).into());
+        return Err(Invalid::new(
+            "to",
+            Problem::Rule {
+                rule: "dates_in_order",
+            },
+        )
+        .into());
     }
     Ok((from, to))
 }
@@ -273,7 +279,12 @@ fn currency_or(field: &'static str, value: &str, partner: &Visible) -> Result<Cu
 fn positive(field: &'static str, value: &str, currency: Currency) -> Result<i64, Invalid> {
     let money = Money::parse(field, value, currency)?;
     if money.minor() <= 0 {
-        return Err(Invalid::new(field, Problem::Rule { rule: "amount_positive" }));
+        return Err(Invalid::new(
+            field,
+            Problem::Rule {
+                rule: "amount_positive",
+            },
+        ));
     }
     Ok(money.minor())
 }
@@ -319,7 +330,12 @@ impl Qudao {
                 None => net_days(issued_on)
                     .map(|days| issued_on + chrono::Days::new(days))
                     .ok_or_else(|| {
-                        Invalid::new("due_on", Problem::Rule { rule: "due_needs_agreement" })
+                        Invalid::new(
+                            "due_on",
+                            Problem::Rule {
+                                rule: "due_needs_agreement",
+                            },
+                        )
                     }),
             },
             open.check("issued_on", issued_on),
@@ -327,7 +343,12 @@ impl Qudao {
             .all()?;
         given(Some(due_on), |due| {
             if due < issued_on {
-                Err(Invalid::new("due_on", Problem::Rule { rule: "due_before_issue" }))
+                Err(Invalid::new(
+                    "due_on",
+                    Problem::Rule {
+                        rule: "due_before_issue",
+                    },
+                ))
             } else {
                 Ok(())
             }
@@ -360,8 +381,16 @@ impl Qudao {
             due_on,
             days_past_due: Some((crate::today() - due_on).num_days()),
         };
-        self.audit(&tx, caller, "invoice", &row.number, "create", None, Some(&view))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "invoice",
+            &row.number,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(view)
     }
@@ -504,8 +533,16 @@ impl Qudao {
                 .collect(),
             allocation.on_account,
         )?;
-        self.audit(tx, caller, "payment", &row.number, "create", None, Some(&view))
-            .await?;
+        self.audit(
+            tx,
+            caller,
+            "payment",
+            &row.number,
+            "create",
+            None,
+            Some(&view),
+        )
+        .await?;
         Ok(view)
     }
 
@@ -562,7 +599,13 @@ impl Qudao {
             Spread::OldestFirst
         };
         if left <= 0 {
-            return Err(Invalid::new("invoices", Problem::Rule { rule: "nothing_on_account" }).into());
+            return Err(Invalid::new(
+                "invoices",
+                Problem::Rule {
+                    rule: "nothing_on_account",
+                },
+            )
+            .into());
         }
         // What stays on account was chosen when the payment was recorded.
         let allocation = rules::allocate(
@@ -573,14 +616,28 @@ impl Qudao {
             Some(Overpayment::OnAccount),
         )?;
         if allocation.lines.is_empty() {
-            return Err(Invalid::new("invoices", Problem::Rule { rule: "nothing_to_pay" }).into());
+            return Err(Invalid::new(
+                "invoices",
+                Problem::Rule {
+                    rule: "nothing_to_pay",
+                },
+            )
+            .into());
         }
         repo::insert_allocations(&tx, &partner, &payment, &allocation.lines).await?;
         let ledger = repo::ledger_of(&tx, &partner).await?;
-        let view = self.payment_views(&ledger, &[payment], &[partner.clone()])?;
+        let view = self.payment_views(&ledger, &[payment], std::slice::from_ref(&partner))?;
         let view = view.into_iter().next().ok_or_else(not_found)?;
-        self.audit(&tx, caller, "payment", number, "allocate", None, Some(&view))
-            .await?;
+        self.audit(
+            &tx,
+            caller,
+            "payment",
+            number,
+            "allocate",
+            None,
+            Some(&view),
+        )
+        .await?;
         crate::commit(tx).await?;
         Ok(view)
     }
@@ -784,7 +841,11 @@ impl Qudao {
     }
 
     /// Invoices past due on `as_of`, most overdue first.
-    pub async fn overdue(&self, caller: &Caller, as_of: NaiveDate) -> Result<Vec<OverdueRow>, AppError> {
+    pub async fn overdue(
+        &self,
+        caller: &Caller,
+        as_of: NaiveDate,
+    ) -> Result<Vec<OverdueRow>, AppError> {
         caller.require(Permission::ViewReceivables)?;
         let (ledger, partners) = self.ledger_for(caller, None).await?;
         let by_id: HashMap<i64, &Visible> = partners.iter().map(|p| (p.id().0, p)).collect();
@@ -811,7 +872,11 @@ impl Qudao {
                 })
             })
             .collect();
-        rows.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.number.cmp(&b.number)));
+        rows.sort_by(|a, b| {
+            b.days_overdue
+                .cmp(&a.days_overdue)
+                .then(a.number.cmp(&b.number))
+        });
         Ok(rows)
     }
 

@@ -371,9 +371,7 @@ impl Ledger {
             }))
             .collect();
         // On one day, what was charged comes before what paid it.
-        lines.sort_by(|a, b| {
-            (a.date, a.kind, &a.number).cmp(&(b.date, b.kind, &b.number))
-        });
+        lines.sort_by(|a, b| (a.date, a.kind, &a.number).cmp(&(b.date, b.kind, &b.number)));
         lines
     }
 
@@ -437,14 +435,20 @@ impl Ledger {
     }
 
     /// The collection rate of `from..=to`, per partner and currency.
-    pub fn collection(&self, from: NaiveDate, to: NaiveDate) -> BTreeMap<(i64, Currency), Collection> {
+    pub fn collection(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BTreeMap<(i64, Currency), Collection> {
         let mut rows: BTreeMap<(i64, Currency), Collection> = BTreeMap::new();
         for invoice in self
             .invoices
             .iter()
             .filter(|i| from <= i.due_on && i.due_on <= to)
         {
-            let row = rows.entry((invoice.partner_id, invoice.currency)).or_default();
+            let row = rows
+                .entry((invoice.partner_id, invoice.currency))
+                .or_default();
             row.due += invoice.amount - self.credited_by(invoice.id, to);
             row.collected += self.paid_by(invoice.id, to);
         }
@@ -710,7 +714,10 @@ mod tests {
         );
         assert_eq!(try_named(vec![("INV-2", 100)]), "invoice_currency_differs");
         assert_eq!(try_named(vec![("INV-1", 0)]), "allocation_not_positive");
-        assert_eq!(try_named(vec![("INV-1", 250)]), "allocations_exceed_payment");
+        assert_eq!(
+            try_named(vec![("INV-1", 250)]),
+            "allocations_exceed_payment"
+        );
         assert_eq!(try_named(vec![("INV-1", 150)]), "payment_exceeds_owed");
     }
 
@@ -786,9 +793,18 @@ mod tests {
         let ageing = ledger.ageing(day(45));
         assert_eq!(ageing[&(1, cny())].buckets, [0, 1400, 0, 0, 0]);
         // Day 100: invoice 1 owes 400 (70 days late), invoice 2 400 (60).
-        assert_eq!(ledger.ageing(day(100))[&(1, cny())].buckets, [0, 0, 400, 400, 0]);
+        assert_eq!(
+            ledger.ageing(day(100))[&(1, cny())].buckets,
+            [0, 0, 400, 400, 0]
+        );
         let rate = ledger.collection(day(30), day(59))[&(1, cny())];
-        assert_eq!(rate, Collection { due: 1400, collected: 600 });
+        assert_eq!(
+            rate,
+            Collection {
+                due: 1400,
+                collected: 600
+            }
+        );
         assert_eq!(rate.rate(), Some(Decimal::new(4286, 4)));
         assert!(ledger.collection(day(200), day(300)).is_empty());
     }
@@ -810,7 +826,8 @@ mod tests {
     }
 
     fn ledger_strategy() -> impl Strategy<Value = Ledger> {
-        let invoices = prop::collection::vec((0u32..300, 0u32..60, 1i64..1_000_000, any::<bool>()), 0..12);
+        let invoices =
+            prop::collection::vec((0u32..300, 0u32..60, 1i64..1_000_000, any::<bool>()), 0..12);
         let credits = prop::collection::vec((0u32..300, 1i64..100_000, any::<bool>()), 0..5);
         let payments = prop::collection::vec((0u32..300, 1i64..1_000_000, any::<bool>()), 0..8);
         (invoices, credits, payments).prop_map(|(invoices, credits, payments)| {

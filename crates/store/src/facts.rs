@@ -29,7 +29,8 @@ pub enum FactKind {
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough, FactKind::SellIn, FactKind::Payment];
+    pub const ALL: &'static [FactKind] =
+        &[FactKind::SellThrough, FactKind::SellIn, FactKind::Payment];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -110,7 +110,13 @@ impl invoice::Model {
             id: self.id,
             partner_id: self.partner_id,
             number: self.number.clone(),
-            currency: read("invoices", self.id, "currency", &self.currency, Currency::parse)?,
+            currency: read(
+                "invoices",
+                self.id,
+                "currency",
+                &self.currency,
+                Currency::parse,
+            )?,
             amount: self.amount_minor,
             issued_on: self.issued_on,
             due_on: self.due_on,
@@ -155,7 +161,13 @@ impl payment::Model {
     }
 
     pub fn currency(&self) -> Result<Currency, StoreError> {
-        read("payments", self.id, "currency", &self.currency, Currency::parse)
+        read(
+            "payments",
+            self.id,
+            "currency",
+            &self.currency,
+            Currency::parse,
+        )
     }
 
     /// The overpayment choice made when it was recorded, if any.
@@ -349,10 +361,12 @@ pub async fn payment_in(
     scope: DataScope,
     number: &str,
 ) -> Result<Option<payment::Model>, StoreError> {
-    Ok(restrict(payment::Entity::find(), scope, payment::Column::PartnerId)
-        .filter(payment::Column::Number.eq(number))
-        .one(db)
-        .await?)
+    Ok(
+        restrict(payment::Entity::find(), scope, payment::Column::PartnerId)
+            .filter(payment::Column::Number.eq(number))
+            .one(db)
+            .await?,
+    )
 }
 
 /// The whole ledger of one partner.
@@ -392,7 +406,10 @@ async fn ledger(
         paying = paying.filter(payment::Column::PartnerId.eq(id));
     }
     let invoices = invoices.order_by_asc(invoice::Column::Id).all(db).await?;
-    let credits = credits.order_by_asc(credit_note::Column::Id).all(db).await?;
+    let credits = credits
+        .order_by_asc(credit_note::Column::Id)
+        .all(db)
+        .await?;
     let payments = payments.order_by_asc(payment::Column::Id).all(db).await?;
     let allocations = allocation::Entity::find()
         .filter(allocation::Column::PaymentId.in_subquery(paying.into_query()))

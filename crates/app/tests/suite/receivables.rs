@@ -30,14 +30,23 @@ async fn setup(db: &TestDb) -> (Qudao, Caller) {
         .await
         .unwrap();
     for code in ["P1", "P2"] {
-        app.create_partner(&system(), &partner(code, "distributor", None, Some("owner")))
-            .await
-            .unwrap();
+        app.create_partner(
+            &system(),
+            &partner(code, "distributor", None, Some("owner")),
+        )
+        .await
+        .unwrap();
     }
     (app.clone(), app.caller_by_login("fin").await.unwrap())
 }
 
-fn invoice(partner: &str, number: &str, amount: &str, issued: i64, due: i64) -> OpeningInvoiceInput {
+fn invoice(
+    partner: &str,
+    number: &str,
+    amount: &str,
+    issued: i64,
+    due: i64,
+) -> OpeningInvoiceInput {
     OpeningInvoiceInput {
         partner: partner.into(),
         number: number.into(),
@@ -188,7 +197,11 @@ async fn receivables_payments_allocate_and_statements_reconcile(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(facts.len(), 3);
-    assert!(facts.iter().all(|f| f.product_id.is_none() && f.region_id.is_none()));
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.product_id.is_none() && f.region_id.is_none())
+    );
 }
 
 async fn receivables_refusals_name_the_field_and_write_nothing(db: TestDb) {
@@ -385,7 +398,12 @@ async fn receivables_concurrent_payments_never_overpay_an_invoice(db: TestDb) {
     assert_eq!(overpaid, 0);
 }
 
-async fn import(app: &Qudao, caller: &Caller, text: &str, keep: bool) -> qudao_app::imports::ImportReport {
+async fn import(
+    app: &Qudao,
+    caller: &Caller,
+    text: &str,
+    keep: bool,
+) -> qudao_app::imports::ImportReport {
     app.import_with(
         caller,
         qudao_app::imports::ImportKind::parse("payments").unwrap(),
@@ -459,7 +477,10 @@ async fn receivables_a_bank_file_is_all_or_nothing(db: TestDb) {
     assert_eq!(report.created, 2);
     let payments = app.payments(&fin, 1, 10).await.unwrap().0;
     let p2 = payments.iter().find(|p| p.partner_code == "P2").unwrap();
-    assert_eq!((p2.on_account.as_str(), p2.source.as_str()), ("400.00", "imported"));
+    assert_eq!(
+        (p2.on_account.as_str(), p2.source.as_str()),
+        ("400.00", "imported")
+    );
     // The same file again: every reference is recorded already.
     let again = import(&app, &fin, &good, true).await;
     assert_eq!(

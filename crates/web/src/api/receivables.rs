@@ -163,8 +163,15 @@ async fn ageing(
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<AgeingQuery>,
 ) -> Result<Json<AgeingView>, ApiError> {
-    let as_of = match query.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(day) => qudao_domain::dates::parse_date("as_of", day).map_err(qudao_app::AppError::from)?,
+    let as_of = match query
+        .as_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(day) => {
+            qudao_domain::dates::parse_date("as_of", day).map_err(qudao_app::AppError::from)?
+        }
         None => qudao_app::today(),
     };
     Ok(Json(state.app.ageing(&caller, as_of).await?))

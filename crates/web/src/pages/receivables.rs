@@ -162,7 +162,11 @@ async fn invoices(
     let partner = resolve(&state, &ctx, Pick::Partner, partner).await?;
     let invoices = state
         .app
-        .invoices(&ctx.caller, Some(&partner).filter(|p| !p.is_empty()).map(String::as_str), open_only)
+        .invoices(
+            &ctx.caller,
+            Some(&partner).filter(|p| !p.is_empty()).map(String::as_str),
+            open_only,
+        )
         .await?;
     let title = ctx.lang.t("receivables.invoices").to_owned();
     let c = Chrome::new(
@@ -334,7 +338,11 @@ impl PaymentFormPage {
 
     fn invoice_error(&self) -> &str {
         let error = self.error("invoices");
-        if error.is_empty() { self.error("invoice") } else { error }
+        if error.is_empty() {
+            self.error("invoice")
+        } else {
+            error
+        }
     }
 }
 
@@ -475,7 +483,8 @@ async fn statement(
     Query(params): Query<StatementParams>,
 ) -> Result<Response, PageError> {
     let today = qudao_app::today();
-    let from_text = super::filter(&params.from).unwrap_or_else(|| month_start(today, 2).to_string());
+    let from_text =
+        super::filter(&params.from).unwrap_or_else(|| month_start(today, 2).to_string());
     let to_text = super::filter(&params.to).unwrap_or_else(|| today.to_string());
     let (period, errors) = match parse_period(&from_text, &to_text) {
         Ok(period) => (period, Vec::new()),
@@ -491,11 +500,22 @@ async fn statement(
     if params.format.as_deref() == Some("xlsx") && errors.is_empty() {
         let chinese = ctx.lang == crate::i18n::Lang::ZhCn;
         let bytes = qudao_app::export::statement_xlsx(&statement, chinese)?;
-        let name = |word: &str| format!("{word}_{}_{}_{}.xlsx", statement.partner_code, period.0, period.1);
-        let local = if chinese { name("对账单") } else { name("statement") };
+        let name = |word: &str| {
+            format!(
+                "{word}_{}_{}_{}.xlsx",
+                statement.partner_code, period.0, period.1
+            )
+        };
+        let local = if chinese {
+            name("对账单")
+        } else {
+            name("statement")
+        };
         return Ok(super::xlsx(&name("statement"), &local, bytes));
     }
-    let title = ctx.lang.tf("receivables.statement_of", &statement.partner_name);
+    let title = ctx
+        .lang
+        .tf("receivables.statement_of", &statement.partner_name);
     let mut crumbs = vec![crumb(ctx.lang, "receivables.title", "/receivables")];
     crumbs.push((ctx.lang.t("receivables.statement").to_owned(), None));
     let c = Chrome::new(&ctx, "/receivables", title, crumbs).await?;

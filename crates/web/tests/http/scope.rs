@@ -368,10 +368,7 @@ async fn forged_partner_codes_reach_no_receivables() -> Res {
             )
             .await?;
     }
-    let period = format!(
-        "from={}&to={today}",
-        today - chrono::Days::new(60)
-    );
+    let period = format!("from={}&to={today}", today - chrono::Days::new(60));
     // Who sees which invoice; every other partner's code answers 404.
     let seen: [(&str, &[&str], &[&str]); 4] = [
         ("padmin", &["INV-P1"], &["P2", "P3"]),
@@ -389,7 +386,10 @@ async fn forged_partner_codes_reach_no_receivables() -> Res {
             .filter_map(|i| i["number"].as_str())
             .collect();
         assert_eq!(numbers.len(), own.len(), "{login} sees {numbers:?}");
-        assert!(own.iter().all(|n| numbers.contains(n)), "{login} sees {numbers:?}");
+        assert!(
+            own.iter().all(|n| numbers.contains(n)),
+            "{login} sees {numbers:?}"
+        );
         let ageing = api.get("/api/v1/receivables/ageing").await?.json()?;
         assert_eq!(
             ageing["rows"].as_array().map(Vec::len),

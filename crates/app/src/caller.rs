@@ -96,6 +96,13 @@ pub enum Permission {
     ManagePriceLists,
     ViewSellThrough,
     ReportSellThrough,
+    // Receivables (`receivables`).
+    /// Read invoices, payments, statements and ageing: staff in their
+    /// scope, a partner's users their own organisation's.
+    ViewReceivables,
+    /// Enter opening invoices, record and allocate payments, import bank
+    /// files.
+    ManageReceivables,
 }
 
 impl Permission {
@@ -137,6 +144,8 @@ impl Permission {
             // for partner roles), see `sellthrough`.
             Permission::ViewSellThrough => true,
             Permission::ReportSellThrough => role != Role::Finance,
+            Permission::ViewReceivables => true,
+            Permission::ManageReceivables => matches!(role, Role::Admin | Role::Finance),
         }
     }
 }

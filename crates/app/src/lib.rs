@@ -26,6 +26,7 @@ pub mod periods;
 pub mod pick;
 pub mod pricing;
 pub mod rates;
+pub mod receivables;
 mod scope;
 pub mod sellthrough;
 pub mod settings;

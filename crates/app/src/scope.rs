@@ -29,6 +29,8 @@ pub(crate) enum Area {
     Pricing,
     /// Sell-through lines, uploads and a partner's own product codes.
     SellThrough,
+    /// Invoices, payments and statements.
+    Receivables,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -55,6 +57,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Pricing, Narrowing::OwnOrganisationOnly),
     // A partner reports its own sales; its downstream report theirs.
     (Area::SellThrough, Narrowing::OwnOrganisationOnly),
+    // A downstream partner owes the brand, not its distributor.
+    (Area::Receivables, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -161,6 +161,8 @@ mod pick;
 mod portal;
 #[path = "suite/pricing.rs"]
 mod pricing;
+#[path = "suite/receivables.rs"]
+mod receivables;
 #[path = "suite/sellthrough.rs"]
 mod sellthrough;
 #[path = "suite/team.rs"]

@@ -105,6 +105,10 @@ enum Command {
         /// product code the partner has not mapped yet
         #[arg(long)]
         hold_unknown: bool,
+        /// payments: keep what a payment pays beyond the invoices' debts on
+        /// the partner's account instead of refusing its row
+        #[arg(long)]
+        keep_overpayment: bool,
     },
     /// Export a list to xlsx, as its page's "Export to Excel" does: partners,
     /// users, audit, agreements, expiring-agreements, authorizations
@@ -311,6 +315,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             mode,
             as_login,
             hold_unknown,
+            keep_overpayment,
         } => {
             let Some(mode) = ImportMode::parse(&mode) else {
                 bail!("no import mode '{mode}': use create or upsert");
@@ -332,6 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 dry_run,
                 mode,
                 hold_unknown,
+                keep_overpayment,
             };
             let report = app
                 .import_file(&caller, import_kind, &file, options)

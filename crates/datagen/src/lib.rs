@@ -15,6 +15,7 @@ mod geo;
 mod names;
 mod network;
 mod partners;
+mod receivables;
 mod territories;
 
 use std::fmt;
@@ -83,6 +84,9 @@ pub struct Loaded {
     pub new_products: usize,
     /// Monthly exchange rates (USD and HKD, two years).
     pub rates: usize,
+    /// Opening invoices and payments of the last six months.
+    pub invoices: usize,
+    pub payments: usize,
 }
 
 impl Loaded {
@@ -140,7 +144,12 @@ impl fmt::Display for Loaded {
             "agreements:     {} active ({} amended, {} ending within 60 days), {} drafts",
             self.agreements, self.amended, self.expiring, self.drafts
         )?;
-        write!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)
+        writeln!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)?;
+        write!(
+            f,
+            "receivables:    {} opening invoices, {} payments",
+            self.invoices, self.payments
+        )
     }
 }
 
@@ -302,6 +311,18 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     ] {
         app.create_user(&system, &input).await?;
         loaded.users += 1;
+    }
+    if scale == Scale::Demo {
+        let ledger = Box::pin(receivables::ledger(
+            app,
+            &system,
+            &mut stream(seed, 9),
+            &network,
+            &signed.terms,
+        ))
+        .await?;
+        loaded.invoices = ledger.invoices;
+        loaded.payments = ledger.payments;
     }
     Ok(loaded)
 }

@@ -147,6 +147,29 @@ pub async fn display_names(
         .await?)
 }
 
+/// Display names of the given user ids, in one query (a partner's owner).
+pub async fn display_names_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// A user for a write: the row stays locked (`FOR UPDATE` on PostgreSQL)
 /// until the transaction ends, so counters such as failed logins add up
 /// under concurrent requests.

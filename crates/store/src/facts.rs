@@ -23,15 +23,20 @@ pub enum FactKind {
     /// What partners received (shipments, imported history) and gave back
     /// (returns), from `sellin_lines`.
     SellIn,
+    /// Money received from partners, from `payments`: no product, no
+    /// region, no quantity (0).
+    Payment,
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough, FactKind::SellIn];
+    pub const ALL: &'static [FactKind] =
+        &[FactKind::SellThrough, FactKind::SellIn, FactKind::Payment];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sell_through",
             FactKind::SellIn => "sell_in",
+            FactKind::Payment => "payment",
         }
     }
 
@@ -48,6 +53,11 @@ impl FactKind {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
             }
+            FactKind::Payment => {
+                "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, \
+                 received_on AS date, CAST(0 AS BIGINT) AS qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM payments"
+            }
         }
     }
 
@@ -55,6 +65,7 @@ impl FactKind {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
             FactKind::SellIn => "sellin_lines",
+            FactKind::Payment => "payments",
         }
     }
 }

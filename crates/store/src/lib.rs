@@ -24,6 +24,7 @@ pub mod partners;
 pub mod periods;
 pub mod pricing;
 pub mod rates;
+pub mod receivables;
 pub mod scope;
 pub mod sellthrough;
 pub mod sessions;

@@ -124,6 +124,10 @@ pub enum Aggregate<'a> {
     /// compares a new line with every line reported before, including one
     /// a concurrent upload has written but not committed.
     SellThrough,
+    /// Every payment write (kind 7, instance 0): payment numbers count the
+    /// year's payments, and a bank reference may be recorded once, both
+    /// rules about rows that do not exist yet.
+    Receivables,
 }
 
 impl Aggregate<'_> {
@@ -141,6 +145,7 @@ impl Aggregate<'_> {
                 (2, i64::from_be_bytes(bytes))
             }
             Aggregate::SellThrough => (4, 0),
+            Aggregate::Receivables => (7, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

@@ -43,6 +43,7 @@ catalogs!(
     "finance",
     "pricing",
     "sellthrough",
+    "receivables",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -13,7 +13,6 @@ use crate::i18n::Lang;
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("orders", "trade"),
     ("inventory", "trade"),
-    ("receivables", "trade"),
     ("targets", "performance"),
     ("scorecards", "performance"),
     ("incentives", "performance"),
@@ -262,6 +261,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             if caller.can(Permission::ViewSellThrough) {
                 links.push(link("/sellthrough", "nav.sellthrough", false));
                 links.push(link("/sellthrough/uploads", "sellthrough.uploads", false));
+            }
+            if caller.can(Permission::ViewReceivables) {
+                links.push(link("/receivables", "nav.receivables", false));
             }
         }
         // Partners see only what exists for them; the trade areas add their

@@ -11,6 +11,7 @@ mod audit;
 mod exchange_rates;
 mod partners;
 mod products;
+mod receivables;
 mod sellthrough;
 mod territories;
 mod users;
@@ -29,6 +30,8 @@ use crate::imports::values::{
 };
 use crate::partners::PartnerRecordRow;
 use crate::{AppError, Caller, Qudao, SortDir};
+
+pub use receivables::statement_xlsx;
 
 type Run = for<'a> fn(
     &'a Qudao,
@@ -62,6 +65,8 @@ impl ExportKind {
         products::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
+        receivables::INVOICES,
+        receivables::PAYMENTS,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

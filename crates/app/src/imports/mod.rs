@@ -75,6 +75,7 @@ mod authorizations;
 mod contacts;
 mod exchange_rates;
 mod partners;
+mod payments;
 mod products;
 mod read;
 mod regions;
@@ -161,6 +162,7 @@ impl ImportKind {
         products::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
+        payments::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +246,9 @@ pub struct ImportOptions {
     /// product code the partner has not mapped yet, instead of rejecting
     /// the file for them.
     pub hold_unknown: bool,
+    /// Payments: keep what a payment pays beyond the invoices' debts on
+    /// the partner's account instead of refusing its row.
+    pub keep_overpayment: bool,
 }
 
 /// One column of an import format: its field, its English and Chinese

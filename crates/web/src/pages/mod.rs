@@ -16,6 +16,7 @@ mod periods;
 pub(crate) mod pick;
 mod pricing;
 mod rates;
+mod receivables;
 mod sellthrough;
 mod settings;
 mod team;
@@ -60,6 +61,7 @@ pub(crate) fn routes() -> Routes {
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(pricing::routes())
+        .merge(receivables::routes())
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())

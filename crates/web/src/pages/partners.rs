@@ -178,6 +178,7 @@ struct DetailPage {
     credit_input: CreditLimitInput,
     credit_errors: Vec<(String, String)>,
     changes: Option<super::partner_changes::ChangesPanel>,
+    account: Option<qudao_app::receivables::AccountView>,
 }
 
 impl DetailPage {
@@ -305,6 +306,7 @@ pub(super) async fn detail_page(
     let (partner, shown) = state.app.partner_shown(&ctx.caller, code).await?;
     let agreement = super::agreements::partner_summary(state, ctx, &shown).await?;
     let territories = super::territories::PartnerAuthorizations::load(state, ctx, &shown).await?;
+    let account = super::receivables::account_panel(state, ctx, &shown).await?;
     let c = Chrome::new(
         ctx,
         "/partners",
@@ -368,6 +370,7 @@ pub(super) async fn detail_page(
         credit_input,
         credit_errors: forms.credit_errors,
         changes,
+        account,
         c,
         partner,
         can_manage: ctx.caller.can(Permission::ManagePartners),

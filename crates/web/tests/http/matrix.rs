@@ -321,6 +321,30 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/team", Json(r#"{"login": "json-staff-{n}", "display_name": "Json staff"}"#), [403, 403, 403, 403, 201, 403, 401]),
     ("POST", "/api/v1/team/puser/status", Json(r#"{"status": "disabled"}"#), [403, 403, 403, 403, 404, 403, 401]),
     ("POST", "/api/v1/team/other/password", Json(r#"{}"#), [403, 403, 403, 403, 404, 403, 401]),
+    // Receivables. A partner's users see their own organisation's account
+    // only (padmin: P1, puser: P2); finance and admins record. Posts pay
+    // nothing owed without the overpayment choice, so they write nothing.
+    ("GET", "/receivables", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables?as_of=2026-11-30&from=2026-09-01&to=2026-11-30", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables/invoices", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables/invoices?partner=P1&open=1", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/receivables/invoices?format=xlsx", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables/invoices/new", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/receivables/invoices", Form(&[("partner", "P1"), ("number", "M-{n}"), ("amount", "0"), ("issued_on", "2026-11-03"), ("due_on", "2026-12-03")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("GET", "/receivables/payments", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables/payments?format=xlsx", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/receivables/payments/new", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("GET", "/receivables/payments/new?partner=P1", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("POST", "/receivables/payments", Form(&[("partner", "P1"), ("amount", "10"), ("received_on", "2026-11-03"), ("invoice", ""), ("overpayment", "")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("GET", "/receivables/statement/P1", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/receivables/statement/P1?from=2026-01-01&to=2026-11-30&format=xlsx", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/receivables/statement/P3", Empty, [200, 404, 404, 200, 404, 404, 303]),
+    ("GET", "/api/v1/payments", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/payments", Json(r#"{"partner": "P1", "amount": "10", "received_on": "2026-11-03"}"#), [422, 403, 403, 422, 403, 403, 401]),
+    ("GET", "/api/v1/invoices", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/invoices?partner=P1&open=true", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/partners/P1/statement?from=2026-01-01&to=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/receivables/ageing?as_of=2026-11-30", Empty, [200, 200, 200, 200, 200, 200, 401]),
     // Price lists (seed_pricing): PL-DIST prices distributors (P1, P3),
     // PL-P3 is P3's own list, PL-DRAFT an empty draft. Managers manage;
     // a partner reads only the active lists that target it; P3's own list

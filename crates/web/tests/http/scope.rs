@@ -342,3 +342,84 @@ async fn forged_upload_ids_and_partner_codes_reach_no_sell_through() -> Res {
     assert_eq!(upload["held"][0]["code"], json!("MY-LAMP"), "still held");
     Ok(())
 }
+
+/// An invoice of P1 (padmin's organisation) and one of P2 (its downstream,
+/// puser's) and one of P3 (outside the manager's scope): each caller
+/// reaches its own partners' accounts and no one else's, by code or in a
+/// list, on pages, downloads and the API.
+#[tokio::test]
+async fn forged_partner_codes_reach_no_receivables() -> Res {
+    use qudao_app::receivables::OpeningInvoiceInput;
+    let env = Env::new("forged-receivables").await?;
+    env.territories().await?;
+    let today = qudao_app::today();
+    for (partner, number) in [("P1", "INV-P1"), ("P2", "INV-P2"), ("P3", "INV-P3")] {
+        env.app
+            .record_opening_invoice(
+                &env.system,
+                &OpeningInvoiceInput {
+                    partner: partner.into(),
+                    number: number.into(),
+                    currency: "CNY".into(),
+                    amount: "100".into(),
+                    issued_on: (today - chrono::Days::new(40)).to_string(),
+                    due_on: (today - chrono::Days::new(10)).to_string(),
+                },
+            )
+            .await?;
+    }
+    let period = format!("from={}&to={today}", today - chrono::Days::new(60));
+    // Who sees which invoice; every other partner's code answers 404.
+    let seen: [(&str, &[&str], &[&str]); 4] = [
+        ("padmin", &["INV-P1"], &["P2", "P3"]),
+        ("puser", &["INV-P2"], &["P1", "P3"]),
+        ("rep", &[], &["P1", "P2", "P3"]),
+        ("manager", &["INV-P1", "INV-P2"], &["P3"]),
+    ];
+    for (login, own, foreign) in seen {
+        let mut api = env.api(login).await?;
+        let list = api.get("/api/v1/invoices").await?.json()?;
+        let numbers: Vec<&str> = list
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|i| i["number"].as_str())
+            .collect();
+        assert_eq!(numbers.len(), own.len(), "{login} sees {numbers:?}");
+        assert!(
+            own.iter().all(|n| numbers.contains(n)),
+            "{login} sees {numbers:?}"
+        );
+        let ageing = api.get("/api/v1/receivables/ageing").await?.json()?;
+        assert_eq!(
+            ageing["rows"].as_array().map(Vec::len),
+            Some(own.len()),
+            "{login} ageing"
+        );
+        let mut browser = env.signed_in(login).await?;
+        for code in foreign {
+            for path in [
+                format!("/api/v1/partners/{code}/statement?{period}"),
+                format!("/api/v1/invoices?partner={code}"),
+            ] {
+                let got = api.get(&path).await?;
+                assert_eq!(got.status, StatusCode::NOT_FOUND, "{login} GET {path}");
+            }
+            for path in [
+                format!("/receivables/statement/{code}?{period}"),
+                format!("/receivables/statement/{code}?{period}&format=xlsx"),
+            ] {
+                let got = browser.get(&path).await?;
+                assert_eq!(got.status, StatusCode::NOT_FOUND, "{login} GET {path}");
+            }
+        }
+        let page = browser.get("/receivables").await?.text();
+        for code in foreign {
+            assert!(
+                !page.contains(&format!("INV-{code}")),
+                "{login}'s receivables page shows {code}'s invoice"
+            );
+        }
+    }
+    Ok(())
+}

@@ -96,6 +96,20 @@ pub enum Permission {
     ManagePriceLists,
     ViewSellThrough,
     ReportSellThrough,
+    // Orders (sell-in), see `orders`.
+    /// Read orders, shipments, returns and credit notes in scope (a
+    /// partner its own organisation's).
+    ViewOrders,
+    /// Create, edit, submit and cancel orders: a partner's people for
+    /// their own organisation, staff who sell for partners in scope.
+    PlaceOrders,
+    /// Set a line's price within its list's band instead of the looked-up
+    /// one, with a reason.
+    OverrideOrderPrices,
+    /// Approve and reject submitted orders, ship them and take returns.
+    DecideOrders,
+    /// Issue a credit note against an invoice on its own.
+    IssueCreditNotes,
 }
 
 impl Permission {
@@ -137,6 +151,12 @@ impl Permission {
             // for partner roles), see `sellthrough`.
             Permission::ViewSellThrough => true,
             Permission::ReportSellThrough => role != Role::Finance,
+            Permission::ViewOrders => true,
+            Permission::PlaceOrders => role != Role::Finance,
+            Permission::OverrideOrderPrices | Permission::DecideOrders => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
+            Permission::IssueCreditNotes => matches!(role, Role::Admin | Role::Finance),
         }
     }
 }

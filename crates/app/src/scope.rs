@@ -29,6 +29,8 @@ pub(crate) enum Area {
     Pricing,
     /// Sell-through lines, uploads and a partner's own product codes.
     SellThrough,
+    /// Sell-in orders and what became of them.
+    Orders,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -55,6 +57,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Pricing, Narrowing::OwnOrganisationOnly),
     // A partner reports its own sales; its downstream report theirs.
     (Area::SellThrough, Narrowing::OwnOrganisationOnly),
+    // A partner buys from us for itself; its downstream order on their own.
+    (Area::Orders, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

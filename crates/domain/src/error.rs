@@ -78,9 +78,9 @@ impl Invalid {
     /// The rule key of a rule failure, if it is one.
     pub fn problem_rule(&self) -> Option<&'static str> {
         match self.problem {
-            Problem::Rule { rule } | Problem::Limit { rule, .. } | Problem::Conflict { rule, .. } => {
-                Some(rule)
-            }
+            Problem::Rule { rule }
+            | Problem::Limit { rule, .. }
+            | Problem::Conflict { rule, .. } => Some(rule),
             _ => None,
         }
     }

@@ -514,7 +514,10 @@ mod tests {
     #[test]
     fn due_date_follows_net_days() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-        assert_eq!(due_on(day, 30), NaiveDate::from_ymd_opt(2026, 12, 20).unwrap());
+        assert_eq!(
+            due_on(day, 30),
+            NaiveDate::from_ymd_opt(2026, 12, 20).unwrap()
+        );
         assert_eq!(due_on(day, 0), day);
     }
 
@@ -586,10 +589,7 @@ mod tests {
 
     #[test]
     fn serials_are_one_per_unit_and_never_twice() {
-        assert_eq!(
-            parse_serials("A1, A2\nA3", 3).unwrap(),
-            ["A1", "A2", "A3"]
-        );
+        assert_eq!(parse_serials("A1, A2\nA3", 3).unwrap(), ["A1", "A2", "A3"]);
         assert_eq!(
             parse_serials("A1，A2", 2).unwrap(),
             ["A1", "A2"],

@@ -23,15 +23,27 @@ pub enum FactKind {
     /// What partners received (shipments, imported history) and gave back
     /// (returns), from `sellin_lines`.
     SellIn,
+    /// What we invoiced, one fact per invoice (no product; qty 1).
+    Invoice,
+    /// What credit notes took back (no product; qty 1, amount positive as
+    /// written on the note).
+    CreditNote,
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough, FactKind::SellIn];
+    pub const ALL: &'static [FactKind] = &[
+        FactKind::SellThrough,
+        FactKind::SellIn,
+        FactKind::Invoice,
+        FactKind::CreditNote,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sell_through",
             FactKind::SellIn => "sell_in",
+            FactKind::Invoice => "invoice",
+            FactKind::CreditNote => "credit_note",
         }
     }
 
@@ -48,6 +60,16 @@ impl FactKind {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
             }
+            FactKind::Invoice => {
+                "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, issued_on AS date, \
+                 CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM invoices"
+            }
+            FactKind::CreditNote => {
+                "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, issued_on AS date, \
+                 CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM credit_notes"
+            }
         }
     }
 
@@ -55,6 +77,8 @@ impl FactKind {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
             FactKind::SellIn => "sellin_lines",
+            FactKind::Invoice => "invoices",
+            FactKind::CreditNote => "credit_notes",
         }
     }
 }

@@ -408,7 +408,7 @@ impl Qudao {
                 errors.push(Invalid::new(
                     "sku",
                     Problem::Conflict {
-                        rule: "unknown_product",
+                        rule: "order_product_unknown",
                         with: sku.as_str().to_owned(),
                     },
                 ));

@@ -9,6 +9,7 @@
 mod agreements;
 mod audit;
 mod exchange_rates;
+mod orders;
 mod partners;
 mod products;
 mod sellthrough;
@@ -62,6 +63,7 @@ impl ExportKind {
         products::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
+        orders::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

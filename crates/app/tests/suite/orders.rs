@@ -384,7 +384,7 @@ async fn orders_refusals_name_the_reason_and_write_nothing(db: TestDb) {
     assert_eq!(
         rules_of(bad),
         [
-            ("sku", "unknown_product"),
+            ("sku", "order_product_unknown"),
             ("qty", "qty_positive_whole"),
             ("price", "price_override_not_allowed"),
         ]

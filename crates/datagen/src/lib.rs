@@ -14,6 +14,7 @@ mod finance;
 mod geo;
 mod names;
 mod network;
+mod orders;
 mod partners;
 mod territories;
 
@@ -83,6 +84,9 @@ pub struct Loaded {
     pub new_products: usize,
     /// Monthly exchange rates (USD and HKD, two years).
     pub rates: usize,
+    /// Price lists by partner type, and sell-in orders in every state.
+    pub price_lists: usize,
+    pub orders: usize,
 }
 
 impl Loaded {
@@ -140,7 +144,12 @@ impl fmt::Display for Loaded {
             "agreements:     {} active ({} amended, {} ending within 60 days), {} drafts",
             self.agreements, self.amended, self.expiring, self.drafts
         )?;
-        write!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)
+        writeln!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)?;
+        write!(
+            f,
+            "orders:         {} (priced by {} price lists by partner type)",
+            self.orders, self.price_lists
+        )
     }
 }
 
@@ -302,6 +311,18 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
     ] {
         app.create_user(&system, &input).await?;
         loaded.users += 1;
+    }
+    if scale == Scale::Demo {
+        let trade = Box::pin(orders::load(
+            app,
+            &system,
+            &mut stream(seed, 9),
+            &network,
+            &signed.terms,
+        ))
+        .await?;
+        loaded.price_lists = trade.price_lists;
+        loaded.orders = trade.orders;
     }
     Ok(loaded)
 }

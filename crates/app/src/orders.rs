@@ -125,6 +125,8 @@ pub struct ShipmentView {
 pub struct ShipmentLineView {
     pub line_no: i32,
     pub sku: String,
+    pub product_name: String,
+    pub product_name_en: String,
     pub qty: i64,
     pub amount: String,
     /// Units of this shipment line that may still come back.
@@ -138,6 +140,8 @@ pub struct ReturnView {
     pub shipment: String,
     pub line_no: i32,
     pub sku: String,
+    pub product_name: String,
+    pub product_name_en: String,
     pub qty: i64,
     pub amount: String,
     pub reason: String,
@@ -1493,6 +1497,8 @@ impl Qudao {
                         ShipmentLineView {
                             line_no: line.map_or(0, |l| l.line_no),
                             sku: line.map_or_else(String::new, |l| l.sku.clone()),
+                            product_name: line.map_or_else(String::new, |l| l.name_zh.clone()),
+                            product_name_en: line.map_or_else(String::new, |l| l.name_en.clone()),
                             qty: sl.qty,
                             amount: money(sl.amount_minor, currency),
                             returnable: sl.qty - returned,
@@ -1520,6 +1526,8 @@ impl Qudao {
                     shipment,
                     line_no: line.map_or(0, |l| l.line_no),
                     sku: line.map_or_else(String::new, |l| l.sku.clone()),
+                    product_name: line.map_or_else(String::new, |l| l.name_zh.clone()),
+                    product_name_en: line.map_or_else(String::new, |l| l.name_en.clone()),
                     qty: back.qty,
                     amount: money(back.amount_minor, currency),
                     reason: back.reason.clone(),

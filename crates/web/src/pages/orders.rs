@@ -415,6 +415,13 @@ impl DetailPage {
         }
     }
 
+    fn name_of<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.c.lang {
+            Lang::En if !en.is_empty() => en,
+            _ => zh,
+        }
+    }
+
     fn check(&self, check: &CheckView) -> String {
         check_text(&self.c, check)
     }

@@ -182,11 +182,13 @@ pub struct OrderInput {
 pub struct LineInput {
     #[serde(default)]
     pub sku: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "12")]
     pub qty: String,
     /// Empty: the looked-up price. Otherwise an override within the band,
     /// which needs `override_reason` and the permission to override.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "95.00")]
     pub price: String,
     #[serde(default)]
     pub override_reason: String,
@@ -211,7 +213,8 @@ pub struct ShipInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ShipLineInput {
     pub line_no: i32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "12")]
     pub qty: String,
     /// One serial number per unit for serial-tracked products, separated
     /// by commas, spaces or new lines.
@@ -225,7 +228,8 @@ pub struct ReturnInput {
     #[serde(default)]
     pub shipment: String,
     pub line_no: i32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "2")]
     pub qty: String,
     #[serde(default)]
     pub reason: String,
@@ -239,7 +243,8 @@ pub struct ReturnInput {
 pub struct CreditNoteInput {
     #[serde(default)]
     pub invoice: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "100.00")]
     pub amount: String,
     #[serde(default)]
     pub reason: String,

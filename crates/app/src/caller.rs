@@ -103,6 +103,20 @@ pub enum Permission {
     /// Enter opening invoices, record and allocate payments, import bank
     /// files.
     ManageReceivables,
+    // Orders (sell-in), see `orders`.
+    /// Read orders, shipments, returns and credit notes in scope (a
+    /// partner its own organisation's).
+    ViewOrders,
+    /// Create, edit, submit and cancel orders: a partner's people for
+    /// their own organisation, staff who sell for partners in scope.
+    PlaceOrders,
+    /// Set a line's price within its list's band instead of the looked-up
+    /// one, with a reason.
+    OverrideOrderPrices,
+    /// Approve and reject submitted orders, ship them and take returns.
+    DecideOrders,
+    /// Issue a credit note against an invoice on its own.
+    IssueCreditNotes,
 }
 
 impl Permission {
@@ -146,6 +160,12 @@ impl Permission {
             Permission::ReportSellThrough => role != Role::Finance,
             Permission::ViewReceivables => true,
             Permission::ManageReceivables => matches!(role, Role::Admin | Role::Finance),
+            Permission::ViewOrders => true,
+            Permission::PlaceOrders => role != Role::Finance,
+            Permission::OverrideOrderPrices | Permission::DecideOrders => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
+            Permission::IssueCreditNotes => matches!(role, Role::Admin | Role::Finance),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod home;
 pub mod imports;
 mod line_cache;
 pub mod onboarding;
+pub mod orders;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

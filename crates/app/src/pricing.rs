@@ -640,8 +640,59 @@ impl Qudao {
             .all()?;
         let product = self.priced_product(self.db(), "sku", sku.as_str()).await?;
         let currency = partner.row().currency()?;
-        let grades = self.grade_codes(self.db()).await?;
-        let versions = qudao_store::agreements::versions_of(self.db(), &partner).await?;
+        let (quote, row) = self
+            .quote_for(self.db(), &partner, &product, qty, day)
+            .await?
+            .ok_or_else(|| {
+                Invalid::new(
+                    "sku",
+                    Problem::Rule {
+                        rule: "price_none_in_force",
+                    },
+                )
+            })?;
+        Ok(QuoteView {
+            partner: partner.code().to_owned(),
+            partner_name: partner.row().name.clone(),
+            sku: product.sku.clone(),
+            product_name: product.name_zh.clone(),
+            product_name_en: product.name_en.clone(),
+            qty,
+            date: day,
+            currency: currency.as_str().to_owned(),
+            list: quote.list.as_str().to_owned(),
+            list_name: row.name_zh.clone(),
+            list_name_en: row.name_en,
+            why: match quote.why {
+                Why::PartnerList => "partner_list",
+                Why::GradeList => "grade_list",
+                Why::TypeList => "type_list",
+            }
+            .to_owned(),
+            unit_price: quote.unit_price.amount_text(),
+            base_price: quote.base_price.amount_text(),
+            break_from: quote.break_from,
+            min: quote.band.map(|b| b.min().amount_text()),
+            max: quote.band.map(|b| b.max().amount_text()),
+            overridable: quote.mode == PriceMode::Flexible,
+        })
+    }
+
+    /// The quote for a partner already found, and the list that priced
+    /// it; none when no list in force prices the product. Orders price
+    /// and re-check their lines through this.
+    pub(crate) async fn quote_for(
+        &self,
+        db: &impl ConnectionTrait,
+        partner: &Visible,
+        product: &qudao_store::catalog::product::Model,
+        qty: u32,
+        day: NaiveDate,
+    ) -> Result<Option<(rules::Quote, price_list::Model)>, AppError> {
+        let sku = Sku::parse_as("sku", &product.sku)?;
+        let currency = partner.row().currency()?;
+        let grades = self.grade_codes(db).await?;
+        let versions = qudao_store::agreements::versions_of(db, partner).await?;
         let dates = versions
             .iter()
             .map(|v| v.dates())
@@ -662,8 +713,8 @@ impl Qudao {
             agreement_list,
         };
         let candidates = repo::in_force_for(
-            self.db(),
-            &partner,
+            db,
+            partner,
             partner.row().grade_id,
             currency,
             day,
@@ -674,43 +725,15 @@ impl Qudao {
             .iter()
             .map(|(row, items)| domain_list(row, items, &grades))
             .collect::<Result<Vec<_>, _>>()?;
-        let quote = rules::quote(&lists, &key, &sku, qty, day).map_err(|_| {
-            Invalid::new(
-                "sku",
-                Problem::Rule {
-                    rule: "price_none_in_force",
-                },
-            )
-        })?;
-        let (row, _) = candidates
-            .iter()
-            .find(|(row, _)| row.code == quote.list.as_str())
+        let Ok(quote) = rules::quote(&lists, &key, &sku, qty, day) else {
+            return Ok(None);
+        };
+        let row = candidates
+            .into_iter()
+            .map(|(row, _)| row)
+            .find(|row| row.code == quote.list.as_str())
             .ok_or_else(not_found)?;
-        Ok(QuoteView {
-            partner: partner.code().to_owned(),
-            partner_name: partner.row().name.clone(),
-            sku: product.sku.clone(),
-            product_name: product.name_zh.clone(),
-            product_name_en: product.name_en.clone(),
-            qty,
-            date: day,
-            currency: currency.as_str().to_owned(),
-            list: quote.list.as_str().to_owned(),
-            list_name: row.name_zh.clone(),
-            list_name_en: row.name_en.clone(),
-            why: match quote.why {
-                Why::PartnerList => "partner_list",
-                Why::GradeList => "grade_list",
-                Why::TypeList => "type_list",
-            }
-            .to_owned(),
-            unit_price: quote.unit_price.amount_text(),
-            base_price: quote.base_price.amount_text(),
-            break_from: quote.break_from,
-            min: quote.band.map(|b| b.min().amount_text()),
-            max: quote.band.map(|b| b.max().amount_text()),
-            overridable: quote.mode == PriceMode::Flexible,
-        })
+        Ok(Some((quote, row)))
     }
 
     /// The caller's own organisation, for partner roles.

@@ -31,6 +31,8 @@ pub(crate) enum Area {
     SellThrough,
     /// Invoices, payments and statements.
     Receivables,
+    /// Sell-in orders and what became of them.
+    Orders,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -59,6 +61,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::SellThrough, Narrowing::OwnOrganisationOnly),
     // A downstream partner owes the brand, not its distributor.
     (Area::Receivables, Narrowing::OwnOrganisationOnly),
+    // A partner buys from us for itself; its downstream order on their own.
+    (Area::Orders, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

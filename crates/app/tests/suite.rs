@@ -153,6 +153,8 @@ mod finance;
 mod imports;
 #[path = "suite/network.rs"]
 mod network;
+#[path = "suite/orders.rs"]
+mod orders;
 #[path = "suite/partners.rs"]
 mod partners;
 #[path = "suite/pick.rs"]

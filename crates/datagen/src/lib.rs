@@ -14,6 +14,7 @@ mod finance;
 mod geo;
 mod names;
 mod network;
+mod orders;
 mod partners;
 mod receivables;
 mod territories;
@@ -87,6 +88,9 @@ pub struct Loaded {
     /// Opening invoices and payments of the last six months.
     pub invoices: usize,
     pub payments: usize,
+    /// Price lists by partner type, and sell-in orders in every state.
+    pub price_lists: usize,
+    pub orders: usize,
 }
 
 impl Loaded {
@@ -145,10 +149,15 @@ impl fmt::Display for Loaded {
             self.agreements, self.amended, self.expiring, self.drafts
         )?;
         writeln!(f, "exchange rates: {} (USD and HKD, monthly)", self.rates)?;
-        write!(
+        writeln!(
             f,
             "receivables:    {} opening invoices, {} payments",
             self.invoices, self.payments
+        )?;
+        write!(
+            f,
+            "orders:         {} (priced by {} price lists by partner type)",
+            self.orders, self.price_lists
         )
     }
 }
@@ -323,6 +332,16 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         .await?;
         loaded.invoices = ledger.invoices;
         loaded.payments = ledger.payments;
+        let trade = Box::pin(orders::load(
+            app,
+            &system,
+            &mut stream(seed, 10),
+            &network,
+            &signed.terms,
+        ))
+        .await?;
+        loaded.price_lists = trade.price_lists;
+        loaded.orders = trade.orders;
     }
     Ok(loaded)
 }

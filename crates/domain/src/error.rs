@@ -74,6 +74,16 @@ impl Invalid {
     pub fn new(field: &'static str, problem: Problem) -> Self {
         Self { field, problem }
     }
+
+    /// The rule key of a rule failure, if it is one.
+    pub fn problem_rule(&self) -> Option<&'static str> {
+        match self.problem {
+            Problem::Rule { rule }
+            | Problem::Limit { rule, .. }
+            | Problem::Conflict { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
 }
 
 /// Checks a trimmed text's length in characters (not bytes: names are often Chinese).

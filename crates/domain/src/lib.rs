@@ -13,6 +13,7 @@ pub mod error;
 pub mod grades;
 pub mod money;
 pub mod onboarding;
+pub mod orders;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

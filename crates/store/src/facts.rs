@@ -23,19 +23,31 @@ pub enum FactKind {
     /// What partners received (shipments, imported history) and gave back
     /// (returns), from `sellin_lines`.
     SellIn,
-    /// Money received from partners, from `payments`: no product, no
-    /// region, no quantity (0).
+    /// What we invoiced, one fact per invoice (no product; qty 1).
+    Invoice,
+    /// What credit notes took back (no product; qty 1, amount positive as
+    /// written on the note).
+    CreditNote,
+    /// Money received from partners, from `payments`, one fact per payment
+    /// (no product; qty 1).
     Payment,
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] =
-        &[FactKind::SellThrough, FactKind::SellIn, FactKind::Payment];
+    pub const ALL: &'static [FactKind] = &[
+        FactKind::SellThrough,
+        FactKind::SellIn,
+        FactKind::Invoice,
+        FactKind::CreditNote,
+        FactKind::Payment,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sell_through",
             FactKind::SellIn => "sell_in",
+            FactKind::Invoice => "invoice",
+            FactKind::CreditNote => "credit_note",
             FactKind::Payment => "payment",
         }
     }
@@ -53,9 +65,19 @@ impl FactKind {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
             }
+            FactKind::Invoice => {
+                "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, issued_on AS date, \
+                 CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM invoices"
+            }
+            FactKind::CreditNote => {
+                "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, issued_on AS date, \
+                 CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM credit_notes"
+            }
             FactKind::Payment => {
                 "SELECT id, partner_id, CAST(NULL AS BIGINT) AS product_id, \
-                 received_on AS date, CAST(0 AS BIGINT) AS qty, amount_minor, currency, \
+                 received_on AS date, CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM payments"
             }
         }
@@ -65,6 +87,8 @@ impl FactKind {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
             FactKind::SellIn => "sellin_lines",
+            FactKind::Invoice => "invoices",
+            FactKind::CreditNote => "credit_notes",
             FactKind::Payment => "payments",
         }
     }

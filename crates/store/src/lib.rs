@@ -18,6 +18,7 @@ pub mod grades;
 pub mod migrations;
 mod nested;
 pub mod onboarding;
+pub mod orders;
 pub mod paging;
 pub mod partner_changes;
 pub mod partners;

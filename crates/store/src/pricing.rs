@@ -250,6 +250,18 @@ pub async fn by_code(
         .await?)
 }
 
+/// Lists by id, whatever their target: the lists that priced order lines
+/// the caller already sees.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<price_list::Model>, StoreError> {
+    Ok(price_list::Entity::find()
+        .filter(price_list::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// The same for a write: the row is locked until the transaction ends, so
 /// its status cannot change under the write.
 pub async fn for_write(

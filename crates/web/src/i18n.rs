@@ -44,6 +44,7 @@ catalogs!(
     "pricing",
     "sellthrough",
     "receivables",
+    "orders",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -400,7 +401,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 17] = [
+        let labelled: [(&str, Vec<String>); 18] = [
             (
                 "catalog_status",
                 words(
@@ -457,6 +458,14 @@ mod tests {
                     "price_list_status",
                     PriceListStatus::ALL,
                     PriceListStatus::as_str,
+                ),
+            ),
+            (
+                "order_status",
+                words(
+                    "order_status",
+                    qudao_domain::orders::OrderStatus::ALL,
+                    qudao_domain::orders::OrderStatus::as_str,
                 ),
             ),
             (

@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("orders", "trade"),
     ("inventory", "trade"),
     ("targets", "performance"),
     ("scorecards", "performance"),
@@ -255,6 +254,14 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             // Partner users see the products their channel may buy here.
             links.push(link("/catalog/products", "nav.catalog", false));
             links.push(link("/pricing", "nav.pricing", false));
+            if caller.can(Permission::ViewOrders) {
+                let label = if caller.role.is_partner_role() {
+                    "orders.mine"
+                } else {
+                    "nav.orders"
+                };
+                links.push(link("/orders", label, false));
+            }
             if !caller.role.is_partner_role() {
                 links.push(link("/pricing/check", "pricing.check", false));
             }

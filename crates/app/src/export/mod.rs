@@ -9,6 +9,7 @@
 mod agreements;
 mod audit;
 mod exchange_rates;
+mod orders;
 mod partners;
 mod products;
 mod receivables;
@@ -67,6 +68,7 @@ impl ExportKind {
         sellthrough::KIND,
         receivables::INVOICES,
         receivables::PAYMENTS,
+        orders::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

@@ -9,6 +9,7 @@ mod coverage;
 mod grades;
 mod imports;
 mod onboarding;
+mod orders;
 mod partner_changes;
 mod partners;
 mod pricing;
@@ -81,7 +82,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(settings::routes())
                 .merge(rates::routes())
                 .merge(pricing::routes())
-                .merge(receivables::routes()),
+                .merge(receivables::routes())
+                .merge(orders::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -10,6 +10,7 @@ mod home;
 mod imports;
 mod login;
 mod onboarding;
+mod orders;
 mod partner_changes;
 mod partners;
 mod periods;
@@ -62,6 +63,7 @@ pub(crate) fn routes() -> Routes {
         .merge(coverage::routes())
         .merge(pricing::routes())
         .merge(receivables::routes())
+        .merge(orders::routes())
         .merge(team::routes())
         .merge(account::routes())
         .merge(pick::routes())

@@ -376,6 +376,35 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/price-lists/PL-P3/copy", Json(r#"{"code": "PJC-{n}", "valid_from": "2031-01-01", "valid_to": "2031-12-31"}"#), [201, 404, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/quote?partner=P1&sku=TEA-1&qty=12", Empty, [200, 200, 422, 200, 200, 422, 401]),
     ("GET", "/api/v1/quote?partner=P2&sku=TEA-1&qty=1", Empty, [422, 422, 422, 422, 422, 422, 401]),
+    // Orders (seed_orders): SO-000001 is P1's cancelled order. Finance
+    // reads but does not place; managers decide; a partner sees its own
+    // organisation's orders only (P2's user not P1's).
+    ("GET", "/orders", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/orders?status=draft&partner=P1", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/orders/new", Empty, [200, 200, 200, 403, 200, 200, 303]),
+    ("POST", "/orders", Form(&[("partner", "P1")]), [422, 422, 422, 403, 422, 422, 303]),
+    ("GET", "/orders/SO-000001", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/orders/SO-000001/edit", Empty, [200, 200, 404, 403, 200, 404, 303]),
+    ("POST", "/orders/SO-000001", Form(&[]), [422, 422, 404, 403, 422, 404, 303]),
+    ("POST", "/orders/SO-000001/submit", Form(&[]), [422, 422, 404, 403, 422, 404, 303]),
+    ("POST", "/orders/SO-000001/approve", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/orders/SO-000001/reject", Form(&[("reason", "")]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/orders/SO-000001/cancel", Form(&[]), [422, 422, 404, 403, 422, 404, 303]),
+    ("POST", "/orders/SO-000001/ship", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/orders/SO-000001/return", Form(&[]), [422, 422, 403, 403, 403, 403, 303]),
+    ("POST", "/orders/SO-000001/credit-note", Form(&[("invoice", "INV-1"), ("amount", "1"), ("reason", "x")]), [404, 403, 403, 404, 403, 403, 303]),
+    ("GET", "/api/v1/orders", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/orders?status=bogus", Empty, [422, 422, 422, 422, 422, 422, 401]),
+    ("POST", "/api/v1/orders", Json(r#"{"partner": "P1", "lines": []}"#), [422, 422, 422, 403, 422, 422, 401]),
+    ("GET", "/api/v1/orders/SO-000001", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("POST", "/api/v1/orders/SO-000001", Json(r#"{"lines": []}"#), [422, 422, 404, 403, 422, 404, 401]),
+    ("POST", "/api/v1/orders/SO-000001/submit", Json("{}"), [422, 422, 404, 403, 422, 404, 401]),
+    ("POST", "/api/v1/orders/SO-000001/approve", Json("{}"), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/orders/SO-000001/reject", Json(r#"{"reason": ""}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/orders/SO-000001/cancel", Json("{}"), [422, 422, 404, 403, 422, 404, 401]),
+    ("POST", "/api/v1/orders/SO-000001/shipments", Json(r#"{"lines": []}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/orders/SO-000001/returns", Json(r#"{"line_no": 1}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/credit-notes", Json(r#"{"invoice": "INV-999999", "amount": "1", "reason": "x"}"#), [422, 403, 403, 422, 403, 403, 401]),
     // Last: it ends the browsers' sessions.
     ("POST", "/logout", Form(&[]), [303, 303, 303, 303, 303, 303, 303]),
 ];
@@ -449,6 +478,32 @@ pub(super) async fn seed_pricing(env: &Env) -> Res {
                 ..list("PL-DRAFT", "partner_type", "agent")
             },
         )
+        .await?;
+    Ok(())
+}
+
+/// P1's order SO-000001 for one box of TEA-1, cancelled: every action on
+/// it is refused the same way whoever tries first.
+pub(super) async fn seed_orders(env: &Env) -> Res {
+    use qudao_app::orders::{LineInput, OrderInput, ReasonInput};
+    let order = env
+        .app
+        .create_order(
+            &env.system,
+            &OrderInput {
+                partner: "P1".into(),
+                lines: vec![LineInput {
+                    sku: "TEA-1".into(),
+                    qty: "1".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await?;
+    assert_eq!(order.number, "SO-000001");
+    env.app
+        .cancel_order(&env.system, &order.number, &ReasonInput::default())
         .await?;
     Ok(())
 }
@@ -589,6 +644,7 @@ async fn authorization_matrix(env: Env) -> Res {
     env.catalog().await?;
     seed_agreements(&env).await?;
     seed_pricing(&env).await?;
+    seed_orders(&env).await?;
     let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
     let mut programs = Vec::new();

@@ -246,6 +246,68 @@ async fn forged_price_list_codes_reach_nothing() -> Res {
     Ok(())
 }
 
+/// Orders: P1's draft is P1's. P2's user and a rep who covers nothing
+/// reach it by number neither on pages nor by the API, cannot act on it,
+/// and an order a partner user places names its own organisation whatever
+/// partner it types. Our internal decision is not on a partner's list.
+#[tokio::test]
+async fn forged_order_numbers_reach_nothing() -> Res {
+    use qudao_app::orders::{LineInput, OrderInput};
+    let env = Env::new("forged-orders").await?;
+    matrix::seed_pricing(&env).await?;
+    let order = env
+        .app
+        .create_order(
+            &env.system,
+            &OrderInput {
+                partner: "P1".into(),
+                lines: vec![LineInput {
+                    sku: "TEA-1".into(),
+                    qty: "2".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await?;
+    let number = order.number.clone();
+    for role in ["puser", "rep"] {
+        let mut api = env.api(role).await?;
+        let got = api.get(&format!("/api/v1/orders/{number}")).await?;
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "{role} reads");
+        for action in ["", "/submit", "/cancel"] {
+            let got = api
+                .post_json(
+                    &format!("/api/v1/orders/{number}{action}"),
+                    &json!({ "lines": [{ "sku": "TEA-1", "qty": "1" }] }),
+                    &[],
+                )
+                .await?;
+            assert_eq!(got.status, StatusCode::NOT_FOUND, "{role} {action}");
+        }
+        let list = api.get("/api/v1/orders").await?.json()?;
+        assert_eq!(list["total"], json!(0), "{role} lists {list}");
+        let mut browser = env.signed_in(role).await?;
+        let got = browser.get(&format!("/orders/{number}")).await?;
+        assert_eq!(got.status, StatusCode::NOT_FOUND, "{role} page");
+        assert!(!browser.get("/orders").await?.text().contains(&number));
+    }
+    let mut puser = env.api("puser").await?;
+    let placed = puser
+        .post_json(
+            "/api/v1/orders",
+            &json!({ "partner": "P1", "lines": [{ "sku": "TEA-1", "qty": "1" }] }),
+            &[],
+        )
+        .await?;
+    assert_eq!(placed.status, StatusCode::CREATED);
+    assert_eq!(placed.json()?["partner"], json!("P2"));
+    let after = env.app.order(&env.system, &number).await?;
+    assert_eq!(after.status, "draft");
+    assert_eq!(after.lines[0].qty, 2);
+    Ok(())
+}
+
 /// Sell-through: a partner's upload, lines and held codes are its own. A
 /// partner user of another organisation (and a rep who covers nothing)
 /// reaches none of them by id or by code, on pages or the API, and a

@@ -96,6 +96,15 @@ pub enum Permission {
     ManagePriceLists,
     ViewSellThrough,
     ReportSellThrough,
+    // Inventory: channel stock, stock counts, sell-in history, data quality.
+    /// Read on-hand stock, counts and data-quality scores: staff in their
+    /// scope, a partner its own organisation's (see `inventory`).
+    ViewInventory,
+    /// Report a partner's stock counts (a partner for itself, staff for the
+    /// partners in their scope).
+    ReportStockCounts,
+    /// Import order history from a previous system as sell-in lines.
+    ImportSellIn,
 }
 
 impl Permission {
@@ -137,6 +146,11 @@ impl Permission {
             // for partner roles), see `sellthrough`.
             Permission::ViewSellThrough => true,
             Permission::ReportSellThrough => role != Role::Finance,
+            Permission::ViewInventory => true,
+            Permission::ReportStockCounts => role != Role::Finance,
+            Permission::ImportSellIn => {
+                matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
+            }
         }
     }
 }

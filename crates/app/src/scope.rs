@@ -29,6 +29,8 @@ pub(crate) enum Area {
     Pricing,
     /// Sell-through lines, uploads and a partner's own product codes.
     SellThrough,
+    /// Stock counts and the inventory and data-quality reads.
+    Inventory,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -55,6 +57,7 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Pricing, Narrowing::OwnOrganisationOnly),
     // A partner reports its own sales; its downstream report theirs.
     (Area::SellThrough, Narrowing::OwnOrganisationOnly),
+    (Area::Inventory, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

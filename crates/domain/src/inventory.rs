@@ -9,6 +9,13 @@
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
+use crate::catalog::Sku;
+use crate::dates::parse_date;
+use crate::error::{Invalid, Problem};
+use crate::money::{Currency, Money};
+use crate::partners::PartnerCode;
+use crate::sellthrough::{DOCUMENT_MAX, Quantity, optional_text};
+
 /// The days of sell-through the average daily rate is taken over.
 pub const WINDOW_DAYS: u32 = 90;
 
@@ -157,6 +164,105 @@ pub fn turnover_days(opening: i64, closing: i64, sold: i64) -> Option<i64> {
     Some(i64::try_from((numerator * 2 + divisor) / (divisor * 2)).unwrap_or(i64::MAX))
 }
 
+/// The text fields of one imported sell-in line (order history from a
+/// previous system).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawSellIn<'a> {
+    pub date: &'a str,
+    pub partner_code: &'a str,
+    pub sku: &'a str,
+    pub qty: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+    pub document_no: &'a str,
+}
+
+/// An imported sell-in line, every field parsed: a purchase, or a return
+/// as a negative line whose amount is negative (or zero) too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellInLine {
+    pub date: NaiveDate,
+    pub partner: PartnerCode,
+    pub sku: Sku,
+    pub qty: Quantity,
+    pub amount: Money,
+    pub document_no: Option<String>,
+}
+
+impl SellInLine {
+    /// Parses a line; a blank currency is the company's.
+    pub fn parse(raw: &RawSellIn<'_>, company: Currency) -> Result<Self, Vec<Invalid>> {
+        let currency = if raw.currency.trim().is_empty() {
+            Ok(company)
+        } else {
+            Currency::parse(raw.currency)
+        };
+        let date = parse_date("date", raw.date);
+        let partner = PartnerCode::parse_as("partner_code", raw.partner_code);
+        let sku = Sku::parse_as("sku", raw.sku);
+        let qty = Quantity::parse("qty", raw.qty);
+        let amount = currency
+            .clone()
+            .map_err(|_| None)
+            .and_then(|c| Money::parse("amount", raw.amount, c).map_err(Some));
+        let document = optional_text("document_no", raw.document_no, DOCUMENT_MAX);
+        match (date, partner, sku, qty, amount, document) {
+            (Ok(date), Ok(partner), Ok(sku), Ok(qty), Ok(amount), Ok(document_no)) => {
+                // A purchase costs money, a return gives it back.
+                let wrong_sign = (qty.get() > 0 && amount.is_negative())
+                    || (qty.get() < 0 && amount.minor() > 0);
+                if wrong_sign {
+                    return Err(vec![Invalid::new(
+                        "amount",
+                        Problem::Rule {
+                            rule: "amount_sign_matches_qty",
+                        },
+                    )]);
+                }
+                Ok(Self {
+                    date,
+                    partner,
+                    sku,
+                    qty,
+                    amount,
+                    document_no,
+                })
+            }
+            (a, b, c, d, e, f) => {
+                let mut errors = Vec::new();
+                errors.extend(a.err());
+                errors.extend(b.err());
+                errors.extend(c.err());
+                errors.extend(d.err());
+                errors.extend(currency.err());
+                errors.extend(e.err().flatten());
+                errors.extend(f.err());
+                Err(errors)
+            }
+        }
+    }
+}
+
+/// A stock count as entered: a whole number of units, zero or more.
+pub fn parse_count(field: &'static str, value: &str) -> Result<i64, Invalid> {
+    let cleaned: String = value.trim().chars().filter(|c| *c != ',').collect();
+    if cleaned.is_empty() {
+        return Err(Invalid::new(field, Problem::Required));
+    }
+    let n: i64 = cleaned
+        .parse()
+        .map_err(|_| Invalid::new(field, Problem::Format { expected: "12" }))?;
+    if n < 0 {
+        return Err(Invalid::new(
+            field,
+            Problem::Rule {
+                rule: "count_not_negative",
+            },
+        ));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +326,39 @@ mod tests {
         assert!(!is_stock_out(0, 0));
         assert_eq!(turnover_days(10, 30, 90), Some(20));
         assert_eq!(turnover_days(10, 30, 0), None);
+    }
+
+    #[test]
+    fn sell_in_lines_parse_with_the_sign_rule_and_a_default_currency() {
+        let raw = RawSellIn {
+            date: "2026-03-01",
+            partner_code: "P10001",
+            sku: "tea-1",
+            qty: "-2",
+            amount: "-20.50",
+            currency: "",
+            document_no: " SO-1 ",
+        };
+        let line = SellInLine::parse(&raw, Currency::CNY).unwrap();
+        assert_eq!((line.qty.get(), line.amount.minor()), (-2, -2050));
+        assert_eq!(line.document_no.as_deref(), Some("SO-1"));
+        assert_eq!(line.sku.as_str(), "TEA-1");
+        let wrong = SellInLine::parse(&RawSellIn { amount: "20", ..raw }, Currency::CNY);
+        assert_eq!(wrong.unwrap_err()[0].field, "amount");
+        let bad = SellInLine::parse(
+            &RawSellIn {
+                qty: "0",
+                currency: "XXX",
+                ..raw
+            },
+            Currency::CNY,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = bad.iter().map(|i| i.field).collect();
+        assert_eq!(fields, ["qty", "currency"]);
+        assert_eq!(parse_count("qty", "1,200"), Ok(1200));
+        assert!(parse_count("qty", "-1").is_err());
+        assert!(parse_count("qty", "1.5").is_err());
     }
 
     #[test]

@@ -23,15 +23,23 @@ pub enum FactKind {
     /// What partners received (shipments, imported history) and gave back
     /// (returns), from `sellin_lines`.
     SellIn,
+    /// Partners' counts of what they hold (`stock_counts`): the quantity
+    /// on the day counted, no money.
+    StockCount,
 }
 
 impl FactKind {
-    pub const ALL: &'static [FactKind] = &[FactKind::SellThrough, FactKind::SellIn];
+    pub const ALL: &'static [FactKind] = &[
+        FactKind::SellThrough,
+        FactKind::SellIn,
+        FactKind::StockCount,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sell_through",
             FactKind::SellIn => "sell_in",
+            FactKind::StockCount => "stock_count",
         }
     }
 
@@ -48,6 +56,11 @@ impl FactKind {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
             }
+            FactKind::StockCount => {
+                "SELECT id, partner_id, product_id, counted_on AS date, qty, \
+                 CAST(0 AS BIGINT) AS amount_minor, '' AS currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM stock_counts"
+            }
         }
     }
 
@@ -55,6 +68,7 @@ impl FactKind {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
             FactKind::SellIn => "sellin_lines",
+            FactKind::StockCount => "stock_counts",
         }
     }
 }

@@ -124,6 +124,10 @@ pub enum Aggregate<'a> {
     /// compares a new line with every line reported before, including one
     /// a concurrent upload has written but not committed.
     SellThrough,
+    /// Every sell-in import (kind 8, instance 0): its duplicate rule
+    /// compares new lines with every line imported before, including those
+    /// of an import not yet committed.
+    SellIn,
 }
 
 impl Aggregate<'_> {
@@ -141,6 +145,7 @@ impl Aggregate<'_> {
                 (2, i64::from_be_bytes(bytes))
             }
             Aggregate::SellThrough => (4, 0),
+            Aggregate::SellIn => (8, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

@@ -11,7 +11,9 @@ mod audit;
 mod exchange_rates;
 mod partners;
 mod products;
+mod sellin;
 mod sellthrough;
+mod stock_counts;
 mod territories;
 mod users;
 
@@ -62,6 +64,8 @@ impl ExportKind {
         products::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
+        sellin::KIND,
+        stock_counts::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

@@ -79,6 +79,9 @@ mod products;
 mod read;
 mod regions;
 pub(crate) mod sellthrough;
+mod sellin;
+mod stock_counts;
+pub(crate) mod stream;
 mod user_regions;
 pub mod values;
 
@@ -161,6 +164,8 @@ impl ImportKind {
         products::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
+        sellin::KIND,
+        stock_counts::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -43,6 +43,7 @@ catalogs!(
     "finance",
     "pricing",
     "sellthrough",
+    "inventory",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

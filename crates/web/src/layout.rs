@@ -12,7 +12,6 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("orders", "trade"),
-    ("inventory", "trade"),
     ("receivables", "trade"),
     ("targets", "performance"),
     ("scorecards", "performance"),
@@ -262,6 +261,11 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             if caller.can(Permission::ViewSellThrough) {
                 links.push(link("/sellthrough", "nav.sellthrough", false));
                 links.push(link("/sellthrough/uploads", "sellthrough.uploads", false));
+            }
+            if caller.can(Permission::ViewInventory) {
+                links.push(link("/inventory", "nav.inventory", false));
+                links.push(link("/inventory/counts", "nav.stock_counts", false));
+                links.push(link("/inventory/quality", "nav.data_quality", false));
             }
         }
         // Partners see only what exists for them; the trade areas add their

@@ -13,6 +13,7 @@ mod partner_changes;
 mod partners;
 mod pricing;
 mod rates;
+mod inventory;
 mod sellthrough;
 mod settings;
 mod team;
@@ -79,7 +80,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(team::routes())
                 .merge(settings::routes())
                 .merge(rates::routes())
-                .merge(pricing::routes()),
+                .merge(pricing::routes())
+                .merge(inventory::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -16,6 +16,7 @@ mod periods;
 pub(crate) mod pick;
 mod pricing;
 mod rates;
+mod inventory;
 mod sellthrough;
 mod settings;
 mod team;
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> Routes {
         .merge(territories::routes())
         .merge(catalog::routes())
         .merge(sellthrough::routes())
+        .merge(inventory::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(pricing::routes())

@@ -231,8 +231,8 @@ impl CountIndexes {
                 },
             ));
         }
-        let counted_on = qudao_domain::dates::parse_date("counted_on", &input.counted_on)
-            .and_then(|d| {
+        let counted_on =
+            qudao_domain::dates::parse_date("counted_on", &input.counted_on).and_then(|d| {
                 self.closed.check("counted_on", d)?;
                 if d > self.today {
                     return Err(Invalid::new(
@@ -277,6 +277,11 @@ impl Qudao {
         caller.require(Permission::ReportStockCounts)?;
         let tx = self.write().await?;
         let indexes = CountIndexes::load(&tx, caller).await?;
+        // A partner outside the caller's scope does not exist for it.
+        let code = input.partner_code.trim().to_uppercase();
+        if !code.is_empty() && !indexes.partners.contains_key(&code) {
+            return Err(AppError::NotFound("partner"));
+        }
         let count = indexes.check(input).map_err(AppError::Invalid)?;
         let key = format!("{}:{}", count.partner_id, count.counted_on);
         let (partner_id, product_id, counted_on) =
@@ -457,12 +462,22 @@ impl Qudao {
         query: &InventoryQuery,
     ) -> Result<InventoryView, AppError> {
         caller.require(Permission::ViewInventory)?;
-        let as_of = match query.as_of.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        let as_of = match query
+            .as_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             Some(text) => qudao_domain::dates::parse_date("as_of", text)
                 .map_err(|e| AppError::Invalid(vec![e]))?,
             None => crate::today(),
         };
-        let line = match query.line.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        let line = match query
+            .line
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             Some(code) => Some(
                 qudao_store::catalog::lines(self.db())
                     .await?
@@ -488,10 +503,13 @@ impl Qudao {
         let mut counts: HashMap<(i64, i64), Vec<Count>> = HashMap::new();
         let mut products: HashMap<i64, (String, String, String)> = HashMap::new();
         for c in repo::counts(self.db(), &partners, as_of).await? {
-            counts.entry((c.partner_id, c.product_id)).or_default().push(Count {
-                counted_on: c.counted_on,
-                qty: c.qty,
-            });
+            counts
+                .entry((c.partner_id, c.product_id))
+                .or_default()
+                .push(Count {
+                    counted_on: c.counted_on,
+                    qty: c.qty,
+                });
             products.insert(c.product_id, (c.sku, c.product_name_zh, c.product_name_en));
         }
         let by_key = group_flows(&flows);
@@ -505,9 +523,7 @@ impl Qudao {
         keys.dedup();
         if keys.iter().any(|(_, p)| !products.contains_key(p)) {
             for (sku, p) in qudao_store::catalog::products_by_sku(self.db()).await? {
-                products
-                    .entry(p.id)
-                    .or_insert((sku, p.name_zh, p.name_en));
+                products.entry(p.id).or_insert((sku, p.name_zh, p.name_en));
             }
         }
         let names: HashMap<i64, (&str, &str)> = partners
@@ -628,7 +644,13 @@ impl Qudao {
                 .cmp(&a.quality.month)
                 .then(a.partner_code.cmp(&b.partner_code))
         });
-        let missing = self.missing_reports(&partners, last, today).await?;
+        let mut missing = self.missing_reports(&partners, last, today).await?;
+        // Who owns a partner on our side is ours to know.
+        if caller.role.is_partner_role() {
+            for row in &mut missing {
+                row.owner = None;
+            }
+        }
         Ok(DataQualityView {
             months,
             scores: rows,
@@ -643,7 +665,10 @@ impl Qudao {
         month: Month,
         today: NaiveDate,
     ) -> Result<Vec<MissingReport>, AppError> {
-        let reported = repo::reported_days(self.db(), partners, NaiveDate::MIN).await?;
+        // Far enough back for any report this system holds, and a date every
+        // backend can bind.
+        let ever = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(month.first_day());
+        let reported = repo::reported_days(self.db(), partners, ever).await?;
         let mut last: HashMap<i64, NaiveDate> = HashMap::new();
         let mut in_month: std::collections::HashSet<i64> = std::collections::HashSet::new();
         for day in &reported {
@@ -715,7 +740,7 @@ impl Qudao {
             reports
                 .entry((day.partner_id, Month::of(day.date)))
                 .or_default()
-                .held += day.rows;
+                .held += day.held;
         }
         // A rejected upload is taken for the month before the one it was
         // made in: partners report a month after it ends.

@@ -284,7 +284,10 @@ mod tests {
     fn without_a_count_on_hand_is_sell_in_less_sell_through() {
         let m = [moved(0, 100, 0), moved(3, -10, 20), moved(9, 0, 30)];
         let h = on_hand(&m, &[], day(5));
-        assert_eq!((h.qty, h.derived, h.count, h.difference), (70, 70, None, None));
+        assert_eq!(
+            (h.qty, h.derived, h.count, h.difference),
+            (70, 70, None, None)
+        );
         assert_eq!(on_hand(&m, &[], day(9)).qty, 40);
     }
 
@@ -343,7 +346,13 @@ mod tests {
         assert_eq!((line.qty.get(), line.amount.minor()), (-2, -2050));
         assert_eq!(line.document_no.as_deref(), Some("SO-1"));
         assert_eq!(line.sku.as_str(), "TEA-1");
-        let wrong = SellInLine::parse(&RawSellIn { amount: "20", ..raw }, Currency::CNY);
+        let wrong = SellInLine::parse(
+            &RawSellIn {
+                amount: "20",
+                ..raw
+            },
+            Currency::CNY,
+        );
         assert_eq!(wrong.unwrap_err()[0].field, "amount");
         let bad = SellInLine::parse(
             &RawSellIn {

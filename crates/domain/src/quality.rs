@@ -138,7 +138,14 @@ mod tests {
             },
         );
         assert_eq!(
-            (q.timeliness, q.days_late, q.mapped, q.clean, q.consistency, q.total),
+            (
+                q.timeliness,
+                q.days_late,
+                q.mapped,
+                q.clean,
+                q.consistency,
+                q.total
+            ),
             (100, Some(0), 100, 100, 100, 100)
         );
     }
@@ -170,7 +177,10 @@ mod tests {
     fn nothing_reported_scores_no_timeliness() {
         let q = score(oct(), &MonthReport::default());
         assert_eq!((q.timeliness, q.days_late, q.total), (0, None, 60));
-        assert_eq!(due_on(oct()), NaiveDate::from_ymd_opt(2026, 11, 10).unwrap());
+        assert_eq!(
+            due_on(oct()),
+            NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()
+        );
         assert_eq!(days_overdue(oct(), on(9).unwrap()), 0);
         assert_eq!(days_overdue(oct(), on(30).unwrap()), 20);
     }

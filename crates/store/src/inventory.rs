@@ -129,13 +129,15 @@ pub async fn sellin_repeats(
          GROUP BY n.import_row ORDER BY n.import_row LIMIT {p3}"
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(SellInRepeat::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [after.into(), after.into(), limit.into()],
-    ))
-    .all(db)
-    .await?)
+    Ok(
+        SellInRepeat::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [after.into(), after.into(), limit.into()],
+        ))
+        .all(db)
+        .await?,
+    )
 }
 
 /// A sell-in line as lists and exports show it.
@@ -173,13 +175,11 @@ pub async fn sellin_lines(
         param(backend, 1)
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(SellInRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [limit.into()],
-    ))
-    .all(db)
-    .await?)
+    Ok(
+        SellInRow::find_by_statement(Statement::from_sql_and_values(backend, sql, [limit.into()]))
+            .all(db)
+            .await?,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -206,7 +206,11 @@ const COUNT_COLUMNS: &[&str] = &[
 
 /// Writes counts (one from a form, many from a file) in the caller's
 /// transaction.
-pub async fn insert_counts(db: &WriteTx, counts: Vec<NewCount>, by: &str) -> Result<(), StoreError> {
+pub async fn insert_counts(
+    db: &WriteTx,
+    counts: Vec<NewCount>,
+    by: &str,
+) -> Result<(), StoreError> {
     let at = now();
     let rows = counts
         .into_iter()
@@ -259,13 +263,11 @@ pub async fn counts(
         partner_ids("c.partner_id", partners),
         param(backend, 1)
     );
-    Ok(CountRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [until.into()],
-    ))
-    .all(db)
-    .await?)
+    Ok(
+        CountRow::find_by_statement(Statement::from_sql_and_values(backend, sql, [until.into()]))
+            .all(db)
+            .await?,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -318,9 +320,11 @@ pub async fn flows(
         p1 = param(backend, 1),
         p2 = param(backend, 2),
     );
-    Ok(DayFlow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?)
+    Ok(
+        DayFlow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -350,13 +354,11 @@ pub async fn reported_days(
         partner_ids("partner_id", partners),
         param(backend, 1)
     );
-    Ok(ReportedDay::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [from.into()],
-    ))
-    .all(db)
-    .await?)
+    Ok(
+        ReportedDay::find_by_statement(Statement::from_sql_and_values(backend, sql, [from.into()]))
+            .all(db)
+            .await?,
+    )
 }
 
 /// Rows held for an unknown own code, per partner and day, from `from`.
@@ -364,7 +366,7 @@ pub async fn reported_days(
 pub struct HeldDay {
     pub partner_id: i64,
     pub date: NaiveDate,
-    pub rows: i64,
+    pub held: i64,
 }
 
 pub async fn held_days(
@@ -374,18 +376,16 @@ pub async fn held_days(
 ) -> Result<Vec<HeldDay>, StoreError> {
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT partner_id, date, CAST(COUNT(*) AS BIGINT) AS rows \
+        "SELECT partner_id, date, CAST(COUNT(*) AS BIGINT) AS held \
          FROM sellthrough_held WHERE {} AND date >= {} GROUP BY partner_id, date",
         partner_ids("partner_id", partners),
         param(backend, 1)
     );
-    Ok(HeldDay::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [from.into()],
-    ))
-    .all(db)
-    .await?)
+    Ok(
+        HeldDay::find_by_statement(Statement::from_sql_and_values(backend, sql, [from.into()]))
+            .all(db)
+            .await?,
+    )
 }
 
 /// A rejected upload of one partner: when, and how many rows it refused.

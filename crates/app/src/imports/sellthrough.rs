@@ -23,8 +23,8 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::WriteTx;
 use qudao_store::sellthrough::{self as repo, NewLine, upload};
 
-pub(crate) use super::stream::Rows;
 pub use super::stream::REPORTED;
+pub(crate) use super::stream::Rows;
 use super::stream::{Found, Stream};
 use super::{
     Column, ImportKind, ImportMode, ImportOptions, ImportReport, RowError, Source, Values,

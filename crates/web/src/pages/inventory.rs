@@ -100,8 +100,7 @@ async fn stock(
         super::pick::resolve_opt(&state, &ctx, Pick::Partner, text(&params.partner)).await?;
     let query = InventoryQuery {
         partner,
-        line: super::pick::resolve_opt(&state, &ctx, Pick::ProductLine, text(&params.line))
-            .await?,
+        line: super::pick::resolve_opt(&state, &ctx, Pick::ProductLine, text(&params.line)).await?,
         as_of: text(&params.as_of),
     };
     let (view, errors) = match state.app.inventory(&ctx.caller, &query).await {
@@ -206,12 +205,7 @@ async fn record(
         &ctx,
         result,
         |count| {
-            let what = format!(
-                "{} {} {}",
-                count.sku,
-                count.counted_on,
-                count.qty
-            );
+            let what = format!("{} {} {}", count.sku, count.counted_on, count.qty);
             (lang.tf("inventory.count_saved", what), COUNTS.to_owned())
         },
         async |errors| counts_page(&state, &ctx, input, errors).await,

@@ -186,7 +186,7 @@ async fn a_count_wins_over_the_derived_figure_and_bad_counts_write_nothing(db: T
                 assert!(
                     fields.iter().any(|f| f.field == field),
                     "{input:?}: {fields:?}"
-                )
+                );
             }
             other => panic!("{input:?}: {other:?}"),
         }

@@ -117,6 +117,15 @@ pub enum Permission {
     DecideOrders,
     /// Issue a credit note against an invoice on its own.
     IssueCreditNotes,
+    // Inventory: channel stock, stock counts, sell-in history, data quality.
+    /// Read on-hand stock, counts and data-quality scores: staff in their
+    /// scope, a partner its own organisation's (see `inventory`).
+    ViewInventory,
+    /// Report a partner's stock counts (a partner for itself, staff for the
+    /// partners in their scope).
+    ReportStockCounts,
+    /// Import order history from a previous system as sell-in lines.
+    ImportSellIn,
 }
 
 impl Permission {
@@ -166,6 +175,11 @@ impl Permission {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
             Permission::IssueCreditNotes => matches!(role, Role::Admin | Role::Finance),
+            Permission::ViewInventory => true,
+            Permission::ReportStockCounts => role != Role::Finance,
+            Permission::ImportSellIn => {
+                matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ mod grade_cache;
 pub mod grades;
 pub mod home;
 pub mod imports;
+pub mod inventory;
 mod line_cache;
 pub mod onboarding;
 pub mod orders;

@@ -33,6 +33,8 @@ pub(crate) enum Area {
     Receivables,
     /// Sell-in orders and what became of them.
     Orders,
+    /// Stock counts and the inventory and data-quality reads.
+    Inventory,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -63,6 +65,7 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Receivables, Narrowing::OwnOrganisationOnly),
     // A partner buys from us for itself; its downstream order on their own.
     (Area::Orders, Narrowing::OwnOrganisationOnly),
+    (Area::Inventory, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -583,7 +583,7 @@ impl Qudao {
             })?;
         repo::set_mapping(&tx, &partner, code.as_str(), product.id, &caller.login).await?;
         let held = repo::held_rows(&tx, &partner, Some(code.as_str())).await?;
-        let indexes = Indexes::load(&tx, caller).await?;
+        let indexes = Indexes::load(&tx, caller, Area::SellThrough).await?;
         let mut passing: Vec<(repo::held::Model, NewLine)> = Vec::new();
         let mut still_held = Vec::new();
         for row in held {

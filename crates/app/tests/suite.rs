@@ -151,6 +151,8 @@ mod files;
 mod finance;
 #[path = "suite/imports.rs"]
 mod imports;
+#[path = "suite/inventory.rs"]
+mod inventory;
 #[path = "suite/network.rs"]
 mod network;
 #[path = "suite/orders.rs"]

@@ -31,6 +31,9 @@ pub enum FactKind {
     /// Money received from partners, from `payments`, one fact per payment
     /// (no product; qty 1).
     Payment,
+    /// Partners' counts of what they hold (`stock_counts`): the quantity
+    /// on the day counted, no money.
+    StockCount,
 }
 
 impl FactKind {
@@ -40,6 +43,7 @@ impl FactKind {
         FactKind::Invoice,
         FactKind::CreditNote,
         FactKind::Payment,
+        FactKind::StockCount,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl FactKind {
             FactKind::Invoice => "invoice",
             FactKind::CreditNote => "credit_note",
             FactKind::Payment => "payment",
+            FactKind::StockCount => "stock_count",
         }
     }
 
@@ -80,6 +85,11 @@ impl FactKind {
                  received_on AS date, CAST(1 AS BIGINT) AS qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM payments"
             }
+            FactKind::StockCount => {
+                "SELECT id, partner_id, product_id, counted_on AS date, qty, \
+                 CAST(0 AS BIGINT) AS amount_minor, '' AS currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM stock_counts"
+            }
         }
     }
 
@@ -90,6 +100,7 @@ impl FactKind {
             FactKind::Invoice => "invoices",
             FactKind::CreditNote => "credit_notes",
             FactKind::Payment => "payments",
+            FactKind::StockCount => "stock_counts",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod coverage;
 mod error;
 pub mod facts;
 pub mod grades;
+pub mod inventory;
 pub mod migrations;
 mod nested;
 pub mod onboarding;

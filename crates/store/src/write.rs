@@ -128,6 +128,10 @@ pub enum Aggregate<'a> {
     /// year's payments, and a bank reference may be recorded once, both
     /// rules about rows that do not exist yet.
     Receivables,
+    /// Every sell-in import (kind 8, instance 0): its duplicate rule
+    /// compares new lines with every line imported before, including those
+    /// of an import not yet committed.
+    SellIn,
 }
 
 impl Aggregate<'_> {
@@ -146,6 +150,7 @@ impl Aggregate<'_> {
             }
             Aggregate::SellThrough => (4, 0),
             Aggregate::Receivables => (7, 0),
+            Aggregate::SellIn => (8, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

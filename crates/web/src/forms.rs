@@ -28,6 +28,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("confirm_password", "account.confirm_password"),
     ("cost", "catalog.cost"),
     ("credit_limit", "partners.credit_limit"),
+    ("counted_on", "inventory.counted_on"),
     ("currency", "partners.currency"),
     ("current_password", "account.current_password"),
     ("date", "pricing.date"),

@@ -45,6 +45,7 @@ catalogs!(
     "sellthrough",
     "receivables",
     "orders",
+    "inventory",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("inventory", "trade"),
     ("targets", "performance"),
     ("scorecards", "performance"),
     ("incentives", "performance"),
@@ -271,6 +270,11 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             }
             if caller.can(Permission::ViewReceivables) {
                 links.push(link("/receivables", "nav.receivables", false));
+            }
+            if caller.can(Permission::ViewInventory) {
+                links.push(link("/inventory", "nav.inventory", false));
+                links.push(link("/inventory/counts", "nav.stock_counts", false));
+                links.push(link("/inventory/quality", "nav.data_quality", false));
             }
         }
         // Partners see only what exists for them; the trade areas add their

@@ -13,7 +13,9 @@ mod orders;
 mod partners;
 mod products;
 mod receivables;
+mod sellin;
 mod sellthrough;
+mod stock_counts;
 mod territories;
 mod users;
 
@@ -69,6 +71,8 @@ impl ExportKind {
         receivables::INVOICES,
         receivables::PAYMENTS,
         orders::KIND,
+        sellin::KIND,
+        stock_counts::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

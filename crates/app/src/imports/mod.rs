@@ -79,7 +79,10 @@ mod payments;
 mod products;
 mod read;
 mod regions;
+mod sellin;
 pub(crate) mod sellthrough;
+mod stock_counts;
+pub(crate) mod stream;
 mod user_regions;
 pub mod values;
 
@@ -163,6 +166,8 @@ impl ImportKind {
         exchange_rates::KIND,
         sellthrough::KIND,
         payments::KIND,
+        sellin::KIND,
+        stock_counts::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

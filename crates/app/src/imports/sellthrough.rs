@@ -9,8 +9,7 @@
 //! duplicate rule runs on the database after the last batch, through the
 //! key index, so memory stays bounded however many rows the file has.
 
-use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -24,7 +23,9 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::WriteTx;
 use qudao_store::sellthrough::{self as repo, NewLine, upload};
 
-use super::read::{header, is_sample};
+pub use super::stream::REPORTED;
+pub(crate) use super::stream::Rows;
+use super::stream::{Found, Stream};
 use super::{
     Column, ImportKind, ImportMode, ImportOptions, ImportReport, RowError, Source, Values,
 };
@@ -122,141 +123,11 @@ pub(crate) fn kind() -> ImportKind {
     KIND
 }
 
-/// Problems listed in a report; beyond them only their number is told.
-pub const REPORTED: usize = 1_000;
-
 /// Lines per write: the bulk path's own batch.
-const BATCH: usize = 5_000;
+const BATCH: usize = super::stream::BATCH;
 
 /// Nearest candidates named for an unknown product code.
 const CANDIDATES: usize = 3;
-
-// ---------------------------------------------------------------------------
-// Reading rows
-// ---------------------------------------------------------------------------
-
-/// A file's rows, one at a time.
-pub(crate) enum Rows<'a> {
-    Csv {
-        reader: csv::Reader<Box<dyn Read + Send + 'a>>,
-        record: csv::ByteRecord,
-        first: bool,
-    },
-    Cells(std::vec::IntoIter<(usize, Vec<String>)>),
-}
-
-impl<'a> Rows<'a> {
-    pub(crate) fn open(source: Source<'a>, file_name: &str) -> Result<Self, Box<RowError>> {
-        let lower = file_name.to_lowercase();
-        let csv = lower.ends_with(".csv") || lower.ends_with(".txt");
-        if !csv && !lower.ends_with(".xlsx") {
-            return Err(Box::new(RowError::file(
-                "file",
-                Problem::NotOneOf {
-                    choices: vec![".csv", ".xlsx"],
-                },
-            )));
-        }
-        let unreadable = || {
-            Box::new(RowError::file(
-                "file",
-                Problem::Rule {
-                    rule: "file_unreadable",
-                },
-            ))
-        };
-        if csv {
-            let input: Box<dyn Read + Send + 'a> = match source {
-                Source::Bytes(bytes) => Box::new(bytes),
-                Source::File(path) => Box::new(std::io::BufReader::with_capacity(
-                    1 << 20,
-                    std::fs::File::open(path).map_err(|_| unreadable())?,
-                )),
-            };
-            let reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(input);
-            return Ok(Rows::Csv {
-                reader,
-                record: csv::ByteRecord::new(),
-                first: true,
-            });
-        }
-        let bytes = match source {
-            Source::Bytes(bytes) => bytes.to_vec(),
-            Source::File(path) => std::fs::read(path).map_err(|_| unreadable())?,
-        };
-        Ok(Rows::Cells(
-            super::read::read_cells("f.xlsx", &bytes)?.into_iter(),
-        ))
-    }
-
-    /// Rows given as cells (an API batch: the header first).
-    pub(crate) fn cells(rows: Vec<(usize, Vec<String>)>) -> Self {
-        Rows::Cells(rows.into_iter())
-    }
-
-    /// Reads the next row into `cells`; its row number, or `None` at the end.
-    fn next(&mut self, cells: &mut Vec<String>) -> Result<Option<usize>, Box<RowError>> {
-        match self {
-            Rows::Csv {
-                reader,
-                record,
-                first,
-            } => {
-                let more = reader.read_byte_record(record).map_err(|err| {
-                    let row = err.position().map(|p| p.line() as usize);
-                    Box::new(RowError::new(
-                        row,
-                        None,
-                        "file",
-                        Problem::Format { expected: "CSV" },
-                    ))
-                })?;
-                if !more {
-                    return Ok(None);
-                }
-                let row = record.position().map_or(0, |p| p.line() as usize);
-                cells.resize(record.len(), String::new());
-                for (i, field) in record.iter().enumerate() {
-                    let field = if *first && i == 0 {
-                        field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-                    } else {
-                        field
-                    };
-                    let cell = &mut cells[i];
-                    cell.clear();
-                    // A file is UTF-8 or, as Excel writes it in a Chinese
-                    // locale, GBK; decided per cell so nothing is buffered.
-                    match std::str::from_utf8(field) {
-                        Ok(text) => cell.push_str(text),
-                        Err(_) => {
-                            let (text, _, bad) = encoding_rs::GBK.decode(field);
-                            if bad {
-                                return Err(Box::new(RowError::new(
-                                    Some(row),
-                                    None,
-                                    "file",
-                                    Problem::Rule {
-                                        rule: "unknown_encoding",
-                                    },
-                                )));
-                            }
-                            cell.push_str(&text);
-                        }
-                    }
-                }
-                *first = false;
-                Ok(Some(row))
-            }
-            Rows::Cells(rows) => Ok(rows.next().map(|(row, values)| {
-                *cells = values;
-                row
-            })),
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // What rows are checked against
@@ -293,10 +164,11 @@ pub(crate) struct Indexes {
 }
 
 impl Indexes {
-    /// Loads the indexes for the partners `caller` may report for.
-    pub(crate) async fn load(tx: &WriteTx, caller: &Caller) -> Result<Self, AppError> {
+    /// Loads the indexes for the partners `caller` may write facts for in
+    /// `area` (sell-through, or sell-in history).
+    pub(crate) async fn load(tx: &WriteTx, caller: &Caller, area: Area) -> Result<Self, AppError> {
         let closed = crate::periods::open_periods(tx).await?;
-        let scope = scope_in(caller, Area::SellThrough);
+        let scope = scope_in(caller, area);
         let visible = qudao_store::scope::partners_in(tx, scope).await?;
         let grade_codes: HashMap<i64, GradeCode> = qudao_store::grades::list(tx)
             .await?
@@ -565,6 +437,16 @@ impl Indexes {
         })
     }
 
+    /// A partner the caller may write for: its id.
+    pub(crate) fn partner_id(&self, code: &str) -> Option<i64> {
+        self.partners.get(code).map(|p| p.id)
+    }
+
+    /// A product by our sku: its id.
+    pub(crate) fn product_id(&self, sku: &str) -> Option<i64> {
+        self.products.get(sku).map(|p| p.id)
+    }
+
     pub(crate) fn closed(&self) -> &OpenPeriods {
         &self.closed
     }
@@ -580,30 +462,6 @@ pub(crate) enum Checked {
 // ---------------------------------------------------------------------------
 // The run
 // ---------------------------------------------------------------------------
-
-/// What a run found, for the report and the upload record.
-struct Found {
-    rows: usize,
-    written: usize,
-    held: usize,
-    errors: Vec<RowError>,
-    /// Problems beyond the ones listed.
-    more: usize,
-}
-
-impl Found {
-    fn push(&mut self, error: RowError) {
-        if self.errors.len() < REPORTED {
-            self.errors.push(error);
-        } else {
-            self.more += 1;
-        }
-    }
-
-    fn failed(&self) -> bool {
-        !self.errors.is_empty()
-    }
-}
 
 impl Qudao {
     /// Imports a sell-through file outside a job (CLI, API, the generic
@@ -636,31 +494,12 @@ impl Qudao {
         caller.require(Permission::ReportSellThrough)?;
         let started = Instant::now();
         let started_at = qudao_store::now();
-        let mut found = Found {
-            rows: 0,
-            written: 0,
-            held: 0,
-            errors: Vec::new(),
-            more: 0,
-        };
+        let mut found = Found::default();
         let tx = self.write().await?;
         tx.lock(qudao_store::Aggregate::SellThrough).await?;
-        match rows {
-            Err(error) => found.push(*error),
-            Ok(rows) => {
-                self.check_and_write(&tx, caller, rows, options, upload.id, progress, &mut found)
-                    .await?;
-            }
-        }
-        if found.more > 0 {
-            found.errors.push(RowError::file(
-                "file",
-                Problem::Conflict {
-                    rule: "more_errors",
-                    with: found.more.to_string(),
-                },
-            ));
-        }
+        self.check_and_write(&tx, caller, rows, options, upload.id, progress, &mut found)
+            .await?;
+        found.close();
         let state = if found.failed() {
             repo::state::REJECTED
         } else if options.dry_run {
@@ -668,6 +507,7 @@ impl Qudao {
         } else {
             repo::state::DONE
         };
+        let rejected = found.rejected_rows();
         let mut report = ImportReport {
             kind: kind(),
             file: file_name.to_owned(),
@@ -683,13 +523,6 @@ impl Qudao {
             upload: Some(upload.id),
             elapsed_ms: 0,
         };
-        let rejected = report
-            .errors
-            .iter()
-            .filter_map(|e| e.row)
-            .collect::<BTreeSet<_>>()
-            .len()
-            + found.more;
         if state == repo::state::DONE {
             report.created = found.written;
             report.held = found.held;
@@ -767,104 +600,35 @@ impl Qudao {
         &self,
         tx: &WriteTx,
         caller: &Caller,
-        mut rows: Rows<'_>,
+        rows: Result<Rows<'_>, Box<RowError>>,
         options: ImportOptions,
         upload: i64,
         progress: &Progress,
         found: &mut Found,
     ) -> Result<(), AppError> {
-        let mut cells = Vec::new();
-        let header_row = match rows.next(&mut cells) {
-            Ok(Some(row)) => row,
-            Ok(None) => {
-                found.push(RowError::file("file", Problem::Required));
-                return Ok(());
-            }
-            Err(error) => {
-                found.push(*error);
-                return Ok(());
-            }
+        let Some(mut stream) = Stream::start(rows, COLUMNS, found) else {
+            return Ok(());
         };
-        let columns = match header(COLUMNS, header_row, &cells) {
-            Ok((columns, errors)) if errors.is_empty() => columns,
-            Ok((_, errors)) | Err(errors) => {
-                for error in errors {
-                    found.push(error);
-                }
-                return Ok(());
-            }
-        };
-        let position = |field: &str| columns.iter().position(|(f, _)| *f == field);
         let at = [
-            position("partner_code"),
-            position("date"),
-            position("sku"),
-            position("qty"),
-            position("amount"),
-            position("customer_region"),
-            position("customer_name"),
-            position("document_no"),
-            position("serial_no"),
+            stream.position("partner_code"),
+            stream.position("date"),
+            stream.position("sku"),
+            stream.position("qty"),
+            stream.position("amount"),
+            stream.position("customer_region"),
+            stream.position("customer_name"),
+            stream.position("document_no"),
+            stream.position("serial_no"),
         ];
-        let header_of = |field: &str| {
-            columns
-                .iter()
-                .find(|(f, _)| *f == field)
-                .map(|(_, h)| h.clone())
-        };
-        let mut indexes = Indexes::load(tx, caller).await?;
+        let mut indexes = Indexes::load(tx, caller, Area::SellThrough).await?;
         let first_after = repo::last_line_id(tx).await?;
         let mut batch: Vec<NewLine> = Vec::with_capacity(BATCH);
         let mut held: Vec<(String, NewLine)> = Vec::new();
-        let mut blank_rows: Vec<usize> = Vec::new();
+        let mut cells = Vec::new();
         loop {
-            let row = match rows.next(&mut cells) {
-                Ok(Some(row)) => row,
-                Ok(None) => break,
-                Err(error) => {
-                    found.push(*error);
-                    break;
-                }
-            };
-            progress.rows.fetch_add(1, Ordering::Relaxed);
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                blank_rows.push(row);
-                continue;
-            }
-            // Blank rows are fine at the end only.
-            for blank in blank_rows.drain(..) {
-                found.rows += 1;
-                found.push(RowError::new(
-                    Some(blank),
-                    None,
-                    "row",
-                    Problem::Rule { rule: "empty_row" },
-                ));
-            }
-            found.rows += 1;
-            if cells.iter().any(|c| is_sample(c)) {
-                found.push(RowError::new(
-                    Some(row),
-                    None,
-                    "row",
-                    Problem::Rule { rule: "sample_row" },
-                ));
-                continue;
-            }
-            if cells[columns.len().min(cells.len())..]
-                .iter()
-                .any(|v| !v.trim().is_empty())
-            {
-                found.push(RowError::new(
-                    Some(row),
-                    None,
-                    "row",
-                    Problem::Rule {
-                        rule: "values_without_header",
-                    },
-                ));
-                continue;
-            }
+            let next = stream.next(&mut cells, found);
+            progress.rows.store(stream.read(), Ordering::Relaxed);
+            let Some(row) = next else { break };
             let cell = |i: usize| at[i].and_then(|i| cells.get(i)).map_or("", |v| v.as_str());
             let raw = RawLine {
                 partner_code: cell(0),
@@ -882,7 +646,7 @@ impl Qudao {
             match checked {
                 Err(problems) => {
                     for invalid in problems {
-                        let column = header_of(invalid.field);
+                        let column = stream.header_of(invalid.field);
                         found.push(RowError::new(
                             Some(row),
                             column,
@@ -911,9 +675,7 @@ impl Qudao {
                 }
             }
         }
-        if found.rows == 0 && !found.failed() {
-            found.push(RowError::file("file", Problem::Required));
-        }
+        stream.finish(found);
         if found.failed() {
             return Ok(());
         }
@@ -939,34 +701,11 @@ impl Qudao {
             };
             found.push(RowError::new(
                 usize::try_from(repeat.upload_row).ok(),
-                header_of("sku"),
+                stream.header_of("sku"),
                 "row",
                 problem,
             ));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_rows_stream_in_utf8_with_bom_and_in_gbk() {
-        let text = "\u{feff}partner_code,date\nP1,2026-11-03\n";
-        let mut rows = Rows::open(Source::Bytes(text.as_bytes()), "a.csv").unwrap();
-        let mut cells = Vec::new();
-        assert_eq!(rows.next(&mut cells).unwrap(), Some(1));
-        assert_eq!(cells, ["partner_code", "date"]);
-        assert_eq!(rows.next(&mut cells).unwrap(), Some(2));
-        assert_eq!(cells, ["P1", "2026-11-03"]);
-        assert_eq!(rows.next(&mut cells).unwrap(), None);
-
-        let (gbk, _, _) = encoding_rs::GBK.encode("合作伙伴编码,日期\n");
-        let mut rows = Rows::open(Source::Bytes(&gbk), "b.csv").unwrap();
-        rows.next(&mut cells).unwrap();
-        assert_eq!(cells, ["合作伙伴编码", "日期"]);
-        assert!(Rows::open(Source::Bytes(b""), "c.pdf").is_err());
     }
 }

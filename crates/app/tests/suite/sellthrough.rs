@@ -25,7 +25,7 @@ const AT: &str = "'2026-01-01T00:00:00+00:00'";
 
 /// Two partners with the tea line in Shanghai for 2026, a partner user of
 /// the first, three products (coffee: no right), October closed.
-async fn setup(db: &TestDb) -> (Qudao, Caller) {
+pub(super) async fn setup(db: &TestDb) -> (Qudao, Caller) {
     let app = db.app().await;
     app.load_builtin_regions().await.unwrap();
     app.create_partner(&system(), &partner("P1", "distributor", None, None))

@@ -28,6 +28,7 @@ mod v012_finance_setup;
 mod v013_sellthrough;
 mod v014_pricing;
 mod v015_trade_ledger;
+mod v016_inventory;
 
 struct Migration {
     version: i64,
@@ -110,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         name: "orders, shipments, returns, invoices, credit notes, payments, stock counts, sell-in facts",
         statements: v015_trade_ledger::v15_trade_ledger,
+    },
+    Migration {
+        version: 16,
+        name: "the import row of an imported sell-in line",
+        statements: v016_inventory::v16_inventory,
     },
 ];
 

@@ -8,6 +8,7 @@ mod catalog;
 mod coverage;
 mod grades;
 mod imports;
+mod inventory;
 mod onboarding;
 mod orders;
 mod partner_changes;
@@ -83,7 +84,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(rates::routes())
                 .merge(pricing::routes())
                 .merge(receivables::routes())
-                .merge(orders::routes()),
+                .merge(orders::routes())
+                .merge(inventory::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -8,6 +8,7 @@ mod coverage;
 mod grades;
 mod home;
 mod imports;
+mod inventory;
 mod login;
 mod onboarding;
 mod orders;
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> Routes {
         .merge(territories::routes())
         .merge(catalog::routes())
         .merge(sellthrough::routes())
+        .merge(inventory::routes())
         .merge(admin::routes())
         .merge(coverage::routes())
         .merge(pricing::routes())

@@ -156,6 +156,17 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/sellthrough?partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     ("POST", "/api/v1/sellthrough", Json(r#"{"partner_code": "P1", "lines": [{"date": "2026-11-03", "sku": "NOPE", "qty": 1, "amount": "1", "customer_region": "310000"}]}"#), [422, 422, 404, 403, 422, 404, 401]),
     ("GET", "/api/v1/sellthrough/uploads/999999", Empty, [404, 404, 404, 404, 404, 404, 401]),
+    // Inventory: on hand, stock counts, data quality.
+    ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/inventory/counts", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/inventory/counts", Form(&[("partner_code", "P1"), ("sku", "NOPE"), ("counted_on", "2026-11-03"), ("qty", "1")]), [422, 422, 404, 403, 422, 404, 303]),
+    ("GET", "/inventory/quality", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/api/v1/inventory", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/inventory?partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/stock-counts", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/stock-counts", Json(r#"{"partner_code": "P1", "sku": "NOPE", "counted_on": "2026-11-03", "qty": "1"}"#), [422, 422, 404, 403, 422, 404, 401]),
+    ("GET", "/api/v1/data-quality", Empty, [200, 200, 200, 200, 200, 200, 401]),
     // A JSON body read as CSV has the wrong header: rejected, nothing written.
     ("POST", "/api/v1/imports/partners?file_name=p.csv", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/imports/authorizations?file_name=a.csv&mode=create", Json(r#"{}"#), [422, 422, 403, 403, 403, 403, 401]),

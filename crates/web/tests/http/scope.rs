@@ -485,3 +485,78 @@ async fn forged_partner_codes_reach_no_receivables() -> Res {
     }
     Ok(())
 }
+
+/// Inventory: a partner's counts, stock and scores are its own. Another
+/// partner's user and a rep who covers nothing reach none of them by code,
+/// and a forged count for P1 writes nothing.
+#[tokio::test]
+async fn forged_partner_codes_reach_no_inventory() -> Res {
+    let env = Env::new("forged-inventory").await?;
+    env.territories().await?;
+    env.raw(
+        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, currency, \
+         list_price, serial_tracked, status, created_at, updated_at) \
+         SELECT 'LAMP-1', '台灯', 'Desk lamp', id, 'c', 'pcs', 'CNY', 100, false, 'active', \
+         '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00' FROM product_lines WHERE code = 'LIGHT'",
+    )
+    .await?;
+    let today = qudao_app::today().to_string();
+    let count = json!({ "partner_code": "P1", "sku": "LAMP-1", "counted_on": today, "qty": "7" });
+    let mut padmin = env.api("padmin").await?;
+    let written = padmin
+        .post_json("/api/v1/stock-counts", &count, &[])
+        .await?;
+    assert_eq!(written.status, StatusCode::OK, "{:?}", written.json());
+    for login in ["puser", "rep"] {
+        let mut api = env.api(login).await?;
+        for path in [
+            "/api/v1/stock-counts?partner=P1",
+            "/api/v1/inventory?partner=P1",
+            "/api/v1/data-quality?partner=P1",
+        ] {
+            let got = api.get(path).await?;
+            assert_eq!(got.status, StatusCode::NOT_FOUND, "{login} GET {path}");
+        }
+        let counts = api.get("/api/v1/stock-counts").await?.json()?;
+        assert_eq!(counts, json!([]), "{login} sees no P1 count");
+        let stock = api.get("/api/v1/inventory").await?.json()?;
+        assert!(
+            stock["rows"]
+                .as_array()
+                .is_some_and(|rows| rows.iter().all(|r| r["partner_code"] != json!("P1"))),
+            "{login} sees no P1 stock"
+        );
+        let forged = api.post_json("/api/v1/stock-counts", &count, &[]).await?;
+        assert_eq!(
+            forged.status,
+            StatusCode::NOT_FOUND,
+            "{login} counts for P1"
+        );
+        let mut browser = env.signed_in(login).await?;
+        browser.get("/inventory/counts").await?;
+        let page = browser
+            .submit(
+                "/inventory/counts",
+                &[
+                    ("partner_code", "P1"),
+                    ("sku", "LAMP-1"),
+                    ("counted_on", today.as_str()),
+                    ("qty", "9"),
+                ],
+            )
+            .await?;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{login} count page");
+    }
+    let counts = padmin.get("/api/v1/stock-counts").await?.json()?;
+    assert_eq!(counts.as_array().map(Vec::len), Some(1), "nothing forged");
+    assert_eq!(counts[0]["qty"], json!(7));
+    // The partner sees its own missing month without our owner's name.
+    let quality = padmin.get("/api/v1/data-quality").await?.json()?;
+    assert!(
+        quality["missing"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().all(|r| r["owner"].is_null())),
+        "{quality}"
+    );
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Channel inventory pages: on hand by partner × product (count against
+//! derived figure, days of cover, overstock and stock-out lists), stock
+//! counts (a partner enters or uploads its own), and data quality (scores
+//! by partner and month, the missing reports). Partner users see the same
+//! pages for their own organisation.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use qudao_app::Permission;
+use qudao_app::inventory::{
+    CountInput, CountView, DataQualityView, InventoryQuery, InventoryView, QualityQuery, StockRow,
+};
+use qudao_domain::inventory::Cover;
+use serde::Deserialize;
+
+use super::pick::Pick;
+use super::{PageForm, error_for, export_list, render, saved_or_redisplayed};
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::PageError;
+use crate::i18n::Lang;
+use crate::layout::Chrome;
+use crate::routes::Routes;
+
+const STOCK: &str = "/inventory";
+const COUNTS: &str = "/inventory/counts";
+const QUALITY: &str = "/inventory/quality";
+
+pub(super) fn routes() -> Routes {
+    Routes::new()
+        .get(STOCK, stock)
+        .get(COUNTS, counts)
+        .post(COUNTS, record)
+        .get(QUALITY, quality)
+}
+
+fn product_name<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::En if !en.is_empty() => en,
+        _ => zh,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// On hand
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct StockParams {
+    partner: Option<String>,
+    line: Option<String>,
+    as_of: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/stock.html")]
+struct StockPage {
+    c: Chrome,
+    view: Option<InventoryView>,
+    partner: String,
+    line: String,
+    as_of: String,
+    errors: Vec<(String, String)>,
+}
+
+impl StockPage {
+    fn error(&self, field: &str) -> &str {
+        error_for(&self.errors, field)
+    }
+
+    fn product<'a>(&self, row: &'a StockRow) -> &'a str {
+        product_name(self.c.lang, &row.product_name_zh, &row.product_name_en)
+    }
+
+    fn cover(&self, cover: &Cover) -> String {
+        match cover {
+            Cover::Days(days) => self.c.tf("inventory.days", days),
+            Cover::NoSales => self.c.t("inventory.no_sales").to_owned(),
+            Cover::Empty => "—".to_owned(),
+        }
+    }
+
+    fn overstock(&self) -> Vec<&StockRow> {
+        self.view.iter().flat_map(|v| v.overstock()).collect()
+    }
+
+    fn stock_outs(&self) -> Vec<&StockRow> {
+        self.view.iter().flat_map(|v| v.stock_outs()).collect()
+    }
+}
+
+async fn stock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<StockParams>,
+) -> Result<Response, PageError> {
+    let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let partner =
+        super::pick::resolve_opt(&state, &ctx, Pick::Partner, text(&params.partner)).await?;
+    let query = InventoryQuery {
+        partner,
+        line: super::pick::resolve_opt(&state, &ctx, Pick::ProductLine, text(&params.line)).await?,
+        as_of: text(&params.as_of),
+    };
+    let (view, errors) = match state.app.inventory(&ctx.caller, &query).await {
+        Ok(view) => (Some(view), Vec::new()),
+        Err(err) => (None, super::field_errors(ctx.lang, err)?.1),
+    };
+    let title = ctx.lang.t("inventory.title").to_owned();
+    let c = Chrome::new(&ctx, STOCK, title.clone(), vec![(title, None)]).await?;
+    render(&StockPage {
+        c,
+        view,
+        partner: params.partner.unwrap_or_default(),
+        line: params.line.unwrap_or_default(),
+        as_of: params.as_of.unwrap_or_default(),
+        errors,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Stock counts
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct CountParams {
+    partner: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/counts.html")]
+struct CountsPage {
+    c: Chrome,
+    rows: Vec<CountView>,
+    /// Staff name the partner; a partner's user counts for itself.
+    pick_partner: bool,
+    can_report: bool,
+    input: CountInput,
+    errors: Vec<(String, String)>,
+}
+
+impl CountsPage {
+    fn error(&self, field: &str) -> &str {
+        error_for(&self.errors, field)
+    }
+
+    fn product<'a>(&self, row: &'a CountView) -> &'a str {
+        product_name(self.c.lang, &row.product_name_zh, &row.product_name_en)
+    }
+}
+
+async fn counts_page(
+    state: &AppState,
+    ctx: &Ctx,
+    input: CountInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let rows = state.app.stock_counts(&ctx.caller, None).await?;
+    let title = ctx.lang.t("inventory.counts").to_owned();
+    let c = Chrome::new(ctx, COUNTS, title.clone(), vec![(title, None)]).await?;
+    render(&CountsPage {
+        c,
+        rows,
+        pick_partner: !ctx.caller.role.is_partner_role(),
+        can_report: ctx.caller.can(Permission::ReportStockCounts),
+        input,
+        errors,
+    })
+}
+
+async fn counts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<CountParams>,
+) -> Result<Response, PageError> {
+    if params.format.as_deref() == Some("xlsx") {
+        let filters = vec![("partner".to_owned(), params.partner.unwrap_or_default())];
+        return export_list(&state, &ctx, "stock-counts", filters).await;
+    }
+    let input = CountInput {
+        counted_on: qudao_app::today().to_string(),
+        ..CountInput::default()
+    };
+    counts_page(&state, &ctx, input, Vec::new()).await
+}
+
+async fn record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(mut input): PageForm<CountInput>,
+) -> Result<Response, PageError> {
+    // The pickers post a name or a code; the record takes the code.
+    if !input.partner_code.trim().is_empty() {
+        input.partner_code =
+            super::pick::resolve(&state, &ctx, Pick::Partner, input.partner_code.clone()).await?;
+    }
+    if !input.sku.trim().is_empty() {
+        input.sku = super::pick::resolve(&state, &ctx, Pick::Product, input.sku.clone()).await?;
+    }
+    let result = state.app.record_stock_count(&ctx.caller, &input).await;
+    let lang = ctx.lang;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |count| {
+            let what = format!("{} {} {}", count.sku, count.counted_on, count.qty);
+            (lang.tf("inventory.count_saved", what), COUNTS.to_owned())
+        },
+        async |errors| counts_page(&state, &ctx, input, errors).await,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------
+// Data quality
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct QualityParams {
+    partner: Option<String>,
+    months: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/quality.html")]
+struct QualityPage {
+    c: Chrome,
+    view: DataQualityView,
+    staff: bool,
+}
+
+async fn quality(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<QualityParams>,
+) -> Result<Response, PageError> {
+    let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let partner =
+        super::pick::resolve_opt(&state, &ctx, Pick::Partner, text(&params.partner)).await?;
+    let query = QualityQuery {
+        partner,
+        months: params.months.as_deref().and_then(|m| m.trim().parse().ok()),
+    };
+    let view = state.app.data_quality(&ctx.caller, &query).await?;
+    let title = ctx.lang.t("inventory.quality").to_owned();
+    let c = Chrome::new(&ctx, QUALITY, title.clone(), vec![(title, None)]).await?;
+    render(&QualityPage {
+        c,
+        view,
+        staff: !ctx.caller.role.is_partner_role(),
+    })
+}

@@ -1064,7 +1064,7 @@ impl Qudao {
             AppError::from(Invalid::new(
                 "invoice",
                 Problem::Rule {
-                    rule: "invoice_unknown",
+                    rule: "credit_invoice_unknown",
                 },
             ))
         };

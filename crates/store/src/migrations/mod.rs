@@ -28,6 +28,7 @@ mod v012_finance_setup;
 mod v013_sellthrough;
 mod v014_pricing;
 mod v015_trade_ledger;
+mod v019_partner_path_index;
 
 struct Migration {
     version: i64,
@@ -110,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         name: "orders, shipments, returns, invoices, credit notes, payments, stock counts, sell-in facts",
         statements: v015_trade_ledger::v15_trade_ledger,
+    },
+    Migration {
+        version: 19,
+        name: "no index on partners' tree paths (no query could use it)",
+        statements: v019_partner_path_index::v19_partner_path_index,
     },
 ];
 

@@ -472,8 +472,8 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
 async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
     let app = db.app().await;
     // 6,000 rows, children listed before their parents, every one graded:
-    // more than one batch (`bulk::insert`, 5,000 rows a statement) of every
-    // table the import writes.
+    // more than one batch (`bulk::insert`: 2,000 to 5,000 rows a SQLite
+    // statement, 5,000 a `COPY` message) of every table the import writes.
     let mut file = String::from("code,name,partner_type,parent_code,grade\n");
     for i in 0..5_400 {
         file.push_str(&format!("K{i},child {i},retailer,T{},silver\n", i % 600));

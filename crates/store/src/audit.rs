@@ -64,7 +64,8 @@ pub async fn record(db: &crate::WriteTx, new: NewEntry<'_>) -> Result<(), StoreE
 }
 
 /// Writes many audit records in batches through `bulk::insert` (an import's, one per
-/// record it touched), all stamped with the same instant.
+/// record it touched), all stamped with the same instant and each with its
+/// origin, like [`record`].
 pub async fn record_many(
     db: &crate::write::WriteTx,
     entries: Vec<NewEntry<'_>>,
@@ -82,6 +83,8 @@ pub async fn record_many(
             "action",
             "before_json",
             "after_json",
+            "client_address",
+            "user_agent",
         ],
         entries
             .into_iter()
@@ -95,6 +98,8 @@ pub async fn record_many(
                     e.action.into(),
                     e.before.map(|v| v.to_string()).into(),
                     e.after.map(|v| v.to_string()).into(),
+                    e.client_address.map(str::to_owned).into(),
+                    e.user_agent.map(str::to_owned).into(),
                 ]
             })
             .collect(),

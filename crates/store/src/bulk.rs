@@ -9,17 +9,19 @@
 //! to bind or unpack; the server's remaining work is the rows' indexes,
 //! foreign keys and WAL.
 //!
-//! SQLite: one text parameter per batch of rows, a JSON array unpacked by
-//! `json_each`, so the statement text is constant (prepared once per
-//! connection) and the bind a single string. Multi-row `VALUES` lists were
-//! measured slower on both databases: building, converting and binding one
-//! SQL value per cell was most of the client's time, and PostgreSQL spent
-//! 50–90 ms parsing and binding each 30,000-parameter statement.
+//! SQLite: multi-row `INSERT … VALUES (?, …), (?, …)` statements of as
+//! many rows as SQLite's parameter limit allows, so the statement text is
+//! the same for every full batch (prepared once per connection by sqlx's
+//! statement cache) and each cell is bound as the driver binds it, with no
+//! text for SQLite to parse again. The earlier path handed each batch over
+//! as one JSON array unpacked by `json_each`; SQLite then parsed every row
+//! object again for each column (`->>`), about a third of the import's time
+//! on SQLite (`bench/README.md`).
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
 use crate::StoreError;
 use crate::write::WriteTx;
@@ -28,6 +30,10 @@ use crate::write::WriteTx;
 /// that per-batch costs vanish, small enough that one batch's text stays a
 /// few megabytes.
 const ROWS_PER_BATCH: usize = 5_000;
+
+/// Bound parameters per SQLite statement: under the bundled SQLite's limit
+/// (32,766), so a statement carries 2,000 to 5,000 rows.
+const SQLITE_PARAMETERS: usize = 32_000;
 
 /// One value of a bulk-inserted row: the few column kinds the bulk path
 /// writes, each encoded exactly as the driver would bind it.
@@ -101,33 +107,29 @@ impl From<Option<NaiveDate>> for Cell {
 }
 
 impl Cell {
-    /// Appends this value as JSON. Instants are written as sqlx writes them
-    /// to SQLite (RFC 3339 with `+00:00`), so rows written here read and sort
-    /// exactly like rows written one at a time.
-    fn write_json(&self, out: &mut String) {
+    /// This value as SeaORM binds it. Instants are bound as the text sqlx
+    /// writes for a `DateTime<Utc>` on SQLite (RFC 3339 with `+00:00`), so
+    /// rows written here read and sort exactly like rows written one at a
+    /// time; a load stamps every row with one instant, formatted once.
+    fn into_value(self, instants: &mut Instants) -> Value {
         match self {
-            Cell::Int(Some(n)) => {
-                let _ = write!(out, "{n}");
-            }
-            Cell::Text(Some(text)) => push_json_string(out, text),
-            Cell::Instant(at) => {
-                push_json_string(out, &at.to_rfc3339_opts(SecondsFormat::AutoSi, false));
-            }
-            Cell::Date(Some(date)) => push_json_string(out, &date.format("%F").to_string()),
-            Cell::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-            Cell::Int(None) | Cell::Text(None) | Cell::Date(None) => out.push_str("null"),
+            Cell::Int(n) => Value::BigInt(n),
+            Cell::Text(text) => Value::String(text),
+            Cell::Instant(at) => Value::String(Some(instants.text(at))),
+            Cell::Date(date) => Value::ChronoDate(date),
+            Cell::Bool(flag) => Value::Bool(Some(flag)),
         }
     }
 
     /// Appends this value in `COPY`'s text format; PostgreSQL parses the
     /// instant's RFC 3339 text into `timestamptz`.
-    fn write_copy(&self, out: &mut String) {
+    fn write_copy(&self, out: &mut String, instants: &mut Instants) {
         match self {
             Cell::Int(Some(n)) => {
                 let _ = write!(out, "{n}");
             }
             Cell::Text(Some(text)) => push_copy_text(out, text),
-            Cell::Instant(at) => out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+            Cell::Instant(at) => out.push_str(instants.text_ref(*at)),
             Cell::Date(Some(date)) => {
                 let _ = write!(out, "{}", date.format("%F"));
             }
@@ -137,9 +139,23 @@ impl Cell {
     }
 }
 
-fn push_json_string(out: &mut String, text: &str) {
-    // Serialising a `&str` into a `String` cannot fail.
-    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+/// The text of the last instant bound, reused while rows carry the same one.
+#[derive(Default)]
+struct Instants {
+    last: Option<(DateTime<Utc>, String)>,
+}
+
+impl Instants {
+    fn text(&mut self, at: DateTime<Utc>) -> String {
+        self.text_ref(at).to_owned()
+    }
+
+    fn text_ref(&mut self, at: DateTime<Utc>) -> &str {
+        if self.last.as_ref().is_none_or(|(last, _)| *last != at) {
+            self.last = Some((at, at.to_rfc3339_opts(SecondsFormat::AutoSi, false)));
+        }
+        self.last.as_ref().map_or("", |(_, text)| text.as_str())
+    }
 }
 
 /// Appends `text` as one field of `COPY`'s text format: a backslash and the
@@ -165,13 +181,14 @@ fn push_copy_text(out: &mut String, text: &str) {
 /// `rows` in `COPY`'s text format: a field per cell, tab-separated, a line
 /// per row.
 fn copy_text(rows: &[Vec<Cell>]) -> String {
+    let mut instants = Instants::default();
     let mut text = String::with_capacity(rows.len() * 160);
     for row in rows {
         for (j, cell) in row.iter().enumerate() {
             if j > 0 {
                 text.push('\t');
             }
-            cell.write_copy(&mut text);
+            cell.write_copy(&mut text, &mut instants);
         }
         text.push('\n');
     }
@@ -254,37 +271,33 @@ pub async fn insert(
         .await?;
         return Ok(());
     }
+    db.widen_cache().await?;
     // Column names are the caller's `'static` identifiers, never input.
-    let fields = columns
-        .iter()
-        .map(|c| format!("value ->> '$.{c}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("INSERT INTO \"{table}\" ({list}) SELECT {fields} FROM json_each(?)");
-    for batch in rows.chunks(ROWS_PER_BATCH) {
-        let mut json = String::with_capacity(batch.len() * 64 * columns.len());
-        json.push('[');
-        for (i, row) in batch.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push('{');
-            for (j, (column, cell)) in columns.iter().zip(row).enumerate() {
-                if j > 0 {
-                    json.push(',');
-                }
-                let _ = write!(json, "\"{column}\":");
-                cell.write_json(&mut json);
-            }
-            json.push('}');
+    let per_statement = (SQLITE_PARAMETERS / columns.len()).clamp(1, ROWS_PER_BATCH);
+    let row_marks = format!("({})", vec!["?"; columns.len()].join(", "));
+    let statement = |rows: usize| {
+        format!(
+            "INSERT INTO \"{table}\" ({list}) VALUES {}",
+            vec![row_marks.as_str(); rows].join(", ")
+        )
+    };
+    let full = statement(per_statement);
+    let mut instants = Instants::default();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut values = Vec::with_capacity(per_statement * columns.len());
+        let mut count = 0;
+        for row in rows.by_ref().take(per_statement) {
+            values.extend(row.into_iter().map(|cell| cell.into_value(&mut instants)));
+            count += 1;
         }
-        json.push(']');
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql.as_str(),
-            [json.into()],
-        ))
-        .await?;
+        let sql = if count == per_statement {
+            full.clone()
+        } else {
+            statement(count)
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
     }
     Ok(())
 }

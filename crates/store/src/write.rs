@@ -42,7 +42,18 @@ use crate::StoreError;
 /// to writes take `&WriteTx` itself.
 pub struct WriteTx {
     tx: Tx,
+    /// SQLite: the connection's own page cache size (`PRAGMA cache_size`)
+    /// while a bulk write has widened it, restored before the transaction
+    /// ends.
+    widened: std::sync::Mutex<Option<i64>>,
 }
+
+/// The page cache a SQLite bulk write runs with (`PRAGMA cache_size`, in
+/// KiB when negative). SQLite's default of 2 MB made a million-line load
+/// spill its dirty pages to the WAL and read them back for every random
+/// insert into the key index; 64 MB holds that index for a million lines.
+/// SQLite allocates the pages only as it uses them.
+const BULK_CACHE_KIB: i64 = 65_536;
 
 enum Tx {
     /// SQLite: SeaORM's transaction, begun `IMMEDIATE`.
@@ -148,7 +159,7 @@ impl Aggregate<'_> {
                 bytes[2..].copy_from_slice(&digest[..6]);
                 (2, i64::from_be_bytes(bytes))
             }
-            Aggregate::SellThrough => (4, 0),
+            Aggregate::SellThrough => (5, 0),
             Aggregate::Receivables => (7, 0),
             Aggregate::SellIn => (8, 0),
         };
@@ -167,6 +178,7 @@ impl WriteTx {
                 .map_err(acquire_err)?;
             return Ok(Self {
                 tx: Tx::Postgres(Mutex::new(tx)),
+                widened: std::sync::Mutex::new(None),
             });
         }
         let tx = db
@@ -175,7 +187,10 @@ impl WriteTx {
                 ..Default::default()
             })
             .await?;
-        Ok(Self { tx: Tx::Sqlite(tx) })
+        Ok(Self {
+            tx: Tx::Sqlite(tx),
+            widened: std::sync::Mutex::new(None),
+        })
     }
 
     /// Serialises this transaction with every other one that locks the same
@@ -233,7 +248,44 @@ impl WriteTx {
         Ok(())
     }
 
+    /// SQLite: gives this transaction's connection the bulk path's page
+    /// cache until the transaction ends (once; later calls do nothing).
+    pub(crate) async fn widen_cache(&self) -> Result<(), StoreError> {
+        let Tx::Sqlite(tx) = &self.tx else {
+            return Ok(());
+        };
+        if !matches!(self.widened.lock().as_deref(), Ok(None)) {
+            return Ok(());
+        }
+        let own = tx
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA cache_size",
+            ))
+            .await?
+            .map(|row| row.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(-2_000);
+        tx.execute_unprepared(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+            .await?;
+        if let Ok(mut widened) = self.widened.lock() {
+            *widened = Some(own);
+        }
+        Ok(())
+    }
+
+    /// SQLite: the connection goes back to the pool with its own cache size.
+    async fn narrow_cache(&self) -> Result<(), StoreError> {
+        let own = self.widened.lock().ok().and_then(|mut w| w.take());
+        if let (Tx::Sqlite(tx), Some(own)) = (&self.tx, own) {
+            tx.execute_unprepared(&format!("PRAGMA cache_size = {own}"))
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
+        self.narrow_cache().await?;
         match self.tx {
             Tx::Sqlite(tx) => Ok(tx.commit().await?),
             Tx::Postgres(tx) => Ok(tx.into_inner().commit().await.map_err(exec_err)?),
@@ -242,6 +294,7 @@ impl WriteTx {
 
     /// Ends the transaction writing nothing (a dry run, a rejected file).
     pub async fn rollback(self) -> Result<(), StoreError> {
+        self.narrow_cache().await?;
         match self.tx {
             Tx::Sqlite(tx) => Ok(tx.rollback().await?),
             Tx::Postgres(tx) => Ok(tx.into_inner().rollback().await.map_err(exec_err)?),
@@ -327,5 +380,9 @@ mod tests {
         assert_ne!(line, Aggregate::ProductLine("VALVES").key());
         assert_ne!(line, 727_170);
         assert_eq!(Aggregate::Periods.key(), 3 << 48);
+        assert_eq!(Aggregate::PriceLists.key(), 4 << 48);
+        // Sell-through once shared price lists' key: an upload waited for
+        // a price list activation and the other way round.
+        assert_eq!(Aggregate::SellThrough.key(), 5 << 48);
     }
 }

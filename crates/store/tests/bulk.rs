@@ -1,6 +1,6 @@
 //! The bulk path on both databases: every value comes back exactly as it
 //! was given (PostgreSQL's `COPY` text format escapes tabs, line breaks and
-//! backslashes; SQLite's JSON batch escapes quotes), an empty string stays
+//! backslashes; SQLite binds each cell as a parameter), an empty string stays
 //! apart from NULL, the rows belong to the caller's transaction, and a
 //! refused row fails the insert and leaves nothing behind.
 //! `QUDAO_TEST_PG_URL` names the PostgreSQL server's admin connection.

@@ -29,11 +29,14 @@ impl Table {
 
     /// The values of column `field` (a kind's key: a code or a login), in
     /// file order without repeats.
+    /// Repeats are found through a set: a scan of the list per row made
+    /// this quadratic (a fifth of a 10,000-partner import's time).
     pub(crate) fn keys(&self, field: &str) -> Vec<String> {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut keys: Vec<String> = Vec::new();
         for (_, values) in &self.rows {
             let key = self.cell(values, field);
-            if !key.is_empty() && !keys.iter().any(|k| k == key) {
+            if !key.is_empty() && seen.insert(key) {
                 keys.push(key.to_owned());
             }
         }

@@ -9,6 +9,7 @@ on_both_backends!(
     a_row_under_a_refused_parent_names_that_row,
     upsert_updates_existing_partners_and_lists_the_changes,
     a_large_partner_file_imports_in_one_go,
+    an_imported_partner_has_one_audit_record_with_its_grade_and_client,
     a_large_authorization_file_is_checked_row_by_row_in_memory,
     exports_come_from_one_registry_with_the_lists_filters,
 );
@@ -472,8 +473,8 @@ async fn upsert_updates_existing_partners_and_lists_the_changes(db: TestDb) {
 async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
     let app = db.app().await;
     // 6,000 rows, children listed before their parents, every one graded:
-    // more than one batch (`bulk::insert`, 5,000 rows a statement) of every
-    // table the import writes.
+    // more than one batch (`bulk::insert`: 2,000 to 5,000 rows a SQLite
+    // statement, 5,000 a `COPY` message) of every table the import writes.
     let mut file = String::from("code,name,partner_type,parent_code,grade\n");
     for i in 0..5_400 {
         file.push_str(&format!("K{i},child {i},retailer,T{},silver\n", i % 600));
@@ -517,6 +518,61 @@ async fn a_large_partner_file_imports_in_one_go(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(under.total, 5_400);
+}
+
+async fn an_imported_partner_has_one_audit_record_with_its_grade_and_client(db: TestDb) {
+    let app = db.app().await;
+    app.create_user(&system(), &user("admin", "admin", None))
+        .await
+        .unwrap();
+    let origin = Origin::new("198.51.100.7".parse().ok(), Some("importer/2.0"));
+    let (admin, _) = app.login("admin", PASSWORD, &origin).await.unwrap();
+    let report = app
+        .import(
+            &admin,
+            kind("partners"),
+            "graded.csv",
+            b"code,name,partner_type,grade\nP1,one,distributor,gold\n",
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors);
+    let log = app
+        .list_audit(
+            &admin,
+            &qudao_app::audit::Filter {
+                entity_key: Some("P1".into()),
+                ..Default::default()
+            },
+            PageRequest::export(),
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(&str, Option<&str>, Option<&str>)> = log
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.client_address.as_deref(),
+                e.user_agent.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("import", Some("198.51.100.7"), Some("importer/2.0"))],
+        "one record per imported partner, with the importer's client"
+    );
+    assert_eq!(
+        log.items[0]
+            .after
+            .as_ref()
+            .and_then(|a| a["grade"].as_str()),
+        Some("gold"),
+        "the import record names the grade"
+    );
 }
 
 async fn a_large_authorization_file_is_checked_row_by_row_in_memory(db: TestDb) {

@@ -29,6 +29,7 @@ mod v013_sellthrough;
 mod v014_pricing;
 mod v015_trade_ledger;
 mod v016_inventory;
+mod v017_partner_path_index;
 
 struct Migration {
     version: i64,
@@ -116,6 +117,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "the import row of an imported sell-in line",
         statements: v016_inventory::v16_inventory,
+    },
+    Migration {
+        version: 17,
+        name: "no index on partners' tree paths (no query could use it)",
+        statements: v017_partner_path_index::v17_partner_path_index,
     },
 ];
 

@@ -62,6 +62,9 @@ describe('price lists in a browser (zh-CN)', () => {
            INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, currency, list_price, status, serial_tracked, created_at, updated_at)
            SELECT '${SKU}', '${PRODUCT}', 'Longjing test pack', id, '绿茶', '盒', 'CNY', 12800, 'active', 0, ${now}, ${now} FROM product_lines WHERE code = 'E2E${RUN}';`,
         );
+        // The demo's standard agent list is active all year; the journey's
+        // own agent list would overlap it and be refused, so retire it.
+        sqlite(file, "UPDATE price_lists SET status = 'retired' WHERE code = 'PL-TYPE-AGENT'");
         const [code, name] = sqlite(
           file,
           "SELECT p.code || '|' || p.name FROM partners p JOIN users u ON u.id = p.owner_id WHERE u.login = 'manager' AND p.partner_type = 'agent' AND p.currency = 'CNY' ORDER BY p.code LIMIT 1",

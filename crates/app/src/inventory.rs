@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 
+/// The longest stretch of months the data-quality view scores at once.
+const MAX_QUALITY_MONTHS: u32 = 12;
+
 /// A stock count as a form, an API call or a file row gives it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CountInput {
@@ -59,6 +62,7 @@ pub struct CountView {
 
 /// What the inventory page and API are asked for.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InventoryQuery {
     /// A partner's code (all partners in scope when empty).
     pub partner: Option<String>,
@@ -161,10 +165,13 @@ pub struct DataQualityView {
 
 /// What the data-quality page and API are asked for.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QualityQuery {
     /// A partner's code (all partners in scope when empty).
     pub partner: Option<String>,
-    /// How many months back from last month (1–12, default 3).
+    /// How many months back from last month (1–12, default 3; others are
+    /// refused).
+    #[param(minimum = 1, maximum = 12)]
     pub months: Option<u32>,
 }
 
@@ -615,7 +622,17 @@ impl Qudao {
         query: &QualityQuery,
     ) -> Result<DataQualityView, AppError> {
         caller.require(Permission::ViewInventory)?;
-        let back = query.months.unwrap_or(3).clamp(1, 12);
+        let back = query.months.unwrap_or(3);
+        if !(1..=MAX_QUALITY_MONTHS).contains(&back) {
+            return Err(Invalid::new(
+                "months",
+                Problem::Limit {
+                    rule: "quality_months",
+                    max: MAX_QUALITY_MONTHS as usize,
+                },
+            )
+            .into());
+        }
         let today = crate::today();
         let last = Month::of(today).previous();
         let mut months = vec![last];

@@ -44,6 +44,7 @@ async fn get_inventory(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CountQuery {
     /// A partner's code (all partners in scope when empty).
     partner: Option<String>,
@@ -100,6 +101,7 @@ async fn record_count(
     responses(
         (status = 200, body = DataQualityView),
         (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
+        (status = 422, description = "`months` outside 1–12", body = crate::error::Problem),
     )
 )]
 async fn get_quality(

@@ -184,33 +184,26 @@ def main():
     results = {k: [] for k in keys}
     load_before = os.getloadavg()
     for n in range(args.runs):
-        path = os.path.join(tmp, f"q{n}.db")
-        db = f"sqlite://{path}"
-        prepare(args.bin, db, partners, rights,
-                lambda sql: subprocess.run(["sqlite3", path], input=sql.encode(), check=True))
-        total, alone = timed_import(args.bin, db, data)
-        results["qudao sqlite"].append(total)
-        results["  (import alone)"].append(alone)
-
-        peer = os.path.join(tmp, f"p{n}.db")
-        script = f"CREATE TABLE lines {PEER_TABLE};\n.import --csv --skip 1 {data} lines\n"
-        start = time.perf_counter()
-        subprocess.run(["sqlite3", peer], input=script.encode(), check=True)
-        results["sqlite3 cli"].append(time.perf_counter() - start)
-
-        if not args.skip_xlsx:
-            path = os.path.join(tmp, f"x{n}.db")
+        def against_sqlite3(name, ours, peer_csv, keys):
+            """Qudao imports `ours` into a fresh SQLite database; the sqlite3
+            CLI then `.import`s `peer_csv` (the same lines) into a plain table."""
+            path = os.path.join(tmp, f"{name}{n}.db")
             db = f"sqlite://{path}"
             prepare(args.bin, db, partners, rights,
                     lambda sql: subprocess.run(["sqlite3", path], input=sql.encode(), check=True))
-            total, alone = timed_import(args.bin, db, xlsx)
-            results["qudao xlsx"].append(total)
-            results["  (import alone)  "].append(alone)
-            peer = os.path.join(tmp, f"px{n}.db")
-            script = f"CREATE TABLE lines {PEER_TABLE};\n.import --csv --skip 1 {xlsx_csv} lines\n"
+            total, alone = timed_import(args.bin, db, ours)
+            results[keys[0]].append(total)
+            results[keys[1]].append(alone)
+            peer = os.path.join(tmp, f"p{name}{n}.db")
+            script = f"CREATE TABLE lines {PEER_TABLE};\n.import --csv --skip 1 {peer_csv} lines\n"
             start = time.perf_counter()
             subprocess.run(["sqlite3", peer], input=script.encode(), check=True)
-            results["sqlite3 cli (csv)"].append(time.perf_counter() - start)
+            results[keys[2]].append(time.perf_counter() - start)
+
+        against_sqlite3("q", data, data, ["qudao sqlite", "  (import alone)", "sqlite3 cli"])
+        if not args.skip_xlsx:
+            against_sqlite3("x", xlsx, xlsx_csv,
+                            ["qudao xlsx", "  (import alone)  ", "sqlite3 cli (csv)"])
 
         if args.skip_postgres:
             continue

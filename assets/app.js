@@ -98,9 +98,20 @@
         hidden.value = option.dataset.value;
         show(false);
       }
+      // A picker narrowed by another field of its form (the order form's
+      // products by the ordering partner) sends that field's value along;
+      // empty when the form has no such field (a partner orders for itself).
+      function url(q) {
+        var target = box.dataset.picker + '?q=' + encodeURIComponent(q);
+        var narrow = box.dataset.pickerNarrow;
+        if (!narrow) return target;
+        var form = box.closest('form');
+        var field = form && form.querySelector('input[type=hidden][name="' + narrow + '"], [name="' + narrow + '"]');
+        return target + '&' + narrow + '=' + encodeURIComponent(field ? field.value : '');
+      }
       function search() {
         var mine = ++asked;
-        fetch(box.dataset.picker + '?q=' + encodeURIComponent(input.value), {
+        fetch(url(input.value), {
           headers: { 'HX-Request': 'true' }, credentials: 'same-origin'
         }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
           if (mine !== asked || document.activeElement !== input) return;
@@ -113,7 +124,7 @@
       // A code the page came with (an edit form, a refused form) reads as
       // its name; the hidden input keeps the code.
       if (input.value) {
-        fetch(box.dataset.picker + '?q=' + encodeURIComponent(input.value), {
+        fetch(url(input.value), {
           headers: { 'HX-Request': 'true' }, credentials: 'same-origin'
         }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
           var holder = document.createElement('ul');
@@ -224,8 +235,35 @@
     if (p.submitter) p.form.requestSubmit(p.submitter); else p.form.requestSubmit();
   }, true);
 
+  // ---- Added rows: a button with data-add-row appends its <template>'s
+  // row to the table before it, numbered after the last row (the page
+  // works without it: the rows it came with).
+  function initAddRows(root) {
+    root.querySelectorAll('[data-add-row]').forEach(function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = '1';
+      var template = document.getElementById(button.dataset.addRow);
+      var table = template && template.parentNode.querySelector('table[data-rows-max]');
+      if (!table) return;
+      var body = table.tBodies[0];
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var n = body.rows.length + 1;
+        if (n > Number(table.dataset.rowsMax)) { button.disabled = true; return; }
+        var holder = document.createElement('tbody');
+        holder.innerHTML = template.innerHTML.replace(/__N__/g, String(n));
+        var row = holder.firstElementChild;
+        body.appendChild(row);
+        initPickers(row);
+        var first = row.querySelector('input[role=combobox]');
+        if (first) first.focus();
+      });
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     initPickers(document);
+    initAddRows(document);
     showSummary(document);
   });
 })();

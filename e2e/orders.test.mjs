@@ -1,6 +1,7 @@
 // Browser journey for sell-in orders, in Chinese: the demo partner's admin
-// places an order with the product picker, one of whose lines its
-// organisation holds no right for; the order's page names why that line is
+// places an order with the product picker (which offers only what it may
+// buy), one of whose lines, typed by code, its organisation holds no
+// right for; the order's page names why that line is
 // refused; the partner takes the line out and submits. The partner's
 // channel manager approves (confirming) and ships it, and the shipment
 // shows its invoice.
@@ -88,8 +89,20 @@ describe('sell-in orders in a browser (zh-CN)', () => {
       await page.waitForURL((url) => url.pathname === '/orders/new');
       await pick(page, 'sku_1', found.allowedName.slice(0, 3), found.allowed);
       await page.locator('#qty_1').fill('2');
-      await pick(page, 'sku_2', found.refused, found.refused);
+      // The picker offers only what the partner may buy: the refused
+      // product is not among its choices, but its code typed whole still
+      // reaches the order, whose page then says why the line is refused.
+      const typed = page.locator('#sku_2');
+      await typed.click();
+      await typed.pressSequentially(found.refused);
+      await page.locator('#sku_2-list .pick-none').waitFor({ state: 'visible' });
+      assert.equal(await page.locator(`#sku_2-list [data-value="${found.refused}"]`).count(), 0);
+      await typed.press('Escape');
       await page.locator('#qty_2').fill('1');
+      // More lines than the form came with: "add a line" appends row 9.
+      assert.equal(await page.locator('#sku_9').count(), 0);
+      await page.locator('[data-testid=add-line]').click();
+      await page.locator('#sku_9').waitFor();
       const saved = await submit(page, page.locator('[data-testid=save-order]'), '/orders');
       assert.equal(saved.status(), 303);
       const number = new URL(page.url()).pathname.split('/').pop();

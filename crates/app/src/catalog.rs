@@ -331,8 +331,17 @@ impl Qudao {
         else {
             return Ok(Vec::new());
         };
+        self.channel_line_codes(&partner).await
+    }
+
+    /// The codes of the lines a partner's channel (its type and grade) may
+    /// buy, by the lines' channel rules.
+    pub(crate) async fn channel_line_codes(
+        &self,
+        partner: &qudao_store::scope::Visible,
+    ) -> Result<Vec<String>, AppError> {
         let partner_type = partner.row().partner_type()?;
-        let grade_id = qudao_store::grades::grade_of(self.db(), &partner).await?;
+        let grade_id = qudao_store::grades::grade_of(self.db(), partner).await?;
         let grades = self.grade_cache().codes(self.db(), grade_id).await?;
         let grade = grade_id
             .and_then(|id| grades.get(&id))

@@ -62,10 +62,15 @@ pub struct OrderView {
     /// The failing checks as of the last save or submission; those of a
     /// line also appear on the line.
     pub checks: Vec<CheckView>,
+    /// The login of who approved or rejected it.
     pub decided_by: Option<String>,
+    /// Their display name, for pages (the login when the user is gone).
+    pub decided_by_name: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
     pub created_by: String,
+    /// The display name of who created it (the login when the user is gone).
+    pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub lines: Vec<OrderLineView>,
     pub shipments: Vec<ShipmentView>,
@@ -104,6 +109,7 @@ pub struct OrderLineView {
     /// The price list that priced the line.
     pub price_list: Option<String>,
     pub price_list_name: Option<String>,
+    pub price_list_name_en: Option<String>,
     pub override_reason: Option<String>,
     pub qty_shipped: i64,
     pub qty_returned: i64,
@@ -400,31 +406,45 @@ impl Qudao {
         }
         let mut priced = Vec::with_capacity(lines.len());
         let mut errors = Vec::new();
-        for line in lines {
-            let parsed = (
+        let mut parsed = Vec::with_capacity(lines.len());
+        for (at, line) in lines.iter().enumerate() {
+            match (
                 Sku::parse_as("sku", &line.sku),
                 rules::parse_qty("qty", &line.qty),
             )
-                .all();
-            let (sku, qty) = match parsed {
-                Ok(parsed) => parsed,
-                Err(found) => {
-                    errors.extend(found);
-                    continue;
-                }
-            };
-            let Some(product) = qudao_store::catalog::product_by_sku(db, &sku).await? else {
-                errors.push(Invalid::new(
-                    "sku",
-                    Problem::Conflict {
-                        rule: "order_product_unknown",
-                        with: sku.as_str().to_owned(),
-                    },
+                .all()
+            {
+                Ok((sku, qty)) => parsed.push((at, line, sku, qty)),
+                Err(bad) => errors.extend(bad.into_iter().map(|e| (at, e))),
+            }
+        }
+        let skus: Vec<&Sku> = parsed.iter().map(|(_, _, sku, _)| sku).collect();
+        let products = qudao_store::catalog::products_with_skus(db, &skus).await?;
+        let mut found = Vec::with_capacity(parsed.len());
+        for (at, line, sku, qty) in parsed {
+            // A sku twice in one order is two lines of one product.
+            let Some(product) = products.get(sku.as_str()).cloned() else {
+                errors.push((
+                    at,
+                    Invalid::new(
+                        "sku",
+                        Problem::Conflict {
+                            rule: "order_product_unknown",
+                            with: sku.as_str().to_owned(),
+                        },
+                    ),
                 ));
                 continue;
             };
+            found.push((at, line, sku, qty, product));
+        }
+        // One book prices every line: the partner's lists are read once
+        // per order, not once per line.
+        let product_ids: Vec<i64> = found.iter().map(|(_, _, _, _, p)| p.id).collect();
+        let book = self.price_book(db, partner, day, &product_ids).await?;
+        for (at, line, sku, qty, product) in found {
             let quantity = u32::try_from(qty).unwrap_or(u32::MAX);
-            let quote = self.quote_for(db, partner, &product, quantity, day).await?;
+            let quote = book.quote(&sku, quantity);
             // A line no list prices is kept at no price: the checks name it,
             // so the partner sees why it is refused instead of losing it.
             let list_price = quote
@@ -436,28 +456,31 @@ impl Qudao {
                     let price = match Money::parse("price", typed, currency) {
                         Ok(price) => price,
                         Err(e) => {
-                            errors.push(e);
+                            errors.push((at, e));
                             continue;
                         }
                     };
                     if price != list_price {
                         if !caller.can(Permission::OverrideOrderPrices) {
-                            errors.push(Invalid::new(
-                                "price",
-                                Problem::Rule {
-                                    rule: "price_override_not_allowed",
-                                },
+                            errors.push((
+                                at,
+                                Invalid::new(
+                                    "price",
+                                    Problem::Rule {
+                                        rule: "price_override_not_allowed",
+                                    },
+                                ),
                             ));
                             continue;
                         }
                         if non_empty(Some(&line.override_reason)).is_none() {
-                            errors.push(Invalid::new("override_reason", Problem::Required));
+                            errors.push((at, Invalid::new("override_reason", Problem::Required)));
                             continue;
                         }
                         if let Some((quote, _)) = &quote
                             && let Err(e) = qudao_domain::pricing::check_override(quote, price)
                         {
-                            errors.push(e);
+                            errors.push((at, e));
                             continue;
                         }
                     }
@@ -465,11 +488,14 @@ impl Qudao {
                 }
             };
             let Some(amount) = rules::line_amount(qty, unit_price) else {
-                errors.push(Invalid::new(
-                    "qty",
-                    Problem::Rule {
-                        rule: "amount_too_large",
-                    },
+                errors.push((
+                    at,
+                    Invalid::new(
+                        "qty",
+                        Problem::Rule {
+                            rule: "amount_too_large",
+                        },
+                    ),
                 ));
                 continue;
             };
@@ -479,7 +505,7 @@ impl Qudao {
             let override_reason = match override_reason {
                 Ok(reason) => reason,
                 Err(e) => {
-                    errors.push(Invalid::new("override_reason", e.problem));
+                    errors.push((at, Invalid::new("override_reason", e.problem)));
                     continue;
                 }
             };
@@ -498,7 +524,11 @@ impl Qudao {
         if errors.is_empty() {
             Ok(priced)
         } else {
-            Err(AppError::Invalid(errors))
+            // In the order of the lines, whichever step found each problem.
+            errors.sort_by_key(|(at, _)| *at);
+            Err(AppError::Invalid(
+                errors.into_iter().map(|(_, e)| e).collect(),
+            ))
         }
     }
 
@@ -1289,19 +1319,17 @@ impl Qudao {
         let rights = qudao_store::sellthrough::rights_of(db, &[partner.id().0]).await?;
         let mut facts = Vec::new();
         let mut total = Money::zero(currency);
-        for line in repo::lines_of(db, order.id).await? {
+        let lines = repo::lines_of(db, order.id).await?;
+        let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
+        let book = self.price_book(db, partner, day, &product_ids).await?;
+        for line in lines {
             let line_code = line_codes
                 .get(&line.product_line_id)
                 .cloned()
                 .unwrap_or_default();
-            let product =
-                qudao_store::catalog::product_by_sku(db, &Sku::parse_as("sku", &line.sku)?)
-                    .await?
-                    .ok_or_else(not_found)?;
             let qty = u32::try_from(line.qty).unwrap_or(u32::MAX);
-            let quote = self
-                .quote_for(db, partner, &product, qty, day)
-                .await?
+            let quote = book
+                .quote(&Sku::parse_as("sku", &line.sku)?, qty)
                 .map(|(q, _)| q);
             let unit_price = Money::from_minor(line.unit_price_minor, currency);
             total = total
@@ -1556,6 +1584,7 @@ impl Qudao {
                     amount: money(l.amount_minor, currency),
                     price_list: list.map(|p| p.code.clone()),
                     price_list_name: list.map(|p| p.name_zh.clone()),
+                    price_list_name_en: list.map(|p| p.name_en.clone()),
                     override_reason: l.override_reason.clone(),
                     qty_shipped: l.qty_shipped,
                     qty_returned: l.qty_returned,
@@ -1568,7 +1597,17 @@ impl Qudao {
                 }
             })
             .collect();
+        let actors: Vec<String> = std::iter::once(order.created_by.clone())
+            .chain(order.decided_by.clone())
+            .collect();
+        let names: HashMap<String, String> = qudao_store::admin::display_names(db, &actors)
+            .await?
+            .into_iter()
+            .collect();
+        let name_of = |login: &String| names.get(login).unwrap_or(login).clone();
         Ok(OrderView {
+            decided_by_name: order.decided_by.as_ref().map(name_of),
+            created_by_name: name_of(&order.created_by),
             number: order.number,
             partner: partner.code().to_owned(),
             partner_name: partner.row().name.clone(),

@@ -42,8 +42,67 @@ impl Qudao {
     /// Products whose sku or either name holds `q`.
     pub async fn pick_products(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
         caller.require(Permission::ViewCatalog)?;
-        let rows = qudao_store::catalog::search_products(self.db(), text(q).as_deref(), PICK_LIMIT)
-            .await?;
+        self.product_choices(q, None).await
+    }
+
+    /// The order form's products: those the ordering partner may buy
+    /// today, its channel (type and grade) admitted by the line's rules
+    /// and a right on the line in force. A partner orders for its own
+    /// organisation whatever `partner` says; staff name the partner, and
+    /// before they have, every product is offered. A partner outside the
+    /// caller's scope gets no choices, as if it did not exist.
+    pub async fn pick_order_products(
+        &self,
+        caller: &Caller,
+        q: &str,
+        partner: &str,
+    ) -> Result<Vec<Choice>, AppError> {
+        caller.require(Permission::PlaceOrders)?;
+        let scope = scope_in(caller, Area::Orders);
+        let partner = match caller.partner_id {
+            Some(id) if caller.role.is_partner_role() => {
+                qudao_store::scope::partner_by_id(self.db(), scope, id).await?
+            }
+            _ if partner.trim().is_empty() => return self.product_choices(q, None).await,
+            _ => match self.visible(self.db(), caller, Area::Orders, partner).await {
+                Ok(found) => Some(found),
+                // A name typed, not yet picked, is no partner either.
+                Err(AppError::NotFound(_) | AppError::Invalid(_)) => None,
+                Err(other) => return Err(other),
+            },
+        };
+        let Some(partner) = partner else {
+            return Ok(Vec::new());
+        };
+        let today = crate::today();
+        let channel = self.channel_line_codes(&partner).await?;
+        let rights = qudao_store::sellthrough::rights_of(self.db(), &[partner.id().0]).await?;
+        let line_ids: Vec<i64> = qudao_store::catalog::lines(self.db())
+            .await?
+            .into_iter()
+            .filter(|line| {
+                channel.contains(&line.code)
+                    && rights.iter().any(|r| {
+                        r.product_line == line.code && r.valid_from <= today && today <= r.valid_to
+                    })
+            })
+            .map(|line| line.id)
+            .collect();
+        self.product_choices(q, Some(&line_ids)).await
+    }
+
+    async fn product_choices(
+        &self,
+        q: &str,
+        line_ids: Option<&[i64]>,
+    ) -> Result<Vec<Choice>, AppError> {
+        let rows = qudao_store::catalog::search_products(
+            self.db(),
+            text(q).as_deref(),
+            line_ids,
+            PICK_LIMIT,
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(|row| Choice {

@@ -144,6 +144,14 @@ pub struct CopyInput {
     pub valid_to: String,
 }
 
+/// Why an imported list was refused: problems of its head, and of its
+/// items by their position in the list.
+#[derive(Debug, Default)]
+pub(crate) struct ListRefusal {
+    pub head: Vec<Invalid>,
+    pub items: Vec<(usize, Invalid)>,
+}
+
 /// The price of a product for a partner, quantity and day, and why.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuoteView {
@@ -454,8 +462,22 @@ impl Qudao {
         tx.lock(Aggregate::PriceLists).await?;
         let row = self.draft_for_write(&tx, caller, code).await?;
         let before = self.detail_of(&tx, caller, row.clone()).await?;
-        let grades = self.grade_codes(&tx).await?;
-        let list = domain_list(&row, &repo::items(&tx, &row).await?, &grades)?;
+        let row = self.activate_in(&tx, row).await?;
+        let after = self.detail_of(&tx, caller, row).await?;
+        self.audit_and_commit(tx, caller, "activate", Some(&before), after)
+            .await
+    }
+
+    /// The activation's checks and write, in a transaction that holds the
+    /// price lists' lock: items that keep the rules, at least one, and no
+    /// overlap with an active list of the same target and currency.
+    async fn activate_in(
+        &self,
+        tx: &WriteTx,
+        row: price_list::Model,
+    ) -> Result<price_list::Model, AppError> {
+        let grades = self.grade_codes(tx).await?;
+        let list = domain_list(&row, &repo::items(tx, &row).await?, &grades)?;
         rule(!list.items.is_empty(), || {
             Invalid::new(
                 "items",
@@ -464,16 +486,104 @@ impl Qudao {
                 },
             )
         })?;
-        let others = repo::active_in(&tx, list.head.currency)
+        let others = repo::active_in(tx, list.head.currency)
             .await?
             .iter()
             .map(|other| head_of(other, &grades))
             .collect::<Result<Vec<_>, _>>()?;
         rules::check_no_overlap(&list.head, &others)?;
-        let row = repo::set_status(&tx, row, PriceListStatus::Active).await?;
-        let after = self.detail_of(&tx, caller, row).await?;
-        self.audit_and_commit(tx, caller, "activate", Some(&before), after)
-            .await
+        Ok(repo::set_status(tx, row, PriceListStatus::Active).await?)
+    }
+
+    /// Writes one list of an import file in the import's transaction (the
+    /// caller holds the price lists' lock): created as a draft with its
+    /// items, then put in the file's status through the checks the forms
+    /// use, so a file and a form refuse the same lists with the same words.
+    /// A retired list is history (past orders name it) and overlaps
+    /// nothing. Problems come back as those of the list's head and those of
+    /// each item by its position; nothing is kept of a refused list.
+    pub(crate) async fn import_price_list(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        input: &PriceListInput,
+        status: PriceListStatus,
+    ) -> Result<Result<(), ListRefusal>, AppError> {
+        let items = input.items.as_deref().unwrap_or_default();
+        let (code, head) = (
+            list_code("code", &input.code),
+            self.parse_head(tx, caller, input).await?,
+        );
+        let (code, head) = match (code, head) {
+            (Ok(code), Ok(head)) => (code, head),
+            (code, head) => {
+                let mut refusal = ListRefusal {
+                    head: code.err().into_iter().collect(),
+                    items: Vec::new(),
+                };
+                match head {
+                    Err(mut invalid) => refusal.head.append(&mut invalid),
+                    Ok(head) => {
+                        if let Err(mut bad) = self
+                            .check_items(tx, head.mode, head.currency, items)
+                            .await?
+                        {
+                            refusal.items.append(&mut bad);
+                        }
+                    }
+                }
+                return Ok(Err(refusal));
+            }
+        };
+        let parsed = match self
+            .check_items(tx, head.mode, head.currency, items)
+            .await?
+        {
+            Ok(parsed) => parsed,
+            Err(items) => {
+                return Ok(Err(ListRefusal {
+                    head: Vec::new(),
+                    items,
+                }));
+            }
+        };
+        let head_refused = |invalid: Vec<Invalid>| {
+            Ok(Err(ListRefusal {
+                head: invalid,
+                items: Vec::new(),
+            }))
+        };
+        if repo::code_taken(tx, &code).await? {
+            return head_refused(vec![Invalid::new(
+                "code",
+                Problem::Rule { rule: "code_taken" },
+            )]);
+        }
+        let row = repo::insert(tx, &code, &head.fields(), &caller.login).await?;
+        for (product_id, item) in &parsed {
+            repo::put_item(tx, &row, *product_id, item).await?;
+        }
+        let row = match status {
+            PriceListStatus::Draft => row,
+            PriceListStatus::Active => match self.activate_in(tx, row).await {
+                Ok(row) => row,
+                Err(AppError::Invalid(invalid)) => return head_refused(invalid),
+                Err(other) => return Err(other),
+            },
+            PriceListStatus::Retired => repo::set_status(tx, row, PriceListStatus::Retired).await?,
+        };
+        let detail = self.detail_of(tx, caller, row).await?;
+        self.audit(
+            tx,
+            caller,
+            "price_list",
+            &detail.list.code,
+            "import",
+            None,
+            Some(&detail),
+        )
+        .await?;
+        Ok(Ok(()))
     }
 
     /// Takes an active list out of use; past orders keep naming it.
@@ -679,8 +789,7 @@ impl Qudao {
     }
 
     /// The quote for a partner already found, and the list that priced
-    /// it; none when no list in force prices the product. Orders price
-    /// and re-check their lines through this.
+    /// it; none when no list in force prices the product.
     pub(crate) async fn quote_for(
         &self,
         db: &impl ConnectionTrait,
@@ -689,7 +798,23 @@ impl Qudao {
         qty: u32,
         day: NaiveDate,
     ) -> Result<Option<(rules::Quote, price_list::Model)>, AppError> {
-        let sku = Sku::parse_as("sku", &product.sku)?;
+        let book = self.price_book(db, partner, day, &[product.id]).await?;
+        Ok(book
+            .quote(&Sku::parse_as("sku", &product.sku)?, qty)
+            .map(|(quote, row)| (quote, row.clone())))
+    }
+
+    /// What prices a partner's products on `day`: the partner as the rules
+    /// see it and the lists in force with these products' items, read
+    /// once. Orders price and re-check all their lines through one book;
+    /// a quote is one book of one product.
+    pub(crate) async fn price_book(
+        &self,
+        db: &impl ConnectionTrait,
+        partner: &Visible,
+        day: NaiveDate,
+        product_ids: &[i64],
+    ) -> Result<PriceBook, AppError> {
         let currency = partner.row().currency()?;
         let grades = self.grade_codes(db).await?;
         let versions = qudao_store::agreements::versions_of(db, partner).await?;
@@ -718,22 +843,19 @@ impl Qudao {
             partner.row().grade_id,
             currency,
             day,
-            product.id,
+            product_ids,
         )
         .await?;
         let lists = candidates
             .iter()
             .map(|(row, items)| domain_list(row, items, &grades))
             .collect::<Result<Vec<_>, _>>()?;
-        let Ok(quote) = rules::quote(&lists, &key, &sku, qty, day) else {
-            return Ok(None);
-        };
-        let row = candidates
-            .into_iter()
-            .map(|(row, _)| row)
-            .find(|row| row.code == quote.list.as_str())
-            .ok_or_else(not_found)?;
-        Ok(Some((quote, row)))
+        Ok(PriceBook {
+            key,
+            day,
+            lists,
+            rows: candidates.into_iter().map(|(row, _)| row).collect(),
+        })
     }
 
     /// The caller's own organisation, for partner roles.
@@ -807,31 +929,47 @@ impl Qudao {
         list: &price_list::Model,
         items: &[PriceItemInput],
     ) -> Result<(), AppError> {
-        let (mode, currency) = (list.mode()?, list.currency()?);
+        let parsed = self
+            .check_items(tx, list.mode()?, list.currency()?, items)
+            .await?
+            .map_err(|errors| AppError::Invalid(errors.into_iter().map(|(_, e)| e).collect()))?;
+        for (product_id, item) in &parsed {
+            repo::put_item(tx, list, *product_id, item).await?;
+        }
+        Ok(())
+    }
+
+    /// Parses items against a list's mode and currency: each with its
+    /// product's id, or every problem with the position of its item.
+    async fn check_items(
+        &self,
+        db: &impl ConnectionTrait,
+        mode: PriceMode,
+        currency: Currency,
+        items: &[PriceItemInput],
+    ) -> Result<Result<Vec<(i64, PriceItem)>, Vec<(usize, Invalid)>>, AppError> {
         let mut parsed = Vec::new();
         let mut errors = Vec::new();
-        for input in items {
-            let product = match self.priced_product(tx, "sku", &input.sku).await {
+        for (at, input) in items.iter().enumerate() {
+            let product = match self.priced_product(db, "sku", &input.sku).await {
                 Ok(product) => Some(product),
-                Err(AppError::Invalid(mut e)) => {
-                    errors.append(&mut e);
+                Err(AppError::Invalid(e)) => {
+                    errors.extend(e.into_iter().map(|e| (at, e)));
                     None
                 }
                 Err(other) => return Err(other),
             };
             match (product, parse_item(input, mode, currency)) {
                 (Some(product), Ok(item)) => parsed.push((product.id, item)),
-                (_, Err(mut e)) => errors.append(&mut e),
+                (_, Err(e)) => errors.extend(e.into_iter().map(|e| (at, e))),
                 (None, Ok(_)) => {}
             }
         }
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
-        for (product_id, item) in &parsed {
-            repo::put_item(tx, list, *product_id, item).await?;
-        }
-        Ok(())
+        Ok(if errors.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(errors)
+        })
     }
 
     async fn grade_codes(
@@ -929,6 +1067,29 @@ impl Qudao {
             .pop()
             .ok_or_else(not_found)?;
         Ok(PriceListDetail { list, items })
+    }
+}
+
+/// The lists that may price a partner's products on one day, with the
+/// partner's key: see [`Qudao::price_book`].
+pub(crate) struct PriceBook {
+    key: PartnerKey,
+    day: NaiveDate,
+    lists: Vec<PriceList>,
+    rows: Vec<price_list::Model>,
+}
+
+impl PriceBook {
+    /// The quote for `qty` of a product the book was read for, and the
+    /// list that priced it; none when no list prices it (or the book was
+    /// read without it).
+    pub(crate) fn quote(&self, sku: &Sku, qty: u32) -> Option<(rules::Quote, &price_list::Model)> {
+        let quote = rules::quote(&self.lists, &self.key, sku, qty, self.day).ok()?;
+        let row = self
+            .rows
+            .iter()
+            .find(|row| row.code == quote.list.as_str())?;
+        Some((quote, row))
     }
 }
 

@@ -163,6 +163,8 @@ mod partners;
 mod pick;
 #[path = "suite/portal.rs"]
 mod portal;
+#[path = "suite/price_list_files.rs"]
+mod price_list_files;
 #[path = "suite/pricing.rs"]
 mod pricing;
 #[path = "suite/receivables.rs"]

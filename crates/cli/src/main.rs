@@ -78,6 +78,14 @@ enum Command {
         /// Do nothing, successfully, when the database already has accounts
         #[arg(long)]
         if_empty: bool,
+        /// Bench scale: where to write the sell-in and sell-through CSV files
+        /// (the peers load the same files); a temporary directory, removed
+        /// afterwards, when not given
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Bench scale: sell-in lines, and as many sell-through lines
+        #[arg(long, default_value_t = qudao_datagen::BENCH_LINES)]
+        lines: u64,
     },
     /// Manage user accounts
     Users {
@@ -279,6 +287,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scale,
             seed,
             if_empty,
+            csv,
+            lines,
         } => {
             let scale = qudao_datagen::Scale::parse(&scale)
                 .with_context(|| format!("unknown scale '{scale}'; use demo or bench"))?;
@@ -302,6 +312,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "loaded demo data in {:.1}s:\n{loaded}",
                 started.elapsed().as_secs_f32()
             );
+            if scale == qudao_datagen::Scale::Bench {
+                let temporary = csv.is_none();
+                let dir = csv.unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("qudao-bench-{}", std::process::id()))
+                });
+                let facts = qudao_datagen::load_bench_facts(&app, seed, lines, &dir).await;
+                if temporary {
+                    std::fs::remove_dir_all(&dir).ok();
+                }
+                let facts = facts?;
+                println!(
+                    "bench facts: {} sell-in and {} sell-through lines; CSV written in {:.1}s{}, sell-in imported in {:.1}s, sell-through in {:.1}s",
+                    facts.sellin,
+                    facts.sellthrough,
+                    facts.generate_secs,
+                    if temporary {
+                        String::new()
+                    } else {
+                        format!(" to {}", facts.csv_dir.display())
+                    },
+                    facts.sellin_secs,
+                    facts.sellthrough_secs
+                );
+            }
             println!(
                 "sign in as admin (or manager, manager2, rep, finance, partner.admin, partner.user) with password {}",
                 qudao_datagen::DEMO_PASSWORD

@@ -9,6 +9,7 @@
 //! so changing one step leaves the others' data as it was.
 
 mod agreements;
+mod bench;
 mod catalog;
 mod finance;
 mod geo;
@@ -18,6 +19,7 @@ mod orders;
 mod partners;
 mod receivables;
 mod territories;
+mod trade;
 
 use std::fmt;
 
@@ -28,6 +30,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::network::Stage;
+
+pub use crate::bench::{BenchFacts, LINES as BENCH_LINES};
 
 /// The password of every demo account. The demo is for trying Qudao out;
 /// never load it into a database that holds real data.
@@ -91,6 +95,14 @@ pub struct Loaded {
     /// Price lists by partner type, and sell-in orders in every state.
     pub price_lists: usize,
     pub orders: usize,
+    /// The year of trade: imported sell-in lines (returns among them),
+    /// sell-through lines, stock counts, dollar orders, months closed.
+    pub sellin_lines: usize,
+    pub sellin_returns: usize,
+    pub sellthrough_lines: usize,
+    pub stock_counts: usize,
+    pub usd_orders: usize,
+    pub closed_months: usize,
 }
 
 impl Loaded {
@@ -154,10 +166,19 @@ impl fmt::Display for Loaded {
             "receivables:    {} opening invoices, {} payments",
             self.invoices, self.payments
         )?;
+        writeln!(
+            f,
+            "orders:         {} (priced by {} price lists by partner type), {} in USD",
+            self.orders, self.price_lists, self.usd_orders
+        )?;
         write!(
             f,
-            "orders:         {} (priced by {} price lists by partner type)",
-            self.orders, self.price_lists
+            "trade:          {} sell-in lines ({} returns), {} sell-through lines, {} stock counts; {} months closed",
+            self.sellin_lines,
+            self.sellin_returns,
+            self.sellthrough_lines,
+            self.stock_counts,
+            self.closed_months
         )
     }
 }
@@ -342,8 +363,35 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         .await?;
         loaded.price_lists = trade.price_lists;
         loaded.orders = trade.orders;
+        let year = Box::pin(trade::load(
+            app,
+            &system,
+            &mut stream(seed, 11),
+            &network,
+            &signed.terms,
+        ))
+        .await?;
+        loaded.sellin_lines = year.sellin;
+        loaded.sellin_returns = year.returns;
+        loaded.sellthrough_lines = year.sellthrough;
+        loaded.stock_counts = year.counts;
+        loaded.usd_orders = year.usd_orders;
+        loaded.closed_months = year.closed;
     }
     Ok(loaded)
+}
+
+/// The benchmark's facts on top of a `Scale::Bench` load: `lines` sell-in
+/// and `lines` sell-through lines over 24 months, written as the importers'
+/// CSV files into `dir` (where the peers read them) and imported from there.
+pub async fn load_bench_facts(
+    app: &Qudao,
+    seed: u64,
+    lines: u64,
+    dir: &std::path::Path,
+) -> Result<BenchFacts, AppError> {
+    let system = Caller::system("demo");
+    bench::load(app, &system, &mut stream(seed, 12), lines, dir).await
 }
 
 fn count_network(network: &network::Network, loaded: &mut Loaded) {

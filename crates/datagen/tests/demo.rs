@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use qudao_app::agreements::{AgreementFilter, AgreementSort, EXPIRING_DAYS};
+use qudao_app::inventory::{InventoryQuery, QualityQuery};
 use qudao_app::partners::{PartnerFilter, PartnerSort};
 use qudao_app::territories::{AuthorizationQuery, AuthorizationSort};
 use qudao_app::today;
@@ -203,6 +204,51 @@ async fn demo_loads_everything_it_promises() {
     let own = partners(&app, &staff, PartnerFilter::default()).await;
     assert_eq!(own.len(), 1);
     assert!(tree.contains(&own[0]));
+
+    // A year of trade: the manager sees overstock, a stock-out and the
+    // partner that stopped reporting, which scores below the others.
+    assert!(
+        loaded.sellin_lines > 1_000 && loaded.sellin_returns > 0,
+        "{loaded}"
+    );
+    assert!(loaded.sellthrough_lines > loaded.sellin_lines, "{loaded}");
+    assert!(loaded.stock_counts > 0 && loaded.usd_orders > 0, "{loaded}");
+    assert_eq!(
+        loaded.closed_months, 10,
+        "the current and last month stay open"
+    );
+    let manager = app.caller_by_login("manager").await.unwrap();
+    let stock = app
+        .inventory(&manager, &InventoryQuery::default())
+        .await
+        .unwrap();
+    assert!(stock.overstock().count() > 0, "no overstock");
+    assert!(stock.stock_outs().count() > 0, "no stock-out");
+    let quality = app
+        .data_quality(&manager, &QualityQuery::default())
+        .await
+        .unwrap();
+    let silent = quality
+        .missing
+        .iter()
+        .find(|m| m.last_reported.is_some())
+        .expect("a partner that stopped reporting");
+    let last_month = quality.months[0];
+    let score_of = |code: &str| {
+        quality
+            .scores
+            .iter()
+            .find(|s| s.partner_code == code && s.quality.month == last_month)
+            .map(|s| s.quality.total)
+    };
+    let best = quality
+        .scores
+        .iter()
+        .filter(|s| s.quality.month == last_month)
+        .map(|s| s.quality.total)
+        .max()
+        .unwrap();
+    assert!(score_of(&silent.partner_code).unwrap() < best);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

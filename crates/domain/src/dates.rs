@@ -12,6 +12,9 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, Invalid
     if value.is_empty() {
         return Err(Invalid::new(field, Problem::Required));
     }
+    if let Some(date) = iso_date(value) {
+        return Ok(date);
+    }
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(value, "%Y/%m/%d"))
         .map_err(|_| {
@@ -22,6 +25,23 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, Invalid
                 },
             )
         })
+}
+
+/// `YYYY-MM-DD` exactly, the way nearly every file writes a date, read
+/// without chrono's format interpreter (a quarter of a microsecond a row on
+/// a million-row import); anything else, a real date or not, is left to it.
+fn iso_date(value: &str) -> Option<NaiveDate> {
+    let b = value.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&b[..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..])?)
 }
 
 /// An inclusive range of calendar days: valid from the first day through
@@ -97,6 +117,21 @@ mod tests {
             parse_date("from", " ").unwrap_err().problem,
             Problem::Required
         );
+    }
+
+    proptest! {
+        // The fast path reads exactly what chrono's `%Y-%m-%d` reads.
+        #[test]
+        fn the_iso_fast_path_agrees_with_chrono(text in "[0-9]{4}-[0-9]{2}-[0-9]{2}") {
+            let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+            prop_assert_eq!(iso_date(&text), chrono);
+        }
+
+        #[test]
+        fn any_real_day_reads_back(n in 0i64..200_000) {
+            let date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Days::new(n.unsigned_abs());
+            prop_assert_eq!(parse_date("date", &date.format("%Y-%m-%d").to_string()), Ok(date));
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
 
 use crate::StoreError;
 use crate::write::WriteTx;
@@ -116,7 +116,9 @@ impl Cell {
             Cell::Int(n) => Value::BigInt(n),
             Cell::Text(text) => Value::String(text),
             Cell::Instant(at) => Value::String(Some(instants.text(at))),
-            Cell::Date(date) => Value::ChronoDate(date),
+            // The text sqlx would bind for the date (`%F`), made without
+            // chrono's format interpreter.
+            Cell::Date(date) => Value::String(date.map(date_text)),
             Cell::Bool(flag) => Value::Bool(Some(flag)),
         }
     }
@@ -130,13 +132,35 @@ impl Cell {
             }
             Cell::Text(Some(text)) => push_copy_text(out, text),
             Cell::Instant(at) => out.push_str(instants.text_ref(*at)),
-            Cell::Date(Some(date)) => {
-                let _ = write!(out, "{}", date.format("%F"));
-            }
+            Cell::Date(Some(date)) => out.push_str(&date_text(*date)),
             Cell::Bool(flag) => out.push_str(if *flag { "t" } else { "f" }),
             Cell::Int(None) | Cell::Text(None) | Cell::Date(None) => out.push_str("\\N"),
         }
     }
+}
+
+/// A date as `%F` writes it (`2026-03-01`), digit by digit for the years
+/// of four digits.
+fn date_text(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return date.format("%F").to_string();
+    }
+    let mut text = String::with_capacity(10);
+    for (n, width) in [(year.unsigned_abs(), 4), (date.month(), 2), (date.day(), 2)] {
+        if !text.is_empty() {
+            text.push('-');
+        }
+        let mut digits = [b'0'; 4];
+        let mut rest = n;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        text.extend(digits[..width].iter().map(|d| char::from(*d)));
+    }
+    text
 }
 
 /// The text of the last instant bound, reused while rows carry the same one.
@@ -300,4 +324,66 @@ pub async fn insert(
             .await?;
     }
     Ok(())
+}
+
+/// What the duplicate rule compares of a fact line besides its partner
+/// (`domain::sellthrough::DuplicateKey`), for sell-through and sell-in.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct LineKey {
+    pub date: NaiveDate,
+    pub product_id: i64,
+    pub qty: i64,
+    pub amount_minor: i64,
+    pub document_no: Option<String>,
+}
+
+/// The keys of one partner's lines in `table` up to id `up_to` (those
+/// written before a load began) dated `from` to `to`, read through the
+/// table's key index (partner, date, …).
+pub(crate) async fn keys_up_to(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    up_to: i64,
+    partner_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<LineKey>, StoreError> {
+    let backend = db.get_database_backend();
+    let (p1, p2, p3, p4) = match backend {
+        DatabaseBackend::Postgres => ("$1", "$2", "$3", "$4"),
+        _ => ("?", "?", "?", "?"),
+    };
+    // `table` is the caller's `'static` name, never input.
+    let sql = format!(
+        "SELECT date, product_id, qty, amount_minor, document_no FROM \"{table}\" \
+         WHERE partner_id = {p1} AND date >= {p2} AND date <= {p3} AND id <= {p4}"
+    );
+    Ok(LineKey::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [partner_id.into(), from.into(), to.into(), up_to.into()],
+    ))
+    .all(db)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let mut day = NaiveDate::from_ymd_opt(-3, 12, 25).unwrap();
+        let last = NaiveDate::from_ymd_opt(10_001, 1, 5).unwrap();
+        while day <= last {
+            assert_eq!(date_text(day), day.format("%F").to_string());
+            day = day + chrono::Days::new(97);
+        }
+        let edge = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        assert_eq!(date_text(edge), "9999-12-31");
+        assert_eq!(
+            date_text(NaiveDate::from_ymd_opt(0, 1, 1).unwrap()),
+            "0000-01-01"
+        );
+    }
 }

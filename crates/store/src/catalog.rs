@@ -257,6 +257,23 @@ pub async fn products_by_sku(
         .collect())
 }
 
+/// The products of these skus, by sku, in one query (an order's lines).
+pub async fn products_with_skus(
+    db: &impl ConnectionTrait,
+    skus: &[&Sku],
+) -> Result<HashMap<String, product::Model>, StoreError> {
+    if skus.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(product::Entity::find()
+        .filter(product::Column::Sku.is_in(skus.iter().map(|s| s.as_str())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.sku.clone(), p))
+        .collect())
+}
+
 pub struct NewProduct<'a> {
     pub sku: &'a Sku,
     pub name_zh: &'a str,
@@ -579,10 +596,14 @@ pub async fn channel_rules(
 pub async fn search_products(
     db: &impl ConnectionTrait,
     text: Option<&str>,
+    line_ids: Option<&[i64]>,
     limit: u64,
 ) -> Result<Vec<product::Model>, StoreError> {
     use sea_orm::{Condition, QuerySelect};
     let mut select = product::Entity::find();
+    if let Some(ids) = line_ids {
+        select = select.filter(product::Column::ProductLineId.is_in(ids.iter().copied()));
+    }
     if let Some(text) = text {
         let pattern = format!("%{}%", text.replace(['%', '_'], ""));
         select = select.filter(

@@ -65,8 +65,10 @@ const SELLIN_COLUMNS: &[&str] = &[
 ];
 
 /// Writes a batch of imported lines (the bulk path) in the caller's
-/// transaction.
-pub async fn insert_sellin(db: &WriteTx, lines: Vec<NewSellIn>) -> Result<(), StoreError> {
+/// transaction, in the key index's order, as `sellthrough::insert_lines`
+/// does and for the same reason; stable, so repeats keep the file's order.
+pub async fn insert_sellin(db: &WriteTx, mut lines: Vec<NewSellIn>) -> Result<(), StoreError> {
+    lines.sort_by_key(|l| (l.partner_id, l.date, l.product_id));
     let at = now();
     let rows = lines
         .into_iter()
@@ -138,6 +140,19 @@ pub async fn sellin_repeats(
         .all(db)
         .await?,
     )
+}
+
+/// The keys of a partner's sell-in lines written up to id `up_to` and
+/// dated `from` to `to`: what an import screens its own lines against for
+/// the duplicate rule before asking [`sellin_repeats`].
+pub async fn sellin_keys_up_to(
+    db: &WriteTx,
+    up_to: i64,
+    partner_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crate::bulk::LineKey>, StoreError> {
+    crate::bulk::keys_up_to(db, "sellin_lines", up_to, partner_id, from, to).await
 }
 
 /// A sell-in line as lists and exports show it.

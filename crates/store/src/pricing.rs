@@ -250,6 +250,20 @@ pub async fn by_code(
         .await?)
 }
 
+/// Whether any list, in any scope, has this code: codes are unique in the
+/// table, and an import checks before its insert because a failed insert
+/// ends a PostgreSQL transaction.
+pub async fn code_taken(
+    db: &impl ConnectionTrait,
+    code: &PriceListCode,
+) -> Result<bool, StoreError> {
+    Ok(price_list::Entity::find()
+        .filter(price_list::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Lists by id, whatever their target: the lists that priced order lines
 /// the caller already sees.
 pub async fn by_ids(
@@ -290,14 +304,15 @@ pub async fn active_in(
 }
 
 /// The active lists in force on `day` in `currency` that target this
-/// partner, with their items for one product only.
+/// partner, with their items for these products only (an order's, read
+/// in one go rather than a product at a time).
 pub async fn in_force_for(
     db: &impl ConnectionTrait,
     partner: &Visible,
     grade_id: Option<i64>,
     currency: Currency,
     day: NaiveDate,
-    product_id: i64,
+    product_ids: &[i64],
 ) -> Result<Vec<(price_list::Model, Vec<ItemRow>)>, StoreError> {
     let lists: Vec<_> = applicable(db, partner, grade_id, &ListFilter::default())
         .await?
@@ -309,7 +324,7 @@ pub async fn in_force_for(
         db,
         Condition::all()
             .add(item::Column::PriceListId.is_in(ids))
-            .add(item::Column::ProductId.eq(product_id)),
+            .add(item::Column::ProductId.is_in(product_ids.iter().copied())),
     )
     .await?;
     Ok(lists

@@ -349,7 +349,7 @@ mod tests {
     fn import_and_export_words_are_the_uis_words() {
         use qudao_app::imports::values::{
             AGREEMENT_STATUSES, AUTHORIZATION_MODES, CATALOG_STATUSES, PARTNER_STATUSES,
-            PARTNER_TYPES, ROLES, USER_STATUSES,
+            PARTNER_TYPES, PRICE_LIST_STATUSES, PRICE_MODES, ROLES, USER_STATUSES,
         };
         for (prefix, set) in [
             ("partner_type", PARTNER_TYPES),
@@ -359,6 +359,8 @@ mod tests {
             ("status", USER_STATUSES),
             ("agreement_status", AGREEMENT_STATUSES),
             ("catalog_status", CATALOG_STATUSES),
+            ("price_mode", PRICE_MODES),
+            ("price_list_status", PRICE_LIST_STATUSES),
         ] {
             for (code, word) in set {
                 assert_eq!(

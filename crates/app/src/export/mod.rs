@@ -11,6 +11,7 @@ mod audit;
 mod exchange_rates;
 mod orders;
 mod partners;
+mod price_lists;
 mod products;
 mod receivables;
 mod sellin;
@@ -66,6 +67,7 @@ impl ExportKind {
         agreements::EXPIRING,
         territories::AUTHORIZATIONS,
         products::KIND,
+        price_lists::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
         receivables::INVOICES,

@@ -76,6 +76,7 @@ mod contacts;
 mod exchange_rates;
 mod partners;
 mod payments;
+mod price_lists;
 mod products;
 mod read;
 mod regions;
@@ -163,6 +164,7 @@ impl ImportKind {
         authorizations::KIND,
         user_regions::KIND,
         products::KIND,
+        price_lists::KIND,
         exchange_rates::KIND,
         sellthrough::KIND,
         payments::KIND,

@@ -3,8 +3,9 @@
 //! `import`. Rows stream through the machinery sell-through uses
 //! (`imports/stream.rs`), are checked against the same indexes (partners
 //! in the caller's scope, products, channel rules and rights, closed
-//! months) and written in batches, all in one transaction. The duplicate
-//! rule runs on the database after the last batch (`Aggregate::SellIn`
+//! months) and written in batches, each while the next is read, all in one
+//! transaction. The duplicate rule screens the lines in memory and asks
+//! the database only when a line may repeat another (`Aggregate::SellIn`
 //! keeps two imports from passing it together).
 
 use std::time::Instant;
@@ -15,7 +16,7 @@ use qudao_store::WriteTx;
 use qudao_store::inventory::{self as repo, NewSellIn};
 
 use super::sellthrough::Indexes;
-use super::stream::{BATCH, Found, REPORTED, Rows, Stream};
+use super::stream::{BATCH, Found, REPORTED, Rows, STEP, Screen, Stream, Writes};
 use super::{Column, ImportMode, ImportOptions, ImportReport, RowError, Source, Values};
 use crate::scope::Area;
 use crate::{AppError, Caller, Permission, Qudao};
@@ -165,8 +166,15 @@ impl Qudao {
         let indexes = Indexes::load(tx, caller, Area::Partners).await?;
         let first_after = repo::last_sellin_id(tx).await?;
         let mut batch: Vec<NewSellIn> = Vec::with_capacity(BATCH);
+        let mut screen = Screen::default();
+        let mut writes = Writes::default();
         let mut cells = Vec::new();
+        let mut checked_rows = 0usize;
         while let Some(row) = stream.next(&mut cells, found) {
+            checked_rows += 1;
+            if checked_rows.is_multiple_of(STEP) {
+                writes.step().await;
+            }
             let cell = |i: usize| at[i].and_then(|i| cells.get(i)).map_or("", |v| v.as_str());
             let raw = RawSellIn {
                 date: cell(0),
@@ -193,20 +201,45 @@ impl Qudao {
                 }
                 Ok(_) if found.failed() => {}
                 Ok(line) => {
+                    screen.add(
+                        line.partner_id,
+                        line.date,
+                        line.product_id,
+                        line.qty,
+                        line.amount_minor,
+                        line.document_no.as_deref(),
+                    );
                     batch.push(line);
                     if batch.len() == BATCH {
                         found.written += batch.len();
-                        repo::insert_sellin(tx, std::mem::take(&mut batch)).await?;
+                        writes
+                            .start(repo::insert_sellin(tx, std::mem::take(&mut batch)))
+                            .await?;
                     }
                 }
             }
         }
+        writes.wait().await?;
         stream.finish(found);
         if found.failed() {
             return Ok(());
         }
         found.written += batch.len();
         repo::insert_sellin(tx, batch).await?;
+        if first_after > 0 {
+            for (partner, from, to) in screen.spans() {
+                if screen.ask() {
+                    break;
+                }
+                screen.earlier(
+                    partner,
+                    &repo::sellin_keys_up_to(tx, first_after, partner, from, to).await?,
+                );
+            }
+        }
+        if !screen.ask() {
+            return Ok(());
+        }
         for repeat in repo::sellin_repeats(tx, first_after, REPORTED as u64 + 1).await? {
             let problem = match repeat.earlier_row {
                 Some(row) => Problem::Conflict {

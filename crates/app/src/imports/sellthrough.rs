@@ -3,11 +3,14 @@
 //! each row is checked in memory against indexes loaded once under the
 //! write lock (partners in the caller's sell-through scope, products,
 //! the partners' own codes, regions, channel rules, rights, closed
-//! months) and written in batches through `store::bulk::insert`, all in one
-//! transaction. Once a row fails, writing stops and checking goes on, so
-//! the report lists every problem (the first [`REPORTED`] of them). The
-//! duplicate rule runs on the database after the last batch, through the
-//! key index, so memory stays bounded however many rows the file has.
+//! months) and written in batches through `store::bulk::insert`, each
+//! batch while the next one is read and checked, all in one transaction.
+//! Once a row fails, writing stops and checking goes on, so the report
+//! lists every problem (the first [`REPORTED`] of them). The duplicate
+//! rule screens the written lines in memory (a fingerprint of each key,
+//! capped) against each other and against the earlier lines of their
+//! partners and days; only a possible repeat sends the database to compare
+//! the lines exactly and name the rows.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -25,7 +28,7 @@ use qudao_store::sellthrough::{self as repo, NewLine, upload};
 
 pub use super::stream::REPORTED;
 pub(crate) use super::stream::Rows;
-use super::stream::{Found, Stream};
+use super::stream::{Found, STEP, Screen, Stream, Writes};
 use super::{
     Column, ImportKind, ImportMode, ImportOptions, ImportReport, RowError, Source, Values,
 };
@@ -624,10 +627,17 @@ impl Qudao {
         let first_after = repo::last_line_id(tx).await?;
         let mut batch: Vec<NewLine> = Vec::with_capacity(BATCH);
         let mut held: Vec<(String, NewLine)> = Vec::new();
+        let mut screen = Screen::default();
+        let mut writes = Writes::default();
         let mut cells = Vec::new();
+        let mut checked_rows = 0usize;
         loop {
             let next = stream.next(&mut cells, found);
-            progress.rows.store(stream.read(), Ordering::Relaxed);
+            checked_rows += 1;
+            if checked_rows.is_multiple_of(STEP) {
+                progress.rows.store(stream.read(), Ordering::Relaxed);
+                writes.step().await;
+            }
             let Some(row) = next else { break };
             let cell = |i: usize| at[i].and_then(|i| cells.get(i)).map_or("", |v| v.as_str());
             let raw = RawLine {
@@ -657,10 +667,20 @@ impl Qudao {
                 }
                 Ok(_) if found.failed() => {}
                 Ok(Checked::Line(line)) => {
+                    screen.add(
+                        line.partner_id,
+                        line.date,
+                        line.product_id,
+                        line.qty,
+                        line.amount_minor,
+                        line.document_no.as_deref(),
+                    );
                     batch.push(line);
                     if batch.len() == BATCH {
                         found.written += batch.len();
-                        repo::insert_lines(tx, std::mem::take(&mut batch)).await?;
+                        writes
+                            .start(repo::insert_lines(tx, std::mem::take(&mut batch)))
+                            .await?;
                         progress
                             .written
                             .store(found.written as u64, Ordering::Relaxed);
@@ -670,11 +690,15 @@ impl Qudao {
                     held.push((code, line));
                     if held.len() == BATCH {
                         found.held += held.len();
-                        repo::hold_lines(tx, std::mem::take(&mut held)).await?;
+                        writes
+                            .start(repo::hold_lines(tx, std::mem::take(&mut held)))
+                            .await?;
                     }
                 }
             }
         }
+        progress.rows.store(stream.read(), Ordering::Relaxed);
+        writes.wait().await?;
         stream.finish(found);
         if found.failed() {
             return Ok(());
@@ -686,6 +710,20 @@ impl Qudao {
         progress
             .written
             .store(found.written as u64, Ordering::Relaxed);
+        if first_after > 0 {
+            for (partner, from, to) in screen.spans() {
+                if screen.ask() {
+                    break;
+                }
+                screen.earlier(
+                    partner,
+                    &repo::keys_up_to(tx, first_after, partner, from, to).await?,
+                );
+            }
+        }
+        if !screen.ask() {
+            return Ok(());
+        }
         let repeats = repo::repeats(tx, upload, first_after, REPORTED as u64 + 1).await?;
         for repeat in repeats {
             let problem = if repeat.earlier_upload == upload {

@@ -1,13 +1,22 @@
 //! The streaming importers' shared machinery (sell-through, sell-in): a
 //! file's rows read one at a time with bounded memory, the header matched
 //! to the kind's columns, the rows no kind accepts (blank in the middle,
-//! the template's sample, values beyond the header) screened out, and the
-//! run's tally of problems, capped at [`REPORTED`].
+//! the template's sample, values beyond the header) screened out, the
+//! run's tally of problems, capped at [`REPORTED`], the duplicate rule's
+//! screen in memory ([`Screen`]) and the batch writes that run while the
+//! next batch is read ([`Writes`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::future::Future;
 use std::io::Read;
+use std::pin::Pin;
+use std::task::Poll;
 
+use chrono::NaiveDate;
 use qudao_domain::Problem;
+use qudao_domain::sellthrough::fingerprint;
+use qudao_store::StoreError;
+use qudao_store::bulk::LineKey;
 
 use super::read::{header, is_sample};
 use super::{Column, RowError, Source};
@@ -15,8 +24,10 @@ use super::{Column, RowError, Source};
 /// Problems listed in a report; beyond them only their number is told.
 pub const REPORTED: usize = 1_000;
 
-/// Lines per write: the bulk path's own batch.
-pub(crate) const BATCH: usize = 5_000;
+/// Lines per write: each batch is sorted into the key index's order before
+/// it is written (`store::sellthrough::insert_lines`), and a larger batch
+/// makes that sweep denser; a few megabytes held.
+pub(crate) const BATCH: usize = 20_000;
 
 /// A file's rows, one at a time.
 pub(crate) enum Rows<'a> {
@@ -323,6 +334,141 @@ impl<'a> Stream<'a> {
     }
 }
 
+/// Rows read and checked between two looks at the batch being written.
+pub(crate) const STEP: usize = 256;
+
+/// Lines the screen holds a fingerprint of (8 bytes each, about 40 MB in
+/// the set at most); past them every line is left to the database.
+const SCREENED: usize = 3_500_000;
+
+/// The duplicate rule's first pass, in memory: a fingerprint of each
+/// written line's key, and each partner's first and last date. A clean
+/// file (no fingerprint twice, none among the earlier lines of its
+/// partners and days) needs no more; otherwise the database's exact
+/// comparison (`repeats`) names the rows, as it did for every file before.
+/// That comparison probed the key index once per line: about 1.5 s of a
+/// million-line load (`bench/README.md`).
+#[derive(Default)]
+pub(crate) struct Screen {
+    seen: HashSet<u64>,
+    spans: HashMap<i64, (NaiveDate, NaiveDate)>,
+    /// A fingerprint met twice, or more lines than [`SCREENED`]: only the
+    /// database can tell.
+    ask: bool,
+}
+
+impl Screen {
+    pub(crate) fn add(
+        &mut self,
+        partner_id: i64,
+        date: NaiveDate,
+        product_id: i64,
+        qty: i64,
+        amount_minor: i64,
+        document_no: Option<&str>,
+    ) {
+        self.spans
+            .entry(partner_id)
+            .and_modify(|(from, to)| {
+                *from = (*from).min(date);
+                *to = (*to).max(date);
+            })
+            .or_insert((date, date));
+        if self.ask {
+            return;
+        }
+        if self.seen.len() == SCREENED {
+            self.ask = true;
+            self.seen = HashSet::new();
+            return;
+        }
+        let print = fingerprint(partner_id, date, product_id, qty, amount_minor, document_no);
+        if !self.seen.insert(print) {
+            self.ask = true;
+        }
+    }
+
+    /// Whether the database must compare the lines.
+    pub(crate) fn ask(&self) -> bool {
+        self.ask
+    }
+
+    /// Each partner written for, with the first and last date of its lines.
+    pub(crate) fn spans(&self) -> Vec<(i64, NaiveDate, NaiveDate)> {
+        let mut spans: Vec<_> = self
+            .spans
+            .iter()
+            .map(|(partner, (from, to))| (*partner, *from, *to))
+            .collect();
+        spans.sort_unstable();
+        spans
+    }
+
+    /// Screens a partner's earlier lines: once one may repeat a written
+    /// line, the database must compare.
+    pub(crate) fn earlier(&mut self, partner_id: i64, keys: &[LineKey]) {
+        self.ask = self.ask
+            || keys.iter().any(|k| {
+                self.seen.contains(&fingerprint(
+                    partner_id,
+                    k.date,
+                    k.product_id,
+                    k.qty,
+                    k.amount_minor,
+                    k.document_no.as_deref(),
+                ))
+            });
+    }
+}
+
+type Write<'t> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 't>>;
+
+/// One batch write at a time, under way while the caller reads and checks
+/// the next batch. A write is polled when it starts (which hands SQLite's
+/// worker thread its statement, or sends PostgreSQL the `COPY`) and at
+/// every [`Writes::step`]; the database works on the other core meanwhile.
+/// Before, the reading thread waited for each batch: the two took turns.
+#[derive(Default)]
+pub(crate) struct Writes<'t> {
+    pending: Option<Write<'t>>,
+    ended: Option<Result<(), StoreError>>,
+}
+
+impl<'t> Writes<'t> {
+    /// Waits for the write under way, then starts `write`.
+    pub(crate) async fn start(
+        &mut self,
+        write: impl Future<Output = Result<(), StoreError>> + Send + 't,
+    ) -> Result<(), StoreError> {
+        self.wait().await?;
+        self.pending = Some(Box::pin(write));
+        self.step().await;
+        Ok(())
+    }
+
+    /// Lets the write under way go on as far as it can without waiting.
+    pub(crate) async fn step(&mut self) {
+        std::future::poll_fn(|cx| {
+            if let Some(write) = self.pending.as_mut()
+                && let Poll::Ready(ended) = write.as_mut().poll(cx)
+            {
+                self.pending = None;
+                self.ended = Some(ended);
+            }
+            Poll::Ready(())
+        })
+        .await;
+    }
+
+    /// Waits for the write under way to end: its outcome.
+    pub(crate) async fn wait(&mut self) -> Result<(), StoreError> {
+        if let Some(write) = self.pending.take() {
+            self.ended = Some(write.await);
+        }
+        self.ended.take().unwrap_or(Ok(()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +489,36 @@ mod tests {
         rows.next(&mut cells).unwrap();
         assert_eq!(cells, ["合作伙伴编码", "日期"]);
         assert!(Rows::open(Source::Bytes(b""), "c.pdf").is_err());
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    #[test]
+    fn the_screen_asks_the_database_only_about_a_possible_repeat() {
+        let mut screen = Screen::default();
+        screen.add(1, day(3), 7, 2, 100, Some("A1"));
+        screen.add(1, day(9), 7, 2, 100, None);
+        screen.add(2, day(5), 7, 2, 100, Some("A1"));
+        assert!(!screen.ask());
+        assert_eq!(screen.spans(), [(1, day(3), day(9)), (2, day(5), day(5))]);
+        let earlier = |document_no: Option<&str>| LineKey {
+            date: day(9),
+            product_id: 7,
+            qty: 2,
+            amount_minor: 100,
+            document_no: document_no.map(str::to_owned),
+        };
+        screen.earlier(2, &[earlier(None)]);
+        screen.earlier(1, &[earlier(Some("A1"))]);
+        assert!(!screen.ask());
+        screen.earlier(1, &[earlier(Some("A1")), earlier(None)]);
+        assert!(screen.ask());
+
+        let mut screen = Screen::default();
+        screen.add(1, day(3), 7, 2, 100, None);
+        screen.add(1, day(3), 7, 2, 100, None);
+        assert!(screen.ask());
     }
 }

@@ -52,6 +52,14 @@ pub const AUTHORIZATION_MODES: &[(&str, &str)] = &[
 
 pub const CATALOG_STATUSES: &[(&str, &str)] = &[("active", "在售"), ("discontinued", "已停售")];
 
+pub const PRICE_MODES: &[(&str, &str)] = &[("unified", "统一价"), ("flexible", "浮动价")];
+
+pub const PRICE_LIST_STATUSES: &[(&str, &str)] = &[
+    ("draft", "草稿"),
+    ("active", "已启用"),
+    ("retired", "已停用"),
+];
+
 /// A yes/no column (a product's serial tracking).
 pub const YES_NO: &[(&str, &str)] = &[("true", "是"), ("false", "否")];
 

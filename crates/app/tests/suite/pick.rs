@@ -10,6 +10,7 @@ use super::*;
 on_both_backends!(
     pickers_offer_only_what_the_caller_may_see,
     confirmations_count_rights_in_force_and_live_tokens,
+    the_order_form_offers_what_the_ordering_partner_may_buy,
 );
 
 fn codes(choices: Vec<qudao_app::pick::Choice>) -> Vec<String> {
@@ -161,6 +162,82 @@ async fn confirmations_count_rights_in_force_and_live_tokens(db: TestDb) {
     let manager = app.caller_by_login("manager").await.unwrap();
     assert!(matches!(
         app.live_tokens(&manager, &logins).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+async fn the_order_form_offers_what_the_ordering_partner_may_buy(db: TestDb) {
+    let app = db.app().await;
+    network(&app).await;
+    lines(&app, &["PRO", "COFFEE"]).await;
+    for (sku, line) in [("T1", "TEA"), ("PRO1", "PRO"), ("C1", "COFFEE")] {
+        app.create_product(
+            &system(),
+            &qudao_app::catalog::ProductInput {
+                sku: sku.to_owned(),
+                name: format!("{sku} 产品"),
+                name_en: format!("{sku} product"),
+                product_line: line.to_owned(),
+                category: "绿茶".to_owned(),
+                unit: "盒".to_owned(),
+                currency: "CNY".to_owned(),
+                list_price: "10".to_owned(),
+                cost: None,
+                launch_date: None,
+                serial_tracked: None,
+                status: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // PRO is for distributors only; nobody holds a right on COFFEE.
+    app.add_channel_rule(
+        &system(),
+        "PRO",
+        &qudao_app::catalog::ChannelRuleInput {
+            partner_type: "distributor".to_owned(),
+            grade: None,
+        },
+    )
+    .await
+    .unwrap();
+    for (partner, line) in [("D1", "TEA"), ("D1", "PRO"), ("R1", "TEA"), ("R1", "PRO")] {
+        app.create_authorization(&system(), &grant(partner, "310000", line))
+            .await
+            .unwrap();
+    }
+    app.create_user(&system(), &user("money", "finance", None))
+        .await
+        .unwrap();
+    let who = async |login: &str| app.caller_by_login(login).await.unwrap();
+    let offered = async |login: &str, partner: &str| {
+        codes(
+            app.pick_order_products(&who(login).await, "", partner)
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!(offered("manager", "D1").await, ["PRO1", "T1"]);
+    assert_eq!(
+        offered("manager", "R1").await,
+        ["T1"],
+        "PRO is not R1's channel"
+    );
+    assert_eq!(
+        offered("manager", "").await,
+        ["C1", "PRO1", "T1"],
+        "no partner picked yet"
+    );
+    assert!(
+        offered("rep", "D1").await.is_empty(),
+        "a partner outside the scope offers nothing"
+    );
+    // A partner orders for itself, whatever the form says.
+    assert_eq!(offered("puser", "D1").await, ["T1"]);
+    assert_eq!(offered("padmin", "").await, ["PRO1", "T1"]);
+    assert!(matches!(
+        app.pick_order_products(&who("money").await, "", "D1").await,
         Err(AppError::Forbidden)
     ));
 }

@@ -30,6 +30,7 @@ mod v014_pricing;
 mod v015_trade_ledger;
 mod v016_inventory;
 mod v017_partner_path_index;
+mod v018_sellthrough_upload_index;
 
 struct Migration {
     version: i64,
@@ -122,6 +123,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 17,
         name: "no index on partners' tree paths (no query could use it)",
         statements: v017_partner_path_index::v17_partner_path_index,
+    },
+    Migration {
+        version: 18,
+        name: "no index on sell-through lines' upload (no query reads by it)",
+        statements: v018_sellthrough_upload_index::v18_sellthrough_upload_index,
     },
 ];
 

@@ -28,9 +28,12 @@ use crate::layout::{Chrome, ListLinks, crumb};
 use crate::routes::Routes;
 
 const LIST: &str = "/orders";
-/// Line rows on the order form; an order with more lines is placed by API
-/// or edited in parts.
+/// Line rows the order form starts with, enough without JavaScript for
+/// most orders; with it, "add a line" appends more (each posts as
+/// `sku_N`, `qty_N`, …), up to [`MAX_FORM_LINES`].
 const FORM_LINES: usize = 8;
+/// The most line rows a posted form is read for: an order's own limit.
+const MAX_FORM_LINES: usize = 200;
 const STATUSES: &[OrderStatus] = OrderStatus::ALL;
 
 pub(super) fn routes() -> Routes {
@@ -238,7 +241,10 @@ impl Typed {
             partner: get("partner"),
             order_date: get("order_date"),
             note: get("note"),
-            lines: (1..=FORM_LINES)
+            // Rows past the first eight exist only when the page added
+            // them: read up to the last row posted.
+            lines: (1..=MAX_FORM_LINES)
+                .take_while(|n| *n <= FORM_LINES || form.contains_key(&format!("sku_{n}")))
                 .map(|n| FormLine {
                     sku: get(&format!("sku_{n}")),
                     qty: get(&format!("qty_{n}")),

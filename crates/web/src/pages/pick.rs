@@ -57,6 +57,15 @@ struct PickQuery {
     q: String,
 }
 
+/// The products picker's question: on the order form, also the ordering
+/// partner (empty until staff have picked one).
+#[derive(Deserialize)]
+struct ProductPickQuery {
+    #[serde(default)]
+    q: String,
+    partner: Option<String>,
+}
+
 fn name_in(lang: Lang, named: &Named) -> &str {
     match (lang, &named.name_en) {
         (Lang::En, Some(en)) if !en.is_empty() => en,
@@ -64,61 +73,64 @@ fn name_in(lang: Lang, named: &Named) -> &str {
     }
 }
 
+/// A choice as the list shows it, in the page's language.
+fn item(lang: Lang, c: Choice) -> Item {
+    let name = name_in(lang, &c.label).to_owned();
+    let names = std::iter::once(c.label.name.clone())
+        .chain(c.label.name_en.clone())
+        .collect();
+    let path = if c.path.is_empty() {
+        String::new()
+    } else {
+        c.path
+            .iter()
+            .map(|n| name_in(lang, n))
+            .chain(std::iter::once(name.as_str()))
+            .collect::<Vec<_>>()
+            .join(" › ")
+    };
+    Item {
+        code: c.code,
+        name,
+        path,
+        names,
+    }
+}
+
 async fn choices(state: &AppState, ctx: &Ctx, pick: Pick, q: &str) -> Result<Vec<Item>, PageError> {
     let lang = ctx.lang;
-    let item = |c: Choice| {
-        let name = name_in(lang, &c.label).to_owned();
-        let names = std::iter::once(c.label.name.clone())
-            .chain(c.label.name_en.clone())
-            .collect();
-        let path = if c.path.is_empty() {
-            String::new()
-        } else {
-            c.path
-                .iter()
-                .map(|n| name_in(lang, n))
-                .chain(std::iter::once(name.as_str()))
-                .collect::<Vec<_>>()
-                .join(" › ")
-        };
-        Item {
-            code: c.code,
-            name,
-            path,
-            names,
-        }
-    };
+    let shown = |c: Choice| item(lang, c);
     let app = &state.app;
     Ok(match pick {
         Pick::Partner => app
             .pick_partners(&ctx.caller, q)
             .await?
             .into_iter()
-            .map(item)
+            .map(shown)
             .collect(),
         Pick::Region => app
             .pick_regions(&ctx.caller, q)
             .await?
             .into_iter()
-            .map(item)
+            .map(shown)
             .collect(),
         Pick::Product => app
             .pick_products(&ctx.caller, q)
             .await?
             .into_iter()
-            .map(item)
+            .map(shown)
             .collect(),
         Pick::User => app
             .pick_users(&ctx.caller, q)
             .await?
             .into_iter()
-            .map(item)
+            .map(shown)
             .collect(),
         Pick::ProductLine => app
             .pick_product_lines(&ctx.caller, q)
             .await?
             .into_iter()
-            .map(item)
+            .map(shown)
             .collect(),
     })
 }
@@ -166,9 +178,23 @@ async fn product_lines(
 async fn products(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(query): Query<PickQuery>,
+    Query(query): Query<ProductPickQuery>,
 ) -> Result<Response, PageError> {
-    answer(state, ctx, Pick::Product, &query.q).await
+    let Some(partner) = query.partner else {
+        return answer(state, ctx, Pick::Product, &query.q).await;
+    };
+    let lang = ctx.lang;
+    let choices = state
+        .app
+        .pick_order_products(&ctx.caller, &query.q, &partner)
+        .await?
+        .into_iter()
+        .map(|c| item(lang, c))
+        .collect();
+    render(&Choices {
+        choices,
+        none: ctx.lang.t("pick.none"),
+    })
 }
 
 /// What a picker field posted, as the code the use case expects: a code

@@ -61,6 +61,8 @@ struct ListParams {
     status: Option<String>,
     applies_to: Option<String>,
     q: Option<String>,
+    /// `xlsx`: the filtered lists as a file the import reads back.
+    format: Option<String>,
 }
 
 #[derive(Template)]
@@ -85,13 +87,36 @@ impl ListPage {
     fn selected(value: &Option<String>, option: &str) -> bool {
         value.as_deref() == Some(option)
     }
+
+    /// The export link: the filters shown, as xlsx.
+    fn export_href(&self) -> String {
+        let mut href = String::from("/pricing?format=xlsx");
+        for (name, value) in [
+            ("status", &self.params.status),
+            ("applies_to", &self.params.applies_to),
+            ("q", &self.params.q),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                href.push_str(&format!("&{name}={}", crate::auth::urlencode(value)));
+            }
+        }
+        href
+    }
 }
 
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(params): Query<ListParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    if params.format.as_deref() == Some("xlsx") {
+        let filters = pairs
+            .into_iter()
+            .filter(|(name, _)| name != "format")
+            .collect();
+        return super::export_list(&state, &ctx, "price-lists", filters).await;
+    }
     let filter = ListFilter {
         status: super::filter(&params.status).and_then(|s| PriceListStatus::parse(&s).ok()),
         kind: super::filter(&params.applies_to).and_then(|s| AppliesKind::parse(&s).ok()),

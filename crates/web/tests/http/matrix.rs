@@ -152,6 +152,10 @@ const MATRIX: &[Row] = &[
     ("GET", "/sellthrough/uploads/999999", Empty, [404, 404, 404, 404, 404, 404, 303]),
     ("POST", "/sellthrough/uploads/999999/mappings", Form(&[("partner_code", "P1"), ("code", "X1"), ("sku", "NOPE")]), [404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/pick/products?q=TEA", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    // The order form's products: those the ordering partner may buy; a
+    // partner outside the caller's scope reads as no choices.
+    ("GET", "/pick/products?q=TEA&partner=P1", Empty, [200, 200, 200, 403, 200, 200, 303]),
+    ("GET", "/pricing?format=xlsx", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/api/v1/sellthrough", Empty, [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/sellthrough?partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     ("POST", "/api/v1/sellthrough", Json(r#"{"partner_code": "P1", "lines": [{"date": "2026-11-03", "sku": "NOPE", "qty": 1, "amount": "1", "customer_region": "310000"}]}"#), [422, 422, 404, 403, 422, 404, 401]),

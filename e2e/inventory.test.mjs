@@ -1,0 +1,190 @@
+// Browser journeys over 渠道库存 (channel inventory), in Chinese, on the
+// demo's year of trade:
+// - the channel manager reads on-hand stock with its overstock and
+//   stock-out lists, then data quality, where the partner that stopped
+//   reporting in the summer is on the missing list with a low score;
+// - a partner's boss, at phone width, enters its own stock count (a count
+//   in the future is refused first, naming the field, and saves nothing),
+//   sees the difference to the derived figure, and reads its own quality
+//   scores without our owner column.
+//
+// Run from the repository root:  npm run e2e   (see support.mjs for settings)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  DEMO_PASSWORD,
+  PHONE,
+  SETUP_TIMEOUT_MS,
+  journeys,
+  launchChromium,
+  login,
+  pathOf,
+  snap,
+  startQudao,
+  submit,
+  switchLang,
+  textOf,
+} from './support.mjs';
+
+function sqlite(file, sql) {
+  return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
+}
+
+/** `YYYY-MM-DD` of a local date. */
+function day(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+async function pick(page, id, typed, code) {
+  const input = page.locator(`#${id}`);
+  await input.click();
+  await input.fill('');
+  await input.pressSequentially(typed);
+  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
+  await option.waitFor({ state: 'visible' });
+  await option.click();
+}
+
+describe('channel inventory in a browser', () => {
+  let qudao;
+  let base;
+  let browser;
+  let journey;
+  let silent;
+  let own;
+  let lastMonth;
+
+  before(async () => {
+    const now = new Date();
+    const firstOfMonth = new Date(now.getFullYear(), now.getMonth(), 1);
+    const firstOfLast = new Date(now.getFullYear(), now.getMonth() - 1, 1);
+    lastMonth = day(firstOfLast).slice(0, 7);
+    qudao = await startQudao({
+      beforeServe: async (file) => {
+        // The manager's partner whose last sell-through is months old.
+        silent = sqlite(
+          file,
+          `SELECT p.code FROM partners p JOIN users u ON u.id = p.owner_id
+             JOIN sellthrough_lines l ON l.partner_id = p.id
+           WHERE u.login = 'manager' AND p.status = 'active'
+           GROUP BY p.id HAVING MAX(l.date) < '${day(firstOfLast)}'
+           ORDER BY p.code LIMIT 1`,
+        );
+        // The partner admin's organisation and a product it bought.
+        const [code, sku] = sqlite(
+          file,
+          `SELECT p.code || '|' || pr.sku FROM users u JOIN partners p ON p.id = u.partner_id
+             JOIN sellin_lines s ON s.partner_id = p.id JOIN products pr ON pr.id = s.product_id
+           WHERE u.login = 'partner.admin' AND s.date < '${day(firstOfMonth)}'
+           ORDER BY pr.sku LIMIT 1`,
+        ).split('|');
+        own = { code, sku };
+      },
+    });
+    base = qudao.base;
+    browser = await launchChromium();
+    journey = journeys(browser, qudao.log);
+  }, { timeout: SETUP_TIMEOUT_MS });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await qudao?.close();
+  });
+
+  test('渠道经理查看库存、积压与断货，以及缺报的合作伙伴', { timeout: 180_000 }, async () => {
+    assert.ok(silent, 'the demo has a partner of the manager that stopped reporting');
+    await journey(async (page) => {
+      await login(page, base, 'manager', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.locator('nav a[href="/inventory"]').first().click();
+      await page.waitForURL((url) => url.pathname === '/inventory');
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '渠道库存');
+      const overstock = page.locator('[data-testid=overstock] tbody tr');
+      const outs = page.locator('[data-testid=stock-outs] tbody tr');
+      assert.ok((await overstock.count()) > 0, 'the demo shows overstock');
+      assert.ok((await outs.count()) > 0, 'the demo shows a stock-out');
+      // Names, not bare codes, and the badge on the flagged row.
+      assert.doesNotMatch(await textOf(overstock.first().locator('td').first()), /^P\d+$/);
+      assert.ok((await page.locator('[data-testid=stock] tr.flagged .badge').count()) > 0);
+      // A count shows where it was taken: counts exist in the demo.
+      assert.ok(
+        (await page.locator('[data-testid=stock] tbody td', { hasText: /· \d+/ }).count()) > 0,
+        'some stock rows carry their last count',
+      );
+      await snap(page, 'inventory-01-stock.png');
+
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/inventory/quality'),
+        page.locator('a[href="/inventory/quality"]').first().click(),
+      ]);
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '数据质量');
+      const missing = page.locator(`[data-testid="missing-${silent}"]`);
+      await missing.waitFor({ state: 'visible' });
+      const cells = missing.locator('td');
+      assert.equal(await textOf(cells.nth(1)), lastMonth);
+      assert.ok(Number(await textOf(cells.nth(3))) > 0, 'days past the due day');
+      assert.match(await textOf(cells.nth(4)), /^\d{4}-\d{2}-\d{2}$/, 'the last day it reported');
+      const score = page.locator(`[data-testid="score-${silent}-${lastMonth}"]`);
+      assert.match(await textOf(score.locator('td').nth(2)), /未上报/);
+      const silentTotal = Number(await textOf(score.locator('td').nth(6)));
+      const totals = await page
+        .locator(`[data-testid=scores] tbody tr[data-testid$="-${lastMonth}"] td:nth-child(7)`)
+        .allInnerTexts();
+      const best = Math.max(...totals.map(Number));
+      assert.ok(silentTotal < best, `the silent partner scores ${silentTotal}, the best ${best}`);
+      await snap(page, 'inventory-02-quality.png');
+    }, { failureShot: 'inventory-failure-manager.png' });
+  });
+
+  test('合作伙伴在手机上录入自己的盘点并查看自己的数据质量', { timeout: 180_000 }, async () => {
+    assert.ok(own?.sku, 'the partner admin bought something');
+    await journey(async (page) => {
+      await page.setViewportSize(PHONE);
+      await login(page, base, 'partner.admin', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.goto(`${base}/inventory/counts`);
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '库存盘点');
+      // A partner counts for its own organisation: no partner picker.
+      assert.equal(await page.locator('#partner_code').count(), 0);
+      const before = await page.locator('[data-testid=counts] tbody tr').count();
+      await pick(page, 'sku', own.sku, own.sku);
+      const tomorrow = new Date();
+      tomorrow.setDate(tomorrow.getDate() + 2);
+      await page.locator('#counted_on').fill(day(tomorrow));
+      await page.locator('#qty').fill('37');
+      const refused = await submit(page, page.locator('[data-testid=save-count]'), '/inventory/counts');
+      assert.equal(refused.status(), 422);
+      assert.ok((await textOf(page.locator('#count-form'))).length > 0);
+      assert.ok((await page.locator('#count-form .field-error').count()) > 0, 'the date is named');
+      assert.equal(await page.locator('[data-testid=counts] tbody tr').count(), before, 'nothing saved');
+      await snap(page, 'inventory-03-count-refused.png');
+
+      await page.locator('#counted_on').fill(day(new Date()));
+      const saved = await submit(page, page.locator('[data-testid=save-count]'), '/inventory/counts');
+      assert.equal(saved.status(), 303);
+      assert.equal(pathOf(page), '/inventory/counts');
+      const row = page.locator(`[data-testid="count-${own.sku}"]`).first();
+      assert.equal(await textOf(row.locator('[data-testid=counted]')), '37');
+      const derived = Number(await textOf(row.locator('[data-testid=derived]')));
+      assert.equal(Number(await textOf(row.locator('[data-testid=difference]'))), 37 - derived);
+      await snap(page, 'inventory-04-count-saved.png');
+
+      await page.goto(`${base}/inventory/quality`);
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '数据质量');
+      const rows = page.locator('[data-testid=scores] tbody tr');
+      assert.ok((await rows.count()) > 0, 'its own scores');
+      for (const id of await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.testid))) {
+        assert.ok(id.startsWith(`score-${own.code}-`), `only its own scores: ${id}`);
+      }
+      assert.equal(
+        await page.locator('[data-testid=missing-reports] th', { hasText: '负责人' }).count(),
+        0,
+        'no owner column for a partner',
+      );
+      await snap(page, 'inventory-05-own-quality.png');
+    }, { failureShot: 'inventory-failure-partner.png' });
+  });
+});

@@ -15,6 +15,7 @@ import {
   journeys,
   launchChromium,
   login,
+  offered,
   pathOf,
   snap,
   snapPart,
@@ -25,17 +26,6 @@ import {
 } from './support.mjs';
 
 const RUN = Date.now().toString(36).toUpperCase().slice(-6);
-
-/** Types into a picker and takes the offered choice whose code is `code`. */
-async function pick(page, id, typed, code) {
-  const input = page.locator(`#${id}`);
-  await input.click();
-  await input.fill('');
-  await input.pressSequentially(typed);
-  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
-  await option.waitFor({ state: 'visible' });
-  return option;
-}
 
 /** Whether the element is inside the viewport as it stands. */
 function inViewport(locator) {
@@ -75,7 +65,7 @@ describe('forms in a browser (zh-CN)', () => {
       await page.locator('#code').fill(partner.code);
       await page.locator('#name').fill(partner.name);
       await page.locator('#partner_type').selectOption('distributor');
-      const pudong = await pick(page, 'region_code', '浦东', '310115');
+      const pudong = await offered(page, 'region_code', '浦东', '310115');
       assert.match(await textOf(pudong), /中国 › 上海市 › .*浦东新区/, 'the region shows its tree path');
       await snap(page, 'forms-01-region-picker.png');
       await pudong.click();
@@ -113,8 +103,8 @@ describe('forms in a browser (zh-CN)', () => {
       assert.equal(await who.inputValue(), partner.name);
       assert.equal(await who.getAttribute('aria-expanded'), 'false');
 
-      await (await pick(page, 'region_code', '杭州', '330100')).click();
-      await pick(page, 'product_line', '饮料', 'BEVERAGE');
+      await (await offered(page, 'region_code', '杭州', '330100')).click();
+      await offered(page, 'product_line', '饮料', 'BEVERAGE');
       await page.locator('#product_line').press('Enter');
       assert.equal(await page.locator('#product_line').inputValue(), '饮料');
 
@@ -172,7 +162,7 @@ describe('forms in a browser (zh-CN)', () => {
 
       // The picker at phone width.
       await page.goto(`${base}/territories/authorizations/new`);
-      await pick(page, 'partner_code', '润泽', partner.code);
+      await offered(page, 'partner_code', '润泽', partner.code);
       await page.screenshot({ path: path.join(ARTIFACTS, 'forms-05-picker-phone.png') });
     });
   });

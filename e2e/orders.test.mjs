@@ -19,6 +19,7 @@ import {
   launchChromium,
   login,
   logout,
+  pick,
   snap,
   startQudao,
   submit,
@@ -28,17 +29,6 @@ import {
 
 function sqlite(file, sql) {
   return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
-}
-
-/** Types into a picker and takes the offered choice whose code is `code`. */
-async function pick(page, id, typed, code) {
-  const input = page.locator(`#${id}`);
-  await input.click();
-  await input.fill('');
-  await input.pressSequentially(typed);
-  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
-  await option.waitFor({ state: 'visible' });
-  await option.click();
 }
 
 describe('sell-in orders in a browser (zh-CN)', () => {

@@ -19,6 +19,7 @@ import {
   launchChromium,
   login,
   pathOf,
+  pick,
   snap,
   startQudao,
   submit,
@@ -32,17 +33,6 @@ const PRODUCT = `明前龙井测试装${RUN}`;
 
 function sqlite(file, sql) {
   return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
-}
-
-/** Types into a picker and takes the offered choice whose code is `code`. */
-async function pick(page, id, typed, code) {
-  const input = page.locator(`#${id}`);
-  await input.click();
-  await input.fill('');
-  await input.pressSequentially(typed);
-  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
-  await option.waitFor({ state: 'visible' });
-  await option.click();
 }
 
 describe('price lists in a browser (zh-CN)', () => {

@@ -21,6 +21,7 @@ import {
   launchChromium,
   login,
   pathOf,
+  pick,
   snap,
   startQudao,
   submit,
@@ -30,16 +31,6 @@ import {
 
 function sqlite(file, sql) {
   return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
-}
-
-async function pick(page, id, typed, code) {
-  const input = page.locator(`#${id}`);
-  await input.click();
-  await input.fill('');
-  await input.pressSequentially(typed);
-  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
-  await option.waitFor({ state: 'visible' });
-  await option.click();
 }
 
 describe('receivables in a browser', () => {

@@ -413,3 +413,19 @@ export async function dataRows(page) {
 export async function textOf(locator) {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
+
+/** Types into a picker and waits for the offered choice whose code is `code`. */
+export async function offered(page, id, typed, code) {
+  const input = page.locator(`#${id}`);
+  await input.click();
+  await input.fill('');
+  await input.pressSequentially(typed);
+  const option = page.locator(`#${id}-list [role=option][data-value="${code}"]`);
+  await option.waitFor({ state: 'visible' });
+  return option;
+}
+
+/** Types into a picker and takes the offered choice whose code is `code`. */
+export async function pick(page, id, typed, code) {
+  await (await offered(page, id, typed, code)).click();
+}

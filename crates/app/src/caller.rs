@@ -117,6 +117,9 @@ pub enum Permission {
     DecideOrders,
     /// Issue a credit note against an invoice on its own.
     IssueCreditNotes,
+    /// A distributor's boss: keep its own downstream price lists, and
+    /// approve, reject and ship its tier-2 partners' orders (二级订货).
+    SellDownstream,
     // Inventory: channel stock, stock counts, sell-in history, data quality.
     /// Read on-hand stock, counts and data-quality scores: staff in their
     /// scope, a partner its own organisation's (see `inventory`).
@@ -175,6 +178,7 @@ impl Permission {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
             Permission::IssueCreditNotes => matches!(role, Role::Admin | Role::Finance),
+            Permission::SellDownstream => role == Role::PartnerAdmin,
             Permission::ViewInventory => true,
             Permission::ReportStockCounts => role != Role::Finance,
             Permission::ImportSellIn => {

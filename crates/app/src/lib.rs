@@ -11,6 +11,7 @@ mod caller_cache;
 pub mod catalog;
 mod confirm;
 pub mod coverage;
+mod downstream;
 mod error;
 pub mod export;
 pub mod facts;

@@ -30,6 +30,7 @@ use qudao_store::scope::{self as store_scope, Visible};
 use qudao_store::{ConnectionTrait, WriteTx};
 use serde::{Deserialize, Serialize};
 
+use crate::downstream::Side;
 use crate::error::AllFields;
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Page, PageRequest, Permission, Qudao, non_empty};
@@ -51,6 +52,14 @@ pub struct OrderView {
     pub number: String,
     pub partner: String,
     pub partner_name: String,
+    /// The distributor the order was placed with (二级订货); none: with
+    /// us. A downstream order has no invoice from us.
+    pub seller: Option<String>,
+    pub seller_name: Option<String>,
+    /// The reader is the distributor it was placed with: it decides and
+    /// ships it (pages show the actions by this, never for staff).
+    #[serde(skip)]
+    pub sold_by_reader: bool,
     pub currency: String,
     /// `draft`, `submitted`, `approved`, `rejected`, `partly_shipped`,
     /// `completed` or `cancelled`.
@@ -161,6 +170,9 @@ pub struct OrderSummary {
     pub number: String,
     pub partner: String,
     pub partner_name: String,
+    /// The distributor it was placed with; none: with us.
+    pub seller: Option<String>,
+    pub seller_name: Option<String>,
     pub status: String,
     pub order_date: NaiveDate,
     pub currency: String,
@@ -175,6 +187,11 @@ pub struct OrderSummary {
 pub struct OrderInput {
     #[serde(default)]
     pub partner: String,
+    /// A tier-2 partner's distributor (its parent's code) to order from
+    /// (二级订货); empty: order from us. Only the partner's own people
+    /// place such orders.
+    #[serde(default)]
+    pub seller: String,
     /// `YYYY-MM-DD`; today when empty.
     #[serde(default)]
     pub order_date: String,
@@ -277,6 +294,11 @@ pub struct OrderQuery {
     /// A partner's code, or all in scope when empty.
     #[serde(default)]
     pub partner: String,
+    /// `direct` (placed with us), `downstream` (placed with a
+    /// distributor), `incoming` (placed with the caller's own
+    /// organisation, for a distributor's boss); all in scope when empty.
+    #[serde(default)]
+    pub kind: String,
 }
 
 /// A line parsed and priced, before it is written.
@@ -298,6 +320,7 @@ fn static_rule(rule: &str) -> &'static str {
         "price_outside_band",
         "price_unified_no_override",
         "order_over_credit_limit",
+        "price_outside_downstream_band",
     ];
     RULES
         .iter()
@@ -387,6 +410,7 @@ impl Qudao {
         db: &impl ConnectionTrait,
         caller: &Caller,
         partner: &Visible,
+        seller: Option<i64>,
         day: NaiveDate,
         lines: &[LineInput],
     ) -> Result<Vec<PricedLine>, AppError> {
@@ -441,7 +465,9 @@ impl Qudao {
         // One book prices every line: the partner's lists are read once
         // per order, not once per line.
         let product_ids: Vec<i64> = found.iter().map(|(_, _, _, _, p)| p.id).collect();
-        let book = self.price_book(db, partner, day, &product_ids).await?;
+        let book = self
+            .price_book(db, partner, seller, day, &product_ids)
+            .await?;
         for (at, line, sku, qty, product) in found {
             let quantity = u32::try_from(qty).unwrap_or(u32::MAX);
             let quote = book.quote(&sku, quantity);
@@ -548,17 +574,22 @@ impl Qudao {
         caller.require(Permission::PlaceOrders)?;
         let tx = self.write().await?;
         let partner = self.partner_of_input(&tx, caller, input).await?;
+        let seller = match non_empty(Some(&input.seller)) {
+            None => None,
+            Some(typed) => Some(self.seller_for(&tx, caller, &partner, typed).await?),
+        };
         let (day, note) = (
             Self::parse_day("order_date", &input.order_date),
             parse_note(&input.note),
         )
             .all()?;
         let lines = self
-            .price_lines(&tx, caller, &partner, day, &input.lines)
+            .price_lines(&tx, caller, &partner, seller, day, &input.lines)
             .await?;
         let order = repo::insert_order(
             &tx,
             &partner,
+            seller,
             partner.row().currency()?,
             day,
             &note,
@@ -611,7 +642,7 @@ impl Qudao {
         )
             .all()?;
         let lines = self
-            .price_lines(&tx, caller, &partner, day, &input.lines)
+            .price_lines(&tx, caller, &partner, order.seller_id, day, &input.lines)
             .await?;
         let order = repo::update_head(&tx, order, day, &note).await?;
         repo::replace_lines(&tx, &order, lines.into_iter().map(|l| l.new).collect()).await?;
@@ -651,6 +682,11 @@ impl Qudao {
         caller: &Caller,
         number: &str,
     ) -> Result<OrderView, AppError> {
+        if self.sells_order(caller, number).await? {
+            return self
+                .decide_on(Side::Seller, caller, number, OrderStatus::Approved, None)
+                .await;
+        }
         caller.require(Permission::DecideOrders)?;
         self.decide(caller, number, OrderStatus::Approved, None)
             .await
@@ -662,9 +698,14 @@ impl Qudao {
         number: &str,
         input: &ReasonInput,
     ) -> Result<OrderView, AppError> {
-        caller.require(Permission::DecideOrders)?;
+        let side = if self.sells_order(caller, number).await? {
+            Side::Seller
+        } else {
+            caller.require(Permission::DecideOrders)?;
+            Side::Buyer
+        };
         let reason = rules::parse_reason(&input.reason)?;
-        self.decide(caller, number, OrderStatus::Rejected, Some(reason))
+        self.decide_on(side, caller, number, OrderStatus::Rejected, Some(reason))
             .await
     }
 
@@ -691,8 +732,25 @@ impl Qudao {
         to: OrderStatus,
         reason: Option<String>,
     ) -> Result<OrderView, AppError> {
+        self.decide_on(Side::Buyer, caller, number, to, reason)
+            .await
+    }
+
+    /// A status change, found from the buyer's side (its people, staff in
+    /// scope) or from the seller's (the distributor it was placed with).
+    async fn decide_on(
+        &self,
+        side: Side,
+        caller: &Caller,
+        number: &str,
+        to: OrderStatus,
+        reason: Option<String>,
+    ) -> Result<OrderView, AppError> {
         let tx = self.write().await?;
-        let (partner, order) = self.order_for_write(&tx, caller, number).await?;
+        let (partner, order) = match side {
+            Side::Buyer => self.order_for_write(&tx, caller, number).await?,
+            Side::Seller => self.sold_order_for_write(&tx, caller, number).await?,
+        };
         let from = order.status()?;
         check_transition(from, to)?;
         if to == OrderStatus::Cancelled
@@ -760,7 +818,8 @@ impl Qudao {
                 .await?
             }
         };
-        let view = self.view_of(&tx, &partner, order).await?;
+        let mut view = self.view_of(&tx, &partner, order).await?;
+        view.sold_by_reader = side == Side::Seller;
         let action = match to {
             OrderStatus::Submitted => "submit",
             OrderStatus::Approved => "approve",
@@ -790,6 +849,9 @@ impl Qudao {
         number: &str,
         input: &ShipInput,
     ) -> Result<OrderView, AppError> {
+        if self.sells_order(caller, number).await? {
+            return self.ship_sold(caller, number, input).await;
+        }
         caller.require(Permission::DecideOrders)?;
         let tx = self.write().await?;
         let (partner, order) = self.order_for_write(&tx, caller, number).await?;
@@ -810,66 +872,17 @@ impl Qudao {
             .check("shipped_on", shipped_on)?;
         let currency = order.currency()?;
         let lines = repo::lines_of(&tx, order.id).await?;
-        let mut planned: Vec<(&LineRow, i64, Vec<String>)> = Vec::new();
-        let mut errors = Vec::new();
-        for ship in input.lines.iter().filter(|l| !l.qty.trim().is_empty()) {
-            let Some(line) = lines.iter().find(|l| l.line_no == ship.line_no) else {
-                errors.push(Invalid::new(
-                    "line_no",
-                    Problem::Conflict {
-                        rule: "order_line_unknown",
-                        with: ship.line_no.to_string(),
-                    },
-                ));
-                continue;
-            };
-            let qty = match rules::parse_qty("qty", &ship.qty).and_then(|qty| {
-                rules::check_ship_qty(line.qty, line.qty_shipped, qty).map(|()| qty)
-            }) {
-                Ok(qty) => qty,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            let serials = if line.serial_tracked {
-                match rules::parse_serials(&ship.serials, qty) {
-                    Ok(serials) => serials,
-                    Err(e) => {
-                        errors.push(e);
-                        continue;
-                    }
-                }
-            } else {
-                Vec::new()
-            };
-            if let Some(taken) = repo::serials_taken(&tx, line.product_id, &serials)
+        let (planned, mut errors) = plan_shipment(&lines, input);
+        for (line, _, serials) in &planned {
+            if let Some(taken) = repo::serials_taken(&tx, line.product_id, serials)
                 .await?
                 .into_iter()
                 .next()
             {
-                errors.push(Invalid::new(
-                    "serials",
-                    Problem::Conflict {
-                        rule: "serial_shipped_before",
-                        with: taken,
-                    },
-                ));
-                continue;
+                errors.push(serial_taken(taken));
             }
-            planned.push((line, qty, serials));
         }
-        if errors.is_empty() && planned.is_empty() {
-            errors.push(Invalid::new(
-                "lines",
-                Problem::Rule {
-                    rule: "ship_nothing",
-                },
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
+        finish_plan(&planned, errors)?;
         let before = self.view_of(&tx, &partner, order.clone()).await?;
         let net_days = self.net_days(&tx, &partner, shipped_on).await?;
         let shipment = repo::insert_shipment(&tx, &order, shipped_on, &caller.login).await?;
@@ -892,6 +905,7 @@ impl Qudao {
                 &tx,
                 repo::NewSellIn {
                     partner_id: partner.id().0,
+                    seller_id: None,
                     product_id: line.product_id,
                     date: shipped_on,
                     qty: *qty,
@@ -1052,6 +1066,7 @@ impl Qudao {
             &tx,
             repo::NewSellIn {
                 partner_id: partner.id().0,
+                seller_id: None,
                 product_id: line.product_id,
                 date: returned_on,
                 qty: -qty,
@@ -1193,13 +1208,31 @@ impl Qudao {
                 Err(other) => return Err(other),
             },
         };
-        let rows = repo::list_orders(
-            self.db(),
-            scope_in(caller, Area::Orders),
-            &OrderFilter { status, partner_id },
-            page,
-        )
-        .await?;
+        let downstream = match query.kind.trim() {
+            "" | "incoming" => None,
+            "direct" => Some(false),
+            "downstream" => Some(true),
+            _ => {
+                return Err(Invalid::new(
+                    "kind",
+                    Problem::Format {
+                        expected: "direct, downstream, incoming",
+                    },
+                )
+                .into());
+            }
+        };
+        let filter = OrderFilter {
+            status,
+            partner_id,
+            downstream,
+        };
+        let rows = if query.kind.trim() == "incoming" {
+            let seller = self.own_seller(self.db(), caller).await?;
+            repo::list_sold(self.db(), &seller, &filter, page).await?
+        } else {
+            repo::list_orders(self.db(), scope_in(caller, Area::Orders), &filter, page).await?
+        };
         rows.try_map(|row| {
             let currency = Currency::parse(&row.currency)
                 .map_err(|_| AppError::Internal(format!("order {} currency", row.id)))?;
@@ -1208,6 +1241,8 @@ impl Qudao {
                 number: row.number,
                 partner: row.partner_code,
                 partner_name: row.partner_name,
+                seller: row.seller_code,
+                seller_name: row.seller_name,
                 status: row.status,
                 order_date: row.order_date,
                 currency: row.currency,
@@ -1220,12 +1255,19 @@ impl Qudao {
     /// One order in scope, with its lines, checks, shipments and returns.
     pub async fn order(&self, caller: &Caller, number: &str) -> Result<OrderView, AppError> {
         caller.require(Permission::ViewOrders)?;
-        let (order, code) =
-            repo::order_in_scope(self.db(), scope_in(caller, Area::Orders), number.trim())
-                .await?
-                .ok_or_else(not_found)?;
-        let partner = self.visible(self.db(), caller, Area::Orders, &code).await?;
-        self.view_of(self.db(), &partner, order).await
+        let found =
+            repo::order_in_scope(self.db(), scope_in(caller, Area::Orders), number.trim()).await?;
+        if let Some((order, code)) = found {
+            let partner = self.visible(self.db(), caller, Area::Orders, &code).await?;
+            return self.view_of(self.db(), &partner, order).await;
+        }
+        if caller.can(Permission::SellDownstream) {
+            let (buyer, order) = self.sold_order(self.db(), caller, number).await?;
+            let mut view = self.view_of(self.db(), &buyer, order).await?;
+            view.sold_by_reader = true;
+            return Ok(view);
+        }
+        Err(not_found())
     }
 
     /// An order in scope for a write: its partner locked first, then the
@@ -1245,6 +1287,11 @@ impl Qudao {
         let order = repo::order_for_write(tx, &partner, number.trim())
             .await?
             .ok_or_else(not_found)?;
+        // Staff read orders placed with a distributor; only the buyer's
+        // own people and the distributor act on them.
+        if order.seller_id.is_some() && !caller.role.is_partner_role() {
+            return Err(AppError::Forbidden);
+        }
         Ok((partner, order))
     }
 
@@ -1299,6 +1346,11 @@ impl Qudao {
         let day = order.order_date;
         let currency = order.currency()?;
         let row = partner.row();
+        let seller = match order.seller_id {
+            Some(id) => Some(self.seller_of(db, id).await?),
+            None => None,
+        };
+        let mut bands = Vec::new();
         let versions = qudao_store::agreements::versions_of(db, partner).await?;
         let dates = versions
             .iter()
@@ -1321,7 +1373,22 @@ impl Qudao {
         let mut total = Money::zero(currency);
         let lines = repo::lines_of(db, order.id).await?;
         let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
-        let book = self.price_book(db, partner, day, &product_ids).await?;
+        let book = self
+            .price_book(db, partner, order.seller_id, day, &product_ids)
+            .await?;
+        // A downstream line's price keeps within the band we set on the
+        // seller's price of its product.
+        let products = match &seller {
+            Some(_) => {
+                let skus = lines
+                    .iter()
+                    .map(|l| Sku::parse_as("sku", &l.sku))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let skus: Vec<&Sku> = skus.iter().collect();
+                qudao_store::catalog::products_with_skus(db, &skus).await?
+            }
+            None => HashMap::new(),
+        };
         for line in lines {
             let line_code = line_codes
                 .get(&line.product_line_id)
@@ -1332,6 +1399,16 @@ impl Qudao {
                 .quote(&Sku::parse_as("sku", &line.sku)?, qty)
                 .map(|(q, _)| q);
             let unit_price = Money::from_minor(line.unit_price_minor, currency);
+            if let Some(seller) = &seller {
+                let product = products.get(&line.sku).ok_or_else(not_found)?;
+                let band = self.downstream_band(db, seller, product, day).await?;
+                bands.extend(qudao_domain::downstream::check_line(
+                    line.line_no,
+                    &line.sku,
+                    unit_price,
+                    band,
+                ));
+            }
             total = total
                 .checked_add(Money::from_minor(line.amount_minor, currency))
                 .unwrap_or(total);
@@ -1355,16 +1432,24 @@ impl Qudao {
                 unit_price,
             });
         }
+        // A downstream order is between the tier-2 partner and its
+        // distributor: no agreement with us is needed, and credit is the
+        // distributor's business.
         let credit = match row.credit_limit {
-            None => None,
-            Some(limit) => Some(self.credit(db, partner, order, limit, total).await?),
+            Some(limit) if seller.is_none() => {
+                Some(self.credit(db, partner, order, limit, total).await?)
+            }
+            _ => None,
         };
-        Ok(rules::checks(&OrderFacts {
+        let mut checks = rules::checks(&OrderFacts {
             partner_active: row.status()? == PartnerStatus::Active,
-            agreement_in_force: agreement_rules::in_force(&dates, day).is_some(),
+            agreement_in_force: seller.is_some()
+                || agreement_rules::in_force(&dates, day).is_some(),
             lines: facts,
             credit,
-        }))
+        });
+        checks.extend(bands);
+        Ok(checks)
     }
 
     /// The credit position for an order, in the limit's currency (the
@@ -1481,7 +1566,7 @@ impl Qudao {
         Ok(by_line)
     }
 
-    async fn view_of(
+    pub(crate) async fn view_of(
         &self,
         db: &impl ConnectionTrait,
         partner: &Visible,
@@ -1500,6 +1585,20 @@ impl Qudao {
         let shipments = repo::shipments_of(db, order.id).await?;
         let shipment_lines = repo::shipment_lines_of(db, order.id).await?;
         let serials = repo::serials_of(db, shipment_lines.iter().map(|l| l.id).collect()).await?;
+        // A distributor's shipment keeps its serials on the sell-through
+        // lines it wrote, by shipment number and order line.
+        let (seller, sold_serials) = match order.seller_id {
+            None => (None, Vec::new()),
+            Some(id) => (
+                Some(self.seller_of(db, id).await?),
+                qudao_store::downstream::shipped_serials(
+                    db,
+                    id,
+                    shipments.iter().map(|(s, _)| s.number.clone()).collect(),
+                )
+                .await?,
+            ),
+        };
         let returns = repo::returns_of(db, lines.iter().map(|l| l.id).collect()).await?;
         let line_by_id: BTreeMap<i64, &LineRow> = lines.iter().map(|l| (l.id, l)).collect();
         let total = rules::total(
@@ -1539,6 +1638,16 @@ impl Qudao {
                                 .iter()
                                 .filter(|s| s.shipment_line_id == sl.id)
                                 .map(|s| s.serial_no.clone())
+                                .chain(
+                                    sold_serials
+                                        .iter()
+                                        .filter(|(doc, row, _)| {
+                                            *doc == shipment.number
+                                                && line
+                                                    .is_some_and(|l| i64::from(l.line_no) == *row)
+                                        })
+                                        .map(|(_, _, serial)| serial.clone()),
+                                )
                                 .collect(),
                         }
                     })
@@ -1611,6 +1720,9 @@ impl Qudao {
             number: order.number,
             partner: partner.code().to_owned(),
             partner_name: partner.row().name.clone(),
+            seller: seller.as_ref().map(|s| s.code().to_owned()),
+            seller_name: seller.as_ref().map(|s| s.row().name.clone()),
+            sold_by_reader: false,
             currency: currency.as_str().to_owned(),
             status: order.status,
             order_date: order.order_date,
@@ -1627,6 +1739,83 @@ impl Qudao {
             shipments: shipment_views,
             returns: return_views,
         })
+    }
+}
+
+/// One line of a planned shipment: the order line, the quantity shipped
+/// and its serial numbers.
+pub(crate) type PlannedLine<'a> = (&'a LineRow, i64, Vec<String>);
+
+/// A shipment's lines as typed: each named line, its quantity within what
+/// is left to ship and its serial numbers, and every line that is wrong.
+/// Whether a serial shipped before is the caller's check (ours or a
+/// distributor's).
+pub(crate) fn plan_shipment<'a>(
+    lines: &'a [LineRow],
+    input: &ShipInput,
+) -> (Vec<PlannedLine<'a>>, Vec<Invalid>) {
+    let mut planned = Vec::new();
+    let mut errors = Vec::new();
+    for ship in input.lines.iter().filter(|l| !l.qty.trim().is_empty()) {
+        let Some(line) = lines.iter().find(|l| l.line_no == ship.line_no) else {
+            errors.push(Invalid::new(
+                "line_no",
+                Problem::Conflict {
+                    rule: "order_line_unknown",
+                    with: ship.line_no.to_string(),
+                },
+            ));
+            continue;
+        };
+        let qty = match rules::parse_qty("qty", &ship.qty)
+            .and_then(|qty| rules::check_ship_qty(line.qty, line.qty_shipped, qty).map(|()| qty))
+        {
+            Ok(qty) => qty,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let serials = if line.serial_tracked {
+            match rules::parse_serials(&ship.serials, qty) {
+                Ok(serials) => serials,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        planned.push((line, qty, serials));
+    }
+    (planned, errors)
+}
+
+pub(crate) fn serial_taken(serial: String) -> Invalid {
+    Invalid::new(
+        "serials",
+        Problem::Conflict {
+            rule: "serial_shipped_before",
+            with: serial,
+        },
+    )
+}
+
+/// Refuses a shipment with a wrong line, or with nothing to ship.
+pub(crate) fn finish_plan<T>(planned: &[T], mut errors: Vec<Invalid>) -> Result<(), AppError> {
+    if errors.is_empty() && planned.is_empty() {
+        errors.push(Invalid::new(
+            "lines",
+            Problem::Rule {
+                rule: "ship_nothing",
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
     }
 }
 

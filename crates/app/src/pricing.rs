@@ -54,6 +54,10 @@ pub struct PriceListView {
     pub valid_to: NaiveDate,
     /// `draft`, `active` or `retired`.
     pub status: String,
+    /// The distributor whose downstream list this is (二级订货); none for
+    /// ours. Its code when the reader sees that partner, else empty.
+    pub seller: Option<String>,
+    pub seller_name: Option<String>,
 }
 
 /// One product's price on a list. Amounts are plain decimals in the
@@ -67,6 +71,10 @@ pub struct PriceItemView {
     pub price: String,
     pub min: Option<String>,
     pub max: Option<String>,
+    /// On our lists: the band a distributor priced by this item keeps its
+    /// downstream price in.
+    pub downstream_min: Option<String>,
+    pub downstream_max: Option<String>,
     /// Ascending by quantity.
     pub breaks: Vec<PriceBreakView>,
 }
@@ -129,6 +137,14 @@ pub struct PriceItemInput {
     #[serde(default, deserialize_with = "optional_text_or_number")]
     #[schema(value_type = Option<String>, example = "140.00")]
     pub max: Option<String>,
+    /// Our lists only: the band a distributor's downstream price for this
+    /// product must keep to; both or neither.
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>, example = "150.00")]
+    pub downstream_min: Option<String>,
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>, example = "190.00")]
+    pub downstream_max: Option<String>,
     #[serde(default)]
     pub breaks: Vec<PriceBreakView>,
 }
@@ -239,6 +255,7 @@ struct Target {
 }
 
 struct Head {
+    seller_id: Option<i64>,
     name_zh: String,
     name_en: String,
     target: Target,
@@ -262,6 +279,7 @@ impl Head {
                 AppliesTo::Partner(id) => Some(id.0),
                 _ => None,
             },
+            seller_id: self.seller_id,
             currency: self.currency,
             mode: self.mode,
             validity: self.validity,
@@ -282,6 +300,7 @@ impl Qudao {
         &self,
         db: &impl ConnectionTrait,
         caller: &Caller,
+        seller: Option<&Visible>,
         kind: &str,
         target: &str,
     ) -> Result<Result<Target, Invalid>, AppError> {
@@ -317,6 +336,13 @@ impl Qudao {
                 },
             },
             AppliesKind::Partner => match self.visible(db, caller, Area::Partners, target).await {
+                // A distributor's list for one partner names one of its
+                // own tier-2 partners.
+                Ok(partner)
+                    if seller.is_some_and(|s| partner.row().parent_id != Some(s.id().0)) =>
+                {
+                    Err(missing())
+                }
                 Ok(partner) => Ok(Target {
                     applies_to: AppliesTo::Partner(partner.id()),
                     grade_id: None,
@@ -331,10 +357,11 @@ impl Qudao {
         &self,
         db: &impl ConnectionTrait,
         caller: &Caller,
+        seller: Option<&Visible>,
         input: &PriceListInput,
     ) -> Result<Result<Head, Vec<Invalid>>, AppError> {
         let target = self
-            .parse_target(db, caller, &input.applies_to, &input.target)
+            .parse_target(db, caller, seller, &input.applies_to, &input.target)
             .await?;
         let parsed = (
             parse_name("name", &input.name),
@@ -350,6 +377,7 @@ impl Qudao {
             .all();
         Ok(parsed.map(
             |(name_zh, name_en, target, currency, mode, validity)| Head {
+                seller_id: seller.map(|s| s.id().0),
                 name_zh,
                 name_en,
                 target,
@@ -366,11 +394,11 @@ impl Qudao {
         caller: &Caller,
         input: &PriceListInput,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
+        let seller = self.list_keeper(&tx, caller).await?;
         let (code, head) = (
             list_code("code", &input.code),
-            self.parse_head(&tx, caller, input).await?,
+            self.parse_head(&tx, caller, seller.as_ref(), input).await?,
         )
             .all()?;
         let row = repo::insert(&tx, &code, &head.fields(), &caller.login)
@@ -380,7 +408,7 @@ impl Qudao {
                 other => other.into(),
             })?;
         if let Some(items) = &input.items {
-            self.put_items(&tx, &row, items).await?;
+            self.put_items(&tx, &row, seller.as_ref(), items).await?;
         }
         let detail = self.detail_of(&tx, caller, row).await?;
         self.audit_and_commit(tx, caller, "create", None, detail)
@@ -394,17 +422,21 @@ impl Qudao {
         code: &str,
         input: &PriceListInput,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
-        let row = self.draft_for_write(&tx, caller, code).await?;
+        let seller = self.list_keeper(&tx, caller).await?;
+        let row = self
+            .draft_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         let before = self.detail_of(&tx, caller, row.clone()).await?;
-        let head = self.parse_head(&tx, caller, input).await??;
+        let head = self
+            .parse_head(&tx, caller, seller.as_ref(), input)
+            .await??;
         let row = repo::update(&tx, row, &head.fields()).await?;
         if let Some(items) = &input.items {
             for old in repo::items(&tx, &row).await? {
                 repo::remove_item(&tx, &row, old.product.id).await?;
             }
-            self.put_items(&tx, &row, items).await?;
+            self.put_items(&tx, &row, seller.as_ref(), items).await?;
         }
         let after = self.detail_of(&tx, caller, row).await?;
         self.audit_and_commit(tx, caller, "update", Some(&before), after)
@@ -418,11 +450,13 @@ impl Qudao {
         code: &str,
         input: &PriceItemInput,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
-        let row = self.draft_for_write(&tx, caller, code).await?;
+        let seller = self.list_keeper(&tx, caller).await?;
+        let row = self
+            .draft_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         let before = self.detail_of(&tx, caller, row.clone()).await?;
-        self.put_items(&tx, &row, std::slice::from_ref(input))
+        self.put_items(&tx, &row, seller.as_ref(), std::slice::from_ref(input))
             .await?;
         let after = self.detail_of(&tx, caller, row).await?;
         self.audit_and_commit(tx, caller, "set_item", Some(&before), after)
@@ -436,9 +470,11 @@ impl Qudao {
         code: &str,
         sku: &str,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
-        let row = self.draft_for_write(&tx, caller, code).await?;
+        let seller = self.list_keeper(&tx, caller).await?;
+        let row = self
+            .draft_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         let before = self.detail_of(&tx, caller, row.clone()).await?;
         let product = self.priced_product(&tx, "sku", sku).await?;
         if !repo::remove_item(&tx, &row, product.id).await? {
@@ -457,12 +493,14 @@ impl Qudao {
         caller: &Caller,
         code: &str,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
+        let seller = self.list_keeper(&tx, caller).await?;
         tx.lock(Aggregate::PriceLists).await?;
-        let row = self.draft_for_write(&tx, caller, code).await?;
+        let row = self
+            .draft_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         let before = self.detail_of(&tx, caller, row.clone()).await?;
-        let row = self.activate_in(&tx, row).await?;
+        let row = self.activate_in(&tx, row, seller.as_ref()).await?;
         let after = self.detail_of(&tx, caller, row).await?;
         self.audit_and_commit(tx, caller, "activate", Some(&before), after)
             .await
@@ -475,9 +513,11 @@ impl Qudao {
         &self,
         tx: &WriteTx,
         row: price_list::Model,
+        seller: Option<&Visible>,
     ) -> Result<price_list::Model, AppError> {
         let grades = self.grade_codes(tx).await?;
-        let list = domain_list(&row, &repo::items(tx, &row).await?, &grades)?;
+        let items = repo::items(tx, &row).await?;
+        let list = domain_list(&row, &items, &grades)?;
         rule(!list.items.is_empty(), || {
             Invalid::new(
                 "items",
@@ -486,7 +526,16 @@ impl Qudao {
                 },
             )
         })?;
-        let others = repo::active_in(tx, list.head.currency)
+        // Our band may have changed since the items were priced.
+        if let Some(seller) = seller {
+            for (item, stored) in list.items.iter().zip(&items) {
+                let band = self
+                    .downstream_band(tx, seller, &stored.product, row.valid_from)
+                    .await?;
+                qudao_domain::downstream::check_item(item, band)?;
+            }
+        }
+        let others = repo::active_in(tx, list.head.currency, row.seller_id)
             .await?
             .iter()
             .map(|other| head_of(other, &grades))
@@ -512,7 +561,7 @@ impl Qudao {
         let items = input.items.as_deref().unwrap_or_default();
         let (code, head) = (
             list_code("code", &input.code),
-            self.parse_head(tx, caller, input).await?,
+            self.parse_head(tx, caller, None, input).await?,
         );
         let (code, head) = match (code, head) {
             (Ok(code), Ok(head)) => (code, head),
@@ -525,7 +574,7 @@ impl Qudao {
                     Err(mut invalid) => refusal.head.append(&mut invalid),
                     Ok(head) => {
                         if let Err(mut bad) = self
-                            .check_items(tx, head.mode, head.currency, items)
+                            .check_items(tx, head.mode, head.currency, None, items)
                             .await?
                         {
                             refusal.items.append(&mut bad);
@@ -536,7 +585,7 @@ impl Qudao {
             }
         };
         let parsed = match self
-            .check_items(tx, head.mode, head.currency, items)
+            .check_items(tx, head.mode, head.currency, None, items)
             .await?
         {
             Ok(parsed) => parsed,
@@ -560,12 +609,12 @@ impl Qudao {
             )]);
         }
         let row = repo::insert(tx, &code, &head.fields(), &caller.login).await?;
-        for (product_id, item) in &parsed {
-            repo::put_item(tx, &row, *product_id, item).await?;
+        for (product_id, item, downstream) in &parsed {
+            repo::put_item(tx, &row, *product_id, item, *downstream).await?;
         }
         let row = match status {
             PriceListStatus::Draft => row,
-            PriceListStatus::Active => match self.activate_in(tx, row).await {
+            PriceListStatus::Active => match self.activate_in(tx, row, None).await {
                 Ok(row) => row,
                 Err(AppError::Invalid(invalid)) => return head_refused(invalid),
                 Err(other) => return Err(other),
@@ -592,9 +641,11 @@ impl Qudao {
         caller: &Caller,
         code: &str,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
-        let row = self.list_for_write(&tx, caller, code).await?;
+        let seller = self.list_keeper(&tx, caller).await?;
+        let row = self
+            .list_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         rule(row.status()? == PriceListStatus::Active, || {
             Invalid::new(
                 "status",
@@ -618,9 +669,11 @@ impl Qudao {
         code: &str,
         input: &CopyInput,
     ) -> Result<PriceListDetail, AppError> {
-        caller.require(Permission::ManagePriceLists)?;
         let tx = self.write().await?;
-        let source = self.list_for_write(&tx, caller, code).await?;
+        let seller = self.list_keeper(&tx, caller).await?;
+        let source = self
+            .list_for_write(&tx, caller, seller.as_ref(), code)
+            .await?;
         let (new_code, validity) = (
             list_code("code", &input.code),
             DateRange::parse_validity(&input.valid_from, &input.valid_to),
@@ -636,6 +689,7 @@ impl Qudao {
             partner_type: source.target_type()?,
             grade_id: source.grade_id,
             partner_id: source.partner_id,
+            seller_id: source.seller_id,
             currency: list.head.currency,
             mode: list.head.mode,
             validity,
@@ -647,7 +701,11 @@ impl Qudao {
                 other => other.into(),
             })?;
         for (item, row_item) in list.items.iter().zip(&items) {
-            repo::put_item(&tx, &row, row_item.product.id, item).await?;
+            let downstream = row_item
+                .item
+                .downstream_min
+                .zip(row_item.item.downstream_max);
+            repo::put_item(&tx, &row, row_item.product.id, item, downstream).await?;
         }
         let detail = self.detail_of(&tx, caller, row).await?;
         self.audit_and_commit(tx, caller, "copy", None, detail)
@@ -688,9 +746,7 @@ impl Qudao {
     ) -> Result<Vec<PriceListView>, AppError> {
         caller.require(Permission::ViewPriceLists)?;
         let rows = match self.own_partner(caller).await? {
-            Some(partner) => {
-                repo::applicable(self.db(), &partner, partner.row().grade_id, filter).await?
-            }
+            Some(partner) => self.partner_lists(caller, &partner, filter).await?,
             None if caller.role.is_partner_role() => Vec::new(),
             None => repo::list(self.db(), scope_in(caller, Area::Pricing), filter).await?,
         };
@@ -706,15 +762,11 @@ impl Qudao {
         caller.require(Permission::ViewPriceLists)?;
         let code = list_code("code", code).map_err(|_| not_found())?;
         let row = match self.own_partner(caller).await? {
-            Some(partner) => repo::applicable(
-                self.db(),
-                &partner,
-                partner.row().grade_id,
-                &ListFilter::default(),
-            )
-            .await?
-            .into_iter()
-            .find(|row| row.code == code.as_str()),
+            Some(partner) => self
+                .partner_lists(caller, &partner, &ListFilter::default())
+                .await?
+                .into_iter()
+                .find(|row| row.code == code.as_str()),
             None if caller.role.is_partner_role() => None,
             None => repo::by_code(self.db(), scope_in(caller, Area::Pricing), &code).await?,
         }
@@ -798,20 +850,39 @@ impl Qudao {
         qty: u32,
         day: NaiveDate,
     ) -> Result<Option<(rules::Quote, price_list::Model)>, AppError> {
-        let book = self.price_book(db, partner, day, &[product.id]).await?;
+        self.quote_from(db, partner, None, product, qty, day).await
+    }
+
+    /// The quote from `seller`'s lists (a downstream order) or, when none,
+    /// ours.
+    pub(crate) async fn quote_from(
+        &self,
+        db: &impl ConnectionTrait,
+        partner: &Visible,
+        seller: Option<i64>,
+        product: &qudao_store::catalog::product::Model,
+        qty: u32,
+        day: NaiveDate,
+    ) -> Result<Option<(rules::Quote, price_list::Model)>, AppError> {
+        let book = self
+            .price_book(db, partner, seller, day, &[product.id])
+            .await?;
         Ok(book
             .quote(&Sku::parse_as("sku", &product.sku)?, qty)
             .map(|(quote, row)| (quote, row.clone())))
     }
 
-    /// What prices a partner's products on `day`: the partner as the rules
-    /// see it and the lists in force with these products' items, read
-    /// once. Orders price and re-check all their lines through one book;
-    /// a quote is one book of one product.
+    /// What prices a partner's products on `day`, from `seller`'s lists (a
+    /// downstream order) or ours: the partner as the rules see it and the
+    /// lists in force with these products' items, read once. Orders price
+    /// and re-check all their lines through one book; a quote is one book
+    /// of one product. A distributor's list for one partner needs no
+    /// agreement with us naming it: its target is enough.
     pub(crate) async fn price_book(
         &self,
         db: &impl ConnectionTrait,
         partner: &Visible,
+        seller: Option<i64>,
         day: NaiveDate,
         product_ids: &[i64],
     ) -> Result<PriceBook, AppError> {
@@ -826,6 +897,23 @@ impl Qudao {
             .and_then(|in_force| versions.iter().find(|v| v.version == in_force.version))
             .and_then(|v| v.price_list_code.as_deref())
             .and_then(|code| PriceListCode::parse_as("price_list_code", code).ok());
+        let candidates = repo::in_force_for(
+            db,
+            partner,
+            partner.row().grade_id,
+            seller,
+            currency,
+            day,
+            product_ids,
+        )
+        .await?;
+        let agreement_list = match seller {
+            None => agreement_list,
+            Some(_) => candidates
+                .iter()
+                .find(|(row, _)| row.partner_id == Some(partner.id().0))
+                .and_then(|(row, _)| row.code().ok()),
+        };
         let key = PartnerKey {
             id: partner.id(),
             partner_type: partner.row().partner_type()?,
@@ -837,15 +925,6 @@ impl Qudao {
             currency,
             agreement_list,
         };
-        let candidates = repo::in_force_for(
-            db,
-            partner,
-            partner.row().grade_id,
-            currency,
-            day,
-            product_ids,
-        )
-        .await?;
         let lists = candidates
             .iter()
             .map(|(row, items)| domain_list(row, items, &grades))
@@ -856,6 +935,55 @@ impl Qudao {
             lists,
             rows: candidates.into_iter().map(|(row, _)| row).collect(),
         })
+    }
+
+    /// What a partner reads: our active lists that target it, the active
+    /// lists its distributor keeps for it, and (a distributor's boss) its
+    /// own downstream lists in every status.
+    async fn partner_lists(
+        &self,
+        caller: &Caller,
+        partner: &Visible,
+        filter: &ListFilter,
+    ) -> Result<Vec<price_list::Model>, AppError> {
+        let grade = partner.row().grade_id;
+        let mut rows = repo::applicable(self.db(), partner, grade, None, filter).await?;
+        if let Some(parent) = partner.row().parent_id {
+            rows.extend(repo::applicable(self.db(), partner, grade, Some(parent), filter).await?);
+        }
+        if caller.can(Permission::SellDownstream) {
+            rows.extend(repo::seller_lists(self.db(), partner, filter).await?);
+        }
+        Ok(rows)
+    }
+
+    /// The band we set on `seller`'s downstream price of a product: on our
+    /// item that prices the product for the seller on the day.
+    pub(crate) async fn downstream_band(
+        &self,
+        db: &impl ConnectionTrait,
+        seller: &Visible,
+        product: &qudao_store::catalog::product::Model,
+        day: NaiveDate,
+    ) -> Result<Option<Band>, AppError> {
+        let Some((quote, list)) = self.quote_for(db, seller, product, 1, day).await? else {
+            return Ok(None);
+        };
+        let Some(item) = repo::item_of(db, list.id, product.id).await? else {
+            return Ok(None);
+        };
+        Ok(qudao_domain::downstream::band_of(
+            item.downstream_min,
+            item.downstream_max,
+            quote.unit_price,
+        )
+        .transpose()
+        .map_err(|_| qudao_store::StoreError::Unreadable {
+            table: "price_list_items",
+            row: item.id,
+            column: "downstream_max",
+            value: format!("{:?}", item.downstream_max),
+        })?)
     }
 
     /// The caller's own organisation, for partner roles.
@@ -871,25 +999,54 @@ impl Qudao {
         }
     }
 
+    /// Whose lists the caller keeps: ours (none) for those who manage the
+    /// brand's lists, its own organisation's downstream lists for a
+    /// distributor's boss; anyone else may not write a list.
+    async fn list_keeper(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+    ) -> Result<Option<Visible>, AppError> {
+        if caller.can(Permission::ManagePriceLists) {
+            return Ok(None);
+        }
+        caller.require(Permission::SellDownstream)?;
+        let own = caller.partner_id.ok_or(AppError::Forbidden)?;
+        store_scope::partner_by_id(tx, scope_in(caller, Area::Pricing), own)
+            .await?
+            .map(Some)
+            .ok_or(AppError::Forbidden)
+    }
+
+    /// A list the keeper may write. Staff see a distributor's downstream
+    /// lists but may not change them (403, as for its orders).
     async fn list_for_write(
         &self,
         tx: &WriteTx,
         caller: &Caller,
+        seller: Option<&Visible>,
         code: &str,
     ) -> Result<price_list::Model, AppError> {
         let code = list_code("code", code).map_err(|_| not_found())?;
-        repo::for_write(tx, scope_in(caller, Area::Pricing), &code)
-            .await?
-            .ok_or_else(not_found)
+        let row = match seller {
+            Some(seller) => repo::seller_list(tx, seller, &code, true).await?,
+            None => repo::for_write(tx, scope_in(caller, Area::Pricing), &code).await?,
+        }
+        .ok_or_else(not_found)?;
+        if seller.is_none() && row.seller_id.is_some() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(row)
     }
 
     async fn draft_for_write(
         &self,
         tx: &WriteTx,
         caller: &Caller,
+        seller: Option<&Visible>,
         code: &str,
     ) -> Result<price_list::Model, AppError> {
-        let row = self.list_for_write(tx, caller, code).await?;
+        let row = self.list_for_write(tx, caller, seller, code).await?;
         rule(row.status()? == PriceListStatus::Draft, || {
             Invalid::new(
                 "status",
@@ -927,27 +1084,38 @@ impl Qudao {
         &self,
         tx: &WriteTx,
         list: &price_list::Model,
+        seller: Option<&Visible>,
         items: &[PriceItemInput],
     ) -> Result<(), AppError> {
         let parsed = self
-            .check_items(tx, list.mode()?, list.currency()?, items)
+            .check_items(
+                tx,
+                list.mode()?,
+                list.currency()?,
+                seller.map(|seller| (seller, list.valid_from)),
+                items,
+            )
             .await?
             .map_err(|errors| AppError::Invalid(errors.into_iter().map(|(_, e)| e).collect()))?;
-        for (product_id, item) in &parsed {
-            repo::put_item(tx, list, *product_id, item).await?;
+        for (product_id, item, downstream) in &parsed {
+            repo::put_item(tx, list, *product_id, item, *downstream).await?;
         }
         Ok(())
     }
 
     /// Parses items against a list's mode and currency: each with its
-    /// product's id, or every problem with the position of its item.
+    /// product's id and our downstream band, or every problem with the
+    /// position of its item. On a distributor's list (`seller`, with the
+    /// day the list starts) each price keeps within the band we set.
     async fn check_items(
         &self,
         db: &impl ConnectionTrait,
         mode: PriceMode,
         currency: Currency,
+        seller: Option<(&Visible, NaiveDate)>,
         items: &[PriceItemInput],
-    ) -> Result<Result<Vec<(i64, PriceItem)>, Vec<(usize, Invalid)>>, AppError> {
+    ) -> Result<Result<Vec<(i64, PriceItem, Option<(i64, i64)>)>, Vec<(usize, Invalid)>>, AppError>
+    {
         let mut parsed = Vec::new();
         let mut errors = Vec::new();
         for (at, input) in items.iter().enumerate() {
@@ -959,10 +1127,23 @@ impl Qudao {
                 }
                 Err(other) => return Err(other),
             };
-            match (product, parse_item(input, mode, currency)) {
-                (Some(product), Ok(item)) => parsed.push((product.id, item)),
-                (_, Err(e)) => errors.extend(e.into_iter().map(|e| (at, e))),
-                (None, Ok(_)) => {}
+            let downstream = parse_downstream(input, currency, seller.is_some());
+            match (product, parse_item(input, mode, currency), downstream) {
+                (Some(product), Ok(item), Ok(downstream)) => {
+                    if let Some((seller, day)) = seller {
+                        let band = self.downstream_band(db, seller, &product, day).await?;
+                        if let Err(e) = qudao_domain::downstream::check_item(&item, band) {
+                            errors.push((at, e));
+                            continue;
+                        }
+                    }
+                    parsed.push((product.id, item, downstream));
+                }
+                (_, item, downstream) => {
+                    let item = item.err().into_iter().flatten();
+                    let downstream = downstream.err().into_iter().flatten();
+                    errors.extend(item.chain(downstream).map(|e| (at, e)));
+                }
             }
         }
         Ok(if errors.is_empty() {
@@ -989,7 +1170,10 @@ impl Qudao {
         rows: &[price_list::Model],
     ) -> Result<Vec<PriceListView>, AppError> {
         let grades = qudao_store::grades::list(self.db()).await?;
-        let partner_ids: Vec<i64> = rows.iter().filter_map(|r| r.partner_id).collect();
+        let partner_ids: Vec<i64> = rows
+            .iter()
+            .flat_map(|r| r.partner_id.into_iter().chain(r.seller_id))
+            .collect();
         let partners = qudao_store::agreements::partners_by_id(
             self.db(),
             scope_in(caller, Area::Pricing),
@@ -1028,6 +1212,20 @@ impl Qudao {
                     valid_from: row.valid_from,
                     valid_to: row.valid_to,
                     status: row.status()?.as_str().to_owned(),
+                    seller: row.seller_id.map(|id| {
+                        partners
+                            .iter()
+                            .find(|p| p.id == id)
+                            .map(|p| p.code.clone())
+                            .unwrap_or_default()
+                    }),
+                    seller_name: row.seller_id.map(|id| {
+                        partners
+                            .iter()
+                            .find(|p| p.id == id)
+                            .map(|p| p.name.clone())
+                            .unwrap_or_default()
+                    }),
                 })
             })
             .collect()
@@ -1051,6 +1249,8 @@ impl Qudao {
                 price: amount(r.item.price, currency),
                 min: r.item.min_price.map(|m| amount(m, currency)),
                 max: r.item.max_price.map(|m| amount(m, currency)),
+                downstream_min: r.item.downstream_min.map(|m| amount(m, currency)),
+                downstream_max: r.item.downstream_max.map(|m| amount(m, currency)),
                 breaks: r
                     .breaks
                     .iter()
@@ -1127,6 +1327,46 @@ fn parse_item(
         (Some(_), None) => return Err(vec![Invalid::new("max", Problem::Required)]),
     };
     PriceItem::new(sku, price, band, breaks, mode, currency).map_err(|e| vec![e])
+}
+
+/// Our band on a distributor's downstream price, as typed: only on our
+/// own lists, both ends or neither.
+fn parse_downstream(
+    input: &PriceItemInput,
+    currency: Currency,
+    on_seller_list: bool,
+) -> Result<Option<(i64, i64)>, Vec<Invalid>> {
+    let (min, max) = (
+        non_empty(input.downstream_min.as_deref()),
+        non_empty(input.downstream_max.as_deref()),
+    );
+    if min.is_none() && max.is_none() {
+        return Ok(None);
+    }
+    if on_seller_list {
+        return Err(vec![Invalid::new(
+            "downstream_min",
+            Problem::Rule {
+                rule: "price_downstream_band_ours",
+            },
+        )]);
+    }
+    let (min, max) = (
+        min.map(|m| Money::parse("downstream_min", m, currency))
+            .transpose(),
+        max.map(|m| Money::parse("downstream_max", m, currency))
+            .transpose(),
+    )
+        .all()?;
+    match (min, max) {
+        (Some(min), Some(max)) => {
+            let band =
+                Band::new(min, max).map_err(|e| vec![Invalid::new("downstream_max", e.problem)])?;
+            Ok(Some((band.min().minor(), band.max().minor())))
+        }
+        (None, _) => Err(vec![Invalid::new("downstream_min", Problem::Required)]),
+        (_, None) => Err(vec![Invalid::new("downstream_max", Problem::Required)]),
+    }
 }
 
 /// A stored list's head as the rules read it.

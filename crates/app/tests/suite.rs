@@ -145,6 +145,8 @@ mod catalog;
 mod concurrency;
 #[path = "suite/coverage.rs"]
 mod coverage;
+#[path = "suite/downstream.rs"]
+mod downstream;
 #[path = "suite/files.rs"]
 mod files;
 #[path = "suite/finance.rs"]

@@ -11,6 +11,7 @@
 mod agreements;
 mod bench;
 mod catalog;
+mod downstream;
 mod finance;
 mod geo;
 mod names;
@@ -377,6 +378,13 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         loaded.stock_counts = year.counts;
         loaded.usd_orders = year.usd_orders;
         loaded.closed_months = year.closed;
+        Box::pin(downstream::load(
+            app,
+            &system,
+            &mut stream(seed, 21),
+            &network,
+        ))
+        .await?;
     }
     Ok(loaded)
 }

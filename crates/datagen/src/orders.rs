@@ -94,6 +94,7 @@ pub(crate) async fn load(
                     min: Some(text(price * 92 / 100)),
                     max: Some(text(price * 108 / 100)),
                     breaks: Vec::new(),
+                    ..Default::default()
                 })
             })
             .collect();
@@ -159,6 +160,7 @@ pub(crate) async fn load(
                     order_date: (today - Days::new(rng.random_range(3..20))).to_string(),
                     note: String::new(),
                     lines,
+                    ..Default::default()
                 },
             )
             .await?;

@@ -567,7 +567,7 @@ async fn cross_border(
                 price: text(cents),
                 min: Some(text(cents * 92 / 100)),
                 max: Some(text(cents * 108 / 100)),
-                breaks: Vec::new(),
+                ..Default::default()
             }
         })
         .collect();
@@ -618,6 +618,7 @@ async fn cross_border(
                     order_date: (today - Days::new(rng.random_range(5..15))).to_string(),
                     note: "海外仓补货".to_owned(),
                     lines,
+                    ..Default::default()
                 },
             )
             .await?;

@@ -9,6 +9,7 @@ pub mod agreements;
 pub mod catalog;
 pub mod code;
 pub mod dates;
+pub mod downstream;
 pub mod error;
 pub mod grades;
 pub mod inventory;

@@ -285,7 +285,7 @@ impl OrderCheck {
         }
     }
 
-    fn line(line: i32, rule: &str, with: impl Into<String>) -> Self {
+    pub(crate) fn line(line: i32, rule: &str, with: impl Into<String>) -> Self {
         Self {
             rule: rule.to_owned(),
             line: Some(line),

@@ -20,9 +20,14 @@ use crate::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FactKind {
     SellThrough,
-    /// What partners received (shipments, imported history) and gave back
-    /// (returns), from `sellin_lines`.
+    /// What partners received from us (shipments, imported history) and
+    /// gave back (returns), from `sellin_lines` without a seller.
     SellIn,
+    /// What tier-2 partners received from their distributor (二级订货),
+    /// from `sellin_lines` with a seller. The same goods leaving the
+    /// distributor are its sell-through, so our sell-in counts them once:
+    /// when we shipped them to the distributor.
+    DownstreamSellIn,
     /// What we invoiced, one fact per invoice (no product; qty 1).
     Invoice,
     /// What credit notes took back (no product; qty 1, amount positive as
@@ -40,6 +45,7 @@ impl FactKind {
     pub const ALL: &'static [FactKind] = &[
         FactKind::SellThrough,
         FactKind::SellIn,
+        FactKind::DownstreamSellIn,
         FactKind::Invoice,
         FactKind::CreditNote,
         FactKind::Payment,
@@ -50,6 +56,7 @@ impl FactKind {
         match self {
             FactKind::SellThrough => "sell_through",
             FactKind::SellIn => "sell_in",
+            FactKind::DownstreamSellIn => "downstream_sell_in",
             FactKind::Invoice => "invoice",
             FactKind::CreditNote => "credit_note",
             FactKind::Payment => "payment",
@@ -67,6 +74,10 @@ impl FactKind {
             // Sell-in has no customer region: the engine places it by the
             // partner's own region, a dimension it holds anyway.
             FactKind::SellIn => {
+                "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
+                 CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
+            }
+            FactKind::DownstreamSellIn => {
                 "SELECT id, partner_id, product_id, date, qty, amount_minor, currency, \
                  CAST(NULL AS BIGINT) AS region_id FROM sellin_lines"
             }
@@ -93,10 +104,19 @@ impl FactKind {
         }
     }
 
+    /// Which rows of the table are facts of this kind.
+    fn only(self) -> &'static str {
+        match self {
+            FactKind::SellIn => "seller_id IS NULL",
+            FactKind::DownstreamSellIn => "seller_id IS NOT NULL",
+            _ => "1 = 1",
+        }
+    }
+
     fn table(self) -> &'static str {
         match self {
             FactKind::SellThrough => "sellthrough_lines",
-            FactKind::SellIn => "sellin_lines",
+            FactKind::SellIn | FactKind::DownstreamSellIn => "sellin_lines",
             FactKind::Invoice => "invoices",
             FactKind::CreditNote => "credit_notes",
             FactKind::Payment => "payments",
@@ -133,7 +153,11 @@ pub async fn after(
         sea_orm::DatabaseBackend::Postgres => ("$1", "$2"),
         _ => ("?", "?"),
     };
-    let sql = format!("{} WHERE id > {p1} ORDER BY id LIMIT {p2}", kind.select());
+    let sql = format!(
+        "{} WHERE {} AND id > {p1} ORDER BY id LIMIT {p2}",
+        kind.select(),
+        kind.only()
+    );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     Ok(Fact::find_by_statement(Statement::from_sql_and_values(
         backend,
@@ -149,7 +173,11 @@ pub async fn last_id(db: &impl ConnectionTrait, kind: FactKind) -> Result<i64, S
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            format!("SELECT COALESCE(MAX(id), 0) AS id FROM {}", kind.table()),
+            format!(
+                "SELECT COALESCE(MAX(id), 0) AS id FROM {} WHERE {}",
+                kind.table(),
+                kind.only()
+            ),
         ))
         .await?;
     Ok(row

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod catalog;
 mod connect;
 pub mod coverage;
+pub mod downstream;
 mod error;
 pub mod facts;
 pub mod grades;

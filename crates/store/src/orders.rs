@@ -171,10 +171,12 @@ pub struct NewLine {
     pub amount_minor: i64,
 }
 
-/// A new draft order of `partner`.
+/// A new draft order of `partner`, placed with us or (`seller`) with its
+/// distributor.
 pub async fn insert_order(
     tx: &WriteTx,
     partner: &Visible,
+    seller: Option<i64>,
     currency: Currency,
     order_date: NaiveDate,
     note: &str,
@@ -186,7 +188,7 @@ pub async fn insert_order(
         id: Set(id),
         number: Set(number),
         partner_id: Set(partner.id().0),
-        seller_id: Set(None),
+        seller_id: Set(seller),
         currency: Set(currency.as_str().to_owned()),
         status: Set(OrderStatus::Draft.as_str().to_owned()),
         order_date: Set(order_date),
@@ -389,6 +391,9 @@ pub struct OrderRow {
     pub order_date: NaiveDate,
     pub total_minor: i64,
     pub created_by: String,
+    /// The distributor it was placed with; none: with us.
+    pub seller_code: Option<String>,
+    pub seller_name: Option<String>,
 }
 
 /// Filters of the orders list.
@@ -396,6 +401,8 @@ pub struct OrderRow {
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     pub partner_id: Option<i64>,
+    /// Only orders placed with a distributor (true) or with us (false).
+    pub downstream: Option<bool>,
 }
 
 fn order_rows(filter: &OrderFilter) -> Select<order::Entity> {
@@ -418,6 +425,14 @@ fn order_rows(filter: &OrderFilter) -> Select<order::Entity> {
             ),
             "total_minor",
         )
+        .column_as(
+            Expr::cust("(SELECT s.code FROM partners s WHERE s.id = orders.seller_id)"),
+            "seller_code",
+        )
+        .column_as(
+            Expr::cust("(SELECT s.name FROM partners s WHERE s.id = orders.seller_id)"),
+            "seller_name",
+        )
         .join(
             JoinType::InnerJoin,
             order::Entity::belongs_to(partner::Entity)
@@ -431,6 +446,11 @@ fn order_rows(filter: &OrderFilter) -> Select<order::Entity> {
     if let Some(id) = filter.partner_id {
         select = select.filter(order::Column::PartnerId.eq(id));
     }
+    match filter.downstream {
+        Some(true) => select = select.filter(order::Column::SellerId.is_not_null()),
+        Some(false) => select = select.filter(order::Column::SellerId.is_null()),
+        None => {}
+    }
     select
 }
 
@@ -443,6 +463,28 @@ pub async fn list_orders(
 ) -> Result<Page<OrderRow>, StoreError> {
     let select = restrict(order_rows(filter), scope, order::Column::PartnerId)
         .order_by_desc(order::Column::Id);
+    page_of(db, select, page).await
+}
+
+/// A page of the orders placed with `seller` (a distributor's incoming
+/// downstream orders), newest first.
+pub async fn list_sold(
+    db: &impl ConnectionTrait,
+    seller: &Visible,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> Result<Page<OrderRow>, StoreError> {
+    let select = order_rows(filter)
+        .filter(order::Column::SellerId.eq(seller.id().0))
+        .order_by_desc(order::Column::Id);
+    page_of(db, select, page).await
+}
+
+async fn page_of(
+    db: &impl ConnectionTrait,
+    select: Select<order::Entity>,
+    page: PageRequest,
+) -> Result<Page<OrderRow>, StoreError> {
     let paginator = select.into_model::<OrderRow>().paginate(db, page.per_page);
     let items = paginator.fetch_page(page.page - 1).await?;
     let total = match crate::paging::known_total(page, items.len()) {
@@ -457,9 +499,10 @@ pub async fn list_orders(
     })
 }
 
-/// What the partner's other orders still to ship are worth, in one
-/// currency: orders that hold credit (submitted, approved, partly
-/// shipped), unshipped units at their unit price. Read after the partner
+/// What the partner's other orders with us still to ship are worth, in
+/// one currency: orders that hold credit (submitted, approved, partly
+/// shipped), unshipped units at their unit price. Orders placed with a
+/// distributor are its credit, not ours. Read after the partner
 /// row is locked, so two submissions of one partner see each other.
 pub async fn pending_amount(
     db: &impl ConnectionTrait,
@@ -489,6 +532,7 @@ pub async fn pending_amount(
                 .into(),
         )
         .filter(order::Column::PartnerId.eq(partner.id().0))
+        .filter(order::Column::SellerId.is_null())
         .filter(order::Column::Currency.eq(currency.as_str()))
         .filter(order::Column::Status.is_in(holding))
         .filter(order::Column::Id.ne(except_order))
@@ -619,6 +663,8 @@ pub async fn insert_invoice(
 #[derive(Debug, Clone)]
 pub struct NewSellIn {
     pub partner_id: i64,
+    /// The distributor that sold (a downstream order); none: we did.
+    pub seller_id: Option<i64>,
     pub product_id: i64,
     pub date: NaiveDate,
     pub qty: i64,
@@ -632,7 +678,7 @@ pub struct NewSellIn {
 pub async fn insert_sellin(tx: &WriteTx, fact: NewSellIn) -> Result<(), StoreError> {
     sellin_line::ActiveModel {
         partner_id: Set(fact.partner_id),
-        seller_id: Set(None),
+        seller_id: Set(fact.seller_id),
         product_id: Set(fact.product_id),
         date: Set(fact.date),
         qty: Set(fact.qty),

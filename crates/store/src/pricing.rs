@@ -39,6 +39,8 @@ pub mod price_list {
         pub partner_type: Option<String>,
         pub grade_id: Option<i64>,
         pub partner_id: Option<i64>,
+        /// The distributor whose downstream list this is; none: ours.
+        pub seller_id: Option<i64>,
         pub currency: String,
         pub mode: String,
         pub valid_from: Date,
@@ -66,6 +68,10 @@ pub mod item {
         pub price: i64,
         pub min_price: Option<i64>,
         pub max_price: Option<i64>,
+        /// On our items: the band a distributor's downstream price must
+        /// keep to (migration 18).
+        pub downstream_min: Option<i64>,
+        pub downstream_max: Option<i64>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -153,19 +159,27 @@ pub struct ItemRow {
     pub breaks: Vec<price_break::Model>,
 }
 
-/// Lists of the brand and the partners' own lists inside the scope.
+/// Lists of the brand and the partners' own lists inside the scope, and
+/// the downstream lists of distributors inside it.
 fn in_scope(scope: DataScope) -> Condition {
+    let partners_in_scope = || {
+        Query::select()
+            .expr(Expr::col((partner::Entity, partner::Column::Id)))
+            .from(partner::Entity)
+            .and_where(scope_condition(scope))
+            .to_owned()
+    };
     Condition::any()
-        .add(price_list::Column::PartnerId.is_null())
         .add(
-            price_list::Column::PartnerId.in_subquery(
-                Query::select()
-                    .expr(Expr::col((partner::Entity, partner::Column::Id)))
-                    .from(partner::Entity)
-                    .and_where(scope_condition(scope))
-                    .to_owned(),
-            ),
+            Condition::all()
+                .add(price_list::Column::SellerId.is_null())
+                .add(
+                    Condition::any()
+                        .add(price_list::Column::PartnerId.is_null())
+                        .add(price_list::Column::PartnerId.in_subquery(partners_in_scope())),
+                ),
         )
+        .add(price_list::Column::SellerId.in_subquery(partners_in_scope()))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -214,11 +228,12 @@ pub async fn list(
 
 /// The active lists that target this partner: its type's, its grade's and
 /// its own (whether its agreement names the own list is the quote's
-/// concern).
+/// concern); ours when `seller` is none, else that distributor's.
 pub async fn applicable(
     db: &impl ConnectionTrait,
     partner: &Visible,
     grade_id: Option<i64>,
+    seller: Option<i64>,
     filter: &ListFilter,
 ) -> Result<Vec<price_list::Model>, StoreError> {
     let mut targets = Condition::any()
@@ -227,8 +242,13 @@ pub async fn applicable(
     if let Some(grade_id) = grade_id {
         targets = targets.add(price_list::Column::GradeId.eq(grade_id));
     }
+    let seller = match seller {
+        None => price_list::Column::SellerId.is_null(),
+        Some(seller) => price_list::Column::SellerId.eq(seller),
+    };
     Ok(price_list::Entity::find()
         .filter(targets)
+        .filter(seller)
         .filter(price_list::Column::Status.eq(PriceListStatus::Active.as_str()))
         .filter(filtered(filter))
         .order_by_desc(price_list::Column::ValidFrom)
@@ -291,12 +311,19 @@ pub async fn for_write(
         .await?)
 }
 
-/// Every active list of one currency, for the overlap rule.
+/// Every active list of one currency and one seller (none: ours), for
+/// the overlap rule.
 pub async fn active_in(
     db: &impl ConnectionTrait,
     currency: Currency,
+    seller: Option<i64>,
 ) -> Result<Vec<price_list::Model>, StoreError> {
+    let seller = match seller {
+        None => price_list::Column::SellerId.is_null(),
+        Some(seller) => price_list::Column::SellerId.eq(seller),
+    };
     Ok(price_list::Entity::find()
+        .filter(seller)
         .filter(price_list::Column::Status.eq(PriceListStatus::Active.as_str()))
         .filter(price_list::Column::Currency.eq(currency.as_str()))
         .all(db)
@@ -310,11 +337,12 @@ pub async fn in_force_for(
     db: &impl ConnectionTrait,
     partner: &Visible,
     grade_id: Option<i64>,
+    seller: Option<i64>,
     currency: Currency,
     day: NaiveDate,
     product_ids: &[i64],
 ) -> Result<Vec<(price_list::Model, Vec<ItemRow>)>, StoreError> {
-    let lists: Vec<_> = applicable(db, partner, grade_id, &ListFilter::default())
+    let lists: Vec<_> = applicable(db, partner, grade_id, seller, &ListFilter::default())
         .await?
         .into_iter()
         .filter(|l| l.currency == currency.as_str() && l.valid_from <= day && day <= l.valid_to)
@@ -406,6 +434,7 @@ pub struct ListFields<'a> {
     pub partner_type: Option<PartnerType>,
     pub grade_id: Option<i64>,
     pub partner_id: Option<i64>,
+    pub seller_id: Option<i64>,
     pub currency: Currency,
     pub mode: PriceMode,
     pub validity: DateRange,
@@ -418,6 +447,7 @@ fn set_fields(row: &mut price_list::ActiveModel, fields: &ListFields<'_>) {
     row.partner_type = Set(fields.partner_type.map(|t| t.as_str().to_owned()));
     row.grade_id = Set(fields.grade_id);
     row.partner_id = Set(fields.partner_id);
+    row.seller_id = Set(fields.seller_id);
     row.currency = Set(fields.currency.as_str().to_owned());
     row.mode = Set(fields.mode.as_str().to_owned());
     row.valid_from = Set(fields.validity.from());
@@ -471,6 +501,7 @@ pub async fn put_item(
     list: &price_list::Model,
     product_id: i64,
     price: &PriceItem,
+    downstream: Option<(i64, i64)>,
 ) -> Result<(), StoreError> {
     remove_item(tx, list, product_id).await?;
     let item = item::ActiveModel {
@@ -479,6 +510,8 @@ pub async fn put_item(
         price: Set(price.price().minor()),
         min_price: Set(price.band().map(|b| b.min().minor())),
         max_price: Set(price.band().map(|b| b.max().minor())),
+        downstream_min: Set(downstream.map(|(min, _)| min)),
+        downstream_max: Set(downstream.map(|(_, max)| max)),
         ..Default::default()
     }
     .insert(tx)
@@ -516,4 +549,49 @@ pub async fn remove_item(
         .await?;
     item::Entity::delete_by_id(old.id).exec(tx).await?;
     Ok(true)
+}
+
+/// A distributor's own downstream lists (every status), newest first.
+pub async fn seller_lists(
+    db: &impl ConnectionTrait,
+    seller: &Visible,
+    filter: &ListFilter,
+) -> Result<Vec<price_list::Model>, StoreError> {
+    Ok(price_list::Entity::find()
+        .filter(price_list::Column::SellerId.eq(seller.id().0))
+        .filter(filtered(filter))
+        .order_by_desc(price_list::Column::ValidFrom)
+        .order_by_asc(price_list::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// One of a distributor's own lists by code, locked when `lock` (in a
+/// write).
+pub async fn seller_list(
+    db: &impl ConnectionTrait,
+    seller: &Visible,
+    code: &PriceListCode,
+    lock: bool,
+) -> Result<Option<price_list::Model>, StoreError> {
+    let mut select = price_list::Entity::find()
+        .filter(price_list::Column::SellerId.eq(seller.id().0))
+        .filter(price_list::Column::Code.eq(code.as_str()));
+    if lock {
+        select = select.lock_exclusive();
+    }
+    Ok(select.one(db).await?)
+}
+
+/// One list's item of a product, without its breaks.
+pub async fn item_of(
+    db: &impl ConnectionTrait,
+    list_id: i64,
+    product_id: i64,
+) -> Result<Option<item::Model>, StoreError> {
+    Ok(item::Entity::find()
+        .filter(item::Column::PriceListId.eq(list_id))
+        .filter(item::Column::ProductId.eq(product_id))
+        .one(db)
+        .await?)
 }

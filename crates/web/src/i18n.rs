@@ -46,6 +46,7 @@ catalogs!(
     "receivables",
     "orders",
     "inventory",
+    "downstream",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -404,7 +405,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 18] = [
+        let labelled: [(&str, Vec<String>); 19] = [
             (
                 "catalog_status",
                 words(
@@ -486,6 +487,10 @@ mod tests {
                     &["partner_list", "grade_list", "type_list"],
                     |w| w,
                 ),
+            ),
+            (
+                "order_kind",
+                words("order_kind", &["direct", "downstream", "incoming"], |k| k),
             ),
             (
                 "rolehome.intro",

@@ -23,6 +23,7 @@ fn run<'a>(
         let filter = OrderQuery {
             status: query.get("status").unwrap_or_default(),
             partner: query.get("partner").unwrap_or_default(),
+            kind: query.get("kind").unwrap_or_default(),
         };
         let rows = app.orders(caller, &filter, PageRequest::export()).await?;
         to_xlsx(&rows.items, query.chinese)
@@ -35,6 +36,7 @@ impl Exportable for OrderSummary {
         ("number", "订单号"),
         ("partner_code", "合作伙伴编码"),
         ("partner_name", "合作伙伴名称"),
+        ("seller", "供货方"),
         ("order_date", "下单日期"),
         ("status", "状态"),
         ("currency", "币种"),
@@ -47,6 +49,7 @@ impl Exportable for OrderSummary {
             Cell::text(&self.number),
             Cell::text(&self.partner),
             Cell::text(&self.partner_name),
+            Cell::text(self.seller_name.as_deref().unwrap_or_default()),
             Cell::Date(Some(self.order_date)),
             Cell::text(&self.status),
             Cell::text(&self.currency),

@@ -70,6 +70,8 @@ impl Exportable for ItemRow {
         ("price", "价格"),
         ("min", "最低价"),
         ("max", "最高价"),
+        ("downstream_min", "下级最低价"),
+        ("downstream_max", "下级最高价"),
         ("breaks", "阶梯价"),
     ];
     fn cells(&self, chinese: bool) -> Vec<Cell> {
@@ -101,6 +103,8 @@ impl Exportable for ItemRow {
             Cell::Money(item.as_ref().map(|i| i.price.clone())),
             Cell::Money(item.as_ref().and_then(|i| i.min.clone())),
             Cell::Money(item.as_ref().and_then(|i| i.max.clone())),
+            Cell::Money(item.as_ref().and_then(|i| i.downstream_min.clone())),
+            Cell::Money(item.as_ref().and_then(|i| i.downstream_max.clone())),
             Cell::text(
                 item.as_ref()
                     .map(|i| break_text(&i.breaks))

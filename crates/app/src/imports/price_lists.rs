@@ -131,6 +131,20 @@ pub(super) const COLUMNS: &[Column] = &[
         values: Values::Text,
     },
     Column {
+        field: "downstream_min",
+        zh: "下级最低价",
+        required: false,
+        example: "",
+        values: Values::Text,
+    },
+    Column {
+        field: "downstream_max",
+        zh: "下级最高价",
+        required: false,
+        example: "",
+        values: Values::Text,
+    },
+    Column {
         field: "breaks",
         zh: "阶梯价",
         required: false,
@@ -311,9 +325,17 @@ fn group(table: &Table, errors: &mut Vec<RowError>) -> Vec<FileList> {
                 lists.len() - 1
             }
         };
-        let item = ["sku", "price", "min", "max", "breaks"]
-            .iter()
-            .any(|field| !table.cell(values, field).is_empty());
+        let item = [
+            "sku",
+            "price",
+            "min",
+            "max",
+            "downstream_min",
+            "downstream_max",
+            "breaks",
+        ]
+        .iter()
+        .any(|field| !table.cell(values, field).is_empty());
         if !item {
             continue;
         }
@@ -348,6 +370,8 @@ fn group(table: &Table, errors: &mut Vec<RowError>) -> Vec<FileList> {
                 price: cell("price"),
                 min: Some(cell("min")),
                 max: Some(cell("max")),
+                downstream_min: Some(cell("downstream_min")),
+                downstream_max: Some(cell("downstream_max")),
                 breaks,
             });
         }

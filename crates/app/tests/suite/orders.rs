@@ -33,8 +33,9 @@ const AT_SQLITE: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
 
 /// Partners P1 and P2 (distributors, active, with agreements of 30 net
 /// days and rights on TEA), a TEA line with a plain and a serial-tracked
-/// product, a COFFEE line nobody holds, and a flexible distributor list.
-async fn setup(db: &TestDb) -> (Qudao, Caller, Caller) {
+/// product, a COFFEE line nobody holds, and a flexible distributor list
+/// whose TEA items carry a band on the distributors' downstream prices.
+pub(super) async fn setup(db: &TestDb) -> (Qudao, Caller, Caller) {
     let app = db.app().await;
     app.load_builtin_regions().await.unwrap();
     let now = if db.url.starts_with("postgres") {
@@ -105,6 +106,11 @@ async fn setup(db: &TestDb) -> (Qudao, Caller, Caller) {
         max: Some(max.into()),
         ..Default::default()
     };
+    let downstream = |item: PriceItemInput, min: &str, max: &str| PriceItemInput {
+        downstream_min: Some(min.into()),
+        downstream_max: Some(max.into()),
+        ..item
+    };
     app.create_price_list(
         &manager,
         &PriceListInput {
@@ -118,8 +124,8 @@ async fn setup(db: &TestDb) -> (Qudao, Caller, Caller) {
             valid_from: day(-400).to_string(),
             valid_to: day(400).to_string(),
             items: Some(vec![
-                item("TEA-1", "100.00", "90.00", "110.00"),
-                item("TEA-POT", "500.00", "450.00", "550.00"),
+                downstream(item("TEA-1", "100.00", "90.00", "110.00"), "120", "150"),
+                downstream(item("TEA-POT", "500.00", "450.00", "550.00"), "550", "700"),
                 item("COF-1", "80.00", "70.00", "90.00"),
             ]),
         },
@@ -134,7 +140,7 @@ async fn setup(db: &TestDb) -> (Qudao, Caller, Caller) {
     (app, manager, buyer)
 }
 
-fn line(sku: &str, qty: i64) -> LineInput {
+pub(super) fn line(sku: &str, qty: i64) -> LineInput {
     LineInput {
         sku: sku.into(),
         qty: qty.to_string(),
@@ -142,7 +148,7 @@ fn line(sku: &str, qty: i64) -> LineInput {
     }
 }
 
-fn order(partner: &str, lines: Vec<LineInput>) -> OrderInput {
+pub(super) fn order(partner: &str, lines: Vec<LineInput>) -> OrderInput {
     OrderInput {
         partner: partner.into(),
         lines,
@@ -150,7 +156,7 @@ fn order(partner: &str, lines: Vec<LineInput>) -> OrderInput {
     }
 }
 
-fn ship(lines: &[(i32, i64, &str)]) -> ShipInput {
+pub(super) fn ship(lines: &[(i32, i64, &str)]) -> ShipInput {
     ShipInput {
         shipped_on: String::new(),
         lines: lines
@@ -164,7 +170,7 @@ fn ship(lines: &[(i32, i64, &str)]) -> ShipInput {
     }
 }
 
-fn rules_of(err: AppError) -> Vec<(&'static str, &'static str)> {
+pub(super) fn rules_of(err: AppError) -> Vec<(&'static str, &'static str)> {
     match err {
         AppError::Invalid(list) => list
             .into_iter()
@@ -184,7 +190,7 @@ fn rules_of(err: AppError) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Rows of every table an order writes, to show a refusal wrote nothing.
-async fn written(db: &TestDb) -> [i64; 8] {
+pub(super) async fn written(db: &TestDb) -> [i64; 8] {
     let mut counts = [0; 8];
     for (i, table) in [
         "orders",

@@ -96,6 +96,7 @@ fn item(
                 price: (*price).to_owned(),
             })
             .collect(),
+        ..Default::default()
     }
 }
 

@@ -454,9 +454,11 @@ async fn pricing_partners_see_only_the_lists_that_target_them(db: TestDb) {
             "{hidden}"
         );
     }
+    // A partner's boss keeps its own downstream lists; ours are not there
+    // for it to write.
     assert!(matches!(
         app.activate_price_list(&p1, "DRAFT").await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound(_))
     ));
     // Its own quote, not another partner's.
     assert_eq!(

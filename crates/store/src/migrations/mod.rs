@@ -31,6 +31,7 @@ mod v015_trade_ledger;
 mod v016_inventory;
 mod v017_partner_path_index;
 mod v018_sellthrough_upload_index;
+mod v019_downstream;
 
 struct Migration {
     version: i64,
@@ -128,6 +129,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 18,
         name: "no index on sell-through lines' upload (no query reads by it)",
         statements: v018_sellthrough_upload_index::v18_sellthrough_upload_index,
+    },
+    Migration {
+        version: 19,
+        name: "downstream price lists: a list's seller, our band on a distributor's prices",
+        statements: v019_downstream::v19_downstream,
     },
 ];
 

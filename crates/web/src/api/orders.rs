@@ -28,13 +28,16 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(credit_note))
 }
 
-/// Orders in your scope (a partner its own), newest first.
+/// Orders in your scope (a partner its own), newest first; `seller` names
+/// the distributor a downstream order (二级订货) was placed with. A
+/// distributor's boss lists the orders placed with it by `kind=incoming`.
 #[utoipa::path(
     get, path = "/orders", tag = "orders",
     params(OrderQuery, Paging),
     responses(
         (status = 200, body = PageOf<OrderSummary>),
-        (status = 422, description = "A status that does not exist", body = crate::error::Problem),
+        (status = 403, description = "`kind=incoming` by someone who sells to no one", body = crate::error::Problem),
+        (status = 422, description = "A status or kind that does not exist", body = crate::error::Problem),
     )
 )]
 async fn list(
@@ -47,8 +50,9 @@ async fn list(
     Ok(Json(page.into()))
 }
 
-/// A new draft order, its lines priced from the partner's price lists; the
-/// failing checks are on the answer (`checks`, and on each line).
+/// A new draft order, its lines priced from the partner's price lists (with
+/// `seller`: its distributor's downstream lists); the failing checks are on
+/// the answer (`checks`, and on each line).
 #[utoipa::path(
     post, path = "/orders", tag = "orders",
     request_body = OrderInput,

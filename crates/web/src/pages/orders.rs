@@ -71,6 +71,7 @@ fn check_text(c: &Chrome, check: &CheckView) -> String {
 struct Params {
     status: Option<String>,
     partner: Option<String>,
+    kind: Option<String>,
     #[serde(flatten)]
     list: ListParams,
 }
@@ -83,12 +84,28 @@ struct ListPage {
     links: ListLinks,
     staff: bool,
     can_place: bool,
+    /// A distributor's boss: it may list the orders placed with it.
+    sells: bool,
     errors: Vec<(String, String)>,
 }
 
 impl ListPage {
     fn error(&self, field: &str) -> &str {
         error_for(&self.errors, field)
+    }
+
+    /// Whom orders were placed with, as the filter offers it: with us, with
+    /// a distributor, and (a distributor's boss) with the reader.
+    fn kinds(&self) -> &'static [&'static str] {
+        if self.sells {
+            &["direct", "downstream", "incoming"]
+        } else {
+            &["direct", "downstream"]
+        }
+    }
+
+    fn kind_is(&self, kind: &str) -> bool {
+        self.links.filter_value("kind") == kind
     }
 }
 
@@ -105,6 +122,7 @@ async fn list(
     let query = OrderQuery {
         status: super::filter(&params.status).unwrap_or_default(),
         partner: partner.unwrap_or_default(),
+        kind: super::filter(&params.kind).unwrap_or_default(),
     };
     let (page, errors) = match state
         .app
@@ -132,6 +150,7 @@ async fn list(
         filters: vec![
             keep("status", &params.status),
             keep("partner", &params.partner),
+            keep("kind", &params.kind),
         ],
         sort: String::new(),
         desc: false,
@@ -151,6 +170,7 @@ async fn list(
         links,
         staff,
         can_place: ctx.caller.can(Permission::PlaceOrders),
+        sells: ctx.caller.can(Permission::SellDownstream),
         errors,
     })
 }
@@ -180,6 +200,10 @@ struct FormPage {
     lines: Vec<FormLine>,
     staff: bool,
     can_override: bool,
+    /// The partner's distributor (code, name) it may order from, on a new
+    /// order; the seller chosen.
+    distributor: Option<(String, String)>,
+    seller: String,
     errors: Vec<(String, String)>,
 }
 
@@ -198,6 +222,7 @@ impl FormPage {
 
 struct Typed {
     partner: String,
+    seller: String,
     order_date: String,
     note: String,
     lines: Vec<FormLine>,
@@ -214,6 +239,7 @@ impl Typed {
     fn of(order: &OrderView) -> Self {
         Self {
             partner: order.partner.clone(),
+            seller: order.seller.clone().unwrap_or_default(),
             order_date: order.order_date.to_string(),
             note: order.note.clone(),
             lines: order
@@ -239,6 +265,7 @@ impl Typed {
         let get = |key: &str| form.get(key).cloned().unwrap_or_default();
         Self {
             partner: get("partner"),
+            seller: get("seller"),
             order_date: get("order_date"),
             note: get("note"),
             // Rows past the first eight exist only when the page added
@@ -257,6 +284,7 @@ impl Typed {
 }
 
 async fn form_page(
+    state: &AppState,
     ctx: &Ctx,
     number: Option<String>,
     typed: Typed,
@@ -273,9 +301,15 @@ async fn form_page(
         vec![crumb(ctx.lang, "orders.title", LIST), (title, None)],
     )
     .await?;
+    let distributor = match number {
+        None => state.app.my_distributor(&ctx.caller).await?,
+        Some(_) => None,
+    };
     render(&FormPage {
         c,
         number,
+        distributor,
+        seller: typed.seller,
         partner: typed.partner,
         order_date: typed.order_date,
         note: typed.note,
@@ -286,17 +320,18 @@ async fn form_page(
     })
 }
 
-async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
+async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     if !ctx.caller.can(Permission::PlaceOrders) {
         return Err(AppError::Forbidden.into());
     }
     let typed = Typed {
         partner: String::new(),
+        seller: String::new(),
         order_date: qudao_app::today().to_string(),
         note: String::new(),
         lines: Vec::new(),
     };
-    form_page(&ctx, None, typed.padded(), Vec::new()).await
+    form_page(&state, &ctx, None, typed.padded(), Vec::new()).await
 }
 
 async fn edit_form(
@@ -309,6 +344,7 @@ async fn edit_form(
     }
     let order = state.app.order(&ctx.caller, &number).await?;
     form_page(
+        &state,
         &ctx,
         Some(order.number.clone()),
         Typed::of(&order),
@@ -335,6 +371,7 @@ async fn input_of(state: &AppState, ctx: &Ctx, typed: &Typed) -> Result<OrderInp
     };
     Ok(OrderInput {
         partner,
+        seller: typed.seller.clone(),
         order_date: typed.order_date.clone(),
         note: typed.note.clone(),
         lines,
@@ -358,7 +395,7 @@ async fn create(
                 format!("/orders/{}", saved.number),
             )
         },
-        async |errors| form_page(&ctx, None, typed, errors).await,
+        async |errors| form_page(&state, &ctx, None, typed, errors).await,
     )
     .await
 }
@@ -381,7 +418,7 @@ async fn update(
                 format!("/orders/{}", saved.number),
             )
         },
-        async |errors| form_page(&ctx, Some(number.clone()), typed, errors).await,
+        async |errors| form_page(&state, &ctx, Some(number.clone()), typed, errors).await,
     )
     .await
 }
@@ -480,12 +517,20 @@ async fn detail_page(
         vec![crumb(ctx.lang, "orders.title", LIST), (title, None)],
     )
     .await?;
+    // An order placed with a distributor is its buyer's and that
+    // distributor's to act on; staff only read it.
+    let downstream = order.seller.is_some();
+    let buyer_side = !downstream || (ctx.caller.role.is_partner_role() && !order.sold_by_reader);
     render(&DetailPage {
         c,
+        can_place: ctx.caller.can(Permission::PlaceOrders) && buyer_side,
+        can_decide: if downstream {
+            order.sold_by_reader
+        } else {
+            ctx.caller.can(Permission::DecideOrders)
+        },
+        can_credit: ctx.caller.can(Permission::IssueCreditNotes) && !downstream,
         order,
-        can_place: ctx.caller.can(Permission::PlaceOrders),
-        can_decide: ctx.caller.can(Permission::DecideOrders),
-        can_credit: ctx.caller.can(Permission::IssueCreditNotes),
         errors,
     })
 }

@@ -129,7 +129,7 @@ async fn list(
         c,
         lists,
         params,
-        can_manage: ctx.caller.can(Permission::ManagePriceLists),
+        can_manage: keeps_lists(&ctx),
         staff: !ctx.caller.role.is_partner_role(),
     })
 }
@@ -165,7 +165,7 @@ async fn form_page(
 }
 
 async fn new_form(ctx: Ctx) -> Result<Response, PageError> {
-    if !ctx.caller.can(Permission::ManagePriceLists) {
+    if !keeps_lists(&ctx) {
         return Err(AppError::Forbidden.into());
     }
     let today = qudao_app::today();
@@ -235,6 +235,10 @@ struct ItemForm {
     min: String,
     #[serde(default)]
     max: String,
+    #[serde(default)]
+    downstream_min: String,
+    #[serde(default)]
+    downstream_max: String,
     #[serde(default)]
     breaks: String,
 }
@@ -339,10 +343,21 @@ async fn detail_page(
         vec![crumb(ctx.lang, "pricing.title", "/pricing"), (name, None)],
     )
     .await?;
+    // Ours are kept by those who manage the brand's lists; a
+    // distributor's downstream list by its own boss (its code is empty to
+    // anyone who does not see that distributor), never by staff.
+    let can_manage = match detail.list.seller.as_deref() {
+        None => ctx.caller.can(Permission::ManagePriceLists),
+        Some(seller) => {
+            !seller.is_empty()
+                && ctx.caller.role.is_partner_role()
+                && ctx.caller.can(Permission::SellDownstream)
+        }
+    };
     render(&DetailPage {
         c,
         detail,
-        can_manage: ctx.caller.can(Permission::ManagePriceLists),
+        can_manage,
         item,
         copy,
         errors,
@@ -390,6 +405,8 @@ async fn set_item(
                 price: form.price.clone(),
                 min: Some(form.min.clone()),
                 max: Some(form.max.clone()),
+                downstream_min: Some(form.downstream_min.clone()),
+                downstream_max: Some(form.downstream_max.clone()),
                 breaks,
             };
             state.app.set_price_item(&ctx.caller, &code, &input).await
@@ -556,4 +573,10 @@ async fn check(
     })?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Who may create price lists: the brand's list keepers, and a
+/// distributor's boss for its own downstream lists.
+fn keeps_lists(ctx: &Ctx) -> bool {
+    ctx.caller.can(Permission::ManagePriceLists) || ctx.caller.can(Permission::SellDownstream)
 }

@@ -17,12 +17,12 @@ use qudao_domain::scope::DataScope;
 use qudao_domain::{Invalid, Problem};
 use qudao_store::Aggregate;
 use qudao_store::facts::FactKind;
-use qudao_store::orders::{self as repo, Decision, order};
+use qudao_store::orders::{self as repo, order};
 use qudao_store::scope::{self as store_scope, Visible};
 use qudao_store::sellthrough as st;
 use qudao_store::{ConnectionTrait, WriteTx};
 
-use crate::orders::{OrderView, ShipInput, finish_plan, plan_shipment, serial_taken};
+use crate::orders::{OrderView, ShipInput, finish_plan, plan_shipment, serial_taken, shipped};
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -313,18 +313,7 @@ impl Qudao {
             },
         )
         .await?;
-        let counts: Vec<(i64, i64)> = repo::lines_of(&tx, order.id)
-            .await?
-            .iter()
-            .map(|l| (l.qty, l.qty_shipped))
-            .collect();
-        let order = repo::set_status(
-            &tx,
-            order,
-            rules::after_shipment(&counts),
-            Decision::default(),
-        )
-        .await?;
+        let order = shipped(&tx, order).await?;
         let mut view = self.view_of(&tx, &buyer, order).await?;
         view.sold_by_reader = true;
         self.audit(

@@ -936,18 +936,7 @@ impl Qudao {
             &caller.login,
         )
         .await?;
-        let counts: Vec<(i64, i64)> = repo::lines_of(&tx, order.id)
-            .await?
-            .iter()
-            .map(|l| (l.qty, l.qty_shipped))
-            .collect();
-        let order = repo::set_status(
-            &tx,
-            order,
-            rules::after_shipment(&counts),
-            Decision::default(),
-        )
-        .await?;
+        let order = shipped(&tx, order).await?;
         let view = self.view_of(&tx, &partner, order).await?;
         self.audit(
             &tx,
@@ -1740,6 +1729,23 @@ impl Qudao {
             returns: return_views,
         })
     }
+}
+
+/// The order in the status its shipped quantities put it in (partly
+/// shipped or shipped), after a shipment's lines are written.
+pub(crate) async fn shipped(tx: &WriteTx, order: order::Model) -> Result<order::Model, AppError> {
+    let counts: Vec<(i64, i64)> = repo::lines_of(tx, order.id)
+        .await?
+        .iter()
+        .map(|l| (l.qty, l.qty_shipped))
+        .collect();
+    Ok(repo::set_status(
+        tx,
+        order,
+        rules::after_shipment(&counts),
+        Decision::default(),
+    )
+    .await?)
 }
 
 /// One line of a planned shipment: the order line, the quantity shipped

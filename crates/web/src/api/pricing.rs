@@ -29,7 +29,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(inline)]
     status: Option<PriceListStatus>,
+    #[param(inline)]
     applies_to: Option<AppliesKind>,
     /// Text in the code or either name.
     q: Option<String>,

@@ -98,7 +98,11 @@ describe('downstream orders in a browser (zh-CN)', () => {
       // The distributor's boss: the orders placed with it, approve, ship.
       await page.setViewportSize({ width: 1280, height: 800 });
       await login(page, base, 'partner.admin', DEMO_PASSWORD);
-      await page.goto(`${base}/orders?kind=incoming`);
+      await page.goto(`${base}/orders`);
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('kind') === 'incoming'),
+        page.locator('[data-testid=incoming-orders]').click(),
+      ]);
       await page.locator(`a[href="/orders/${number}"]`).click();
       await page.waitForURL((url) => url.pathname === `/orders/${number}`);
       const approved = await submit(page, page.locator('[data-testid=approve-order]'), `/orders/${number}/approve`);

@@ -417,17 +417,19 @@ fn simulate(
                 if !dead {
                     let demand = expected(month) * rng.random_range(85..=115) / 100;
                     let pieces = rng.random_range(3..=6);
+                    // Spread over the whole month; the days after today are
+                    // dropped below, so this month has only its days so far.
                     for piece in 0..pieces {
                         let low = 1 + piece * 28 / pieces;
                         let high = (piece + 1) * 28 / pieces;
                         events.push((
-                            day_in(rng, month, low, high, today),
+                            day_in(rng, month, low, high, month.last_day()),
                             Event::Sell(demand / i64::from(pieces)),
                         ));
                     }
                     if rng.random_range(0..15) == 0 {
                         events.push((
-                            day_in(rng, month, 5, 28, today),
+                            day_in(rng, month, 5, 28, month.last_day()),
                             Event::Sell(-rng.random_range(1..=3)),
                         ));
                     }

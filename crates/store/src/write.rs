@@ -6,8 +6,13 @@
 //! - SQLite: `BEGIN IMMEDIATE`, so the writer lock is taken before the first
 //!   read. A deferred `BEGIN` would let two writers read the same old state,
 //!   both pass their checks, and then one of them fail (or, worse, both write
-//!   on stale reads). With `IMMEDIATE` the second writer waits (busy timeout)
-//!   and then reads what the first committed.
+//!   on stale reads). With `IMMEDIATE` the second writer waits and then
+//!   reads what the first committed. Writers of this process wait in a
+//!   queue of their own ([`sqlite_turn`]), in arrival order, and only the
+//!   one at its head asks SQLite for the lock: SQLite's busy handler lets
+//!   waiters sleep up to 100 ms between tries and takes no turns, so under
+//!   load a writer could wait a second or more behind later ones. Another
+//!   process (a CLI import beside the server) still meets the busy timeout.
 //! - PostgreSQL: `READ COMMITTED`, where every statement sees the latest
 //!   committed rows. What decides a write's outcome is re-read after taking a
 //!   lock: a row lock (`SELECT … FOR UPDATE`, see `scope::partner_for_write`
@@ -33,7 +38,12 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 use sha2::{Digest, Sha256};
-use tokio::sync::Mutex;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::StoreError;
 
@@ -46,6 +56,38 @@ pub struct WriteTx {
     /// while a bulk write has widened it, restored before the transaction
     /// ends.
     widened: std::sync::Mutex<Option<i64>>,
+    /// SQLite: this process's turn to write to the file, held until the
+    /// transaction has ended (declared after `tx`, so dropped after it).
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+/// How long a writer waits for its turn: the busy timeout `connect` gives
+/// SQLite, so a write stuck behind another fails as it did before.
+const TURN_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits for this process's turn to write to the SQLite file behind `db`
+/// (see the module documentation): one queue per file, fair.
+async fn sqlite_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, StoreError> {
+    static QUEUES: OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let queue = QUEUES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(file)
+        .or_default()
+        .clone();
+    tokio::time::timeout(TURN_WAIT, queue.lock_owned())
+        .await
+        .map_err(|_| {
+            StoreError::Db(DbErr::Custom(
+                "database is locked: another write held it too long".to_owned(),
+            ))
+        })
 }
 
 /// The page cache a SQLite bulk write runs with (`PRAGMA cache_size`, in
@@ -179,8 +221,10 @@ impl WriteTx {
             return Ok(Self {
                 tx: Tx::Postgres(Mutex::new(tx)),
                 widened: std::sync::Mutex::new(None),
+                _turn: None,
             });
         }
+        let turn = sqlite_turn(db).await?;
         let tx = db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -190,6 +234,7 @@ impl WriteTx {
         Ok(Self {
             tx: Tx::Sqlite(tx),
             widened: std::sync::Mutex::new(None),
+            _turn: Some(turn),
         })
     }
 

@@ -119,7 +119,37 @@ async function stop(child, graceMs = 10_000) {
 }
 
 /**
- * Loads the demo into a fresh SQLite database in a temporary directory and
+ * The demo as this binary loads it today, loaded once per run: each journey
+ * starts from a copy (its own fresh database) instead of loading it again.
+ * Keyed by the binary and the date, since the demo lays its trade out around
+ * today. Returns the database file; its write-ahead log, when the demo left
+ * one, lies beside it.
+ */
+async function demoDatabase() {
+  const { size, mtimeMs } = await fs.stat(BIN);
+  const today = new Date().toISOString().slice(0, 10);
+  const prefix = 'qudao-e2e-demo-';
+  const dir = path.join(os.tmpdir(), `${prefix}${size}-${Math.floor(mtimeMs)}-${today}`);
+  const file = path.join(dir, 'demo.db');
+  if (existsSync(dir)) return file;
+  const loading = await fs.mkdtemp(path.join(os.tmpdir(), 'qudao-e2e-load-'));
+  await run(BIN, ['--db', `sqlite://${path.join(loading, 'demo.db')}`, 'demo'], DEMO_TIMEOUT_MS);
+  // The directory is renamed whole, so a journey never copies a database
+  // without its log; when another process got there first, its copy stands.
+  await fs.rename(loading, dir).catch(() => fs.rm(loading, { recursive: true, force: true }));
+  // Other runs (another checkout's binary) may be using theirs: only a
+  // day-old copy is surely nobody's.
+  for (const name of await fs.readdir(os.tmpdir())) {
+    const old = path.join(os.tmpdir(), name);
+    if (!name.startsWith(prefix) || old === dir) continue;
+    const { mtimeMs: made } = await fs.stat(old).catch(() => ({ mtimeMs: Date.now() }));
+    if (Date.now() - made > 24 * 3600 * 1000) await fs.rm(old, { recursive: true, force: true });
+  }
+  return file;
+}
+
+/**
+ * Copies the demo into a fresh SQLite database in a temporary directory and
  * serves it on a free loopback port. `close()` stops the server and removes
  * the directory. `beforeServe(dbFile)`, when given, runs between the two
  * (a journey that needs records the demo lacks adds them there).
@@ -138,8 +168,10 @@ export async function startQudao({ beforeServe } = {}) {
   try {
     const dbFile = path.join(tmpDir, 'e2e.db');
     const db = `sqlite://${dbFile}`;
-    await run(BIN, ['--db', db, 'demo'], DEMO_TIMEOUT_MS);
-    if (beforeServe) await beforeServe(path.join(tmpDir, 'e2e.db'));
+    const demo = await demoDatabase();
+    if (existsSync(`${demo}-wal`)) await fs.copyFile(`${demo}-wal`, `${dbFile}-wal`);
+    await fs.copyFile(demo, dbFile);
+    if (beforeServe) await beforeServe(dbFile);
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;

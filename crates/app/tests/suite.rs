@@ -78,6 +78,14 @@ impl TestDb {
         db.close().await.ok();
     }
 
+    /// The error text of a statement the database must refuse.
+    async fn refused(&self, sql: &str) -> String {
+        let db = Database::connect(&self.url).await.unwrap();
+        let refused = db.execute_unprepared(sql).await.expect_err(sql).to_string();
+        db.close().await.ok();
+        refused
+    }
+
     /// The single integer a `SELECT COUNT(*) …` (or similar) answers.
     async fn count(&self, sql: &str) -> i64 {
         let db = Database::connect(&self.url).await.unwrap();

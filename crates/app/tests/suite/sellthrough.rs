@@ -15,6 +15,7 @@ on_both_backends!(
     mapping_a_code_releases_the_rows_held_for_it,
     an_upload_runs_as_a_job_with_progress_and_report,
     two_uploads_of_the_same_lines_at_once_write_them_once,
+    the_database_keeps_fact_lines_to_master_data_it_has,
 );
 
 fn kind() -> ImportKind {
@@ -577,4 +578,70 @@ async fn two_uploads_of_the_same_lines_at_once_write_them_once(db: TestDb) {
         assert_eq!(lines(&db).await, 1, "exactly one of the pair wins");
         db.raw("DELETE FROM sellthrough_lines").await;
     }
+}
+
+/// The importers check every reference before they write; the database
+/// still refuses a line that names nothing (SQLite: foreign keys;
+/// PostgreSQL: the statement-level check of migration 20), and a product,
+/// partner, region or upload a line names cannot be deleted.
+async fn the_database_keeps_fact_lines_to_master_data_it_has(db: TestDb) {
+    let (app, reporter) = setup(&db).await;
+    let text = "partner_code,date,sku,qty,amount,customer_region\n\
+                P1,2026-11-03,TEA-LJ-250G,1,10,310000\n\
+                P1,2026-11-04,TEA-BLC-100G,2,20,310101\n";
+    let done = import(&app, &reporter, text, false).await;
+    assert!(done.ok(), "{:?}", done.errors);
+    // The table's lines again, with one reference replaced by `value`.
+    let copy = |column: &str, value: &str| {
+        let columns = [
+            "partner_id",
+            "product_id",
+            "date",
+            "qty",
+            "amount_minor",
+            "currency",
+            "customer_region_id",
+            "upload_id",
+            "upload_row",
+            "created_at",
+        ];
+        let values = columns.map(|c| if c == column { value } else { c });
+        format!(
+            "INSERT INTO sellthrough_lines ({}) SELECT {} FROM sellthrough_lines",
+            columns.join(", "),
+            values.join(", ")
+        )
+    };
+    for (column, missing) in [
+        ("partner_id", "999999"),
+        ("product_id", "999999"),
+        ("customer_region_id", "999999"),
+        ("upload_id", "999999"),
+    ] {
+        let refused = db.refused(&copy(column, missing)).await;
+        assert!(
+            refused.to_lowercase().contains("foreign key") || refused.contains("violates"),
+            "{column}: {refused}"
+        );
+    }
+    // Lines naming what exists go in, a statement of several at once.
+    db.raw(&copy("partner_id", "partner_id")).await;
+    assert_eq!(lines(&db).await, 4);
+    for (table, column) in [
+        ("products", "product_id"),
+        ("partners", "partner_id"),
+        ("regions", "customer_region_id"),
+        ("sellthrough_uploads", "upload_id"),
+    ] {
+        let refused = db
+            .refused(&format!(
+                "DELETE FROM {table} WHERE id = (SELECT MIN({column}) FROM sellthrough_lines)"
+            ))
+            .await;
+        assert!(
+            refused.to_lowercase().contains("foreign key") || refused.contains("violates"),
+            "{table}: {refused}"
+        );
+    }
+    assert_eq!(lines(&db).await, 4);
 }

@@ -32,6 +32,7 @@ mod v016_inventory;
 mod v017_partner_path_index;
 mod v018_sellthrough_upload_index;
 mod v019_downstream;
+mod v020_fact_references;
 
 struct Migration {
     version: i64,
@@ -134,6 +135,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 19,
         name: "downstream price lists: a list's seller, our band on a distributor's prices",
         statements: v019_downstream::v19_downstream,
+    },
+    Migration {
+        version: 20,
+        name: "fact lines' references to master data checked once per statement (PostgreSQL)",
+        statements: v020_fact_references::v20_fact_references,
     },
 ];
 

@@ -10,13 +10,45 @@ use crate::money::{Currency, Money};
 use crate::partners::PartnerCode;
 use crate::territories::RegionCode;
 
-crate::code::code_type!(
-    /// How a row names the product: our sku, or the partner's own code for
-    /// it (mapped to a sku per partner). Same shape as a sku.
-    ProductRef,
-    Upper,
-    40
-);
+/// How a row names the product: our sku, or the partner's own code for it
+/// (mapped to a sku per partner). A partner's code comes from its own
+/// system, so any one line of text is taken (`HD-矿泉水24`, a barcode,
+/// `550ML/24`); ASCII letters fold to upper case as skus do, so
+/// `tea-lj-250g` finds ours and the same code is one code however it is
+/// typed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct ProductRef(String);
+
+impl ProductRef {
+    /// The longest code kept (the column holding partners' codes).
+    pub const MAX: usize = 40;
+
+    /// Parses what was given in `field`.
+    pub fn parse_as(field: &'static str, value: &str) -> Result<Self, Invalid> {
+        let value = value.trim();
+        check_length(field, value, 1, Self::MAX)?;
+        if value.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                field,
+                Problem::Rule {
+                    rule: "code_on_one_line",
+                },
+            ));
+        }
+        Ok(Self(value.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ProductRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Units sold: never zero; below zero for a reported return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -345,7 +377,7 @@ mod tests {
         let bad = RawLine {
             partner_code: "",
             date: "3 Nov",
-            sku: "茶",
+            sku: "茶\n叶",
             qty: "0",
             amount: "-5",
             customer_region: "",
@@ -374,6 +406,35 @@ mod tests {
             errors[4].problem,
             Problem::Rule {
                 rule: "amount_not_negative"
+            }
+        );
+    }
+
+    #[test]
+    fn a_partners_own_code_is_any_one_line_of_text() {
+        for (typed, kept) in [
+            (" HD-矿泉水24 ", "HD-矿泉水24"),
+            ("550ml/24 瓶", "550ML/24 瓶"),
+            ("6901234567890", "6901234567890"),
+        ] {
+            let line = ReportedLine::parse(&RawLine {
+                sku: typed,
+                ..raw()
+            })
+            .unwrap();
+            assert_eq!(line.product.as_str(), kept);
+        }
+        let long = "码".repeat(ProductRef::MAX + 1);
+        assert_eq!(
+            ProductRef::parse_as("sku", &long).unwrap_err().problem,
+            Problem::TooLong {
+                max: ProductRef::MAX
+            }
+        );
+        assert_eq!(
+            ProductRef::parse_as("sku", "A\tB").unwrap_err().problem,
+            Problem::Rule {
+                rule: "code_on_one_line"
             }
         );
     }

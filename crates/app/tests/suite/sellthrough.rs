@@ -440,7 +440,7 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
                 P1,2026-11-03,TEA-LJ-250G,1,10,310000\n\
                 P1,2026-11-03,LJ250,2,20,310000\n\
                 P1,2026-11-04,LJ250,3,30,310000\n\
-                P1,2026-11-04,BLC,1,10,310000\n";
+                P1,2026-11-04,碧螺春/100克,1,10,310000\n";
     // Without holding, unknown codes reject the file.
     let refused = import(&app, &reporter, text, false).await;
     assert_eq!(refused.errors.len(), 3);
@@ -459,7 +459,8 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
         .iter()
         .map(|h| (h.code.as_str(), h.rows))
         .collect();
-    assert_eq!(held, [("LJ250", 2), ("BLC", 1)]);
+    // A partner's own code is its system's text, Chinese included.
+    assert_eq!(held, [("LJ250", 2), ("碧螺春/100克", 1)]);
     assert_eq!(upload.held[0].candidates[0], "TEA-LJ-250G");
 
     // Mapping a code writes its held rows; the other stays held.
@@ -487,7 +488,7 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
     assert!(later.ok(), "{:?}", later.errors);
     // A code mapped to a product without a right keeps its rows held, with why.
     let outcome = app
-        .map_product_code(&reporter, "P1", "BLC", "COF-AR-1KG")
+        .map_product_code(&reporter, "P1", "碧螺春/100克", "COF-AR-1KG")
         .await
         .unwrap();
     assert_eq!(outcome.released, 0);
@@ -495,7 +496,7 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
     assert_eq!(lines(&db).await, 4);
     // Mapped again, to the right product: released.
     let outcome = app
-        .map_product_code(&reporter, "P1", "BLC", "TEA-BLC-100G")
+        .map_product_code(&reporter, "P1", "碧螺春/100克", "TEA-BLC-100G")
         .await
         .unwrap();
     assert_eq!(outcome.released, 1);

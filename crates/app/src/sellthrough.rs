@@ -92,8 +92,16 @@ pub struct HeldCode {
     pub partner_name: String,
     pub code: String,
     pub rows: usize,
-    /// Our nearest skus, best first.
-    pub candidates: Vec<String>,
+    /// Our nearest products, best first.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One of our products offered for a partner's unknown code.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Candidate {
+    pub sku: String,
+    pub name_zh: String,
+    pub name_en: String,
 }
 
 /// A line as lists show it: names besides codes.
@@ -339,7 +347,12 @@ impl Qudao {
                     3,
                 )
                 .into_iter()
-                .map(str::to_owned)
+                .filter_map(|sku| products.get(sku))
+                .map(|p| Candidate {
+                    sku: p.sku.clone(),
+                    name_zh: p.name_zh.clone(),
+                    name_en: p.name_en.clone(),
+                })
                 .collect();
             }
         }

@@ -318,24 +318,56 @@ pub fn repeats(keys: &[DuplicateKey]) -> Vec<(usize, usize)> {
 }
 
 /// The codes among `candidates` nearest to `wanted` (a code a partner used
-/// that we do not know), best first: by edit distance on the code, and on
-/// the names when the code is far off. At most `n`.
+/// that we do not know), best first, at most `n`. First by the longest run
+/// of characters the code shares with the candidate's code or name (a
+/// Chinese character counting twice: `HD-矿泉水24` shares 矿泉水 with
+/// 天然矿泉水 550毫升×24 and only `24` with an unrelated `BEV-ENG-24`),
+/// then by edit distance to the code or the name.
 pub fn nearest<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = (&'a str, &'a str)>,
     n: usize,
 ) -> Vec<&'a str> {
     let wanted_lower = wanted.to_lowercase();
-    let mut scored: Vec<(usize, &'a str)> = candidates
+    let wanted_chars: Vec<char> = wanted_lower.chars().collect();
+    let mut scored: Vec<(std::cmp::Reverse<usize>, usize, &'a str)> = candidates
         .into_iter()
         .map(|(code, name)| {
-            let by_code = strsim::levenshtein(&wanted_lower, &code.to_lowercase());
-            let by_name = strsim::levenshtein(&wanted_lower, &name.to_lowercase());
-            (by_code.min(by_name), code)
+            let (code_lower, name_lower) = (code.to_lowercase(), name.to_lowercase());
+            let shared =
+                shared_run(&wanted_chars, &code_lower).max(shared_run(&wanted_chars, &name_lower));
+            let distance = strsim::levenshtein(&wanted_lower, &code_lower)
+                .min(strsim::levenshtein(&wanted_lower, &name_lower));
+            (std::cmp::Reverse(shared), distance, code)
         })
         .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    scored.into_iter().take(n).map(|(_, code)| code).collect()
+    scored.sort_unstable();
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, _, code)| code)
+        .collect()
+}
+
+/// The weight of the longest run of characters `a` and `b` share, a
+/// character outside ASCII weighing two.
+fn shared_run(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let weight = |c: char| if c.is_ascii() { 1 } else { 2 };
+    // The weight of the common run ending at a[i-1] and b[j-1], row by row.
+    let mut previous = vec![0usize; b.len() + 1];
+    let mut best = 0;
+    for &x in a {
+        let mut current = vec![0usize; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            if x == y {
+                current[j + 1] = previous[j] + weight(x);
+                best = best.max(current[j + 1]);
+            }
+        }
+        previous = current;
+    }
+    best
 }
 
 #[cfg(test)]
@@ -476,6 +508,11 @@ mod tests {
         assert_eq!(nearest("TEA-LJ-25OG", catalog, 1), ["TEA-LJ-250G"]);
         assert_eq!(nearest("arabica 1 kg", catalog, 1), ["COF-AR-1KG"]);
         assert_eq!(nearest("x", catalog, 5).len(), 3);
+        let drinks = [
+            ("BEV-ENG-24", "能量饮料 250毫升×24"),
+            ("BEV-WTR-24", "天然矿泉水 550毫升×24"),
+        ];
+        assert_eq!(nearest("HD-矿泉水24", drinks, 1), ["BEV-WTR-24"]);
     }
 
     fn key(partner_id: i64, qty: i64, document_no: Option<&str>) -> DuplicateKey {

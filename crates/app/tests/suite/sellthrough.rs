@@ -461,7 +461,11 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
         .collect();
     // A partner's own code is its system's text, Chinese included.
     assert_eq!(held, [("LJ250", 2), ("碧螺春/100克", 1)]);
-    assert_eq!(upload.held[0].candidates[0], "TEA-LJ-250G");
+    assert_eq!(upload.held[0].candidates[0].sku, "TEA-LJ-250G");
+    assert_eq!(
+        upload.held[0].candidates[0].name_zh, "龙井 250克",
+        "offered by name"
+    );
 
     // Mapping a code writes its held rows; the other stays held.
     let notices = app.fact_notices();

@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use qudao_app::imports::ImportOptions;
-use qudao_app::sellthrough::{LineQuery, LineView, UploadView};
+use qudao_app::sellthrough::{Candidate, LineQuery, LineView, UploadView};
 use qudao_app::{AppError, Permission};
 use serde::Deserialize;
 
@@ -252,6 +252,13 @@ struct UploadPage {
 }
 
 impl UploadPage {
+    fn candidate_name<'a>(&self, product: &'a Candidate) -> &'a str {
+        match self.c.lang {
+            Lang::En if !product.name_en.is_empty() => &product.name_en,
+            _ => &product.name_zh,
+        }
+    }
+
     fn percent(&self) -> i64 {
         if self.upload.rows_total > 0 {
             (self.upload.rows_done * 100 / self.upload.rows_total).min(100)

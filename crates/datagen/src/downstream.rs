@@ -184,7 +184,7 @@ pub(crate) async fn load(
                     partner: Some(seller.code.clone()),
                     ..Default::default()
                 },
-                qudao_app::PageRequest::export(),
+                PageRequest::export(),
             )
             .await?;
         let ship: Vec<ShipLineInput> = order

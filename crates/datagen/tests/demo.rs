@@ -222,7 +222,7 @@ async fn demo_loads_everything_it_promises() {
         .inventory(
             &manager,
             &InventoryQuery::default(),
-            qudao_app::PageRequest::new(None, None),
+            PageRequest::new(None, None),
         )
         .await
         .unwrap();

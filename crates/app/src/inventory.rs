@@ -633,7 +633,7 @@ impl Qudao {
         match sort {
             StockSort::Partner => {}
             StockSort::Cover => rows.sort_by(|a, b| longest_cover_first(a.1.cover, b.1.cover)),
-            StockSort::OnHand => rows.sort_by(|a, b| b.1.on_hand.cmp(&a.1.on_hand)),
+            StockSort::OnHand => rows.sort_by_key(|r| std::cmp::Reverse(r.1.on_hand)),
         }
         let total = rows.len() as u64;
         let skip =

@@ -1,7 +1,8 @@
 // Browser journeys over 渠道库存 (channel inventory), in Chinese, on the
 // demo's year of trade:
-// - the channel manager reads on-hand stock with its overstock and
-//   stock-out lists, then data quality, where the partner that stopped
+// - the channel manager reads on-hand stock a page at a time, with the
+//   overstock and stock-out counters that filter the list (the filter and
+//   the sort stay in the URL), then data quality, where the partner that stopped
 //   reporting in the summer is on the missing list with a low score;
 // - a partner's boss, at phone width, enters its own stock count (a count
 //   in the future is refused first, naming the field, and saves nothing),
@@ -97,17 +98,43 @@ describe('channel inventory in a browser', () => {
       await page.locator('nav a[href="/inventory"]').first().click();
       await page.waitForURL((url) => url.pathname === '/inventory');
       assert.equal(await textOf(page.locator('[data-testid=page-title]')), '渠道库存');
-      const overstock = page.locator('[data-testid=overstock] tbody tr');
-      const outs = page.locator('[data-testid=stock-outs] tbody tr');
-      assert.ok((await overstock.count()) > 0, 'the demo shows overstock');
-      assert.ok((await outs.count()) > 0, 'the demo shows a stock-out');
+      const cardValue = async (id) =>
+        Number(await textOf(page.locator(`[data-testid=${id}] .card-value`)));
+      const holdings = await cardValue('total-holdings');
+      assert.ok((await cardValue('total-overstock')) > 0, 'the demo shows overstock');
+      assert.ok((await cardValue('total-stock-outs')) > 0, 'the demo shows a stock-out');
+      // One page, not the whole channel.
+      const rows = page.locator('[data-testid=stock] tbody tr');
+      assert.ok((await rows.count()) <= 25 && holdings > 25, `paged: ${holdings} holdings`);
+
+      // The stock-out counter filters the list; the URL keeps it.
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('status') === 'stock_out'),
+        page.locator('[data-testid=total-stock-outs]').click(),
+      ]);
+      assert.equal(await page.locator('[data-testid=stock-status]').inputValue(), 'stock_out');
+      assert.equal(await rows.count(), await page.locator('[data-testid=stock] tr.flagged').count());
+      assert.equal(await cardValue('total-holdings'), holdings, 'the counters count everything');
       // Names, not bare codes, and the badge on the flagged row.
-      assert.doesNotMatch(await textOf(overstock.first().locator('td').first()), /^P\d+$/);
+      assert.doesNotMatch(await textOf(rows.first().locator('td').first()), /^P\d+$/);
       assert.ok((await page.locator('[data-testid=stock] tr.flagged .badge').count()) > 0);
+
+      // Overstock, most on hand first, from the filter bar.
+      await page.locator('[data-testid=stock-status]').selectOption('overstock');
+      await page.locator('[data-testid=stock-sort]').selectOption('on_hand');
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('sort') === 'on_hand'),
+        page.locator('form.filters button[type=submit]').click(),
+      ]);
+      const onHand = (await rows.locator('td:nth-child(3)').allInnerTexts()).map(Number);
+      assert.ok(onHand.length > 0);
+      assert.deepEqual(onHand, [...onHand].sort((a, b) => b - a), 'most on hand first');
+
       // A count shows where it was taken: counts exist in the demo.
+      await page.goto(`${base}/inventory?status=difference`);
       assert.ok(
         (await page.locator('[data-testid=stock] tbody td', { hasText: /· \d+/ }).count()) > 0,
-        'some stock rows carry their last count',
+        'rows with a difference carry their last count',
       );
       await snap(page, 'inventory-01-stock.png');
 

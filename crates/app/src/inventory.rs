@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use qudao_domain::inventory::{
-    self as rules, Count, Cover, Movement, WINDOW_DAYS, parse_count, window_start,
+    self as rules, Count, Cover, Flags, Movement, StockFilter, StockSort, WINDOW_DAYS,
+    longest_cover_first, parse_count, window_start,
 };
 use qudao_domain::partners::PartnerStatus;
 use qudao_domain::periods::Month;
@@ -25,7 +26,7 @@ use qudao_store::scope::Visible;
 use serde::{Deserialize, Serialize};
 
 use crate::scope::{Area, scope_in};
-use crate::{AppError, Caller, Permission, Qudao};
+use crate::{AppError, Caller, PageRequest, Permission, Qudao};
 
 /// The longest stretch of months the data-quality view scores at once.
 const MAX_QUALITY_MONTHS: u32 = 12;
@@ -70,6 +71,12 @@ pub struct InventoryQuery {
     pub line: Option<String>,
     /// The day (`2026-11-30`); today when empty.
     pub as_of: Option<String>,
+    /// `overstock`, `stock_out` or `difference` (counted, and the count
+    /// differs from the derived figure); every holding when empty or `all`.
+    pub status: Option<String>,
+    /// `partner` (partner, then product; the default), `cover` (longest
+    /// days of cover first) or `on_hand` (most units first).
+    pub sort: Option<String>,
 }
 
 /// One partner × product on hand.
@@ -108,7 +115,21 @@ pub struct PartnerTurnover {
     pub turnover_days: Option<i64>,
 }
 
-/// The inventory as of a day.
+/// Counters over every holding the partner and line filters select,
+/// whatever the status filter and the page.
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct StockTotals {
+    /// Partner × product holdings.
+    pub holdings: u64,
+    /// Units on hand in all of them.
+    pub on_hand: i64,
+    pub overstock: u64,
+    pub stock_outs: u64,
+    /// Holdings whose latest count differs from the derived figure.
+    pub differences: u64,
+}
+
+/// The inventory as of a day: one page of holdings, and counters over all.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InventoryView {
     pub as_of: NaiveDate,
@@ -116,17 +137,20 @@ pub struct InventoryView {
     pub window_days: u32,
     /// Cover above this many days is overstock (company setting).
     pub overstock_days: u32,
+    pub totals: StockTotals,
+    /// The holdings of this page, after the status filter and the sort.
     pub rows: Vec<StockRow>,
+    /// Holdings the status filter keeps, over all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// The turnover of each partner with a holding on this page.
     pub partners: Vec<PartnerTurnover>,
 }
 
 impl InventoryView {
-    pub fn overstock(&self) -> impl Iterator<Item = &StockRow> {
-        self.rows.iter().filter(|r| r.overstock)
-    }
-
-    pub fn stock_outs(&self) -> impl Iterator<Item = &StockRow> {
-        self.rows.iter().filter(|r| r.stock_out)
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
     }
 }
 
@@ -462,13 +486,28 @@ impl Qudao {
     }
 
     /// On hand per partner × product as of a day, with days of cover, the
-    /// overstock and stock-out flags and each partner's turnover.
+    /// overstock and stock-out flags and each partner's turnover: one
+    /// page of the holdings the filters keep, in the order asked for.
     pub async fn inventory(
         &self,
         caller: &Caller,
         query: &InventoryQuery,
+        page: PageRequest,
     ) -> Result<InventoryView, AppError> {
         caller.require(Permission::ViewInventory)?;
+        let choice = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && *v != "all")
+                .map(str::to_owned)
+        };
+        let filter = choice(&query.status)
+            .map(|v| StockFilter::parse(&v))
+            .transpose()?;
+        let sort = choice(&query.sort)
+            .map(|v| StockSort::parse(&v))
+            .transpose()?
+            .unwrap_or(StockSort::Partner);
         let as_of = match query
             .as_of
             .as_deref()
@@ -553,25 +592,58 @@ impl Qudao {
             t.0 += opening.max(0);
             t.1 += held.qty.max(0);
             t.2 += sold;
-            rows.push(StockRow {
-                partner_code: partner.0.to_owned(),
-                partner_name: partner.1.to_owned(),
-                sku: product.0,
-                product_name_zh: product.1,
-                product_name_en: product.2,
-                on_hand: held.qty,
-                derived: held.derived,
-                counted_on: held.count.map(|c| c.counted_on),
-                counted_qty: held.count.map(|c| c.qty),
-                difference: held.difference,
-                sold,
-                cover,
-                overstock: rules::is_overstock(cover, overstock_days),
-                stock_out: rules::is_stock_out(held.qty, sold),
+            rows.push((
+                key.0,
+                StockRow {
+                    partner_code: partner.0.to_owned(),
+                    partner_name: partner.1.to_owned(),
+                    sku: product.0,
+                    product_name_zh: product.1,
+                    product_name_en: product.2,
+                    on_hand: held.qty,
+                    derived: held.derived,
+                    counted_on: held.count.map(|c| c.counted_on),
+                    counted_qty: held.count.map(|c| c.qty),
+                    difference: held.difference,
+                    sold,
+                    cover,
+                    overstock: rules::is_overstock(cover, overstock_days),
+                    stock_out: rules::is_stock_out(held.qty, sold),
+                },
+            ));
+        }
+        let mut totals = StockTotals::default();
+        for (_, r) in &rows {
+            totals.holdings += 1;
+            totals.on_hand += r.on_hand;
+            totals.overstock += u64::from(r.overstock);
+            totals.stock_outs += u64::from(r.stock_out);
+            totals.differences += u64::from(r.difference.is_some_and(|d| d != 0));
+        }
+        if let Some(filter) = filter {
+            rows.retain(|(_, r)| {
+                filter.keeps(Flags {
+                    overstock: r.overstock,
+                    stock_out: r.stock_out,
+                    difference: r.difference,
+                })
             });
         }
+        // Ties keep the partner-then-product order the rows are built in.
+        match sort {
+            StockSort::Partner => {}
+            StockSort::Cover => rows.sort_by(|a, b| longest_cover_first(a.1.cover, b.1.cover)),
+            StockSort::OnHand => rows.sort_by_key(|r| std::cmp::Reverse(r.1.on_hand)),
+        }
+        let total = rows.len() as u64;
+        let skip =
+            usize::try_from((page.page - 1).saturating_mul(page.per_page)).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.per_page).unwrap_or(usize::MAX);
+        let (ids, rows): (std::collections::HashSet<i64>, Vec<StockRow>) =
+            rows.into_iter().skip(skip).take(take).unzip();
         let partners = turnover
             .into_iter()
+            .filter(|(id, _)| ids.contains(id))
             .map(|(id, (opening, closing, sold))| {
                 let partner = names.get(&id).copied().unwrap_or(("", ""));
                 PartnerTurnover {
@@ -587,7 +659,11 @@ impl Qudao {
             as_of,
             window_days: WINDOW_DAYS,
             overstock_days,
+            totals,
             rows,
+            total,
+            page: page.page,
+            per_page: page.per_page,
             partners,
         })
     }

@@ -86,21 +86,62 @@ pub struct OrderView {
     pub returns: Vec<ReturnView>,
 }
 
-/// A failing check: its rule key, the line it names, and the text the
-/// message names.
+/// A failing check: its rule key, the line it names, and what the message
+/// names in words (a product line by its name, a product by its name
+/// beside its sku), never a bare code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CheckView {
     pub rule: String,
     pub line: Option<i32>,
+    /// What the message names, with Chinese names.
     pub with: String,
+    /// The same with English names (the Chinese where a record has none).
+    pub with_en: String,
+    /// The product line's code, on a check about a product line
+    /// (`product_not_authorized`).
+    pub product_line: Option<String>,
 }
 
-impl From<OrderCheck> for CheckView {
-    fn from(check: OrderCheck) -> Self {
+impl CheckView {
+    /// A stored check in words: the product line its code names, or the
+    /// product of its line beside the sku.
+    fn named(
+        check: OrderCheck,
+        lines: &[LineRow],
+        line_names: &HashMap<String, (String, String)>,
+    ) -> Self {
+        let english = |zh: &str, en: &str| {
+            if en.is_empty() {
+                zh.to_owned()
+            } else {
+                en.to_owned()
+            }
+        };
+        let product = check
+            .line
+            .and_then(|no| lines.iter().find(|l| l.line_no == no))
+            .filter(|l| l.sku == check.with);
+        let (with, with_en, product_line) = match (check.rule.as_str(), product) {
+            ("product_not_authorized", _) => match line_names.get(&check.with) {
+                Some((zh, en)) => (zh.clone(), english(zh, en), Some(check.with)),
+                None => (check.with.clone(), check.with.clone(), Some(check.with)),
+            },
+            (
+                "order_product_discontinued" | "product_not_for_channel" | "price_none_in_force",
+                Some(line),
+            ) => (
+                format!("{}（{}）", line.name_zh, line.sku),
+                format!("{} ({})", english(&line.name_zh, &line.name_en), line.sku),
+                None,
+            ),
+            _ => (check.with.clone(), check.with, None),
+        };
         Self {
             rule: check.rule,
             line: check.line,
-            with: check.with,
+            with,
+            with_en,
+            product_line,
         }
     }
 }
@@ -329,8 +370,10 @@ fn static_rule(rule: &str) -> &'static str {
         .unwrap_or("order_check_failed")
 }
 
-/// The refusal of a submission or approval: every failing check.
-fn refusal(checks: &[OrderCheck]) -> AppError {
+/// The refusal of a submission or approval: every failing check, named
+/// in English as API problems read (pages name the checks kept on the
+/// order in their own language).
+fn refusal(checks: &[CheckView]) -> AppError {
     AppError::Invalid(
         checks
             .iter()
@@ -344,9 +387,9 @@ fn refusal(checks: &[OrderCheck]) -> AppError {
                     Problem::Conflict {
                         rule: static_rule(&check.rule),
                         with: match check.line {
-                            Some(line) if check.with.is_empty() => format!("#{line}"),
-                            Some(line) => format!("#{line} {}", check.with),
-                            None => check.with.clone(),
+                            Some(line) if check.with_en.is_empty() => format!("#{line}"),
+                            Some(line) => format!("#{line} {}", check.with_en),
+                            None => check.with_en.clone(),
                         },
                     },
                 )
@@ -791,7 +834,7 @@ impl Qudao {
                     )
                     .await?;
                     crate::commit(tx).await?;
-                    return Err(refusal(&checks));
+                    return Err(refusal(&after.checks));
                 }
                 let by = (to == OrderStatus::Approved).then_some((caller.login.as_str(), None));
                 repo::set_status(
@@ -1562,8 +1605,21 @@ impl Qudao {
         order: order::Model,
     ) -> Result<OrderView, AppError> {
         let currency = order.currency()?;
-        let checks: Vec<CheckView> = order.checks()?.into_iter().map(CheckView::from).collect();
         let lines = repo::lines_of(db, order.id).await?;
+        let stored = order.checks()?;
+        let line_names: HashMap<String, (String, String)> = if stored.is_empty() {
+            HashMap::new()
+        } else {
+            qudao_store::catalog::lines(db)
+                .await?
+                .into_iter()
+                .map(|l| (l.code, (l.name_zh, l.name_en)))
+                .collect()
+        };
+        let checks: Vec<CheckView> = stored
+            .into_iter()
+            .map(|check| CheckView::named(check, &lines, &line_names))
+            .collect();
         let list_ids: Vec<i64> = lines.iter().filter_map(|l| l.price_list_id).collect();
         let lists: HashMap<i64, qudao_store::pricing::price_list::Model> =
             qudao_store::pricing::by_ids(db, &list_ids)

@@ -184,6 +184,7 @@ pub(crate) async fn load(
                     partner: Some(seller.code.clone()),
                     ..Default::default()
                 },
+                PageRequest::export(),
             )
             .await?;
         let ship: Vec<ShipLineInput> = order

@@ -219,11 +219,15 @@ async fn demo_loads_everything_it_promises() {
     );
     let manager = app.caller_by_login("manager").await.unwrap();
     let stock = app
-        .inventory(&manager, &InventoryQuery::default())
+        .inventory(
+            &manager,
+            &InventoryQuery::default(),
+            PageRequest::new(None, None),
+        )
         .await
         .unwrap();
-    assert!(stock.overstock().count() > 0, "no overstock");
-    assert!(stock.stock_outs().count() > 0, "no stock-out");
+    assert!(stock.totals.overstock > 0, "no overstock");
+    assert!(stock.totals.stock_outs > 0, "no stock-out");
     let quality = app
         .data_quality(&manager, &QualityQuery::default())
         .await

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::catalog::Sku;
 use crate::dates::parse_date;
-use crate::error::{Invalid, Problem};
+use crate::error::{Invalid, Problem, string_enum};
 use crate::money::{Currency, Money};
 use crate::partners::PartnerCode;
 use crate::sellthrough::{DOCUMENT_MAX, Quantity, optional_text};
@@ -149,6 +149,59 @@ pub fn is_stock_out(on_hand: i64, sold: i64) -> bool {
     on_hand <= 0 && sold > 0
 }
 
+string_enum! {
+    /// Which holdings a list shows: those over the overstock limit, those
+    /// out of stock while selling, or those whose latest count differs
+    /// from the derived figure. No filter shows every holding.
+    StockFilter, "status" {
+        Overstock => "overstock",
+        StockOut => "stock_out",
+        Difference => "difference",
+    }
+}
+
+string_enum! {
+    /// How a list of holdings is ordered: by partner and product, by days
+    /// of cover (longest first) or by units on hand (most first).
+    StockSort, "sort" {
+        Partner => "partner",
+        Cover => "cover",
+        OnHand => "on_hand",
+    }
+}
+
+/// A holding as the filter sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub overstock: bool,
+    pub stock_out: bool,
+    /// The latest count less the derived figure on its day.
+    pub difference: Option<i64>,
+}
+
+impl StockFilter {
+    pub fn keeps(self, flags: Flags) -> bool {
+        match self {
+            StockFilter::Overstock => flags.overstock,
+            StockFilter::StockOut => flags.stock_out,
+            StockFilter::Difference => flags.difference.is_some_and(|d| d != 0),
+        }
+    }
+}
+
+/// Cover ordered longest first: stock that does not sell at all, then
+/// whole days from most to fewest, then nothing on hand.
+pub fn longest_cover_first(a: Cover, b: Cover) -> std::cmp::Ordering {
+    fn rank(cover: Cover) -> (u8, std::cmp::Reverse<i64>) {
+        match cover {
+            Cover::NoSales => (0, std::cmp::Reverse(0)),
+            Cover::Days(days) => (1, std::cmp::Reverse(days)),
+            Cover::Empty => (2, std::cmp::Reverse(0)),
+        }
+    }
+    rank(a).cmp(&rank(b))
+}
+
 /// Turnover days of a partner: the average of its stock at the start and
 /// the end of the window, over its average daily sell-through in the
 /// window. `None` when it sold nothing.
@@ -266,6 +319,46 @@ pub fn parse_count(field: &'static str, value: &str) -> Result<i64, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stock_filter_keeps_what_it_names() {
+        let flags = |overstock, stock_out, difference| Flags {
+            overstock,
+            stock_out,
+            difference,
+        };
+        assert!(StockFilter::Overstock.keeps(flags(true, false, None)));
+        assert!(!StockFilter::Overstock.keeps(flags(false, true, None)));
+        assert!(StockFilter::StockOut.keeps(flags(false, true, None)));
+        assert!(StockFilter::Difference.keeps(flags(false, false, Some(-3))));
+        assert!(
+            !StockFilter::Difference.keeps(flags(false, false, Some(0))),
+            "a count that matches is no difference"
+        );
+        assert!(!StockFilter::Difference.keeps(flags(false, false, None)));
+        assert!(StockFilter::parse("nope").is_err());
+        assert_eq!(StockSort::parse("on_hand").unwrap(), StockSort::OnHand);
+    }
+
+    #[test]
+    fn cover_sorts_longest_first() {
+        let mut covers = vec![
+            Cover::Days(3),
+            Cover::Empty,
+            Cover::Days(200),
+            Cover::NoSales,
+        ];
+        covers.sort_by(|a, b| longest_cover_first(*a, *b));
+        assert_eq!(
+            covers,
+            [
+                Cover::NoSales,
+                Cover::Days(200),
+                Cover::Days(3),
+                Cover::Empty
+            ]
+        );
+    }
     use proptest::prelude::*;
 
     fn day(n: i64) -> NaiveDate {

@@ -405,7 +405,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 19] = [
+        let labelled: [(&str, Vec<String>); 21] = [
             (
                 "catalog_status",
                 words(
@@ -491,6 +491,22 @@ mod tests {
             (
                 "order_kind",
                 words("order_kind", &["direct", "downstream", "incoming"], |k| k),
+            ),
+            (
+                "stock_status",
+                words(
+                    "stock_status",
+                    qudao_domain::inventory::StockFilter::ALL,
+                    qudao_domain::inventory::StockFilter::as_str,
+                ),
+            ),
+            (
+                "stock_sort",
+                words(
+                    "stock_sort",
+                    qudao_domain::inventory::StockSort::ALL,
+                    qudao_domain::inventory::StockSort::as_str,
+                ),
             ),
             (
                 "rolehome.intro",

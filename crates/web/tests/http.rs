@@ -672,12 +672,16 @@ mod coverage;
 mod forms;
 #[path = "http/imports.rs"]
 mod imports;
+#[path = "http/inventory.rs"]
+mod inventory;
 #[path = "http/matrix.rs"]
 mod matrix;
 #[path = "http/names.rs"]
 mod names;
 #[path = "http/network.rs"]
 mod network;
+#[path = "http/orders.rs"]
+mod orders;
 #[path = "http/partners.rs"]
 mod partners;
 #[path = "http/platform.rs"]

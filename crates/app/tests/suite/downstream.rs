@@ -129,6 +129,7 @@ async fn on_hand(w: &World, partner: &str, sku: &str) -> i64 {
                 partner: Some(partner.into()),
                 ..Default::default()
             },
+            PageRequest::export(),
         )
         .await
         .unwrap()

@@ -157,6 +157,7 @@ async fn a_count_wins_over_the_derived_figure_and_bad_counts_write_nothing(db: T
                 as_of: Some("2026-11-20".into()),
                 ..InventoryQuery::default()
             },
+            PageRequest::new(None, None),
         )
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -24,13 +24,16 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 /// On hand per partner × product as of a day: the latest count carried
 /// forward by sell-in and sell-through after it (else the derived
-/// figure), days of cover, overstock and stock-out flags, and each
-/// partner's turnover.
+/// figure), days of cover, overstock and stock-out flags. One page of the
+/// holdings the filters keep, in the order asked for; `totals` count
+/// every holding the partner and line filters select, and `partners`
+/// gives the turnover of each partner on the page.
 #[utoipa::path(
     get, path = "/inventory", tag = "inventory",
-    params(InventoryQuery),
+    params(InventoryQuery, Paging),
     responses(
         (status = 200, body = InventoryView),
+        (status = 400, description = "A page or page size out of range", body = crate::error::Problem),
         (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
         (status = 422, description = "A filter that does not parse or names nothing", body = crate::error::Problem),
     )
@@ -39,8 +42,14 @@ async fn get_inventory(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<InventoryQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<InventoryView>, ApiError> {
-    Ok(Json(state.app.inventory(&caller, &query).await?))
+    Ok(Json(
+        state
+            .app
+            .inventory(&caller, &query, paging.request()?)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -11,16 +11,16 @@ use qudao_app::Permission;
 use qudao_app::inventory::{
     CountInput, CountView, DataQualityView, InventoryQuery, InventoryView, QualityQuery, StockRow,
 };
-use qudao_domain::inventory::Cover;
+use qudao_domain::inventory::{Cover, StockFilter, StockSort};
 use serde::Deserialize;
 
 use super::pick::Pick;
-use super::{PageForm, error_for, export_list, render, saved_or_redisplayed};
+use super::{ListParams, PageForm, error_for, export_list, render, saved_or_redisplayed};
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::PageError;
 use crate::i18n::Lang;
-use crate::layout::Chrome;
+use crate::layout::{Chrome, ListLinks};
 use crate::routes::Routes;
 
 const STOCK: &str = "/inventory";
@@ -51,16 +51,22 @@ struct StockParams {
     partner: Option<String>,
     line: Option<String>,
     as_of: Option<String>,
+    status: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
 }
+
+/// The status filter's choices, as the URL names them.
+const STATUSES: &[StockFilter] = StockFilter::ALL;
+/// The sort choices; partner order first (the default).
+const SORTS: &[StockSort] = StockSort::ALL;
 
 #[derive(Template)]
 #[template(path = "inventory/stock.html")]
 struct StockPage {
     c: Chrome,
     view: Option<InventoryView>,
-    partner: String,
-    line: String,
-    as_of: String,
+    links: ListLinks,
     errors: Vec<(String, String)>,
 }
 
@@ -81,12 +87,33 @@ impl StockPage {
         }
     }
 
-    fn overstock(&self) -> Vec<&StockRow> {
-        self.view.iter().flat_map(|v| v.overstock()).collect()
+    fn status_is(&self, status: &str) -> bool {
+        self.links.filter_value("status") == status
     }
 
-    fn stock_outs(&self) -> Vec<&StockRow> {
-        self.view.iter().flat_map(|v| v.stock_outs()).collect()
+    fn sort_is(&self, sort: &str) -> bool {
+        let chosen = self.links.sort.as_str();
+        chosen == sort || (chosen.is_empty() && sort == StockSort::Partner.as_str())
+    }
+
+    /// The list with the status filter set to `status` (empty: all), on
+    /// its first page, the other filters and the sort kept.
+    fn status_href(&self, status: &str) -> String {
+        let mut links = ListLinks {
+            filters: self.links.filters.clone(),
+            base: self.links.base.clone(),
+            sort: self.links.sort.clone(),
+            desc: false,
+            page: 1,
+            pages: 1,
+            total: 0,
+        };
+        for (name, value) in &mut links.filters {
+            if name == "status" {
+                status.clone_into(value);
+            }
+        }
+        links.page_href(1)
     }
 }
 
@@ -95,26 +122,51 @@ async fn stock(
     ctx: Ctx,
     Query(params): Query<StockParams>,
 ) -> Result<Response, PageError> {
-    let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
     let partner =
-        super::pick::resolve_opt(&state, &ctx, Pick::Partner, text(&params.partner)).await?;
+        super::pick::resolve_opt(&state, &ctx, Pick::Partner, super::filter(&params.partner))
+            .await?;
     let query = InventoryQuery {
         partner,
-        line: super::pick::resolve_opt(&state, &ctx, Pick::ProductLine, text(&params.line)).await?,
-        as_of: text(&params.as_of),
+        line: super::pick::resolve_opt(
+            &state,
+            &ctx,
+            Pick::ProductLine,
+            super::filter(&params.line),
+        )
+        .await?,
+        as_of: super::filter(&params.as_of),
+        status: super::filter(&params.status),
+        sort: super::filter(&params.list.sort),
     };
-    let (view, errors) = match state.app.inventory(&ctx.caller, &query).await {
+    let request = params.list.page_request();
+    let (view, errors) = match state.app.inventory(&ctx.caller, &query, request).await {
         Ok(view) => (Some(view), Vec::new()),
         Err(err) => (None, super::field_errors(ctx.lang, err)?.1),
+    };
+    let keep =
+        |name: &str, value: &Option<String>| (name.to_owned(), value.clone().unwrap_or_default());
+    let links = ListLinks {
+        base: STOCK.to_owned(),
+        filters: vec![
+            keep("partner", &params.partner),
+            keep("line", &params.line),
+            keep("as_of", &params.as_of),
+            keep("status", &params.status),
+            // A chosen page size stays for the next pages.
+            keep("per_page", &params.list.per_page),
+        ],
+        sort: params.list.sort.clone().unwrap_or_default(),
+        desc: false,
+        page: view.as_ref().map_or(1, |v| v.page),
+        pages: view.as_ref().map_or(1, InventoryView::pages),
+        total: view.as_ref().map_or(0, |v| v.total),
     };
     let title = ctx.lang.t("inventory.title").to_owned();
     let c = Chrome::new(&ctx, STOCK, title.clone(), vec![(title, None)]).await?;
     render(&StockPage {
         c,
         view,
-        partner: params.partner.unwrap_or_default(),
-        line: params.line.unwrap_or_default(),
-        as_of: params.as_of.unwrap_or_default(),
+        links,
         errors,
     })
 }

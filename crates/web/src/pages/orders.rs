@@ -53,13 +53,17 @@ pub(super) fn routes() -> Routes {
         .post("/orders/{number}/credit-note", credit_note)
 }
 
-/// A check in the reader's language.
-fn check_text(c: &Chrome, check: &CheckView) -> String {
+/// A check in the reader's language, naming records by their names in it.
+fn check_text(lang: Lang, check: &CheckView) -> String {
     let key = format!("rule.{}", check.rule);
-    if check.with.is_empty() {
-        c.t(&key).to_owned()
+    let with = match lang {
+        Lang::En => &check.with_en,
+        Lang::ZhCn => &check.with,
+    };
+    if with.is_empty() {
+        lang.t(&key).to_owned()
     } else {
-        c.tf(&key, &check.with)
+        lang.tf(&key, with)
     }
 }
 
@@ -466,7 +470,7 @@ impl DetailPage {
     }
 
     fn check(&self, check: &CheckView) -> String {
-        check_text(&self.c, check)
+        check_text(self.c.lang, check)
     }
 
     fn editable(&self) -> bool {
@@ -561,13 +565,49 @@ async fn acted<T>(
     .await
 }
 
+/// Submitting or approving: a refusal's checks are kept on the order, so
+/// the page lists them in its own language, with names (the refusal
+/// itself reads in English, as API problems do).
+async fn checked<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    number: &str,
+    result: Result<T, AppError>,
+    flash: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Err(AppError::Invalid(fields))
+            if fields
+                .iter()
+                .all(|f| f.field == "lines" || f.field == "order") =>
+        {
+            let order = state.app.order(&ctx.caller, number).await?;
+            let errors = order
+                .checks
+                .iter()
+                .map(|check| {
+                    let text = check_text(ctx.lang, check);
+                    match check.line {
+                        Some(line) => ("lines".to_owned(), format!("#{line} {text}")),
+                        None => ("order".to_owned(), text),
+                    }
+                })
+                .collect();
+            let mut response = detail_page(state, ctx, number, errors).await?;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        other => acted(state, ctx, number, other, flash).await,
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let result = state.app.submit_order(&ctx.caller, &number).await;
-    acted(&state, &ctx, &number, result, "orders.submitted").await
+    checked(&state, &ctx, &number, result, "orders.submitted").await
 }
 
 async fn approve(
@@ -576,7 +616,7 @@ async fn approve(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let result = state.app.approve_order(&ctx.caller, &number).await;
-    acted(&state, &ctx, &number, result, "orders.approved").await
+    checked(&state, &ctx, &number, result, "orders.approved").await
 }
 
 async fn reject(

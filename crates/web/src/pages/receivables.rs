@@ -540,6 +540,9 @@ impl AllocateForm {
     }
 }
 
+/// The field of an error about one invoice, before it is placed.
+const INVOICE_ERROR: &str = "invoice:";
+
 #[derive(Template)]
 #[template(path = "receivables/allocate.html")]
 struct AllocatePage {
@@ -563,6 +566,18 @@ async fn allocate_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let found = state.app.payment_to_allocate(&ctx.caller, number).await?;
+    // `invoice:{number}` becomes the field of that invoice's amount box;
+    // an invoice no longer open is said at the top.
+    let errors = errors
+        .into_iter()
+        .map(|(field, message)| match field.strip_prefix(INVOICE_ERROR) {
+            Some(invoice) => match found.open.iter().position(|i| i.number == invoice) {
+                Some(row) => (format!("amount_{row}"), message),
+                None => ("invoices".to_owned(), message),
+            },
+            None => (field, message),
+        })
+        .collect();
     let title = ctx
         .lang
         .tf("receivables.apply_title", &found.payment.number);
@@ -620,26 +635,26 @@ async fn allocate(
             .apply_kept(&ctx.caller, &number, &allocations, &[])
             .await
     };
-    // An error about one invoice goes beside its amount box.
-    let rows: Vec<String> = form.amounts.iter().map(|(n, _)| n.clone()).collect();
-    let placed = |errors: Vec<(String, String)>, invalid: &[Invalid]| {
+    // An error that names one invoice goes beside its amount box (placed
+    // by `allocate_page`, which knows the rows).
+    let invalid = match &result {
+        Err(AppError::Invalid(invalid)) => invalid.clone(),
+        _ => Vec::new(),
+    };
+    let placed = move |errors: Vec<(String, String)>| {
+        if invalid.len() != errors.len() {
+            return errors;
+        }
         errors
             .into_iter()
             .zip(invalid)
-            .map(|((field, message), i)| match &i.problem {
+            .map(|((field, message), i)| match i.problem {
                 Problem::Conflict { with, .. } if field == "invoices" => {
-                    match rows.iter().position(|n| n == with) {
-                        Some(row) => (format!("amount_{row}"), message),
-                        None => (field, message),
-                    }
+                    (format!("{INVOICE_ERROR}{with}"), message)
                 }
                 _ => (field, message),
             })
             .collect::<Vec<_>>()
-    };
-    let invalid = match &result {
-        Err(AppError::Invalid(invalid)) => invalid.clone(),
-        _ => Vec::new(),
     };
     let lang = ctx.lang;
     saved_or_redisplayed(
@@ -669,14 +684,7 @@ async fn allocate(
             );
             (text, "/receivables/payments".to_owned())
         },
-        async |errors| {
-            let errors = if invalid.len() == errors.len() {
-                placed(errors, &invalid)
-            } else {
-                errors
-            };
-            allocate_page(&state, &ctx, &number, form, errors).await
-        },
+        async |errors| allocate_page(&state, &ctx, &number, form, placed(errors)).await,
     )
     .await
 }

@@ -117,6 +117,26 @@ async fn applied_from_the_page(env: Env) -> Res {
     assert!(html.contains(r#"value="六十""#), "what was typed stays");
     assert_eq!(on_account(&env, &number).await?, "100.00");
 
+    // Rows are the page's: a refusal naming NEW-2 goes beside NEW-2's box
+    // (the second, oldest due first) whatever order the post came in.
+    let shifted = finance
+        .submit(&form, &[("invoice_0", "NEW-2"), ("amount_0", "-5")])
+        .await?;
+    assert_eq!(shifted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = shifted.text();
+    let error = &html[html.find(r#"id="amount_1-error""#).ok_or("no error")?..];
+    assert!(
+        error[..error.find("</div>").ok_or("unclosed")?].contains("NEW-2"),
+        "{error}"
+    );
+    assert!(
+        html.contains(
+            r#"id="amount_1" name="amount_1" type="text" inputmode="decimal" size="10" value="-5""#
+        ),
+        "{html}"
+    );
+    assert_eq!(on_account(&env, &number).await?, "100.00");
+
     // No amount and no "oldest first": asked to choose, nothing written.
     let none = finance
         .submit(&form, &[("invoice_0", "NEW-1"), ("amount_0", "")])

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   DEMO_PASSWORD,
+  DESKTOP,
   PHONE,
   SETUP_TIMEOUT_MS,
   journeys,
@@ -126,6 +127,12 @@ describe('receivables in a browser', () => {
       assert.ok((await textOf(open.first())).includes(invoice));
       assert.ok(await page.locator('[data-testid=oldest-first]').isChecked());
       await snap(page, 'receivables-03-apply-form.png');
+      // At phone width the amount boxes are reached by scrolling the table.
+      await page.setViewportSize(PHONE);
+      await page.locator(`[data-testid="apply-${invoice}"]`).scrollIntoViewIfNeeded();
+      assert.ok(await page.locator(`[data-testid="apply-${invoice}"]`).isVisible());
+      await snap(page, 'receivables-03-apply-form-phone.png');
+      await page.setViewportSize(DESKTOP);
       const applied = await submit(page, page.locator('[data-testid=apply]'), `/receivables/payments/${payment}/allocate`);
       assert.equal(applied.status(), 303);
       assert.equal(pathOf(page), '/receivables/payments');

@@ -1,6 +1,8 @@
 // Browser journeys for receivables:
 // - finance records a payment larger than what the partner owes: it is
 //   refused until the overpayment is kept on account, which asks first;
+//   a new invoice for the partner then takes what was kept, applied from
+//   the payments list (oldest due first), and shows as paid;
 // - a partner's user, in Chinese, opens its statement for a period and
 //   downloads it as xlsx, which unzips into a sheet with the statement's
 //   Chinese words; the same page at phone width.
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   DEMO_PASSWORD,
+  DESKTOP,
   PHONE,
   SETUP_TIMEOUT_MS,
   journeys,
@@ -100,6 +103,45 @@ describe('receivables in a browser', () => {
       const row = page.locator('[data-testid=payments] tbody tr').first();
       assert.ok((await textOf(row)).includes('¥1,000.00'), await textOf(row));
       await snap(page, 'receivables-02-payment-saved.png');
+      const payment = await textOf(row.locator('td.mono').first());
+
+      // A new invoice of ¥600.00, due in 30 days.
+      const invoice = `E2E-${Date.now()}`;
+      await page.goto(`${base}/receivables/invoices/new`);
+      await pick(page, 'partner', debtor.code, debtor.code);
+      await page.locator('#number').fill(invoice);
+      await page.locator('#amount').fill('600');
+      await page.locator('#currency').fill('CNY');
+      await page.locator('#due_on').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
+      const invoiced = await submit(page, page.locator('[data-testid=save-invoice]'), '/receivables/invoices');
+      assert.equal(invoiced.status(), 303);
+
+      // The payment's ¥1,000.00 on account goes to it from the list.
+      await page.goto(`${base}/receivables/payments`);
+      assert.equal(await textOf(page.locator(`[data-testid="kept-${payment}"]`)), '¥1,000.00');
+      await Promise.all([page.waitForEvent('load'), page.locator(`[data-testid="apply-${payment}"]`).click()]);
+      assert.equal(pathOf(page), `/receivables/payments/${payment}/allocate`);
+      assert.equal(await textOf(page.locator('[data-testid=kept]')), '¥1,000.00');
+      const open = page.locator('[data-testid=open-invoices] tbody tr');
+      assert.equal(await open.count(), 1, 'the new invoice is the one open');
+      assert.ok((await textOf(open.first())).includes(invoice));
+      assert.ok(await page.locator('[data-testid=oldest-first]').isChecked());
+      await snap(page, 'receivables-03-apply-form.png');
+      // At phone width the amount boxes are reached by scrolling the table.
+      await page.setViewportSize(PHONE);
+      await page.locator(`[data-testid="apply-${invoice}"]`).scrollIntoViewIfNeeded();
+      assert.ok(await page.locator(`[data-testid="apply-${invoice}"]`).isVisible());
+      await snap(page, 'receivables-03-apply-form-phone.png');
+      await page.setViewportSize(DESKTOP);
+      const applied = await submit(page, page.locator('[data-testid=apply]'), `/receivables/payments/${payment}/allocate`);
+      assert.equal(applied.status(), 303);
+      assert.equal(pathOf(page), '/receivables/payments');
+      const flash = await textOf(page.locator('.flash'));
+      assert.ok(flash.includes(`${invoice} ¥600.00`) && flash.includes('¥400.00 stays on account'), flash);
+      await snap(page, 'receivables-04-applied.png');
+      await page.goto(`${base}/receivables/invoices?partner=${debtor.code}`);
+      const paid = page.locator('[data-testid=invoices] tbody tr', { hasText: invoice });
+      assert.ok((await textOf(paid)).includes('Paid'), await textOf(paid));
     }, { failureShot: 'receivables-failure-payment.png' });
   });
 
@@ -118,7 +160,7 @@ describe('receivables in a browser', () => {
       await section.waitFor({ state: 'visible' });
       assert.ok((await section.locator('tbody tr').count()) > 2, 'the period has entries');
       assert.match(await textOf(section.locator('[data-testid=closing]')), /^-?¥[\d,]+\.\d\d$/);
-      await snap(page, 'receivables-03-statement.png');
+      await snap(page, 'receivables-05-statement.png');
 
       const href = await page.locator('[data-testid=statement-xlsx]').getAttribute('href');
       const res = await page.request.get(`${base}${href}`);
@@ -136,7 +178,7 @@ describe('receivables in a browser', () => {
       await page.setViewportSize(PHONE);
       await page.reload();
       await section.waitFor({ state: 'visible' });
-      await snap(page, 'receivables-04-statement-phone.png');
+      await snap(page, 'receivables-06-statement-phone.png');
     }, { failureShot: 'receivables-failure-statement.png' });
   });
 });

@@ -227,6 +227,65 @@ pub struct AccountView {
     pub on_account: Vec<AllocationView>,
 }
 
+/// What was kept on account to apply: to these invoices, these amounts,
+/// or (none named) oldest due first among `pay`, or among all open ones.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AllocateInput {
+    #[serde(default)]
+    pub allocations: Vec<AllocationInput>,
+    #[serde(default)]
+    pub pay: Vec<String>,
+}
+
+/// What one allocation of money kept on account applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    /// The payment after it.
+    pub payment: PaymentView,
+    /// The invoices it paid now and how much each.
+    pub lines: Vec<AllocationView>,
+    /// Their sum.
+    pub total: String,
+}
+
+/// A payment with money on account and the invoices it can pay.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToAllocate {
+    pub payment: PaymentView,
+    /// Open invoices of its partner in its currency, oldest due first.
+    pub open: Vec<InvoiceView>,
+}
+
+/// Named invoices and amounts; an amount that does not read names its
+/// invoice, so a form can show the error beside it.
+fn named_amounts(
+    allocations: &[AllocationInput],
+    currency: Currency,
+) -> Result<Vec<(String, i64)>, AppError> {
+    let mut named = Vec::new();
+    let mut errors = Vec::new();
+    for a in allocations {
+        let number = parse_number("invoices", &a.invoice);
+        let minor = Money::parse("invoices", &a.amount, currency).map(Money::minor);
+        match (number, minor) {
+            (Ok(number), Ok(minor)) => named.push((number, minor)),
+            (Ok(number), Err(_)) => errors.push(Invalid::new(
+                "invoices",
+                Problem::Conflict {
+                    rule: "allocation_amount_unreadable",
+                    with: number,
+                },
+            )),
+            (Err(e), _) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(named)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("payment")
 }
@@ -555,6 +614,20 @@ impl Qudao {
         allocations: &[AllocationInput],
         pay: &[String],
     ) -> Result<PaymentView, AppError> {
+        Ok(self
+            .apply_kept(caller, number, allocations, pay)
+            .await?
+            .payment)
+    }
+
+    /// The same, saying what this allocation applied (the page's message).
+    pub async fn apply_kept(
+        &self,
+        caller: &Caller,
+        number: &str,
+        allocations: &[AllocationInput],
+        pay: &[String],
+    ) -> Result<Applied, AppError> {
         caller.require(Permission::ManageReceivables)?;
         let tx = self.write().await?;
         let found = repo::payment_in(&tx, scope_in(caller, Area::Receivables), number)
@@ -581,20 +654,16 @@ impl Qudao {
             .iter()
             .find(|p| p.id == payment.id)
             .map_or(0, rules::PaymentEntry::unallocated);
-        let named = allocations
+        let named = named_amounts(allocations, currency)?;
+        let pay: Vec<String> = pay
             .iter()
-            .map(|a| {
-                (
-                    parse_number("invoices", &a.invoice),
-                    Money::parse("invoices", &a.amount, currency).map(Money::minor),
-                )
-                    .all()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .collect();
         let spread = if !named.is_empty() {
             Spread::Named(named)
-        } else if pay.iter().any(|n| !n.trim().is_empty()) {
-            Spread::OldestFirstOf(pay.iter().map(|n| n.trim().to_owned()).collect())
+        } else if !pay.is_empty() {
+            Spread::OldestFirstOf(pay)
         } else {
             Spread::OldestFirst
         };
@@ -625,6 +694,23 @@ impl Qudao {
             .into());
         }
         repo::insert_allocations(&tx, &partner, &payment, &allocation.lines).await?;
+        let numbers: HashMap<i64, &str> = ledger
+            .invoices
+            .iter()
+            .map(|i| (i.id, i.number.as_str()))
+            .collect();
+        let lines = allocation
+            .lines
+            .iter()
+            .map(|(id, paid)| AllocationView {
+                invoice: numbers.get(id).copied().unwrap_or_default().to_owned(),
+                amount: amount(*paid, currency),
+            })
+            .collect();
+        let total = amount(
+            allocation.lines.iter().map(|(_, paid)| paid).sum(),
+            currency,
+        );
         let ledger = repo::ledger_of(&tx, &partner).await?;
         let view = self.payment_views(&ledger, &[payment], std::slice::from_ref(&partner))?;
         let view = view.into_iter().next().ok_or_else(not_found)?;
@@ -639,7 +725,48 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
-        Ok(view)
+        Ok(Applied {
+            payment: view,
+            lines,
+            total,
+        })
+    }
+
+    /// A payment with money kept on account and its partner's invoices
+    /// open in its currency, oldest due first (the form that applies it).
+    pub async fn payment_to_allocate(
+        &self,
+        caller: &Caller,
+        number: &str,
+    ) -> Result<ToAllocate, AppError> {
+        caller.require(Permission::ManageReceivables)?;
+        let scope = scope_in(caller, Area::Receivables);
+        let payment = repo::payment_in(self.db(), scope, number)
+            .await?
+            .ok_or_else(not_found)?;
+        let partner = store_scope::partner_by_id(
+            self.db(),
+            scope,
+            qudao_domain::partners::PartnerId(payment.partner_id),
+        )
+        .await?
+        .ok_or_else(not_found)?;
+        let ledger = repo::ledger_of(self.db(), &partner).await?;
+        let partners = std::slice::from_ref(&partner);
+        let view = self
+            .payment_views(&ledger, std::slice::from_ref(&payment), partners)?
+            .into_iter()
+            .next()
+            .ok_or_else(not_found)?;
+        let mut open = invoice_views(&ledger, &partner_names(partners), crate::today())?;
+        open.retain(|i| i.days_past_due.is_some() && i.currency == view.currency);
+        open.sort_by(|a, b| {
+            (a.due_on, a.issued_on, &a.number).cmp(&(b.due_on, b.issued_on, &b.number))
+        });
+        Ok(ToAllocate {
+            payment: view,
+            open,
+        })
     }
 
     fn payment_views(

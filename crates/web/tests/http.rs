@@ -688,6 +688,8 @@ mod partners;
 mod platform;
 #[path = "http/portal.rs"]
 mod portal;
+#[path = "http/receivables.rs"]
+mod receivables;
 #[path = "http/scope.rs"]
 mod scope;
 #[path = "http/sign_in.rs"]

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use qudao_app::receivables::{
-    AgeingView, InvoiceView, PaymentInput, PaymentView, StatementView, parse_period,
+    AgeingView, AllocateInput, InvoiceView, PaymentInput, PaymentView, StatementView, parse_period,
 };
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use crate::error::ApiError;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(payments, record_payment))
+        .routes(routes!(allocate_payment))
         .routes(routes!(invoices))
         .routes(routes!(statement))
         .routes(routes!(ageing))
@@ -68,6 +69,38 @@ async fn record_payment(
     Ok((
         StatusCode::CREATED,
         Json(state.app.record_payment(&caller, &input).await?),
+    ))
+}
+
+/// Applies what a payment kept on its partner's account to open invoices
+/// (finance, admins): to the named invoices and amounts (an amount above
+/// what an invoice owes pays what it owes), else oldest due first among
+/// `pay` (or all open invoices in the payment's currency). What is not
+/// applied stays on account.
+#[utoipa::path(
+    post, path = "/payments/{number}/allocations", tag = "receivables",
+    params(("number" = String, Path, description = "Payment number, e.g. PAY-2026-000001")),
+    request_body = AllocateInput,
+    responses(
+        (status = 200, description = "The payment after the allocation", body = PaymentView),
+        (status = 400, description = "A body that is not JSON of this shape", body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, description = "The caller may not record payments", body = crate::error::Problem),
+        (status = 404, description = "No such payment in scope", body = crate::error::Problem),
+        (status = 422, description = "Invalid fields, each named (an unknown or foreign-currency invoice, an amount that does not read or is not positive, amounts above what is on account, nothing on account, nothing open to pay)", body = crate::error::Problem),
+    )
+)]
+async fn allocate_payment(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(input): ApiJson<AllocateInput>,
+) -> Result<Json<PaymentView>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .allocate_payment(&caller, &number, &input.allocations, &input.pay)
+            .await?,
     ))
 }
 

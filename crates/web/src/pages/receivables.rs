@@ -1,7 +1,8 @@
 //! Receivables pages (应收账款): finance's overview (ageing per partner with
 //! totals, the overdue list, collection rates of a chosen period), the
 //! invoice and payment lists, the opening-invoice and record-payment forms,
-//! and a partner's statement (page and xlsx). A partner's users land on
+//! the form that applies money kept on account to open invoices, and a
+//! partner's statement (page and xlsx). A partner's users land on
 //! their own account: balance, open invoices and the statement.
 
 use askama::Template;
@@ -9,10 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use qudao_app::receivables::{
-    AccountView, AgeingView, CollectionRow, InvoiceView, OpeningInvoiceInput, OverdueRow,
-    PaymentInput, PaymentView, StatementView, parse_period,
+    AccountView, AgeingView, AllocationInput, CollectionRow, InvoiceView, OpeningInvoiceInput,
+    OverdueRow, PaymentInput, PaymentView, StatementView, ToAllocate, parse_period,
 };
 use qudao_app::{AppError, Permission};
+use qudao_domain::money::{Currency, Money};
+use qudao_domain::{Invalid, Problem};
 use serde::Deserialize;
 
 use super::pick::{Pick, resolve};
@@ -32,6 +35,8 @@ pub(super) fn routes() -> Routes {
         .get("/receivables/payments", payments)
         .post("/receivables/payments", create_payment)
         .get("/receivables/payments/new", payment_form)
+        .get("/receivables/payments/{number}/allocate", allocate_form)
+        .post("/receivables/payments/{number}/allocate", allocate)
         .get("/receivables/statement/{code}", statement)
 }
 
@@ -259,14 +264,29 @@ struct PageParams {
     format: Option<String>,
 }
 
+/// A payment of the list, and whether the caller may apply what it keeps
+/// on account.
+struct PaymentRow {
+    p: PaymentView,
+    can_apply: bool,
+}
+
 #[derive(Template)]
 #[template(path = "receivables/payments.html")]
 struct PaymentsPage {
     c: Chrome,
-    payments: Vec<PaymentView>,
+    payments: Vec<PaymentRow>,
     page: u64,
     more: bool,
     can_manage: bool,
+}
+
+/// Whether a payment still keeps money on account (its amount as the app
+/// wrote it, in its currency).
+fn keeps_money(p: &PaymentView) -> bool {
+    Currency::parse(&p.currency)
+        .and_then(|c| Money::parse("on_account", &p.on_account, c))
+        .is_ok_and(|m| m.minor() > 0)
 }
 
 async fn payments(
@@ -290,12 +310,20 @@ async fn payments(
         ],
     )
     .await?;
+    let can_manage = ctx.caller.can(Permission::ManageReceivables);
+    let payments = payments
+        .into_iter()
+        .map(|p| PaymentRow {
+            can_apply: can_manage && keeps_money(&p),
+            p,
+        })
+        .collect();
     render(&PaymentsPage {
         c,
         payments,
         page,
         more,
-        can_manage: ctx.caller.can(Permission::ManageReceivables),
+        can_manage,
     })
 }
 
@@ -449,6 +477,214 @@ async fn create_payment(
             )
         },
         async |errors| payment_page(&state, &ctx, form, errors).await,
+    )
+    .await
+}
+
+/// `text` with each `{}` replaced by the next of `values`.
+fn filled(text: &str, values: &[&str]) -> String {
+    let mut parts = text.split("{}");
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for (i, part) in parts.enumerate() {
+        out.push_str(values.get(i).copied().unwrap_or_default());
+        out.push_str(part);
+    }
+    out
+}
+
+/// The allocation form as posted: `invoice_{i}` and `amount_{i}` per open
+/// invoice (row `i` of the page), and `oldest_first`.
+#[derive(Debug, Default)]
+struct AllocateForm {
+    amounts: Vec<(String, String)>,
+    oldest_first: bool,
+}
+
+impl AllocateForm {
+    fn read(fields: &[(String, String)]) -> Self {
+        let value = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_owned())
+        };
+        let amounts = (0..)
+            .map_while(|i| {
+                value(&format!("invoice_{i}"))
+                    .map(|invoice| (invoice, value(&format!("amount_{i}")).unwrap_or_default()))
+            })
+            .collect();
+        AllocateForm {
+            amounts,
+            oldest_first: value("oldest_first").is_some(),
+        }
+    }
+
+    fn amount_of(&self, invoice: &str) -> &str {
+        self.amounts
+            .iter()
+            .find(|(n, _)| n == invoice)
+            .map_or("", |(_, a)| a.as_str())
+    }
+
+    /// The invoices given an amount, as the app takes them.
+    fn allocations(&self) -> Vec<AllocationInput> {
+        self.amounts
+            .iter()
+            .filter(|(_, amount)| !amount.is_empty())
+            .map(|(invoice, amount)| AllocationInput {
+                invoice: invoice.clone(),
+                amount: amount.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The field of an error about one invoice, before it is placed.
+const INVOICE_ERROR: &str = "invoice:";
+
+#[derive(Template)]
+#[template(path = "receivables/allocate.html")]
+struct AllocatePage {
+    c: Chrome,
+    found: ToAllocate,
+    form: AllocateForm,
+    errors: Vec<(String, String)>,
+}
+
+impl AllocatePage {
+    fn error(&self, field: &str) -> &str {
+        super::error_for(&self.errors, field)
+    }
+}
+
+async fn allocate_page(
+    state: &AppState,
+    ctx: &Ctx,
+    number: &str,
+    form: AllocateForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let found = state.app.payment_to_allocate(&ctx.caller, number).await?;
+    // `invoice:{number}` becomes the field of that invoice's amount box;
+    // an invoice no longer open is said at the top.
+    let errors = errors
+        .into_iter()
+        .map(|(field, message)| match field.strip_prefix(INVOICE_ERROR) {
+            Some(invoice) => match found.open.iter().position(|i| i.number == invoice) {
+                Some(row) => (format!("amount_{row}"), message),
+                None => ("invoices".to_owned(), message),
+            },
+            None => (field, message),
+        })
+        .collect();
+    let title = ctx
+        .lang
+        .tf("receivables.apply_title", &found.payment.number);
+    let c = Chrome::new(
+        ctx,
+        "/receivables/payments",
+        title.clone(),
+        vec![
+            crumb(ctx.lang, "receivables.title", "/receivables"),
+            crumb(ctx.lang, "receivables.payments", "/receivables/payments"),
+            (title, None),
+        ],
+    )
+    .await?;
+    render(&AllocatePage {
+        c,
+        found,
+        form,
+        errors,
+    })
+}
+
+async fn allocate_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let form = AllocateForm {
+        oldest_first: true,
+        ..AllocateForm::default()
+    };
+    allocate_page(&state, &ctx, &number, form, Vec::new()).await
+}
+
+async fn allocate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = AllocateForm::read(&fields);
+    let allocations = form.allocations();
+    let result = if allocations.is_empty() && !form.oldest_first {
+        // Without amounts the app applies oldest due first; the clerk
+        // says so by ticking the box, so an untyped form applies nothing.
+        Err(AppError::Invalid(vec![Invalid::new(
+            "invoices",
+            Problem::Rule {
+                rule: "allocation_amounts_or_oldest",
+            },
+        )]))
+    } else {
+        state
+            .app
+            .apply_kept(&ctx.caller, &number, &allocations, &[])
+            .await
+    };
+    // An error that names one invoice goes beside its amount box (placed
+    // by `allocate_page`, which knows the rows).
+    let invalid = match &result {
+        Err(AppError::Invalid(invalid)) => invalid.clone(),
+        _ => Vec::new(),
+    };
+    let placed = move |errors: Vec<(String, String)>| {
+        if invalid.len() != errors.len() {
+            return errors;
+        }
+        errors
+            .into_iter()
+            .zip(invalid)
+            .map(|((field, message), i)| match i.problem {
+                Problem::Conflict { with, .. } if field == "invoices" => {
+                    (format!("{INVOICE_ERROR}{with}"), message)
+                }
+                _ => (field, message),
+            })
+            .collect::<Vec<_>>()
+    };
+    let lang = ctx.lang;
+    saved_or_redisplayed(
+        &ctx,
+        result,
+        |applied| {
+            let p = &applied.payment;
+            let money = |amount: &str| crate::layout::money_text(amount, &p.currency);
+            let paid = applied
+                .lines
+                .iter()
+                .map(|l| format!("{} {}", l.invoice, money(&l.amount)))
+                .collect::<Vec<_>>()
+                .join(match lang {
+                    crate::i18n::Lang::ZhCn => "、",
+                    crate::i18n::Lang::En => ", ",
+                });
+            let text = filled(
+                lang.t("receivables.applied"),
+                &[
+                    &crate::layout::name_code(lang, &p.partner_name, &p.partner_code),
+                    &p.number,
+                    &money(&applied.total),
+                    &paid,
+                    &money(&p.on_account),
+                ],
+            );
+            (text, "/receivables/payments".to_owned())
+        },
+        async |errors| allocate_page(&state, &ctx, &number, form, placed(errors)).await,
     )
     .await
 }

@@ -351,6 +351,14 @@ const MATRIX: &[Row] = &[
     ("GET", "/receivables/payments/new", Empty, [200, 403, 403, 200, 403, 403, 303]),
     ("GET", "/receivables/payments/new?partner=P1", Empty, [200, 403, 403, 200, 403, 403, 303]),
     ("POST", "/receivables/payments", Form(&[("partner", "P1"), ("amount", "10"), ("received_on", "2026-11-03"), ("invoice", ""), ("overpayment", "")]), [422, 403, 403, 422, 403, 403, 303]),
+    // seed_receivables: P1's payment PAY-2026-000001 keeps 10 yuan on
+    // account. Only those who record payments apply it; the posts name an
+    // invoice P1 does not have, so they write nothing.
+    ("GET", "/receivables/payments/PAY-2026-000001/allocate", Empty, [200, 403, 403, 200, 403, 403, 303]),
+    ("GET", "/receivables/payments/PAY-2026-999999/allocate", Empty, [404, 403, 403, 404, 403, 403, 303]),
+    ("POST", "/receivables/payments/PAY-2026-000001/allocate", Form(&[("invoice_0", "M-1"), ("amount_0", "1")]), [422, 403, 403, 422, 403, 403, 303]),
+    ("POST", "/api/v1/payments/PAY-2026-000001/allocations", Json(r#"{"allocations": [{"invoice": "M-1", "amount": "1"}]}"#), [422, 403, 403, 422, 403, 403, 401]),
+    ("POST", "/api/v1/payments/PAY-2026-999999/allocations", Json(r#"{"pay": ["M-1"]}"#), [404, 403, 403, 404, 403, 403, 401]),
     ("GET", "/receivables/statement/P1", Empty, [200, 200, 404, 200, 200, 404, 303]),
     ("GET", "/receivables/statement/P1?from=2026-01-01&to=2026-11-30&format=xlsx", Empty, [200, 200, 404, 200, 200, 404, 303]),
     ("GET", "/receivables/statement/P3", Empty, [200, 404, 404, 200, 404, 404, 303]),
@@ -528,6 +536,29 @@ pub(super) async fn seed_orders(env: &Env) -> Res {
     Ok(())
 }
 
+/// P1's payment PAY-2026-000001 of 10 yuan, nothing owed: kept on account.
+async fn seed_receivables(env: &Env) -> Res {
+    let kept = env
+        .app
+        .record_payment(
+            &env.system,
+            &qudao_app::receivables::PaymentInput {
+                partner: "P1".into(),
+                currency: "CNY".into(),
+                amount: "10".into(),
+                received_on: "2026-11-03".into(),
+                overpayment: "on_account".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    assert_eq!(
+        (kept.number.as_str(), kept.on_account.as_str()),
+        ("PAY-2026-000001", "10.00")
+    );
+    Ok(())
+}
+
 /// Every version of every partner, as the system sees them.
 async fn agreement_snapshot(env: &Env) -> Res<String> {
     let mut all = String::new();
@@ -665,6 +696,7 @@ async fn authorization_matrix(env: Env) -> Res {
     seed_agreements(&env).await?;
     seed_pricing(&env).await?;
     seed_orders(&env).await?;
+    seed_receivables(&env).await?;
     let agreements_before = agreement_snapshot(&env).await?;
     let mut browsers = Vec::new();
     let mut programs = Vec::new();

@@ -156,6 +156,11 @@ impl Lang {
             Problem::Rule { rule } => self.t(&format!("rule.{rule}")).to_owned(),
             Problem::Limit { rule, max } => self.tf(&format!("rule.{rule}"), max),
             Problem::Conflict { rule, with } => {
+                // An order's status reads as its word (已提交), not its code.
+                let with = match self.lookup(&format!("order_status.{with}")) {
+                    Some(status) if rule.starts_with("order_") => status,
+                    _ => with.as_str(),
+                };
                 // A message that places the other party itself (a row
                 // number, say) reads as one sentence in either language.
                 let message = self.t(&format!("rule.{rule}"));
@@ -272,6 +277,12 @@ mod tests {
             "与独家授权冲突：A1（P1 上海市 2026-01-01 – 2026-12-31）；A2（P2 浦东新区 2026-01-01 – 2026-12-31）"
         );
         assert!(Lang::En.problem(&conflict).contains(": A1 (P1"));
+        let status = Problem::Conflict {
+            rule: "order_not_editable",
+            with: "submitted".into(),
+        };
+        assert!(Lang::ZhCn.problem(&status).contains("（此订单为 已提交）"));
+        assert!(!Lang::En.problem(&status).contains("submitted)"));
     }
 
     #[test]

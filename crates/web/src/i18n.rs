@@ -166,6 +166,8 @@ impl Lang {
                 let message = self.t(&format!("rule.{rule}"));
                 if message.contains("{}") {
                     message.replacen("{}", with, 1)
+                } else if with.is_empty() {
+                    message.to_owned()
                 } else {
                     match self {
                         Lang::En => format!("{message}: {with}"),
@@ -283,6 +285,11 @@ mod tests {
         };
         assert!(Lang::ZhCn.problem(&status).contains("（此订单为 已提交）"));
         assert!(!Lang::En.problem(&status).contains("submitted)"));
+        let nothing = Problem::Conflict {
+            rule: "authorization_exclusive",
+            with: String::new(),
+        };
+        assert_eq!(Lang::ZhCn.problem(&nothing), "与独家授权冲突");
     }
 
     #[test]

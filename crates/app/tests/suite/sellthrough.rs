@@ -598,19 +598,11 @@ async fn the_database_keeps_fact_lines_to_master_data_it_has(db: TestDb) {
     assert!(done.ok(), "{:?}", done.errors);
     // The table's lines again, with one reference replaced by `value`.
     let copy = |column: &str, value: &str| {
-        let columns = [
-            "partner_id",
-            "product_id",
-            "date",
-            "qty",
-            "amount_minor",
-            "currency",
-            "customer_region_id",
-            "upload_id",
-            "upload_row",
-            "created_at",
-        ];
-        let values = columns.map(|c| if c == column { value } else { c });
+        let columns = qudao_store::sellthrough::LINE_COLUMNS;
+        let values: Vec<&str> = columns
+            .iter()
+            .map(|c| if *c == column { value } else { c })
+            .collect();
         format!(
             "INSERT INTO sellthrough_lines ({}) SELECT {} FROM sellthrough_lines",
             columns.join(", "),

@@ -26,7 +26,7 @@ use qudao_store::scope::Visible;
 use serde::{Deserialize, Serialize};
 
 use crate::scope::{Area, scope_in};
-use crate::{AppError, Caller, PageRequest, Permission, Qudao};
+use crate::{AppError, Caller, Page, PageRequest, Permission, Qudao};
 
 /// The longest stretch of months the data-quality view scores at once.
 const MAX_QUALITY_MONTHS: u32 = 12;
@@ -163,7 +163,8 @@ pub struct QualityRow {
     pub quality: Quality,
 }
 
-/// A partner in scope that has not reported last month's sell-through.
+/// A partner in scope that has not reported the latest overdue month's
+/// sell-through.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MissingReport {
     pub partner_code: String,
@@ -183,8 +184,25 @@ pub struct MissingReport {
 pub struct DataQualityView {
     #[schema(value_type = Vec<String>)]
     pub months: Vec<Month>,
+    /// One page of the scores: newest month first, the lowest total first
+    /// within a month (who needs a word from their manager).
     pub scores: Vec<QualityRow>,
+    /// Scores over all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// The month `missing` is about: the latest whose report is overdue.
+    #[schema(value_type = String)]
+    pub missing_month: Month,
+    /// Every partner in scope silent for `missing_month`, silent longest
+    /// first.
     pub missing: Vec<MissingReport>,
+}
+
+impl DataQualityView {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
 }
 
 /// What the data-quality page and API are asked for.
@@ -635,12 +653,10 @@ impl Qudao {
             StockSort::Cover => rows.sort_by(|a, b| longest_cover_first(a.1.cover, b.1.cover)),
             StockSort::OnHand => rows.sort_by_key(|r| std::cmp::Reverse(r.1.on_hand)),
         }
-        let total = rows.len() as u64;
-        let skip =
-            usize::try_from((page.page - 1).saturating_mul(page.per_page)).unwrap_or(usize::MAX);
-        let take = usize::try_from(page.per_page).unwrap_or(usize::MAX);
+        let shown = Page::slice(rows, page);
+        let total = shown.total;
         let (ids, rows): (std::collections::HashSet<i64>, Vec<StockRow>) =
-            rows.into_iter().skip(skip).take(take).unzip();
+            shown.items.into_iter().unzip();
         let partners = turnover
             .into_iter()
             .filter(|(id, _)| ids.contains(id))
@@ -696,6 +712,7 @@ impl Qudao {
         &self,
         caller: &Caller,
         query: &QualityQuery,
+        page: PageRequest,
     ) -> Result<DataQualityView, AppError> {
         caller.require(Permission::ViewInventory)?;
         let back = query.months.unwrap_or(3);
@@ -735,9 +752,14 @@ impl Qudao {
             b.quality
                 .month
                 .cmp(&a.quality.month)
+                .then(a.quality.total.cmp(&b.quality.total))
                 .then(a.partner_code.cmp(&b.partner_code))
         });
-        let mut missing = self.missing_reports(&partners, last, today).await?;
+        let scores = Page::slice(rows, page);
+        let missing_month = quality::latest_overdue(today);
+        let mut missing = self
+            .missing_reports(&partners, missing_month, today)
+            .await?;
         // Who owns a partner on our side is ours to know.
         if caller.role.is_partner_role() {
             for row in &mut missing {
@@ -746,7 +768,11 @@ impl Qudao {
         }
         Ok(DataQualityView {
             months,
-            scores: rows,
+            scores: scores.items,
+            total: scores.total,
+            page: scores.page,
+            per_page: scores.per_page,
+            missing_month,
             missing,
         })
     }

@@ -229,7 +229,11 @@ async fn demo_loads_everything_it_promises() {
     assert!(stock.totals.overstock > 0, "no overstock");
     assert!(stock.totals.stock_outs > 0, "no stock-out");
     let quality = app
-        .data_quality(&manager, &QualityQuery::default())
+        .data_quality(
+            &manager,
+            &QualityQuery::default(),
+            PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE)),
+        )
         .await
         .unwrap();
     let silent = quality

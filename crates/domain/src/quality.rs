@@ -62,6 +62,18 @@ pub fn days_overdue(month: Month, today: NaiveDate) -> i64 {
     (today - due_on(month)).num_days().max(0)
 }
 
+/// The latest month whose report is overdue on `today`: last month once
+/// its due day has passed, the month before until then (on 1 December,
+/// October; November only from 11 December).
+pub fn latest_overdue(today: NaiveDate) -> Month {
+    let last = Month::of(today).previous();
+    if today > due_on(last) {
+        last
+    } else {
+        last.previous()
+    }
+}
+
 /// `part ÷ whole` as a percentage, rounded half away from zero; 100 for
 /// an empty whole (nothing reported cannot be badly mapped).
 fn percent(part: i64, whole: i64) -> i64 {
@@ -171,6 +183,19 @@ mod tests {
         assert_eq!(q.consistency, 50);
         // (80×40 + 75×20 + 80×20 + 50×20) ÷ 100 = 73
         assert_eq!(q.total, 73);
+    }
+
+    #[test]
+    fn a_month_is_overdue_after_its_due_day() {
+        let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(latest_overdue(day(12, 1)).to_string(), "2026-10");
+        assert_eq!(latest_overdue(day(12, 10)).to_string(), "2026-10");
+        assert_eq!(latest_overdue(day(12, 11)).to_string(), "2026-11");
+        assert_eq!(days_overdue(latest_overdue(day(12, 11)), day(12, 11)), 1);
+        assert_eq!(
+            latest_overdue(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap()).to_string(),
+            "2026-11"
+        );
     }
 
     #[test]

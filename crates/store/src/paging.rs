@@ -40,6 +40,20 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The requested page of rows already in memory, in their order.
+    pub fn slice(rows: Vec<T>, request: PageRequest) -> Self {
+        let total = rows.len() as u64;
+        let skip = usize::try_from((request.page - 1).saturating_mul(request.per_page))
+            .unwrap_or(usize::MAX);
+        let take = usize::try_from(request.per_page).unwrap_or(usize::MAX);
+        Page {
+            items: rows.into_iter().skip(skip).take(take).collect(),
+            total,
+            page: request.page,
+            per_page: request.per_page,
+        }
+    }
+
     pub fn pages(&self) -> u64 {
         self.total.div_ceil(self.per_page).max(1)
     }

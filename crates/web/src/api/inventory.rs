@@ -102,13 +102,15 @@ async fn record_count(
 }
 
 /// Data-quality scores by partner and month (timeliness, mapping, clean
-/// rows, consistency, total), and the partners that have not reported
-/// last month's sell-through.
+/// rows, consistency, total), one page of them, newest month first and
+/// the lowest total first within it; and the partners that have not
+/// reported the latest overdue month's sell-through.
 #[utoipa::path(
     get, path = "/data-quality", tag = "inventory",
-    params(QualityQuery),
+    params(QualityQuery, Paging),
     responses(
         (status = 200, body = DataQualityView),
+        (status = 400, description = "A page or page size out of range", body = crate::error::Problem),
         (status = 404, description = "No such partner in your scope", body = crate::error::Problem),
         (status = 422, description = "`months` outside 1–12", body = crate::error::Problem),
     )
@@ -117,6 +119,12 @@ async fn get_quality(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<QualityQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<DataQualityView>, ApiError> {
-    Ok(Json(state.app.data_quality(&caller, &query).await?))
+    Ok(Json(
+        state
+            .app
+            .data_quality(&caller, &query, paging.request()?)
+            .await?,
+    ))
 }

@@ -9,8 +9,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use qudao_app::Permission;
 use qudao_app::inventory::{
-    CountInput, CountView, DataQualityView, InventoryQuery, InventoryView, QualityQuery, StockRow,
+    CountInput, CountView, DataQualityView, InventoryQuery, InventoryView, MissingReport,
+    QualityQuery, StockRow,
 };
+use qudao_domain::Problem;
 use qudao_domain::inventory::{Cover, StockFilter, StockSort};
 use serde::Deserialize;
 
@@ -273,14 +275,56 @@ async fn record(
 struct QualityParams {
     partner: Option<String>,
     months: Option<String>,
+    /// `all`: every silent partner, not the first [`MISSING_SHOWN`].
+    missing: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
 }
+
+/// Silent partners listed before "show all": enough for a manager's
+/// calls of the day without pushing the scores off the page.
+const MISSING_SHOWN: usize = 20;
+/// The choices of how many months to score.
+const QUALITY_MONTHS: &[u32] = &[1, 3, 6, 12];
 
 #[derive(Template)]
 #[template(path = "inventory/quality.html")]
 struct QualityPage {
     c: Chrome,
-    view: DataQualityView,
+    view: Option<DataQualityView>,
     staff: bool,
+    links: ListLinks,
+    all_missing: bool,
+    errors: Vec<(String, String)>,
+}
+
+impl QualityPage {
+    fn error(&self, field: &str) -> &str {
+        error_for(&self.errors, field)
+    }
+
+    fn months_are(&self, months: &u32) -> bool {
+        match self.links.filter_value("months") {
+            "" => *months == 3,
+            chosen => chosen == months.to_string(),
+        }
+    }
+
+    /// The silent partners this page lists.
+    fn missing<'a>(&self, view: &'a DataQualityView) -> &'a [MissingReport] {
+        if self.all_missing {
+            &view.missing
+        } else {
+            &view.missing[..view.missing.len().min(MISSING_SHOWN)]
+        }
+    }
+
+    fn all_missing_href(&self) -> String {
+        let mut href = self.links.page_href(self.links.page);
+        href.push_str(if href.contains('?') { "&" } else { "?" });
+        href.push_str("missing=all");
+        href
+    }
 }
 
 async fn quality(
@@ -288,19 +332,63 @@ async fn quality(
     ctx: Ctx,
     Query(params): Query<QualityParams>,
 ) -> Result<Response, PageError> {
-    let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
     let partner =
-        super::pick::resolve_opt(&state, &ctx, Pick::Partner, text(&params.partner)).await?;
-    let query = QualityQuery {
-        partner,
-        months: params.months.as_deref().and_then(|m| m.trim().parse().ok()),
+        super::pick::resolve_opt(&state, &ctx, Pick::Partner, super::filter(&params.partner))
+            .await?;
+    let mut errors = Vec::new();
+    // A number of months that does not read is said, not taken as 3.
+    let months = match super::filter(&params.months) {
+        None => None,
+        Some(typed) => match typed.trim().parse() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errors.push((
+                    "months".to_owned(),
+                    ctx.lang.problem(&Problem::Format { expected: "3" }),
+                ));
+                None
+            }
+        },
     };
-    let view = state.app.data_quality(&ctx.caller, &query).await?;
+    let query = QualityQuery { partner, months };
+    let view = if errors.is_empty() {
+        match state
+            .app
+            .data_quality(&ctx.caller, &query, params.list.page_request())
+            .await
+        {
+            Ok(view) => Some(view),
+            Err(err) => {
+                errors = super::field_errors(ctx.lang, err)?.1;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let keep =
+        |name: &str, value: &Option<String>| (name.to_owned(), value.clone().unwrap_or_default());
+    let links = ListLinks {
+        base: QUALITY.to_owned(),
+        filters: vec![
+            keep("partner", &params.partner),
+            keep("months", &params.months),
+            keep("per_page", &params.list.per_page),
+        ],
+        sort: String::new(),
+        desc: false,
+        page: view.as_ref().map_or(1, |v| v.page),
+        pages: view.as_ref().map_or(1, DataQualityView::pages),
+        total: view.as_ref().map_or(0, |v| v.total),
+    };
     let title = ctx.lang.t("inventory.quality").to_owned();
     let c = Chrome::new(&ctx, QUALITY, title.clone(), vec![(title, None)]).await?;
     render(&QualityPage {
         c,
         view,
         staff: !ctx.caller.role.is_partner_role(),
+        links,
+        all_missing: params.missing.as_deref() == Some("all"),
+        errors,
     })
 }

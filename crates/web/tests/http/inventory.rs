@@ -220,6 +220,64 @@ async fn inventory_pages_and_filters(env: Env) -> Res {
     Ok(())
 }
 
+/// Data-quality scores a page at a time, the newest month first and the
+/// lowest total first within it; a number of months that does not read is
+/// named on the page, not taken as the default.
+async fn data_quality_pages_lowest_first(env: Env) -> Res {
+    env.territories().await?;
+    stock(&env).await?;
+    let mut api = env.api("admin").await?;
+    let all = api.get("/api/v1/data-quality?per_page=500").await?.json()?;
+    let scores = all["scores"].as_array().cloned().unwrap_or_default();
+    assert_eq!(all["total"], json!(scores.len()));
+    assert!(scores.len() >= 6, "{all}");
+    let key = |s: &Value| {
+        (
+            std::cmp::Reverse(s["quality"]["month"].as_str().unwrap_or("").to_owned()),
+            s["quality"]["total"].as_i64().unwrap_or(0),
+            s["partner_code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    let keys: Vec<_> = scores.iter().map(key).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "newest month first, lowest total first");
+    let second = api
+        .get("/api/v1/data-quality?per_page=2&page=2")
+        .await?
+        .json()?;
+    assert_eq!(second["scores"], json!(scores[2..4]));
+    assert_eq!(
+        (&second["page"], &second["per_page"]),
+        (&json!(2), &json!(2))
+    );
+    assert!(
+        second["missing_month"]
+            .as_str()
+            .is_some_and(|m| m.len() == 7)
+    );
+
+    let mut browser = env.signed_in("admin").await?;
+    let page = browser.get("/inventory/quality?per_page=2").await?;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text().matches("data-testid=\"score-").count(), 2);
+    let refused = browser.get("/inventory/quality?months=three").await?;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(refused.text().contains("field-error"), "{}", refused.text());
+    assert!(!refused.text().contains("data-testid=\"scores\""));
+    Ok(())
+}
+
+#[tokio::test]
+async fn data_quality_pages_lowest_first_on_sqlite() -> Res {
+    data_quality_pages_lowest_first(Env::new("quality_pages").await?).await
+}
+
+#[tokio::test]
+async fn data_quality_pages_lowest_first_on_postgres() -> Res {
+    data_quality_pages_lowest_first(Env::postgres("quality_pages").await?).await
+}
+
 #[tokio::test]
 async fn inventory_pages_and_filters_on_sqlite() -> Res {
     inventory_pages_and_filters(Env::new("inventory_pages").await?).await

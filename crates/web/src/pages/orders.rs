@@ -328,9 +328,17 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     if !ctx.caller.can(Permission::PlaceOrders) {
         return Err(AppError::Forbidden.into());
     }
+    // A tier-2 partner buys from its distributor as a rule: the form
+    // starts there (ordering from us stays one choice away).
+    let seller = state
+        .app
+        .my_distributor(&ctx.caller)
+        .await?
+        .map(|(code, _)| code)
+        .unwrap_or_default();
     let typed = Typed {
         partner: String::new(),
-        seller: String::new(),
+        seller,
         order_date: qudao_app::today().to_string(),
         note: String::new(),
         lines: Vec::new(),

@@ -303,11 +303,11 @@ impl QualityPage {
         error_for(&self.errors, field)
     }
 
+    /// Whether `months` is how many months the scores cover.
     fn months_are(&self, months: &u32) -> bool {
-        match self.links.filter_value("months") {
-            "" => *months == 3,
-            chosen => chosen == months.to_string(),
-        }
+        self.view
+            .as_ref()
+            .is_some_and(|v| v.months.len() == *months as usize)
     }
 
     /// The silent partners this page lists.

@@ -2,8 +2,8 @@
 // tier-2 partner user orders from its distributor (向上级经销商订货) a
 // product of the distributor's downstream list, and submits; the
 // distributor's boss finds it among the orders placed with it, approves
-// (confirming) and ships it, with no invoice; the tier-2 user sees it
-// completed.
+// (confirming) and ships it, with no invoice, and records a return of one
+// unit; the tier-2 user sees it completed.
 //
 // Run from the repository root:  npm run e2e   (see support.mjs for settings)
 
@@ -114,6 +114,14 @@ describe('downstream orders in a browser (zh-CN)', () => {
       assert.equal(await textOf(page.locator('[data-testid=status]')), '已完成');
       assert.equal(await page.locator('[data-testid=invoice]').count(), 0, 'no invoice from us');
       await snap(page, 'downstream-02-shipped.png');
+      // The tier-2 partner gives one unit back: the boss records it, with
+      // a reason, on the same return form our staff use.
+      await page.locator('#return_qty').fill('1');
+      await page.locator('#return_reason').fill('包装破损');
+      const returned = await submit(page, page.locator('#return-form button[type=submit]'), `/orders/${number}/return`);
+      assert.equal(returned.status(), 303);
+      const returns = await textOf(page.locator('[data-testid=returns]'));
+      assert.ok(returns.includes('包装破损'), returns);
       await logout(page);
 
       // The tier-2 partner sees it shipped.

@@ -22,7 +22,11 @@ use qudao_store::scope::{self as store_scope, Visible};
 use qudao_store::sellthrough as st;
 use qudao_store::{ConnectionTrait, WriteTx};
 
-use crate::orders::{OrderView, ShipInput, finish_plan, plan_shipment, serial_taken, shipped};
+use crate::error::AllFields;
+use crate::orders::{
+    OrderView, ReturnInput, ShipInput, finish_plan, plan_shipment, return_target, serial_taken,
+    shipped,
+};
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
 
@@ -322,6 +326,166 @@ impl Qudao {
             "order",
             &view.number,
             "ship",
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        crate::commit(tx).await?;
+        self.facts_committed(FactKind::SellThrough).await?;
+        self.facts_committed(FactKind::DownstreamSellIn).await?;
+        Ok(view)
+    }
+
+    /// Records goods a tier-2 partner gives back to its distributor,
+    /// against a shipped line: the return, the negative sell-in from the
+    /// distributor and the distributor's sell-through return (qty below
+    /// zero, the amount refunded as reported returns carry it). No credit
+    /// note: the money between them is not our receivable. Serial-tracked
+    /// products are refused: which serials came back is not recorded on a
+    /// downstream shipment line, so the distributor's stock of serials
+    /// could not be told right.
+    pub(crate) async fn return_sold(
+        &self,
+        caller: &Caller,
+        number: &str,
+        input: &ReturnInput,
+    ) -> Result<OrderView, AppError> {
+        caller.require(Permission::SellDownstream)?;
+        let tx = self.write().await?;
+        tx.lock(Aggregate::SellThrough).await?;
+        let seller = self.own_seller(&tx, caller).await?;
+        let (buyer, order) = self.sold_order_for_write(&tx, caller, number).await?;
+        let (qty, reason, returned_on) = (
+            rules::parse_qty("qty", &input.qty),
+            rules::parse_reason(&input.reason),
+            Self::parse_day("returned_on", &input.returned_on),
+        )
+            .all()?;
+        self.open_periods(&tx)
+            .await?
+            .check("returned_on", returned_on)?;
+        let (_, _, line, shipment_line) =
+            return_target(&tx, &order, input, qty, returned_on).await?;
+        if line.serial_tracked {
+            return Err(Invalid::new(
+                "line_no",
+                Problem::Rule {
+                    rule: "downstream_return_serial_tracked",
+                },
+            )
+            .into());
+        }
+        let region = buyer.row().region_id.ok_or_else(|| {
+            Invalid::new(
+                "partner",
+                Problem::Conflict {
+                    rule: "downstream_buyer_no_region",
+                    with: buyer.code().to_owned(),
+                },
+            )
+        })?;
+        let before = self.view_of(&tx, &buyer, order.clone()).await?;
+        let currency = order.currency()?;
+        let amount = rules::line_amount(qty, Money::from_minor(line.unit_price_minor, currency))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "qty",
+                    Problem::Rule {
+                        rule: "amount_too_large",
+                    },
+                )
+            })?;
+        let back = repo::insert_return(
+            &tx,
+            &buyer,
+            repo::NewReturn {
+                line: &line,
+                shipment_line_id: shipment_line.id,
+                qty,
+                amount_minor: amount.minor(),
+                currency,
+                reason: &reason,
+                returned_on,
+            },
+            &caller.login,
+        )
+        .await?;
+        repo::count_on_line(&tx, line.id, 0, qty).await?;
+        repo::insert_sellin(
+            &tx,
+            repo::NewSellIn {
+                partner_id: buyer.id().0,
+                seller_id: Some(seller.id().0),
+                product_id: line.product_id,
+                date: returned_on,
+                qty: -qty,
+                amount_minor: -amount.minor(),
+                currency,
+                document_no: back.number.clone(),
+                shipment_line_id: shipment_line.id,
+                return_id: Some(back.id),
+            },
+        )
+        .await?;
+        let upload = st::insert_upload(
+            &tx,
+            st::NewUpload {
+                uploaded_by: &caller.login,
+                partner: Some(&seller),
+                file_name: &back.number,
+                dry_run: false,
+                hold_unknown: false,
+            },
+        )
+        .await?;
+        let started_at = qudao_store::now();
+        st::insert_lines(
+            &tx,
+            vec![st::NewLine {
+                partner_id: seller.id().0,
+                product_id: line.product_id,
+                date: returned_on,
+                qty: -qty,
+                amount_minor: amount.minor(),
+                currency: currency.as_str().to_owned(),
+                customer_region_id: region,
+                customer_name: Some(buyer.row().name.clone()),
+                document_no: Some(back.number.clone()),
+                serial_no: None,
+                upload_id: upload.id,
+                upload_row: i64::from(line.line_no),
+            }],
+        )
+        .await?;
+        st::finish_upload(
+            &tx,
+            upload,
+            st::Finished {
+                state: st::state::DONE,
+                rows_total: 1,
+                rows_written: 1,
+                rows_rejected: 0,
+                rows_held: 0,
+                report: "{}",
+                started_at,
+            },
+        )
+        .await?;
+        let order = repo::set_status(
+            &tx,
+            order.clone(),
+            order.status()?,
+            repo::Decision::default(),
+        )
+        .await?;
+        let mut view = self.view_of(&tx, &buyer, order).await?;
+        view.sold_by_reader = true;
+        self.audit(
+            &tx,
+            caller,
+            "order",
+            &view.number,
+            "return",
             Some(&before),
             Some(&view),
         )

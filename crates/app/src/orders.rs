@@ -601,7 +601,7 @@ impl Qudao {
         }
     }
 
-    fn parse_day(field: &'static str, typed: &str) -> Result<NaiveDate, Invalid> {
+    pub(crate) fn parse_day(field: &'static str, typed: &str) -> Result<NaiveDate, Invalid> {
         match non_empty(Some(typed)) {
             None => Ok(crate::today()),
             Some(day) => parse_date(field, day),
@@ -1007,6 +1007,9 @@ impl Qudao {
         number: &str,
         input: &ReturnInput,
     ) -> Result<OrderView, AppError> {
+        if self.sells_order(caller, number).await? {
+            return self.return_sold(caller, number, input).await;
+        }
         caller.require(Permission::DecideOrders)?;
         let tx = self.write().await?;
         let (partner, order) = self.order_for_write(&tx, caller, number).await?;
@@ -1019,40 +1022,9 @@ impl Qudao {
         self.open_periods(&tx)
             .await?
             .check("returned_on", returned_on)?;
-        let shipments = repo::shipments_of(&tx, order.id).await?;
-        let unknown_shipment = || {
-            Invalid::new(
-                "shipment",
-                Problem::Rule {
-                    rule: "return_shipment_unknown",
-                },
-            )
-        };
-        let (shipment, invoice) = shipments
-            .iter()
-            .find(|(s, _)| s.number == input.shipment.trim())
-            .ok_or_else(unknown_shipment)?;
-        let lines = repo::lines_of(&tx, order.id).await?;
-        let line = lines
-            .iter()
-            .find(|l| l.line_no == input.line_no)
-            .ok_or_else(unknown_shipment)?;
-        let shipment_line = repo::shipment_lines_of(&tx, order.id)
-            .await?
-            .into_iter()
-            .find(|sl| sl.shipment_id == shipment.id && sl.order_line_id == line.id)
-            .ok_or_else(unknown_shipment)?;
-        let returned = repo::returned_of_shipment_line(&tx, shipment_line.id).await?;
-        rules::check_return_qty(shipment_line.qty, returned, qty)?;
-        if returned_on < shipment.shipped_on {
-            return Err(Invalid::new(
-                "returned_on",
-                Problem::Rule {
-                    rule: "return_before_shipment",
-                },
-            )
-            .into());
-        }
+        let (_, invoice, line, shipment_line) =
+            return_target(&tx, &order, input, qty, returned_on).await?;
+        let line = &line;
         let before = self.view_of(&tx, &partner, order.clone()).await?;
         let currency = order.currency()?;
         let amount = rules::line_amount(qty, Money::from_minor(line.unit_price_minor, currency))
@@ -1887,4 +1859,59 @@ fn parse_note(value: &str) -> Result<String, Invalid> {
         return Err(Invalid::new("note", Problem::TooLong { max: 500 }));
     }
     Ok(value.to_owned())
+}
+
+/// The shipment line a return is against, checked: the shipment and the
+/// line exist, the quantity is at most what is still unreturned, and the
+/// goods do not come back before they left.
+pub(crate) async fn return_target(
+    tx: &WriteTx,
+    order: &order::Model,
+    input: &ReturnInput,
+    qty: i64,
+    returned_on: NaiveDate,
+) -> Result<
+    (
+        repo::shipment::Model,
+        Option<qudao_store::receivables::invoice::Model>,
+        LineRow,
+        repo::shipment_line::Model,
+    ),
+    AppError,
+> {
+    let unknown_shipment = || {
+        Invalid::new(
+            "shipment",
+            Problem::Rule {
+                rule: "return_shipment_unknown",
+            },
+        )
+    };
+    let (shipment, invoice) = repo::shipments_of(tx, order.id)
+        .await?
+        .into_iter()
+        .find(|(s, _)| s.number == input.shipment.trim())
+        .ok_or_else(unknown_shipment)?;
+    let line = repo::lines_of(tx, order.id)
+        .await?
+        .into_iter()
+        .find(|l| l.line_no == input.line_no)
+        .ok_or_else(unknown_shipment)?;
+    let shipment_line = repo::shipment_lines_of(tx, order.id)
+        .await?
+        .into_iter()
+        .find(|sl| sl.shipment_id == shipment.id && sl.order_line_id == line.id)
+        .ok_or_else(unknown_shipment)?;
+    let returned = repo::returned_of_shipment_line(tx, shipment_line.id).await?;
+    rules::check_return_qty(shipment_line.qty, returned, qty)?;
+    if returned_on < shipment.shipped_on {
+        return Err(Invalid::new(
+            "returned_on",
+            Problem::Rule {
+                rule: "return_before_shipment",
+            },
+        )
+        .into());
+    }
+    Ok((shipment, invoice, line, shipment_line))
 }

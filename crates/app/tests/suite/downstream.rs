@@ -7,7 +7,7 @@
 #![allow(clippy::wildcard_imports)]
 
 use qudao_app::inventory::InventoryQuery;
-use qudao_app::orders::{OrderInput, OrderQuery, ReasonInput};
+use qudao_app::orders::{OrderInput, OrderQuery, ReasonInput, ReturnInput};
 use qudao_app::partners::RecordInput;
 use qudao_app::pricing::{ListFilter, PriceItemInput, PriceListInput};
 use qudao_app::territories::AuthorizationInput;
@@ -20,6 +20,7 @@ on_both_backends!(
     downstream_a_tier_two_orders_its_distributor_ships_and_stock_moves,
     downstream_prices_outside_our_band_are_refused_and_nothing_is_written,
     downstream_siblings_see_nothing_and_staff_only_read,
+    downstream_the_distributor_takes_goods_back_and_stock_moves_back,
 );
 
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -489,4 +490,118 @@ async fn downstream_siblings_see_nothing_and_staff_only_read(db: TestDb) {
     let seen = app.order(&w.t1, &placed.number).await.unwrap();
     assert_eq!(seen.status, "rejected");
     assert_eq!(seen.decision_reason.as_deref(), Some("库存不足"));
+}
+
+async fn downstream_the_distributor_takes_goods_back_and_stock_moves_back(db: TestDb) {
+    let w = world(&db).await;
+    let app = &w.app;
+    let from_us = app
+        .create_order(&w.p1_user, &orders::order("", vec![line("TEA-1", 10)]))
+        .await
+        .unwrap();
+    app.submit_order(&w.p1_user, &from_us.number).await.unwrap();
+    app.approve_order(&w.manager, &from_us.number)
+        .await
+        .unwrap();
+    app.ship_order(&w.manager, &from_us.number, &ship(&[(1, 10, "")]))
+        .await
+        .unwrap();
+    app.set_price_item(&w.p1_boss, "PL-P1-DOWN", &item("TEA-1", "130"))
+        .await
+        .unwrap();
+    app.activate_price_list(&w.p1_boss, "PL-P1-DOWN")
+        .await
+        .unwrap();
+    let placed = app
+        .create_order(&w.t1, &downstream_order(vec![line("TEA-1", 3)]))
+        .await
+        .unwrap();
+    app.submit_order(&w.t1, &placed.number).await.unwrap();
+    app.approve_order(&w.p1_boss, &placed.number).await.unwrap();
+    let shipped = app
+        .ship_order(&w.p1_boss, &placed.number, &ship(&[(1, 3, "")]))
+        .await
+        .unwrap();
+    let give_back = |qty: &str, returned_on: &str| ReturnInput {
+        shipment: shipped.shipments[0].number.clone(),
+        line_no: 1,
+        qty: qty.into(),
+        reason: "包装破损".into(),
+        returned_on: returned_on.into(),
+    };
+
+    // Staff and the tier-2 partner itself may not record it.
+    let before = written(&db).await;
+    for who in [&w.manager, &w.t1] {
+        let refused = app
+            .return_goods(who, &placed.number, &give_back("1", ""))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, AppError::Forbidden), "{refused:?}");
+    }
+    // More than shipped, or into a closed month: refused, nothing written.
+    let over = app
+        .return_goods(&w.p1_boss, &placed.number, &give_back("4", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(rules_of(over), [("qty", "return_more_than_shipped")]);
+    let closed = chrono::Datelike::with_day(&day(-62), 1).unwrap();
+    let now = if db.url.starts_with("postgres") {
+        "CURRENT_TIMESTAMP"
+    } else {
+        orders::AT_SQLITE
+    };
+    db.raw(&format!(
+        "INSERT INTO closed_periods (month, closed_by, closed_at) VALUES ('{}', 'f', {now})",
+        closed.format("%Y-%m")
+    ))
+    .await;
+    let into_closed = app
+        .return_goods(
+            &w.p1_boss,
+            &placed.number,
+            &give_back("1", &closed.to_string()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(rules_of(into_closed), [("returned_on", "period_closed")]);
+    assert_eq!(written(&db).await, before);
+
+    // The distributor's boss takes one back.
+    let back = app
+        .return_goods(&w.p1_boss, &placed.number, &give_back("1", ""))
+        .await
+        .unwrap();
+    assert!(back.sold_by_reader);
+    assert_eq!(back.returns.len(), 1);
+    assert_eq!(back.returns[0].amount, "130.00");
+    assert_eq!(back.lines[0].qty_returned, 1);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM credit_notes").await,
+        0,
+        "the money between them is not our receivable"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT COUNT(*) FROM sellin_lines WHERE qty = -1 AND amount_minor = -13000 \
+             AND seller_id IS NOT NULL AND return_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    let downstream = app
+        .facts_after(FactKind::DownstreamSellIn, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(downstream.iter().map(|f| f.qty).sum::<i64>(), 2);
+    // A reported return's amount is what was refunded, never below zero.
+    let sold = app
+        .facts_after(FactKind::SellThrough, 0, 100)
+        .await
+        .unwrap();
+    let returned = sold.iter().find(|f| f.qty < 0).unwrap();
+    assert_eq!((returned.qty, returned.amount_minor), (-1, 13_000));
+    assert_eq!(sold.iter().map(|f| f.qty).sum::<i64>(), 2);
+    assert_eq!(on_hand(&w, "P1", "TEA-1").await, 8);
+    assert_eq!(on_hand(&w, "T1", "TEA-1").await, 2);
 }

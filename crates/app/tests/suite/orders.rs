@@ -29,7 +29,7 @@ fn day(offset: i64) -> chrono::NaiveDate {
     qudao_app::today() + chrono::Duration::days(offset)
 }
 
-const AT_SQLITE: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
+pub(super) const AT_SQLITE: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
 
 /// Partners P1 and P2 (distributors, active, with agreements of 30 net
 /// days and rights on TEA), a TEA line with a plain and a serial-tracked

@@ -225,7 +225,10 @@ async fn ship(
 }
 
 /// Takes back units of a shipped line, with a reason: a return, its credit
-/// note and a negative sell-in fact, dated in an open month.
+/// note and a negative sell-in fact, dated in an open month. On an order
+/// placed with the caller's organisation (its boss), no credit note: the
+/// tier-2 partner's negative sell-in and the distributor's sell-through
+/// return.
 #[utoipa::path(
     post, path = "/orders/{number}/returns", tag = "orders",
     params(("number" = String, Path, description = "Order number")),
@@ -234,7 +237,7 @@ async fn ship(
         (status = 201, body = OrderView),
         (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
-        (status = 422, description = "More than shipped, no reason, a closed month", body = crate::error::Problem),
+        (status = 422, description = "More than shipped, no reason, a closed month, a serial-tracked downstream line", body = crate::error::Problem),
     )
 )]
 async fn take_back(

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod alerts;
 pub mod catalog;
 pub mod code;
 pub mod dates;

@@ -185,20 +185,25 @@ fn best_fit(series: &[Decimal], method: Method) -> Option<(Smoothing, State)> {
     } else {
         &[None]
     };
-    // Errors are compared relative to the largest month, so the squares stay
-    // small whatever the amounts; the ranking does not change.
+    // Errors are compared in units of the power of ten above the largest
+    // month, so the squares stay small whatever the amounts and scaling is
+    // a shift of the decimal point; the ranking does not change.
     let largest = series.iter().map(|v| v.abs()).max().unwrap_or_default();
-    let unit = if largest.is_zero() {
-        Decimal::ONE
+    let unit = match largest.trunc().mantissa().unsigned_abs().checked_ilog10() {
+        Some(digits) => Decimal::new(1, digits + 1),
+        None => Decimal::ONE,
+    };
+    let start = if method == Method::HoltWinters {
+        State::holt_winters(series)
     } else {
-        Decimal::ONE / largest
+        State::holt(series)
     };
     let mut best: Option<(Decimal, Smoothing, State)> = None;
     for alpha in ALPHAS {
         for beta in BETAS {
             for &gamma in gammas {
                 let smoothing = Smoothing { alpha, beta, gamma };
-                let Some((cost, state)) = fit(series, smoothing, unit) else {
+                let Some((cost, state)) = fit(series, &start, smoothing, unit) else {
                     continue;
                 };
                 if best.as_ref().is_none_or(|(lowest, ..)| cost < *lowest) {
@@ -210,7 +215,14 @@ fn best_fit(series: &[Decimal], method: Method) -> Option<(Smoothing, State)> {
     best.map(|(_, smoothing, state)| (smoothing, state))
 }
 
+/// Decimal places the smoothing state keeps. Without a limit every
+/// multiplication by a parameter adds digits until each operation works on
+/// the full 28, several times slower; a millionth of a minor unit changes no
+/// rounded forecast.
+const STATE_DIGITS: u32 = 6;
+
 /// Where a smoothing run stands after the last month.
+#[derive(Clone)]
 struct State {
     level: Decimal,
     trend: Decimal,
@@ -282,12 +294,14 @@ impl State {
             .beta
             .checked_mul(level.checked_sub(self.level)?)?
             .checked_add((Decimal::ONE - s.beta).checked_mul(self.trend)?)?;
-        self.level = level;
+        self.trend = self.trend.round_dp(STATE_DIGITS);
+        self.level = level.round_dp(STATE_DIGITS);
         if let Some(gamma) = s.gamma {
             let position = self.months % SEASON;
             self.season[position] = gamma
-                .checked_mul(x.checked_sub(level)?)?
-                .checked_add((Decimal::ONE - gamma).checked_mul(offset)?)?;
+                .checked_mul(x.checked_sub(self.level)?)?
+                .checked_add((Decimal::ONE - gamma).checked_mul(offset)?)?
+                .round_dp(STATE_DIGITS);
         }
         self.months += 1;
         Some(())
@@ -306,15 +320,14 @@ impl State {
 
 /// Runs one parameter combination over the series: the sum of squared
 /// one-step errors (in `unit`s) and the state after the last month.
-fn fit(series: &[Decimal], s: Smoothing, unit: Decimal) -> Option<(Decimal, State)> {
-    let mut state = if s.gamma.is_some() {
-        State::holt_winters(series)
-    } else {
-        State::holt(series)
-    };
+fn fit(series: &[Decimal], start: &State, s: Smoothing, unit: Decimal) -> Option<(Decimal, State)> {
+    let mut state = start.clone();
     let mut cost = Decimal::ZERO;
     for &x in &series[state.months..] {
-        let error = x.checked_sub(state.forecast(1)?)?.checked_mul(unit)?;
+        let error = x
+            .checked_sub(state.forecast(1)?)?
+            .checked_mul(unit)?
+            .round_dp(STATE_DIGITS);
         cost = cost.checked_add(error.checked_mul(error)?)?;
         state.update(x, s)?;
     }

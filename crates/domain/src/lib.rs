@@ -12,6 +12,7 @@ pub mod code;
 pub mod dates;
 pub mod downstream;
 pub mod error;
+pub mod forecast;
 pub mod grades;
 pub mod inventory;
 pub mod money;

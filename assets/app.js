@@ -10,10 +10,37 @@
     root.querySelectorAll('[data-chart]').forEach(function (el) {
       if (el.dataset.drawn) return;
       el.dataset.drawn = '1';
-      var chart = window.echarts.init(el);
-      chart.setOption(everyCategoryLabel(JSON.parse(el.dataset.chart), el.clientWidth));
-      charts.push(chart);
+      var option = everyCategoryLabel(JSON.parse(el.dataset.chart), el.clientWidth);
+      var draw = function () {
+        var chart = window.echarts.init(el);
+        chart.setOption(option);
+        // A point that carries a url drills down to it (the dashboard's
+        // region → partner → product → lines).
+        chart.on('click', function (p) {
+          if (p.data && p.data.url) window.location.href = p.data.url;
+        });
+        charts.push(chart);
+      };
+      // A map needs its shapes first; they are a cached asset.
+      if (el.dataset.geo && !window.echarts.getMap('china')) {
+        fetch(el.dataset.geo).then(function (r) { return r.json(); }).then(function (geo) {
+          window.echarts.registerMap('china', geo);
+          mapLabels(option);
+          draw();
+        });
+      } else {
+        if (el.dataset.geo) mapLabels(option);
+        draw();
+      }
     });
+  }
+
+  // Map regions are keyed by code; the tooltip shows the name the server sent.
+  function mapLabels(option) {
+    option.tooltip = option.tooltip || {};
+    option.tooltip.formatter = function (p) {
+      return p.data ? (p.data.label + ': ' + p.data.value) : p.name;
+    };
   }
 
   // ECharts hides every second category label when they crowd; a category

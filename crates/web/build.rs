@@ -21,6 +21,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "node_modules/echarts/dist/echarts.min.js",
         "text/javascript; charset=utf-8",
     ),
+    // The provinces of China for the dashboard's map (antvis/china-geojson).
+    (
+        "china.json",
+        "node_modules/china-geojson/src/geojson/china.json",
+        "application/json",
+    ),
     (
         "swagger-ui.js",
         "node_modules/swagger-ui-dist/swagger-ui-bundle.js",

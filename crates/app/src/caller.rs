@@ -129,6 +129,9 @@ pub enum Permission {
     ReportStockCounts,
     /// Import order history from a previous system as sell-in lines.
     ImportSellIn,
+    /// Dashboards and the analytics query: every role, each over the facts
+    /// its scope reaches (see `analytics`).
+    ViewAnalytics,
 }
 
 impl Permission {
@@ -179,7 +182,7 @@ impl Permission {
             }
             Permission::IssueCreditNotes => matches!(role, Role::Admin | Role::Finance),
             Permission::SellDownstream => role == Role::PartnerAdmin,
-            Permission::ViewInventory => true,
+            Permission::ViewInventory | Permission::ViewAnalytics => true,
             Permission::ReportStockCounts => role != Role::Finance,
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod analytics;
 pub mod audit;
 mod caller;
 mod caller_cache;
@@ -96,6 +97,7 @@ pub struct Qudao {
     settings: std::sync::Arc<settings::SettingsCache>,
     notices: std::sync::Arc<facts::Notices>,
     uploads: std::sync::Arc<sellthrough::Running>,
+    analytics: std::sync::Arc<analytics::Analytics>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -128,6 +130,7 @@ impl Qudao {
             settings: std::sync::Arc::default(),
             notices: std::sync::Arc::default(),
             uploads: std::sync::Arc::default(),
+            analytics: std::sync::Arc::default(),
         }
     }
 

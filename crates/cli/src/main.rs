@@ -1,6 +1,8 @@
 //! `qudao`: serve the web UI and API, manage the database and accounts,
 //! load the demo, import, export, back up and restore.
 
+mod analytics;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -143,6 +145,11 @@ enum Command {
         #[arg(long, default_value = "en", value_parser = ["en", "zh-CN"])]
         lang: String,
     },
+    /// Ask the fact engine: sums and counts split by dimensions (see docs/areas/analytics.md)
+    Analytics {
+        #[command(subcommand)]
+        command: analytics::AnalyticsCommand,
+    },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
     /// Put a backup in place of the SQLite database named by --db (stop the server first)
@@ -263,6 +270,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             trust_forwarded_for,
         } => {
             let app = Qudao::open(&cli.db).await?;
+            // The first dashboard should not wait for the engine's load.
+            let warming = app.clone();
+            tokio::spawn(async move {
+                if let Err(err) = warming.warm_analytics().await {
+                    tracing::error!("the fact engine did not load: {err}");
+                }
+            });
             let config = qudao_web::WebConfig {
                 secure_cookies,
                 trust_forwarded_for,
@@ -463,6 +477,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::fs::write(&out, bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote {}", out.display());
+        }
+        Command::Analytics { command } => {
+            analytics::run(&cli.db, lang, system, command).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

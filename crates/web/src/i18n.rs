@@ -28,6 +28,7 @@ macro_rules! catalogs {
 
 catalogs!(
     "common",
+    "analytics",
     "admin",
     "partners",
     "territories",

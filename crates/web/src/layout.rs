@@ -14,7 +14,6 @@ pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("targets", "performance"),
     ("scorecards", "performance"),
     ("incentives", "performance"),
-    ("analytics", "performance"),
     ("compliance", "relations"),
     ("crm", "relations"),
     ("service", "relations"),
@@ -276,6 +275,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/inventory/counts", "nav.stock_counts", false));
                 links.push(link("/inventory/quality", "nav.data_quality", false));
             }
+        }
+        if group == "performance" && caller.can(Permission::ViewAnalytics) {
+            links.push(link("/analytics", "nav.analytics", false));
         }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.

@@ -149,6 +149,8 @@ pub enum Cell {
     Date(Option<chrono::NaiveDate>),
     /// An instant, shown in the business time zone like the pages.
     Instant(Option<chrono::DateTime<chrono::Utc>>),
+    /// A whole number (a quantity).
+    Number(i64),
 }
 
 impl Cell {
@@ -175,21 +177,55 @@ pub fn to_xlsx<T: Exportable>(rows: &[T], chinese: bool) -> Result<Vec<u8>, AppE
     sheet_to_xlsx(T::SHEET, &headers, rows.iter().map(|r| r.cells(chinese)))
 }
 
+fn failed(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(format!("xlsx export failed: {e}"))
+}
+
 /// One sheet: a bold, frozen header row and rows of cells.
 pub fn sheet_to_xlsx(
     name: &str,
     headers: &[String],
     rows: impl Iterator<Item = Vec<Cell>>,
 ) -> Result<Vec<u8>, AppError> {
-    let failed =
-        |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx export failed: {e}"));
     let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    fill(sheet, name, headers, rows)?;
+    sheet.autofit();
+    workbook.save_to_buffer().map_err(failed)
+}
+
+/// [`sheet_to_xlsx`] written to a file in constant memory: rows go to a
+/// temporary file as they come, so a million of them never sit in memory.
+/// Columns get fixed widths (fitting them would need every row at once).
+pub fn sheet_to_file(
+    name: &str,
+    headers: &[String],
+    rows: impl Iterator<Item = Vec<Cell>>,
+    path: &std::path::Path,
+) -> Result<(), AppError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook
+        .add_worksheet_with_constant_memory()
+        .map_err(failed)?;
+    for col in 0..u16::try_from(headers.len()).unwrap_or(u16::MAX) {
+        sheet.set_column_width(col, 16).map_err(failed)?;
+    }
+    fill(sheet, name, headers, rows)?;
+    workbook.save(path).map_err(failed)
+}
+
+fn fill(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    headers: &[String],
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> Result<(), AppError> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let instant = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let sheet = workbook.add_worksheet();
     sheet.set_name(name).map_err(failed)?;
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
     for (col, header) in (0u16..).zip(headers) {
         sheet
             .write_string_with_format(0, col, header, &bold)
@@ -200,6 +236,11 @@ pub fn sheet_to_xlsx(
             match cell {
                 Cell::Text(text) => {
                     sheet.write_string(row, col, text).map_err(failed)?;
+                }
+                Cell::Number(n) => {
+                    // Counts stay far below 2^53, where a float is exact.
+                    #[allow(clippy::cast_precision_loss)]
+                    sheet.write_number(row, col, n as f64).map_err(failed)?;
                 }
                 Cell::Money(amount) => {
                     // A spreadsheet number is a binary float whatever we do;
@@ -234,9 +275,7 @@ pub fn sheet_to_xlsx(
             }
         }
     }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    sheet.autofit();
-    workbook.save_to_buffer().map_err(failed)
+    Ok(())
 }
 
 fn excel_date(day: chrono::NaiveDate) -> Result<ExcelDateTime, AppError> {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod agreements;
+mod analytics;
 mod catalog;
 mod coverage;
 mod grades;
@@ -85,7 +86,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(pricing::routes())
                 .merge(receivables::routes())
                 .merge(orders::routes())
-                .merge(inventory::routes()),
+                .merge(inventory::routes())
+                .merge(analytics::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod agreements;
+mod analytics;
 mod catalog;
 mod coverage;
 mod grades;
@@ -72,6 +73,7 @@ pub(crate) fn routes() -> Routes {
         .merge(settings::routes())
         .merge(periods::routes())
         .merge(rates::routes())
+        .merge(analytics::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {
@@ -116,6 +118,11 @@ pub(crate) async fn export_list(
 /// An xlsx download named `name` (UTF-8, RFC 5987 `filename*`), with
 /// `ascii` as the plain `filename` for clients that know no better.
 pub(crate) fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
+    xlsx_stream(ascii, name, axum::body::Body::from(bytes))
+}
+
+/// [`xlsx`] with a body that arrives in pieces (a file being read).
+pub(crate) fn xlsx_stream(ascii: &str, name: &str, body: axum::body::Body) -> Response {
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         crate::auth::urlencode(name)
@@ -134,7 +141,7 @@ pub(crate) fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
                     .unwrap_or(HeaderValue::from_static("attachment")),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response()
 }

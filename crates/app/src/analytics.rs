@@ -1,0 +1,597 @@
+//! Analytics: the engine (`qudao-engine`) fed from the store, and the one
+//! query model every dashboard, the API and the CLI ask through.
+//!
+//! The engine is loaded on first use (or at `serve` start, see
+//! [`Qudao::warm_analytics`]) through the fact interface (`facts`). Before
+//! answering, a query catches the engine up:
+//! - with the facts this process committed since (the commit notices);
+//! - every [`POLL`], with what other processes committed (an import run
+//!   from the command line, another `serve` node), read from each fact
+//!   table's highest id;
+//! - every [`DIMS_TTL`], with partners, products and regions as they are
+//!   now (a partner moved to another owner or grade counts there from then
+//!   on), and the exchange rates. A changed rate reloads everything, since
+//!   facts are converted once, as they are loaded.
+//!
+//! A catch-up publishes all the new facts of every kind at once, so a query
+//! never sees half of an import. The caller's scope becomes the set of
+//! partner ids the store's scope condition reaches, applied by the engine
+//! to every row.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use qudao_domain::periods::FiscalCalendar;
+use qudao_engine::{
+    DimsInput, EncodeError, Engine, FactInput, Kind, LineSort, Measure, Named, OwnerInput,
+    PartnerInput, ProductInput, Query, RateInput, RegionInput, Scope, Snapshot, Update,
+};
+use tokio::sync::Mutex;
+
+pub use qudao_engine::{Answer, AnswerRow, Compare, Dim, Key, Line, QueryText, RateUsed};
+
+use crate::facts::{Fact, FactKind};
+use crate::{AppError, Caller, Permission, Qudao};
+
+/// How often a query also looks for facts other processes committed.
+pub const POLL: Duration = Duration::from_secs(5);
+/// How long the dimensions and rates are trusted before they are read again.
+pub const DIMS_TTL: Duration = Duration::from_secs(60);
+/// Facts read per round trip while loading.
+const BATCH: u64 = 50_000;
+
+/// The engine and what its catch-ups need to remember.
+#[derive(Debug, Default)]
+pub(crate) struct Analytics(Mutex<State>);
+
+#[derive(Debug, Default)]
+struct State {
+    engine: Option<Arc<Engine>>,
+    polled: Option<Instant>,
+    dims_read: Option<Instant>,
+    rates: Vec<RateInput>,
+}
+
+fn engine_kind(kind: FactKind) -> Kind {
+    match kind {
+        FactKind::SellIn => Kind::SellIn,
+        FactKind::DownstreamSellIn => Kind::DownstreamSellIn,
+        FactKind::SellThrough => Kind::SellThrough,
+        FactKind::Invoice => Kind::Invoice,
+        FactKind::CreditNote => Kind::CreditNote,
+        FactKind::Payment => Kind::Payment,
+        FactKind::StockCount => Kind::StockCount,
+    }
+}
+
+fn input(fact: Fact) -> FactInput {
+    FactInput {
+        id: fact.id,
+        partner_id: fact.partner_id,
+        product_id: fact.product_id,
+        region_id: fact.region_id,
+        date: fact.date,
+        qty: fact.qty,
+        amount_minor: fact.amount_minor,
+        currency: fact.currency,
+    }
+}
+
+impl Qudao {
+    /// Loads the engine now rather than at the first dashboard: `serve`
+    /// calls it at start-up.
+    pub async fn warm_analytics(&self) -> Result<(), AppError> {
+        self.analytics_snapshot().await.map(|_| ())
+    }
+
+    /// The engine caught up with everything committed.
+    pub(crate) async fn analytics_snapshot(&self) -> Result<Arc<Snapshot>, AppError> {
+        let mut state = self.analytics.0.lock().await;
+        let now = Instant::now();
+        let stale_dims = state.dims_read.is_none_or(|at| now - at >= DIMS_TTL);
+        let mut dims = None;
+        if stale_dims {
+            let (fresh, rates) = self.read_dims().await?;
+            if state.engine.is_some() && rates != state.rates {
+                state.engine = None;
+            }
+            state.rates = rates;
+            state.dims_read = Some(now);
+            dims = Some(fresh);
+        }
+        let engine = match &state.engine {
+            Some(engine) => engine.clone(),
+            None => {
+                let settings = self.current_settings().await?;
+                let fiscal = FiscalCalendar::new(settings.fiscal_year_start)
+                    .unwrap_or_else(|| FiscalCalendar::new(1).expect("January starts a year"));
+                let engine = Arc::new(Engine::new(Snapshot::empty(
+                    settings.currency.as_str(),
+                    fiscal,
+                )));
+                let dims = match dims.take() {
+                    Some(dims) => dims,
+                    None => self.read_dims().await?.0,
+                };
+                publish(
+                    &engine,
+                    Update {
+                        dims: Some(dims),
+                        rates: Some(state.rates.clone()),
+                        facts: Vec::new(),
+                    },
+                )?;
+                state.engine = Some(engine.clone());
+                state.polled = None;
+                engine
+            }
+        };
+        if let Some(dims) = dims {
+            publish(
+                &engine,
+                Update {
+                    dims: Some(dims),
+                    ..Update::default()
+                },
+            )?;
+        }
+        let poll = state.polled.is_none_or(|at| now - at >= POLL);
+        let marks = self.fact_notices().borrow().clone();
+        let mut behind = Vec::new();
+        for &kind in FactKind::ALL {
+            let held = engine.position(engine_kind(kind));
+            let committed = if poll {
+                qudao_store::facts::last_id(self.db(), kind).await?
+            } else {
+                marks.get(kind)
+            };
+            if committed > held {
+                behind.push((kind, held));
+            }
+        }
+        if poll {
+            state.polled = Some(now);
+        }
+        if !behind.is_empty() {
+            let mut facts = Vec::new();
+            for (kind, held) in behind {
+                let mut batches = self.fact_batches(kind, held, BATCH);
+                let mut rows = Vec::new();
+                while let Some(batch) = batches.next(self.db_for_facts()).await? {
+                    rows.extend(batch.into_iter().map(input));
+                }
+                facts.push((engine_kind(kind), rows));
+            }
+            let update = Update {
+                facts,
+                ..Update::default()
+            };
+            match engine.publish(update) {
+                Ok(_) => {}
+                // A fact names a partner, product or region created since
+                // the dimensions were read: read them and publish again.
+                Err(EncodeError::UnknownDimension { .. }) => {
+                    drop(state);
+                    return Box::pin(self.analytics_after_new_dims()).await;
+                }
+                Err(e) => return Err(AppError::Internal(format!("{e:?}"))),
+            }
+        }
+        Ok(engine.snapshot())
+    }
+
+    async fn analytics_after_new_dims(&self) -> Result<Arc<Snapshot>, AppError> {
+        self.analytics.0.lock().await.dims_read = None;
+        self.analytics_snapshot().await
+    }
+
+    async fn read_dims(&self) -> Result<(DimsInput, Vec<RateInput>), AppError> {
+        let rows = qudao_store::analytics::dim_rows(self.db()).await?;
+        let line_code = |id: i64| {
+            rows.lines
+                .iter()
+                .find(|l| l.id == id)
+                .map(|l| l.code.clone())
+                .unwrap_or_default()
+        };
+        let grade_code = |id: i64| {
+            rows.grades
+                .iter()
+                .find(|g| g.id == id)
+                .map(|g| g.code.clone())
+        };
+        let dims = DimsInput {
+            partners: rows
+                .partners
+                .iter()
+                .map(|p| PartnerInput {
+                    id: p.id,
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    partner_type: p.partner_type.clone(),
+                    grade: p.grade_id.and_then(grade_code),
+                    region_id: p.region_id,
+                    owner_id: p.owner_id,
+                    parent_id: p.parent_id,
+                    created_on: p.created_at.with_timezone(&crate::time_zone()).date_naive(),
+                })
+                .collect(),
+            products: rows
+                .products
+                .iter()
+                .map(|p| ProductInput {
+                    id: p.id,
+                    sku: p.sku.clone(),
+                    name_zh: p.name_zh.clone(),
+                    name_en: p.name_en.clone(),
+                    line: line_code(p.product_line_id),
+                    category: p.category.clone(),
+                    cost: p.cost,
+                })
+                .collect(),
+            regions: rows
+                .regions
+                .iter()
+                .map(|r| RegionInput {
+                    id: r.id,
+                    code: r.code.clone(),
+                    name_zh: r.name.clone(),
+                    name_en: r.name_en.clone().unwrap_or_else(|| r.name.clone()),
+                    level: r.level.clone(),
+                    parent_id: r.parent_id,
+                })
+                .collect(),
+            grades: rows
+                .grades
+                .iter()
+                .map(|g| Named {
+                    code: g.code.clone(),
+                    name_zh: g.name.clone(),
+                    name_en: g.name_en.clone().unwrap_or_else(|| g.name.clone()),
+                })
+                .collect(),
+            lines: rows
+                .lines
+                .iter()
+                .map(|l| Named {
+                    code: l.code.clone(),
+                    name_zh: l.name_zh.clone(),
+                    name_en: l.name_en.clone(),
+                })
+                .collect(),
+            owners: rows
+                .owners
+                .iter()
+                .map(|(id, login, name)| OwnerInput {
+                    id: *id,
+                    login: login.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+        };
+        let rates = qudao_store::rates::list(self.db(), None)
+            .await?
+            .into_iter()
+            .map(|r| RateInput {
+                currency: r.currency.as_str().to_owned(),
+                month: r.month,
+                rate: r.rate.as_decimal(),
+            })
+            .collect();
+        Ok((dims, rates))
+    }
+
+    /// The partners the caller's facts come from. A partner code in the
+    /// filters outside them answers "not found", as a record outside the
+    /// scope does everywhere.
+    async fn analytics_scope(
+        &self,
+        caller: &Caller,
+        snapshot: &Snapshot,
+        text: &QueryText,
+    ) -> Result<Scope, AppError> {
+        let Some(ids) = qudao_store::analytics::partner_ids(self.db(), caller.scope()).await?
+        else {
+            return Ok(Scope::All);
+        };
+        for (dim, codes) in &text.filters {
+            if dim.trim() != Dim::Partner.as_str() {
+                continue;
+            }
+            for code in codes {
+                let visible = snapshot
+                    .dims
+                    .partner_of_code(code.trim())
+                    .map(|ix| snapshot.dims.partners[ix as usize].id)
+                    .is_some_and(|id| ids.contains(&id));
+                if !visible {
+                    return Err(AppError::NotFound("partner"));
+                }
+            }
+        }
+        Ok(Scope::Partners(ids))
+    }
+
+    fn parse_query(snapshot: &Snapshot, text: &QueryText) -> Result<Query, AppError> {
+        Ok(Query::parse(text, snapshot.fiscal)?)
+    }
+
+    /// Answers a query over the facts the caller's scope reaches.
+    pub async fn analytics_query(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<Answer, AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Self::parse_query(&snapshot, text)?;
+        let answer = tokio::task::spawn_blocking(move || snapshot.query(&query, &scope))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        Ok(answer)
+    }
+
+    /// A page of the lines behind one measure's number, under the same
+    /// scope, filters and period as the number.
+    pub async fn analytics_lines(
+        &self,
+        caller: &Caller,
+        measure: &str,
+        text: &QueryText,
+        sort: Option<&str>,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<Line>, AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let measure = Measure::parse("measure", measure)?;
+        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => LineSort::parse("sort", s)?,
+            None => (LineSort::Date, true),
+        };
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Self::parse_query(&snapshot, &lines_text(text))?;
+        let take = usize::try_from(page.per_page).unwrap_or(usize::MAX);
+        let skip =
+            usize::try_from((page.page - 1).saturating_mul(page.per_page)).unwrap_or(usize::MAX);
+        tokio::task::spawn_blocking(move || {
+            let lines = snapshot.lines(measure, &query, &scope, sort)?;
+            Ok(crate::Page {
+                items: lines.page(skip, take),
+                total: lines.len() as u64,
+                page: page.page,
+                per_page: page.per_page,
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Facts the engine holds per kind (the engine's status).
+    pub async fn analytics_counts(
+        &self,
+        caller: &Caller,
+    ) -> Result<std::collections::BTreeMap<&'static str, usize>, AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        Ok(self.analytics_snapshot().await?.counts())
+    }
+}
+
+/// Lines are asked for by measure; the query's own measures do not matter,
+/// but the parser wants one.
+fn lines_text(text: &QueryText) -> QueryText {
+    QueryText {
+        measures: vec![Measure::SellInAmount.as_str().to_owned()],
+        by: Vec::new(),
+        sort: None,
+        limit: None,
+        compare: None,
+        ..text.clone()
+    }
+}
+
+fn publish(engine: &Engine, update: Update) -> Result<(), AppError> {
+    engine
+        .publish(update)
+        .map(|_| ())
+        .map_err(|e| AppError::Internal(format!("engine: {e:?}")))
+}
+
+/// A query from URL-style pairs, as pages, the lines endpoint and the
+/// command line write it: `measures` and `by` are comma-separated lists,
+/// `period`, `from`, `to`, `compare`, `sort` and `limit` as named, and any
+/// dimension's name filters by a comma-separated list of codes. Names the
+/// model does not know are left for the page that owns them (paging,
+/// language); `limit` that is not a number is an error naming it.
+pub fn text_from_pairs(pairs: &[(String, String)]) -> Result<QueryText, AppError> {
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut text = QueryText::default();
+    for (name, value) in pairs {
+        let value = value.trim();
+        match name.as_str() {
+            "measures" => text.measures.extend(list(value)),
+            "by" => text.by.extend(list(value)),
+            "period" => text.period = Some(value.to_owned()),
+            "from" => text.from = Some(value.to_owned()),
+            "to" => text.to = Some(value.to_owned()),
+            "compare" => text.compare = Some(value.to_owned()),
+            "sort" => text.sort = Some(value.to_owned()),
+            "limit" if !value.is_empty() => {
+                text.limit = Some(value.parse().map_err(|_| {
+                    qudao_domain::error::Invalid::new(
+                        "limit",
+                        qudao_domain::error::Problem::Format { expected: "10" },
+                    )
+                })?);
+            }
+            other => {
+                if let Ok(dim) = Dim::parse("filter", other)
+                    && !dim.is_time()
+                {
+                    let codes = list(value);
+                    if !codes.is_empty() {
+                        text.filters.push((dim.as_str().to_owned(), codes));
+                    }
+                }
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// A forecast of one measure, with the history it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastView {
+    pub measure: Measure,
+    /// The months of the history, oldest first, and their values.
+    pub history: Vec<(qudao_domain::periods::Month, i64)>,
+    pub next: Vec<(qudao_domain::periods::Month, i64)>,
+    pub forecast: qudao_domain::forecast::Forecast,
+}
+
+/// Months of history a forecast is fitted on.
+pub const FORECAST_HISTORY: i32 = 24;
+
+impl Qudao {
+    /// The next three months of `measure` for what the filters select (a
+    /// partner, a region, a channel type…), fitted on the 24 full months
+    /// before the current one, with its back-test error.
+    pub async fn analytics_forecast(
+        &self,
+        caller: &Caller,
+        measure: &str,
+        text: &QueryText,
+    ) -> Result<ForecastView, AppError> {
+        let measure = Measure::parse("measure", measure)?;
+        let last = qudao_engine::month_number(qudao_domain::periods::Month::of(crate::today())) - 1;
+        let first = last - FORECAST_HISTORY + 1;
+        let text = QueryText {
+            measures: vec![measure.as_str().to_owned()],
+            by: vec![Dim::Month.as_str().to_owned()],
+            period: None,
+            from: Some(qudao_engine::month_of_number(first).to_string()),
+            to: Some(qudao_engine::month_of_number(last).to_string()),
+            compare: None,
+            sort: None,
+            limit: None,
+            ..text.clone()
+        };
+        let answer = self.analytics_query(caller, &text).await?;
+        let by_month: std::collections::HashMap<String, i64> = answer
+            .rows
+            .iter()
+            .map(|r| (r.keys[0].code.clone(), r.values[0].unwrap_or(0)))
+            .collect();
+        // History starts at the first month with any figure: months before
+        // a partner existed are not zeros it sold.
+        let history: Vec<_> = (first..=last)
+            .map(qudao_engine::month_of_number)
+            .map(|m| (m, by_month.get(&m.to_string()).copied().unwrap_or(0)))
+            .skip_while(|(_, v)| *v == 0)
+            .collect();
+        let values: Vec<i64> = history.iter().map(|(_, v)| *v).collect();
+        let forecast = qudao_domain::forecast::forecast(&values, 3);
+        let next = (1..=3)
+            .map(|h| qudao_engine::month_of_number(last + h))
+            .zip(forecast.next.iter().copied())
+            .collect();
+        Ok(ForecastView {
+            measure,
+            history,
+            next,
+            forecast,
+        })
+    }
+}
+
+/// The words of a lines export in the reader's language: twelve column
+/// headers, and each fact kind's name.
+#[derive(Debug, Clone)]
+pub struct LinesExport {
+    pub headers: Vec<String>,
+    pub kinds: Vec<(String, String)>,
+    pub chinese: bool,
+}
+
+impl Qudao {
+    /// Every line behind one measure's number, written to `path` as xlsx in
+    /// constant memory (see `export::sheet_to_file`). Answers how many.
+    pub async fn analytics_export(
+        &self,
+        caller: &Caller,
+        measure: &str,
+        text: &QueryText,
+        sort: Option<&str>,
+        words: LinesExport,
+        path: std::path::PathBuf,
+    ) -> Result<usize, AppError> {
+        use crate::export::Cell;
+        caller.require(Permission::ViewAnalytics)?;
+        let measure = Measure::parse("measure", measure)?;
+        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => LineSort::parse("sort", s)?,
+            None => (LineSort::Date, true),
+        };
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Self::parse_query(&snapshot, &lines_text(text))?;
+        let company = snapshot.company_currency().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let lines = snapshot.lines(measure, &query, &scope, sort)?;
+            let minor = |amount: i64, currency: &str| {
+                qudao_domain::money::Currency::parse(currency)
+                    .map(|c| qudao_domain::money::Money::from_minor(amount, c).amount_text())
+                    .ok()
+            };
+            let kind_name = |kind: Kind| {
+                words
+                    .kinds
+                    .iter()
+                    .find(|(k, _)| k == kind.as_str())
+                    .map_or_else(|| kind.as_str().to_owned(), |(_, n)| n.clone())
+            };
+            let name = |k: &Key| {
+                if words.chinese || k.name_en.is_empty() {
+                    k.name_zh.clone()
+                } else {
+                    k.name_en.clone()
+                }
+            };
+            let rows = lines.iter().map(|l| {
+                vec![
+                    Cell::Text(kind_name(l.kind)),
+                    Cell::Date(Some(l.date)),
+                    Cell::Text(l.partner.code.clone()),
+                    Cell::Text(name(&l.partner)),
+                    Cell::Text(
+                        l.product
+                            .as_ref()
+                            .map(|p| p.code.clone())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(l.product.as_ref().map(&name).unwrap_or_default()),
+                    Cell::Text(l.region.as_ref().map(&name).unwrap_or_default()),
+                    Cell::Number(l.qty),
+                    Cell::Money(minor(l.amount, &company)),
+                    Cell::Money(minor(l.written, &l.currency)),
+                    Cell::Text(l.currency.clone()),
+                    Cell::Text(
+                        l.rate
+                            .map(|r| r.normalize().to_string())
+                            .unwrap_or_default(),
+                    ),
+                ]
+            });
+            crate::export::sheet_to_file("lines", &words.headers, rows, &path)?;
+            Ok(lines.len())
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+}

@@ -1,0 +1,1015 @@
+//! Running a query over a snapshot. Filters and the caller's scope are
+//! compiled once into masks over the dimension indexes; each dimension of
+//! the split into a lookup table; then every chunk of every fact kind the
+//! measures need is scanned on the rayon pool, each worker folding into
+//! its own groups, and the groups are merged.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use qudao_domain::error::{Invalid, Problem};
+use qudao_domain::periods::Month;
+use rayon::prelude::*;
+
+use crate::dims::{Dims, NONE};
+use crate::query::{Dim, Filter, Measure, Query, Source, month_number, month_of_number};
+use crate::snapshot::{RateUsed, Snapshot};
+use crate::table::{Chunk, Kind, Table, date_of, day_number};
+
+/// Whose facts a caller may aggregate: decided in `app` from the caller's
+/// data scope, applied here to every row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Partner ids (the store's).
+    Partners(Vec<i64>),
+}
+
+/// A value of a dimension in an answer: its code and names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRow {
+    pub keys: Vec<Key>,
+    /// One per measure; `None` where a number has no meaning (days of
+    /// cover with nothing sold).
+    pub values: Vec<Option<i64>>,
+    pub compare: Option<Vec<Option<i64>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The company currency every amount is in (minor units).
+    pub currency: String,
+    pub measures: Vec<Measure>,
+    pub by: Vec<Dim>,
+    pub first: Month,
+    pub last: Month,
+    pub rows: Vec<AnswerRow>,
+    /// How many groups there were before `limit`.
+    pub groups: usize,
+    pub totals: Vec<Option<i64>>,
+    pub compare_totals: Option<Vec<Option<i64>>>,
+    /// The exchange rates amounts in other currencies were converted at.
+    pub rates: Vec<RateUsed>,
+}
+
+/// The masks and lookups a query compiles to.
+pub(crate) struct Plan<'a> {
+    pub dims: &'a Dims,
+    pub partner_ok: Option<Vec<bool>>,
+    pub product_ok: Option<Vec<bool>>,
+    pub region_ok: Option<Vec<bool>>,
+    pub first_day: i32,
+    pub last_day: i32,
+    first_month: i32,
+    splits: Vec<Split>,
+}
+
+/// One dimension of the split: where its value comes from, and the table
+/// from that source's index to the value's code (`NONE` for "none").
+struct Split {
+    source: Source,
+    table: Vec<u32>,
+    radix: u64,
+}
+
+impl Plan<'_> {
+    pub fn partner_passes(&self, partner: u32) -> bool {
+        self.partner_ok
+            .as_ref()
+            .is_none_or(|ok| ok.get(partner as usize).copied().unwrap_or(false))
+    }
+
+    pub fn row_passes(&self, chunk: &Chunk, i: usize) -> bool {
+        let day = chunk.day[i];
+        if day < self.first_day || day > self.last_day {
+            return false;
+        }
+        self.passes_but_time(chunk, i)
+    }
+
+    /// The row's own region, or its partner's.
+    pub fn region(&self, chunk: &Chunk, i: usize) -> u32 {
+        let r = chunk.region[i];
+        if r != NONE {
+            r
+        } else {
+            self.dims
+                .partners
+                .get(chunk.partner[i] as usize)
+                .map_or(NONE, |p| p.region)
+        }
+    }
+
+    pub fn passes_but_time(&self, chunk: &Chunk, i: usize) -> bool {
+        if !self.partner_passes(chunk.partner[i]) {
+            return false;
+        }
+        if let Some(ok) = &self.product_ok {
+            let p = chunk.product[i];
+            if p == NONE || !ok[p as usize] {
+                return false;
+            }
+        }
+        if let Some(ok) = &self.region_ok {
+            let r = self.region(chunk, i);
+            if r == NONE || !ok[r as usize] {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn key(&self, chunk: &Chunk, i: usize, month: i32) -> u64 {
+        let mut key = 0u64;
+        for split in &self.splits {
+            let ix = match split.source {
+                Source::Partner => chunk.partner[i],
+                Source::Product => chunk.product[i],
+                Source::Region => self.region(chunk, i),
+                Source::Month => (month - self.first_month) as u32,
+            };
+            let code = if ix == NONE {
+                NONE
+            } else {
+                split.table.get(ix as usize).copied().unwrap_or(NONE)
+            };
+            key = key * split.radix + code.wrapping_add(1) as u64;
+        }
+        key
+    }
+
+    /// The key of a (partner, product) pair, for balances.
+    fn pair_key(&self, partner: u32, product: u32) -> u64 {
+        let mut key = 0u64;
+        for split in &self.splits {
+            let ix = match split.source {
+                Source::Partner => partner,
+                Source::Product => product,
+                Source::Region => self
+                    .dims
+                    .partners
+                    .get(partner as usize)
+                    .map_or(NONE, |p| p.region),
+                Source::Month => NONE,
+            };
+            let code = if ix == NONE {
+                NONE
+            } else {
+                split.table.get(ix as usize).copied().unwrap_or(NONE)
+            };
+            key = key * split.radix + code.wrapping_add(1) as u64;
+        }
+        key
+    }
+
+    fn decode(&self, mut key: u64) -> Vec<u32> {
+        let mut codes = vec![NONE; self.splits.len()];
+        for (slot, split) in self.splits.iter().enumerate().rev() {
+            codes[slot] = ((key % split.radix) as u32).wrapping_sub(1);
+            key /= split.radix;
+        }
+        codes
+    }
+}
+
+fn unknown(field: &'static str, code: &str) -> Invalid {
+    Invalid::new(
+        field,
+        Problem::Conflict {
+            rule: "analytics_unknown_code",
+            with: code.to_owned(),
+        },
+    )
+}
+
+/// Keeps indexes `0..len` whose value is one of `codes`.
+fn mask(
+    len: usize,
+    codes: &[String],
+    value_of: impl Fn(usize) -> Option<u32>,
+    find: impl Fn(&str) -> Option<u32>,
+) -> Result<Vec<bool>, Invalid> {
+    let mut wanted = HashSet::new();
+    for code in codes {
+        wanted.insert(find(code).ok_or_else(|| unknown("filter", code))?);
+    }
+    Ok((0..len)
+        .map(|i| value_of(i).is_some_and(|v| wanted.contains(&v)))
+        .collect())
+}
+
+fn and(into: &mut Option<Vec<bool>>, next: Vec<bool>) {
+    match into {
+        Some(ok) => ok.iter_mut().zip(next).for_each(|(a, b)| *a &= b),
+        None => *into = Some(next),
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn plan<'a>(&'a self, query: &Query, scope: &Scope) -> Result<Plan<'a>, Invalid> {
+        let dims = &*self.dims;
+        let np = dims.partners.len();
+        let mut partner_ok = None;
+        if let Scope::Partners(ids) = scope {
+            let mut ok = vec![false; np];
+            for id in ids {
+                if let Some(ix) = dims.partner_of_id(*id) {
+                    ok[ix as usize] = true;
+                }
+            }
+            partner_ok = Some(ok);
+        }
+        let mut product_ok = None;
+        let mut region_ok = None;
+        for Filter { dim, codes } in &query.filters {
+            let partner = |i: usize| &dims.partners[i];
+            let product = |i: usize| &dims.products[i];
+            match dim {
+                Dim::Partner => and(
+                    &mut partner_ok,
+                    mask(np, codes, |i| Some(i as u32), |c| dims.partner_of_code(c))?,
+                ),
+                Dim::PartnerType => and(
+                    &mut partner_ok,
+                    mask(
+                        np,
+                        codes,
+                        |i| Some(partner(i).partner_type),
+                        |c| dims.partner_types.find(c),
+                    )?,
+                ),
+                Dim::Grade => and(
+                    &mut partner_ok,
+                    mask(
+                        np,
+                        codes,
+                        |i| Some(partner(i).grade),
+                        |c| {
+                            dims.grades
+                                .iter()
+                                .position(|g| g.code == c)
+                                .map(|g| g as u32)
+                        },
+                    )?,
+                ),
+                Dim::Owner => and(
+                    &mut partner_ok,
+                    mask(
+                        np,
+                        codes,
+                        |i| Some(partner(i).owner),
+                        |c| {
+                            dims.owners
+                                .iter()
+                                .position(|o| o.login == c)
+                                .map(|o| o as u32)
+                        },
+                    )?,
+                ),
+                Dim::Product => and(
+                    &mut product_ok,
+                    mask(
+                        dims.products.len(),
+                        codes,
+                        |i| Some(i as u32),
+                        |c| dims.product_of_sku(c),
+                    )?,
+                ),
+                Dim::ProductLine => and(
+                    &mut product_ok,
+                    mask(
+                        dims.products.len(),
+                        codes,
+                        |i| Some(product(i).line),
+                        |c| {
+                            dims.lines
+                                .iter()
+                                .position(|l| l.code == c)
+                                .map(|l| l as u32)
+                        },
+                    )?,
+                ),
+                Dim::Category => and(
+                    &mut product_ok,
+                    mask(
+                        dims.products.len(),
+                        codes,
+                        |i| Some(product(i).category),
+                        |c| dims.categories.find(c),
+                    )?,
+                ),
+                Dim::Region | Dim::Province | Dim::City => {
+                    let mut tops = Vec::new();
+                    for code in codes {
+                        tops.push(
+                            dims.region_of_code(code)
+                                .ok_or_else(|| unknown("filter", code))?,
+                        );
+                    }
+                    let ok = (0..dims.regions.len())
+                        .map(|r| tops.iter().any(|&t| dims.region_within(r as u32, t)))
+                        .collect();
+                    and(&mut region_ok, ok);
+                }
+                Dim::Year | Dim::Quarter | Dim::Month => {}
+            }
+        }
+        let first_month = query.first;
+        let months = (query.last - query.first + 1) as usize;
+        let splits = query
+            .by
+            .iter()
+            .map(|&dim| {
+                let table: Vec<u32> = match dim {
+                    Dim::Partner => (0..np as u32).collect(),
+                    Dim::PartnerType => dims.partners.iter().map(|p| p.partner_type).collect(),
+                    Dim::Grade => dims.partners.iter().map(|p| p.grade).collect(),
+                    Dim::Owner => dims.partners.iter().map(|p| p.owner).collect(),
+                    Dim::Product => (0..dims.products.len() as u32).collect(),
+                    Dim::ProductLine => dims.products.iter().map(|p| p.line).collect(),
+                    Dim::Category => dims.products.iter().map(|p| p.category).collect(),
+                    Dim::Region => (0..dims.regions.len() as u32).collect(),
+                    Dim::Province => dims.regions.iter().map(|r| r.province).collect(),
+                    Dim::City => dims.regions.iter().map(|r| r.city).collect(),
+                    Dim::Month => (0..months as u32).map(|m| first_month as u32 + m).collect(),
+                    Dim::Quarter => (0..months as i32)
+                        .map(|m| {
+                            let (y, q) = self
+                                .fiscal
+                                .quarter_of(month_of_number(first_month + m).first_day());
+                            (y * 4 + q as i32 - 1) as u32
+                        })
+                        .collect(),
+                    Dim::Year => (0..months as i32)
+                        .map(|m| {
+                            self.fiscal
+                                .year_of(month_of_number(first_month + m).first_day())
+                                as u32
+                        })
+                        .collect(),
+                };
+                let radix = table
+                    .iter()
+                    .filter(|&&c| c != NONE)
+                    .max()
+                    .map_or(1, |m| *m as u64 + 2);
+                Split {
+                    source: dim.source(),
+                    table,
+                    radix: radix.max(2),
+                }
+            })
+            .collect();
+        Ok(Plan {
+            dims,
+            partner_ok,
+            product_ok,
+            region_ok,
+            first_day: day_number(month_of_number(query.first).first_day()),
+            last_day: day_number(month_of_number(query.last).last_day()),
+            first_month,
+            splits,
+        })
+    }
+
+    /// Answers a query for a caller whose scope is `scope`.
+    pub fn query(&self, query: &Query, scope: &Scope) -> Result<Answer, Invalid> {
+        let (rows, totals, groups, rates) = self.run(query, scope)?;
+        let (compare_rows, compare_totals) = match query.compare {
+            Some(compare) => {
+                let shifted = query.shifted(compare);
+                let shift = query.shift(compare);
+                let (rows, totals, _, _) = self.run(&shifted, scope)?;
+                // A month of the compared period lines up with the month
+                // `shift` later; quarters and years likewise.
+                let lined_up = rows
+                    .into_iter()
+                    .map(|(mut codes, values)| {
+                        for (slot, dim) in query.by.iter().enumerate() {
+                            let moved = match dim {
+                                Dim::Month => shift,
+                                Dim::Quarter => shift / 3,
+                                Dim::Year => shift / 12,
+                                _ => 0,
+                            };
+                            if moved != 0 && codes[slot] != NONE {
+                                codes[slot] = (codes[slot] as i32 + moved) as u32;
+                            }
+                        }
+                        (codes, values)
+                    })
+                    .collect::<HashMap<_, _>>();
+                (Some(lined_up), Some(totals))
+            }
+            None => (None, None),
+        };
+        let mut ordered: Vec<(Vec<u32>, Vec<Option<i64>>)> = rows;
+        if let Some((measure, desc)) = query.sort {
+            let slot = query
+                .measures
+                .iter()
+                .position(|m| *m == measure)
+                .unwrap_or(0);
+            ordered.sort_by(|a, b| {
+                let o = a.1[slot].cmp(&b.1[slot]).then_with(|| a.0.cmp(&b.0));
+                if desc { o.reverse() } else { o }
+            });
+        } else {
+            ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        if let Some(limit) = query.limit {
+            ordered.truncate(limit);
+        }
+        let rows = ordered
+            .into_iter()
+            .map(|(codes, values)| AnswerRow {
+                keys: codes
+                    .iter()
+                    .zip(&query.by)
+                    .map(|(&code, &dim)| self.key(dim, code))
+                    .collect(),
+                compare: compare_rows.as_ref().map(|c| {
+                    c.get(&codes)
+                        .cloned()
+                        .unwrap_or_else(|| vec![Some(0); query.measures.len()])
+                }),
+                values,
+            })
+            .collect();
+        Ok(Answer {
+            currency: self.company_currency().to_owned(),
+            measures: query.measures.clone(),
+            by: query.by.clone(),
+            first: month_of_number(query.first),
+            last: month_of_number(query.last),
+            rows,
+            groups,
+            totals,
+            compare_totals,
+            rates: self.rates_used(&rates),
+        })
+    }
+
+    /// The groups (codes per dimension, values per measure), the totals,
+    /// the number of groups, and the (currency, month) pairs met.
+    #[allow(clippy::type_complexity)]
+    fn run(
+        &self,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<
+        (
+            Vec<(Vec<u32>, Vec<Option<i64>>)>,
+            Vec<Option<i64>>,
+            usize,
+            BTreeSet<(u8, i32)>,
+        ),
+        Invalid,
+    > {
+        let plan = self.plan(query, scope)?;
+        let n = query.measures.len();
+        let mut groups: HashMap<u64, Vec<Option<i64>>> = HashMap::new();
+        let mut met = BTreeSet::new();
+        let mut put = |key: u64, slot: usize, value: Option<i64>| {
+            let values = groups.entry(key).or_insert_with(|| vec![Some(0); n]);
+            values[slot] = match (values[slot], value) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                _ => None,
+            };
+        };
+        for (slot, &measure) in query.measures.iter().enumerate() {
+            for (key, value) in self.measure(&plan, measure, &mut met) {
+                put(key, slot, value);
+            }
+        }
+        let count = groups.len();
+        let totals = if query.by.is_empty() {
+            groups
+                .get(&0)
+                .cloned()
+                .unwrap_or_else(|| self.empty_values(query))
+        } else {
+            let whole = Query {
+                by: Vec::new(),
+                sort: None,
+                limit: None,
+                compare: None,
+                ..query.clone()
+            };
+            self.run(&whole, scope)?.1
+        };
+        let rows = groups
+            .into_iter()
+            .map(|(key, values)| (plan.decode(key), values))
+            .collect();
+        Ok((rows, totals, count, met))
+    }
+
+    fn empty_values(&self, query: &Query) -> Vec<Option<i64>> {
+        query
+            .measures
+            .iter()
+            .map(|m| (*m != Measure::DaysOfCover).then_some(0))
+            .collect()
+    }
+
+    /// One measure's value per group.
+    fn measure(
+        &self,
+        plan: &Plan<'_>,
+        measure: Measure,
+        met: &mut BTreeSet<(u8, i32)>,
+    ) -> Vec<(u64, Option<i64>)> {
+        let sum = |kind: Kind, value: fn(&Chunk, usize, Option<i64>) -> i64, cost: bool| {
+            self.sum(plan, kind, value, cost)
+        };
+        let (groups, seen) = match measure {
+            Measure::SellInAmount => sum(Kind::SellIn, |c, i, _| c.amount[i], false),
+            Measure::SellInQty => sum(Kind::SellIn, |c, i, _| c.qty[i], false),
+            Measure::ReturnsAmount => sum(Kind::SellIn, |c, i, _| (-c.amount[i]).max(0), false),
+            Measure::ReturnsQty => sum(Kind::SellIn, |c, i, _| (-c.qty[i]).max(0), false),
+            Measure::SellThroughAmount => sum(Kind::SellThrough, |c, i, _| c.amount[i], false),
+            Measure::SellThroughQty => sum(Kind::SellThrough, |c, i, _| c.qty[i], false),
+            Measure::DownstreamAmount => sum(Kind::DownstreamSellIn, |c, i, _| c.amount[i], false),
+            Measure::GrossMargin => sum(
+                Kind::SellIn,
+                |c, i, cost| cost.map_or(0, |cost| c.amount[i] - c.qty[i] * cost),
+                true,
+            ),
+            Measure::Invoiced => sum(Kind::Invoice, |c, i, _| c.amount[i], false),
+            Measure::CreditNotes => sum(Kind::CreditNote, |c, i, _| c.amount[i], false),
+            Measure::Collections => sum(Kind::Payment, |c, i, _| c.amount[i], false),
+            Measure::ActivePartners => return self.active(plan, false),
+            Measure::ActiveOutlets => return self.active(plan, true),
+            Measure::NewCustomerRegions => return self.new_regions(plan),
+            Measure::NewPartners => return self.new_partners(plan),
+            Measure::ReceivablesOutstanding => return self.outstanding(plan),
+            Measure::StockOnHand => {
+                return self
+                    .on_hand(plan)
+                    .into_iter()
+                    .map(|(k, v)| (k, Some(v)))
+                    .collect();
+            }
+            Measure::DaysOfCover => return self.days_of_cover(plan),
+        };
+        met.extend(seen);
+        groups.into_iter().map(|(k, v)| (k, Some(v))).collect()
+    }
+
+    /// Scans the chunks of `kind` overlapping the plan's days in parallel.
+    fn scan<A: Send>(
+        &self,
+        kind: Kind,
+        first_day: i32,
+        last_day: i32,
+        init: impl Fn() -> A + Sync + Send,
+        each: impl Fn(&mut A, &Chunk) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        let table: &Table = self.table(kind);
+        table
+            .chunks
+            .par_iter()
+            .filter(|c| c.overlaps(first_day, last_day))
+            .fold(&init, |mut acc, chunk| {
+                each(&mut acc, chunk);
+                acc
+            })
+            .reduce(&init, merge)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn sum(
+        &self,
+        plan: &Plan<'_>,
+        kind: Kind,
+        value: fn(&Chunk, usize, Option<i64>) -> i64,
+        needs_cost: bool,
+    ) -> (HashMap<u64, i64>, BTreeSet<(u8, i32)>) {
+        let products = &plan.dims.products;
+        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
+        self.scan(
+            kind,
+            plan.first_day,
+            plan.last_day,
+            || (HashMap::<u64, i64>::new(), BTreeSet::new()),
+            |(groups, met), chunk| {
+                for i in 0..chunk.len() {
+                    if !plan.row_passes(chunk, i) {
+                        continue;
+                    }
+                    let cost = if needs_cost {
+                        match products.get(chunk.product[i] as usize).and_then(|p| p.cost) {
+                            Some(cost) => Some(cost),
+                            None => continue,
+                        }
+                    } else {
+                        None
+                    };
+                    let month = month_of.month(chunk.day[i]);
+                    if chunk.currency[i] != 0 {
+                        met.insert((chunk.currency[i], month));
+                    }
+                    *groups.entry(plan.key(chunk, i, month)).or_insert(0) += value(chunk, i, cost);
+                }
+            },
+            |(mut a, mut am), (b, bm)| {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                am.extend(bm);
+                (a, am)
+            },
+        )
+    }
+
+    /// Partners with sell-in or sell-through in the period; outlets are
+    /// the retail ones among them.
+    fn active(&self, plan: &Plan<'_>, outlets: bool) -> Vec<(u64, Option<i64>)> {
+        let retail = plan.dims.partner_types.find("retailer");
+        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
+        let mut pairs: HashSet<(u64, u32)> = HashSet::new();
+        for kind in [Kind::SellIn, Kind::DownstreamSellIn, Kind::SellThrough] {
+            let found = self.scan(
+                kind,
+                plan.first_day,
+                plan.last_day,
+                HashSet::new,
+                |set, chunk| {
+                    for i in 0..chunk.len() {
+                        let p = chunk.partner[i];
+                        if outlets
+                            && plan.dims.partners.get(p as usize).map(|x| x.partner_type) != retail
+                        {
+                            continue;
+                        }
+                        if plan.row_passes(chunk, i) {
+                            set.insert((plan.key(chunk, i, month_of.month(chunk.day[i])), p));
+                        }
+                    }
+                },
+                |mut a, b| {
+                    a.extend(b);
+                    a
+                },
+            );
+            pairs.extend(found);
+        }
+        let mut counts: HashMap<u64, i64> = HashMap::new();
+        for (key, _) in pairs {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        counts.into_iter().map(|(k, v)| (k, Some(v))).collect()
+    }
+
+    /// End-customer regions a group's sell-through reached for the first
+    /// time (over all history within the filters) inside the period.
+    fn new_regions(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
+        let first_seen = self.scan(
+            Kind::SellThrough,
+            i32::MIN,
+            plan.last_day,
+            HashMap::<(u64, u32), i32>::new,
+            |seen, chunk| {
+                for i in 0..chunk.len() {
+                    let region = chunk.region[i];
+                    if region == NONE
+                        || chunk.day[i] > plan.last_day
+                        || !plan.passes_but_time(chunk, i)
+                    {
+                        continue;
+                    }
+                    let key = plan.key_without_time(chunk, i);
+                    let day = chunk.day[i];
+                    seen.entry((key, region))
+                        .and_modify(|d| *d = (*d).min(day))
+                        .or_insert(day);
+                }
+            },
+            |mut a, b| {
+                for (k, d) in b {
+                    a.entry(k).and_modify(|x| *x = (*x).min(d)).or_insert(d);
+                }
+                a
+            },
+        );
+        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
+        let mut counts: HashMap<u64, i64> = HashMap::new();
+        for ((key, _), day) in first_seen {
+            if day >= plan.first_day {
+                *counts
+                    .entry(plan.with_time(key, month_of.month(day)))
+                    .or_insert(0) += 1;
+            }
+        }
+        counts.into_iter().map(|(k, v)| (k, Some(v))).collect()
+    }
+
+    /// Partners signed up (created) in the period, placed in the month they
+    /// were created and in their own region.
+    fn new_partners(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
+        let mut counts: HashMap<u64, i64> = HashMap::new();
+        for (ix, partner) in plan.dims.partners.iter().enumerate() {
+            let day = day_number(partner.created_on);
+            if day < plan.first_day || day > plan.last_day || !plan.partner_passes(ix as u32) {
+                continue;
+            }
+            if let Some(ok) = &plan.region_ok
+                && (partner.region == NONE || !ok[partner.region as usize])
+            {
+                continue;
+            }
+            if plan.product_ok.is_some() {
+                continue;
+            }
+            let key = plan.pair_key(ix as u32, NONE);
+            let month = month_number(Month::of(partner.created_on));
+            *counts.entry(plan.with_time(key, month)).or_insert(0) += 1;
+        }
+        counts.into_iter().map(|(k, v)| (k, Some(v))).collect()
+    }
+
+    /// Invoiced minus credited minus received, up to the period's last day.
+    fn outstanding(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
+        let mut groups: HashMap<u64, i64> = HashMap::new();
+        for (kind, sign) in [
+            (Kind::Invoice, 1),
+            (Kind::CreditNote, -1),
+            (Kind::Payment, -1),
+        ] {
+            let part = self.scan(
+                kind,
+                i32::MIN,
+                plan.last_day,
+                HashMap::<u64, i64>::new,
+                |groups, chunk| {
+                    for i in 0..chunk.len() {
+                        if chunk.day[i] <= plan.last_day && plan.passes_but_time(chunk, i) {
+                            *groups.entry(plan.key_without_time(chunk, i)).or_insert(0) +=
+                                sign * chunk.amount[i];
+                        }
+                    }
+                },
+                merge_sums,
+            );
+            for (k, v) in part {
+                *groups.entry(k).or_insert(0) += v;
+            }
+        }
+        groups.into_iter().map(|(k, v)| (k, Some(v))).collect()
+    }
+
+    /// Per (partner, product): the last count on or before the period's
+    /// last day, plus what came in and minus what went out after it.
+    /// Without a count, everything received minus everything sold.
+    fn pairs_on_hand(&self, plan: &Plan<'_>) -> HashMap<(u32, u32), i64> {
+        let last = plan.last_day;
+        let counts = self.scan(
+            Kind::StockCount,
+            i32::MIN,
+            last,
+            HashMap::<(u32, u32), (i32, i64)>::new,
+            |latest, chunk| {
+                for i in 0..chunk.len() {
+                    if chunk.day[i] <= last && plan.passes_but_time(chunk, i) {
+                        let e = latest
+                            .entry((chunk.partner[i], chunk.product[i]))
+                            .or_insert((i32::MIN, 0));
+                        if chunk.day[i] >= e.0 {
+                            *e = (chunk.day[i], chunk.qty[i]);
+                        }
+                    }
+                }
+            },
+            |mut a, b| {
+                for (k, (d, q)) in b {
+                    let e = a.entry(k).or_insert((i32::MIN, 0));
+                    if d >= e.0 {
+                        *e = (d, q);
+                    }
+                }
+                a
+            },
+        );
+        let mut on_hand: HashMap<(u32, u32), i64> =
+            counts.iter().map(|(k, (_, q))| (*k, *q)).collect();
+        for (kind, sign) in [
+            (Kind::SellIn, 1),
+            (Kind::DownstreamSellIn, 1),
+            (Kind::SellThrough, -1),
+        ] {
+            let flows = self.scan(
+                kind,
+                i32::MIN,
+                last,
+                HashMap::<(u32, u32), i64>::new,
+                |flows, chunk| {
+                    for i in 0..chunk.len() {
+                        let pair = (chunk.partner[i], chunk.product[i]);
+                        let after = counts.get(&pair).map_or(i32::MIN, |(d, _)| *d);
+                        if chunk.day[i] > after
+                            && chunk.day[i] <= last
+                            && plan.passes_but_time(chunk, i)
+                        {
+                            *flows.entry(pair).or_insert(0) += sign * chunk.qty[i];
+                        }
+                    }
+                },
+                |mut a, b| {
+                    for (k, v) in b {
+                        *a.entry(k).or_insert(0) += v;
+                    }
+                    a
+                },
+            );
+            for (k, v) in flows {
+                *on_hand.entry(k).or_insert(0) += v;
+            }
+        }
+        on_hand
+    }
+
+    fn on_hand(&self, plan: &Plan<'_>) -> HashMap<u64, i64> {
+        let mut groups = HashMap::new();
+        for ((partner, product), qty) in self.pairs_on_hand(plan) {
+            *groups.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        }
+        groups
+    }
+
+    /// On hand ÷ the average daily sell-through of the 90 days up to the
+    /// period's last day; `None` where nothing sold in those days.
+    fn days_of_cover(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
+        let on_hand = self.on_hand(plan);
+        let from = plan.last_day - 89;
+        let sold = self.scan(
+            Kind::SellThrough,
+            from,
+            plan.last_day,
+            HashMap::<u64, i64>::new,
+            |groups, chunk| {
+                for i in 0..chunk.len() {
+                    let day = chunk.day[i];
+                    if day >= from && day <= plan.last_day && plan.passes_but_time(chunk, i) {
+                        *groups
+                            .entry(plan.pair_key(chunk.partner[i], chunk.product[i]))
+                            .or_insert(0) += chunk.qty[i];
+                    }
+                }
+            },
+            merge_sums,
+        );
+        on_hand
+            .into_iter()
+            .map(|(key, qty)| {
+                let per_90 = sold.get(&key).copied().unwrap_or(0);
+                (key, (per_90 > 0).then(|| (qty.max(0) * 90) / per_90))
+            })
+            .collect()
+    }
+
+    fn key(&self, dim: Dim, code: u32) -> Key {
+        let dims = &*self.dims;
+        let none = || Key {
+            code: String::new(),
+            name_zh: String::new(),
+            name_en: String::new(),
+        };
+        if code == NONE {
+            return none();
+        }
+        let same = |text: &str| Key {
+            code: text.to_owned(),
+            name_zh: text.to_owned(),
+            name_en: text.to_owned(),
+        };
+        let c = code as usize;
+        match dim {
+            Dim::Partner => dims.partners.get(c).map_or_else(none, |p| Key {
+                code: p.code.clone(),
+                name_zh: p.name.clone(),
+                name_en: p.name.clone(),
+            }),
+            Dim::PartnerType => dims
+                .partner_types
+                .values
+                .get(c)
+                .map_or_else(none, |t| same(t)),
+            Dim::Grade => dims.grades.get(c).map_or_else(none, |g| Key {
+                code: g.code.clone(),
+                name_zh: g.name_zh.clone(),
+                name_en: g.name_en.clone(),
+            }),
+            Dim::Owner => dims.owners.get(c).map_or_else(none, |o| Key {
+                code: o.login.clone(),
+                name_zh: o.name.clone(),
+                name_en: o.name.clone(),
+            }),
+            Dim::Product => dims.products.get(c).map_or_else(none, |p| Key {
+                code: p.sku.clone(),
+                name_zh: p.name_zh.clone(),
+                name_en: p.name_en.clone(),
+            }),
+            Dim::ProductLine => dims.lines.get(c).map_or_else(none, |l| Key {
+                code: l.code.clone(),
+                name_zh: l.name_zh.clone(),
+                name_en: l.name_en.clone(),
+            }),
+            Dim::Category => dims.categories.values.get(c).map_or_else(none, |t| same(t)),
+            Dim::Region | Dim::Province | Dim::City => {
+                dims.regions.get(c).map_or_else(none, |r| Key {
+                    code: r.code.clone(),
+                    name_zh: r.name_zh.clone(),
+                    name_en: r.name_en.clone(),
+                })
+            }
+            Dim::Month => same(&month_of_number(code as i32).to_string()),
+            Dim::Quarter => {
+                let n = code as i32;
+                same(&format!("{}-Q{}", n.div_euclid(4), n.rem_euclid(4) + 1))
+            }
+            Dim::Year => same(&code.to_string()),
+        }
+    }
+}
+
+fn merge_sums(mut a: HashMap<u64, i64>, b: HashMap<u64, i64>) -> HashMap<u64, i64> {
+    for (k, v) in b {
+        *a.entry(k).or_insert(0) += v;
+    }
+    a
+}
+
+impl Plan<'_> {
+    /// The key with every time dimension left as "none", for measures
+    /// that place a group in time afterwards (first sightings) or not at
+    /// all (balances).
+    fn key_without_time(&self, chunk: &Chunk, i: usize) -> u64 {
+        let mut key = 0u64;
+        for split in &self.splits {
+            let ix = match split.source {
+                Source::Partner => chunk.partner[i],
+                Source::Product => chunk.product[i],
+                Source::Region => self.region(chunk, i),
+                Source::Month => NONE,
+            };
+            let code = if ix == NONE {
+                NONE
+            } else {
+                split.table.get(ix as usize).copied().unwrap_or(NONE)
+            };
+            key = key * split.radix + code.wrapping_add(1) as u64;
+        }
+        key
+    }
+
+    /// A key from [`Plan::key_without_time`] placed in a month.
+    fn with_time(&self, key: u64, month: i32) -> u64 {
+        let mut codes = self.decode(key);
+        for (slot, split) in self.splits.iter().enumerate() {
+            if split.source == Source::Month {
+                codes[slot] = split
+                    .table
+                    .get((month - self.first_month) as usize)
+                    .copied()
+                    .unwrap_or(NONE);
+            }
+        }
+        codes
+            .iter()
+            .zip(&self.splits)
+            .fold(0u64, |key, (code, split)| {
+                key * split.radix + code.wrapping_add(1) as u64
+            })
+    }
+}
+
+/// The month number of each day in a range, looked up rather than worked
+/// out per row.
+struct MonthOfDay {
+    first_day: i32,
+    months: Vec<i32>,
+}
+
+impl MonthOfDay {
+    fn new(first_day: i32, last_day: i32) -> Self {
+        let months = (first_day..=last_day.max(first_day))
+            .map(|d| month_number(Month::of(date_of(d))))
+            .collect();
+        Self { first_day, months }
+    }
+
+    fn month(&self, day: i32) -> i32 {
+        self.months
+            .get((day - self.first_day) as usize)
+            .copied()
+            .unwrap_or_else(|| month_number(Month::of(date_of(day))))
+    }
+}

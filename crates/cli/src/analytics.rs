@@ -12,6 +12,10 @@ use qudao_app::{AppError, Caller, Qudao};
 use qudao_web::i18n::Lang;
 
 #[derive(Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process from the command line"
+)]
 pub(crate) enum AnalyticsCommand {
     /// Ask one question of the fact engine, e.g.
     /// `qudao analytics query --measures sell_in_amount --by province --period 2026`

@@ -177,6 +177,10 @@ pub fn to_xlsx<T: Exportable>(rows: &[T], chinese: bool) -> Result<Vec<u8>, AppE
     sheet_to_xlsx(T::SHEET, &headers, rows.iter().map(|r| r.cells(chinese)))
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "map_err hands the error over"
+)]
 fn failed(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(format!("xlsx export failed: {e}"))
 }

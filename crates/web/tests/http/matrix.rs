@@ -160,6 +160,16 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/sellthrough?partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     ("POST", "/api/v1/sellthrough", Json(r#"{"partner_code": "P1", "lines": [{"date": "2026-11-03", "sku": "NOPE", "qty": 1, "amount": "1", "customer_region": "310000"}]}"#), [422, 422, 404, 403, 422, 404, 401]),
     ("GET", "/api/v1/sellthrough/uploads/999999", Empty, [404, 404, 404, 404, 404, 404, 401]),
+    // Analytics: the dashboard, the lines behind a number, the query model.
+    ("GET", "/analytics", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/analytics?partner=P1&period=2026-Q4", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/analytics/lines?measure=sell_in_amount&period=2026", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/analytics/lines?measure=sell_in_amount&period=2026&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 303]),
+    ("GET", "/analytics/lines?measure=sell_in_amount&period=2026&format=xlsx", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/api/v1/analytics/query", Json(r#"{"measures": ["sell_in_amount"], "by": ["province"], "period": "2026"}"#), [200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/analytics/query", Json(r#"{"measures": ["sell_in_amount"], "period": "2026", "filters": {"partner": ["P1"]}}"#), [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/analytics/lines?measure=sell_in_amount&period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/analytics/lines?measure=sell_in_amount&period=2026&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     // Inventory: on hand, stock counts, data quality.
     ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),

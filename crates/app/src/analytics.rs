@@ -367,6 +367,39 @@ impl Qudao {
         .map_err(|e| AppError::Internal(e.to_string()))?
     }
 
+    /// The names of the codes a view is filtered by, for showing the
+    /// filters: `(dimension, code, name_zh, name_en)`. A partner outside
+    /// the caller's scope is left as its code (its numbers answer "not
+    /// found" anyway).
+    pub async fn analytics_labels(
+        &self,
+        caller: &Caller,
+        filters: &[(String, String)],
+    ) -> Result<Vec<(String, String, String, String)>, AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let snapshot = self.analytics_snapshot().await?;
+        let visible = qudao_store::analytics::partner_ids(self.db(), caller.scope()).await?;
+        Ok(filters
+            .iter()
+            .map(|(dim, code)| {
+                let key = Dim::parse("filter", dim)
+                    .ok()
+                    .and_then(|d| snapshot.label(d, code))
+                    .filter(|_| {
+                        dim != Dim::Partner.as_str()
+                            || snapshot.dims.partner_of_code(code).is_some_and(|ix| {
+                                let id = snapshot.dims.partners[ix as usize].id;
+                                visible.as_ref().is_none_or(|ids| ids.contains(&id))
+                            })
+                    });
+                match key {
+                    Some(k) => (dim.clone(), code.clone(), k.name_zh, k.name_en),
+                    None => (dim.clone(), code.clone(), code.clone(), code.clone()),
+                }
+            })
+            .collect())
+    }
+
     /// Facts the engine holds per kind (the engine's status).
     pub async fn analytics_counts(
         &self,

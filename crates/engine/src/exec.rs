@@ -585,6 +585,11 @@ impl Snapshot {
             .reduce(&init, merge)
     }
 
+    /// Sums a value of each row that passes, per group. Where the groups'
+    /// keys are few enough (every split's values multiplied), each worker
+    /// adds into a plain array indexed by the key rather than a hash map:
+    /// the common dashboard splits (by province, channel, month, partner,
+    /// product) all fit.
     #[allow(clippy::type_complexity)]
     fn sum(
         &self,
@@ -592,15 +597,24 @@ impl Snapshot {
         kind: Kind,
         value: fn(&Chunk, usize, Option<i64>) -> i64,
         needs_cost: bool,
-    ) -> (HashMap<u64, i64>, BTreeSet<(u8, i32)>) {
+    ) -> (Vec<(u64, i64)>, BTreeSet<(u8, i32)>) {
         let products = &plan.dims.products;
         let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
-        self.scan(
+        let dense = plan.key_space().filter(|&k| k <= DENSE_KEYS);
+        let (groups, foreign) = self.scan(
             kind,
             plan.first_day,
             plan.last_day,
-            || (HashMap::<u64, i64>::new(), BTreeSet::new()),
-            |(groups, met), chunk| {
+            || {
+                (
+                    match dense {
+                        Some(k) => Groups::Dense(vec![0; k], vec![false; k]),
+                        None => Groups::Sparse(HashMap::new()),
+                    },
+                    false,
+                )
+            },
+            |(groups, foreign), chunk| {
                 for i in 0..chunk.len() {
                     if !plan.row_passes(chunk, i) {
                         continue;
@@ -614,18 +628,41 @@ impl Snapshot {
                         None
                     };
                     let month = month_of.month(chunk.day[i]);
-                    if chunk.currency[i] != 0 {
-                        met.insert((chunk.currency[i], month));
-                    }
-                    *groups.entry(plan.key(chunk, i, month)).or_insert(0) += value(chunk, i, cost);
+                    *foreign |= chunk.currency[i] != 0;
+                    groups.add(plan.key(chunk, i, month), value(chunk, i, cost));
                 }
             },
-            |(mut a, mut am), (b, bm)| {
-                for (k, v) in b {
-                    *a.entry(k).or_insert(0) += v;
+            |(a, af), (b, bf)| (a.merge(b), af || bf),
+        );
+        // Which (currency, month) pairs the rows in another currency fall
+        // in is found by a second pass, only when there were any.
+        let met = if foreign {
+            self.foreign_months(plan, kind)
+        } else {
+            BTreeSet::new()
+        };
+        (groups.into_pairs(), met)
+    }
+
+    /// The (currency, month) pairs of the rows in another currency that
+    /// pass the plan: the rates an answer names.
+    fn foreign_months(&self, plan: &Plan<'_>, kind: Kind) -> BTreeSet<(u8, i32)> {
+        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
+        self.scan(
+            kind,
+            plan.first_day,
+            plan.last_day,
+            BTreeSet::new,
+            |met, chunk| {
+                for i in 0..chunk.len() {
+                    if chunk.currency[i] != 0 && plan.row_passes(chunk, i) {
+                        met.insert((chunk.currency[i], month_of.month(chunk.day[i])));
+                    }
                 }
-                am.extend(bm);
-                (a, am)
+            },
+            |mut a, b| {
+                a.extend(b);
+                a
             },
         )
     }
@@ -875,6 +912,25 @@ impl Snapshot {
             .collect()
     }
 
+    /// A code of a dimension with its names, for a filter shown to a
+    /// person; `None` for a code the dimension does not hold.
+    pub fn label(&self, dim: Dim, code: &str) -> Option<Key> {
+        let dims = &*self.dims;
+        let position = |found: Option<usize>| found.map(|i| i as u32);
+        let index = match dim {
+            Dim::Partner => dims.partner_of_code(code),
+            Dim::PartnerType => dims.partner_types.find(code),
+            Dim::Grade => position(dims.grades.iter().position(|g| g.code == code)),
+            Dim::Owner => position(dims.owners.iter().position(|o| o.login == code)),
+            Dim::Product => dims.product_of_sku(code),
+            Dim::ProductLine => position(dims.lines.iter().position(|l| l.code == code)),
+            Dim::Category => dims.categories.find(code),
+            Dim::Region | Dim::Province | Dim::City => dims.region_of_code(code),
+            Dim::Year | Dim::Quarter | Dim::Month => None,
+        }?;
+        Some(self.key(dim, index))
+    }
+
     fn key(&self, dim: Dim, code: u32) -> Key {
         let dims = &*self.dims;
         let none = || Key {
@@ -940,6 +996,59 @@ impl Snapshot {
     }
 }
 
+/// The most groups summed into a plain array (16 MB of sums per worker).
+const DENSE_KEYS: usize = 1 << 21;
+
+/// Sums per group key: an array indexed by the key, or a map.
+enum Groups {
+    Dense(Vec<i64>, Vec<bool>),
+    Sparse(HashMap<u64, i64>),
+}
+
+impl Groups {
+    fn add(&mut self, key: u64, value: i64) {
+        match self {
+            Groups::Dense(sums, seen) => {
+                let k = key as usize;
+                sums[k] += value;
+                seen[k] = true;
+            }
+            Groups::Sparse(map) => *map.entry(key).or_insert(0) += value,
+        }
+    }
+
+    fn merge(self, other: Groups) -> Groups {
+        match (self, other) {
+            (Groups::Dense(mut a, mut aseen), Groups::Dense(b, bseen)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                aseen.iter_mut().zip(bseen).for_each(|(x, y)| *x |= y);
+                Groups::Dense(a, aseen)
+            }
+            (Groups::Sparse(a), Groups::Sparse(b)) => Groups::Sparse(merge_sums(a, b)),
+            (a, b) => {
+                let mut map: HashMap<u64, i64> = HashMap::new();
+                for (k, v) in a.into_pairs().into_iter().chain(b.into_pairs()) {
+                    *map.entry(k).or_insert(0) += v;
+                }
+                Groups::Sparse(map)
+            }
+        }
+    }
+
+    fn into_pairs(self) -> Vec<(u64, i64)> {
+        match self {
+            Groups::Dense(sums, seen) => sums
+                .into_iter()
+                .zip(seen)
+                .enumerate()
+                .filter(|(_, (_, seen))| *seen)
+                .map(|(k, (v, _))| (k as u64, v))
+                .collect(),
+            Groups::Sparse(map) => map.into_iter().collect(),
+        }
+    }
+}
+
 fn merge_sums(mut a: HashMap<u64, i64>, b: HashMap<u64, i64>) -> HashMap<u64, i64> {
     for (k, v) in b {
         *a.entry(k).or_insert(0) += v;
@@ -968,6 +1077,14 @@ impl Plan<'_> {
             key = key * split.radix + code.wrapping_add(1) as u64;
         }
         key
+    }
+
+    /// How many distinct keys the splits can make (`None` past `u64`).
+    fn key_space(&self) -> Option<usize> {
+        self.splits
+            .iter()
+            .try_fold(1u64, |n, s| n.checked_mul(s.radix))
+            .and_then(|n| usize::try_from(n).ok())
     }
 
     /// A key from [`Plan::key_without_time`] placed in a month.

@@ -96,3 +96,209 @@ impl Engine {
         self.snapshot().table(kind).last_id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use qudao_domain::periods::{FiscalCalendar, Month};
+    use rust_decimal::Decimal;
+
+    fn dims() -> DimsInput {
+        let partner = |id: i64, code: &str, kind: &str, region: i64| PartnerInput {
+            id,
+            code: code.into(),
+            name: format!("{code} 公司"),
+            partner_type: kind.into(),
+            grade: None,
+            region_id: Some(region),
+            owner_id: None,
+            parent_id: None,
+            created_on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        };
+        let region = |id: i64, code: &str, level: &str, parent: Option<i64>| RegionInput {
+            id,
+            code: code.into(),
+            name_zh: code.into(),
+            name_en: code.into(),
+            level: level.into(),
+            parent_id: parent,
+        };
+        DimsInput {
+            partners: vec![
+                partner(1, "P1", "distributor", 11),
+                partner(2, "P2", "retailer", 21),
+            ],
+            products: vec![ProductInput {
+                id: 7,
+                sku: "TEA-1".into(),
+                name_zh: "茶".into(),
+                name_en: "Tea".into(),
+                line: "TEA".into(),
+                category: "茶饮".into(),
+                cost: Some(500),
+            }],
+            regions: vec![
+                region(1, "CN", "country", None),
+                region(10, "310000", "province", Some(1)),
+                region(11, "310101", "county", Some(10)),
+                region(20, "440000", "province", Some(1)),
+                region(21, "440300", "city", Some(20)),
+            ],
+            ..DimsInput::default()
+        }
+    }
+
+    fn fact(
+        id: i64,
+        partner: i64,
+        date: (i32, u32, u32),
+        qty: i64,
+        amount: i64,
+        currency: &str,
+    ) -> FactInput {
+        FactInput {
+            id,
+            partner_id: partner,
+            product_id: Some(7),
+            region_id: None,
+            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            qty,
+            amount_minor: amount,
+            currency: currency.into(),
+        }
+    }
+
+    fn engine() -> Engine {
+        let engine = Engine::new(Snapshot::empty("CNY", FiscalCalendar::new(1).unwrap()));
+        engine
+            .publish(Update {
+                dims: Some(dims()),
+                rates: Some(vec![RateInput {
+                    currency: "USD".into(),
+                    month: Month::new(2026, 3).unwrap(),
+                    rate: Decimal::new(71_234, 4),
+                }]),
+                facts: vec![(
+                    Kind::SellIn,
+                    vec![
+                        fact(1, 1, (2026, 3, 1), 10, 10_000, "CNY"),
+                        fact(2, 2, (2026, 3, 2), 1, 105, "USD"),
+                        fact(3, 1, (2026, 3, 5), -2, -2_000, "CNY"),
+                        fact(4, 1, (2025, 3, 9), 4, 4_000, "CNY"),
+                    ],
+                )],
+            })
+            .unwrap();
+        engine
+    }
+
+    fn ask(engine: &Engine, text: QueryText, scope: &Scope) -> Answer {
+        let snapshot = engine.snapshot();
+        let query = Query::parse(&text, snapshot.fiscal).unwrap();
+        snapshot.query(&query, scope).unwrap()
+    }
+
+    fn text(measures: &[&str], by: &[&str], period: &str) -> QueryText {
+        QueryText {
+            measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+            by: by.iter().map(|m| (*m).to_owned()).collect(),
+            period: Some(period.into()),
+            ..QueryText::default()
+        }
+    }
+
+    #[test]
+    fn amounts_convert_once_per_fact_and_name_the_rate() {
+        let a = ask(
+            &engine(),
+            text(
+                &["sell_in_amount", "returns_amount", "gross_margin"],
+                &["province"],
+                "2026-03",
+            ),
+            &Scope::All,
+        );
+        // 105 USD cents × 7.1234 = 747.957 → 748; returns count positive;
+        // margin = amount − qty × cost where the cost is known.
+        let by: Vec<_> = a
+            .rows
+            .iter()
+            .map(|r| (r.keys[0].code.as_str(), r.values.clone()))
+            .collect();
+        assert_eq!(
+            by,
+            [
+                (
+                    "310000",
+                    vec![Some(8_000), Some(2_000), Some(8_000 - 8 * 500)]
+                ),
+                ("440000", vec![Some(748), Some(0), Some(748 - 500)]),
+            ]
+        );
+        assert_eq!(a.rates.len(), 1);
+        assert_eq!(a.rates[0].rate, Some(Decimal::new(71_234, 4)));
+    }
+
+    #[test]
+    fn the_scope_keeps_other_partners_out_and_last_year_lines_up() {
+        let engine = engine();
+        let mut t = text(&["sell_in_qty", "active_partners"], &["month"], "2026-03");
+        t.compare = Some("last_year".into());
+        let a = ask(&engine, t, &Scope::Partners(vec![1]));
+        assert_eq!(a.rows.len(), 1);
+        assert_eq!(a.rows[0].values, vec![Some(8), Some(1)]);
+        assert_eq!(a.rows[0].compare, Some(vec![Some(4), Some(1)]));
+        let none = ask(
+            &engine,
+            text(&["sell_in_qty"], &[], "2026-03"),
+            &Scope::Partners(vec![]),
+        );
+        assert_eq!(none.totals, vec![Some(0)]);
+    }
+
+    #[test]
+    fn a_publication_is_seen_whole_and_facts_already_held_are_skipped() {
+        let engine = engine();
+        let before = engine.snapshot();
+        let more: Vec<FactInput> = (5..70_005)
+            .map(|id| fact(id, 2, (2026, 3, 10), 1, 100, "CNY"))
+            .collect();
+        engine
+            .publish(Update {
+                facts: vec![(Kind::SellIn, more.clone())],
+                ..Update::default()
+            })
+            .unwrap();
+        engine
+            .publish(Update {
+                facts: vec![(Kind::SellIn, more)],
+                ..Update::default()
+            })
+            .unwrap();
+        assert_eq!(before.table(Kind::SellIn).rows, 4);
+        let after = engine.snapshot();
+        assert_eq!(after.table(Kind::SellIn).rows, 70_004);
+        assert_eq!(after.table(Kind::SellIn).chunks.len(), 2);
+        let a = ask(&engine, text(&["sell_in_qty"], &[], "2026"), &Scope::All);
+        assert_eq!(a.totals, vec![Some(10 + 1 - 2 + 70_000)]);
+    }
+
+    #[test]
+    fn an_unknown_partner_asks_for_fresh_dimensions() {
+        let engine = engine();
+        let err = engine
+            .publish(Update {
+                facts: vec![(Kind::SellIn, vec![fact(99, 3, (2026, 3, 1), 1, 1, "CNY")])],
+                ..Update::default()
+            })
+            .unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::UnknownDimension {
+                kind: Kind::SellIn,
+                id: 99
+            }
+        );
+    }
+}

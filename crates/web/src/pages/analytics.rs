@@ -924,15 +924,27 @@ async fn lines(
         Ok(page) => (Some(page), Vec::new()),
         Err(err) => (None, super::field_errors(lang, err)?.1),
     };
-    let summary: Vec<(String, String)> = kept
+    let shown: Vec<(String, String)> = kept
         .iter()
         .filter(|(n, _)| n != "measure" && n != "per_page")
-        .map(|(n, v)| {
-            let label = match n.as_str() {
-                "period" => lang.t("analytics.period").to_owned(),
+        .cloned()
+        .collect();
+    let summary: Vec<(String, String)> = state
+        .app
+        .analytics_labels(&ctx.caller, &shown)
+        .await?
+        .into_iter()
+        .map(|(dim, code, zh, en)| {
+            let label = match dim.as_str() {
+                "period" | "from" | "to" => lang.t("analytics.period").to_owned(),
                 other => lang.t(&format!("dim.{other}")).to_owned(),
             };
-            (label, v.clone())
+            let value = match (dim.as_str(), lang) {
+                ("partner_type", _) => lang.t(&format!("partner_type.{code}")).to_owned(),
+                (_, Lang::En) => en,
+                _ => zh,
+            };
+            (label, value)
         })
         .collect();
     let links = ListLinks {

@@ -193,9 +193,9 @@ mod tests {
         engine
     }
 
-    fn ask(engine: &Engine, text: QueryText, scope: &Scope) -> Answer {
+    fn ask(engine: &Engine, text: &QueryText, scope: &Scope) -> Answer {
         let snapshot = engine.snapshot();
-        let query = Query::parse(&text, snapshot.fiscal).unwrap();
+        let query = Query::parse(text, snapshot.fiscal).unwrap();
         snapshot.query(&query, scope).unwrap()
     }
 
@@ -212,7 +212,7 @@ mod tests {
     fn amounts_convert_once_per_fact_and_name_the_rate() {
         let a = ask(
             &engine(),
-            text(
+            &text(
                 &["sell_in_amount", "returns_amount", "gross_margin"],
                 &["province"],
                 "2026-03",
@@ -245,13 +245,13 @@ mod tests {
         let engine = engine();
         let mut t = text(&["sell_in_qty", "active_partners"], &["month"], "2026-03");
         t.compare = Some("last_year".into());
-        let a = ask(&engine, t, &Scope::Partners(vec![1]));
+        let a = ask(&engine, &t, &Scope::Partners(vec![1]));
         assert_eq!(a.rows.len(), 1);
         assert_eq!(a.rows[0].values, vec![Some(8), Some(1)]);
         assert_eq!(a.rows[0].compare, Some(vec![Some(4), Some(1)]));
         let none = ask(
             &engine,
-            text(&["sell_in_qty"], &[], "2026-03"),
+            &text(&["sell_in_qty"], &[], "2026-03"),
             &Scope::Partners(vec![]),
         );
         assert_eq!(none.totals, vec![Some(0)]);
@@ -280,7 +280,7 @@ mod tests {
         let after = engine.snapshot();
         assert_eq!(after.table(Kind::SellIn).rows, 70_004);
         assert_eq!(after.table(Kind::SellIn).chunks.len(), 2);
-        let a = ask(&engine, text(&["sell_in_qty"], &[], "2026"), &Scope::All);
+        let a = ask(&engine, &text(&["sell_in_qty"], &[], "2026"), &Scope::All);
         assert_eq!(a.totals, vec![Some(10 + 1 - 2 + 70_000)]);
     }
 

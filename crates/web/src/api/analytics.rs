@@ -19,6 +19,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(analytics_query))
         .routes(routes!(analytics_lines))
+        .routes(routes!(analytics_forecast))
 }
 
 /// A question to the fact engine.
@@ -302,5 +303,90 @@ async fn analytics_lines(
         page: page.page,
         per_page: page.per_page,
         items: page.items.into_iter().map(LineJson::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ForecastParams {
+    /// `sell_in_amount` or `sell_through_amount` (any summed measure).
+    measure: String,
+    /// Whose: comma-separated codes of partners, regions, channel types…
+    partner: Option<String>,
+    partner_type: Option<String>,
+    region: Option<String>,
+    product_line: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MonthValue {
+    month: String,
+    value: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ForecastJson {
+    measure: String,
+    /// `holt_winters`, `holt` (under 24 months) or `mean` (under 6).
+    method: String,
+    /// The full months the forecast was fitted on, oldest first.
+    history: Vec<MonthValue>,
+    /// The next three months.
+    next: Vec<MonthValue>,
+    /// The back-test: the last 6 months forecast from the months before
+    /// them; `null` under 12 months of history.
+    backtest_smape_percent: Option<String>,
+    backtest_predicted: Option<Vec<i64>>,
+    backtest_actual: Option<Vec<i64>>,
+}
+
+/// The next three months of a measure for what the filters select (a
+/// partner, a region, a channel type), fitted on the 24 full months before
+/// this one, with the back-test error (sMAPE over the last 6 months).
+#[utoipa::path(
+    get, path = "/analytics/forecast", tag = "analytics",
+    params(ForecastParams),
+    responses(
+        (status = 200, body = ForecastJson),
+        (status = 404, description = "A partner outside your scope", body = crate::error::Problem),
+        (status = 422, description = "An unknown measure or code", body = crate::error::Problem),
+    )
+)]
+async fn analytics_forecast(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(params): ApiQuery<ForecastParams>,
+) -> Result<Json<ForecastJson>, ApiError> {
+    let pairs: Vec<(String, String)> = [
+        ("partner", &params.partner),
+        ("partner_type", &params.partner_type),
+        ("region", &params.region),
+        ("product_line", &params.product_line),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.as_ref().map(|v| (n.to_owned(), v.clone())))
+    .collect();
+    let text = text_from_pairs(&pairs)?;
+    let f = state
+        .app
+        .analytics_forecast(&caller, &params.measure, &text)
+        .await?;
+    let month_values = |pairs: &[(qudao_domain::periods::Month, i64)]| {
+        pairs
+            .iter()
+            .map(|(m, v)| MonthValue {
+                month: m.to_string(),
+                value: *v,
+            })
+            .collect()
+    };
+    Ok(Json(ForecastJson {
+        measure: f.measure.as_str().to_owned(),
+        method: f.forecast.method.as_str().to_owned(),
+        history: month_values(&f.history),
+        next: month_values(&f.next),
+        backtest_smape_percent: f.forecast.backtest.as_ref().map(|b| b.smape.to_string()),
+        backtest_predicted: f.forecast.backtest.as_ref().map(|b| b.predicted.clone()),
+        backtest_actual: f.forecast.backtest.as_ref().map(|b| b.actual.clone()),
     }))
 }

@@ -242,6 +242,9 @@ impl DashboardPage {
 }
 
 fn name(lang: Lang, key: &qudao_app::analytics::Key) -> String {
+    if key.code.is_empty() {
+        return lang.t("analytics.unplaced").to_owned();
+    }
     let name = match lang {
         Lang::En if !key.name_en.is_empty() => &key.name_en,
         _ => &key.name_zh,
@@ -682,7 +685,13 @@ fn bars(
     let data: Vec<serde_json::Value> = a
         .rows
         .iter()
-        .map(|r| json!({ "value": major(r.values[0].unwrap_or(0), &a.currency), "url": url(&r.keys[0].code) }))
+        .map(|r| {
+            let code = &r.keys[0].code;
+            // "None of them" (a fact placed no lower than the filter's
+            // own level) has nowhere further down to go.
+            let url = (!code.is_empty()).then(|| url(code));
+            json!({ "value": major(r.values[0].unwrap_or(0), &a.currency), "url": url })
+        })
         .collect();
     let mut option = base_option();
     option["color"] = json!(["#0f766e"]);

@@ -170,6 +170,8 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/analytics/query", Json(r#"{"measures": ["sell_in_amount"], "period": "2026", "filters": {"partner": ["P1"]}}"#), [200, 200, 404, 200, 200, 404, 401]),
     ("GET", "/api/v1/analytics/lines?measure=sell_in_amount&period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/analytics/lines?measure=sell_in_amount&period=2026&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/analytics/forecast?measure=sell_in_amount", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/analytics/forecast?measure=sell_in_amount&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     // Inventory: on hand, stock counts, data quality.
     ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),

@@ -23,18 +23,20 @@ use std::time::{Duration, Instant};
 
 use qudao_domain::periods::FiscalCalendar;
 use qudao_engine::{
-    DimsInput, EncodeError, Engine, FactInput, Kind, LineSort, Measure, Named, OwnerInput,
-    PartnerInput, ProductInput, Query, RateInput, RegionInput, Scope, Snapshot, Update,
+    DimsInput, EncodeError, Engine, FactInput, LineSort, Named, OwnerInput, PartnerInput,
+    ProductInput, Query, RateInput, RegionInput, Scope, Snapshot, Update,
 };
 use tokio::sync::Mutex;
 
-pub use qudao_engine::{Answer, AnswerRow, Compare, Dim, Key, Line, QueryText, RateUsed};
+pub use qudao_engine::{
+    Answer, AnswerRow, Compare, Dim, Key, Kind, Line, Measure, QueryText, RateUsed,
+};
 
 use crate::facts::{Fact, FactKind};
 use crate::{AppError, Caller, Permission, Qudao};
 
 /// How often a query also looks for facts other processes committed.
-pub const POLL: Duration = Duration::from_secs(5);
+pub const POLL: Duration = Duration::from_secs(1);
 /// How long the dimensions and rates are trusted before they are read again.
 pub const DIMS_TTL: Duration = Duration::from_secs(60);
 /// Facts read per round trip while loading.

@@ -52,6 +52,18 @@ pub(crate) enum AnalyticsCommand {
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
+    /// The next three months of a measure for a partner, region or channel
+    /// type, with the back-test error, e.g.
+    /// `qudao analytics forecast --measure sell_in_amount --filter partner=P00012`
+    Forecast {
+        #[arg(long, default_value = "sell_in_amount")]
+        measure: String,
+        /// Whose (repeatable): --filter region=310000 --filter partner_type=retailer
+        #[arg(long = "filter", value_name = "DIM=CODES")]
+        filters: Vec<String>,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
     /// Time a file of queries (one per line, in the URL form
     /// `measures=sell_in_amount&by=province&period=2026`, `#` comments) on
     /// one loaded engine; prints JSON with each query's times in ms
@@ -117,6 +129,48 @@ pub(crate) async fn run(
                 answer.groups,
                 started.elapsed().as_millis()
             );
+        }
+        AnalyticsCommand::Forecast {
+            measure,
+            filters,
+            as_login,
+        } => {
+            let mut pairs = Vec::new();
+            for filter in filters {
+                let Some((dim, codes)) = filter.split_once('=') else {
+                    bail!("--filter takes dim=codes, not '{filter}'");
+                };
+                pairs.push((dim.trim().to_owned(), codes.to_owned()));
+            }
+            let text = checked(lang, text_from_pairs(&pairs))?;
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let f = checked(lang, app.analytics_forecast(&caller, &measure, &text).await)?;
+            println!(
+                "{} by month, {} months of history:",
+                f.measure.as_str(),
+                f.history.len()
+            );
+            for (month, value) in &f.history {
+                println!("  {month}  {value}");
+            }
+            println!("forecast ({}):", f.forecast.method.as_str());
+            for (month, value) in &f.next {
+                println!("  {month}  {value}");
+            }
+            match &f.forecast.backtest {
+                Some(b) => println!(
+                    "back-test ({}, last {} months): predicted {:?}, actual {:?}, sMAPE {}%",
+                    b.method.as_str(),
+                    b.months,
+                    b.predicted,
+                    b.actual,
+                    b.smape
+                ),
+                None => println!("back-test: too little history (12 months needed)"),
+            }
         }
         AnalyticsCommand::Bench { file, runs } => {
             let source = std::fs::read_to_string(&file)

@@ -167,6 +167,16 @@ pub struct Dims {
     region_code_ix: HashMap<String, u32>,
 }
 
+/// Puts `entry` at its stable index: a new one at the end, a known one
+/// in its place.
+fn put<T>(list: &mut Vec<T>, ix: usize, entry: T) {
+    if ix == list.len() {
+        list.push(entry);
+    } else {
+        list[ix] = entry;
+    }
+}
+
 fn stable_index(ix: &mut HashMap<i64, u32>, len: &mut usize, id: i64) -> u32 {
     *ix.entry(id).or_insert_with(|| {
         *len += 1;
@@ -222,11 +232,7 @@ impl Dims {
                 province: NONE,
                 city: NONE,
             };
-            if ix == dims.regions.len() {
-                dims.regions.push(entry);
-            } else {
-                dims.regions[ix] = entry;
-            }
+            put(&mut dims.regions, ix, entry);
         }
         for region in &input.regions {
             let ix = dims.region_ix[&region.id] as usize;
@@ -261,11 +267,7 @@ impl Dims {
                 parent: NONE,
                 created_on: partner.created_on,
             };
-            if ix == dims.partners.len() {
-                dims.partners.push(entry);
-            } else {
-                dims.partners[ix] = entry;
-            }
+            put(&mut dims.partners, ix, entry);
         }
         for partner in &input.partners {
             let ix = dims.partner_ix[&partner.id] as usize;
@@ -287,11 +289,7 @@ impl Dims {
                 category: dims.categories.intern(&product.category),
                 cost: product.cost,
             };
-            if ix == dims.products.len() {
-                dims.products.push(entry);
-            } else {
-                dims.products[ix] = entry;
-            }
+            put(&mut dims.products, ix, entry);
         }
         dims.partner_code_ix = (dims.partners.iter().enumerate())
             .map(|(i, p)| (p.code.clone(), i as u32))

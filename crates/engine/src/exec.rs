@@ -126,37 +126,35 @@ impl Plan<'_> {
     }
 
     fn key(&self, chunk: &Chunk, i: usize, month: i32) -> u64 {
-        let mut key = 0u64;
-        for split in &self.splits {
-            let ix = match split.source {
-                Source::Partner => chunk.partner[i],
-                Source::Product => chunk.product[i],
-                Source::Region => self.region(chunk, i),
-                Source::Month => (month - self.first_month) as u32,
-            };
-            let code = if ix == NONE {
-                NONE
-            } else {
-                split.table.get(ix as usize).copied().unwrap_or(NONE)
-            };
-            key = key * split.radix + code.wrapping_add(1) as u64;
-        }
-        key
+        self.key_of(
+            chunk.partner[i],
+            chunk.product[i],
+            self.region(chunk, i),
+            Some(month),
+        )
     }
 
-    /// The key of a (partner, product) pair, for balances.
+    /// The key of a (partner, product) pair, for balances: placed by the
+    /// partner's region, in no month.
     fn pair_key(&self, partner: u32, product: u32) -> u64 {
+        let region = self
+            .dims
+            .partners
+            .get(partner as usize)
+            .map_or(NONE, |p| p.region);
+        self.key_of(partner, product, region, None)
+    }
+
+    /// The group key of a fact: each split's code of the fact's partner,
+    /// product, region or month (`None`: every time split left "none").
+    fn key_of(&self, partner: u32, product: u32, region: u32, month: Option<i32>) -> u64 {
         let mut key = 0u64;
         for split in &self.splits {
             let ix = match split.source {
                 Source::Partner => partner,
                 Source::Product => product,
-                Source::Region => self
-                    .dims
-                    .partners
-                    .get(partner as usize)
-                    .map_or(NONE, |p| p.region),
-                Source::Month => NONE,
+                Source::Region => region,
+                Source::Month => month.map_or(NONE, |m| (m - self.first_month) as u32),
             };
             let code = if ix == NONE {
                 NONE
@@ -1061,22 +1059,12 @@ impl Plan<'_> {
     /// that place a group in time afterwards (first sightings) or not at
     /// all (balances).
     fn key_without_time(&self, chunk: &Chunk, i: usize) -> u64 {
-        let mut key = 0u64;
-        for split in &self.splits {
-            let ix = match split.source {
-                Source::Partner => chunk.partner[i],
-                Source::Product => chunk.product[i],
-                Source::Region => self.region(chunk, i),
-                Source::Month => NONE,
-            };
-            let code = if ix == NONE {
-                NONE
-            } else {
-                split.table.get(ix as usize).copied().unwrap_or(NONE)
-            };
-            key = key * split.radix + code.wrapping_add(1) as u64;
-        }
-        key
+        self.key_of(
+            chunk.partner[i],
+            chunk.product[i],
+            self.region(chunk, i),
+            None,
+        )
     }
 
     /// How many distinct keys the splits can make (`None` past `u64`).

@@ -424,7 +424,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 21] = [
+        let labelled: [(&str, Vec<String>); 22] = [
             (
                 "catalog_status",
                 words(
@@ -512,6 +512,14 @@ mod tests {
                 words("order_kind", &["direct", "downstream", "incoming"], |k| k),
             ),
             (
+                "forecast_method",
+                words(
+                    "forecast_method",
+                    qudao_domain::forecast::Method::ALL,
+                    qudao_domain::forecast::Method::as_str,
+                ),
+            ),
+            (
                 "stock_status",
                 words(
                     "stock_status",
@@ -544,6 +552,19 @@ mod tests {
             qudao_app::imports::ImportKind::ALL
                 .iter()
                 .map(|kind| format!("import_kind.{}", kind.as_str())),
+        );
+        // The analytics pages name measures, dimensions and fact kinds.
+        use qudao_app::analytics::{Dim, Kind, Measure};
+        wanted.extend(
+            Measure::ALL
+                .iter()
+                .map(|m| format!("measure.{}", m.as_str())),
+        );
+        wanted.extend(Dim::ALL.iter().map(|d| format!("dim.{}", d.as_str())));
+        wanted.extend(
+            Kind::ALL
+                .iter()
+                .map(|k| format!("fact_kind.{}", k.as_str())),
         );
         // The settings page's month names and the period history's actions.
         wanted.extend((1..=12).map(|m| format!("month.{m}")));

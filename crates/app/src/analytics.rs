@@ -49,6 +49,8 @@ pub(crate) struct Analytics(Mutex<State>);
 #[derive(Debug, Default)]
 struct State {
     engine: Option<Arc<Engine>>,
+    /// Per kind, the table's high-water mark the engine has read up to.
+    read_to: std::collections::BTreeMap<FactKind, i64>,
     polled: Option<Instant>,
     dims_read: Option<Instant>,
     rates: Vec<RateInput>,
@@ -124,6 +126,7 @@ impl Qudao {
                     },
                 )?;
                 state.engine = Some(engine.clone());
+                state.read_to.clear();
                 state.polled = None;
                 engine
             }
@@ -141,14 +144,14 @@ impl Qudao {
         let marks = self.fact_notices().borrow().clone();
         let mut behind = Vec::new();
         for &kind in FactKind::ALL {
-            let held = engine.position(engine_kind(kind));
+            let read = state.read_to.get(&kind).copied().unwrap_or(0);
             let committed = if poll {
                 qudao_store::facts::last_id(self.db(), kind).await?
             } else {
                 marks.get(kind)
             };
-            if committed > held {
-                behind.push((kind, held));
+            if committed > read {
+                behind.push((kind, engine.position(engine_kind(kind)), committed));
             }
         }
         if poll {
@@ -156,7 +159,9 @@ impl Qudao {
         }
         if !behind.is_empty() {
             let mut facts = Vec::new();
-            for (kind, held) in behind {
+            let mut marks = Vec::new();
+            for (kind, held, committed) in behind {
+                marks.push((kind, committed));
                 let mut batches = self.fact_batches(kind, held, BATCH);
                 let mut rows = Vec::new();
                 while let Some(batch) = batches.next(self.db_for_facts()).await? {
@@ -169,7 +174,7 @@ impl Qudao {
                 ..Update::default()
             };
             match engine.publish(update) {
-                Ok(_) => {}
+                Ok(_) => state.read_to.extend(marks),
                 // A fact names a partner, product or region created since
                 // the dimensions were read: read them and publish again.
                 Err(EncodeError::UnknownDimension { .. }) => {
@@ -628,5 +633,70 @@ impl Qudao {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+}
+
+impl Qudao {
+    /// Overstocked and out-of-stock holdings (partner × product) as of the
+    /// period's end or today, whichever is earlier, under the filters: the
+    /// inventory pages' rules, counted by the engine.
+    pub async fn analytics_stock_flags(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<(u64, u64), AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let overstock_days = self.current_settings().await?.overstock_days;
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Self::parse_query(&snapshot, &lines_text(text))?;
+        let as_of = qudao_engine::month_of_number(query.last)
+            .last_day()
+            .min(crate::today());
+        tokio::task::spawn_blocking(move || {
+            Ok(snapshot.stock_flags(&query, &scope, as_of, overstock_days)?)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Partners that reported sell-through in any of the three months
+    /// before the latest overdue month and not in it (`quality::
+    /// latest_overdue`), under the filters: who stopped reporting.
+    pub async fn analytics_silent(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<(qudao_domain::periods::Month, usize), AppError> {
+        let month = qudao_domain::quality::latest_overdue(crate::today());
+        let reported = async |from: qudao_domain::periods::Month| {
+            let text = QueryText {
+                measures: vec![Measure::SellThroughQty.as_str().to_owned()],
+                by: vec![Dim::Partner.as_str().to_owned()],
+                period: None,
+                from: Some(from.to_string()),
+                to: Some(
+                    if from == month {
+                        month
+                    } else {
+                        month.previous()
+                    }
+                    .to_string(),
+                ),
+                compare: None,
+                sort: None,
+                limit: None,
+                ..text.clone()
+            };
+            self.analytics_query(caller, &text).await.map(|a| {
+                a.rows
+                    .into_iter()
+                    .map(|r| r.keys[0].code.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+            })
+        };
+        let before = reported(month.previous().previous().previous()).await?;
+        let now = reported(month).await?;
+        Ok((month, before.difference(&now).count()))
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use qudao_domain::error::{Invalid, Problem};
+use qudao_domain::inventory::{Cover, WINDOW_DAYS, cover, is_overstock, is_stock_out};
 use qudao_domain::periods::Month;
 use rayon::prelude::*;
 
@@ -493,14 +494,39 @@ impl Snapshot {
                 .cloned()
                 .unwrap_or_else(|| self.empty_values(query))
         } else {
-            let whole = Query {
-                by: Vec::new(),
-                sort: None,
-                limit: None,
-                compare: None,
-                ..query.clone()
-            };
-            self.run(&whole, scope)?.1
+            // A sum's total is the sum of its groups; a distinct count or
+            // days of cover is not, and is asked again without the split.
+            let mut totals = self.empty_values(query);
+            for values in groups.values() {
+                for (total, value) in totals.iter_mut().zip(values) {
+                    if let (Some(t), Some(v)) = (total.as_mut(), value) {
+                        *t = t.saturating_add(*v);
+                    }
+                }
+            }
+            let whole: Vec<Measure> = query
+                .measures
+                .iter()
+                .copied()
+                .filter(|m| !m.is_additive())
+                .collect();
+            if !whole.is_empty() {
+                let again = Query {
+                    measures: whole.clone(),
+                    by: Vec::new(),
+                    sort: None,
+                    limit: None,
+                    compare: None,
+                    ..query.clone()
+                };
+                let found = self.run(&again, scope)?.1;
+                for (m, value) in whole.iter().zip(found) {
+                    if let Some(slot) = query.measures.iter().position(|x| x == m) {
+                        totals[slot] = value;
+                    }
+                }
+            }
+            totals
         };
         let rows = groups
             .into_iter()
@@ -879,35 +905,79 @@ impl Snapshot {
         groups
     }
 
-    /// On hand ÷ the average daily sell-through of the 90 days up to the
-    /// period's last day; `None` where nothing sold in those days.
-    fn days_of_cover(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
-        let on_hand = self.on_hand(plan);
-        let from = plan.last_day - 89;
-        let sold = self.scan(
+    /// Units sold through per (partner, product) in the window of
+    /// `inventory::WINDOW_DAYS` days ending on the plan's last day.
+    fn sold_in_window(&self, plan: &Plan<'_>) -> HashMap<(u32, u32), i64> {
+        let from = plan.last_day - (WINDOW_DAYS as i32 - 1);
+        self.scan(
             Kind::SellThrough,
             from,
             plan.last_day,
-            HashMap::<u64, i64>::new,
-            |groups, chunk| {
+            HashMap::<(u32, u32), i64>::new,
+            |sold, chunk| {
                 for i in 0..chunk.len() {
                     let day = chunk.day[i];
                     if day >= from && day <= plan.last_day && plan.passes_but_time(chunk, i) {
-                        *groups
-                            .entry(plan.pair_key(chunk.partner[i], chunk.product[i]))
+                        *sold
+                            .entry((chunk.partner[i], chunk.product[i]))
                             .or_insert(0) += chunk.qty[i];
                     }
                 }
             },
-            merge_sums,
-        );
+            |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                a
+            },
+        )
+    }
+
+    /// On hand against the window's sales, per group, by the inventory
+    /// pages' rule (`inventory::cover`); `None` where nothing sold.
+    fn days_of_cover(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
+        let mut on_hand: HashMap<u64, i64> = HashMap::new();
+        let mut sold: HashMap<u64, i64> = HashMap::new();
+        for ((partner, product), qty) in self.pairs_on_hand(plan) {
+            *on_hand.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        }
+        for ((partner, product), qty) in self.sold_in_window(plan) {
+            *sold.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        }
         on_hand
             .into_iter()
             .map(|(key, qty)| {
-                let per_90 = sold.get(&key).copied().unwrap_or(0);
-                (key, (per_90 > 0).then(|| (qty.max(0) * 90) / per_90))
+                let days = match cover(qty, sold.get(&key).copied().unwrap_or(0)) {
+                    Cover::Days(days) => Some(days),
+                    Cover::Empty => Some(0),
+                    Cover::NoSales => None,
+                };
+                (key, days)
             })
             .collect()
+    }
+
+    /// How many partner × product holdings are overstocked and how many
+    /// are out of stock on `as_of`, under the query's scope and filters, by
+    /// the inventory pages' rules.
+    pub fn stock_flags(
+        &self,
+        query: &Query,
+        scope: &Scope,
+        as_of: chrono::NaiveDate,
+        overstock_days: u32,
+    ) -> Result<(u64, u64), Invalid> {
+        let mut plan = self.plan(query, scope)?;
+        plan.last_day = day_number(as_of);
+        let on_hand = self.pairs_on_hand(&plan);
+        let sold = self.sold_in_window(&plan);
+        let (mut overstock, mut stock_outs) = (0, 0);
+        for (pair, qty) in &on_hand {
+            let sold = sold.get(pair).copied().unwrap_or(0);
+            overstock += u64::from(is_overstock(cover(*qty, sold), overstock_days));
+            stock_outs += u64::from(is_stock_out(*qty, sold));
+        }
+        Ok((overstock, stock_outs))
     }
 
     /// A code of a dimension with its names, for a filter shown to a

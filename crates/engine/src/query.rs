@@ -78,6 +78,18 @@ impl Measure {
         )
     }
 
+    /// Whether the whole is the sum of its parts (a distinct count is not:
+    /// a partner active in two provinces is one partner; nor is a ratio).
+    pub fn is_additive(self) -> bool {
+        !matches!(
+            self,
+            Measure::ActivePartners
+                | Measure::ActiveOutlets
+                | Measure::NewCustomerRegions
+                | Measure::DaysOfCover
+        )
+    }
+
     /// A balance on the last day of the period rather than a flow within it.
     pub fn is_balance(self) -> bool {
         matches!(

@@ -8,8 +8,7 @@ use askama::Template;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use qudao_app::analytics::{Answer, ForecastView, Line, QueryText, text_from_pairs};
-use qudao_app::inventory::{InventoryQuery, QualityQuery};
-use qudao_app::{AppError, Page, PageRequest};
+use qudao_app::{AppError, Page};
 use qudao_domain::money::{Currency, Money};
 use serde::Deserialize;
 use serde_json::json;
@@ -465,33 +464,18 @@ async fn dashboard(
                 .await?,
         );
     }
+    let flags_text = text_from_pairs(&base)?;
     let stock = state
         .app
-        .inventory(
-            &ctx.caller,
-            &InventoryQuery {
-                partner: p.partner.clone(),
-                line: p.product_line.clone(),
-                ..InventoryQuery::default()
-            },
-            PageRequest::new(None, Some(1)),
-        )
+        .analytics_stock_flags(&ctx.caller, &flags_text)
         .await
-        .ok()
-        .map(|v| (v.totals.overstock, v.totals.stock_outs));
+        .ok();
     let missing = state
         .app
-        .data_quality(
-            &ctx.caller,
-            &QualityQuery {
-                partner: p.partner.clone(),
-                months: None,
-            },
-            PageRequest::new(None, Some(1)),
-        )
+        .analytics_silent(&ctx.caller, &text_from_pairs(&p.filters())?)
         .await
         .ok()
-        .map(|q| (q.missing_month.to_string(), q.missing.len()));
+        .map(|(month, n)| (month.to_string(), n));
     let title = match &p.partner {
         Some(code) => lang.tf("analytics.partner_title", partner_name(&top_partners, code)),
         None => lang.t("analytics.title").to_owned(),

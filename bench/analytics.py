@@ -540,13 +540,13 @@ def http_load(args, db, year):
         if "qudao_session" not in cookie:
             sys.exit("signing in gave no session")
 
-        def get(url):
+        def get(url, timeout=120):
             req = urllib.request.Request(url, headers={"Cookie": cookie})
-            with urllib.request.urlopen(req, timeout=120) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.read()
 
         url = f"{base}/analytics?period={year}"
-        status, page = get(url)  # also the engine's load
+        status, page = get(url, timeout=1800)  # also waits for the engine's load
         if status != 200 or b"<html" not in page.lower():
             sys.exit(f"the dashboard answered {status}")
         times, errors = [], []

@@ -286,9 +286,9 @@ pub async fn acknowledge(
 ) -> Result<DateTime<Utc>, StoreError> {
     let at = now();
     alert::Entity::update_many()
-        .col_expr(alert::Column::AcknowledgedAt, Expr::val(at).into())
-        .col_expr(alert::Column::AcknowledgedBy, Expr::val(by).into())
-        .col_expr(alert::Column::AcknowledgedNote, Expr::val(note).into())
+        .col_expr(alert::Column::AcknowledgedAt, Expr::val(at))
+        .col_expr(alert::Column::AcknowledgedBy, Expr::val(by))
+        .col_expr(alert::Column::AcknowledgedNote, Expr::val(note))
         .filter(alert::Column::Id.eq(id))
         .exec(tx)
         .await?;

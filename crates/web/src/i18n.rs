@@ -425,7 +425,15 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 21] = [
+        let labelled: [(&str, Vec<String>); 22] = [
+            (
+                "forecast_method",
+                words(
+                    "forecast_method",
+                    qudao_domain::forecast::Method::ALL,
+                    qudao_domain::forecast::Method::as_str,
+                ),
+            ),
             (
                 "catalog_status",
                 words(

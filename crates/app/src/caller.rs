@@ -132,6 +132,12 @@ pub enum Permission {
     /// Dashboards and the analytics query: every role, each over the facts
     /// its scope reaches (see `analytics`).
     ViewAnalytics,
+    // Alerts (`alerts`): internal follow-up of partners.
+    /// Read the alerts of the partners in scope and acknowledge them.
+    ViewAlerts,
+    AcknowledgeAlerts,
+    /// Run the alert job by hand (the server runs it daily as the system).
+    RunAlerts,
 }
 
 impl Permission {
@@ -184,6 +190,8 @@ impl Permission {
             Permission::SellDownstream => role == Role::PartnerAdmin,
             Permission::ViewInventory | Permission::ViewAnalytics => true,
             Permission::ReportStockCounts => role != Role::Finance,
+            Permission::ViewAlerts | Permission::AcknowledgeAlerts => !role.is_partner_role(),
+            Permission::RunAlerts => matches!(role, Role::Admin | Role::ChannelManager),
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 mod caller;

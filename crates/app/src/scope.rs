@@ -35,6 +35,8 @@ pub(crate) enum Area {
     Orders,
     /// Stock counts and the inventory and data-quality reads.
     Inventory,
+    /// Alerts the daily job raised about partners.
+    Alerts,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -66,6 +68,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // A partner buys from us for itself; its downstream order on their own.
     (Area::Orders, Narrowing::OwnOrganisationOnly),
     (Area::Inventory, Narrowing::OwnOrganisationOnly),
+    // Alerts are our own follow-up of partners, not shown to them.
+    (Area::Alerts, Narrowing::InternalOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -147,6 +147,8 @@ macro_rules! on_both_backends {
 mod admin;
 #[path = "suite/agreements.rs"]
 mod agreements;
+#[path = "suite/alerts.rs"]
+mod alerts;
 #[path = "suite/catalog.rs"]
 mod catalog;
 #[path = "suite/concurrency.rs"]

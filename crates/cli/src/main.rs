@@ -1,6 +1,7 @@
 //! `qudao`: serve the web UI and API, manage the database and accounts,
 //! load the demo, import, export, back up and restore.
 
+mod alerts;
 mod analytics;
 
 use std::net::SocketAddr;
@@ -150,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         command: analytics::AnalyticsCommand,
     },
+    /// Alerts about partners (see docs/areas/alerts.md); `serve` runs them daily
+    Alerts {
+        #[command(subcommand)]
+        command: alerts::AlertsCommand,
+    },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
     /// Put a backup in place of the SQLite database named by --db (stop the server first)
@@ -218,6 +224,36 @@ fn main() -> ExitCode {
     }
 }
 
+/// How often a server tries to claim the day's alert job: the first try
+/// after midnight (in the company's time zone) runs it within the hour.
+const ALERT_JOB_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The daily alert job: every hour, claim today's run and do it when this
+/// node got it. The jobs table lets one of several servers run it per day;
+/// a failed run is logged and the day is not tried again (`qudao alerts
+/// run` does it by hand).
+async fn daily_alerts(app: Qudao) {
+    let node = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "serve".to_owned()),
+        std::process::id()
+    );
+    let mut every = tokio::time::interval(ALERT_JOB_EVERY);
+    loop {
+        every.tick().await;
+        match app.run_daily_alerts(&node).await {
+            Ok(Some(report)) => tracing::info!(
+                partners = report.partners,
+                raised = report.raised,
+                known = report.known,
+                "alert job ran"
+            ),
+            Ok(None) => {}
+            Err(err) => tracing::error!("the alert job failed: {err}"),
+        }
+    }
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUDAO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
@@ -277,6 +313,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tracing::error!("the fact engine did not load: {err}");
                 }
             });
+            tokio::spawn(daily_alerts(app.clone()));
             let config = qudao_web::WebConfig {
                 secure_cookies,
                 trust_forwarded_for,
@@ -480,6 +517,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Analytics { command } => {
             analytics::run(&cli.db, lang, system, command).await?;
+        }
+        Command::Alerts { command } => {
+            alerts::run(&cli.db, lang, system, command).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod bulk;

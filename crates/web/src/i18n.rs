@@ -48,6 +48,7 @@ catalogs!(
     "orders",
     "inventory",
     "downstream",
+    "alerts",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -33,6 +33,7 @@ mod v017_partner_path_index;
 mod v018_sellthrough_upload_index;
 mod v019_downstream;
 mod v020_fact_references;
+mod v021_alerts;
 
 struct Migration {
     version: i64,
@@ -140,6 +141,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 20,
         name: "fact lines' references to master data checked once per statement (PostgreSQL)",
         statements: v020_fact_references::v20_fact_references,
+    },
+    Migration {
+        version: 21,
+        name: "alerts and the jobs table",
+        statements: v021_alerts::v21_alerts,
     },
 ];
 

@@ -4,6 +4,7 @@
 
 mod admin;
 mod agreements;
+mod alerts;
 mod analytics;
 mod catalog;
 mod coverage;
@@ -87,7 +88,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(receivables::routes())
                 .merge(orders::routes())
                 .merge(inventory::routes())
-                .merge(analytics::routes()),
+                .merge(analytics::routes())
+                .merge(alerts::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -172,6 +172,11 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/analytics/lines?measure=sell_in_amount&period=2026&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
     ("GET", "/api/v1/analytics/forecast?measure=sell_in_amount", Empty, [200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/analytics/forecast?measure=sell_in_amount&partner=P1", Empty, [200, 200, 404, 200, 200, 404, 401]),
+    ("GET", "/api/v1/alerts", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("GET", "/api/v1/alerts?kind=overdue&status=open", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("GET", "/api/v1/alerts?kind=nope", Empty, [422, 422, 422, 422, 403, 403, 401]),
+    ("POST", "/api/v1/alerts/999999/acknowledge", Json(r#"{"note": "called them"}"#), [404, 404, 404, 404, 403, 403, 401]),
+    ("POST", "/api/v1/alerts/999999/acknowledge", Json(r#"{"note": ""}"#), [422, 422, 422, 422, 403, 403, 401]),
     // Inventory: on hand, stock counts, data quality.
     ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),

@@ -14,17 +14,26 @@
 //!   facts are converted once, as they are loaded.
 //!
 //! A catch-up publishes all the new facts of every kind at once, so a query
-//! never sees half of an import. The caller's scope becomes the set of
+//! never sees half of an import.
+//!
+//! Where the process was given a projection file (beside a SQLite database
+//! by default, see [`Qudao::open`]), the engine starts from it when it
+//! still matches the store (`qudao_engine::Stored`), and writes it again in
+//! the background after a full load and after every [`SAVE_EVERY`] new
+//! facts. The file is a cache: without it, or with one that no longer
+//! matches, the engine loads from the store as before. The caller's scope becomes the set of
 //! partner ids the store's scope condition reaches, applied by the engine
 //! to every row.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use qudao_domain::periods::FiscalCalendar;
 use qudao_engine::{
     DimsInput, EncodeError, Engine, FactInput, LineSort, Named, OwnerInput, PartnerInput,
-    ProductInput, Query, RateInput, RegionInput, Scope, Snapshot, Update,
+    ProductInput, Query, RateInput, RegionInput, Sample, Scope, Snapshot, Stored, Update,
 };
 use tokio::sync::Mutex;
 
@@ -41,14 +50,44 @@ pub const POLL: Duration = Duration::from_secs(1);
 pub const DIMS_TTL: Duration = Duration::from_secs(60);
 /// Facts read per round trip while loading.
 const BATCH: u64 = 50_000;
+/// New facts held beyond those in the projection file before it is written
+/// again (it is also written after every whole load from the store).
+pub const SAVE_EVERY: usize = 100_000;
 
 /// The engine and what its catch-ups need to remember.
 #[derive(Debug, Default)]
-pub(crate) struct Analytics(Mutex<State>);
+pub(crate) struct Analytics {
+    state: Mutex<State>,
+    /// Where the projection is kept between runs, if anywhere.
+    file: Option<PathBuf>,
+    /// A write of the file is under way.
+    saving: Arc<AtomicBool>,
+}
+
+impl Analytics {
+    pub(crate) fn kept_in(file: Option<PathBuf>) -> Self {
+        Self {
+            file,
+            ..Self::default()
+        }
+    }
+}
+
+/// How the engine was last loaded whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// From the projection file (then caught up), or from the store.
+    pub from_file: bool,
+    pub facts: usize,
+    pub took: Duration,
+}
 
 #[derive(Debug, Default)]
 struct State {
     engine: Option<Arc<Engine>>,
+    loaded: Option<Loaded>,
+    /// Facts in the projection file as last written or read.
+    saved: usize,
     /// Per kind, the table's high-water mark the engine has read up to.
     read_to: std::collections::BTreeMap<FactKind, i64>,
     polled: Option<Instant>,
@@ -90,7 +129,26 @@ impl Qudao {
 
     /// The engine caught up with everything committed.
     pub(crate) async fn analytics_snapshot(&self) -> Result<Arc<Snapshot>, AppError> {
-        let mut state = self.analytics.0.lock().await;
+        self.analytics_caught_up(false).await
+    }
+
+    /// How the engine was last loaded whole, once it has been.
+    pub async fn analytics_loaded(&self) -> Option<Loaded> {
+        self.analytics.state.lock().await.loaded
+    }
+
+    /// Waits for a write of the projection file under way, if any: a
+    /// command-line run calls it before it exits.
+    pub async fn analytics_saved(&self) {
+        while self.analytics.saving.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// `retried`: the dimensions were just read again because a fact named
+    /// one the engine did not know; a second miss is an error, not a loop.
+    async fn analytics_caught_up(&self, retried: bool) -> Result<Arc<Snapshot>, AppError> {
+        let mut state = self.analytics.state.lock().await;
         let now = Instant::now();
         let stale_dims = state.dims_read.is_none_or(|at| now - at >= DIMS_TTL);
         let mut dims = None;
@@ -103,16 +161,22 @@ impl Qudao {
             state.dims_read = Some(now);
             dims = Some(fresh);
         }
+        // A whole load publishes batch by batch: nobody reads this engine
+        // until it is caught up, and no batch is held longer than needed.
+        let mut whole_load = None;
         let engine = match &state.engine {
             Some(engine) => engine.clone(),
             None => {
                 let settings = self.current_settings().await?;
                 let fiscal = FiscalCalendar::new(settings.fiscal_year_start)
                     .unwrap_or_else(|| FiscalCalendar::new(1).expect("January starts a year"));
-                let engine = Arc::new(Engine::new(Snapshot::empty(
-                    settings.currency.as_str(),
-                    fiscal,
-                )));
+                let currency = settings.currency.as_str();
+                let from_file = self.stored_engine(currency, fiscal, &state.rates).await?;
+                state.saved = from_file.as_ref().map_or(0, |s| s.counts().values().sum());
+                whole_load = Some(from_file.is_some());
+                let engine = Arc::new(Engine::new(
+                    from_file.unwrap_or_else(|| Snapshot::empty(currency, fiscal)),
+                ));
                 let dims = match dims.take() {
                     Some(dims) => dims,
                     None => self.read_dims().await?.0,
@@ -160,36 +224,138 @@ impl Qudao {
         if !behind.is_empty() {
             let mut facts = Vec::new();
             let mut marks = Vec::new();
+            let mut published = Ok(());
             for (kind, held, committed) in behind {
                 marks.push((kind, committed));
                 let mut batches = self.fact_batches(kind, held, BATCH);
                 let mut rows = Vec::new();
                 while let Some(batch) = batches.next(self.db_for_facts()).await? {
-                    rows.extend(batch.into_iter().map(input));
+                    let batch = batch.into_iter().map(input);
+                    if whole_load.is_some() {
+                        published = engine
+                            .publish(Update {
+                                facts: vec![(engine_kind(kind), batch.collect())],
+                                ..Update::default()
+                            })
+                            .map(|_| ());
+                        if published.is_err() {
+                            break;
+                        }
+                    } else {
+                        rows.extend(batch);
+                    }
+                }
+                if published.is_err() {
+                    break;
                 }
                 facts.push((engine_kind(kind), rows));
             }
-            let update = Update {
-                facts,
-                ..Update::default()
-            };
-            match engine.publish(update) {
-                Ok(_) => state.read_to.extend(marks),
+            if published.is_ok() && whole_load.is_none() {
+                published = engine
+                    .publish(Update {
+                        facts,
+                        ..Update::default()
+                    })
+                    .map(|_| ());
+            }
+            match published {
+                Ok(()) => state.read_to.extend(marks),
                 // A fact names a partner, product or region created since
                 // the dimensions were read: read them and publish again.
-                Err(EncodeError::UnknownDimension { .. }) => {
+                Err(EncodeError::UnknownDimension { kind, id }) => {
+                    if retried {
+                        return Err(AppError::Internal(format!(
+                            "engine: {} fact {id} names a partner, product or region \
+                             the store does not list",
+                            kind.as_str()
+                        )));
+                    }
+                    state.dims_read = None;
                     drop(state);
-                    return Box::pin(self.analytics_after_new_dims()).await;
+                    return Box::pin(self.analytics_caught_up(true)).await;
                 }
                 Err(e) => return Err(AppError::Internal(format!("{e:?}"))),
             }
         }
-        Ok(engine.snapshot())
+        let snapshot = engine.snapshot();
+        let held: usize = snapshot.counts().values().sum();
+        if let Some(from_file) = whole_load {
+            state.loaded = Some(Loaded {
+                from_file,
+                facts: held,
+                took: now.elapsed(),
+            });
+        }
+        let due = held >= state.saved + SAVE_EVERY || (whole_load == Some(false) && held > 0);
+        if due && self.save_engine(snapshot.clone()) {
+            state.saved = held;
+        }
+        Ok(snapshot)
     }
 
-    async fn analytics_after_new_dims(&self) -> Result<Arc<Snapshot>, AppError> {
-        self.analytics.0.lock().await.dims_read = None;
-        self.analytics_snapshot().await
+    /// The projection file's snapshot, if there is a file, it reads back
+    /// whole, and it still matches the store: its sample facts are in the
+    /// store unchanged, and it was converted at today's rates in today's
+    /// company currency and calendar. Anything else loads from the store.
+    async fn stored_engine(
+        &self,
+        currency: &str,
+        fiscal: FiscalCalendar,
+        rates: &[RateInput],
+    ) -> Result<Option<Snapshot>, AppError> {
+        let Some(path) = self.analytics.file.clone() else {
+            return Ok(None);
+        };
+        let read = tokio::task::spawn_blocking(move || read_engine_file(&path))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let stored = match read {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return Ok(None),
+            Err(err) => {
+                tracing::warn!(error = %err, "engine file unreadable; loading from the database");
+                return Ok(None);
+            }
+        };
+        for &kind in FactKind::ALL {
+            let samples = stored.samples(engine_kind(kind));
+            let ids: Vec<i64> = samples.iter().map(|s| s.id).collect();
+            let found = qudao_store::facts::by_ids(self.db(), kind, &ids).await?;
+            let same = found.len() == samples.len()
+                && found.iter().zip(&samples).all(|(f, s)| {
+                    *s == Sample {
+                        id: f.id,
+                        partner_id: f.partner_id,
+                        product_id: f.product_id,
+                        date: f.date,
+                        qty: f.qty,
+                    }
+                });
+            if !same {
+                tracing::warn!("engine file does not match the database; loading from it");
+                return Ok(None);
+            }
+        }
+        Ok(stored.into_snapshot(currency, fiscal, rates))
+    }
+
+    /// Writes the projection file in the background, unless there is no
+    /// file or a write is already under way. Answers whether it started.
+    fn save_engine(&self, snapshot: Arc<Snapshot>) -> bool {
+        let Some(path) = self.analytics.file.clone() else {
+            return false;
+        };
+        let saving = self.analytics.saving.clone();
+        if saving.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        tokio::task::spawn_blocking(move || {
+            if let Err(err) = write_engine_file(&snapshot, &path) {
+                tracing::warn!(error = %err, file = %path.display(), "engine file not written");
+            }
+            saving.store(false, Ordering::Release);
+        });
+        true
     }
 
     async fn read_dims(&self) -> Result<(DimsInput, Vec<RateInput>), AppError> {
@@ -430,6 +596,35 @@ fn lines_text(text: &QueryText) -> QueryText {
     }
 }
 
+fn read_engine_file(path: &Path) -> std::io::Result<Option<Stored>> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    Stored::read_from(&mut std::io::BufReader::with_capacity(1 << 20, file)).map(Some)
+}
+
+/// Writes beside the file and renames over it, so a reader (another
+/// process starting) finds the old file or the new one, never half of one.
+fn write_engine_file(snapshot: &Snapshot, path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let part = PathBuf::from(format!("{}.{}.part", path.display(), std::process::id()));
+    let written = (|| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&part)?);
+        snapshot.write_to(&mut out)?;
+        out.flush()?;
+        out.get_ref().sync_all()
+    })();
+    match written.and_then(|()| std::fs::rename(&part, path)) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let _ = std::fs::remove_file(&part);
+            Err(err)
+        }
+    }
+}
+
 fn publish(engine: &Engine, update: Update) -> Result<(), AppError> {
     engine
         .publish(update)
@@ -569,7 +764,7 @@ impl Qudao {
         text: &QueryText,
         sort: Option<&str>,
         words: LinesExport,
-        path: std::path::PathBuf,
+        path: PathBuf,
     ) -> Result<usize, AppError> {
         use crate::export::Cell;
         caller.require(Permission::ViewAnalytics)?;

@@ -111,10 +111,20 @@ pub struct SchemaStatus {
 impl Qudao {
     /// Connects and brings the schema up to date. A database written by a
     /// newer Qudao is refused.
+    /// Opens and migrates the database at `url`. The analytics engine keeps
+    /// its projection beside a SQLite file (`qudao.db.engine`); see
+    /// [`Qudao::keeping_engine_in`] for another place.
     pub async fn open(url: &str) -> Result<Self, AppError> {
         let db = qudao_store::connect(url).await?;
         qudao_store::migrations::migrate(&db).await?;
-        Ok(Self::on(db))
+        Ok(Self::on(db).keeping_engine_in(engine_file_beside(url)))
+    }
+
+    /// Where the analytics engine keeps its projection between runs
+    /// (`None`: nowhere, it loads from the database at every start).
+    pub fn keeping_engine_in(mut self, file: Option<std::path::PathBuf>) -> Self {
+        self.analytics = std::sync::Arc::new(analytics::Analytics::kept_in(file));
+        self
     }
 
     /// Connects without migrating (for `qudao migrate --status`, backup).
@@ -222,6 +232,23 @@ pub(crate) async fn commit(tx: qudao_store::WriteTx) -> Result<(), AppError> {
     Ok(tx.commit().await?)
 }
 
+/// The file of a SQLite URL; `None` for PostgreSQL and in-memory SQLite.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, options) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || options.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// The analytics projection's default place: beside a SQLite file.
+pub fn engine_file_beside(url: &str) -> Option<std::path::PathBuf> {
+    sqlite_file(url).map(|db| std::path::PathBuf::from(format!("{}.engine", db.display())))
+}
+
 /// Puts a SQLite backup in place of the database at `url`, after checking
 /// that it is a sound Qudao database this program can use. The server must be
 /// stopped: a running server keeps the old file open.
@@ -230,15 +257,9 @@ pub async fn restore_sqlite(
     url: &str,
     force: bool,
 ) -> Result<std::path::PathBuf, AppError> {
-    let target = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .map(|path| std::path::PathBuf::from(path.split('?').next().unwrap_or(path)))
-        .ok_or_else(|| {
-            AppError::Unsupported(
-                "restore works on SQLite; for PostgreSQL use pg_restore".to_owned(),
-            )
-        })?;
+    let target = sqlite_file(url).ok_or_else(|| {
+        AppError::Unsupported("restore works on SQLite; for PostgreSQL use pg_restore".to_owned())
+    })?;
     if !backup.is_file() {
         return Err(AppError::Unsupported(format!(
             "{} is not a file",
@@ -267,7 +288,7 @@ pub async fn restore_sqlite(
             backup.display()
         )));
     }
-    for suffix in ["-wal", "-shm"] {
+    for suffix in ["-wal", "-shm", ".engine"] {
         let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
         if side.exists() {
             std::fs::remove_file(&side)

@@ -203,14 +203,20 @@ pub(crate) async fn run(
                     "query": line, "groups": groups, "ms": times,
                 }));
             }
+            let loaded = app.analytics_loaded().await;
             let value = serde_json::json!({
                 "open_ms": started.elapsed().as_secs_f64() * 1000.0 - load_ms,
                 "load_ms": load_ms,
+                "from_file": loaded.map(|l| l.from_file),
+                "facts": loaded.map(|l| l.facts),
                 "queries": results,
             });
             println!("{value}");
         }
     }
+    // A first load writes the projection file in the background; let it
+    // finish, so the next start reads it.
+    app.analytics_saved().await;
     Ok(())
 }
 

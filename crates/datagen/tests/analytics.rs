@@ -287,8 +287,14 @@ async fn answer(
         .collect()
 }
 
-async fn agrees_with_sql(url: String) {
-    let app = Qudao::open(&url).await.unwrap();
+async fn agrees_with_sql(url: String, file: &std::path::Path) {
+    let open = async || {
+        Qudao::open(&url)
+            .await
+            .unwrap()
+            .keeping_engine_in(Some(file.to_owned()))
+    };
+    let app = open().await;
     load(&app, Scale::Demo, 2026).await.unwrap();
     let system = Caller::system("test");
     let fiscal =
@@ -386,17 +392,39 @@ async fn agrees_with_sql(url: String) {
         assert_eq!(got, want, "the boss's {measure}");
     }
 
-    // A fresh engine over the same database answers the same.
-    let again = Qudao::open(&url).await.unwrap();
-    for (measure, by) in [
-        ("sell_in_amount", vec!["province", "month"]),
-        ("collections", vec!["partner"]),
-    ] {
-        assert_eq!(
-            answer(&again, &system, measure, &by, None, "2026").await,
-            answer(&app, &system, measure, &by, None, "2026").await,
-        );
+    // The first load, from the store, wrote the projection file. A fresh
+    // engine reads it back and answers the same; so does one whose file
+    // is cut short, which loads from the store instead.
+    app.analytics_saved().await;
+    assert!(!app.analytics_loaded().await.unwrap().from_file);
+    let written = std::fs::read(file).unwrap();
+    for (from_file, bytes) in [(true, &written[..]), (false, &written[..written.len() / 2])] {
+        std::fs::write(file, bytes).unwrap();
+        let again = open().await;
+        for (measure, by) in [
+            ("sell_in_amount", vec!["province", "month"]),
+            ("collections", vec!["partner"]),
+            ("sell_through_amount", vec!["grade"]),
+        ] {
+            assert_eq!(
+                answer(&again, &system, measure, &by, None, "2026").await,
+                answer(&app, &system, measure, &by, None, "2026").await,
+            );
+        }
+        let loaded = again.analytics_loaded().await.unwrap();
+        assert_eq!(loaded.from_file, from_file);
+        assert_eq!(loaded.facts, written_facts(&app).await);
+        again.analytics_saved().await;
     }
+    std::fs::remove_file(file).ok();
+}
+
+async fn written_facts(app: &Qudao) -> usize {
+    app.analytics_counts(&Caller::system("test"))
+        .await
+        .unwrap()
+        .values()
+        .sum()
 }
 
 /// The tree path of the partner the demo's partner admin works for.
@@ -422,7 +450,8 @@ async fn the_engine_agrees_with_sql_on_sqlite() {
         std::process::id(),
         rand::random::<u32>()
     ));
-    agrees_with_sql(format!("sqlite://{}", path.display())).await;
+    let file = std::path::PathBuf::from(format!("{}.engine", path.display()));
+    agrees_with_sql(format!("sqlite://{}", path.display()), &file).await;
     for suffix in ["", "-wal", "-shm"] {
         std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
     }
@@ -445,7 +474,8 @@ async fn the_engine_agrees_with_sql_on_postgres() {
     let base = admin_url
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(b, _)| b);
-    agrees_with_sql(format!("{base}/{name}")).await;
+    let file = std::env::temp_dir().join(format!("{name}.engine"));
+    agrees_with_sql(format!("{base}/{name}"), &file).await;
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await

@@ -303,6 +303,54 @@ impl Dims {
         dims
     }
 
+    /// Dimensions that hold nothing but the database ids behind each
+    /// index, as a projection file recorded them: building the store's
+    /// dimensions over these keeps every index the file's facts point at.
+    /// An id the store no longer has keeps an entry with no code or name.
+    pub fn reserved(partner_ids: &[i64], product_ids: &[i64], region_ids: &[i64]) -> Dims {
+        let mut dims = Dims::default();
+        for (ix, &id) in partner_ids.iter().enumerate() {
+            dims.partner_ix.insert(id, ix as u32);
+            dims.partners.push(Partner {
+                id,
+                code: String::new(),
+                name: String::new(),
+                partner_type: NONE,
+                grade: NONE,
+                region: NONE,
+                owner: NONE,
+                parent: NONE,
+                created_on: NaiveDate::MIN,
+            });
+        }
+        for (ix, &id) in product_ids.iter().enumerate() {
+            dims.product_ix.insert(id, ix as u32);
+            dims.products.push(Product {
+                id,
+                sku: String::new(),
+                name_zh: String::new(),
+                name_en: String::new(),
+                line: NONE,
+                category: NONE,
+                cost: None,
+            });
+        }
+        for (ix, &id) in region_ids.iter().enumerate() {
+            dims.region_ix.insert(id, ix as u32);
+            dims.regions.push(Region {
+                id,
+                code: String::new(),
+                name_zh: String::new(),
+                name_en: String::new(),
+                level: String::new(),
+                parent: NONE,
+                province: NONE,
+                city: NONE,
+            });
+        }
+        dims
+    }
+
     /// The province and city a region lies in. Abroad, the country stands
     /// in for the province, so a map of China and the bars for abroad read
     /// the same column.

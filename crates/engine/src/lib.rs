@@ -12,6 +12,7 @@
 mod dims;
 mod exec;
 mod lines;
+mod persist;
 mod query;
 mod snapshot;
 mod table;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 pub use dims::{Dims, DimsInput, NONE, Named, OwnerInput, PartnerInput, ProductInput, RegionInput};
 pub use exec::{Answer, AnswerRow, Key, Scope};
 pub use lines::{Line, LineSort, Lines};
+pub use persist::{Sample, Stored};
 pub use query::{
     Compare, Dim, Filter, MAX_LIMIT, Measure, Query, QueryText, month_number, month_of_number,
 };
@@ -300,5 +302,66 @@ mod tests {
                 id: 99
             }
         );
+    }
+
+    #[test]
+    fn a_projection_file_reads_back_to_the_same_answers_or_not_at_all() {
+        let engine = engine();
+        let saved = engine.snapshot();
+        let mut file = Vec::new();
+        saved.write_to(&mut file).unwrap();
+        let rates = vec![RateInput {
+            currency: "USD".into(),
+            month: Month::new(2026, 3).unwrap(),
+            rate: Decimal::new(71_234, 4),
+        }];
+        let stored = Stored::read_from(&mut file.as_slice()).unwrap();
+        assert_eq!(stored.last_id(Kind::SellIn), 4);
+        let sample = &stored.samples(Kind::SellIn)[0];
+        assert_eq!((sample.id, sample.partner_id, sample.qty), (4, 1, 4));
+        let fiscal = saved.fiscal;
+        let again = Engine::new(stored.into_snapshot("CNY", fiscal, &rates).unwrap());
+        again
+            .publish(Update {
+                dims: Some(dims()),
+                ..Update::default()
+            })
+            .unwrap();
+        let t = text(
+            &["sell_in_amount", "gross_margin"],
+            &["province"],
+            "2026-03",
+        );
+        assert_eq!(ask(&again, &t, &Scope::All), ask(&engine, &t, &Scope::All));
+        let query = Query::parse(&t, fiscal).unwrap();
+        let lines = |e: &Engine| {
+            let s = e.snapshot();
+            s.lines(
+                Measure::SellInAmount,
+                &query,
+                &Scope::All,
+                (LineSort::Date, false),
+            )
+            .unwrap()
+            .page(0, 10)
+        };
+        assert_eq!(lines(&again), lines(&engine));
+        assert!(
+            lines(&again)
+                .iter()
+                .any(|l| l.written == 105 && l.amount == 748)
+        );
+
+        // Another rate, currency or calendar: the file's amounts are stale.
+        let stored = || Stored::read_from(&mut file.as_slice()).unwrap();
+        let mut moved = rates.clone();
+        moved[0].rate = Decimal::new(72, 1);
+        assert!(stored().into_snapshot("CNY", fiscal, &moved).is_none());
+        assert!(stored().into_snapshot("USD", fiscal, &rates).is_none());
+        let april = FiscalCalendar::new(4).unwrap();
+        assert!(stored().into_snapshot("CNY", april, &rates).is_none());
+        // A file cut short or of another format is refused.
+        assert!(Stored::read_from(&mut &file[..file.len() - 1]).is_err());
+        assert!(Stored::read_from(&mut &b"not an engine file"[..]).is_err());
     }
 }

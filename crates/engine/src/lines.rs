@@ -102,7 +102,7 @@ impl Lines<'_> {
         } else {
             partner.region
         };
-        let (written, currency) = s.original(self.kind, &row);
+        let currency = s.currency_of(&row);
         let date = date_of(row.day);
         let rate = (row.currency != 0)
             .then(|| {
@@ -135,7 +135,7 @@ impl Lines<'_> {
             }),
             qty: row.qty,
             amount: row.amount,
-            written,
+            written: row.written,
             currency: currency.to_owned(),
             rate,
         }

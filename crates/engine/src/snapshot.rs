@@ -51,8 +51,6 @@ pub struct Snapshot {
     /// Index 0 is the company currency.
     pub currencies: Vec<String>,
     pub rates: Arc<HashMap<(u8, i32), Decimal>>,
-    /// The amounts of facts in another currency as written, by kind and id.
-    pub originals: Arc<HashMap<(Kind, i64), i64>>,
 }
 
 /// Why a batch of facts could not be encoded.
@@ -75,7 +73,6 @@ impl Snapshot {
             fiscal,
             currencies: vec![company_currency.to_owned()],
             rates: Arc::default(),
-            originals: Arc::default(),
         }
     }
 
@@ -108,7 +105,6 @@ impl Snapshot {
             }
             next.rates = Arc::new(map);
         }
-        let mut originals: Option<HashMap<(Kind, i64), i64>> = None;
         for (kind, batch) in facts {
             let mut rows = Vec::with_capacity(batch.len());
             for fact in batch {
@@ -145,9 +141,6 @@ impl Snapshot {
                 let amount = if currency == 0 {
                     written
                 } else {
-                    originals
-                        .get_or_insert_with(|| (*next.originals).clone())
-                        .insert((*kind, fact.id), written);
                     next.convert(written, currency, month)
                 };
                 rows.push(Row {
@@ -159,13 +152,11 @@ impl Snapshot {
                     qty: fact.qty,
                     amount,
                     currency,
+                    written,
                 });
             }
             let table = &mut next.tables[kind.index()];
             *table = Arc::new(table.appended(&rows));
-        }
-        if let Some(originals) = originals {
-            next.originals = Arc::new(originals);
         }
         Ok(next)
     }
@@ -212,13 +203,8 @@ impl Snapshot {
             .collect()
     }
 
-    /// The written amount of a fact (its own currency), and that currency.
-    pub fn original(&self, kind: Kind, row: &Row) -> (i64, &str) {
-        let amount = self
-            .originals
-            .get(&(kind, row.id))
-            .copied()
-            .unwrap_or(row.amount);
-        (amount, &self.currencies[row.currency as usize])
+    /// The code of the fact's own currency.
+    pub fn currency_of(&self, row: &Row) -> &str {
+        &self.currencies[row.currency as usize]
     }
 }

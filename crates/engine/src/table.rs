@@ -77,6 +77,9 @@ pub struct Row {
     /// The index of the fact's own currency among the snapshot's
     /// currencies; 0 is the company currency.
     pub currency: u8,
+    /// The amount as written, in the fact's own currency (the same as
+    /// `amount` in the company currency).
+    pub written: i64,
 }
 
 /// Up to [`CHUNK_ROWS`] facts, column by column.
@@ -90,6 +93,9 @@ pub struct Chunk {
     pub qty: Vec<i64>,
     pub amount: Vec<i64>,
     pub currency: Vec<u8>,
+    /// The written amounts of the rows in another currency, by row, in row
+    /// order: a few per cent of the rows, so not a column of its own.
+    pub originals: Vec<(u32, i64)>,
     pub min_day: i32,
     pub max_day: i32,
 }
@@ -105,19 +111,23 @@ impl Chunk {
             qty: Vec::with_capacity(n),
             amount: Vec::with_capacity(n),
             currency: Vec::with_capacity(n),
+            originals: Vec::new(),
             min_day: i32::MAX,
             max_day: i32::MIN,
         }
     }
 
     fn push(&mut self, row: &Row) {
-        self.id.push(row.id);
         self.partner.push(row.partner);
         self.product.push(row.product);
         self.region.push(row.region);
         self.day.push(row.day);
         self.qty.push(row.qty);
         self.amount.push(row.amount);
+        if row.currency != 0 {
+            self.originals.push((self.id.len() as u32, row.written));
+        }
+        self.id.push(row.id);
         self.currency.push(row.currency);
         self.min_day = self.min_day.min(row.day);
         self.max_day = self.max_day.max(row.day);
@@ -141,6 +151,13 @@ impl Chunk {
             qty: self.qty[i],
             amount: self.amount[i],
             currency: self.currency[i],
+            written: if self.currency[i] == 0 {
+                self.amount[i]
+            } else {
+                self.originals
+                    .binary_search_by_key(&(i as u32), |o| o.0)
+                    .map_or(self.amount[i], |at| self.originals[at].1)
+            },
         }
     }
 

@@ -168,6 +168,29 @@ pub async fn after(
     .await?)
 }
 
+/// The facts of `kind` with these ids (those that exist), by id: how a
+/// projection file is checked against the database it claims to mirror.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    kind: FactKind,
+    ids: &[i64],
+) -> Result<Vec<Fact>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "{} WHERE {} AND id IN ({list}) ORDER BY id",
+        kind.select(),
+        kind.only()
+    );
+    Ok(
+        Fact::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+            .all(db)
+            .await?,
+    )
+}
+
 /// The highest id committed so far in `kind`'s table (0 when there is
 /// none): a high-water mark, read from the primary key alone. Two kinds
 /// share `sellin_lines`, so a kind's mark may be an id of the other kind;

@@ -168,8 +168,7 @@ impl Qudao {
             Some(engine) => engine.clone(),
             None => {
                 let settings = self.current_settings().await?;
-                let fiscal = FiscalCalendar::new(settings.fiscal_year_start)
-                    .unwrap_or_else(|| FiscalCalendar::new(1).expect("January starts a year"));
+                let fiscal = fiscal_calendar(settings.fiscal_year_start);
                 let currency = settings.currency.as_str();
                 let from_file = self.stored_engine(currency, fiscal, &state.rates).await?;
                 state.saved = from_file.as_ref().map_or(0, |s| s.counts().values().sum());
@@ -485,8 +484,40 @@ impl Qudao {
         Ok(Scope::Partners(ids))
     }
 
+    /// The first and last month of a query's period, without asking the
+    /// engine.
+    pub async fn analytics_months(
+        &self,
+        text: &QueryText,
+    ) -> Result<(qudao_domain::periods::Month, qudao_domain::periods::Month), AppError> {
+        let fiscal = fiscal_calendar(self.current_settings().await?.fiscal_year_start);
+        let query = Query::parse(text, fiscal)?;
+        Ok((
+            qudao_engine::month_of_number(query.first),
+            qudao_engine::month_of_number(query.last),
+        ))
+    }
+
     fn parse_query(snapshot: &Snapshot, text: &QueryText) -> Result<Query, AppError> {
         Ok(Query::parse(text, snapshot.fiscal)?)
+    }
+
+    /// The engine caught up, the caller's scope, and the filters and period
+    /// of `text`: what the lines, their export and the stock flags share.
+    async fn analytics_selected(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<Selected, AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Query::selection(text, snapshot.fiscal)?;
+        Ok(Selected {
+            snapshot,
+            scope,
+            query,
+        })
     }
 
     /// Answers a query over the facts the caller's scope reaches.
@@ -515,15 +546,13 @@ impl Qudao {
         sort: Option<&str>,
         page: crate::PageRequest,
     ) -> Result<crate::Page<Line>, AppError> {
-        caller.require(Permission::ViewAnalytics)?;
         let measure = Measure::parse("measure", measure)?;
-        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => LineSort::parse("sort", s)?,
-            None => (LineSort::Date, true),
-        };
-        let snapshot = self.analytics_snapshot().await?;
-        let scope = self.analytics_scope(caller, &snapshot, text).await?;
-        let query = Self::parse_query(&snapshot, &lines_text(text))?;
+        let sort = line_sort(sort)?;
+        let Selected {
+            snapshot,
+            scope,
+            query,
+        } = self.analytics_selected(caller, text).await?;
         let take = usize::try_from(page.per_page).unwrap_or(usize::MAX);
         let skip =
             usize::try_from((page.page - 1).saturating_mul(page.per_page)).unwrap_or(usize::MAX);
@@ -583,17 +612,26 @@ impl Qudao {
     }
 }
 
-/// Lines are asked for by measure; the query's own measures do not matter,
-/// but the parser wants one.
-fn lines_text(text: &QueryText) -> QueryText {
-    QueryText {
-        measures: vec![Measure::SellInAmount.as_str().to_owned()],
-        by: Vec::new(),
-        sort: None,
-        limit: None,
-        compare: None,
-        ..text.clone()
-    }
+/// What a request for lines or stock flags selects, for the caller.
+struct Selected {
+    snapshot: Arc<Snapshot>,
+    scope: Scope,
+    query: Query,
+}
+
+/// A lines sort as `date`, `-amount`…; newest first when none is given.
+fn line_sort(sort: Option<&str>) -> Result<(LineSort, bool), AppError> {
+    Ok(match sort.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => LineSort::parse("sort", s)?,
+        None => (LineSort::Date, true),
+    })
+}
+
+/// The company's fiscal calendar; a start month outside 1–12 (which the
+/// settings never store) counts as January.
+fn fiscal_calendar(start: u32) -> FiscalCalendar {
+    FiscalCalendar::new(start)
+        .unwrap_or_else(|| FiscalCalendar::new(1).expect("January starts a year"))
 }
 
 fn read_engine_file(path: &Path) -> std::io::Result<Option<Stored>> {
@@ -767,15 +805,13 @@ impl Qudao {
         path: PathBuf,
     ) -> Result<usize, AppError> {
         use crate::export::Cell;
-        caller.require(Permission::ViewAnalytics)?;
         let measure = Measure::parse("measure", measure)?;
-        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => LineSort::parse("sort", s)?,
-            None => (LineSort::Date, true),
-        };
-        let snapshot = self.analytics_snapshot().await?;
-        let scope = self.analytics_scope(caller, &snapshot, text).await?;
-        let query = Self::parse_query(&snapshot, &lines_text(text))?;
+        let sort = line_sort(sort)?;
+        let Selected {
+            snapshot,
+            scope,
+            query,
+        } = self.analytics_selected(caller, text).await?;
         let company = snapshot.company_currency().to_owned();
         tokio::task::spawn_blocking(move || {
             let lines = snapshot.lines(measure, &query, &scope, sort)?;
@@ -840,11 +876,12 @@ impl Qudao {
         caller: &Caller,
         text: &QueryText,
     ) -> Result<(u64, u64), AppError> {
-        caller.require(Permission::ViewAnalytics)?;
+        let Selected {
+            snapshot,
+            scope,
+            query,
+        } = self.analytics_selected(caller, text).await?;
         let overstock_days = self.current_settings().await?.overstock_days;
-        let snapshot = self.analytics_snapshot().await?;
-        let scope = self.analytics_scope(caller, &snapshot, text).await?;
-        let query = Self::parse_query(&snapshot, &lines_text(text))?;
         let as_of = qudao_engine::month_of_number(query.last)
             .last_day()
             .min(crate::today());

@@ -232,9 +232,32 @@ pub struct Query {
 impl Query {
     /// Parses a query; every problem is reported with its field.
     pub fn parse(text: &QueryText, fiscal: FiscalCalendar) -> Result<Query, Vec<Invalid>> {
+        Self::read(text, fiscal, true)
+    }
+
+    /// The filters and period of a request for lines or stock flags: a
+    /// query with no measures, splits, comparison, sort or limit (any given
+    /// are left out).
+    pub fn selection(text: &QueryText, fiscal: FiscalCalendar) -> Result<Query, Vec<Invalid>> {
+        let only = QueryText {
+            measures: Vec::new(),
+            by: Vec::new(),
+            compare: None,
+            sort: None,
+            limit: None,
+            ..text.clone()
+        };
+        Self::read(&only, fiscal, false)
+    }
+
+    fn read(
+        text: &QueryText,
+        fiscal: FiscalCalendar,
+        needs_measures: bool,
+    ) -> Result<Query, Vec<Invalid>> {
         let mut errors = Vec::new();
         let mut measures = Vec::new();
-        if text.measures.is_empty() {
+        if needs_measures && text.measures.is_empty() {
             errors.push(Invalid::new("measures", Problem::Required));
         }
         for m in &text.measures {

@@ -336,16 +336,10 @@ async fn dashboard(
     let mut forecast = None;
     if errors.is_empty() {
         // The trend: the twelve months up to the period's last.
-        let trend_text = ask(&[
-            ("measures", measure),
-            ("by", "month"),
-            ("compare", "last_year"),
-        ])?;
-        let last = state
+        let (_, last) = state
             .app
-            .analytics_query(&ctx.caller, &trend_text)
-            .await
-            .map(|a| a.last)?;
+            .analytics_months(&ask(&[("measures", measure)])?)
+            .await?;
         let first = (0..11).fold(last, |m, _| m.previous());
         let mut trend_pairs: Vec<(String, String)> = p.filters();
         trend_pairs.extend([
@@ -398,7 +392,7 @@ async fn dashboard(
             ]),
         )
         .await?;
-        charts.extend(geo_charts(lang, &p, measure, by, &geo));
+        charts.extend(geo_charts(lang, &p, by, &geo));
 
         let partners = answer(
             &state,
@@ -753,7 +747,7 @@ fn mix_chart(lang: Lang, p: &Params, measure: &str, a: &Answer) -> Chart {
 
 /// Provinces on the China map and the countries abroad as bars; below a
 /// province, its cities (or partners) as bars.
-fn geo_charts(lang: Lang, p: &Params, measure: &str, by: &str, a: &Answer) -> Vec<Chart> {
+fn geo_charts(lang: Lang, p: &Params, by: &str, a: &Answer) -> Vec<Chart> {
     let drill = |code: &str| {
         if by == "partner" {
             p.href_with("partner", code)
@@ -806,7 +800,6 @@ fn geo_charts(lang: Lang, p: &Params, measure: &str, by: &str, a: &Answer) -> Ve
         option: map.to_string(),
         map: true,
     }];
-    let _ = measure;
     if !abroad.is_empty() {
         let abroad_answer = Answer {
             rows: abroad.into_iter().cloned().collect(),

@@ -54,10 +54,15 @@ const BATCH: u64 = 50_000;
 /// again (it is also written after every whole load from the store).
 pub const SAVE_EVERY: usize = 100_000;
 
+/// Answers kept per snapshot, at most: a dashboard asks about ten, and a
+/// manager's drill-down a few more.
+const ANSWERS_KEPT: usize = 512;
+
 /// The engine and what its catch-ups need to remember.
 #[derive(Debug, Default)]
 pub(crate) struct Analytics {
     state: Mutex<State>,
+    answers: std::sync::Mutex<Answers>,
     /// Where the projection is kept between runs, if anywhere.
     file: Option<PathBuf>,
     /// A write of the file is under way.
@@ -71,6 +76,16 @@ impl Analytics {
             ..Self::default()
         }
     }
+}
+
+/// Answers already given on the current snapshot, by scope and query. An
+/// answer depends on nothing else, so it holds until the next publication;
+/// twenty people opening the same dashboard compute it once (the first
+/// asks, the others wait for its answer).
+#[derive(Debug, Default)]
+struct Answers {
+    generation: u64,
+    cells: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Answer>>>,
 }
 
 /// How the engine was last loaded whole.
@@ -530,10 +545,28 @@ impl Qudao {
         let snapshot = self.analytics_snapshot().await?;
         let scope = self.analytics_scope(caller, &snapshot, text).await?;
         let query = Self::parse_query(&snapshot, text)?;
-        let answer = tokio::task::spawn_blocking(move || snapshot.query(&query, &scope))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-        Ok(answer)
+        let cell = {
+            let mut answers = self
+                .analytics
+                .answers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if answers.generation != snapshot.generation || answers.cells.len() >= ANSWERS_KEPT {
+                answers.generation = snapshot.generation;
+                answers.cells.clear();
+            }
+            let key = format!("{scope:?}|{query:?}");
+            answers.cells.entry(key).or_default().clone()
+        };
+        let answer = cell
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || snapshot.query(&query, &scope))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(AppError::from)
+            })
+            .await?;
+        Ok(answer.clone())
     }
 
     /// A page of the lines behind one measure's number, under the same

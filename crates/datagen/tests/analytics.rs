@@ -392,6 +392,23 @@ async fn agrees_with_sql(url: String, file: &std::path::Path) {
         assert_eq!(got, want, "the boss's {measure}");
     }
 
+    // A payment another process commits reaches the next answer after the
+    // poll, though the same question was answered (and kept) before.
+    let whole = |a: BTreeMap<Vec<String>, i64>| a.values().sum::<i64>();
+    let before = whole(answer(&app, &system, "collections", &[], None, "2026").await);
+    let db = Database::connect(&url).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO payments (number, partner_id, currency, amount_minor, received_on, \
+         source, created_by, created_at) SELECT 'T-POLL', MIN(id), 'CNY', 12345, \
+         '2026-06-15', 'manual', 'test', CURRENT_TIMESTAMP FROM partners",
+    )
+    .await
+    .unwrap();
+    db.close().await.ok();
+    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(100)).await;
+    let after = whole(answer(&app, &system, "collections", &[], None, "2026").await);
+    assert_eq!(after, before + 12345);
+
     // The first load, from the store, wrote the projection file. A fresh
     // engine reads it back and answers the same; so does one whose file
     // is cut short, which loads from the store instead.

@@ -226,6 +226,7 @@ impl Stored {
         }
         let dims = Dims::reserved(&self.partner_ids, &self.product_ids, &self.region_ids);
         Some(Snapshot {
+            generation: crate::snapshot::next_generation(),
             dims: Arc::new(dims),
             tables: self.tables.map(Arc::new),
             fiscal,

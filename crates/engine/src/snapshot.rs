@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 use qudao_domain::periods::{FiscalCalendar, Month};
@@ -45,12 +46,20 @@ pub struct RateUsed {
 
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// Unique in the process to this publication: an answer computed on
+    /// one snapshot can be kept for as long as the generation is current.
+    pub generation: u64,
     pub dims: Arc<Dims>,
     pub tables: [Arc<Table>; 7],
     pub fiscal: FiscalCalendar,
     /// Index 0 is the company currency.
     pub currencies: Vec<String>,
     pub rates: Arc<HashMap<(u8, i32), Decimal>>,
+}
+
+pub(crate) fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Why a batch of facts could not be encoded.
@@ -68,6 +77,7 @@ pub enum EncodeError {
 impl Snapshot {
     pub fn empty(company_currency: &str, fiscal: FiscalCalendar) -> Self {
         Self {
+            generation: next_generation(),
             dims: Arc::default(),
             tables: Default::default(),
             fiscal,
@@ -94,6 +104,7 @@ impl Snapshot {
         facts: &[(Kind, Vec<FactInput>)],
     ) -> Result<Snapshot, EncodeError> {
         let mut next = self.clone();
+        next.generation = next_generation();
         if let Some(dims) = dims {
             next.dims = Arc::new(dims);
         }

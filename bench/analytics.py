@@ -611,8 +611,16 @@ def main():
     ours_lines = our_queries(meta)
     load_before = os.getloadavg()
 
-    # Cold start first, while no peer holds memory: the checked queries,
-    # each in a fresh process.
+    # Cold start first, while no peer holds memory. The first process finds
+    # no projection file: it loads from the database and writes the file.
+    # Then the checked queries, each in a fresh process reading the file.
+    first = None
+    if args.checked:
+        engine_file = db + ".engine"
+        if os.path.exists(engine_file):
+            os.remove(engine_file)
+        first = cold_query(args, db, ours_lines[CHECKED[0]])
+        log(f"first start (no projection file): {first[1]} ms, {first[2]:.0f} MB")
     cold = {}
     for i in CHECKED[:args.checked]:
         cold[i] = cold_query(args, db, ours_lines[i])
@@ -721,10 +729,14 @@ def main():
     worst = max(range(len(QUERIES)), key=lambda i: p95(ours["queries"][i]["ms"]))
     print(f"slowest p95: query {worst + 1}, {p95(ours['queries'][worst]['ms']):.1f} ms "
           f"(target <= 100 ms)")
+    if first:
+        print(f"first start (no projection file: loaded from the database, then the file "
+              f"written): {first[1] / 1000:.2f} s; max RSS {first[2]:,.0f} MB")
     if cold:
         cold_ms = [c[1] for c in cold.values()]
         cold_rss = [c[2] for c in cold.values()]
-        print(f"cold start (process start to the first answer, {len(cold)} fresh processes): "
+        print(f"cold start (process start to the first answer, from the projection file, "
+              f"{len(cold)} fresh processes): "
               f"median {statistics.median(cold_ms) / 1000:.2f} s (runs "
               f"{', '.join(f'{x / 1000:.2f}' for x in cold_ms)}; target <= 5 s); "
               f"max RSS {max(cold_rss):,.0f} MB (target <= 1536 MB)")

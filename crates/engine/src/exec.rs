@@ -119,12 +119,19 @@ struct Parts {
     last_day: i32,
     /// Whether any split is in time (else every day's part is 0).
     timed: bool,
+    /// Whether the scope and filters keep fewer than one in [`FEW`] of
+    /// the partners (by their own regions), and of the partners or the
+    /// regions: then few rows are kept.
+    few: bool,
     /// Whether any partner's, product's or region's part is not 0 (a split
     /// or a filter on it): the row loop reads only the columns it needs.
     partners: bool,
     products: bool,
     regions: bool,
 }
+
+/// See [`Parts::few`].
+const FEW: usize = 16;
 
 /// Rows whose keys are worked out at a time: their keys stay in the
 /// first level of cache.
@@ -252,7 +259,7 @@ impl Parts {
             } else {
                 Whose::Nobody
             }
-        } else if chunk.region.iter().all(|&r| r == NONE) {
+        } else if every(&chunk.region, |r| r == NONE) {
             Whose::Placed
         } else {
             Whose::Region
@@ -324,6 +331,7 @@ impl Parts {
             }
         }
         parts.either = either(&parts.partner, &parts.placed);
+        parts.few = few(&parts);
         parts
     }
 }
@@ -389,6 +397,21 @@ impl Plan<'_> {
         }
         codes
     }
+}
+
+/// Whether `test` holds for every value of a column, a block at a time:
+/// a test without an early exit inside a block is done many values to an
+/// instruction, where `Iterator::all` would go one by one.
+fn every<T: Copy>(column: &[T], test: impl Fn(T) -> bool) -> bool {
+    column
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, &x| all & test(x)))
+}
+
+/// See [`Parts::few`].
+fn few(parts: &Parts) -> bool {
+    let rare = |part: &[u64]| part.iter().filter(|&&p| p != OUT).count() * FEW < part.len();
+    rare(&parts.placed) && (rare(&parts.partner) || rare(&parts.region))
 }
 
 /// See [`Parts::either`].
@@ -480,7 +503,8 @@ fn parts(
         .map(|d| part_of(Source::Month, (months.month(d) - first_month) as usize))
         .chain([OUT])
         .collect();
-    Parts {
+    let mut parts = Parts {
+        few: false,
         either: either(&partner, &placed),
         partner,
         placed,
@@ -493,7 +517,9 @@ fn parts(
         partners: partner_ok.is_some() || uses(Source::Partner),
         products: product_ok.is_some() || uses(Source::Product),
         regions: region_ok.is_some() || uses(Source::Region),
-    }
+    };
+    parts.few = few(&parts);
+    parts
 }
 
 fn unknown(field: &'static str, code: &str) -> Invalid {
@@ -982,25 +1008,27 @@ impl Snapshot {
                 )
             },
             |(groups, foreign), chunk| {
-                // Whether a kept row is in another currency is asked only
-                // of a chunk that holds one.
-                let mixed = chunk.currency.iter().any(|&c| c != 0);
+                *foreign |= !every(&chunk.currency, |c| c == 0);
                 match groups {
-                    // The last slot takes the rows dropped: a store there
-                    // costs less than a mispredicted branch.
+                    // Where the scope or a filter keeps few partners, the
+                    // rows kept are rare, a test for them is predicted
+                    // right, and the rows dropped need not be read.
+                    Groups::Dense(sums, seen) if parts.few => parts.each(chunk, |key, c, i| {
+                        let k = key as usize;
+                        sums[k] = sums[k].wrapping_add(value(c, i));
+                        seen[k] = true;
+                    }),
+                    // Else the last slot takes the rows dropped: a store
+                    // there costs less than a mispredicted branch.
                     Groups::Dense(sums, seen) => {
                         let dropped = sums.len() - 1;
                         parts.all(chunk, |key, c, i| {
                             let k = key.min(dropped as u64) as usize;
-                            if mixed {
-                                *foreign |= (k != dropped) & (c.currency[i] != 0);
-                            }
                             sums[k] = sums[k].wrapping_add(value(c, i));
                             seen[k] = true;
                         });
                     }
                     Groups::Sparse(map) => parts.each(chunk, |key, c, i| {
-                        *foreign |= mixed && c.currency[i] != 0;
                         *map.entry(key).or_insert(0) += value(c, i);
                     }),
                 }
@@ -1008,9 +1036,9 @@ impl Snapshot {
             |(a, af), (b, bf)| (a.merge(b), af || bf),
         );
         // Which (currency, month) pairs the rows in another currency fall
-        // in is found by a second pass, only when there were any.
+        // in is found by a second pass, only when the chunks held any.
         let met = if foreign {
-            self.foreign_months(plan, kind)
+            self.foreign_months(plan, parts, kind)
         } else {
             BTreeSet::new()
         };
@@ -1018,32 +1046,45 @@ impl Snapshot {
     }
 
     /// The (currency, month) pairs of the rows in another currency that
-    /// pass the plan: the rates an answer names.
-    fn foreign_months(&self, plan: &Plan<'_>, kind: Kind) -> BTreeSet<(u8, i32)> {
+    /// pass the plan: the rates an answer names. None unless one such row
+    /// is also among those `summed` keeps (a margin sums only the rows of
+    /// products with a cost, yet names the rates of every row that passes).
+    fn foreign_months(&self, plan: &Plan<'_>, summed: &Parts, kind: Kind) -> BTreeSet<(u8, i32)> {
         let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
         let parts = &plan.parts;
-        self.scan(
+        let (met, any_summed) = self.scan(
             kind,
             plan.first_day,
             plan.last_day,
-            BTreeSet::new,
-            |met, chunk| {
+            || (BTreeSet::new(), false),
+            |(met, any_summed), chunk| {
                 let c = Cols::of(chunk);
-                for i in 0..c.currency.len() {
-                    if c.currency[i] == 0 {
+                // Nearly every row is in the company currency: a block of
+                // them is passed over at once.
+                for (block, currencies) in c.currency.chunks(64).enumerate() {
+                    if every(currencies, |c| c == 0) {
                         continue;
                     }
-                    let place = parts.place(c.partner[i], c.product[i], c.region[i]);
-                    if join(place, parts.when(c.day[i])) != OUT {
-                        met.insert((c.currency[i], month_of.month(c.day[i])));
+                    for (j, &currency) in currencies.iter().enumerate() {
+                        let i = block * 64 + j;
+                        if currency == 0 {
+                            continue;
+                        }
+                        let (p, q, r) = (c.partner[i], c.product[i], c.region[i]);
+                        let when = parts.when(c.day[i]);
+                        if join(parts.place(p, q, r), when) != OUT {
+                            met.insert((currency, month_of.month(c.day[i])));
+                            *any_summed |= join(summed.place(p, q, r), when) != OUT;
+                        }
                     }
                 }
             },
-            |mut a, b| {
+            |(mut a, af), (b, bf)| {
                 a.extend(b);
-                a
+                (a, af || bf)
             },
-        )
+        );
+        if any_summed { met } else { BTreeSet::new() }
     }
 
     /// Partners with sell-in or sell-through in the period; outlets are

@@ -69,6 +69,7 @@ pub(crate) struct Plan<'a> {
     pub last_day: i32,
     first_month: i32,
     splits: Vec<Split>,
+    parts: Parts,
 }
 
 /// One dimension of the split: where its value comes from, and the table
@@ -77,6 +78,262 @@ struct Split {
     source: Source,
     table: Vec<u32>,
     radix: u64,
+}
+
+/// A part of a key that drops the row: the scope or a filter keeps it out.
+/// Parts are put together by [`join`], so one `OUT` makes the key `OUT`.
+const OUT: u64 = u64::MAX;
+
+/// The sum of two parts of a key, or `OUT` when either is. Worked out
+/// without a branch (a saturating add compiles to one, mispredicted as
+/// often as rows in and out of the filters mix). A real key is below
+/// `Plan::key_space`, far below 2^63, so only `OUT` has the top bit set.
+#[inline]
+fn join(a: u64, b: u64) -> u64 {
+    a.wrapping_add(b) | (((a | b) as i64) >> 63) as u64
+}
+
+/// The group key compiled per source of its splits. The key is
+/// mixed-radix (each split's code + 1 times the radices of the splits after
+/// it), so it is the sum of one part per source: a row's key is a few
+/// table loads and adds, its filters folded in as `OUT`, rather than a
+/// loop over the splits and masks per row.
+#[derive(Clone)]
+struct Parts {
+    /// By partner: the partner's splits, for a row with its own region.
+    partner: Vec<u64>,
+    /// By partner: the same plus the part of the partner's region, for a
+    /// row without one (placed by its partner).
+    placed: Vec<u64>,
+    /// Both, side by side (`partner` at 2 × partner, `placed` after it),
+    /// for rows with and without a region mixed: one load, one line.
+    either: Vec<u64>,
+    /// By product + 1; 0 is "no product" (`NONE` + 1 wraps to it).
+    product: Vec<u64>,
+    /// By region + 1; 0 is "no region".
+    region: Vec<u64>,
+    /// By day from `first_day` to `last_day`: the time splits' part; the
+    /// last slot, `OUT`, stands for any day outside.
+    day: Vec<u64>,
+    first_day: i32,
+    last_day: i32,
+    /// Whether any split is in time (else every day's part is 0).
+    timed: bool,
+    /// Whether the scope and filters keep fewer than one in [`FEW`] of
+    /// the partners (by their own regions), and of the partners or the
+    /// regions: then few rows are kept.
+    few: bool,
+    /// Whether any partner's, product's or region's part is not 0 (a split
+    /// or a filter on it): the row loop reads only the columns it needs.
+    partners: bool,
+    products: bool,
+    regions: bool,
+}
+
+/// See [`Parts::few`].
+const FEW: usize = 16;
+
+/// Rows whose keys are worked out at a time: their keys stay in the
+/// first level of cache.
+const BLOCK: usize = 1024;
+
+/// See [`Parts::needs`].
+enum Whose {
+    Nobody,
+    Partner,
+    Placed,
+    Region,
+}
+
+/// A [`Parts::fill`] for one shape of key.
+type Fill = fn(&Parts, &Cols<'_>, usize, &mut [u64]);
+
+/// The columns of a chunk, cut to its length so the row loops index them
+/// without bounds checks.
+struct Cols<'c> {
+    partner: &'c [u32],
+    product: &'c [u32],
+    region: &'c [u32],
+    day: &'c [i32],
+    qty: &'c [i64],
+    amount: &'c [i64],
+    currency: &'c [u8],
+}
+
+impl<'c> Cols<'c> {
+    fn of(chunk: &'c Chunk) -> Self {
+        let n = chunk.len();
+        Cols {
+            partner: &chunk.partner[..n],
+            product: &chunk.product[..n],
+            region: &chunk.region[..n],
+            day: &chunk.day[..n],
+            qty: &chunk.qty[..n],
+            amount: &chunk.amount[..n],
+            currency: &chunk.currency[..n],
+        }
+    }
+}
+
+impl Parts {
+    /// The key of a row without its time part; `OUT` when dropped.
+    #[inline]
+    fn place(&self, partner: u32, product: u32, region: u32) -> u64 {
+        join(self.whose(partner, region), self.what(product))
+    }
+
+    /// The partner's and the region's part of a row's key.
+    #[inline]
+    fn whose(&self, partner: u32, region: u32) -> u64 {
+        // Both loads and a select, not a branch: whether sell-through
+        // names its customer's region varies row by row.
+        let slot = partner as usize * 2 + usize::from(region == NONE);
+        let base = self.either.get(slot).copied().unwrap_or(OUT);
+        let at = self.region.get(region.wrapping_add(1) as usize);
+        join(base, at.copied().unwrap_or(OUT))
+    }
+
+    /// The product's part of a row's key.
+    #[inline]
+    fn what(&self, product: u32) -> u64 {
+        let slot = product.wrapping_add(1) as usize;
+        self.product.get(slot).copied().unwrap_or(OUT)
+    }
+
+    /// The time part of a day; `OUT` outside the period.
+    #[inline]
+    fn when(&self, day: i32) -> u64 {
+        // Clamped rather than tested: rows in and out of the period mix
+        // within a chunk, and a branch on it would be mispredicted.
+        let ix = day.wrapping_sub(self.first_day) as u32 as usize;
+        self.day[ix.min(self.day.len() - 1)]
+    }
+
+    /// Calls `each` with the key and index of every row of `chunk` the
+    /// plan keeps in its period. The keys are worked out a block of rows
+    /// at a time by a loop that reads only the columns the plan needs
+    /// (a chunk wholly inside the period is not asked its days unless the
+    /// key is split in time), then handed over.
+    #[inline]
+    fn each(&self, chunk: &Chunk, mut each: impl FnMut(u64, &Cols<'_>, usize)) {
+        self.all(chunk, |key, cols, i| {
+            if key != OUT {
+                each(key, cols, i);
+            }
+        });
+    }
+
+    /// As [`Parts::each`], but every row, `OUT` ones too, for a caller
+    /// that discards them without a branch.
+    #[inline]
+    fn all(&self, chunk: &Chunk, mut each: impl FnMut(u64, &Cols<'_>, usize)) {
+        let inside = chunk.min_day >= self.first_day && chunk.max_day <= self.last_day;
+        let days = self.timed || !inside;
+        let fill = match self.needs(chunk) {
+            Whose::Nobody => Parts::filler::<0>(self.products, days),
+            Whose::Partner => Parts::filler::<1>(self.products, days),
+            Whose::Placed => Parts::filler::<2>(self.products, days),
+            Whose::Region => Parts::filler::<3>(self.products, days),
+        };
+        let cols = Cols::of(chunk);
+        let mut keys = [0u64; BLOCK];
+        let mut start = 0;
+        while start < cols.partner.len() {
+            let end = (start + BLOCK).min(cols.partner.len());
+            let keys = &mut keys[..end - start];
+            fill(self, &cols, start, keys);
+            for (i, &key) in (start..end).zip(keys.iter()) {
+                each(key, &cols, i);
+            }
+            start = end;
+        }
+    }
+
+    /// What of the partner a key needs for the rows of `chunk`: nothing,
+    /// its part, the part with its own region's (a chunk whose rows name
+    /// no region, as sell-in's), or either by the row's region.
+    fn needs(&self, chunk: &Chunk) -> Whose {
+        if !self.regions {
+            if self.partners {
+                Whose::Partner
+            } else {
+                Whose::Nobody
+            }
+        } else if every(&chunk.region, |r| r == NONE) {
+            Whose::Placed
+        } else {
+            Whose::Region
+        }
+    }
+
+    fn filler<const WHOSE: u8>(products: bool, days: bool) -> Fill {
+        match (products, days) {
+            (false, false) => Parts::fill::<WHOSE, false, false>,
+            (false, true) => Parts::fill::<WHOSE, false, true>,
+            (true, false) => Parts::fill::<WHOSE, true, false>,
+            (true, true) => Parts::fill::<WHOSE, true, true>,
+        }
+    }
+
+    /// The keys of the rows from `start` on, one per slot of `keys`.
+    /// `WHOSE` is a [`Whose`] as a number: a loop per shape, so each reads
+    /// only the columns and tables it needs.
+    fn fill<const WHOSE: u8, const PRODUCTS: bool, const DAYS: bool>(
+        &self,
+        cols: &Cols<'_>,
+        start: usize,
+        keys: &mut [u64],
+    ) {
+        let end = start + keys.len();
+        let rows = cols.partner[start..end]
+            .iter()
+            .zip(&cols.product[start..end])
+            .zip(&cols.region[start..end])
+            .zip(&cols.day[start..end]);
+        for (key, (((&partner, &product), &region), &day)) in keys.iter_mut().zip(rows) {
+            let mut k = match WHOSE {
+                0 => 0,
+                1 => self.partner.get(partner as usize).copied().unwrap_or(OUT),
+                2 => self.placed.get(partner as usize).copied().unwrap_or(OUT),
+                _ => self.whose(partner, region),
+            };
+            if PRODUCTS {
+                k = join(k, self.what(product));
+            }
+            if DAYS {
+                k = join(k, self.when(day));
+            }
+            *key = k;
+        }
+    }
+
+    /// These parts with the products `keep` refuses dropped (`NONE`
+    /// stands for the rows without a product).
+    fn keeping_products(&self, keep: impl Fn(u32) -> bool) -> Parts {
+        let mut parts = self.clone();
+        parts.products = true;
+        for (slot, part) in parts.product.iter_mut().enumerate() {
+            if !keep((slot as u32).wrapping_sub(1)) {
+                *part = OUT;
+            }
+        }
+        parts
+    }
+
+    /// These parts with the partners `keep` refuses dropped.
+    fn keeping_partners(&self, keep: impl Fn(usize) -> bool) -> Parts {
+        let mut parts = self.clone();
+        parts.partners = true;
+        for (ix, (own, placed)) in parts.partner.iter_mut().zip(&mut parts.placed).enumerate() {
+            if !keep(ix) {
+                *own = OUT;
+                *placed = OUT;
+            }
+        }
+        parts.either = either(&parts.partner, &parts.placed);
+        parts.few = few(&parts);
+        parts
+    }
 }
 
 impl Plan<'_> {
@@ -94,45 +351,10 @@ impl Plan<'_> {
         self.passes_but_time(chunk, i)
     }
 
-    /// The row's own region, or its partner's.
-    pub fn region(&self, chunk: &Chunk, i: usize) -> u32 {
-        let r = chunk.region[i];
-        if r != NONE {
-            r
-        } else {
-            self.dims
-                .partners
-                .get(chunk.partner[i] as usize)
-                .map_or(NONE, |p| p.region)
-        }
-    }
-
     pub fn passes_but_time(&self, chunk: &Chunk, i: usize) -> bool {
-        if !self.partner_passes(chunk.partner[i]) {
-            return false;
-        }
-        if let Some(ok) = &self.product_ok {
-            let p = chunk.product[i];
-            if p == NONE || !ok[p as usize] {
-                return false;
-            }
-        }
-        if let Some(ok) = &self.region_ok {
-            let r = self.region(chunk, i);
-            if r == NONE || !ok[r as usize] {
-                return false;
-            }
-        }
-        true
-    }
-
-    fn key(&self, chunk: &Chunk, i: usize, month: i32) -> u64 {
-        self.key_of(
-            chunk.partner[i],
-            chunk.product[i],
-            self.region(chunk, i),
-            Some(month),
-        )
+        self.parts
+            .place(chunk.partner[i], chunk.product[i], chunk.region[i])
+            != OUT
     }
 
     /// The key of a (partner, product) pair, for balances: placed by the
@@ -175,6 +397,129 @@ impl Plan<'_> {
         }
         codes
     }
+}
+
+/// Whether `test` holds for every value of a column, a block at a time:
+/// a test without an early exit inside a block is done many values to an
+/// instruction, where `Iterator::all` would go one by one.
+fn every<T: Copy>(column: &[T], test: impl Fn(T) -> bool) -> bool {
+    column
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, &x| all & test(x)))
+}
+
+/// See [`Parts::few`].
+fn few(parts: &Parts) -> bool {
+    let rare = |part: &[u64]| part.iter().filter(|&&p| p != OUT).count() * FEW < part.len();
+    rare(&parts.placed) && (rare(&parts.partner) || rare(&parts.region))
+}
+
+/// See [`Parts::either`].
+fn either(partner: &[u64], placed: &[u64]) -> Vec<u64> {
+    partner
+        .iter()
+        .zip(placed)
+        .flat_map(|(own, placed)| [*own, *placed])
+        .collect()
+}
+
+/// Compiles the splits and masks into [`Parts`] for the days
+/// `first_day..=last_day`.
+#[allow(clippy::too_many_arguments)]
+fn parts(
+    dims: &Dims,
+    splits: &[Split],
+    partner_ok: Option<&[bool]>,
+    product_ok: Option<&[bool]>,
+    region_ok: Option<&[bool]>,
+    first_day: i32,
+    last_day: i32,
+    first_month: i32,
+) -> Parts {
+    // The weight of a split: the product of the radices after it, as the
+    // fold in `Plan::key_of` multiplies them in.
+    let mut weights = vec![1u64; splits.len()];
+    for s in (0..splits.len().saturating_sub(1)).rev() {
+        weights[s] = weights[s + 1].wrapping_mul(splits[s + 1].radix);
+    }
+    let part_of = |source: Source, ix: usize| -> u64 {
+        splits
+            .iter()
+            .zip(&weights)
+            .filter(|(split, _)| split.source == source)
+            .fold(0u64, |sum, (split, weight)| {
+                let code = split.table.get(ix).copied().unwrap_or(NONE);
+                sum.wrapping_add((code.wrapping_add(1) as u64).wrapping_mul(*weight))
+            })
+    };
+    let kept = |ok: Option<&[bool]>, ix: usize| ok.is_none_or(|ok| ok[ix]);
+    // Slot 0, a row without a region, is 0: such a row takes the part of
+    // its partner's region from `placed`.
+    let mut region = Vec::with_capacity(dims.regions.len() + 1);
+    region.push(0);
+    region.extend((0..dims.regions.len()).map(|r| {
+        if kept(region_ok, r) {
+            part_of(Source::Region, r)
+        } else {
+            OUT
+        }
+    }));
+    let no_region = if region_ok.is_some() { OUT } else { 0 };
+    let partner: Vec<u64> = (0..dims.partners.len())
+        .map(|p| {
+            let passes = partner_ok.is_none_or(|ok| ok.get(p).copied().unwrap_or(false));
+            if passes {
+                part_of(Source::Partner, p)
+            } else {
+                OUT
+            }
+        })
+        .collect();
+    let placed: Vec<u64> = partner
+        .iter()
+        .zip(&dims.partners)
+        .map(|(own, p)| {
+            let at = if p.region == NONE {
+                no_region
+            } else {
+                region.get(p.region as usize + 1).copied().unwrap_or(OUT)
+            };
+            join(*own, at)
+        })
+        .collect();
+    let mut product = Vec::with_capacity(dims.products.len() + 1);
+    product.push(if product_ok.is_some() { OUT } else { 0 });
+    product.extend((0..dims.products.len()).map(|q| {
+        if kept(product_ok, q) {
+            part_of(Source::Product, q)
+        } else {
+            OUT
+        }
+    }));
+    let uses = |source: Source| splits.iter().any(|s| s.source == source);
+    let months = MonthOfDay::new(first_day, last_day);
+    // One slot past the last day stands for every day outside the period.
+    let day = (first_day..=last_day)
+        .map(|d| part_of(Source::Month, (months.month(d) - first_month) as usize))
+        .chain([OUT])
+        .collect();
+    let mut parts = Parts {
+        few: false,
+        either: either(&partner, &placed),
+        partner,
+        placed,
+        product,
+        region,
+        day,
+        first_day,
+        last_day,
+        timed: uses(Source::Month),
+        partners: partner_ok.is_some() || uses(Source::Partner),
+        products: product_ok.is_some() || uses(Source::Product),
+        regions: region_ok.is_some() || uses(Source::Region),
+    };
+    parts.few = few(&parts);
+    parts
 }
 
 fn unknown(field: &'static str, code: &str) -> Invalid {
@@ -321,7 +666,7 @@ impl Snapshot {
         }
         let first_month = query.first;
         let months = (query.last - query.first + 1) as usize;
-        let splits = query
+        let splits: Vec<Split> = query
             .by
             .iter()
             .map(|&dim| {
@@ -365,15 +710,28 @@ impl Snapshot {
                 }
             })
             .collect();
+        let first_day = day_number(month_of_number(query.first).first_day());
+        let last_day = day_number(month_of_number(query.last).last_day());
+        let parts = parts(
+            dims,
+            &splits,
+            partner_ok.as_deref(),
+            product_ok.as_deref(),
+            region_ok.as_deref(),
+            first_day,
+            last_day,
+            first_month,
+        );
         Ok(Plan {
             dims,
             partner_ok,
             product_ok,
             region_ok,
-            first_day: day_number(month_of_number(query.first).first_day()),
-            last_day: day_number(month_of_number(query.last).last_day()),
+            first_day,
+            last_day,
             first_month,
             splits,
+            parts,
         })
     }
 
@@ -550,25 +908,38 @@ impl Snapshot {
         measure: Measure,
         met: &mut BTreeSet<(u8, i32)>,
     ) -> Vec<(u64, Option<i64>)> {
-        let sum = |kind: Kind, value: fn(&Chunk, usize, Option<i64>) -> i64, cost: bool| {
-            self.sum(plan, kind, value, cost)
-        };
+        let parts = &plan.parts;
         let (groups, seen) = match measure {
-            Measure::SellInAmount => sum(Kind::SellIn, |c, i, _| c.amount[i], false),
-            Measure::SellInQty => sum(Kind::SellIn, |c, i, _| c.qty[i], false),
-            Measure::ReturnsAmount => sum(Kind::SellIn, |c, i, _| (-c.amount[i]).max(0), false),
-            Measure::ReturnsQty => sum(Kind::SellIn, |c, i, _| (-c.qty[i]).max(0), false),
-            Measure::SellThroughAmount => sum(Kind::SellThrough, |c, i, _| c.amount[i], false),
-            Measure::SellThroughQty => sum(Kind::SellThrough, |c, i, _| c.qty[i], false),
-            Measure::DownstreamAmount => sum(Kind::DownstreamSellIn, |c, i, _| c.amount[i], false),
-            Measure::GrossMargin => sum(
-                Kind::SellIn,
-                |c, i, cost| cost.map_or(0, |cost| c.amount[i] - c.qty[i] * cost),
-                true,
-            ),
-            Measure::Invoiced => sum(Kind::Invoice, |c, i, _| c.amount[i], false),
-            Measure::CreditNotes => sum(Kind::CreditNote, |c, i, _| c.amount[i], false),
-            Measure::Collections => sum(Kind::Payment, |c, i, _| c.amount[i], false),
+            Measure::SellInAmount => self.sum(plan, parts, Kind::SellIn, |c, i| c.amount[i]),
+            Measure::SellInQty => self.sum(plan, parts, Kind::SellIn, |c, i| c.qty[i]),
+            Measure::ReturnsAmount => {
+                self.sum(plan, parts, Kind::SellIn, |c, i| (-c.amount[i]).max(0))
+            }
+            Measure::ReturnsQty => self.sum(plan, parts, Kind::SellIn, |c, i| (-c.qty[i]).max(0)),
+            Measure::SellThroughAmount => {
+                self.sum(plan, parts, Kind::SellThrough, |c, i| c.amount[i])
+            }
+            Measure::SellThroughQty => self.sum(plan, parts, Kind::SellThrough, |c, i| c.qty[i]),
+            Measure::DownstreamAmount => {
+                self.sum(plan, parts, Kind::DownstreamSellIn, |c, i| c.amount[i])
+            }
+            Measure::GrossMargin => {
+                // A row whose product has no known cost has no margin: its
+                // product is dropped from the parts, so its cost is there.
+                let products = &plan.dims.products;
+                let cost_of = |q: u32| products.get(q as usize).and_then(|p| p.cost);
+                let costed = parts.keeping_products(|q| cost_of(q).is_some());
+                let cost: Vec<i64> = (0..products.len() as u32)
+                    .map(|q| cost_of(q).unwrap_or(0))
+                    .collect();
+                self.sum(plan, &costed, Kind::SellIn, |c, i| {
+                    let cost = cost.get(c.product[i] as usize).copied().unwrap_or(0);
+                    c.amount[i] - c.qty[i] * cost
+                })
+            }
+            Measure::Invoiced => self.sum(plan, parts, Kind::Invoice, |c, i| c.amount[i]),
+            Measure::CreditNotes => self.sum(plan, parts, Kind::CreditNote, |c, i| c.amount[i]),
+            Measure::Collections => self.sum(plan, parts, Kind::Payment, |c, i| c.amount[i]),
             Measure::ActivePartners => return self.active(plan, false),
             Measure::ActiveOutlets => return self.active(plan, true),
             Measure::NewCustomerRegions => return self.new_regions(plan),
@@ -609,21 +980,19 @@ impl Snapshot {
             .reduce(&init, merge)
     }
 
-    /// Sums a value of each row that passes, per group. Where the groups'
-    /// keys are few enough (every split's values multiplied), each worker
-    /// adds into a plain array indexed by the key rather than a hash map:
-    /// the common dashboard splits (by province, channel, month, partner,
-    /// product) all fit.
+    /// Sums a value of each row that `parts` keeps, per group. Where the
+    /// groups' keys are few enough (every split's values multiplied), each
+    /// worker adds into a plain array indexed by the key rather than a
+    /// hash map: the common dashboard splits (by province, channel, month,
+    /// partner, product) all fit.
     #[allow(clippy::type_complexity)]
     fn sum(
         &self,
         plan: &Plan<'_>,
+        parts: &Parts,
         kind: Kind,
-        value: fn(&Chunk, usize, Option<i64>) -> i64,
-        needs_cost: bool,
+        value: impl Fn(&Cols<'_>, usize) -> i64 + Sync,
     ) -> (Vec<(u64, i64)>, BTreeSet<(u8, i32)>) {
-        let products = &plan.dims.products;
-        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
         let dense = plan.key_space().filter(|&k| k <= DENSE_KEYS);
         let (groups, foreign) = self.scan(
             kind,
@@ -632,36 +1001,44 @@ impl Snapshot {
             || {
                 (
                     match dense {
-                        Some(k) => Groups::Dense(vec![0; k], vec![false; k]),
+                        Some(k) => Groups::Dense(vec![0; k + 1], vec![false; k + 1]),
                         None => Groups::Sparse(HashMap::new()),
                     },
                     false,
                 )
             },
             |(groups, foreign), chunk| {
-                for i in 0..chunk.len() {
-                    if !plan.row_passes(chunk, i) {
-                        continue;
+                *foreign |= !every(&chunk.currency, |c| c == 0);
+                match groups {
+                    // Where the scope or a filter keeps few partners, the
+                    // rows kept are rare, a test for them is predicted
+                    // right, and the rows dropped need not be read.
+                    Groups::Dense(sums, seen) if parts.few => parts.each(chunk, |key, c, i| {
+                        let k = key as usize;
+                        sums[k] = sums[k].wrapping_add(value(c, i));
+                        seen[k] = true;
+                    }),
+                    // Else the last slot takes the rows dropped: a store
+                    // there costs less than a mispredicted branch.
+                    Groups::Dense(sums, seen) => {
+                        let dropped = sums.len() - 1;
+                        parts.all(chunk, |key, c, i| {
+                            let k = key.min(dropped as u64) as usize;
+                            sums[k] = sums[k].wrapping_add(value(c, i));
+                            seen[k] = true;
+                        });
                     }
-                    let cost = if needs_cost {
-                        match products.get(chunk.product[i] as usize).and_then(|p| p.cost) {
-                            Some(cost) => Some(cost),
-                            None => continue,
-                        }
-                    } else {
-                        None
-                    };
-                    let month = month_of.month(chunk.day[i]);
-                    *foreign |= chunk.currency[i] != 0;
-                    groups.add(plan.key(chunk, i, month), value(chunk, i, cost));
+                    Groups::Sparse(map) => parts.each(chunk, |key, c, i| {
+                        *map.entry(key).or_insert(0) += value(c, i);
+                    }),
                 }
             },
             |(a, af), (b, bf)| (a.merge(b), af || bf),
         );
         // Which (currency, month) pairs the rows in another currency fall
-        // in is found by a second pass, only when there were any.
+        // in is found by a second pass, only when the chunks held any.
         let met = if foreign {
-            self.foreign_months(plan, kind)
+            self.foreign_months(plan, parts, kind)
         } else {
             BTreeSet::new()
         };
@@ -669,33 +1046,60 @@ impl Snapshot {
     }
 
     /// The (currency, month) pairs of the rows in another currency that
-    /// pass the plan: the rates an answer names.
-    fn foreign_months(&self, plan: &Plan<'_>, kind: Kind) -> BTreeSet<(u8, i32)> {
+    /// pass the plan: the rates an answer names. None unless one such row
+    /// is also among those `summed` keeps (a margin sums only the rows of
+    /// products with a cost, yet names the rates of every row that passes).
+    fn foreign_months(&self, plan: &Plan<'_>, summed: &Parts, kind: Kind) -> BTreeSet<(u8, i32)> {
         let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
-        self.scan(
+        let parts = &plan.parts;
+        let (met, any_summed) = self.scan(
             kind,
             plan.first_day,
             plan.last_day,
-            BTreeSet::new,
-            |met, chunk| {
-                for i in 0..chunk.len() {
-                    if chunk.currency[i] != 0 && plan.row_passes(chunk, i) {
-                        met.insert((chunk.currency[i], month_of.month(chunk.day[i])));
+            || (BTreeSet::new(), false),
+            |(met, any_summed), chunk| {
+                let c = Cols::of(chunk);
+                // Nearly every row is in the company currency: a block of
+                // them is passed over at once.
+                for (block, currencies) in c.currency.chunks(64).enumerate() {
+                    if every(currencies, |c| c == 0) {
+                        continue;
+                    }
+                    for (j, &currency) in currencies.iter().enumerate() {
+                        let i = block * 64 + j;
+                        if currency == 0 {
+                            continue;
+                        }
+                        let (p, q, r) = (c.partner[i], c.product[i], c.region[i]);
+                        let when = parts.when(c.day[i]);
+                        if join(parts.place(p, q, r), when) != OUT {
+                            met.insert((currency, month_of.month(c.day[i])));
+                            *any_summed |= join(summed.place(p, q, r), when) != OUT;
+                        }
                     }
                 }
             },
-            |mut a, b| {
+            |(mut a, af), (b, bf)| {
                 a.extend(b);
-                a
+                (a, af || bf)
             },
-        )
+        );
+        if any_summed { met } else { BTreeSet::new() }
     }
 
     /// Partners with sell-in or sell-through in the period; outlets are
     /// the retail ones among them.
     fn active(&self, plan: &Plan<'_>, outlets: bool) -> Vec<(u64, Option<i64>)> {
         let retail = plan.dims.partner_types.find("retailer");
-        let month_of = MonthOfDay::new(plan.first_day, plan.last_day);
+        let outlet_parts;
+        let parts = if outlets {
+            outlet_parts = plan
+                .parts
+                .keeping_partners(|p| Some(plan.dims.partners[p].partner_type) == retail);
+            &outlet_parts
+        } else {
+            &plan.parts
+        };
         let mut pairs: HashSet<(u64, u32)> = HashSet::new();
         for kind in [Kind::SellIn, Kind::DownstreamSellIn, Kind::SellThrough] {
             let found = self.scan(
@@ -704,17 +1108,9 @@ impl Snapshot {
                 plan.last_day,
                 HashSet::new,
                 |set, chunk| {
-                    for i in 0..chunk.len() {
-                        let p = chunk.partner[i];
-                        if outlets
-                            && plan.dims.partners.get(p as usize).map(|x| x.partner_type) != retail
-                        {
-                            continue;
-                        }
-                        if plan.row_passes(chunk, i) {
-                            set.insert((plan.key(chunk, i, month_of.month(chunk.day[i])), p));
-                        }
-                    }
+                    parts.each(chunk, |key, c, i| {
+                        set.insert((key, c.partner[i]));
+                    });
                 },
                 |mut a, b| {
                     a.extend(b);
@@ -739,16 +1135,16 @@ impl Snapshot {
             plan.last_day,
             HashMap::<(u64, u32), i32>::new,
             |seen, chunk| {
-                for i in 0..chunk.len() {
-                    let region = chunk.region[i];
-                    if region == NONE
-                        || chunk.day[i] > plan.last_day
-                        || !plan.passes_but_time(chunk, i)
-                    {
+                let c = Cols::of(chunk);
+                for i in 0..c.region.len() {
+                    let (region, day) = (c.region[i], c.day[i]);
+                    if region == NONE || day > plan.last_day {
                         continue;
                     }
-                    let key = plan.key_without_time(chunk, i);
-                    let day = chunk.day[i];
+                    let key = plan.key_without_time(&c, i);
+                    if key == OUT {
+                        continue;
+                    }
                     seen.entry((key, region))
                         .and_modify(|d| *d = (*d).min(day))
                         .or_insert(day);
@@ -811,10 +1207,11 @@ impl Snapshot {
                 plan.last_day,
                 HashMap::<u64, i64>::new,
                 |groups, chunk| {
-                    for i in 0..chunk.len() {
-                        if chunk.day[i] <= plan.last_day && plan.passes_but_time(chunk, i) {
-                            *groups.entry(plan.key_without_time(chunk, i)).or_insert(0) +=
-                                sign * chunk.amount[i];
+                    let c = Cols::of(chunk);
+                    for i in 0..c.day.len() {
+                        let key = plan.key_without_time(&c, i);
+                        if c.day[i] <= plan.last_day && key != OUT {
+                            *groups.entry(key).or_insert(0) += sign * c.amount[i];
                         }
                     }
                 },
@@ -1067,24 +1464,14 @@ impl Snapshot {
 /// The most groups summed into a plain array (16 MB of sums per worker).
 const DENSE_KEYS: usize = 1 << 21;
 
-/// Sums per group key: an array indexed by the key, or a map.
+/// Sums per group key: an array indexed by the key (its last slot
+/// gathering the rows dropped), or a map.
 enum Groups {
     Dense(Vec<i64>, Vec<bool>),
     Sparse(HashMap<u64, i64>),
 }
 
 impl Groups {
-    fn add(&mut self, key: u64, value: i64) {
-        match self {
-            Groups::Dense(sums, seen) => {
-                let k = key as usize;
-                sums[k] += value;
-                seen[k] = true;
-            }
-            Groups::Sparse(map) => *map.entry(key).or_insert(0) += value,
-        }
-    }
-
     fn merge(self, other: Groups) -> Groups {
         match (self, other) {
             (Groups::Dense(mut a, mut aseen), Groups::Dense(b, bseen)) => {
@@ -1105,13 +1492,16 @@ impl Groups {
 
     fn into_pairs(self) -> Vec<(u64, i64)> {
         match self {
-            Groups::Dense(sums, seen) => sums
-                .into_iter()
-                .zip(seen)
-                .enumerate()
-                .filter(|(_, (_, seen))| *seen)
-                .map(|(k, (v, _))| (k as u64, v))
-                .collect(),
+            Groups::Dense(mut sums, mut seen) => {
+                sums.pop();
+                seen.pop();
+                sums.into_iter()
+                    .zip(seen)
+                    .enumerate()
+                    .filter(|(_, (_, seen))| *seen)
+                    .map(|(k, (v, _))| (k as u64, v))
+                    .collect()
+            }
             Groups::Sparse(map) => map.into_iter().collect(),
         }
     }
@@ -1127,14 +1517,9 @@ fn merge_sums(mut a: HashMap<u64, i64>, b: HashMap<u64, i64>) -> HashMap<u64, i6
 impl Plan<'_> {
     /// The key with every time dimension left as "none", for measures
     /// that place a group in time afterwards (first sightings) or not at
-    /// all (balances).
-    fn key_without_time(&self, chunk: &Chunk, i: usize) -> u64 {
-        self.key_of(
-            chunk.partner[i],
-            chunk.product[i],
-            self.region(chunk, i),
-            None,
-        )
+    /// all (balances); `OUT` for a row the scope or a filter drops.
+    fn key_without_time(&self, c: &Cols<'_>, i: usize) -> u64 {
+        self.parts.place(c.partner[i], c.product[i], c.region[i])
     }
 
     /// How many distinct keys the splits can make (`None` past `u64`).

@@ -709,7 +709,21 @@ impl Snapshot {
                     radix: radix.max(2),
                 }
             })
-            .collect();
+            .collect::<Vec<Split>>();
+        // Keys are numbers in mixed radix: splits whose values multiply
+        // past 64 bits (four large dimensions at once) cannot be told apart.
+        if splits
+            .iter()
+            .try_fold(1u64, |n, s| n.checked_mul(s.radix))
+            .is_none()
+        {
+            return Err(Invalid::new(
+                "by",
+                Problem::Rule {
+                    rule: "analytics_too_many_groups",
+                },
+            ));
+        }
         let first_day = day_number(month_of_number(query.first).first_day());
         let last_day = day_number(month_of_number(query.last).last_day());
         let parts = parts(

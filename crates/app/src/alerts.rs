@@ -216,6 +216,13 @@ impl Qudao {
         self.alert_views(scope, rows).await
     }
 
+    /// One alert in the caller's scope.
+    pub async fn alert(&self, caller: &Caller, id: i64) -> Result<AlertView, AppError> {
+        caller.require(Permission::ViewAlerts)?;
+        let scope = scope_in(caller, Area::Alerts);
+        self.alert_view(scope, id).await
+    }
+
     /// Acknowledges an alert with a note saying what was done about it.
     pub async fn acknowledge_alert(
         &self,
@@ -258,17 +265,17 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
-        let row = self.alert_row(scope, id).await?;
+        self.alert_view(scope, id).await
+    }
+
+    async fn alert_view(&self, scope: DataScope, id: i64) -> Result<AlertView, AppError> {
+        let row = repo::alert_by_id(self.db(), scope, id)
+            .await?
+            .ok_or(AppError::NotFound("alert"))?;
         let mut views = self
             .alert_views(scope, Page::slice(vec![row], PageRequest::new(None, None)))
             .await?;
         views.items.pop().ok_or(AppError::NotFound("alert"))
-    }
-
-    async fn alert_row(&self, scope: DataScope, id: i64) -> Result<AlertRow, AppError> {
-        repo::alert_by_id(self.db(), scope, id)
-            .await?
-            .ok_or(AppError::NotFound("alert"))
     }
 
     async fn alert_views(

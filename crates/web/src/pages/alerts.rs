@@ -104,7 +104,10 @@ pub(crate) fn sentence(lang: Lang, alert: &AlertView) -> String {
         .t(&format!("alert_sentence.{}", alert.kind.as_str()))
         .to_owned();
     for figure in &alert.figures {
-        text = text.replace(&format!("{{{}}}", figure.name), &figure_value(&figure.number));
+        text = text.replace(
+            &format!("{{{}}}", figure.name),
+            &figure_value(&figure.number),
+        );
     }
     text.replace("{sku}", product_of(&alert.cause))
 }

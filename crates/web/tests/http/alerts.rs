@@ -75,7 +75,9 @@ async fn alert_pages_list_filter_and_show_on_home(env: Env) -> Res {
     // Home: the open alerts of the manager's partners, one sentence each,
     // the partner's name linking to its record.
     let home = manager.get_with("/", ZH).await?.text();
-    let panel = &home[home.find(r#"data-testid="open-alerts""#).ok_or("no alert panel")?..];
+    let panel = &home[home
+        .find(r#"data-testid="open-alerts""#)
+        .ok_or("no alert panel")?..];
     let panel = &panel[..panel.find("</section>").unwrap_or(panel.len())];
     assert!(panel.contains("待处理预警"), "{panel}");
     assert!(
@@ -89,7 +91,10 @@ async fn alert_pages_list_filter_and_show_on_home(env: Env) -> Res {
     assert!(panel.contains("已 75 天未下单"), "{panel}");
     assert!(!panel.contains("Partner P3"), "{panel}");
     assert!(panel.contains("全部预警（3）"), "{panel}");
-    assert!(home.contains(r#"href="/alerts""#), "the nav links to the list");
+    assert!(
+        home.contains(r#"href="/alerts""#),
+        "the nav links to the list"
+    );
 
     // The list opens on the open alerts; filters by kind, status and
     // partner (typed by name) stay in the links.
@@ -140,10 +145,7 @@ async fn alert_pages_list_filter_and_show_on_home(env: Env) -> Res {
     let portal = padmin.get("/").await?.text();
     assert!(!portal.contains("open-alerts"), "{portal}");
     assert!(!portal.contains(r#"href="/alerts""#), "{portal}");
-    assert_eq!(
-        padmin.get("/alerts").await?.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(padmin.get("/alerts").await?.status, StatusCode::FORBIDDEN);
     let id = all_alerts(&env).await?[0].id;
     assert_eq!(
         padmin.get(&format!("/alerts/{id}")).await?.status,
@@ -165,7 +167,10 @@ async fn acknowledging_an_alert_needs_a_note_and_happens_once(env: Env) -> Res {
     manager.get("/lang/zh-CN?next=/").await?;
     let page = manager.get(&path).await?.text();
     assert!(page.contains("逾期应收 ¥5,000.00"), "{page}");
-    assert!(testid(&page, "figure-oldest_days").contains("40 天"), "{page}");
+    assert!(
+        testid(&page, "figure-oldest_days").contains("40 天"),
+        "{page}"
+    );
     assert!(
         page.contains("确认处理Partner P1（P1）的这条预警？处理后不可撤销。"),
         "{page}"
@@ -196,7 +201,10 @@ async fn acknowledging_an_alert_needs_a_note_and_happens_once(env: Env) -> Res {
         assert!(field.contains(message), "{field}");
         assert!(html.contains("处理说明"), "the summary names the field");
     }
-    assert_eq!(env.app.alert(&env.system, overdue.id).await?.acknowledged, None);
+    assert_eq!(
+        env.app.alert(&env.system, overdue.id).await?.acknowledged,
+        None
+    );
     assert_eq!(audits().await?, 0);
 
     // Acknowledged: back to the alert with a flash, who and the note shown.
@@ -207,12 +215,18 @@ async fn acknowledging_an_alert_needs_a_note_and_happens_once(env: Env) -> Res {
     assert_eq!(done.location(), path);
     let page = manager.get(&path).await?.text();
     assert!(page.contains("已处理Partner P1（P1）的预警。"), "{page}");
-    assert!(testid(&page, "acknowledged-by").contains("manager"), "{page}");
+    assert!(
+        testid(&page, "acknowledged-by").contains("manager"),
+        "{page}"
+    );
     assert!(
         testid(&page, "acknowledged-note").contains("已电话催款"),
         "{page}"
     );
-    assert!(!page.contains(r#"id="acknowledge-form""#), "no form any more");
+    assert!(
+        !page.contains(r#"id="acknowledge-form""#),
+        "no form any more"
+    );
     let listed = manager.get("/alerts?status=acknowledged").await?.text();
     assert_eq!(rows(&listed), 1, "{listed}");
     assert!(listed.contains("已电话催款"), "{listed}");

@@ -47,6 +47,8 @@ pub struct RunReport {
 pub struct AcknowledgedView {
     pub at: DateTime<Utc>,
     pub by: String,
+    /// The display name of `by` (its login when the user is gone).
+    pub by_name: String,
     pub note: String,
 }
 
@@ -244,11 +246,16 @@ impl Qudao {
             .await?
             .ok_or(AppError::NotFound("alert"))?;
         if let Some(done) = &before.acknowledged {
+            let names = display_names(&tx, std::slice::from_ref(&done.by)).await?;
+            let with = match names.get(&done.by) {
+                Some(name) if *name != done.by => format!("{name} ({})", done.by),
+                _ => done.by.clone(),
+            };
             return Err(Invalid::new(
                 "alert",
                 Problem::Conflict {
                     rule: "alert_already_acknowledged",
-                    with: done.by.clone(),
+                    with,
                 },
             )
             .into());
@@ -288,6 +295,12 @@ impl Qudao {
             .into_iter()
             .map(|v| (v.id().0, v))
             .collect();
+        let logins: Vec<String> = rows
+            .items
+            .iter()
+            .filter_map(|row| row.acknowledged.as_ref().map(|a| a.by.clone()))
+            .collect();
+        let names = display_names(self.db(), &logins).await?;
         rows.try_map(|row| {
             let partner = partners
                 .get(&row.partner_id)
@@ -306,6 +319,7 @@ impl Qudao {
                 raised_on: row.raised_on,
                 acknowledged: row.acknowledged.map(|a| AcknowledgedView {
                     at: a.at,
+                    by_name: names.get(&a.by).cloned().unwrap_or_else(|| a.by.clone()),
                     by: a.by,
                     note: a.note,
                 }),
@@ -486,4 +500,15 @@ impl Qudao {
         }
         Ok(facts)
     }
+}
+
+/// Display names by login, in one query.
+async fn display_names(
+    db: &impl qudao_store::ConnectionTrait,
+    logins: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(qudao_store::admin::display_names(db, logins)
+        .await?
+        .into_iter()
+        .collect())
 }

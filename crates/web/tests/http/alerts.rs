@@ -216,7 +216,7 @@ async fn acknowledging_an_alert_needs_a_note_and_happens_once(env: Env) -> Res {
     let page = manager.get(&path).await?.text();
     assert!(page.contains("已处理Partner P1（P1）的预警。"), "{page}");
     assert!(
-        testid(&page, "acknowledged-by").contains("manager"),
+        testid(&page, "acknowledged-by").contains("User manager"),
         "{page}"
     );
     assert!(
@@ -238,7 +238,7 @@ async fn acknowledging_an_alert_needs_a_note_and_happens_once(env: Env) -> Res {
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = again.text();
     assert!(
-        html.contains("this alert was already acknowledged by: manager"),
+        html.contains("this alert was already acknowledged by: User manager (manager)"),
         "{html}"
     );
     let ack = env

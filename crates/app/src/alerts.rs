@@ -59,6 +59,15 @@ pub struct Figure {
     pub number: AlertNumber,
 }
 
+/// The product an overstock or stock-out alert is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertProduct {
+    pub sku: String,
+    /// Empty when no product has the sku any more.
+    pub name: String,
+    pub name_en: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertView {
     pub id: i64,
@@ -66,6 +75,8 @@ pub struct AlertView {
     pub partner_name: String,
     pub kind: AlertKind,
     pub cause: String,
+    /// The product of an overstock or stock-out alert.
+    pub product: Option<AlertProduct>,
     pub figures: Vec<Figure>,
     pub raised_on: NaiveDate,
     pub acknowledged: Option<AcknowledgedView>,
@@ -301,6 +312,15 @@ impl Qudao {
             .filter_map(|row| row.acknowledged.as_ref().map(|a| a.by.clone()))
             .collect();
         let names = display_names(self.db(), &logins).await?;
+        let skus = rows
+            .items
+            .iter()
+            .filter_map(|row| product_of(row.kind, &row.cause))
+            .map(|sku| Sku::parse_as("sku", sku))
+            .collect::<Result<Vec<_>, _>>()?;
+        let products =
+            qudao_store::catalog::products_with_skus(self.db(), &skus.iter().collect::<Vec<_>>())
+                .await?;
         rows.try_map(|row| {
             let partner = partners
                 .get(&row.partner_id)
@@ -310,6 +330,14 @@ impl Qudao {
                 partner_code: partner.code().to_owned(),
                 partner_name: partner.row().name.clone(),
                 kind: row.kind,
+                product: product_of(row.kind, &row.cause).map(|sku| {
+                    let found = products.get(sku);
+                    AlertProduct {
+                        sku: sku.to_owned(),
+                        name: found.map(|p| p.name_zh.clone()).unwrap_or_default(),
+                        name_en: found.map(|p| p.name_en.clone()).unwrap_or_default(),
+                    }
+                }),
                 cause: row.cause,
                 figures: row
                     .numbers
@@ -511,4 +539,14 @@ async fn display_names(
         .await?
         .into_iter()
         .collect())
+}
+
+/// The sku an overstock or stock-out alert is about: its cause is
+/// `kind:partner:SKU:month` (docs/areas/alerts.md, "Cause keys").
+fn product_of(kind: AlertKind, cause: &str) -> Option<&str> {
+    if !matches!(kind, AlertKind::Overstock | AlertKind::StockOut) {
+        return None;
+    }
+    let subject = cause.splitn(3, ':').nth(2)?;
+    subject.rsplit_once(':').map(|(sku, _)| sku)
 }

@@ -707,7 +707,7 @@ mod tests {
                 for part in text.split('{').skip(1) {
                     let name = part.split('}').next().unwrap_or_default();
                     assert!(
-                        names.contains(&name) || (about_a_product && name == "sku"),
+                        names.contains(&name) || (about_a_product && name == "product"),
                         "{key}: {{{name}}} is no figure of this kind"
                     );
                 }

@@ -86,19 +86,18 @@ fn figure_with_unit(lang: Lang, number: &AlertNumber) -> String {
     }
 }
 
-/// The product an overstock or stock-out alert is about: its cause is
-/// `kind:partner:SKU:month`.
-fn product_of(cause: &str) -> &str {
-    cause
-        .splitn(3, ':')
-        .nth(2)
-        .and_then(|subject| subject.rsplit_once(':'))
-        .map_or("", |(sku, _)| sku)
+/// The product of an overstock or stock-out alert by its name in `lang`
+/// (its sku when no product has it any more).
+fn product_name(lang: Lang, alert: &AlertView) -> &str {
+    alert.product.as_ref().map_or("", |p| {
+        let name = crate::layout::pick(lang, Some(&p.name), Some(&p.name_en));
+        if name.is_empty() { &p.sku } else { name }
+    })
 }
 
 /// What an alert says, in one sentence of `lang` (the partner named beside
 /// it): the kind's sentence (`alert_sentence.{kind}`) with each `{figure}`
-/// filled in as people read it, and `{sku}` the product.
+/// filled in as people read it, and `{product}` the product's name.
 pub(crate) fn sentence(lang: Lang, alert: &AlertView) -> String {
     let mut text = lang
         .t(&format!("alert_sentence.{}", alert.kind.as_str()))
@@ -109,7 +108,7 @@ pub(crate) fn sentence(lang: Lang, alert: &AlertView) -> String {
             &figure_value(&figure.number),
         );
     }
-    text.replace("{sku}", product_of(&alert.cause))
+    text.replace("{product}", product_name(lang, alert))
 }
 
 // ---------------------------------------------------------------------------
@@ -235,6 +234,10 @@ impl DetailPage {
         figure_with_unit(self.c.lang, number)
     }
 
+    fn product(&self) -> &str {
+        product_name(self.c.lang, &self.alert)
+    }
+
     fn action(&self) -> String {
         format!("/alerts/{}/acknowledge", self.alert.id)
     }
@@ -320,7 +323,7 @@ async fn acknowledge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qudao_app::alerts::Figure;
+    use qudao_app::alerts::{AlertProduct, Figure};
     use qudao_domain::money::{Currency, Money};
     use rust_decimal::Decimal;
 
@@ -330,6 +333,11 @@ mod tests {
             partner_code: "P00082".into(),
             partner_name: "郑州众诚食品销售有限公司".into(),
             kind,
+            product: matches!(kind, AlertKind::Overstock).then(|| AlertProduct {
+                sku: "TEA-1".into(),
+                name: "龙井".into(),
+                name_en: "Longjing".into(),
+            }),
             cause: cause.into(),
             figures: figures
                 .into_iter()
@@ -377,8 +385,9 @@ mod tests {
         );
         assert_eq!(
             sentence(Lang::ZhCn, &overstock),
-            "TEA-1 库存 12,000 件，近 90 天售出 0 件（阈值为可售 60 天）"
+            "龙井 库存 12,000 件，近 90 天售出 0 件（阈值为可售 60 天）"
         );
+        assert!(sentence(Lang::En, &overstock).starts_with("Longjing: 12,000 units on hand"));
         assert_eq!(
             figure_value(&AlertNumber::Percent(Decimal::new(3520, 2))),
             "35.2%"

@@ -21,7 +21,7 @@ export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(E2E_DIR, '..');
 export const ARTIFACTS = path.join(E2E_DIR, 'artifacts');
 
-const BIN = process.env.QUDAO_BIN
+export const BIN = process.env.QUDAO_BIN
   ? path.resolve(process.cwd(), process.env.QUDAO_BIN)
   : path.join(REPO_ROOT, 'target', 'debug', 'qudao');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

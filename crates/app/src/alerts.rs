@@ -47,6 +47,8 @@ pub struct RunReport {
 pub struct AcknowledgedView {
     pub at: DateTime<Utc>,
     pub by: String,
+    /// The display name of `by` (its login when the user is gone).
+    pub by_name: String,
     pub note: String,
 }
 
@@ -57,6 +59,15 @@ pub struct Figure {
     pub number: AlertNumber,
 }
 
+/// The product an overstock or stock-out alert is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertProduct {
+    pub sku: String,
+    /// Empty when no product has the sku any more.
+    pub name: String,
+    pub name_en: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertView {
     pub id: i64,
@@ -64,6 +75,8 @@ pub struct AlertView {
     pub partner_name: String,
     pub kind: AlertKind,
     pub cause: String,
+    /// The product of an overstock or stock-out alert.
+    pub product: Option<AlertProduct>,
     pub figures: Vec<Figure>,
     pub raised_on: NaiveDate,
     pub acknowledged: Option<AcknowledgedView>,
@@ -216,6 +229,13 @@ impl Qudao {
         self.alert_views(scope, rows).await
     }
 
+    /// One alert in the caller's scope.
+    pub async fn alert(&self, caller: &Caller, id: i64) -> Result<AlertView, AppError> {
+        caller.require(Permission::ViewAlerts)?;
+        let scope = scope_in(caller, Area::Alerts);
+        self.alert_view(scope, id).await
+    }
+
     /// Acknowledges an alert with a note saying what was done about it.
     pub async fn acknowledge_alert(
         &self,
@@ -237,11 +257,16 @@ impl Qudao {
             .await?
             .ok_or(AppError::NotFound("alert"))?;
         if let Some(done) = &before.acknowledged {
+            let names = display_names(&tx, std::slice::from_ref(&done.by)).await?;
+            let with = match names.get(&done.by) {
+                Some(name) if *name != done.by => format!("{name} ({})", done.by),
+                _ => done.by.clone(),
+            };
             return Err(Invalid::new(
                 "alert",
                 Problem::Conflict {
                     rule: "alert_already_acknowledged",
-                    with: done.by.clone(),
+                    with,
                 },
             )
             .into());
@@ -258,17 +283,17 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
-        let row = self.alert_row(scope, id).await?;
+        self.alert_view(scope, id).await
+    }
+
+    async fn alert_view(&self, scope: DataScope, id: i64) -> Result<AlertView, AppError> {
+        let row = repo::alert_by_id(self.db(), scope, id)
+            .await?
+            .ok_or(AppError::NotFound("alert"))?;
         let mut views = self
             .alert_views(scope, Page::slice(vec![row], PageRequest::new(None, None)))
             .await?;
         views.items.pop().ok_or(AppError::NotFound("alert"))
-    }
-
-    async fn alert_row(&self, scope: DataScope, id: i64) -> Result<AlertRow, AppError> {
-        repo::alert_by_id(self.db(), scope, id)
-            .await?
-            .ok_or(AppError::NotFound("alert"))
     }
 
     async fn alert_views(
@@ -281,6 +306,21 @@ impl Qudao {
             .into_iter()
             .map(|v| (v.id().0, v))
             .collect();
+        let logins: Vec<String> = rows
+            .items
+            .iter()
+            .filter_map(|row| row.acknowledged.as_ref().map(|a| a.by.clone()))
+            .collect();
+        let names = display_names(self.db(), &logins).await?;
+        let skus = rows
+            .items
+            .iter()
+            .filter_map(|row| product_of(row.kind, &row.cause))
+            .map(|sku| Sku::parse_as("sku", sku))
+            .collect::<Result<Vec<_>, _>>()?;
+        let products =
+            qudao_store::catalog::products_with_skus(self.db(), &skus.iter().collect::<Vec<_>>())
+                .await?;
         rows.try_map(|row| {
             let partner = partners
                 .get(&row.partner_id)
@@ -290,6 +330,14 @@ impl Qudao {
                 partner_code: partner.code().to_owned(),
                 partner_name: partner.row().name.clone(),
                 kind: row.kind,
+                product: product_of(row.kind, &row.cause).map(|sku| {
+                    let found = products.get(sku);
+                    AlertProduct {
+                        sku: sku.to_owned(),
+                        name: found.map(|p| p.name_zh.clone()).unwrap_or_default(),
+                        name_en: found.map(|p| p.name_en.clone()).unwrap_or_default(),
+                    }
+                }),
                 cause: row.cause,
                 figures: row
                     .numbers
@@ -299,6 +347,7 @@ impl Qudao {
                 raised_on: row.raised_on,
                 acknowledged: row.acknowledged.map(|a| AcknowledgedView {
                     at: a.at,
+                    by_name: names.get(&a.by).cloned().unwrap_or_else(|| a.by.clone()),
                     by: a.by,
                     note: a.note,
                 }),
@@ -479,4 +528,25 @@ impl Qudao {
         }
         Ok(facts)
     }
+}
+
+/// Display names by login, in one query.
+async fn display_names(
+    db: &impl qudao_store::ConnectionTrait,
+    logins: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(qudao_store::admin::display_names(db, logins)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The sku an overstock or stock-out alert is about: its cause is
+/// `kind:partner:SKU:month` (docs/areas/alerts.md, "Cause keys").
+fn product_of(kind: AlertKind, cause: &str) -> Option<&str> {
+    if !matches!(kind, AlertKind::Overstock | AlertKind::StockOut) {
+        return None;
+    }
+    let subject = cause.splitn(3, ':').nth(2)?;
+    subject.rsplit_once(':').map(|(sku, _)| sku)
 }

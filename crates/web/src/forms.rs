@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 const FIELD_LABELS: &[(&str, &str)] = &[
     ("address", "partners.address"),
     ("after_sales_duties", "agreements.after_sales_duties"),
+    ("alert", "alerts.alert"),
     ("amends", "agreements.amend"),
     ("amount", "receivables.amount"),
     ("annual_target", "agreements.annual_target"),

@@ -425,7 +425,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 22] = [
+        let labelled: [(&str, Vec<String>); 24] = [
             (
                 "catalog_status",
                 words(
@@ -537,6 +537,18 @@ mod tests {
                 ),
             ),
             (
+                "alert_kind",
+                words(
+                    "alert_kind",
+                    qudao_domain::alerts::AlertKind::ALL,
+                    qudao_domain::alerts::AlertKind::as_str,
+                ),
+            ),
+            (
+                "alert_status",
+                words("alert_status", &["open", "acknowledged", "all"], |s| s),
+            ),
+            (
                 "rolehome.intro",
                 words("rolehome.intro", Role::ALL, Role::as_str),
             ),
@@ -566,6 +578,18 @@ mod tests {
             Kind::ALL
                 .iter()
                 .map(|k| format!("fact_kind.{}", k.as_str())),
+        );
+        // Each kind of alert reads as one sentence, and the figures behind
+        // it are labelled by name.
+        wanted.extend(
+            qudao_domain::alerts::AlertKind::ALL
+                .iter()
+                .map(|k| format!("alert_sentence.{}", k.as_str())),
+        );
+        wanted.extend(
+            alert_figure_names()
+                .iter()
+                .map(|name| format!("alert_figure.{name}")),
         );
         // The settings page's month names and the period history's actions.
         wanted.extend((1..=12).map(|m| format!("month.{m}")));
@@ -617,6 +641,77 @@ mod tests {
                 .filter(|key| !catalog.contains_key(key.as_str()))
                 .collect();
             assert!(missing.is_empty(), "keys missing: {missing:?}");
+        }
+    }
+
+    /// The figures each kind of alert gives, by the names its rule in
+    /// `domain::alerts` pairs with a figure (`("amount", money(…))`,
+    /// `("days", AlertNumber::Days(…))`): the rule is the function that
+    /// names the kind (`AlertKind::Overdue`).
+    fn alert_figures() -> Vec<(qudao_domain::alerts::AlertKind, Vec<&'static str>)> {
+        let rules = include_str!("../../domain/src/alerts.rs");
+        let rules = &rules[..rules.find("#[cfg(test)]").unwrap_or(rules.len())];
+        let functions: Vec<&str> = rules.split("\nfn ").collect();
+        qudao_domain::alerts::AlertKind::ALL
+            .iter()
+            .map(|kind| {
+                let mark = format!("AlertKind::{kind:?},");
+                let mut names = Vec::new();
+                for rule in functions.iter().filter(|f| f.contains(&mark)) {
+                    for (at, _) in rule.match_indices('(') {
+                        let Some(rest) = rule[at + 1..].trim_start().strip_prefix('"') else {
+                            continue;
+                        };
+                        let Some(end) = rest.find('"') else { continue };
+                        let Some(value) = rest[end + 1..].trim_start().strip_prefix(',') else {
+                            continue;
+                        };
+                        if ["AlertNumber::", "money(", "days("]
+                            .iter()
+                            .any(|figure| value.trim_start().starts_with(figure))
+                        {
+                            names.push(&rest[..end]);
+                        }
+                    }
+                }
+                (*kind, names)
+            })
+            .collect()
+    }
+
+    fn alert_figure_names() -> Vec<&'static str> {
+        let mut names: Vec<&str> = alert_figures()
+            .into_iter()
+            .flat_map(|(_, names)| names)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Every placeholder of a kind's sentence is one of that kind's
+    /// figures (or the product, for the kinds about one), so none is left
+    /// unfilled.
+    #[test]
+    fn alert_sentences_name_only_their_figures() {
+        use qudao_domain::alerts::AlertKind;
+        let figures = alert_figures();
+        // Every kind's figures as docs/areas/alerts.md lists them.
+        let counts: Vec<usize> = figures.iter().map(|(_, names)| names.len()).collect();
+        assert_eq!(counts, [6, 5, 5, 3, 3, 3, 6], "{figures:?}");
+        for catalog in [&*EN, &*ZH] {
+            for (kind, names) in &figures {
+                let key = format!("alert_sentence.{}", kind.as_str());
+                let text = catalog[key.as_str()];
+                let about_a_product = matches!(kind, AlertKind::Overstock | AlertKind::StockOut);
+                for part in text.split('{').skip(1) {
+                    let name = part.split('}').next().unwrap_or_default();
+                    assert!(
+                        names.contains(&name) || (about_a_product && name == "product"),
+                        "{key}: {{{name}}} is no figure of this kind"
+                    );
+                }
+            }
         }
     }
 

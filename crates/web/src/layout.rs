@@ -279,6 +279,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         if group == "performance" && caller.can(Permission::ViewAnalytics) {
             links.push(link("/analytics", "nav.analytics", false));
         }
+        if group == "performance" && caller.can(Permission::ViewAlerts) {
+            links.push(link("/alerts", "nav.alerts", false));
+        }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
         let pending = if caller.role.is_partner_role() {

@@ -664,6 +664,8 @@ fn testid<'a>(html: &'a str, id: &str) -> &'a str {
 // One file of tests per area of the web layer.
 #[path = "http/agreements.rs"]
 mod agreements;
+#[path = "http/alerts.rs"]
+mod alerts;
 #[path = "http/catalog.rs"]
 mod catalog;
 #[path = "http/coverage.rs"]

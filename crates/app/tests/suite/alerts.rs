@@ -138,6 +138,15 @@ async fn alerts_are_raised_once_with_their_figures_and_acknowledged_with_a_note(
     let overstock = of("P3", AlertKind::Overstock);
     assert_eq!(figure(overstock, "on_hand"), AlertNumber::Units(5));
     assert_eq!(figure(overstock, "sold"), AlertNumber::Units(0));
+    // A product's alert names the product, read with its names.
+    assert_eq!(
+        overstock
+            .product
+            .as_ref()
+            .map(|p| (p.sku.as_str(), p.name.as_str(), p.name_en.as_str())),
+        Some(("TEA-1", "龙井", "Longjing"))
+    );
+    assert_eq!(dormant.product, None);
 
     // The same facts again: nothing new, each cause stays one alert.
     let again = app.run_alerts(&system(), &[]).await.unwrap();

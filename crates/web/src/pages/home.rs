@@ -59,6 +59,8 @@ struct StaffPage {
     users: Option<u64>,
     recent_audit: Vec<qudao_app::audit::AuditView>,
     chart: Option<String>,
+    /// The newest open alerts in scope (staff who see alerts).
+    alerts: Option<qudao_app::Page<qudao_app::alerts::AlertView>>,
 }
 
 impl StaffPage {
@@ -85,6 +87,10 @@ impl StaffPage {
 
     fn limit(&self, line: &PartnerLine) -> String {
         amount(line.credit_limit.as_deref(), &line.currency)
+    }
+
+    fn sentence(&self, alert: &qudao_app::alerts::AlertView) -> String {
+        super::alerts::sentence(self.c.lang, alert)
     }
 }
 
@@ -168,6 +174,15 @@ async fn staff(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
     } else {
         None
     };
+    let alerts = if caller.can(Permission::ViewAlerts) {
+        let open = qudao_app::alerts::AlertQuery {
+            status: Some("open".to_owned()),
+            ..Default::default()
+        };
+        Some(app.alerts(caller, &open, short()).await?)
+    } else {
+        None
+    };
     let title = ctx.lang.tf("home.welcome", &caller.display_name);
     let c = Chrome::new(ctx, "/", title, Vec::new()).await?;
     render(&StaffPage {
@@ -183,6 +198,7 @@ async fn staff(state: &AppState, ctx: &Ctx) -> Result<Response, PageError> {
         users,
         recent_audit,
         chart,
+        alerts,
     })
 }
 

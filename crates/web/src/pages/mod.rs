@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod agreements;
+mod alerts;
 mod analytics;
 mod catalog;
 mod coverage;
@@ -74,6 +75,7 @@ pub(crate) fn routes() -> Routes {
         .merge(periods::routes())
         .merge(rates::routes())
         .merge(analytics::routes())
+        .merge(alerts::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

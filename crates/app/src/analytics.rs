@@ -152,6 +152,18 @@ impl Qudao {
         self.analytics.state.lock().await.loaded
     }
 
+    /// Forgets the answers kept for the current snapshot, so the next
+    /// question is computed again: what `qudao analytics bench` does before
+    /// every timed run, to time the engine rather than the memo.
+    pub fn forget_analytics_answers(&self) {
+        self.analytics
+            .answers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .cells
+            .clear();
+    }
+
     /// Waits for a write of the projection file under way, if any: a
     /// command-line run calls it before it exits.
     pub async fn analytics_saved(&self) {

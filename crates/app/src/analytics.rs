@@ -78,14 +78,21 @@ impl Analytics {
     }
 }
 
-/// Answers already given on the current snapshot, by scope and query. An
-/// answer depends on nothing else, so it holds until the next publication;
-/// twenty people opening the same dashboard compute it once (the first
-/// asks, the others wait for its answer).
+/// Answers already given on the current snapshot, by scope and question.
+/// An answer depends on nothing else, so it holds until the next
+/// publication; twenty people opening the same dashboard compute it once
+/// (the first asks, the others wait for its answer).
 #[derive(Debug, Default)]
 struct Answers {
     generation: u64,
-    cells: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Answer>>>,
+    cells: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Kept>>>,
+}
+
+/// What is kept: a query's answer, or the stock flags' two counts.
+#[derive(Debug, Clone)]
+enum Kept {
+    Answer(Answer),
+    Flags(u64, u64),
 }
 
 /// How the engine was last loaded whole.
@@ -557,28 +564,47 @@ impl Qudao {
         let snapshot = self.analytics_snapshot().await?;
         let scope = self.analytics_scope(caller, &snapshot, text).await?;
         let query = Self::parse_query(&snapshot, text)?;
+        let key = format!("{scope:?}|{query:?}");
+        let kept = self
+            .kept(snapshot.generation, key, move || {
+                snapshot.query(&query, &scope).map(Kept::Answer)
+            })
+            .await?;
+        match kept {
+            Kept::Answer(answer) => Ok(answer),
+            Kept::Flags(..) => Err(AppError::Internal("kept flags for an answer".into())),
+        }
+    }
+
+    /// What `compute` gives on the snapshot of `generation`, computed once
+    /// per key (see [`Answers`]) on the blocking pool.
+    async fn kept(
+        &self,
+        generation: u64,
+        key: String,
+        compute: impl FnOnce() -> Result<Kept, qudao_domain::error::Invalid> + Send + 'static,
+    ) -> Result<Kept, AppError> {
         let cell = {
             let mut answers = self
                 .analytics
                 .answers
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if answers.generation != snapshot.generation || answers.cells.len() >= ANSWERS_KEPT {
-                answers.generation = snapshot.generation;
+            if answers.generation != generation || answers.cells.len() >= ANSWERS_KEPT {
+                answers.generation = generation;
                 answers.cells.clear();
             }
-            let key = format!("{scope:?}|{query:?}");
             answers.cells.entry(key).or_default().clone()
         };
-        let answer = cell
+        let kept = cell
             .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || snapshot.query(&query, &scope))
+                tokio::task::spawn_blocking(compute)
                     .await
                     .map_err(|e| AppError::Internal(e.to_string()))?
                     .map_err(AppError::from)
             })
             .await?;
-        Ok(answer.clone())
+        Ok(kept.clone())
     }
 
     /// A page of the lines behind one measure's number, under the same
@@ -930,11 +956,18 @@ impl Qudao {
         let as_of = qudao_engine::month_of_number(query.last)
             .last_day()
             .min(crate::today());
-        tokio::task::spawn_blocking(move || {
-            Ok(snapshot.stock_flags(&query, &scope, as_of, overstock_days)?)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        let key = format!("flags {as_of} {overstock_days}|{scope:?}|{query:?}");
+        let kept = self
+            .kept(snapshot.generation, key, move || {
+                let (overstock, stock_outs) =
+                    snapshot.stock_flags(&query, &scope, as_of, overstock_days)?;
+                Ok(Kept::Flags(overstock, stock_outs))
+            })
+            .await?;
+        match kept {
+            Kept::Flags(overstock, stock_outs) => Ok((overstock, stock_outs)),
+            Kept::Answer(_) => Err(AppError::Internal("a kept answer for flags".into())),
+        }
     }
 
     /// Partners that reported sell-through in any of the three months

@@ -1240,8 +1240,13 @@ impl Snapshot {
 
     /// Per (partner, product): the last count on or before the period's
     /// last day, plus what came in and minus what went out after it.
-    /// Without a count, everything received minus everything sold.
-    fn pairs_on_hand(&self, plan: &Plan<'_>) -> HashMap<(u32, u32), i64> {
+    /// Without a count, everything received minus everything sold. By pair.
+    ///
+    /// Holdings are as many as the pairs ever traded (tens of millions on
+    /// a large channel), so the movements are gathered as (pair, quantity)
+    /// in one vector, sorted on the rayon pool and summed in one pass: 16
+    /// bytes a line, where a hash map per worker cost several times that.
+    fn pairs_on_hand(&self, plan: &Plan<'_>) -> Vec<((u32, u32), i64)> {
         let last = plan.last_day;
         let counts = self.scan(
             Kind::StockCount,
@@ -1270,40 +1275,51 @@ impl Snapshot {
                 a
             },
         );
-        let mut on_hand: HashMap<(u32, u32), i64> =
-            counts.iter().map(|(k, (_, q))| (*k, *q)).collect();
+        let pair = |partner: u32, product: u32| (u64::from(partner) << 32) | u64::from(product);
+        let mut moves: Vec<(u64, i64)> = counts
+            .iter()
+            .map(|(&(partner, product), &(_, qty))| (pair(partner, product), qty))
+            .collect();
         for (kind, sign) in [
             (Kind::SellIn, 1),
             (Kind::DownstreamSellIn, 1),
             (Kind::SellThrough, -1),
         ] {
-            let flows = self.scan(
-                kind,
-                i32::MIN,
-                last,
-                HashMap::<(u32, u32), i64>::new,
-                |flows, chunk| {
-                    for i in 0..chunk.len() {
-                        let pair = (chunk.partner[i], chunk.product[i]);
-                        let after = counts.get(&pair).map_or(i32::MIN, |(d, _)| *d);
-                        if chunk.day[i] > after
-                            && chunk.day[i] <= last
-                            && plan.passes_but_time(chunk, i)
-                        {
-                            *flows.entry(pair).or_insert(0) += sign * chunk.qty[i];
-                        }
+            let counts = &counts;
+            let found: Vec<(u64, i64)> = self
+                .table(kind)
+                .chunks
+                .par_iter()
+                .filter(|c| c.overlaps(i32::MIN, last))
+                .flat_map_iter(|chunk| {
+                    (0..chunk.len()).filter_map(move |i| {
+                        let (partner, product) = (chunk.partner[i], chunk.product[i]);
+                        let after = counts
+                            .get(&(partner, product))
+                            .map_or(i32::MIN, |(d, _)| *d);
+                        let day = chunk.day[i];
+                        (day > after && day <= last && plan.passes_but_time(chunk, i))
+                            .then(|| (pair(partner, product), sign * chunk.qty[i]))
+                    })
+                })
+                .collect();
+            moves.extend(found);
+        }
+        moves.par_sort_unstable_by_key(|m| m.0);
+        let mut on_hand: Vec<((u32, u32), i64)> = Vec::new();
+        let mut held: Option<(u64, i64)> = None;
+        for (key, qty) in moves {
+            match &mut held {
+                Some((k, total)) if *k == key => *total += qty,
+                _ => {
+                    if let Some((k, total)) = held.replace((key, qty)) {
+                        on_hand.push((((k >> 32) as u32, k as u32), total));
                     }
-                },
-                |mut a, b| {
-                    for (k, v) in b {
-                        *a.entry(k).or_insert(0) += v;
-                    }
-                    a
-                },
-            );
-            for (k, v) in flows {
-                *on_hand.entry(k).or_insert(0) += v;
+                }
             }
+        }
+        if let Some((k, total)) = held {
+            on_hand.push((((k >> 32) as u32, k as u32), total));
         }
         on_hand
     }

@@ -364,4 +364,67 @@ mod tests {
         assert!(Stored::read_from(&mut &file[..file.len() - 1]).is_err());
         assert!(Stored::read_from(&mut &b"not an engine file"[..]).is_err());
     }
+
+    #[test]
+    fn stock_on_hand_starts_from_the_last_count_and_flags_follow_the_inventory_rules() {
+        let engine = engine();
+        let count = FactInput {
+            amount_minor: 0,
+            currency: String::new(),
+            ..fact(1, 1, (2026, 3, 4), 20, 0, "")
+        };
+        engine
+            .publish(Update {
+                facts: vec![
+                    (Kind::StockCount, vec![count]),
+                    (
+                        Kind::SellThrough,
+                        vec![
+                            fact(1, 1, (2026, 3, 2), 5, 500, "CNY"),
+                            fact(2, 1, (2026, 3, 10), 3, 300, "CNY"),
+                            fact(3, 2, (2026, 3, 20), 1, 100, "CNY"),
+                        ],
+                    ),
+                ],
+                ..Update::default()
+            })
+            .unwrap();
+        let by_partner = |period: &str| {
+            ask(
+                &engine,
+                &text(&["stock_on_hand"], &["partner"], period),
+                &Scope::All,
+            )
+            .rows
+            .into_iter()
+            .map(|r| (r.keys[0].code.clone(), r.values[0]))
+            .collect::<Vec<_>>()
+        };
+        // P1: counted 20 on the 4th, then 2 returned and 3 sold; what came
+        // and went before the count is in it already. P2: never counted,
+        // 1 received and 1 sold.
+        assert_eq!(
+            by_partner("2026-03"),
+            [("P1".to_owned(), Some(15)), ("P2".to_owned(), Some(0))]
+        );
+        // Before any count or sale: what was received.
+        assert_eq!(by_partner("2026-02"), [("P1".to_owned(), Some(4))]);
+        let snapshot = engine.snapshot();
+        let query = Query::parse(&text(&["sell_in_qty"], &[], "2026-03"), snapshot.fiscal).unwrap();
+        let march_end = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        // P1 holds 15 against 8 sold in the window: overstocked at 60 days;
+        // P2 holds nothing and sold: out of stock.
+        assert_eq!(
+            snapshot
+                .stock_flags(&query, &Scope::All, march_end, 60)
+                .unwrap(),
+            (1, 1)
+        );
+        assert_eq!(
+            snapshot
+                .stock_flags(&query, &Scope::Partners(vec![2]), march_end, 60)
+                .unwrap(),
+            (0, 1)
+        );
+    }
 }

@@ -85,14 +85,22 @@ impl Analytics {
 #[derive(Debug, Default)]
 struct Answers {
     generation: u64,
-    cells: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Kept>>>,
+    answers: Cells<Answer>,
+    /// The stock card's overstock and stock-out counts.
+    flags: Cells<(u64, u64)>,
 }
 
-/// What is kept: a query's answer, or the stock flags' two counts.
-#[derive(Debug, Clone)]
-enum Kept {
-    Answer(Answer),
-    Flags(u64, u64),
+type Cells<T> = std::collections::HashMap<String, Arc<tokio::sync::OnceCell<T>>>;
+
+impl Answers {
+    fn len(&self) -> usize {
+        self.answers.len() + self.flags.len()
+    }
+
+    fn clear(&mut self) {
+        self.answers.clear();
+        self.flags.clear();
+    }
 }
 
 /// How the engine was last loaded whole.
@@ -167,7 +175,6 @@ impl Qudao {
             .answers
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .cells
             .clear();
     }
 
@@ -565,36 +572,35 @@ impl Qudao {
         let scope = self.analytics_scope(caller, &snapshot, text).await?;
         let query = Self::parse_query(&snapshot, text)?;
         let key = format!("{scope:?}|{query:?}");
-        let kept = self
-            .kept(snapshot.generation, key, move || {
-                snapshot.query(&query, &scope).map(Kept::Answer)
-            })
-            .await?;
-        match kept {
-            Kept::Answer(answer) => Ok(answer),
-            Kept::Flags(..) => Err(AppError::Internal("kept flags for an answer".into())),
-        }
+        self.kept(
+            snapshot.generation,
+            |a| &mut a.answers,
+            key,
+            move || snapshot.query(&query, &scope),
+        )
+        .await
     }
 
     /// What `compute` gives on the snapshot of `generation`, computed once
     /// per key (see [`Answers`]) on the blocking pool.
-    async fn kept(
+    async fn kept<T: Clone + Send + 'static>(
         &self,
         generation: u64,
+        cells: fn(&mut Answers) -> &mut Cells<T>,
         key: String,
-        compute: impl FnOnce() -> Result<Kept, qudao_domain::error::Invalid> + Send + 'static,
-    ) -> Result<Kept, AppError> {
+        compute: impl FnOnce() -> Result<T, qudao_domain::error::Invalid> + Send + 'static,
+    ) -> Result<T, AppError> {
         let cell = {
             let mut answers = self
                 .analytics
                 .answers
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if answers.generation != generation || answers.cells.len() >= ANSWERS_KEPT {
+            if answers.generation != generation || answers.len() >= ANSWERS_KEPT {
                 answers.generation = generation;
-                answers.cells.clear();
+                answers.clear();
             }
-            answers.cells.entry(key).or_default().clone()
+            cells(&mut answers).entry(key).or_default().clone()
         };
         let kept = cell
             .get_or_try_init(|| async move {
@@ -956,18 +962,14 @@ impl Qudao {
         let as_of = qudao_engine::month_of_number(query.last)
             .last_day()
             .min(crate::today());
-        let key = format!("flags {as_of} {overstock_days}|{scope:?}|{query:?}");
-        let kept = self
-            .kept(snapshot.generation, key, move || {
-                let (overstock, stock_outs) =
-                    snapshot.stock_flags(&query, &scope, as_of, overstock_days)?;
-                Ok(Kept::Flags(overstock, stock_outs))
-            })
-            .await?;
-        match kept {
-            Kept::Flags(overstock, stock_outs) => Ok((overstock, stock_outs)),
-            Kept::Answer(_) => Err(AppError::Internal("a kept answer for flags".into())),
-        }
+        let key = format!("{as_of} {overstock_days}|{scope:?}|{query:?}");
+        self.kept(
+            snapshot.generation,
+            |a| &mut a.flags,
+            key,
+            move || snapshot.stock_flags(&query, &scope, as_of, overstock_days),
+        )
+        .await
     }
 
     /// Partners that reported sell-through in any of the three months

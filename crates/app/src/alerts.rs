@@ -13,12 +13,12 @@ use qudao_domain::alerts::{
 };
 use qudao_domain::catalog::Sku;
 use qudao_domain::error::{Invalid, Problem};
-use qudao_domain::inventory::{self as stock, Count, Movement};
 use qudao_domain::money::Currency;
 use qudao_domain::partners::PartnerCode;
 use qudao_domain::periods::Month;
 use qudao_domain::receivables::Ledger;
 use qudao_domain::scope::DataScope;
+use qudao_engine::Position;
 use qudao_store::alerts::{self as repo, AlertFilter, AlertRow};
 use qudao_store::scope::{self as store_scope, Visible};
 
@@ -135,10 +135,29 @@ impl Qudao {
         let partners = store_scope::partners_in(self.db(), scope).await?;
         let mut facts = self.partner_facts(scope, &partners, today).await?;
         let sellthrough = self.sellthrough_facts(caller, &partners, today, &t).await?;
+        // Stock from the engine's holdings, sorted by partner: each
+        // partner's products are built, judged and dropped in turn, so a
+        // channel with millions of holdings never holds them all as facts.
+        let (snapshot, positions) = self
+            .analytics_stock_positions(caller, today, t.stock_out_days)
+            .await?;
+        let held: HashMap<i64, &[Position]> = positions
+            .chunk_by(|a, b| a.partner_id == b.partner_id)
+            .map(|held| (held[0].partner_id, held))
+            .collect();
         let mut found = Vec::new();
         for partner in &partners {
             let id = partner.id().0;
-            if let Some(p) = facts.remove(&id) {
+            if let Some(mut p) = facts.remove(&id) {
+                for position in held.get(&id).copied().unwrap_or_default() {
+                    let sku = &snapshot.dims.products[position.product as usize].sku;
+                    p.products.push(ProductFacts {
+                        sku: Sku::parse_as("sku", sku)?,
+                        on_hand: position.on_hand,
+                        sold_in_window: position.sold_in_window,
+                        last_sold_on: position.last_sold_on,
+                    });
+                }
                 found.extend(rules::evaluate(today, &t, &p).into_iter().map(|a| (id, a)));
             }
             if let Some(p) = sellthrough.get(&id) {
@@ -355,8 +374,7 @@ impl Qudao {
         })
     }
 
-    /// Everything but sell-through, per partner, in the partner's currency:
-    /// receivables, orders and stock.
+    /// Receivables and orders per partner, in the partner's currency.
     async fn partner_facts(
         &self,
         scope: DataScope,
@@ -427,58 +445,6 @@ impl Qudao {
                 p.ordered_last_week = bought.recent;
                 p.ordered_before = bought.before;
             }
-        }
-        // Stock: on hand, sold in the window and the last sale per product.
-        let flows = qudao_store::inventory::flows(self.db(), partners, None, today).await?;
-        let mut counts: HashMap<(i64, i64), Vec<Count>> = HashMap::new();
-        let mut skus: HashMap<i64, String> = HashMap::new();
-        for c in qudao_store::inventory::counts(self.db(), partners, today).await? {
-            counts
-                .entry((c.partner_id, c.product_id))
-                .or_default()
-                .push(Count {
-                    counted_on: c.counted_on,
-                    qty: c.qty,
-                });
-            skus.insert(c.product_id, c.sku);
-        }
-        let mut moved: BTreeMap<(i64, i64), Vec<Movement>> = BTreeMap::new();
-        for f in &flows {
-            moved
-                .entry((f.partner_id, f.product_id))
-                .or_default()
-                .push(Movement {
-                    date: f.date,
-                    sell_in: f.sell_in,
-                    sell_through: f.sell_through,
-                });
-        }
-        for key in counts.keys() {
-            moved.entry(*key).or_default();
-        }
-        if moved.keys().any(|(_, product)| !skus.contains_key(product)) {
-            for (sku, product) in qudao_store::catalog::products_by_sku(self.db()).await? {
-                skus.entry(product.id).or_insert(sku);
-            }
-        }
-        for ((partner_id, product_id), movements) in &moved {
-            let Some(p) = facts.get_mut(partner_id) else {
-                continue;
-            };
-            let counted = counts
-                .get(&(*partner_id, *product_id))
-                .map_or(&[][..], Vec::as_slice);
-            let sku = skus.get(product_id).ok_or(AppError::NotFound("product"))?;
-            p.products.push(ProductFacts {
-                sku: Sku::parse_as("sku", sku)?,
-                on_hand: stock::on_hand(movements, counted, today).qty,
-                sold_in_window: stock::sold_in_window(movements, today),
-                last_sold_on: movements
-                    .iter()
-                    .filter(|m| m.sell_through > 0)
-                    .map(|m| m.date)
-                    .max(),
-            });
         }
         Ok(facts)
     }

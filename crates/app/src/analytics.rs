@@ -30,9 +30,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use qudao_domain::periods::FiscalCalendar;
 use qudao_engine::{
-    DimsInput, EncodeError, Engine, FactInput, LineSort, Named, OwnerInput, PartnerInput,
+    DimsInput, EncodeError, Engine, FactInput, LineSort, Named, OwnerInput, PartnerInput, Position,
     ProductInput, Query, RateInput, RegionInput, Sample, Scope, Snapshot, Stored, Update,
 };
 use tokio::sync::Mutex;
@@ -970,6 +971,34 @@ impl Qudao {
             move || snapshot.stock_flags(&query, &scope, as_of, overstock_days),
         )
         .await
+    }
+
+    /// Every holding in the caller's scope on `as_of`, with the last day
+    /// within `recent_days` that sold (`Snapshot::stock_positions`), and
+    /// the snapshot that names their products.
+    pub(crate) async fn analytics_stock_positions(
+        &self,
+        caller: &Caller,
+        as_of: NaiveDate,
+        recent_days: u32,
+    ) -> Result<(Arc<Snapshot>, Vec<Position>), AppError> {
+        let text = QueryText {
+            measures: vec![Measure::StockOnHand.as_str().to_owned()],
+            period: Some(qudao_domain::periods::Month::of(as_of).to_string()),
+            ..QueryText::default()
+        };
+        let Selected {
+            snapshot,
+            scope,
+            query,
+        } = self.analytics_selected(caller, &text).await?;
+        let named = snapshot.clone();
+        let positions = tokio::task::spawn_blocking(move || {
+            named.stock_positions(&query, &scope, as_of, recent_days)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+        Ok((snapshot, positions))
     }
 
     /// Partners that reported sell-through in any of the three months

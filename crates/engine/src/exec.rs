@@ -25,6 +25,26 @@ pub enum Scope {
     Partners(Vec<i64>),
 }
 
+/// One partner's holding of one product on a day (`Snapshot::
+/// stock_positions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The store's id of the partner.
+    pub partner_id: i64,
+    /// The product's index in the snapshot's dimensions.
+    pub product: u32,
+    pub on_hand: i64,
+    /// Net units sold through in the `WINDOW_DAYS` ending on the day.
+    pub sold_in_window: i64,
+    /// Within the days asked for; `None` when nothing sold in them.
+    pub last_sold_on: Option<chrono::NaiveDate>,
+}
+
+/// A holding's partner and product as one sortable number.
+fn pair(partner: u32, product: u32) -> u64 {
+    (u64::from(partner) << 32) | u64::from(product)
+}
+
 /// A value of a dimension in an answer: its code and names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Key {
@@ -1275,7 +1295,6 @@ impl Snapshot {
                 a
             },
         );
-        let pair = |partner: u32, product: u32| (u64::from(partner) << 32) | u64::from(product);
         let mut moves: Vec<(u64, i64)> = counts
             .iter()
             .map(|(&(partner, product), &(_, qty))| (pair(partner, product), qty))
@@ -1384,6 +1403,71 @@ impl Snapshot {
             .collect()
     }
 
+    /// Every partner × product holding on `as_of` under the query's scope
+    /// and filters, by the inventory pages' rules: on hand, sold in the
+    /// window, and the last day within `recent_days` (today included) whose
+    /// sales were more than its returns. Sorted by partner, then product.
+    ///
+    /// Like the holdings, recent sales are gathered as one vector of
+    /// (pair, day, quantity), sorted and swept, so a channel with tens of
+    /// millions of holdings costs bytes per line and no map per holding.
+    pub fn stock_positions(
+        &self,
+        query: &Query,
+        scope: &Scope,
+        as_of: chrono::NaiveDate,
+        recent_days: u32,
+    ) -> Result<Vec<Position>, Invalid> {
+        let mut plan = self.plan(query, scope)?;
+        plan.last_day = day_number(as_of);
+        let last = plan.last_day;
+        let window_from = last - (WINDOW_DAYS as i32 - 1);
+        let recent_from = last - (recent_days as i32 - 1);
+        let from = window_from.min(recent_from);
+        let plan = &plan;
+        let mut sales: Vec<(u64, i32, i64)> = self
+            .table(Kind::SellThrough)
+            .chunks
+            .par_iter()
+            .filter(|c| c.overlaps(from, last))
+            .flat_map_iter(|chunk| {
+                (0..chunk.len()).filter_map(move |i| {
+                    let day = chunk.day[i];
+                    (day >= from && day <= last && plan.passes_but_time(chunk, i))
+                        .then(|| (pair(chunk.partner[i], chunk.product[i]), day, chunk.qty[i]))
+                })
+            })
+            .collect();
+        sales.par_sort_unstable_by_key(|s| (s.0, s.1));
+        let mut sales = sales.chunk_by(|a, b| a.0 == b.0).peekable();
+        let mut positions = Vec::new();
+        for ((partner, product), on_hand) in self.pairs_on_hand(plan) {
+            let mut position = Position {
+                partner_id: self.dims.partners[partner as usize].id,
+                product,
+                on_hand,
+                sold_in_window: 0,
+                last_sold_on: None,
+            };
+            while let Some(sold) = sales.next_if(|s| s[0].0 <= pair(partner, product)) {
+                if sold[0].0 != pair(partner, product) {
+                    continue;
+                }
+                for day in sold.chunk_by(|a, b| a.1 == b.1) {
+                    let (date, net) = (day[0].1, day.iter().map(|s| s.2).sum::<i64>());
+                    if date >= window_from {
+                        position.sold_in_window += net;
+                    }
+                    if date >= recent_from && net > 0 {
+                        position.last_sold_on = Some(date_of(date));
+                    }
+                }
+            }
+            positions.push(position);
+        }
+        Ok(positions)
+    }
+
     /// How many partner × product holdings are overstocked and how many
     /// are out of stock on `as_of`, under the query's scope and filters, by
     /// the inventory pages' rules.
@@ -1394,15 +1478,13 @@ impl Snapshot {
         as_of: chrono::NaiveDate,
         overstock_days: u32,
     ) -> Result<(u64, u64), Invalid> {
-        let mut plan = self.plan(query, scope)?;
-        plan.last_day = day_number(as_of);
-        let on_hand = self.pairs_on_hand(&plan);
-        let sold = self.sold_in_window(&plan);
         let (mut overstock, mut stock_outs) = (0, 0);
-        for (pair, qty) in &on_hand {
-            let sold = sold.get(pair).copied().unwrap_or(0);
-            overstock += u64::from(is_overstock(cover(*qty, sold), overstock_days));
-            stock_outs += u64::from(is_stock_out(*qty, sold));
+        for p in self.stock_positions(query, scope, as_of, 1)? {
+            overstock += u64::from(is_overstock(
+                cover(p.on_hand, p.sold_in_window),
+                overstock_days,
+            ));
+            stock_outs += u64::from(is_stock_out(p.on_hand, p.sold_in_window));
         }
         Ok((overstock, stock_outs))
     }

@@ -20,7 +20,7 @@ mod table;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use dims::{Dims, DimsInput, NONE, Named, OwnerInput, PartnerInput, ProductInput, RegionInput};
-pub use exec::{Answer, AnswerRow, Key, Scope};
+pub use exec::{Answer, AnswerRow, Key, Position, Scope};
 pub use lines::{Line, LineSort, Lines};
 pub use persist::{Sample, Stored};
 pub use query::{
@@ -425,6 +425,40 @@ mod tests {
                 .stock_flags(&query, &Scope::Partners(vec![2]), march_end, 60)
                 .unwrap(),
             (0, 1)
+        );
+        // The holdings behind the flags, with the last day that sold
+        // within the days asked for.
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+        let held = |recent| {
+            snapshot
+                .stock_positions(&query, &Scope::All, march_end, recent)
+                .unwrap()
+                .into_iter()
+                .map(|p| {
+                    let sku = &snapshot.dims.products[p.product as usize].sku;
+                    (
+                        p.partner_id,
+                        sku.clone(),
+                        p.on_hand,
+                        p.sold_in_window,
+                        p.last_sold_on,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            held(30),
+            [
+                (1, "TEA-1".to_owned(), 15, 8, day(10)),
+                (2, "TEA-1".to_owned(), 0, 1, day(20)),
+            ]
+        );
+        assert_eq!(
+            held(15),
+            [
+                (1, "TEA-1".to_owned(), 15, 8, None),
+                (2, "TEA-1".to_owned(), 0, 1, day(20)),
+            ]
         );
     }
 }

@@ -8,6 +8,7 @@ use qudao_app::alerts::AlertQuery;
 use qudao_app::receivables::OpeningInvoiceInput;
 use qudao_domain::Problem;
 use qudao_domain::alerts::{AlertKind, AlertNumber};
+use qudao_domain::periods::Month;
 
 use super::*;
 
@@ -24,9 +25,10 @@ fn day(offset: i64) -> chrono::NaiveDate {
     qudao_app::today() + chrono::Duration::days(offset)
 }
 
-/// P1 (owner's) last bought 75 days ago; P2 (owner's) owes 5,000 due 40
-/// days ago; P3 (other's) last bought 80 days ago. P1 and P3 hold the 5
-/// units they bought and sold none: overstock too.
+/// P1 (owner's) last bought 75 days ago and sold those 5 units 3 days ago:
+/// out of stock. P2 (owner's) owes 5,000 due 40 days ago. P3 (other's)
+/// last bought 80 days ago and holds the 5 units it bought, unsold:
+/// overstock.
 async fn setup(db: &TestDb) -> Qudao {
     let app = db.app().await;
     for (login, role, partner) in [
@@ -67,6 +69,35 @@ async fn setup(db: &TestDb) -> Qudao {
         ))
         .await;
     }
+    app.load_builtin_regions().await.unwrap();
+    app.create_authorization(
+        &system(),
+        &qudao_app::territories::AuthorizationInput {
+            partner_code: "P1".into(),
+            region_code: "310000".into(),
+            product_line: "TEA".into(),
+            mode: "intensive".into(),
+            valid_from: day(-400).to_string(),
+            valid_to: day(400).to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    let sold = app
+        .import(
+            &system(),
+            qudao_app::imports::ImportKind::parse("sell-through").unwrap(),
+            "sold.csv",
+            format!(
+                "partner_code,date,sku,qty,amount,customer_region\nP1,{},TEA-1,5,500,310000\n",
+                day(-3)
+            )
+            .as_bytes(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(sold.ok(), "{:?}", sold.errors);
     let fin = app.caller_by_login("fin").await.unwrap();
     app.record_opening_invoice(
         &fin,
@@ -138,6 +169,16 @@ async fn alerts_are_raised_once_with_their_figures_and_acknowledged_with_a_note(
     let overstock = of("P3", AlertKind::Overstock);
     assert_eq!(figure(overstock, "on_hand"), AlertNumber::Units(5));
     assert_eq!(figure(overstock, "sold"), AlertNumber::Units(0));
+    let stock_out = of("P1", AlertKind::StockOut);
+    assert_eq!(
+        stock_out.cause,
+        format!("stock_out:P1:TEA-1:{}", Month::of(day(0)))
+    );
+    assert_eq!(figure(stock_out, "on_hand"), AlertNumber::Units(0));
+    assert_eq!(
+        figure(stock_out, "last_sold_on"),
+        AlertNumber::Date(day(-3))
+    );
     // A product's alert names the product, read with its names.
     assert_eq!(
         overstock

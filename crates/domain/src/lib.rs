@@ -29,6 +29,7 @@ pub mod scope;
 pub mod score;
 pub mod sellthrough;
 pub mod settings;
+pub mod targets;
 pub mod territories;
 
 pub use error::{Invalid, Problem};

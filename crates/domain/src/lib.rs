@@ -27,6 +27,7 @@ pub mod rates;
 pub mod receivables;
 pub mod scope;
 pub mod score;
+pub mod scorecards;
 pub mod sellthrough;
 pub mod settings;
 pub mod targets;

@@ -1372,6 +1372,91 @@ mod tests {
     }
 
     #[test]
+    fn ratios_and_impossible_figures_are_refused() {
+        let coverage = TargetValue::new(TargetMeasure::OutletCoverage, 8000).unwrap();
+        let year = Period::Year(2026).days();
+        let not_additive = (
+            "measure",
+            Problem::Rule {
+                rule: "cascade_not_additive",
+            },
+        );
+        assert_eq!(
+            problem_rule(split_between_reps(coverage, year, day(2026, 3, 1))),
+            not_additive
+        );
+        let by = SplitBy::Shares(vec![1]);
+        assert_eq!(
+            problem_rule(reallocate(coverage, year, day(2026, 3, 1), &by, 0)),
+            not_additive
+        );
+        let flat = Seasonality::Profile(flat_profile());
+        let january = FiscalCalendar::new(1).unwrap();
+        let m = Month::parse("m", "2026-01").unwrap();
+        assert_eq!(
+            problem_rule(split_into_months(
+                coverage,
+                Period::Year(2026),
+                january,
+                &flat,
+                m
+            )),
+            not_additive
+        );
+        let mut negative = [1i64; 12];
+        negative[5] = -1;
+        assert_eq!(
+            problem_rule(split_into_months(
+                money(100),
+                Period::Year(2026),
+                january,
+                &Seasonality::LastYear(negative),
+                m
+            )),
+            (
+                "profile",
+                Problem::Rule {
+                    rule: "cascade_negative_share"
+                }
+            )
+        );
+        // Amounts too large to add up are over-allocated, not a crash.
+        let huge = SplitBy::Amounts(vec![i64::MAX, 1]);
+        assert_eq!(
+            problem_rule(split(money(100), &huge, 0, true)),
+            (
+                "children",
+                Problem::Rule {
+                    rule: "cascade_over_allocated"
+                }
+            )
+        );
+        assert_eq!(
+            problem_rule(SeasonalProfile::parse("profile", &["100"])),
+            (
+                "profile",
+                Problem::Limit {
+                    rule: "seasonal_profile_12_months",
+                    max: 12
+                }
+            )
+        );
+        assert_eq!(
+            problem_rule(Bands::new(Decimal::new(805, 1), Decimal::new(1001, 3))),
+            ("green_from", Problem::Format { expected: "100" })
+        );
+        assert_eq!(
+            problem_rule(Amendment::new(money(1), money(2), &"x".repeat(501))),
+            (
+                "reason",
+                Problem::TooLong {
+                    max: MAX_REASON_CHARS
+                }
+            )
+        );
+    }
+
+    #[test]
     fn gap_between_versions() {
         assert_eq!(version_gap(Some(100), Some(120)), Some(20));
         assert_eq!(version_gap(Some(100), Some(90)), Some(-10));
@@ -1418,6 +1503,9 @@ mod tests {
             value.amount()
         );
         assert!(result.children.iter().all(|c| c.amount() >= 0));
+        // The same figures typed by hand are a complete manual split.
+        let typed = SplitBy::Amounts(result.children.iter().map(|c| c.amount()).collect());
+        assert_eq!(split(value, &typed, 0, false).unwrap(), result);
         for child in result.children {
             check_tree(child, depth - 1, runner);
         }

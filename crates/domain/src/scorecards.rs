@@ -1492,6 +1492,48 @@ mod tests {
     }
 
     proptest! {
+        /// A rank (and an award place) is one more than the number of
+        /// subjects of the group that did strictly better, whatever the
+        /// input order.
+        #[test]
+        fn ranks_and_places_count_who_did_better(
+            entries in proptest::collection::btree_map(0u32..200, (0u8..3, 0i64..=20), 0..40),
+            places in 1u32..=10,
+        ) {
+            let entries: Vec<(u8, u32, Score)> = entries
+                .into_iter()
+                .map(|(code, (group, total))| (group, code, Score::new(Decimal::from(total * 5)).unwrap()))
+                .collect();
+            let better = |group: u8, total: Score| {
+                1 + u32::try_from(entries.iter().filter(|e| e.0 == group && e.2 > total).count()).unwrap()
+            };
+            let mut reversed = entries.clone();
+            reversed.reverse();
+            let standings = rank(entries.clone());
+            prop_assert_eq!(&rank(reversed), &standings);
+            prop_assert_eq!(standings.len(), entries.len());
+            for s in &standings {
+                prop_assert_eq!(s.rank, better(s.group, s.total));
+            }
+            let candidates: Vec<Candidate<u8, u32>> = entries
+                .iter()
+                .map(|(group, code, total)| Candidate {
+                    group: *group,
+                    code: *code,
+                    signed_in_period: false,
+                    evaluation: Evaluation { kpis: vec![], total: *total },
+                })
+                .collect();
+            let rule = AwardRule::new(AwardMeasure::Total, true, false, None, places).unwrap();
+            let won = winners(&rule, &candidates);
+            for w in &won {
+                let group = w.group.unwrap();
+                prop_assert_eq!(w.place, better(group, w.total));
+            }
+            let expected = entries.iter().filter(|e| better(e.0, e.2) <= places).count();
+            prop_assert_eq!(won.len(), expected);
+        }
+
         #[test]
         fn scores_stay_within_0_to_100_and_evaluation_is_deterministic(
             kpis in any_template(),

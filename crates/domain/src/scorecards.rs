@@ -240,6 +240,8 @@ impl Scoring {
                 .find(|step| step.from <= input)
                 .map_or(Decimal::ZERO, |step| step.score.value()),
         };
+        // Both rules stay within 0–100 by construction; the fallback keeps
+        // that true even for a rule built without `Template::new`'s checks.
         Score::new(exact).unwrap_or(if exact > Decimal::ZERO {
             Score::MAX
         } else {

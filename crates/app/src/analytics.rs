@@ -504,8 +504,7 @@ impl Qudao {
         snapshot: &Snapshot,
         text: &QueryText,
     ) -> Result<Scope, AppError> {
-        let Some(ids) = qudao_store::analytics::partner_ids(self.db(), caller.scope()).await?
-        else {
+        let Some(ids) = self.reached_partners(caller).await? else {
             return Ok(Scope::All);
         };
         for (dim, codes) in &text.filters {
@@ -523,7 +522,31 @@ impl Qudao {
                 }
             }
         }
-        Ok(Scope::Partners(ids))
+        Ok(Scope::Partners(ids.to_vec()))
+    }
+
+    /// The partner ids the caller's scope reaches (`None`: every partner),
+    /// read again only after a write committed on this node. Another
+    /// node's write is seen once the caller cache lets the caller go
+    /// (`caller_cache::TTL`), the bound already on a revoked session.
+    async fn reached_partners(&self, caller: &Caller) -> Result<Option<Arc<Vec<i64>>>, AppError> {
+        let commits = crate::commits();
+        let known = |reach: &Option<(u64, Arc<Vec<i64>>)>| {
+            reach
+                .as_ref()
+                .filter(|(at, _)| *at == commits)
+                .map(|(_, ids)| ids.clone())
+        };
+        if let Some(ids) = known(&caller.reach.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(Some(ids));
+        }
+        let Some(ids) = qudao_store::analytics::partner_ids(self.db(), caller.scope()).await?
+        else {
+            return Ok(None);
+        };
+        let ids = Arc::new(ids);
+        *caller.reach.lock().unwrap_or_else(|e| e.into_inner()) = Some((commits, ids.clone()));
+        Ok(Some(ids))
     }
 
     /// The first and last month of a query's period, without asking the

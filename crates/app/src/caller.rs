@@ -1,3 +1,5 @@
+use std::sync::{Arc, Mutex};
+
 use qudao_domain::admin::Role;
 use qudao_domain::partners::PartnerId;
 use qudao_domain::scope::{DataScope, UserId, scope_for};
@@ -16,6 +18,11 @@ pub struct Caller {
     pub(crate) scope: DataScope,
     /// Where the request came from, for the audit record.
     pub origin: Origin,
+    /// The partner ids `scope` reached when last read, with the count of
+    /// commits it was read after ([`crate::commits`]). Clones share it, so
+    /// a caller kept by the caller cache reads its reach once per write on
+    /// this node rather than once per question: a dashboard asks a dozen.
+    pub(crate) reach: Arc<Mutex<Option<(u64, Arc<Vec<i64>>)>>>,
 }
 
 /// The client of a request: its address and user agent, as the web layer
@@ -217,6 +224,7 @@ impl Caller {
             partner_id,
             scope: scope_for(role, user_id, partner_id),
             origin: Origin::default(),
+            reach: Arc::default(),
         }
     }
 

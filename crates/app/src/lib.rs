@@ -229,7 +229,17 @@ impl Qudao {
 
 /// Commits a use case's transaction.
 pub(crate) async fn commit(tx: qudao_store::WriteTx) -> Result<(), AppError> {
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    COMMITS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    Ok(())
+}
+
+/// Writes committed by this process: what was read after the last one
+/// still holds unless another node wrote (see `Caller::reach`).
+static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn commits() -> u64 {
+    COMMITS.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// The file of a SQLite URL; `None` for PostgreSQL and in-memory SQLite.

@@ -149,6 +149,8 @@ mod admin;
 mod agreements;
 #[path = "suite/alerts.rs"]
 mod alerts;
+#[path = "suite/analytics.rs"]
+mod analytics;
 #[path = "suite/catalog.rs"]
 mod catalog;
 #[path = "suite/concurrency.rs"]

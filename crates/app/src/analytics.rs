@@ -531,7 +531,7 @@ impl Qudao {
     /// (`caller_cache::TTL`), the bound already on a revoked session.
     async fn reached_partners(&self, caller: &Caller) -> Result<Option<Arc<Vec<i64>>>, AppError> {
         let commits = crate::commits();
-        let known = |reach: &Option<(u64, Arc<Vec<i64>>)>| {
+        let known = |reach: &Option<crate::caller::Reach>| {
             reach
                 .as_ref()
                 .filter(|(at, _)| *at == commits)

@@ -22,8 +22,11 @@ pub struct Caller {
     /// commits it was read after ([`crate::commits`]). Clones share it, so
     /// a caller kept by the caller cache reads its reach once per write on
     /// this node rather than once per question: a dashboard asks a dozen.
-    pub(crate) reach: Arc<Mutex<Option<(u64, Arc<Vec<i64>>)>>>,
+    pub(crate) reach: Arc<Mutex<Option<Reach>>>,
 }
+
+/// The count of commits a reach was read after, and the partner ids.
+pub(crate) type Reach = (u64, Arc<Vec<i64>>);
 
 /// The client of a request: its address and user agent, as the web layer
 /// saw them. The command line has neither.

@@ -331,36 +331,36 @@ impl Qudao {
             .filter_map(|row| row.acknowledged.as_ref().map(|a| a.by.clone()))
             .collect();
         let names = display_names(self.db(), &logins).await?;
-        let skus = rows
+        let skus: Vec<&Sku> = rows
             .items
             .iter()
-            .filter_map(|row| product_of(row.kind, &row.cause))
-            .map(|sku| Sku::parse_as("sku", sku))
-            .collect::<Result<Vec<_>, _>>()?;
-        let products =
-            qudao_store::catalog::products_with_skus(self.db(), &skus.iter().collect::<Vec<_>>())
-                .await?;
+            .filter_map(|row| product_of(&row.numbers))
+            .collect();
+        let products = qudao_store::catalog::products_with_skus(self.db(), &skus).await?;
         rows.try_map(|row| {
             let partner = partners
                 .get(&row.partner_id)
                 .ok_or(AppError::NotFound("partner"))?;
+            let product = product_of(&row.numbers).map(|sku| {
+                let found = products.get(sku.as_str());
+                AlertProduct {
+                    sku: sku.as_str().to_owned(),
+                    name: found.map(|p| p.name_zh.clone()).unwrap_or_default(),
+                    name_en: found.map(|p| p.name_en.clone()).unwrap_or_default(),
+                }
+            });
             Ok(AlertView {
                 id: row.id,
                 partner_code: partner.code().to_owned(),
                 partner_name: partner.row().name.clone(),
                 kind: row.kind,
-                product: product_of(row.kind, &row.cause).map(|sku| {
-                    let found = products.get(sku);
-                    AlertProduct {
-                        sku: sku.to_owned(),
-                        name: found.map(|p| p.name_zh.clone()).unwrap_or_default(),
-                        name_en: found.map(|p| p.name_en.clone()).unwrap_or_default(),
-                    }
-                }),
+                product,
                 cause: row.cause,
+                // The product is shown by its names, not among the figures.
                 figures: row
                     .numbers
                     .into_iter()
+                    .filter(|(_, number)| !matches!(number, AlertNumber::Sku(_)))
                     .map(|(name, number)| Figure { name, number })
                     .collect(),
                 raised_on: row.raised_on,
@@ -507,12 +507,10 @@ async fn display_names(
         .collect())
 }
 
-/// The sku an overstock or stock-out alert is about: its cause is
-/// `kind:partner:SKU:month` (docs/areas/alerts.md, "Cause keys").
-fn product_of(kind: AlertKind, cause: &str) -> Option<&str> {
-    if !matches!(kind, AlertKind::Overstock | AlertKind::StockOut) {
-        return None;
-    }
-    let subject = cause.splitn(3, ':').nth(2)?;
-    subject.rsplit_once(':').map(|(sku, _)| sku)
+/// The product a stock alert names among its figures.
+fn product_of(numbers: &[(String, AlertNumber)]) -> Option<&Sku> {
+    numbers.iter().find_map(|(_, number)| match number {
+        AlertNumber::Sku(sku) => Some(sku),
+        _ => None,
+    })
 }

@@ -359,7 +359,7 @@ pub fn order_windows(today: NaiveDate) -> (DateRange, DateRange) {
 }
 
 /// One figure behind an alert, exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertNumber {
     Money(Money),
     /// A percentage with two decimals (`42.50` for 42.5 %).
@@ -371,6 +371,8 @@ pub enum AlertNumber {
     Count(i64),
     Month(Month),
     Date(NaiveDate),
+    /// The product a stock alert names, shown by its name.
+    Sku(Sku),
 }
 
 impl fmt::Display for AlertNumber {
@@ -382,6 +384,7 @@ impl fmt::Display for AlertNumber {
             Self::Days(n) | Self::Units(n) | Self::Count(n) => write!(f, "{n}"),
             Self::Month(month) => write!(f, "{month}"),
             Self::Date(date) => write!(f, "{date}"),
+            Self::Sku(sku) => write!(f, "{sku}"),
         }
     }
 }
@@ -412,14 +415,13 @@ impl Alert {
     }
 }
 
-/// Every alert for one partner on `today`, in [`AlertKind::ALL`] order
-/// (products by the order given).
+/// Every alert for one partner on `today`, in [`AlertKind::ALL`] order.
 pub fn evaluate(today: NaiveDate, t: &Thresholds, p: &PartnerFacts) -> Vec<Alert> {
     let mut alerts = Vec::new();
     alerts.extend(sellthrough_drop(today, t, p));
     alerts.extend(overdue(today, t, p));
-    alerts.extend(p.products.iter().filter_map(|g| overstock(today, t, p, g)));
-    alerts.extend(p.products.iter().filter_map(|g| stock_out(today, t, p, g)));
+    alerts.extend(overstock(today, t, p));
+    alerts.extend(stock_out(today, t, p));
     alerts.extend(dormant(today, t, p));
     alerts.extend(stopped_reporting(today, p));
     alerts.extend(order_jump(today, t, p));
@@ -521,58 +523,74 @@ fn overdue(today: NaiveDate, t: &Thresholds, p: &PartnerFacts) -> Option<Alert> 
 }
 
 /// Stock covering more than the threshold days of sales, or stock that did
-/// not sell at all in the window (the inventory pages' rule). At most once
-/// a month per product: stock still too high next month is raised again.
-fn overstock(
-    today: NaiveDate,
-    t: &Thresholds,
-    p: &PartnerFacts,
-    product: &ProductFacts,
-) -> Option<Alert> {
-    let cover = inventory::cover(product.on_hand, product.sold_in_window);
-    if !inventory::is_overstock(cover, t.overstock_days) {
-        return None;
-    }
+/// not sell at all in the window (the inventory pages' rule). One alert a
+/// month per partner however many products it holds too much of: a
+/// channel manager acts on the partner, and a large channel would
+/// otherwise raise one per holding (a million a month on the benchmark's
+/// channel). It counts them and names the one with the most units.
+fn overstock(today: NaiveDate, t: &Thresholds, p: &PartnerFacts) -> Option<Alert> {
+    let over: Vec<(&ProductFacts, Cover)> = p
+        .products
+        .iter()
+        .map(|g| (g, inventory::cover(g.on_hand, g.sold_in_window)))
+        .filter(|(_, cover)| inventory::is_overstock(*cover, t.overstock_days))
+        .collect();
+    let (worst, cover) = over.iter().max_by(|(a, _), (b, _)| {
+        a.on_hand
+            .cmp(&b.on_hand)
+            .then(b.sku.as_str().cmp(a.sku.as_str()))
+    })?;
     let mut numbers = vec![
-        ("on_hand", AlertNumber::Units(product.on_hand)),
-        ("sold", AlertNumber::Units(product.sold_in_window)),
+        ("products", count(over.len())),
+        ("product", AlertNumber::Sku(worst.sku.clone())),
+        ("on_hand", AlertNumber::Units(worst.on_hand)),
+        ("sold", AlertNumber::Units(worst.sold_in_window)),
         ("window_days", days(inventory::WINDOW_DAYS)),
     ];
     if let Cover::Days(cover_days) = cover {
-        numbers.push(("cover_days", AlertNumber::Days(cover_days)));
+        numbers.push(("cover_days", AlertNumber::Days(*cover_days)));
     }
     numbers.push(("threshold_days", days(t.overstock_days)));
     Some(Alert::new(
         AlertKind::Overstock,
         &p.partner,
-        format_args!("{}:{}", product.sku, Month::of(today)),
+        Month::of(today),
         numbers,
     ))
 }
 
-/// Nothing (or less) on hand of a product sold within the threshold days
-/// (today included). At most once a month per product.
-fn stock_out(
-    today: NaiveDate,
-    t: &Thresholds,
-    p: &PartnerFacts,
-    product: &ProductFacts,
-) -> Option<Alert> {
-    let last_sold = product.last_sold_on?;
-    let since = (today - last_sold).num_days();
-    if product.on_hand > 0 || !(0..i64::from(t.stock_out_days)).contains(&since) {
-        return None;
-    }
+/// Nothing (or less) on hand of products sold within the threshold days
+/// (today included). One alert a month per partner, as for overstock,
+/// naming the product that sold most in the window.
+fn stock_out(today: NaiveDate, t: &Thresholds, p: &PartnerFacts) -> Option<Alert> {
+    let out: Vec<(&ProductFacts, NaiveDate)> = p
+        .products
+        .iter()
+        .filter(|g| g.on_hand <= 0)
+        .filter_map(|g| g.last_sold_on.map(|last| (g, last)))
+        .filter(|(_, last)| (0..i64::from(t.stock_out_days)).contains(&(today - *last).num_days()))
+        .collect();
+    let (first, last_sold) = out.iter().max_by(|(a, x), (b, y)| {
+        (a.sold_in_window, x)
+            .cmp(&(b.sold_in_window, y))
+            .then(b.sku.as_str().cmp(a.sku.as_str()))
+    })?;
     Some(Alert::new(
         AlertKind::StockOut,
         &p.partner,
-        format_args!("{}:{}", product.sku, Month::of(today)),
+        Month::of(today),
         vec![
-            ("on_hand", AlertNumber::Units(product.on_hand)),
-            ("last_sold_on", AlertNumber::Date(last_sold)),
+            ("products", count(out.len())),
+            ("product", AlertNumber::Sku(first.sku.clone())),
+            ("on_hand", AlertNumber::Units(first.on_hand)),
+            ("last_sold_on", AlertNumber::Date(*last_sold)),
             ("threshold_days", days(t.stock_out_days)),
         ],
     ))
+}
+
+fn count(n: usize) -> AlertNumber {
+    AlertNumber::Count(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// No order for more than the threshold days. The cause is the last
@@ -695,7 +713,7 @@ mod tests {
             .numbers
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.clone())
             .unwrap_or_else(|| panic!("no number {name} in {alert:?}"))
     }
 
@@ -990,7 +1008,7 @@ mod tests {
     }
 
     #[test]
-    fn overstock_fires_past_the_days_of_cover() {
+    fn overstock_is_one_alert_a_month_naming_the_product_with_most_units() {
         let t = Thresholds::default();
         let mut p = partner();
         // 90 sold in 90 days: one unit a day, so on hand is the days of cover.
@@ -1000,27 +1018,35 @@ mod tests {
             product("TEA-3", 5, 0, None),
         ];
         let alerts = evaluate(today(), &t, &p);
-        assert_eq!(kinds(&alerts), [AlertKind::Overstock, AlertKind::Overstock]);
-        assert_eq!(alerts[0].cause, "overstock:P00001:TEA-2:2026-12");
+        assert_eq!(kinds(&alerts), [AlertKind::Overstock]);
+        assert_eq!(alerts[0].cause, "overstock:P00001:2026-12");
+        // TEA-2 (61 days) and TEA-3 (unsold) are over; TEA-2 holds most.
+        assert_eq!(number(&alerts[0], "products"), AlertNumber::Count(2));
+        assert_eq!(
+            number(&alerts[0], "product"),
+            AlertNumber::Sku(Sku::parse_as("sku", "TEA-2").unwrap())
+        );
+        assert_eq!(number(&alerts[0], "on_hand"), AlertNumber::Units(61));
         assert_eq!(number(&alerts[0], "cover_days"), AlertNumber::Days(61));
         assert_eq!(number(&alerts[0], "threshold_days"), AlertNumber::Days(60));
+        assert_eq!(evaluate(day(2026, 12, 31), &t, &p), alerts);
+        assert_eq!(
+            evaluate(day(2027, 1, 1), &t, &p)[0].cause,
+            "overstock:P00001:2027-01"
+        );
         // Stock that did not sell at all has no days of cover to show.
-        assert_eq!(alerts[1].cause, "overstock:P00001:TEA-3:2026-12");
+        p.products = vec![product("TEA-3", 5, 0, None)];
+        let alerts = evaluate(today(), &t, &p);
         assert!(
-            alerts[1]
+            alerts[0]
                 .numbers
                 .iter()
                 .all(|(name, _)| *name != "cover_days")
         );
-        assert_eq!(evaluate(day(2026, 12, 31), &t, &p), alerts);
-        assert_eq!(
-            evaluate(day(2027, 1, 1), &t, &p)[0].cause,
-            "overstock:P00001:TEA-2:2027-01"
-        );
     }
 
     #[test]
-    fn stock_out_fires_for_a_product_sold_within_the_days() {
+    fn stock_out_is_one_alert_a_month_naming_the_best_seller_out() {
         let t = Thresholds::default();
         let mut p = partner();
         p.products = vec![
@@ -1032,11 +1058,15 @@ mod tests {
         ];
         let alerts = evaluate(today(), &t, &p);
         let causes: Vec<_> = alerts.iter().map(|a| a.cause.as_str()).collect();
+        // A (30 days ago, within 30) and E are out; B sold 31 days ago, C
+        // holds one, D never sold. A sold more.
+        assert_eq!(causes, ["stock_out:P00001:2026-12"]);
+        assert_eq!(number(&alerts[0], "products"), AlertNumber::Count(2));
         assert_eq!(
-            causes,
-            ["stock_out:P00001:A:2026-12", "stock_out:P00001:E:2026-12"]
+            number(&alerts[0], "product"),
+            AlertNumber::Sku(Sku::parse_as("sku", "A").unwrap())
         );
-        assert_eq!(number(&alerts[1], "on_hand"), AlertNumber::Units(-2));
+        assert_eq!(number(&alerts[0], "on_hand"), AlertNumber::Units(0));
         assert_eq!(
             number(&alerts[0], "last_sold_on"),
             AlertNumber::Date(day(2026, 11, 16))

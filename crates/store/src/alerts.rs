@@ -19,6 +19,7 @@ use crate::scope::{Visible, restrict};
 use crate::write::WriteTx;
 use crate::{DataScope, StoreError, now};
 use qudao_domain::alerts::{Alert, AlertKind, AlertNumber};
+use qudao_domain::catalog::Sku;
 use qudao_domain::dates::DateRange;
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::periods::Month;
@@ -114,6 +115,7 @@ fn encode_numbers(numbers: &[(&'static str, AlertNumber)]) -> String {
             AlertNumber::Count(n) => json!([name, "count", n]),
             AlertNumber::Month(m) => json!([name, "month", m.to_string()]),
             AlertNumber::Date(d) => json!([name, "date", d.to_string()]),
+            AlertNumber::Sku(sku) => json!([name, "sku", sku.as_str()]),
         })
         .collect();
     serde_json::Value::Array(figures).to_string()
@@ -144,6 +146,7 @@ fn decode_numbers(text: &str) -> Result<Vec<(String, AlertNumber)>, ()> {
                 "date" => AlertNumber::Date(
                     NaiveDate::parse_from_str(text()?, "%Y-%m-%d").map_err(|_| ())?,
                 ),
+                "sku" => AlertNumber::Sku(Sku::parse_as("sku", text()?).map_err(|_| ())?),
                 _ => return Err(()),
             };
             Ok((name, number))

@@ -121,6 +121,7 @@ fn figure(view: &qudao_app::alerts::AlertView, name: &str) -> AlertNumber {
         .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("{name} in {:?}", view.figures))
         .number
+        .clone()
 }
 
 async fn all(
@@ -172,8 +173,9 @@ async fn alerts_are_raised_once_with_their_figures_and_acknowledged_with_a_note(
     let stock_out = of("P1", AlertKind::StockOut);
     assert_eq!(
         stock_out.cause,
-        format!("stock_out:P1:TEA-1:{}", Month::of(day(0)))
+        format!("stock_out:P1:{}", Month::of(day(0)))
     );
+    assert_eq!(figure(stock_out, "products"), AlertNumber::Count(1));
     assert_eq!(figure(stock_out, "on_hand"), AlertNumber::Units(0));
     assert_eq!(
         figure(stock_out, "last_sold_on"),

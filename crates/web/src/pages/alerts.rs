@@ -72,6 +72,7 @@ fn figure_value(number: &AlertNumber) -> String {
         AlertNumber::Days(n) | AlertNumber::Units(n) | AlertNumber::Count(n) => grouped(*n),
         AlertNumber::Month(month) => month.to_string(),
         AlertNumber::Date(date) => date.to_string(),
+        AlertNumber::Sku(sku) => sku.to_string(),
     }
 }
 
@@ -375,8 +376,9 @@ mod tests {
         );
         let overstock = alert(
             AlertKind::Overstock,
-            "overstock:P00082:TEA-1:2026-12",
+            "overstock:P00082:2026-12",
             vec![
+                ("products", AlertNumber::Count(3)),
                 ("on_hand", AlertNumber::Units(12_000)),
                 ("sold", AlertNumber::Units(0)),
                 ("window_days", AlertNumber::Days(90)),
@@ -385,9 +387,12 @@ mod tests {
         );
         assert_eq!(
             sentence(Lang::ZhCn, &overstock),
-            "龙井 库存 12,000 件，近 90 天售出 0 件（阈值为可售 60 天）"
+            "3 个产品库存积压；库存最多的 龙井 有 12,000 件，近 90 天售出 0 件（阈值为可售 60 天）"
         );
-        assert!(sentence(Lang::En, &overstock).starts_with("Longjing: 12,000 units on hand"));
+        assert!(
+            sentence(Lang::En, &overstock)
+                .starts_with("Products overstocked: 3; the most units: Longjing, 12,000 on hand")
+        );
         assert_eq!(
             figure_value(&AlertNumber::Percent(Decimal::new(3520, 2))),
             "35.2%"

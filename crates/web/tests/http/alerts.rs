@@ -107,7 +107,9 @@ async fn alert_pages_list_filter_and_show_on_home(env: Env) -> Res {
         "{html}"
     );
     assert!(
-        html.contains("Product LGT-1: 5 units on hand, 0 sold in the last 90 days"),
+        html.contains(
+            "Products overstocked: 1; the most units: Product LGT-1, 5 on hand, 0 sold in the last 90 days"
+        ),
         "{html}"
     );
     let dormant = manager.get("/alerts?kind=dormant").await?.text();

@@ -49,6 +49,8 @@ catalogs!(
     "inventory",
     "downstream",
     "alerts",
+    "targets",
+    "scorecards",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

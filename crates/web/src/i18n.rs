@@ -49,6 +49,7 @@ catalogs!(
     "inventory",
     "downstream",
     "alerts",
+    "targets",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

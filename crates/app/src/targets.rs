@@ -681,6 +681,18 @@ impl Qudao {
                     )
                     .into());
                 }
+                // Taking a child from another parent would leave that
+                // parent's children short of it.
+                Some(row) if row.parent_id.is_some_and(|p| p != parent.id) => {
+                    return Err(invalid(
+                        "children",
+                        Problem::Conflict {
+                            rule: "cascade_child_elsewhere",
+                            with: child.subject_code.trim().to_owned(),
+                        },
+                    )
+                    .into());
+                }
                 Some(row) => {
                     repo::update_value(&tx, row.id, *value, Some(parent.id)).await?;
                     row.id

@@ -23,6 +23,7 @@ on_both_backends!(
     targets_attainment_counts_the_engines_facts,
     targets_last_years_share_comes_from_the_engine,
     targets_import_names_row_and_column_and_exports_back,
+    targets_two_cascades_racing_for_one_child_one_wins,
 );
 
 const AT: &str = "'2026-01-01T00:00:00+00:00'";
@@ -621,4 +622,48 @@ async fn targets_import_names_row_and_column_and_exports_back(db: TestDb) {
         .unwrap();
     assert!(again.ok(), "{:?}", again.errors);
     assert_eq!(again.rows, 2);
+}
+
+/// Two parents cascaded at once into the same partner: the child belongs
+/// to one of them, the other cascade is refused and writes nothing.
+async fn targets_two_cascades_racing_for_one_child_one_wins(db: TestDb) {
+    let app = setup(&db).await;
+    let (one, two) = (db.app().await, db.app().await);
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    for month in 1..=10 {
+        let period = format!("2026-{month:02}");
+        let mut parents = Vec::new();
+        for (kind, code) in [("company", ""), ("channel", "distributor")] {
+            let set = app
+                .set_target(
+                    &mgr,
+                    &TargetInput {
+                        period: period.clone(),
+                        ..target(kind, code, "100")
+                    },
+                )
+                .await
+                .unwrap();
+            parents.push(set.id);
+        }
+        let input = cascade("amounts", children("partner", &[("P1", "100")]), None);
+        let race = |app: Qudao, parent: i64| {
+            let (mgr, input) = (mgr.clone(), input.clone());
+            tokio::spawn(async move { app.cascade_target(&mgr, parent, &input).await })
+        };
+        let (a, b) = tokio::join!(race(one.clone(), parents[0]), race(two.clone(), parents[1]));
+        let outcomes = [a.unwrap(), b.unwrap()];
+        let won = outcomes.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "{period}: {outcomes:?}");
+        for lost in outcomes.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(rule_of(lost).1, "cascade_child_elsewhere", "{period}");
+        }
+        assert_eq!(
+            db.count(&format!(
+                "SELECT COUNT(*) FROM targets WHERE period = '{period}' AND partner_id IS NOT NULL"
+            ))
+            .await,
+            1
+        );
+    }
 }

@@ -20,8 +20,8 @@ use qudao_domain::money::Currency;
 use qudao_domain::partners::PartnerType;
 use qudao_domain::periods::{FiscalCalendar, Month, Period};
 use qudao_domain::targets::{
-    self as rules, Amendment, Attainment, Bands, NeededPerDay, SplitBy, SplitPercent,
-    SubjectType, TargetMeasure, TargetStatus, TargetValue, TargetVersion,
+    self as rules, Amendment, Attainment, Bands, NeededPerDay, SplitBy, SplitPercent, SubjectType,
+    TargetMeasure, TargetStatus, TargetValue, TargetVersion,
 };
 use qudao_store::Aggregate;
 use qudao_store::scope::{self as store_scope, Visible};
@@ -256,7 +256,10 @@ impl Qudao {
                     .id,
             ),
             SubjectType::Partner => {
-                match self.visible_for_write(tx, caller, Area::Targets, code).await {
+                match self
+                    .visible_for_write(tx, caller, Area::Targets, code)
+                    .await
+                {
                     Ok(partner) => Found::Partner(partner),
                     Err(AppError::NotFound(_)) => return Err(unknown(field, code).into()),
                     Err(e) => return Err(e),
@@ -290,7 +293,8 @@ impl Qudao {
                 },
             )
         };
-        let line = qudao_domain::catalog::ProductLine::parse("product_line", code).map_err(|_| unknown_line())?;
+        let line = qudao_domain::catalog::ProductLine::parse("product_line", code)
+            .map_err(|_| unknown_line())?;
         Ok(Some(
             qudao_store::catalog::line_by_code(db, &line)
                 .await?
@@ -325,7 +329,9 @@ impl Qudao {
         currency: Currency,
     ) -> Result<TargetView, AppError> {
         let mut errors = Vec::new();
-        let period = Period::parse("period", &input.period).map_err(|e| errors.push(e)).ok();
+        let period = Period::parse("period", &input.period)
+            .map_err(|e| errors.push(e))
+            .ok();
         let subject_type = SubjectType::parse(&input.subject_type)
             .map_err(|e| errors.push(e))
             .ok();
@@ -411,14 +417,18 @@ impl Qudao {
         caller.require(Permission::ViewTargets)?;
         let settings = self.current_settings().await?;
         let rows = self.target_rows(caller, period, measure).await?;
-        let views = self.target_views(self.db(), settings.currency, rows).await?;
-        Ok(tree::<TargetNode>(views, &|view: TargetView, children: &[TargetNode]| TargetNode {
-            unallocated: (view.measure.is_additive() && !children.is_empty()).then(|| {
-                view.value - children.iter().map(|c| c.target.value).sum::<i64>()
-            }),
-            target: view,
-            children: children.to_vec(),
-        }))
+        let views = self
+            .target_views(self.db(), settings.currency, rows)
+            .await?;
+        Ok(tree::<TargetNode>(
+            views,
+            &|view: TargetView, children: &[TargetNode]| TargetNode {
+                unallocated: (view.measure.is_additive() && !children.is_empty())
+                    .then(|| view.value - children.iter().map(|c| c.target.value).sum::<i64>()),
+                target: view,
+                children: children.to_vec(),
+            },
+        ))
     }
 
     async fn target_rows(
@@ -482,9 +492,13 @@ impl Qudao {
                 at: a.amended_at,
             })
             .collect();
-        let view = self.target_views(self.db(), settings.currency, vec![row]).await?;
+        let view = self
+            .target_views(self.db(), settings.currency, vec![row])
+            .await?;
         Ok((
-            view.into_iter().next().ok_or(AppError::NotFound("target"))?,
+            view.into_iter()
+                .next()
+                .ok_or(AppError::NotFound("target"))?,
             amendments,
         ))
     }
@@ -504,7 +518,13 @@ impl Qudao {
         caller.require(Permission::ManageTargets)?;
         let settings = self.current_settings().await?;
         if input.children.is_empty() {
-            return Err(invalid("children", Problem::Rule { rule: "cascade_no_children" }).into());
+            return Err(invalid(
+                "children",
+                Problem::Rule {
+                    rule: "cascade_no_children",
+                },
+            )
+            .into());
         }
         if input.children.len() > MAX_CHILDREN {
             return Err(invalid(
@@ -518,14 +538,16 @@ impl Qudao {
         }
         let mut types = Vec::with_capacity(input.children.len());
         for child in &input.children {
-            types.push(SubjectType::parse(&child.subject_type).map_err(|e| {
-                invalid("children", e.problem)
-            })?);
+            types.push(
+                SubjectType::parse(&child.subject_type)
+                    .map_err(|e| invalid("children", e.problem))?,
+            );
         }
         for (i, child) in input.children.iter().enumerate() {
-            let twice = input.children[..i].iter().zip(&types).any(|(c, t)| {
-                *t == types[i] && c.subject_code.trim() == child.subject_code.trim()
-            });
+            let twice = input.children[..i]
+                .iter()
+                .zip(&types)
+                .any(|(c, t)| *t == types[i] && c.subject_code.trim() == child.subject_code.trim());
             if twice {
                 return Err(invalid(
                     "children",
@@ -568,8 +590,7 @@ impl Qudao {
                 for child in &input.children {
                     let part = child.part.as_deref().unwrap_or("");
                     amounts.push(
-                        TargetValue::parse("children", measure, part, settings.currency)?
-                            .amount(),
+                        TargetValue::parse("children", measure, part, settings.currency)?.amount(),
                     );
                 }
                 SplitBy::Amounts(amounts)
@@ -591,9 +612,15 @@ impl Qudao {
                     let filter = engine_filter(*subject_type, child.subject_code.trim());
                     let last_year = year_before(parent_seen.key.period).to_string();
                     shares.push(
-                        self.engine_actual(measure, filter, line.as_deref(), Some(last_year.as_str()), None)
-                            .await?
-                            .unwrap_or(0),
+                        self.engine_actual(
+                            measure,
+                            filter,
+                            line.as_deref(),
+                            Some(last_year.as_str()),
+                            None,
+                        )
+                        .await?
+                        .unwrap_or(0),
                     );
                 }
                 SplitBy::Shares(shares)
@@ -649,7 +676,10 @@ impl Qudao {
             let view = self
                 .target_views(&tx, settings.currency, vec![left_out.clone()])
                 .await?;
-            let with = view.first().map(|v| v.subject_code.clone()).unwrap_or_default();
+            let with = view
+                .first()
+                .map(|v| v.subject_code.clone())
+                .unwrap_or_default();
             return Err(invalid(
                 "children",
                 Problem::Conflict {
@@ -667,9 +697,16 @@ impl Qudao {
             };
             let id = match repo::by_key_for_write(&tx, &key).await? {
                 None => {
-                    repo::insert(&tx, &key, subject.new_subject(), *value, Some(parent.id), &caller.login)
-                        .await?
-                        .id
+                    repo::insert(
+                        &tx,
+                        &key,
+                        subject.new_subject(),
+                        *value,
+                        Some(parent.id),
+                        &caller.login,
+                    )
+                    .await?
+                    .id
                 }
                 Some(row) if row.status == TargetStatus::Approved => {
                     return Err(invalid(
@@ -750,7 +787,13 @@ impl Qudao {
             .await?
             .ok_or(AppError::NotFound("target"))?;
         if row.status == TargetStatus::Approved {
-            return Err(invalid("status", Problem::Rule { rule: "target_already_approved" }).into());
+            return Err(invalid(
+                "status",
+                Problem::Rule {
+                    rule: "target_already_approved",
+                },
+            )
+            .into());
         }
         let children = repo::children_for_write(&tx, row.id).await?;
         if row.key.measure.is_additive() && !children.is_empty() {
@@ -813,7 +856,13 @@ impl Qudao {
             .await?
             .ok_or(AppError::NotFound("target"))?;
         if row.status != TargetStatus::Approved {
-            return Err(invalid("status", Problem::Rule { rule: "amendment_of_draft" }).into());
+            return Err(invalid(
+                "status",
+                Problem::Rule {
+                    rule: "amendment_of_draft",
+                },
+            )
+            .into());
         }
         let new = TargetValue::parse("value", row.key.measure, &input.value, settings.currency)?;
         let amendment = Amendment::new(row.value, new, &input.reason)?;
@@ -860,7 +909,9 @@ impl Qudao {
             .into_iter()
             .filter(|r| r.key.version == TargetVersion::TopDown)
             .collect();
-        let views = self.target_views(self.db(), settings.currency, rows).await?;
+        let views = self
+            .target_views(self.db(), settings.currency, rows)
+            .await?;
         let mut measured = Vec::with_capacity(views.len());
         for view in views {
             let period = Period::parse("period", &view.period)?;
@@ -882,20 +933,22 @@ impl Qudao {
             let needed = actual.map(|a| rules::needed_per_day(view.value, a, days, today));
             measured.push((view, attainment, needed));
         }
-        let by_id: HashMap<i64, (Option<Attainment>, Option<NeededPerDay>)> = measured
-            .iter()
-            .map(|(v, a, n)| (v.id, (*a, *n)))
-            .collect();
+        let by_id: HashMap<i64, (Option<Attainment>, Option<NeededPerDay>)> =
+            measured.iter().map(|(v, a, n)| (v.id, (*a, *n))).collect();
         let views = measured.into_iter().map(|(v, _, _)| v).collect();
-        Ok(tree::<AttainmentNode>(views, &|view: TargetView, children: &[AttainmentNode]| {
-            let (attainment, needed_per_day) = by_id.get(&view.id).copied().unwrap_or((None, None));
-            AttainmentNode {
-                target: view,
-                attainment,
-                needed_per_day,
-                children: children.to_vec(),
-            }
-        }))
+        Ok(tree::<AttainmentNode>(
+            views,
+            &|view: TargetView, children: &[AttainmentNode]| {
+                let (attainment, needed_per_day) =
+                    by_id.get(&view.id).copied().unwrap_or((None, None));
+                AttainmentNode {
+                    target: view,
+                    attainment,
+                    needed_per_day,
+                    children: children.to_vec(),
+                }
+            },
+        ))
     }
 
     async fn line_code(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
@@ -940,7 +993,10 @@ impl Qudao {
             filters,
             ..QueryText::default()
         };
-        match self.analytics_query(&Caller::system("targets"), &text).await {
+        match self
+            .analytics_query(&Caller::system("targets"), &text)
+            .await
+        {
             Ok(answer) => Ok(Some(answer.totals.first().copied().flatten().unwrap_or(0))),
             Err(AppError::Invalid(problems))
                 if problems.iter().all(|p| {
@@ -1015,7 +1071,10 @@ impl Qudao {
                     subject_code: code,
                     subject_name: name,
                     measure: row.key.measure,
-                    product_line: row.key.product_line_id.and_then(|id| lines.get(&id).cloned()),
+                    product_line: row
+                        .key
+                        .product_line_id
+                        .and_then(|id| lines.get(&id).cloned()),
                     value: row.value.amount(),
                     value_text: row.value.text(currency),
                     version: row.key.version,

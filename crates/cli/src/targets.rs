@@ -106,13 +106,18 @@ fn print_tree(nodes: &[AttainmentNode], depth: usize) {
         };
         let judged = match node.attainment {
             Some(a) => {
-                let percent = a.percent.map_or_else(|| "—".to_owned(), |p| format!("{p:.2}%"));
+                let percent = a
+                    .percent
+                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}%"));
                 let band = match a.band {
                     qudao_domain::targets::Band::Red => "red",
                     qudao_domain::targets::Band::Amber => "amber",
                     qudao_domain::targets::Band::Green => "green",
                 };
-                format!("actual {} ({percent}, {band}), variance {}", a.actual, a.variance)
+                format!(
+                    "actual {} ({percent}, {band}), variance {}",
+                    a.actual, a.variance
+                )
             }
             None => "no actual counted".to_owned(),
         };
@@ -180,7 +185,10 @@ pub(crate) async fn run(
                 );
             }
             if dry_run {
-                println!("{name}: {} rows are valid (dry run: nothing written)", report.rows);
+                println!(
+                    "{name}: {} rows are valid (dry run: nothing written)",
+                    report.rows
+                );
             } else {
                 println!("{name}: {} target(s) set", report.created);
             }
@@ -193,7 +201,10 @@ pub(crate) async fn run(
             let caller = caller(as_login).await?;
             let kind = ExportKind::parse("targets").context("the targets export")?;
             let query = ExportQuery {
-                filters: period.map(|p| ("period".to_owned(), p)).into_iter().collect(),
+                filters: period
+                    .map(|p| ("period".to_owned(), p))
+                    .into_iter()
+                    .collect(),
                 chinese: lang == Lang::ZhCn,
                 ..ExportQuery::default()
             };
@@ -213,7 +224,10 @@ pub(crate) async fn run(
             let caller = caller(as_login).await?;
             let input = CascadeInput {
                 by,
-                children: children.iter().map(|c| child(c)).collect::<Result<_, _>>()?,
+                children: children
+                    .iter()
+                    .map(|c| child(c))
+                    .collect::<Result<_, _>>()?,
                 remainder_to,
                 draft,
             };

@@ -178,21 +178,23 @@ impl target::Model {
             SubjectType::Company => Subject::Company,
             SubjectType::Channel => {
                 let channel = self.channel.as_deref().ok_or_else(|| missing("channel"))?;
-                Subject::Channel(read(
-                    "targets",
-                    id,
-                    "channel",
-                    channel,
-                    PartnerType::parse,
-                )?)
+                Subject::Channel(read("targets", id, "channel", channel, PartnerType::parse)?)
             }
-            SubjectType::Region => Subject::Region(self.region_id.ok_or_else(|| missing("region_id"))?),
+            SubjectType::Region => {
+                Subject::Region(self.region_id.ok_or_else(|| missing("region_id"))?)
+            }
             SubjectType::Partner => {
                 Subject::Partner(self.partner_id.ok_or_else(|| missing("partner_id"))?)
             }
             SubjectType::Rep => Subject::Rep(self.user_id.ok_or_else(|| missing("user_id"))?),
         };
-        let measure = read("targets", id, "measure", &self.measure, TargetMeasure::parse)?;
+        let measure = read(
+            "targets",
+            id,
+            "measure",
+            &self.measure,
+            TargetMeasure::parse,
+        )?;
         let value = TargetValue::new(measure, self.value).map_err(|_| StoreError::Unreadable {
             table: "targets",
             row: id,
@@ -206,7 +208,13 @@ impl target::Model {
                 subject,
                 measure,
                 product_line_id: self.product_line_id,
-                version: read("targets", id, "version", &self.version, TargetVersion::parse)?,
+                version: read(
+                    "targets",
+                    id,
+                    "version",
+                    &self.version,
+                    TargetVersion::parse,
+                )?,
             },
             value,
             status: read("targets", id, "status", &self.status, TargetStatus::parse)?,
@@ -378,7 +386,10 @@ pub async fn children_for_write(
 /// first, up to the root.
 pub async fn ancestors_for_write(tx: &WriteTx, id: i64) -> Result<Vec<Subject>, StoreError> {
     let mut subjects = Vec::new();
-    let mut next = target::Entity::find_by_id(id).one(tx).await?.and_then(|t| t.parent_id);
+    let mut next = target::Entity::find_by_id(id)
+        .one(tx)
+        .await?
+        .and_then(|t| t.parent_id);
     // Bounded, so a loop in stored data cannot hang a write.
     while let Some(parent) = next.filter(|_| subjects.len() < 64) {
         let Some(row) = target::Entity::find_by_id(parent).one(tx).await? else {

@@ -125,7 +125,11 @@ async fn targets_cascade_from_company_to_partners_sums_exactly(db: TestDb) {
                 "percents",
                 children(
                     "channel",
-                    &[("distributor", "33.33"), ("retailer", "33.33"), ("agent", "33.34")],
+                    &[
+                        ("distributor", "33.33"),
+                        ("retailer", "33.33"),
+                        ("agent", "33.34"),
+                    ],
                 ),
                 Some("retailer"),
             ),
@@ -214,7 +218,10 @@ async fn targets_a_cascade_that_does_not_add_up_writes_nothing(db: TestDb) {
         children("channel", &[("distributor", "60"), ("retailer", "40.01")]),
         None,
     );
-    let err = app.cascade_target(&mgr, parent.id, &over).await.unwrap_err();
+    let err = app
+        .cascade_target(&mgr, parent.id, &over)
+        .await
+        .unwrap_err();
     assert_eq!(
         rule_of(&err),
         ("children", "cascade_over_allocated", "1".to_owned())
@@ -332,11 +339,11 @@ async fn targets_approved_change_only_by_an_amendment_with_a_reason(db: TestDb) 
         )
         .await
         .unwrap_err();
-    assert_eq!(rule_of(&err), ("reason", "amendment_reason_required", String::new()));
     assert_eq!(
-        db.count("SELECT COUNT(*) FROM target_amendments").await,
-        0
+        rule_of(&err),
+        ("reason", "amendment_reason_required", String::new())
     );
+    assert_eq!(db.count("SELECT COUNT(*) FROM target_amendments").await, 0);
     let amended = app
         .amend_target(
             &mgr,
@@ -395,7 +402,10 @@ async fn targets_a_partner_sees_only_its_own(db: TestDb) {
 
     let puser = app.caller_by_login("puser").await.unwrap();
     let seen = app.targets(&puser, "2026", None).await.unwrap();
-    let codes: Vec<&str> = seen.iter().map(|n| n.target.subject_code.as_str()).collect();
+    let codes: Vec<&str> = seen
+        .iter()
+        .map(|n| n.target.subject_code.as_str())
+        .collect();
     assert_eq!(codes, ["P1"]);
     assert!(seen[0].children.is_empty());
     assert!(matches!(
@@ -412,7 +422,10 @@ async fn targets_a_partner_sees_only_its_own(db: TestDb) {
     ));
     // The manager sees its own partners' targets, not the other's.
     let tree = app.targets(&mgr, "2026", None).await.unwrap();
-    let codes: Vec<&str> = tree.iter().map(|n| n.target.subject_code.as_str()).collect();
+    let codes: Vec<&str> = tree
+        .iter()
+        .map(|n| n.target.subject_code.as_str())
+        .collect();
     assert_eq!(codes, [""]);
     assert_eq!(tree[0].children.len(), 2);
     assert!(matches!(
@@ -531,7 +544,10 @@ async fn targets_attainment_counts_the_engines_facts(db: TestDb) {
     };
     let p1 = node("P1");
     let a1 = p1.attainment.unwrap();
-    assert_eq!((a1.target, a1.actual, a1.variance), (35_000, 30_000, -5_000));
+    assert_eq!(
+        (a1.target, a1.actual, a1.variance),
+        (35_000, 30_000, -5_000)
+    );
     assert_eq!(a1.percent.unwrap().normalize().to_string(), "85.71");
     assert_eq!(a1.band, Band::Amber);
     let last_day = Month::of(today).last_day();

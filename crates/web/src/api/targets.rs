@@ -342,7 +342,9 @@ async fn amend(
         value: input.value,
         reason: input.reason,
     };
-    Ok(Json(state.app.amend_target(&caller, id, &input).await?.into()))
+    Ok(Json(
+        state.app.amend_target(&caller, id, &input).await?.into(),
+    ))
 }
 
 /// What is needed per remaining day to reach a target.

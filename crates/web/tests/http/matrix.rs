@@ -190,7 +190,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/targets", Json(r#"{"period": "2026", "subject_type": "partner", "subject_code": "NOPE", "measure": "sell_in_amount", "value": "100"}"#), [422, 422, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/targets/999999", Empty, [404, 404, 404, 404, 404, 404, 401]),
     ("POST", "/api/v1/targets/999999/cascade", Json(r#"{"by": "amounts", "children": [{"subject_type": "channel", "subject_code": "agent", "part": "100"}]}"#), [404, 404, 403, 403, 403, 403, 401]),
-    ("POST", "/api/v1/targets/999999/approve", Empty, [404, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/targets/999999/approve", Json("{}"), [404, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/targets/999999/amend", Json(r#"{"value": "100", "reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/targets/attainment?period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
     // Inventory: on hand, stock counts, data quality.

@@ -17,7 +17,10 @@ async fn codes(client: &mut Client, path: &str) -> Res<Vec<(u64, String)>> {
         .map(|n| {
             (
                 n["depth"].as_u64().unwrap_or(99),
-                n["target"]["subject_code"].as_str().unwrap_or("?").to_owned(),
+                n["target"]["subject_code"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned(),
             )
         })
         .collect())
@@ -43,10 +46,22 @@ async fn targets_api_cascades_approves_and_amends(env: Env) -> Res {
     let refused = manager
         .post_json(&format!("/api/v1/targets/{id}/cascade"), &foreign, &[])
         .await?;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
     let problem = refused.json()?;
-    assert_eq!(problem["errors"][0]["field"], json!("children"), "{problem}");
-    assert_eq!(codes(&mut manager, "/api/v1/targets?period=2026").await?, [(0, String::new())]);
+    assert_eq!(
+        problem["errors"][0]["field"],
+        json!("children"),
+        "{problem}"
+    );
+    assert_eq!(
+        codes(&mut manager, "/api/v1/targets?period=2026").await?,
+        [(0, String::new())]
+    );
 
     let split = json!({"by": "amounts", "children": [
         {"subject_type": "partner", "subject_code": "P1", "part": "200"},
@@ -62,7 +77,11 @@ async fn targets_api_cascades_approves_and_amends(env: Env) -> Res {
     assert_eq!(done["unallocated"], json!(0));
     assert_eq!(
         codes(&mut manager, "/api/v1/targets?period=2026").await?,
-        [(0, String::new()), (1, "P1".to_owned()), (1, "P2".to_owned())]
+        [
+            (0, String::new()),
+            (1, "P1".to_owned()),
+            (1, "P2".to_owned())
+        ]
     );
 
     let approved = manager
@@ -87,15 +106,27 @@ async fn targets_api_cascades_approves_and_amends(env: Env) -> Res {
         )
         .await?;
     assert_eq!(amended.status, StatusCode::OK, "{}", amended.text());
-    let detail = manager.get(&format!("/api/v1/targets/{id}")).await?.json()?;
+    let detail = manager
+        .get(&format!("/api/v1/targets/{id}"))
+        .await?
+        .json()?;
     assert_eq!(detail["target"]["value"], json!(32_000));
-    assert_eq!(detail["amendments"][0]["reason"], json!("a new store opened"));
+    assert_eq!(
+        detail["amendments"][0]["reason"],
+        json!("a new store opened")
+    );
 
     // A partner's boss (P1) and user (P2) each see their own target only.
     let mut padmin = env.api("padmin").await?;
-    assert_eq!(codes(&mut padmin, "/api/v1/targets?period=2026").await?, [(0, "P1".to_owned())]);
+    assert_eq!(
+        codes(&mut padmin, "/api/v1/targets?period=2026").await?,
+        [(0, "P1".to_owned())]
+    );
     let mut puser = env.api("puser").await?;
-    assert_eq!(codes(&mut puser, "/api/v1/targets?period=2026").await?, [(0, "P2".to_owned())]);
+    assert_eq!(
+        codes(&mut puser, "/api/v1/targets?period=2026").await?,
+        [(0, "P2".to_owned())]
+    );
     assert_eq!(
         puser.get(&format!("/api/v1/targets/{id}")).await?.status,
         StatusCode::NOT_FOUND

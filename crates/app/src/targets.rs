@@ -199,7 +199,7 @@ enum Found {
     Company,
     Channel(PartnerType),
     Region(i64),
-    Partner(Visible),
+    Partner(Box<Visible>),
     Rep(i64),
 }
 
@@ -260,7 +260,7 @@ impl Qudao {
                     .visible_for_write(tx, caller, Area::Targets, code)
                     .await
                 {
-                    Ok(partner) => Found::Partner(partner),
+                    Ok(partner) => Found::Partner(Box::new(partner)),
                     Err(AppError::NotFound(_)) => return Err(unknown(field, code).into()),
                     Err(e) => return Err(e),
                 }

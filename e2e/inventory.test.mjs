@@ -34,6 +34,13 @@ function sqlite(file, sql) {
   return execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
 }
 
+/** Today in the business time zone (Asia/Shanghai, UTC+8) as a local
+ * date: the server's "today", which is a day ahead of UTC's from 16:00. */
+function businessToday() {
+  const shanghai = new Date(Date.now() + 8 * 3600 * 1000);
+  return new Date(shanghai.getUTCFullYear(), shanghai.getUTCMonth(), shanghai.getUTCDate());
+}
+
 /** `YYYY-MM-DD` of a local date. */
 function day(date) {
   const pad = (n) => String(n).padStart(2, '0');
@@ -54,7 +61,7 @@ describe('channel inventory in a browser', () => {
   let lastMonth;
 
   before(async () => {
-    const now = new Date();
+    const now = businessToday();
     const firstOfMonth = new Date(now.getFullYear(), now.getMonth(), 1);
     const firstOfLast = new Date(now.getFullYear(), now.getMonth() - 1, 1);
     lastMonth = day(firstOfLast).slice(0, 7);
@@ -153,7 +160,7 @@ describe('channel inventory in a browser', () => {
       assert.deepEqual(firstPage, [...firstPage].sort((a, b) => a - b), 'lowest total first');
       // The missing list is about the latest overdue month: last month
       // after its due day, the month before until then.
-      const today = new Date();
+      const today = businessToday();
       const overdue = new Date(today.getFullYear(), today.getMonth() - (today.getDate() > DUE_DAY ? 1 : 2), 1);
       const due = new Date(overdue.getFullYear(), overdue.getMonth() + 1, DUE_DAY);
       const late = Math.floor((new Date(day(today)) - new Date(day(due))) / 86_400_000);
@@ -197,7 +204,7 @@ describe('channel inventory in a browser', () => {
       assert.equal(await page.locator('#partner_code').count(), 0);
       const before = await page.locator('[data-testid=counts] tbody tr').count();
       await pick(page, 'sku', own.sku, own.sku);
-      const tomorrow = new Date();
+      const tomorrow = businessToday();
       tomorrow.setDate(tomorrow.getDate() + 2);
       await page.locator('#counted_on').fill(day(tomorrow));
       await page.locator('#qty').fill('37');
@@ -208,7 +215,7 @@ describe('channel inventory in a browser', () => {
       assert.equal(await page.locator('[data-testid=counts] tbody tr').count(), before, 'nothing saved');
       await snap(page, 'inventory-03-count-refused.png');
 
-      await page.locator('#counted_on').fill(day(new Date()));
+      await page.locator('#counted_on').fill(day(businessToday()));
       const saved = await submit(page, page.locator('[data-testid=save-count]'), '/inventory/counts');
       assert.equal(saved.status(), 303);
       assert.equal(pathOf(page), '/inventory/counts');

@@ -18,7 +18,6 @@ use qudao_domain::partners::PartnerCode;
 use qudao_domain::periods::Month;
 use qudao_domain::receivables::Ledger;
 use qudao_domain::scope::DataScope;
-use qudao_engine::Position;
 use qudao_store::alerts::{self as repo, AlertFilter, AlertRow};
 use qudao_store::scope::{self as store_scope, Visible};
 
@@ -138,21 +137,18 @@ impl Qudao {
         // Stock from the engine's holdings, sorted by partner: each
         // partner's products are built, judged and dropped in turn, so a
         // channel with millions of holdings never holds them all as facts.
-        let (snapshot, positions) = self
-            .analytics_stock_positions(caller, today, t.stock_out_days)
+        let holdings = self
+            .analytics_stock_holdings(caller, today, t.stock_out_days)
             .await?;
-        let held: HashMap<i64, &[Position]> = positions
-            .chunk_by(|a, b| a.partner_id == b.partner_id)
-            .map(|held| (held[0].partner_id, held))
-            .collect();
+        let held: HashMap<i64, std::ops::Range<usize>> = holdings.partners().into_iter().collect();
         let mut found = Vec::new();
         for partner in &partners {
             let id = partner.id().0;
             if let Some(mut p) = facts.remove(&id) {
-                for position in held.get(&id).copied().unwrap_or_default() {
-                    let sku = &snapshot.dims.products[position.product as usize].sku;
+                let range = held.get(&id).cloned().unwrap_or_default();
+                for position in holdings.positions_in(range) {
                     p.products.push(ProductFacts {
-                        sku: Sku::parse_as("sku", sku)?,
+                        sku: Sku::parse_as("sku", holdings.sku(position.product))?,
                         on_hand: position.on_hand,
                         sold_in_window: position.sold_in_window,
                         last_sold_on: position.last_sold_on,

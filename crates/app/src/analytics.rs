@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use qudao_domain::periods::FiscalCalendar;
 use qudao_engine::{
-    DimsInput, EncodeError, Engine, FactInput, LineSort, Named, OwnerInput, PartnerInput, Position,
+    DimsInput, EncodeError, Engine, FactInput, Holdings, LineSort, Named, OwnerInput, PartnerInput,
     ProductInput, Query, RateInput, RegionInput, Sample, Scope, Snapshot, Stored, Update,
 };
 use tokio::sync::Mutex;
@@ -997,14 +997,13 @@ impl Qudao {
     }
 
     /// Every holding in the caller's scope on `as_of`, with the last day
-    /// within `recent_days` that sold (`Snapshot::stock_positions`), and
-    /// the snapshot that names their products.
-    pub(crate) async fn analytics_stock_positions(
+    /// within `recent_days` that sold (`Snapshot::stock_holdings`).
+    pub(crate) async fn analytics_stock_holdings(
         &self,
         caller: &Caller,
         as_of: NaiveDate,
         recent_days: u32,
-    ) -> Result<(Arc<Snapshot>, Vec<Position>), AppError> {
+    ) -> Result<Holdings, AppError> {
         let text = QueryText {
             measures: vec![Measure::StockOnHand.as_str().to_owned()],
             period: Some(qudao_domain::periods::Month::of(as_of).to_string()),
@@ -1015,13 +1014,11 @@ impl Qudao {
             scope,
             query,
         } = self.analytics_selected(caller, &text).await?;
-        let named = snapshot.clone();
-        let positions = tokio::task::spawn_blocking(move || {
-            named.stock_positions(&query, &scope, as_of, recent_days)
+        Ok(tokio::task::spawn_blocking(move || {
+            snapshot.stock_holdings(&query, &scope, as_of, recent_days)
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
-        Ok((snapshot, positions))
+        .map_err(|e| AppError::Internal(e.to_string()))??)
     }
 
     /// Partners that reported sell-through in any of the three months

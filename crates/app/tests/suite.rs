@@ -236,6 +236,24 @@ async fn lines(app: &Qudao, codes: &[&str]) {
     }
 }
 
+/// The TEA line and its one product TEA-1 (龙井), written directly: the
+/// stories that need facts about a product and not the catalog's rules.
+async fn tea_product(db: &TestDb) {
+    let at = "'2026-01-01T00:00:00+00:00'";
+    db.raw(&format!(
+        "INSERT INTO product_lines (code, name_zh, name_en, status, created_at) VALUES \
+         ('TEA', '茶饮', 'Tea', 'active', {at})"
+    ))
+    .await;
+    db.raw(&format!(
+        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, \
+         currency, list_price, serial_tracked, status, created_at, updated_at) \
+         SELECT 'TEA-1', '龙井', 'Longjing', id, 'c', '盒', 'CNY', 10000, false, 'active', {at}, {at} \
+         FROM product_lines WHERE code = 'TEA'"
+    ))
+    .await;
+}
+
 async fn partner_total(app: &Qudao, caller: &Caller) -> u64 {
     app.list_partners(
         caller,

@@ -143,7 +143,7 @@ pub struct Weight(Decimal);
 impl Weight {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, Invalid> {
         let number = parse_decimal(field, value, "12.5")?;
-        Self::new(number).ok_or_else(|| rule(field, "weight_range"))
+        Self::new(number).ok_or_else(|| rule(field, "scorecard_weight_range"))
     }
 
     /// `None` outside (0, 100] or with more than two decimals.
@@ -1101,7 +1101,7 @@ mod tests {
         assert_eq!(
             Weight::parse("weight", "0").unwrap_err().problem,
             Problem::Rule {
-                rule: "weight_range"
+                rule: "scorecard_weight_range"
             }
         );
         assert_eq!(

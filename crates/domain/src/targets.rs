@@ -374,7 +374,7 @@ fn split_by_amounts(parent: TargetValue, amounts: &[i64], draft: bool) -> Result
     let sum = amounts
         .iter()
         .try_fold(0i64, |sum, a| sum.checked_add(*a))
-        .ok_or_else(|| rule("children", "cascade_over_allocated"))?;
+        .ok_or_else(|| rule("children", "cascade_sum_too_large"))?;
     let unallocated = parent.amount - sum;
     if unallocated != 0 && !draft {
         let rule = if unallocated < 0 {
@@ -1420,14 +1420,14 @@ mod tests {
                 }
             )
         );
-        // Amounts too large to add up are over-allocated, not a crash.
+        // Amounts too large to add up are refused, not a crash.
         let huge = SplitBy::Amounts(vec![i64::MAX, 1]);
         assert_eq!(
             problem_rule(split(money(100), &huge, 0, true)),
             (
                 "children",
                 Problem::Rule {
-                    rule: "cascade_over_allocated"
+                    rule: "cascade_sum_too_large"
                 }
             )
         );

@@ -25,8 +25,7 @@ pub enum Scope {
     Partners(Vec<i64>),
 }
 
-/// One partner's holding of one product on a day (`Snapshot::
-/// stock_positions`).
+/// One partner's holding of one product on a day ([`Holdings`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     /// The store's id of the partner.
@@ -43,6 +42,85 @@ pub struct Position {
 /// A holding's partner and product as one sortable number.
 fn pair(partner: u32, product: u32) -> u64 {
     (u64::from(partner) << 32) | u64::from(product)
+}
+
+fn partner_of(pair: u64) -> u32 {
+    (pair >> 32) as u32
+}
+
+fn product_of(pair: u64) -> u32 {
+    pair as u32
+}
+
+/// Every holding on a day (`Snapshot::stock_holdings`), kept as the two
+/// sorted vectors it was computed in and read as [`Position`]s, all of them
+/// or one partner's at a time: a channel's millions of holdings are never
+/// all built at once.
+pub struct Holdings {
+    dims: std::sync::Arc<Dims>,
+    /// (pair, on hand), sorted by pair: by partner, then product.
+    on_hand: Vec<(u64, i64)>,
+    /// (pair, day, quantity) of the sales since the earlier of the two
+    /// windows, sorted by pair and day.
+    sales: Vec<(u64, i32, i64)>,
+    window_from: i32,
+    recent_from: i32,
+}
+
+impl Holdings {
+    /// Each partner that holds anything (the store's id) with the range
+    /// of its holdings, for [`Holdings::positions_in`].
+    pub fn partners(&self) -> Vec<(i64, std::ops::Range<usize>)> {
+        let mut partners = Vec::new();
+        let mut start = 0;
+        for run in self
+            .on_hand
+            .chunk_by(|a, b| partner_of(a.0) == partner_of(b.0))
+        {
+            let partner = self.dims.partners[partner_of(run[0].0) as usize].id;
+            partners.push((partner, start..start + run.len()));
+            start += run.len();
+        }
+        partners
+    }
+
+    pub fn positions(&self) -> impl Iterator<Item = Position> + '_ {
+        self.positions_in(0..self.on_hand.len())
+    }
+
+    /// The holdings in `range` (one partner's, from [`Holdings::partners`]).
+    pub fn positions_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = Position> + '_ {
+        self.on_hand[range].iter().map(|&(pair, on_hand)| {
+            let first = self.sales.partition_point(|s| s.0 < pair);
+            let sold = &self.sales[first..];
+            let sold = &sold[..sold.partition_point(|s| s.0 == pair)];
+            let mut position = Position {
+                partner_id: self.dims.partners[partner_of(pair) as usize].id,
+                product: product_of(pair),
+                on_hand,
+                sold_in_window: 0,
+                last_sold_on: None,
+            };
+            for day in sold.chunk_by(|a, b| a.1 == b.1) {
+                let (date, net) = (day[0].1, day.iter().map(|s| s.2).sum::<i64>());
+                if date >= self.window_from {
+                    position.sold_in_window += net;
+                }
+                if date >= self.recent_from && net > 0 {
+                    position.last_sold_on = Some(date_of(date));
+                }
+            }
+            position
+        })
+    }
+
+    /// The sku of a position's product.
+    pub fn sku(&self, product: u32) -> &str {
+        &self.dims.products[product as usize].sku
+    }
 }
 
 /// A value of a dimension in an answer: its code and names.
@@ -1266,7 +1344,7 @@ impl Snapshot {
     /// a large channel), so the movements are gathered as (pair, quantity)
     /// in one vector, sorted on the rayon pool and summed in one pass: 16
     /// bytes a line, where a hash map per worker cost several times that.
-    fn pairs_on_hand(&self, plan: &Plan<'_>) -> Vec<((u32, u32), i64)> {
+    fn pairs_on_hand(&self, plan: &Plan<'_>) -> Vec<(u64, i64)> {
         let last = plan.last_day;
         let counts = self.scan(
             Kind::StockCount,
@@ -1325,28 +1403,27 @@ impl Snapshot {
             moves.extend(found);
         }
         moves.par_sort_unstable_by_key(|m| m.0);
-        let mut on_hand: Vec<((u32, u32), i64)> = Vec::new();
-        let mut held: Option<(u64, i64)> = None;
-        for (key, qty) in moves {
-            match &mut held {
-                Some((k, total)) if *k == key => *total += qty,
-                _ => {
-                    if let Some((k, total)) = held.replace((key, qty)) {
-                        on_hand.push((((k >> 32) as u32, k as u32), total));
-                    }
-                }
+        // Summed in place: the sorted movements become the holdings.
+        let mut held = 0;
+        for i in 0..moves.len() {
+            if held > 0 && moves[held - 1].0 == moves[i].0 {
+                moves[held - 1].1 += moves[i].1;
+            } else {
+                moves[held] = moves[i];
+                held += 1;
             }
         }
-        if let Some((k, total)) = held {
-            on_hand.push((((k >> 32) as u32, k as u32), total));
-        }
-        on_hand
+        moves.truncate(held);
+        moves.shrink_to_fit();
+        moves
     }
 
     fn on_hand(&self, plan: &Plan<'_>) -> HashMap<u64, i64> {
         let mut groups = HashMap::new();
-        for ((partner, product), qty) in self.pairs_on_hand(plan) {
-            *groups.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        for (pair, qty) in self.pairs_on_hand(plan) {
+            *groups
+                .entry(plan.pair_key(partner_of(pair), product_of(pair)))
+                .or_insert(0) += qty;
         }
         groups
     }
@@ -1384,8 +1461,10 @@ impl Snapshot {
     fn days_of_cover(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
         let mut on_hand: HashMap<u64, i64> = HashMap::new();
         let mut sold: HashMap<u64, i64> = HashMap::new();
-        for ((partner, product), qty) in self.pairs_on_hand(plan) {
-            *on_hand.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        for (pair, qty) in self.pairs_on_hand(plan) {
+            *on_hand
+                .entry(plan.pair_key(partner_of(pair), product_of(pair)))
+                .or_insert(0) += qty;
         }
         for ((partner, product), qty) in self.sold_in_window(plan) {
             *sold.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
@@ -1406,18 +1485,18 @@ impl Snapshot {
     /// Every partner × product holding on `as_of` under the query's scope
     /// and filters, by the inventory pages' rules: on hand, sold in the
     /// window, and the last day within `recent_days` (today included) whose
-    /// sales were more than its returns. Sorted by partner, then product.
+    /// sales were more than its returns ([`Holdings`]).
     ///
     /// Like the holdings, recent sales are gathered as one vector of
-    /// (pair, day, quantity), sorted and swept, so a channel with tens of
-    /// millions of holdings costs bytes per line and no map per holding.
-    pub fn stock_positions(
+    /// (pair, day, quantity) and sorted, so a channel with tens of millions
+    /// of holdings costs bytes per line and no map per holding.
+    pub fn stock_holdings(
         &self,
         query: &Query,
         scope: &Scope,
         as_of: chrono::NaiveDate,
         recent_days: u32,
-    ) -> Result<Vec<Position>, Invalid> {
+    ) -> Result<Holdings, Invalid> {
         let mut plan = self.plan(query, scope)?;
         plan.last_day = day_number(as_of);
         let last = plan.last_day;
@@ -1439,33 +1518,13 @@ impl Snapshot {
             })
             .collect();
         sales.par_sort_unstable_by_key(|s| (s.0, s.1));
-        let mut sales = sales.chunk_by(|a, b| a.0 == b.0).peekable();
-        let mut positions = Vec::new();
-        for ((partner, product), on_hand) in self.pairs_on_hand(plan) {
-            let mut position = Position {
-                partner_id: self.dims.partners[partner as usize].id,
-                product,
-                on_hand,
-                sold_in_window: 0,
-                last_sold_on: None,
-            };
-            while let Some(sold) = sales.next_if(|s| s[0].0 <= pair(partner, product)) {
-                if sold[0].0 != pair(partner, product) {
-                    continue;
-                }
-                for day in sold.chunk_by(|a, b| a.1 == b.1) {
-                    let (date, net) = (day[0].1, day.iter().map(|s| s.2).sum::<i64>());
-                    if date >= window_from {
-                        position.sold_in_window += net;
-                    }
-                    if date >= recent_from && net > 0 {
-                        position.last_sold_on = Some(date_of(date));
-                    }
-                }
-            }
-            positions.push(position);
-        }
-        Ok(positions)
+        Ok(Holdings {
+            dims: self.dims.clone(),
+            on_hand: self.pairs_on_hand(plan),
+            sales,
+            window_from,
+            recent_from,
+        })
     }
 
     /// How many partner × product holdings are overstocked and how many
@@ -1479,7 +1538,7 @@ impl Snapshot {
         overstock_days: u32,
     ) -> Result<(u64, u64), Invalid> {
         let (mut overstock, mut stock_outs) = (0, 0);
-        for p in self.stock_positions(query, scope, as_of, 1)? {
+        for p in self.stock_holdings(query, scope, as_of, 1)?.positions() {
             overstock += u64::from(is_overstock(
                 cover(p.on_hand, p.sold_in_window),
                 overstock_days,

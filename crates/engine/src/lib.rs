@@ -20,7 +20,7 @@ mod table;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use dims::{Dims, DimsInput, NONE, Named, OwnerInput, PartnerInput, ProductInput, RegionInput};
-pub use exec::{Answer, AnswerRow, Key, Position, Scope};
+pub use exec::{Answer, AnswerRow, Holdings, Key, Position, Scope};
 pub use lines::{Line, LineSort, Lines};
 pub use persist::{Sample, Stored};
 pub use query::{
@@ -430,15 +430,23 @@ mod tests {
         // within the days asked for.
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d);
         let held = |recent| {
-            snapshot
-                .stock_positions(&query, &Scope::All, march_end, recent)
-                .unwrap()
+            let holdings = snapshot
+                .stock_holdings(&query, &Scope::All, march_end, recent)
+                .unwrap();
+            // One partner's at a time gives what all at once gives.
+            let by_partner: Vec<_> = holdings
+                .partners()
+                .into_iter()
+                .flat_map(|(_, range)| holdings.positions_in(range).collect::<Vec<_>>())
+                .collect();
+            assert_eq!(by_partner, holdings.positions().collect::<Vec<_>>());
+            by_partner
                 .into_iter()
                 .map(|p| {
-                    let sku = &snapshot.dims.products[p.product as usize].sku;
+                    let sku = holdings.sku(p.product).to_owned();
                     (
                         p.partner_id,
-                        sku.clone(),
+                        sku,
                         p.on_hand,
                         p.sold_in_window,
                         p.last_sold_on,

@@ -50,6 +50,7 @@ catalogs!(
     "downstream",
     "alerts",
     "targets",
+    "scorecards",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -48,18 +48,7 @@ async fn setup(db: &TestDb) -> Qudao {
     app.create_user(&system(), &user("puser", "partner_user", Some("P1")))
         .await
         .unwrap();
-    db.raw(&format!(
-        "INSERT INTO product_lines (code, name_zh, name_en, status, created_at) VALUES \
-         ('TEA', '茶饮', 'Tea', 'active', {AT})"
-    ))
-    .await;
-    db.raw(&format!(
-        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, \
-         currency, list_price, serial_tracked, status, created_at, updated_at) \
-         SELECT 'TEA-1', '龙井', 'Longjing', id, 'c', '盒', 'CNY', 10000, false, 'active', {AT}, {AT} \
-         FROM product_lines WHERE code = 'TEA'"
-    ))
-    .await;
+    tea_product(db).await;
     for (code, days_ago) in [("P1", 75), ("P3", 80)] {
         db.raw(&format!(
             "INSERT INTO sellin_lines (partner_id, product_id, date, qty, amount_minor, currency, \

@@ -239,6 +239,20 @@ impl DetailPage {
         product_name(self.c.lang, &self.alert)
     }
 
+    /// The stock page listing every product a stock alert counts, as it
+    /// is now (the alert names only one).
+    fn stock_list(&self) -> Option<String> {
+        let status = match self.alert.kind {
+            AlertKind::Overstock => "overstock",
+            AlertKind::StockOut => "stock_out",
+            _ => return None,
+        };
+        Some(format!(
+            "/inventory?status={status}&partner={}",
+            self.alert.partner_code
+        ))
+    }
+
     fn action(&self) -> String {
         format!("/alerts/{}/acknowledge", self.alert.id)
     }

@@ -112,6 +112,26 @@ async fn alert_pages_list_filter_and_show_on_home(env: Env) -> Res {
         ),
         "{html}"
     );
+    // A stock alert names its product by name and links to the stock page
+    // listing every product it counts.
+    let overstock = all_alerts(&env)
+        .await?
+        .into_iter()
+        .find(|a| a.partner_code == "P1" && a.kind.as_str() == "overstock")
+        .ok_or("P1's overstock alert")?;
+    let detail = manager
+        .get(&format!("/alerts/{}", overstock.id))
+        .await?
+        .text();
+    assert!(
+        testid(&detail, "product").contains("Product LGT-1"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains(r#"href="/inventory?status=overstock&#38;partner=P1""#),
+        "{detail}"
+    );
+    assert!(testid(&detail, "figure-products").contains('1'), "{detail}");
     let dormant = manager.get("/alerts?kind=dormant").await?.text();
     assert_eq!(rows(&dormant), 1, "{dormant}");
     assert!(dormant.contains("No orders"), "{dormant}");

@@ -434,22 +434,6 @@ async fn targets_a_partner_sees_only_its_own(db: TestDb) {
     ));
 }
 
-/// The product the sell-in lines below are of.
-async fn tea(db: &TestDb) {
-    db.raw(&format!(
-        "INSERT INTO product_lines (code, name_zh, name_en, status, created_at) VALUES \
-         ('TEA', '茶饮', 'Tea', 'active', {AT})"
-    ))
-    .await;
-    db.raw(&format!(
-        "INSERT INTO products (sku, name_zh, name_en, product_line_id, category, unit, \
-         currency, list_price, serial_tracked, status, created_at, updated_at) \
-         SELECT 'TEA-1', '龙井', 'Longjing', id, 'c', '盒', 'CNY', 10000, false, 'active', {AT}, {AT} \
-         FROM product_lines WHERE code = 'TEA'"
-    ))
-    .await;
-}
-
 /// A sell-in line written raw, as history imported long ago would be.
 async fn sold(db: &TestDb, partner: &str, on: chrono::NaiveDate, minor: i64) {
     db.raw(&format!(
@@ -462,7 +446,7 @@ async fn sold(db: &TestDb, partner: &str, on: chrono::NaiveDate, minor: i64) {
 
 async fn targets_last_years_share_comes_from_the_engine(db: TestDb) {
     let app = setup(&db).await;
-    tea(&db).await;
+    tea_product(&db).await;
     let today = qudao_app::today();
     let a_year_ago = chrono::NaiveDate::from_ymd_opt(today.year() - 1, today.month(), 1).unwrap();
     sold(&db, "P1", a_year_ago, 30_000).await;
@@ -500,7 +484,7 @@ async fn targets_last_years_share_comes_from_the_engine(db: TestDb) {
 
 async fn targets_attainment_counts_the_engines_facts(db: TestDb) {
     let app = setup(&db).await;
-    tea(&db).await;
+    tea_product(&db).await;
     let today = qudao_app::today();
     for (code, minor) in [("P1", 30_000), ("P2", 20_000)] {
         sold(&db, code, today, minor).await;

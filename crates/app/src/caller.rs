@@ -148,6 +148,14 @@ pub enum Permission {
     AcknowledgeAlerts,
     /// Run the alert job by hand (the server runs it daily as the system).
     RunAlerts,
+    // Targets (`targets`).
+    /// Read targets and their attainment: staff the planning targets and
+    /// the partners' in scope, a rep its own, a partner its own.
+    ViewTargets,
+    /// Set targets and cascade them.
+    ManageTargets,
+    /// Approve a target into force, and amend an approved one.
+    ApproveTargets,
 }
 
 impl Permission {
@@ -202,6 +210,10 @@ impl Permission {
             Permission::ReportStockCounts => role != Role::Finance,
             Permission::ViewAlerts | Permission::AcknowledgeAlerts => !role.is_partner_role(),
             Permission::RunAlerts => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ViewTargets => true,
+            Permission::ManageTargets | Permission::ApproveTargets => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

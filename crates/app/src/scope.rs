@@ -37,6 +37,8 @@ pub(crate) enum Area {
     Inventory,
     /// Alerts the daily job raised about partners.
     Alerts,
+    /// A partner's targets and their attainment.
+    Targets,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -70,6 +72,9 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Inventory, Narrowing::OwnOrganisationOnly),
     // Alerts are our own follow-up of partners, not shown to them.
     (Area::Alerts, Narrowing::InternalOnly),
+    // A partner's boss is judged on its own organisation's targets; its
+    // downstream partners' targets are the brand's with them.
+    (Area::Targets, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -185,6 +185,8 @@ mod pricing;
 mod receivables;
 #[path = "suite/sellthrough.rs"]
 mod sellthrough;
+#[path = "suite/targets.rs"]
+mod targets;
 #[path = "suite/team.rs"]
 mod team;
 #[path = "suite/territories.rs"]

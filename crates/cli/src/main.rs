@@ -3,6 +3,7 @@
 
 mod alerts;
 mod analytics;
+mod targets;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -155,6 +156,11 @@ enum Command {
     Alerts {
         #[command(subcommand)]
         command: alerts::AlertsCommand,
+    },
+    /// Targets: import, export, cascade, attainment (see docs/areas/targets.md)
+    Targets {
+        #[command(subcommand)]
+        command: targets::TargetsCommand,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -520,6 +526,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Alerts { command } => {
             alerts::run(&cli.db, lang, system, command).await?;
+        }
+        Command::Targets { command } => {
+            targets::run(&cli.db, lang, system, command).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -34,6 +34,7 @@ pub mod scope;
 pub mod sellthrough;
 pub mod sessions;
 pub mod settings;
+pub mod targets;
 pub mod territories;
 pub mod throttle;
 pub mod write;

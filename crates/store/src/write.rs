@@ -185,6 +185,10 @@ pub enum Aggregate<'a> {
     /// compares new lines with every line imported before, including those
     /// of an import not yet committed.
     SellIn,
+    /// Every target write (kind 9, instance 0): a target is unique per
+    /// period, subject, measure, line and version, and a cascade writes
+    /// children that may not exist yet, so no row lock could guard them.
+    Targets,
 }
 
 impl Aggregate<'_> {
@@ -204,6 +208,7 @@ impl Aggregate<'_> {
             Aggregate::SellThrough => (5, 0),
             Aggregate::Receivables => (7, 0),
             Aggregate::SellIn => (8, 0),
+            Aggregate::Targets => (9, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

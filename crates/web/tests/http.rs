@@ -696,6 +696,8 @@ mod receivables;
 mod scope;
 #[path = "http/sign_in.rs"]
 mod sign_in;
+#[path = "http/targets.rs"]
+mod targets;
 #[path = "http/team.rs"]
 mod team;
 #[path = "http/territories.rs"]

@@ -17,6 +17,7 @@ mod receivables;
 mod sellin;
 mod sellthrough;
 mod stock_counts;
+mod targets;
 mod territories;
 mod users;
 
@@ -75,6 +76,7 @@ impl ExportKind {
         orders::KIND,
         sellin::KIND,
         stock_counts::KIND,
+        targets::KIND,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {

@@ -84,6 +84,7 @@ mod sellin;
 pub(crate) mod sellthrough;
 mod stock_counts;
 pub(crate) mod stream;
+pub mod targets;
 mod user_regions;
 pub mod values;
 
@@ -170,6 +171,7 @@ impl ImportKind {
         payments::KIND,
         sellin::KIND,
         stock_counts::KIND,
+        targets::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -34,6 +34,7 @@ mod v018_sellthrough_upload_index;
 mod v019_downstream;
 mod v020_fact_references;
 mod v021_alerts;
+mod v022_targets;
 
 struct Migration {
     version: i64,
@@ -146,6 +147,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 21,
         name: "alerts and the jobs table",
         statements: v021_alerts::v21_alerts,
+    },
+    Migration {
+        version: 22,
+        name: "targets and their amendments",
+        statements: v022_targets::v22_targets,
     },
 ];
 

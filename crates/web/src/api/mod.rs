@@ -20,6 +20,7 @@ mod rates;
 mod receivables;
 mod sellthrough;
 mod settings;
+mod targets;
 mod team;
 mod territories;
 
@@ -89,7 +90,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(orders::routes())
                 .merge(inventory::routes())
                 .merge(analytics::routes())
-                .merge(alerts::routes()),
+                .merge(alerts::routes())
+                .merge(targets::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

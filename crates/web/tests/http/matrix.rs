@@ -182,6 +182,17 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/alerts?kind=nope", Empty, [422, 422, 422, 422, 403, 403, 401]),
     ("POST", "/api/v1/alerts/999999/acknowledge", Json(r#"{"note": "called them"}"#), [404, 404, 404, 404, 403, 403, 401]),
     ("POST", "/api/v1/alerts/999999/acknowledge", Json(r#"{"note": ""}"#), [422, 422, 422, 422, 403, 403, 401]),
+    // Targets: every role reads what it sees; admins and managers set,
+    // cascade, approve and amend.
+    ("GET", "/api/v1/targets?period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/targets?period=nope", Empty, [422, 422, 422, 422, 422, 422, 401]),
+    ("POST", "/api/v1/targets", Json(r#"{"period": "2026", "subject_type": "company", "measure": "sell_in_amount", "value": "100"}"#), [200, 200, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/targets", Json(r#"{"period": "2026", "subject_type": "partner", "subject_code": "NOPE", "measure": "sell_in_amount", "value": "100"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/targets/999999", Empty, [404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/v1/targets/999999/cascade", Json(r#"{"by": "amounts", "children": [{"subject_type": "channel", "subject_code": "agent", "part": "100"}]}"#), [404, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/targets/999999/approve", Json("{}"), [404, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/targets/999999/amend", Json(r#"{"value": "100", "reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/targets/attainment?period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
     // Inventory: on hand, stock counts, data quality.
     ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),

@@ -28,6 +28,12 @@ use crate::{AppError, Caller, Page, PageRequest, Permission, Qudao, non_empty};
 /// The name of the daily job in the jobs table.
 pub const JOB: &str = "alerts";
 
+/// How long a claimed run of the daily job may stay unfinished before the
+/// next hourly try of any node takes it over: its node died mid-run, or
+/// the run failed. A run only stores alerts whose cause is new, so taking
+/// over one that is in fact still going does no harm.
+pub const CLAIM_EXPIRES_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(2);
+
 /// The longest note on an acknowledgement.
 pub const NOTE_MAX: usize = 500;
 
@@ -187,9 +193,11 @@ impl Qudao {
     }
 
     /// Claims today's alert job for `node`; true when this node is the one
-    /// to run it (see `qudao_store::alerts::claim_job`).
+    /// to run it (see `qudao_store::alerts::claim_job`): nobody claimed it,
+    /// or a claim went unfinished for [`CLAIM_EXPIRES_AFTER`].
     pub async fn claim_alert_job(&self, node: &str, day: NaiveDate) -> Result<bool, AppError> {
-        Ok(repo::claim_job(self.db(), JOB, day, node).await?)
+        let expired_before = Utc::now() - CLAIM_EXPIRES_AFTER;
+        Ok(repo::claim_job(self.db(), JOB, day, node, expired_before).await?)
     }
 
     /// The daily job as a server runs it: claims today's run and, when this

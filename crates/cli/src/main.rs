@@ -236,8 +236,8 @@ const ALERT_JOB_EVERY: std::time::Duration = std::time::Duration::from_secs(3600
 
 /// The daily alert job: every hour, claim today's run and do it when this
 /// node got it. The jobs table lets one of several servers run it per day;
-/// a failed run is logged and the day is not tried again (`qudao alerts
-/// run` does it by hand).
+/// a failed run is logged, and its claim is taken over by a later try once
+/// it expires (`app::alerts::CLAIM_EXPIRES_AFTER`).
 async fn daily_alerts(app: Qudao) {
     let node = format!(
         "{}:{}",

@@ -376,15 +376,17 @@ pub async fn bought(
 
 /// Claims the job `name` for `run_on` for `node`: true when this call
 /// claimed it, false when another claim (this node's or another's) came
-/// first. The row is made if absent, then read locked: on PostgreSQL with
-/// `FOR UPDATE SKIP LOCKED`, so a node whose peer is claiming it this very
-/// moment passes at once instead of queueing behind it; on SQLite the
-/// write transaction already makes claims one at a time.
+/// first and is finished or younger than `expired_before`. The row is made
+/// if absent, then read locked: on PostgreSQL with `FOR UPDATE SKIP
+/// LOCKED`, so a node whose peer is claiming it this very moment passes at
+/// once instead of queueing behind it; on SQLite the write transaction
+/// already makes claims one at a time.
 pub async fn claim_job(
     db: &DatabaseConnection,
     name: &str,
     run_on: NaiveDate,
     node: &str,
+    expired_before: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let tx = WriteTx::begin(db).await?;
     tx.execute(
@@ -405,7 +407,13 @@ pub async fn claim_job(
         .from("jobs")
         .and_where(Expr::col("name").eq(name))
         .and_where(Expr::col("run_on").eq(run_on))
-        .and_where(Expr::col("claimed_by").is_null());
+        .and_where(
+            Expr::col("claimed_by")
+                .is_null()
+                .or(Expr::col("finished_at")
+                    .is_null()
+                    .and(Expr::col("claimed_at").lt(expired_before))),
+        );
     if db.get_database_backend() == DatabaseBackend::Postgres {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

@@ -342,4 +342,14 @@ async fn alerts_two_claims_of_the_days_job_one_wins(db: TestDb) {
     // The server's daily run: today's job is taken, so it does nothing.
     assert_eq!(app.run_daily_alerts("node-c").await.unwrap(), None);
     assert_eq!(db.count("SELECT COUNT(*) FROM alerts").await, 0);
+
+    // A claim left unfinished past the expiry (its node died mid-run) is
+    // taken over by the next try, which runs the job and finishes it; a
+    // finished run is never taken over, however old.
+    let age = |at: &str| format!("UPDATE jobs SET claimed_at = '{at}' WHERE run_on = '{today}'");
+    db.raw(&age("2020-01-01T00:00:00+00:00")).await;
+    let report = app.run_daily_alerts("node-d").await.unwrap();
+    assert_eq!(report.map(|r| r.raised), Some(5));
+    db.raw(&age("2020-01-01T00:00:00+00:00")).await;
+    assert_eq!(app.run_daily_alerts("node-e").await.unwrap(), None);
 }

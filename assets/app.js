@@ -230,6 +230,9 @@
   });
   document.addEventListener('htmx:afterSettle', function () {
     initPickers(document);
+    initAddRows(document);
+    initWhen(document);
+    initLiveSums(document);
     showSummary(document);
   });
 
@@ -288,9 +291,80 @@
     });
   }
 
+  // ---- Fields for one choice only: an element with data-when="field=value"
+  // shows while its form's field has that value (all show without JS).
+  function initWhen(root) {
+    root.querySelectorAll('[data-when]').forEach(function (el) {
+      var rule = el.dataset.when.split('=');
+      var form = el.closest('form');
+      var field = form && form.elements[rule[0]];
+      if (!field) return;
+      var apply = function () { el.hidden = field.value !== rule[1]; };
+      field.addEventListener('change', apply);
+      apply();
+    });
+  }
+
+  // ---- Live sums: a table[data-live-sum] adds up its [data-part] inputs
+  // as they are typed, in whole minor units (never floats), against
+  // data-total, or against 100% when the form's `by` is percents; its
+  // form's [data-sum-out] says how far off it is. By last year's share the
+  // server computes the parts, so nothing is shown.
+  function units(text, decimals) {
+    var t = text.replace(/[,\s]/g, '');
+    if (!t) return 0n;
+    var m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(t);
+    if (!m || (m[3] || '').length > decimals) return null;
+    var fraction = (m[3] || '').padEnd(decimals, '0');
+    var value = BigInt(m[2] + fraction);
+    return m[1] ? -value : value;
+  }
+  function shown(value, decimals, symbol, suffix) {
+    var sign = value < 0n ? '-' : '';
+    var digits = (value < 0n ? -value : value).toString().padStart(decimals + 1, '0');
+    var whole = digits.slice(0, digits.length - decimals).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    var fraction = decimals ? '.' + digits.slice(digits.length - decimals) : '';
+    return sign + symbol + whole + fraction + suffix;
+  }
+  function initLiveSums(root) {
+    root.querySelectorAll('table[data-live-sum]').forEach(function (table) {
+      var form = table.closest('form');
+      var out = form && form.querySelector('[data-sum-out]');
+      if (!out || table.dataset.ready) return;
+      table.dataset.ready = '1';
+      var update = function () {
+        var by = form.elements.by ? form.elements.by.value : 'amounts';
+        if (by === 'last_year') { out.textContent = ''; out.className = 'live-sum'; return; }
+        var percents = by === 'percents';
+        var decimals = percents ? 2 : Number(table.dataset.decimals);
+        var total = percents ? 10000n : BigInt(table.dataset.total);
+        var symbol = percents ? '' : table.dataset.symbol;
+        var suffix = percents ? '%' : '';
+        var sum = 0n;
+        var bad = false;
+        table.querySelectorAll('[data-part]').forEach(function (input) {
+          var v = units(input.value, decimals);
+          if (v === null) bad = true; else sum += v;
+        });
+        if (bad) { out.textContent = ''; return; }
+        var gap = total - sum;
+        var text = gap === 0n ? table.dataset.textOk : gap > 0n ? table.dataset.textLeft : table.dataset.textOver;
+        out.textContent = text.replace('{sum}', shown(sum, decimals, symbol, suffix))
+          .replace('{gap}', shown(gap < 0n ? -gap : gap, decimals, symbol, suffix));
+        out.className = 'live-sum ' + (gap === 0n ? 'sum-ok' : 'sum-off');
+      };
+      form.addEventListener('input', update);
+      form.addEventListener('change', update);
+      update();
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     initPickers(document);
     initAddRows(document);
+    initWhen(document);
+    initLiveSums(document);
     showSummary(document);
   });
+
 })();

@@ -39,7 +39,7 @@ use qudao_engine::{
 use tokio::sync::Mutex;
 
 pub use qudao_engine::{
-    Answer, AnswerRow, Compare, Dim, Key, Kind, Line, Measure, QueryText, RateUsed,
+    Answer, AnswerRow, Compare, Dim, Key, Kind, Line, MAX_LIMIT, Measure, QueryText, RateUsed,
 };
 
 use crate::facts::{Fact, FactKind};
@@ -831,6 +831,8 @@ pub struct ForecastView {
 
 /// Months of history a forecast is fitted on.
 pub const FORECAST_HISTORY: i32 = 24;
+/// Months ahead the analytics pages, API and CLI forecast.
+pub const FORECAST_HORIZON: usize = 3;
 
 impl Qudao {
     /// The next three months of `measure` for what the filters select (a
@@ -841,6 +843,19 @@ impl Qudao {
         caller: &Caller,
         measure: &str,
         text: &QueryText,
+    ) -> Result<ForecastView, AppError> {
+        self.forecast_months(caller, measure, text, FORECAST_HORIZON)
+            .await
+    }
+
+    /// [`Qudao::analytics_forecast`] over the next `horizon` months (a
+    /// target's projection reaches its period's end).
+    pub(crate) async fn forecast_months(
+        &self,
+        caller: &Caller,
+        measure: &str,
+        text: &QueryText,
+        horizon: usize,
     ) -> Result<ForecastView, AppError> {
         let measure = Measure::parse("measure", measure)?;
         let last = qudao_engine::month_number(qudao_domain::periods::Month::of(crate::today())) - 1;
@@ -870,8 +885,9 @@ impl Qudao {
             .skip_while(|(_, v)| *v == 0)
             .collect();
         let values: Vec<i64> = history.iter().map(|(_, v)| *v).collect();
-        let forecast = qudao_domain::forecast::forecast(&values, 3);
-        let next = (1..=3)
+        let forecast = qudao_domain::forecast::forecast(&values, horizon);
+        let next = (1..)
+            .take(horizon)
             .map(|h| qudao_engine::month_of_number(last + h))
             .zip(forecast.next.iter().copied())
             .collect();

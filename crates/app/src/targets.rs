@@ -24,7 +24,7 @@ use qudao_domain::targets::{
     TargetMeasure, TargetStatus, TargetValue, TargetVersion,
 };
 use qudao_store::Aggregate;
-use qudao_store::scope::{self as store_scope, Visible};
+use qudao_store::scope::Visible;
 use qudao_store::targets::{
     self as repo, Internal, NewSubject, Reach, Subject, TargetFilter, TargetKey, TargetRow,
 };
@@ -133,7 +133,9 @@ pub struct AmendmentView {
     pub old_value: i64,
     pub new_value: i64,
     pub reason: String,
+    /// Who amended it, by login and by name (both empty for a partner).
     pub by: String,
+    pub by_name: String,
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -146,6 +148,16 @@ pub struct AttainmentNode {
     pub attainment: Option<Attainment>,
     pub needed_per_day: Option<NeededPerDay>,
     pub children: Vec<AttainmentNode>,
+}
+
+/// Where a target is heading: its attainment at period end if the
+/// forecast of the analytics area comes true for the months left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Projection {
+    pub attainment: Attainment,
+    /// What the forecast adds for each month left: for the current month,
+    /// the month's forecast less what it has counted so far (never below 0).
+    pub months: Vec<(Month, i64)>,
 }
 
 /// The largest number of children one cascade writes.
@@ -481,15 +493,29 @@ impl Qudao {
         // Why we changed a partner's target is our own note, not shown in
         // the portal.
         let internal = !caller.role.is_partner_role();
-        let amendments = repo::amendments(self.db(), row.id)
+        let stored = repo::amendments(self.db(), row.id).await?;
+        let logins: Vec<String> = stored.iter().map(|a| a.amended_by.clone()).collect();
+        let names: HashMap<String, String> = qudao_store::admin::display_names(self.db(), &logins)
             .await?
             .into_iter()
-            .map(|a| AmendmentView {
-                old_value: a.old_value,
-                new_value: a.new_value,
-                reason: if internal { a.reason } else { String::new() },
-                by: a.amended_by,
-                at: a.amended_at,
+            .collect();
+        let amendments = stored
+            .into_iter()
+            .map(|a| {
+                let (by, by_name) = if internal {
+                    let name = names.get(&a.amended_by).cloned().unwrap_or_default();
+                    (a.amended_by, name)
+                } else {
+                    (String::new(), String::new())
+                };
+                AmendmentView {
+                    old_value: a.old_value,
+                    new_value: a.new_value,
+                    reason: if internal { a.reason } else { String::new() },
+                    by,
+                    by_name,
+                    at: a.amended_at,
+                }
             })
             .collect();
         let view = self
@@ -607,21 +633,33 @@ impl Qudao {
             }
             "last_year" => {
                 let line = self.line_code(parent_seen.key.product_line_id).await?;
+                let months = rules::fiscal_months(
+                    year_before(parent_seen.key.period),
+                    fiscal(settings.fiscal_year_start),
+                );
+                let range = (months[0].to_string(), months[months.len() - 1].to_string());
+                let mut splits: HashMap<SubjectType, HashMap<String, i64>> = HashMap::new();
                 let mut shares = Vec::with_capacity(input.children.len());
                 for (child, subject_type) in input.children.iter().zip(&types) {
-                    let filter = engine_filter(*subject_type, child.subject_code.trim());
-                    let last_year = year_before(parent_seen.key.period).to_string();
-                    shares.push(
-                        self.engine_actual(
-                            measure,
-                            filter,
-                            line.as_deref(),
-                            Some(last_year.as_str()),
-                            None,
-                        )
-                        .await?
-                        .unwrap_or(0),
-                    );
+                    let code = child.subject_code.trim();
+                    let share = match engine_filter(*subject_type, code) {
+                        // Children of one kind are asked together, split by
+                        // that kind (a year split to thousands of partners).
+                        Some((dim, _)) if *subject_type != SubjectType::Region => {
+                            if !splits.contains_key(subject_type) {
+                                let split = self
+                                    .engine_split(measure, &dim, line.as_deref(), range.clone())
+                                    .await?;
+                                splits.insert(*subject_type, split);
+                            }
+                            splits[subject_type].get(code).copied().unwrap_or(0)
+                        }
+                        filter => self
+                            .engine_actual(measure, filter, line.as_deref(), range.clone())
+                            .await?
+                            .unwrap_or(0),
+                    };
+                    shares.push(share);
                 }
                 SplitBy::Shares(shares)
             }
@@ -647,7 +685,8 @@ impl Qudao {
         let parent = repo::by_id_for_write(&tx, reach, parent_id)
             .await?
             .ok_or(AppError::NotFound("target"))?;
-        let split = rules::split(parent.value, &by, remainder_index, input.draft)?;
+        let split = rules::split(parent.value, &by, remainder_index, input.draft)
+            .map_err(|e| shown_gap(e, measure, settings.currency))?;
         let mut found = Vec::with_capacity(input.children.len());
         for (child, subject_type) in input.children.iter().zip(&types) {
             found.push(
@@ -798,21 +837,8 @@ impl Qudao {
         let children = repo::children_for_write(&tx, row.id).await?;
         if row.key.measure.is_additive() && !children.is_empty() {
             let gap = row.value.amount() - children.iter().map(|c| c.value.amount()).sum::<i64>();
-            if gap != 0 {
-                let rule = if gap < 0 {
-                    "cascade_over_allocated"
-                } else {
-                    "cascade_under_allocated"
-                };
-                return Err(invalid(
-                    "children",
-                    Problem::Conflict {
-                        rule,
-                        with: gap.abs().to_string(),
-                    },
-                )
-                .into());
-            }
+            rules::check_allocated(gap)
+                .map_err(|e| shown_gap(e, row.key.measure, settings.currency))?;
         }
         repo::set_status(&tx, row.id, TargetStatus::Approved).await?;
         let after = TargetRow {
@@ -912,22 +938,11 @@ impl Qudao {
         let views = self
             .target_views(self.db(), settings.currency, rows)
             .await?;
+        let actuals = self.actuals(&views, calendar, today).await?;
         let mut measured = Vec::with_capacity(views.len());
         for view in views {
             let period = Period::parse("period", &view.period)?;
-            let months = rules::fiscal_months(period, calendar);
-            let (first, last) = (months[0], months[months.len() - 1]);
-            let last = last.min(Month::of(today));
-            let line = view.product_line.clone();
-            let actual = if first > last {
-                // Not begun: nothing counted yet.
-                engine_measure(view.measure).map(|_| 0)
-            } else {
-                let filter = engine_filter(view.subject_type, &view.subject_code);
-                let range = (first.to_string(), last.to_string());
-                self.engine_actual(view.measure, filter, line.as_deref(), None, Some(range))
-                    .await?
-            };
+            let actual = actuals.get(&view.id).copied().flatten();
             let days = rules::fiscal_days(period, calendar);
             let attainment = actual.map(|a| Attainment::new(view.value, a, Bands::default()));
             let needed = actual.map(|a| rules::needed_per_day(view.value, a, days, today));
@@ -951,6 +966,211 @@ impl Qudao {
         ))
     }
 
+    /// Each target's actual to date: over its period's months up to
+    /// today's, `None` where the engine cannot count the measure. Targets
+    /// of partners, reps and channels are answered by one engine question
+    /// per measure, line, months and subject type, split by that subject
+    /// (a manager's tree holds thousands of partners); a region's actual
+    /// includes its sub-regions, which a split by region does not, so
+    /// regions and the company are asked one by one.
+    async fn actuals(
+        &self,
+        views: &[TargetView],
+        calendar: FiscalCalendar,
+        today: chrono::NaiveDate,
+    ) -> Result<HashMap<i64, Option<i64>>, AppError> {
+        type Group = (TargetMeasure, SubjectType, Option<String>, Month, Month);
+        let mut actuals = HashMap::with_capacity(views.len());
+        let mut groups: HashMap<Group, Vec<&TargetView>> = HashMap::new();
+        for view in views {
+            let period = Period::parse("period", &view.period)?;
+            let months = rules::fiscal_months(period, calendar);
+            let first = months[0];
+            let last = months[months.len() - 1].min(Month::of(today));
+            if engine_measure(view.measure).is_none() {
+                actuals.insert(view.id, None);
+            } else if first > last {
+                // Not begun: nothing counted yet.
+                actuals.insert(view.id, Some(0));
+            } else {
+                let group = (
+                    view.measure,
+                    view.subject_type,
+                    view.product_line.clone(),
+                    first,
+                    last,
+                );
+                groups.entry(group).or_default().push(view);
+            }
+        }
+        for ((measure, subject_type, line, first, last), members) in groups {
+            let range = (first.to_string(), last.to_string());
+            let by = match subject_type {
+                SubjectType::Company | SubjectType::Region => None,
+                SubjectType::Channel | SubjectType::Partner | SubjectType::Rep => {
+                    engine_filter(subject_type, "").map(|(dim, _)| dim)
+                }
+            };
+            let Some(by) = by else {
+                for view in members {
+                    let filter = engine_filter(view.subject_type, &view.subject_code);
+                    let actual = self
+                        .engine_actual(measure, filter, line.as_deref(), range.clone())
+                        .await?;
+                    actuals.insert(view.id, actual);
+                }
+                continue;
+            };
+            let split = self
+                .engine_split(measure, &by, line.as_deref(), range)
+                .await?;
+            for view in members {
+                // A code the engine has not met (no fact yet) counts 0.
+                let actual = split.get(&view.subject_code).copied().unwrap_or(0);
+                actuals.insert(view.id, Some(actual));
+            }
+        }
+        Ok(actuals)
+    }
+
+    /// One measure over the months `range`, split by the dimension `by`:
+    /// each code's number (asked as the system, as in `engine_actual`).
+    async fn engine_split(
+        &self,
+        measure: TargetMeasure,
+        by: &str,
+        line: Option<&str>,
+        (from, to): (String, String),
+    ) -> Result<HashMap<String, i64>, AppError> {
+        let Some(engine) = engine_measure(measure) else {
+            return Ok(HashMap::new());
+        };
+        let filters = line
+            .map(|line| ("product_line".to_owned(), vec![line.to_owned()]))
+            .into_iter()
+            .collect();
+        let text = QueryText {
+            measures: vec![engine.to_owned()],
+            by: vec![by.to_owned()],
+            from: Some(from),
+            to: Some(to),
+            filters,
+            limit: Some(crate::analytics::MAX_LIMIT),
+            ..QueryText::default()
+        };
+        let answer = match self
+            .analytics_query(&Caller::system("targets"), &text)
+            .await
+        {
+            Ok(answer) => answer,
+            // A line the engine has not met yet has sold nothing.
+            Err(AppError::Invalid(problems)) if only_unknown_codes(&problems) => {
+                return Ok(HashMap::new());
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(answer
+            .rows
+            .into_iter()
+            .filter_map(|row| {
+                let code = row.keys.into_iter().next()?.code;
+                Some((code, row.values.first().copied().flatten().unwrap_or(0)))
+            })
+            .collect())
+    }
+
+    /// A target's projection to its period's end; `None` when the period
+    /// is over (its attainment is final) or the engine cannot count the
+    /// measure. A subject the engine has no history of is forecast to add
+    /// nothing.
+    pub async fn target_projection(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Option<Projection>, AppError> {
+        caller.require(Permission::ViewTargets)?;
+        let settings = self.current_settings().await?;
+        let row = repo::by_id(self.db(), Self::target_reach(caller), id)
+            .await?
+            .ok_or(AppError::NotFound("target"))?;
+        let view = self
+            .target_views(self.db(), settings.currency, vec![row])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("target"))?;
+        let Some(engine) = engine_measure(view.measure) else {
+            return Ok(None);
+        };
+        let months = rules::fiscal_months(
+            Period::parse("period", &view.period)?,
+            fiscal(settings.fiscal_year_start),
+        );
+        let (first, last) = (months[0], months[months.len() - 1]);
+        let now = Month::of(crate::today());
+        if last < now {
+            return Ok(None);
+        }
+        let filter = engine_filter(view.subject_type, &view.subject_code);
+        let line = view.product_line.as_deref();
+        let counted = |from: Month, to: Month| {
+            let filter = filter.clone();
+            async move {
+                if from > to {
+                    return Ok(0);
+                }
+                let range = (from.to_string(), to.to_string());
+                Ok::<_, AppError>(
+                    self.engine_actual(view.measure, filter, line, range)
+                        .await?
+                        .unwrap_or(0),
+                )
+            }
+        };
+        let to_date = counted(first, now.min(last)).await?;
+        let this_month = if first <= now {
+            counted(now, now).await?
+        } else {
+            0
+        };
+        let mut filters: Vec<(String, Vec<String>)> = filter
+            .iter()
+            .map(|(dim, code)| (dim.clone(), vec![code.clone()]))
+            .collect();
+        if let Some(line) = line {
+            filters.push(("product_line".to_owned(), vec![line.to_owned()]));
+        }
+        let text = QueryText {
+            filters,
+            ..QueryText::default()
+        };
+        // From this month to the period's end (a period not begun is
+        // forecast up to its start too, and those months left out).
+        let horizon = std::iter::successors(Some(now), |m| Some(m.next()))
+            .take_while(|m| *m <= last)
+            .count();
+        let forecast = match self
+            .forecast_months(&Caller::system("targets"), engine, &text, horizon)
+            .await
+        {
+            Ok(forecast) => forecast.next,
+            Err(AppError::Invalid(problems)) if only_unknown_codes(&problems) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let months: Vec<(Month, i64)> = forecast
+            .into_iter()
+            .filter(|(m, _)| *m >= first && *m <= last)
+            .map(|(m, f)| {
+                let adds = if m == now { f - this_month } else { f };
+                (m, adds.max(0))
+            })
+            .collect();
+        let rest = months.iter().map(|(_, v)| v).sum();
+        Ok(Some(Projection {
+            attainment: Attainment::projected(view.value, to_date, rest, Bands::default()),
+            months,
+        }))
+    }
+
     async fn line_code(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
         let Some(id) = id else { return Ok(None) };
         Ok(qudao_store::catalog::lines(self.db())
@@ -960,8 +1180,8 @@ impl Qudao {
             .map(|l| l.code))
     }
 
-    /// One number from the fact engine for a subject: over `period`, or
-    /// over the months `range`. Asked as the system, because a company's or
+    /// One number from the fact engine for a subject over the months
+    /// `range`. Asked as the system, because a company's or
     /// a region's actual is the whole company's or region's, whoever looks
     /// at the target (the caller's right to see the target was checked).
     /// A code the engine has not met (a partner or rep without any fact
@@ -971,8 +1191,7 @@ impl Qudao {
         measure: TargetMeasure,
         filter: Option<(String, String)>,
         line: Option<&str>,
-        period: Option<&str>,
-        range: Option<(String, String)>,
+        (from, to): (String, String),
     ) -> Result<Option<i64>, AppError> {
         let Some(engine) = engine_measure(measure) else {
             return Ok(None);
@@ -984,12 +1203,10 @@ impl Qudao {
         if let Some(line) = line {
             filters.push(("product_line".to_owned(), vec![line.to_owned()]));
         }
-        let (from, to) = range.map_or((None, None), |(f, t)| (Some(f), Some(t)));
         let text = QueryText {
             measures: vec![engine.to_owned()],
-            period: period.map(str::to_owned),
-            from,
-            to,
+            from: Some(from),
+            to: Some(to),
             filters,
             ..QueryText::default()
         };
@@ -998,19 +1215,7 @@ impl Qudao {
             .await
         {
             Ok(answer) => Ok(Some(answer.totals.first().copied().flatten().unwrap_or(0))),
-            Err(AppError::Invalid(problems))
-                if problems.iter().all(|p| {
-                    matches!(
-                        p.problem,
-                        Problem::Conflict {
-                            rule: "analytics_unknown_code",
-                            ..
-                        }
-                    )
-                }) =>
-            {
-                Ok(Some(0))
-            }
+            Err(AppError::Invalid(problems)) if only_unknown_codes(&problems) => Ok(Some(0)),
             Err(e) => Err(e),
         }
     }
@@ -1028,38 +1233,7 @@ impl Qudao {
             .into_iter()
             .map(|l| (l.id, l.code))
             .collect();
-        let mut names: HashMap<Subject, (String, String)> = HashMap::new();
-        for row in &rows {
-            let subject = row.key.subject;
-            if names.contains_key(&subject) {
-                continue;
-            }
-            let named = match subject {
-                Subject::Company => (String::new(), String::new()),
-                Subject::Channel(t) => (t.as_str().to_owned(), String::new()),
-                Subject::Region(id) => qudao_store::territories::regions_by_ids(db, &[id])
-                    .await?
-                    .into_iter()
-                    .next()
-                    .map(|r| (r.code, r.name))
-                    .unwrap_or_default(),
-                // The row was read through the scope, so its partner is
-                // one the caller sees.
-                Subject::Partner(id) => store_scope::partner_by_id(
-                    db,
-                    qudao_domain::scope::DataScope::All,
-                    qudao_domain::partners::PartnerId(id),
-                )
-                .await?
-                .map(|v| (v.code().to_owned(), v.row().name.clone()))
-                .unwrap_or_default(),
-                Subject::Rep(id) => qudao_store::admin::find_user(db, id)
-                    .await?
-                    .map(|u| (u.login, u.display_name))
-                    .unwrap_or_default(),
-            };
-            names.insert(subject, named);
-        }
+        let names = subject_names(db, &rows).await?;
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -1084,6 +1258,76 @@ impl Qudao {
             })
             .collect())
     }
+}
+
+/// The code and name of every subject of `rows`, a batch per subject type
+/// (a manager's tree holds thousands of partners).
+async fn subject_names(
+    db: &impl ConnectionTrait,
+    rows: &[TargetRow],
+) -> Result<HashMap<Subject, (String, String)>, AppError> {
+    let mut names: HashMap<Subject, (String, String)> = HashMap::new();
+    let (mut regions, mut partners, mut reps) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        match row.key.subject {
+            Subject::Company => {
+                names.insert(Subject::Company, (String::new(), String::new()));
+            }
+            Subject::Channel(t) => {
+                names.insert(row.key.subject, (t.as_str().to_owned(), String::new()));
+            }
+            Subject::Region(id) => regions.push(id),
+            Subject::Partner(id) => partners.push(id),
+            Subject::Rep(id) => reps.push(id),
+        }
+    }
+    for ids in [&mut regions, &mut partners, &mut reps] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    for region in qudao_store::territories::regions_by_ids(db, &regions).await? {
+        names.insert(Subject::Region(region.id), (region.code, region.name));
+    }
+    // The rows were read through the scope, so their partners are ones
+    // the caller sees.
+    for chunk in partners.chunks(1000) {
+        let found =
+            qudao_store::partners::names_of(db, qudao_domain::scope::DataScope::All, chunk).await?;
+        for (id, code, name) in found {
+            names.insert(Subject::Partner(id), (code, name));
+        }
+    }
+    for (id, login_name) in qudao_store::admin::logins_by_id(db, &reps).await? {
+        names.insert(Subject::Rep(id), login_name);
+    }
+    Ok(names)
+}
+
+/// Whether the engine refused a question only for codes it has not met.
+fn only_unknown_codes(problems: &[Invalid]) -> bool {
+    problems.iter().all(|p| {
+        matches!(
+            p.problem,
+            Problem::Conflict {
+                rule: "analytics_unknown_code",
+                ..
+            }
+        )
+    })
+}
+
+/// Restates the gap of a cascade that does not add up, which the rules
+/// give in the measure's unit, as people read it (`¥200,000.00`).
+fn shown_gap(mut invalid: Invalid, measure: TargetMeasure, currency: Currency) -> Invalid {
+    if let Problem::Conflict {
+        rule: "cascade_over_allocated" | "cascade_under_allocated",
+        with,
+    } = &mut invalid.problem
+        && let Ok(gap) = with.parse::<i64>()
+    {
+        *with = measure.shown(gap, currency);
+    }
+    invalid
 }
 
 /// The engine filter that picks a subject's facts; none for the company.

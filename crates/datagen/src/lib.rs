@@ -19,6 +19,7 @@ mod network;
 mod orders;
 mod partners;
 mod receivables;
+mod targets;
 mod territories;
 mod trade;
 
@@ -104,6 +105,8 @@ pub struct Loaded {
     pub stock_counts: usize,
     pub usd_orders: usize,
     pub closed_months: usize,
+    /// This year's cascade of sell-in targets, approved, and the rep's.
+    pub targets: usize,
 }
 
 impl Loaded {
@@ -180,6 +183,11 @@ impl fmt::Display for Loaded {
             self.sellthrough_lines,
             self.stock_counts,
             self.closed_months
+        )?;
+        write!(
+            f,
+            "\ntargets:        {} (this year's sell-in, company to partners, approved)",
+            self.targets
         )
     }
 }
@@ -385,6 +393,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
             &network,
         ))
         .await?;
+        loaded.targets = targets::load(app, &system).await?;
     }
     Ok(loaded)
 }

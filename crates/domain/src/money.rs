@@ -226,18 +226,30 @@ impl Money {
         let (whole, fraction) = unsigned
             .split_once('.')
             .map_or((unsigned, None), |(w, f)| (w, Some(f)));
-        let mut grouped = String::with_capacity(text.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        let grouped = group_digits(whole);
         match fraction {
             Some(fraction) => format!("{sign}{grouped}.{fraction}"),
             None => format!("{sign}{grouped}"),
         }
     }
+}
+
+/// Digits with a comma before each group of three from the right.
+fn group_digits(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// A whole number as people read it, thousands grouped: `12,000`, `-1,500`.
+pub fn grouped_count(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_digits(&n.unsigned_abs().to_string()))
 }
 
 impl Money {
@@ -263,6 +275,14 @@ mod tests {
 
     fn cny(minor: i64) -> Money {
         Money::from_minor(minor, Currency::CNY)
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped_count(-1_234_567), "-1,234,567");
+        assert_eq!(grouped_count(999), "999");
+        assert_eq!(grouped_count(1000), "1,000");
+        assert_eq!(grouped_count(0), "0");
     }
 
     #[test]

@@ -71,6 +71,16 @@ impl TargetMeasure {
         }
     }
 
+    /// A figure in this measure's unit as people read it, negative ones
+    /// too (a variance): `¥1,234.50`, `1,200`, `80.00%`.
+    pub fn shown(self, amount: i64, currency: Currency) -> String {
+        match self.unit() {
+            MeasureUnit::Money => Money::from_minor(amount, currency).formatted(),
+            MeasureUnit::Count => crate::money::grouped_count(amount),
+            MeasureUnit::CoverageBasisPoints => format!("{:.2}%", Decimal::new(amount, 2)),
+        }
+    }
+
     /// Whether children's figures add up to the parent's. A coverage ratio
     /// does not (two regions at 80% are not a 160% company), so it is set
     /// per node and never cascaded, seasoned or prorated.
@@ -364,6 +374,23 @@ pub fn split(
     })
 }
 
+/// Refuses children that do not add up to their parent
+/// (`cascade_over_allocated` / `cascade_under_allocated`), naming the
+/// difference in the measure's unit (minor units for money): the rules
+/// know no currency, so the app restates it as people read it
+/// ([`TargetMeasure::shown`]).
+pub fn check_allocated(unallocated: i64) -> Result<(), Invalid> {
+    if unallocated == 0 {
+        return Ok(());
+    }
+    let rule = if unallocated < 0 {
+        "cascade_over_allocated"
+    } else {
+        "cascade_under_allocated"
+    };
+    Err(conflict("children", rule, unallocated.abs().to_string()))
+}
+
 fn split_by_amounts(parent: TargetValue, amounts: &[i64], draft: bool) -> Result<Split, Invalid> {
     let children = amounts
         .iter()
@@ -376,13 +403,8 @@ fn split_by_amounts(parent: TargetValue, amounts: &[i64], draft: bool) -> Result
         .try_fold(0i64, |sum, a| sum.checked_add(*a))
         .ok_or_else(|| rule("children", "cascade_sum_too_large"))?;
     let unallocated = parent.amount - sum;
-    if unallocated != 0 && !draft {
-        let rule = if unallocated < 0 {
-            "cascade_over_allocated"
-        } else {
-            "cascade_under_allocated"
-        };
-        return Err(conflict("children", rule, unallocated.abs().to_string()));
+    if !draft {
+        check_allocated(unallocated)?;
     }
     Ok(Split {
         children,

@@ -170,6 +170,31 @@ pub async fn display_names_by_id(
         .collect())
 }
 
+/// Logins and display names of the given user ids, in one query per
+/// thousand ids (a list of rep targets).
+pub async fn logins_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (String, String)>, StoreError> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let rows = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Login)
+            .column(user::Column::DisplayName)
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<(i64, String, String)>()
+            .all(db)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .map(|(id, login, name)| (id, (login, name))),
+        );
+    }
+    Ok(found)
+}
+
 /// A user for a write: the row stays locked (`FOR UPDATE` on PostgreSQL)
 /// until the transaction ends, so counters such as failed logins add up
 /// under concurrent requests.

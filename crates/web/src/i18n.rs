@@ -384,6 +384,8 @@ mod tests {
             ("catalog_status", CATALOG_STATUSES),
             ("price_mode", PRICE_MODES),
             ("price_list_status", PRICE_LIST_STATUSES),
+            ("subject_type", qudao_app::imports::targets::SUBJECT_TYPES),
+            ("target_measure", qudao_app::imports::targets::MEASURES),
         ] {
             for (code, word) in set {
                 assert_eq!(
@@ -427,7 +429,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 24] = [
+        let labelled: [(&str, Vec<String>); 29] = [
             (
                 "catalog_status",
                 words(
@@ -513,6 +515,42 @@ mod tests {
             (
                 "order_kind",
                 words("order_kind", &["direct", "downstream", "incoming"], |k| k),
+            ),
+            (
+                "target_measure",
+                words(
+                    "target_measure",
+                    qudao_domain::targets::TargetMeasure::ALL,
+                    qudao_domain::targets::TargetMeasure::as_str,
+                ),
+            ),
+            (
+                "subject_type",
+                words(
+                    "subject_type",
+                    qudao_domain::targets::SubjectType::ALL,
+                    qudao_domain::targets::SubjectType::as_str,
+                ),
+            ),
+            (
+                "target_status",
+                words(
+                    "target_status",
+                    qudao_domain::targets::TargetStatus::ALL,
+                    qudao_domain::targets::TargetStatus::as_str,
+                ),
+            ),
+            (
+                "target_version",
+                words(
+                    "target_version",
+                    qudao_domain::targets::TargetVersion::ALL,
+                    qudao_domain::targets::TargetVersion::as_str,
+                ),
+            ),
+            (
+                "split_by",
+                words("split_by", &["amounts", "percents", "last_year"], |w| w),
             ),
             (
                 "forecast_method",

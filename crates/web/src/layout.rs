@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("targets", "performance"),
     ("scorecards", "performance"),
     ("incentives", "performance"),
     ("compliance", "relations"),
@@ -276,6 +275,14 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/inventory/quality", "nav.data_quality", false));
             }
         }
+        if group == "performance" && caller.can(Permission::ViewTargets) {
+            let label = if caller.role.is_partner_role() {
+                "targets.mine"
+            } else {
+                "nav.targets"
+            };
+            links.push(link("/targets", label, false));
+        }
         if group == "performance" && caller.can(Permission::ViewAnalytics) {
             links.push(link("/analytics", "nav.analytics", false));
         }
@@ -352,7 +359,6 @@ pub(crate) fn area_key(slug: &str) -> &'static str {
         "orders" => "nav.orders",
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",
-        "targets" => "nav.targets",
         "scorecards" => "nav.scorecards",
         "incentives" => "nav.incentives",
         "analytics" => "nav.analytics",

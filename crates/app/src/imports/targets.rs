@@ -28,7 +28,7 @@ pub const SUBJECT_TYPES: &[(&str, &str)] = &[
 /// What a target counts, by code or Chinese word.
 pub const MEASURES: &[(&str, &str)] = &[
     ("sell_in_amount", "进货金额"),
-    ("sell_through_amount", "出货金额"),
+    ("sell_through_amount", "流向金额"),
     ("quantity", "数量"),
     ("collections", "回款"),
     ("new_partners", "新增合作伙伴"),

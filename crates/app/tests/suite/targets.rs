@@ -24,6 +24,8 @@ on_both_backends!(
     targets_last_years_share_comes_from_the_engine,
     targets_import_names_row_and_column_and_exports_back,
     targets_two_cascades_racing_for_one_child_one_wins,
+    targets_a_channels_actual_and_the_projection_come_from_the_engine,
+    targets_a_partner_reads_no_reason_nor_who_amended,
 );
 
 const AT: &str = "'2026-01-01T00:00:00+00:00'";
@@ -224,7 +226,7 @@ async fn targets_a_cascade_that_does_not_add_up_writes_nothing(db: TestDb) {
         .unwrap_err();
     assert_eq!(
         rule_of(&err),
-        ("children", "cascade_over_allocated", "1".to_owned())
+        ("children", "cascade_over_allocated", "¥0.01".to_owned())
     );
     let percents = cascade(
         "percents",
@@ -270,7 +272,7 @@ async fn targets_a_cascade_that_does_not_add_up_writes_nothing(db: TestDb) {
     let err = app.approve_target(&mgr, parent.id).await.unwrap_err();
     assert_eq!(
         rule_of(&err),
-        ("children", "cascade_under_allocated", "1000".to_owned())
+        ("children", "cascade_under_allocated", "¥10.00".to_owned())
     );
     let tree = app.targets(&mgr, "2026", None).await.unwrap();
     assert_eq!(tree[0].unallocated, Some(1_000));
@@ -553,6 +555,114 @@ async fn targets_attainment_counts_the_engines_facts(db: TestDb) {
     let own = app.attainment(&puser, &month, None).await.unwrap();
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].attainment.unwrap().actual, 30_000);
+}
+
+/// A channel's actual is its partners' sum, asked once split by channel;
+/// the projection adds the forecast of the months left to the actual to
+/// date, and a period that is over has none.
+async fn targets_a_channels_actual_and_the_projection_come_from_the_engine(db: TestDb) {
+    let app = setup(&db).await;
+    tea_product(&db).await;
+    let today = qudao_app::today();
+    let this_month = Month::of(today);
+    // Two years of steady sales for P1, a first sale this month for P2.
+    let mut month = this_month;
+    for _ in 0..24 {
+        month = month.previous();
+        sold(&db, "P1", month.first_day(), 10_000).await;
+    }
+    sold(&db, "P1", today, 4_000).await;
+    sold(&db, "P2", today, 1_000).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let year = this_month.year().to_string();
+    let channel = app
+        .set_target(
+            &mgr,
+            &TargetInput {
+                period: year.clone(),
+                ..target("channel", "distributor", "2000")
+            },
+        )
+        .await
+        .unwrap();
+    let tree = app.attainment(&mgr, &year, None).await.unwrap();
+    let node = tree.iter().find(|n| n.target.id == channel.id).unwrap();
+    let months_so_far = i64::from(this_month.month()) - 1;
+    let to_date = months_so_far * 10_000 + 5_000;
+    assert_eq!(node.attainment.unwrap().actual, to_date);
+
+    let projection = app
+        .target_projection(&mgr, channel.id)
+        .await
+        .unwrap()
+        .expect("the year is not over");
+    assert_eq!(projection.months.first().map(|(m, _)| *m), Some(this_month));
+    assert_eq!(
+        projection.months.len(),
+        usize::try_from(13 - this_month.month()).unwrap()
+    );
+    // A flat history forecasts about 10,000 a month; this month has 5,000
+    // counted already, and the forecast adds only what is left of it.
+    let adds: i64 = projection.months.iter().map(|(_, v)| v).sum();
+    assert_eq!(projection.attainment.actual, to_date + adds);
+    assert!(projection.months.iter().all(|(_, v)| *v >= 0));
+    let later = projection.months.iter().skip(1).map(|(_, v)| *v);
+    assert!(
+        later.clone().all(|v| (9_000..=11_000).contains(&v)),
+        "{projection:?}"
+    );
+
+    let last_year = app
+        .set_target(
+            &mgr,
+            &TargetInput {
+                period: (this_month.year() - 1).to_string(),
+                ..target("channel", "distributor", "2000")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.target_projection(&mgr, last_year.id).await.unwrap(),
+        None
+    );
+}
+
+/// Our reasons for amending a partner's target, and who on our side did,
+/// stay ours: the partner reads the figures and when.
+async fn targets_a_partner_reads_no_reason_nor_who_amended(db: TestDb) {
+    let app = setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let p1 = app
+        .set_target(&mgr, &target("partner", "P1", "100"))
+        .await
+        .unwrap();
+    app.approve_target(&mgr, p1.id).await.unwrap();
+    let amend = AmendInput {
+        value: "120".into(),
+        reason: "区域调整".into(),
+    };
+    app.amend_target(&mgr, p1.id, &amend).await.unwrap();
+    let (_, ours) = app.target(&mgr, p1.id).await.unwrap();
+    assert_eq!(
+        (
+            ours[0].reason.as_str(),
+            ours[0].by.as_str(),
+            ours[0].by_name.is_empty()
+        ),
+        ("区域调整", "mgr", false)
+    );
+    let puser = app.caller_by_login("puser").await.unwrap();
+    let (_, theirs) = app.target(&puser, p1.id).await.unwrap();
+    assert_eq!((theirs[0].old_value, theirs[0].new_value), (10_000, 12_000));
+    assert_eq!(
+        (
+            theirs[0].reason.as_str(),
+            theirs[0].by.as_str(),
+            theirs[0].by_name.as_str()
+        ),
+        ("", "", "")
+    );
 }
 
 async fn targets_import_names_row_and_column_and_exports_back(db: TestDb) {

@@ -178,9 +178,34 @@ async fn set_target(
 struct AmendmentOut {
     old_value: i64,
     new_value: i64,
+    /// Why (empty for a partner, as our reasons are our own).
     reason: String,
+    /// Who amended it, by login and name (empty for a partner).
     by: String,
+    by_name: String,
     at: DateTime<Utc>,
+}
+
+/// What the forecast adds in one month left of the period.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MonthAddsOut {
+    /// `2026-12`.
+    month: String,
+    adds: i64,
+}
+
+/// Where a target is heading if the sales forecast comes true.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ProjectionOut {
+    /// The actual at period end: to date plus what the forecast adds.
+    actual: i64,
+    /// actual ÷ target in percent, rounded down to two decimals; absent
+    /// for a zero target.
+    percent: Option<String>,
+    /// red, amber or green.
+    band: String,
+    /// For the current month, its forecast less what it counted so far.
+    months: Vec<MonthAddsOut>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -188,9 +213,21 @@ struct TargetDetailOut {
     target: TargetOut,
     /// Every change made to it since approval, oldest first.
     amendments: Vec<AmendmentOut>,
+    /// Absent once the period is over, or where the measure is not counted.
+    projection: Option<ProjectionOut>,
 }
 
-/// One target you see, with its amendments.
+fn band_word(band: Band) -> String {
+    match band {
+        Band::Red => "red",
+        Band::Amber => "amber",
+        Band::Green => "green",
+    }
+    .to_owned()
+}
+
+/// One target you see, with its amendments and its projection to the
+/// period's end.
 #[utoipa::path(
     get, path = "/targets/{id}", tag = "targets",
     params(("id" = i64, Path, description = "The target's id")),
@@ -205,7 +242,25 @@ async fn get_target(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TargetDetailOut>, ApiError> {
     let (target, amendments) = state.app.target(&caller, id).await?;
+    let projection = state
+        .app
+        .target_projection(&caller, id)
+        .await?
+        .map(|p| ProjectionOut {
+            actual: p.attainment.actual,
+            percent: p.attainment.percent.map(|p| format!("{p:.2}")),
+            band: band_word(p.attainment.band),
+            months: p
+                .months
+                .into_iter()
+                .map(|(month, adds)| MonthAddsOut {
+                    month: month.to_string(),
+                    adds,
+                })
+                .collect(),
+        });
     Ok(Json(TargetDetailOut {
+        projection,
         target: target.into(),
         amendments: amendments
             .into_iter()
@@ -214,6 +269,7 @@ async fn get_target(
                 new_value: a.new_value,
                 reason: a.reason,
                 by: a.by,
+                by_name: a.by_name,
                 at: a.at,
             })
             .collect(),
@@ -383,14 +439,7 @@ fn flatten_attainment(nodes: Vec<AttainmentNode>, depth: u32, out: &mut Vec<Atta
             actual: a.map(|a| a.actual),
             percent: a.and_then(|a| a.percent).map(|p| format!("{p:.2}")),
             variance: a.map(|a| a.variance),
-            band: a.map(|a| {
-                match a.band {
-                    Band::Red => "red",
-                    Band::Amber => "amber",
-                    Band::Green => "green",
-                }
-                .to_owned()
-            }),
+            band: a.map(|a| band_word(a.band)),
             needed_per_day: node.needed_per_day.map(|n| match n {
                 NeededPerDay::Met => NeededOut {
                     kind: "met".into(),

@@ -46,22 +46,6 @@ fn require_staff(ctx: &Ctx) -> Result<(), PageError> {
 // Figures and sentences, as people read them
 // ---------------------------------------------------------------------------
 
-/// A whole number with its thousands grouped (`12,000`).
-fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// A figure as a sentence writes it, its unit left to the sentence:
 /// `¥235,660.00`, `35.2%`, `2.5`, `119`, `2026-10`.
 fn figure_value(number: &AlertNumber) -> String {
@@ -69,7 +53,9 @@ fn figure_value(number: &AlertNumber) -> String {
         AlertNumber::Money(money) => money.formatted(),
         AlertNumber::Percent(value) => format!("{}%", value.normalize()),
         AlertNumber::Multiple(value) => value.normalize().to_string(),
-        AlertNumber::Days(n) | AlertNumber::Units(n) | AlertNumber::Count(n) => grouped(*n),
+        AlertNumber::Days(n) | AlertNumber::Units(n) | AlertNumber::Count(n) => {
+            qudao_domain::money::grouped_count(*n)
+        }
         AlertNumber::Month(month) => month.to_string(),
         AlertNumber::Date(date) => date.to_string(),
         AlertNumber::Sku(sku) => sku.to_string(),
@@ -415,7 +401,5 @@ mod tests {
             figure_with_unit(Lang::ZhCn, &AlertNumber::Multiple(Decimal::new(250, 2))),
             "2.5 倍"
         );
-        assert_eq!(grouped(-1_234_567), "-1,234,567");
-        assert_eq!(grouped(999), "999");
     }
 }

@@ -1,0 +1,160 @@
+// Browser journeys over 目标 (targets), on the demo (which holds this
+// year's approved sell-in cascade):
+// - a channel manager, in Chinese, sets this quarter's target for the
+//   distributor channel, cascades it to two partners by amounts — the sum
+//   shows as the parts are typed, a split that leaves ¥100,000.00 over is
+//   refused with the gap and writes nothing — then splits it exactly and
+//   approves the channel's target;
+// - the boss of one of those partners then reads the quarter's target in
+//   the portal, with its actual to date, attainment and what it needs per
+//   remaining day, and sees no other partner's target nor the channel's.
+//
+// Run from the repository root:  npm run e2e   (see support.mjs for settings)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEMO_PASSWORD,
+  PHONE,
+  SETUP_TIMEOUT_MS,
+  journeys,
+  launchChromium,
+  login,
+  logout,
+  pathOf,
+  pick,
+  snap,
+  startQudao,
+  submit,
+  switchLang,
+  textOf,
+} from './support.mjs';
+
+/** This fiscal quarter as a period (`2026-Q4`), on the business day (Shanghai). */
+function thisQuarter() {
+  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
+    .format(new Date())
+    .split('-')
+    .map(Number);
+  return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
+}
+
+describe('targets in a browser', () => {
+  let qudao;
+  let base;
+  let browser;
+  let journey;
+
+  before(async () => {
+    qudao = await startQudao();
+    base = qudao.base;
+    browser = await launchChromium();
+    journey = journeys(browser, qudao.log);
+  }, { timeout: SETUP_TIMEOUT_MS });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await qudao?.close();
+  });
+
+  test('渠道经理设定并分解季度目标，合作伙伴在门户查看达成', { timeout: 240_000 }, async () => {
+    const quarter = thisQuarter();
+    let partner;
+    let other;
+    await journey(async (page) => {
+      // The partner's own code, from its year target in the portal.
+      await login(page, base, 'partner.admin', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.goto(`${base}/targets`);
+      const own = page.locator('[data-testid=target-row]');
+      assert.equal(await own.count(), 1, 'a partner sees its own year target only');
+      partner = await own.first().getAttribute('data-subject');
+      await logout(page);
+
+      await login(page, base, 'manager', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.goto(`${base}/targets`);
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '目标分解');
+      const company = page.locator('[data-testid=target-row][data-depth="0"]').first();
+      assert.match(await textOf(company), /全公司/);
+      assert.match(await textOf(company.locator('[data-testid=target-value]')), /^¥[\d,]+\.\d\d$/);
+      assert.match(await textOf(company.locator('[data-testid=target-percent]')), /^\d+(\.\d+)?%$/);
+      await snap(page, 'targets-01-tree-zh.png');
+
+      // This quarter's target for the distributor channel.
+      await page.locator('#period').fill(quarter);
+      await page.locator('[data-testid=new-subject-type]').selectOption('channel');
+      assert.ok(await page.locator('#partner').isHidden(), 'only the chosen type\'s field shows');
+      await page.locator('#channel').selectOption('distributor');
+      await page.locator('[data-testid=new-measure]').selectOption('sell_in_amount');
+      await page.locator('#value').fill('1,000,000');
+      let res = await submit(page, page.locator('[data-testid=save-target]'), '/targets');
+      assert.equal(res.status(), 303);
+      const channelPage = pathOf(page);
+      assert.match(channelPage, /^\/targets\/\d+$/);
+      assert.match(await textOf(page.locator('[data-testid=status]')), /草稿/);
+
+      // Cascade to partners: the child type is chosen first.
+      await page.locator('[data-testid=child-type]').selectOption('partner');
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('child_type') === 'partner'),
+        page.locator('#cascade form.filters button[type=submit]').click(),
+      ]);
+      await pick(page, 'code_1', partner, partner);
+      const second = page.locator('#code_2');
+      await second.click();
+      await second.pressSequentially('P0');
+      const choice = page.locator(`#code_2-list [role=option]:not([data-value="${partner}"])`).first();
+      await choice.waitFor({ state: 'visible' });
+      other = await choice.getAttribute('data-value');
+      await choice.click();
+      await page.locator('[data-testid=part-1]').fill('600,000');
+      await page.locator('[data-testid=part-2]').fill('500,000');
+      const sum = page.locator('[data-testid=live-sum]');
+      assert.equal(await textOf(sum), '合计 ¥1,100,000.00，超出 ¥100,000.00');
+      res = await submit(page, page.locator('[data-testid=cascade]'), `${channelPage}/cascade`);
+      assert.equal(res.status(), 422);
+      assert.match(await textOf(page.locator('[data-testid=cascade-error]')), /下级目标合计比上级目标多 ¥100,000\.00/);
+      assert.equal(await page.locator('[data-testid=children]').count(), 0, 'a refused cascade writes nothing');
+      await snap(page, 'targets-02-cascade-refused-zh.png');
+
+      await page.locator('[data-testid=part-2]').fill('400,000');
+      assert.equal(await textOf(sum), '合计 ¥1,000,000.00，与上级目标一致');
+      res = await submit(page, page.locator('[data-testid=cascade]'), `${channelPage}/cascade`);
+      assert.equal(res.status(), 303);
+      const children = page.locator('[data-testid=child-row]');
+      assert.equal(await children.count(), 2);
+      assert.equal(
+        await textOf(page.locator(`[data-testid=child-row][data-subject="${partner}"] [data-testid=child-value]`)),
+        '¥600,000.00',
+      );
+
+      res = await submit(page, page.locator('[data-testid=approve]'), `${channelPage}/approve`);
+      assert.equal(res.status(), 303);
+      assert.match(await textOf(page.locator('[data-testid=status]')), /已批准/);
+      await snap(page, 'targets-03-approved-zh.png');
+      await logout(page);
+
+      // The partner reads this quarter's target in the portal.
+      await login(page, base, 'partner.admin', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.goto(`${base}/targets?period=${quarter}`);
+      assert.equal(await textOf(page.locator('[data-testid=page-title]')), '我的目标');
+      const rows = page.locator('[data-testid=target-row]');
+      assert.equal(await rows.count(), 1, 'neither the channel\'s target nor another partner\'s');
+      assert.equal(await rows.first().getAttribute('data-subject'), partner);
+      assert.equal(await page.locator(`[data-subject="${other}"]`).count(), 0);
+      assert.equal(await textOf(rows.first().locator('[data-testid=target-value]')), '¥600,000.00');
+      assert.match(await textOf(rows.first().locator('[data-testid=target-actual]')), /^-?¥[\d,]+\.\d\d$/);
+      assert.match(await textOf(rows.first().locator('[data-testid=target-percent]')), /^-?\d+(\.\d+)?%$/);
+      assert.match(
+        await textOf(rows.first().locator('[data-testid=target-needed]')),
+        /^(每天 ¥[\d,]+\.\d\d，还剩 \d+ 天|已完成)$/,
+      );
+      await page.setViewportSize(PHONE);
+      await snap(page, 'targets-04-portal-phone-zh.png');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `the portal page fits a phone (overflow ${overflow}px)`);
+    });
+  });
+});

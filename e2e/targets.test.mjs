@@ -5,8 +5,8 @@
 //   shows as the parts are typed, a split that leaves ¥100,000.00 over is
 //   refused with the gap and writes nothing — then splits it exactly and
 //   approves the channel's target;
-// - the boss of one of those partners then reads the quarter's target in
-//   the portal, with its actual to date, attainment and what it needs per
+// - the boss of one of those partners, once its share is approved too,
+//   reads the quarter's target in the portal, with its actual to date, attainment and what it needs per
 //   remaining day, and sees no other partner's target nor the channel's.
 //
 // Run from the repository root:  npm run e2e   (see support.mjs for settings)
@@ -133,6 +133,16 @@ describe('targets in a browser', () => {
       assert.equal(res.status(), 303);
       assert.match(await textOf(page.locator('[data-testid=status]')), /已批准/);
       await snap(page, 'targets-03-approved-zh.png');
+
+      // The partner's share is ours until approved: approve it too.
+      await Promise.all([
+        page.waitForURL((url) => /^\/targets\/\d+$/.test(url.pathname) && url.pathname !== channelPage),
+        page.locator(`[data-testid=child-row][data-subject="${partner}"] a`).click(),
+      ]);
+      const partnerPage = pathOf(page);
+      res = await submit(page, page.locator('[data-testid=approve]'), `${partnerPage}/approve`);
+      assert.equal(res.status(), 303);
+      assert.match(await textOf(page.locator('[data-testid=status]')), /已批准/);
       await logout(page);
 
       // The partner reads this quarter's target in the portal.

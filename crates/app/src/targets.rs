@@ -147,6 +147,8 @@ pub struct AttainmentNode {
     /// coverage needs each region's planned outlets).
     pub attainment: Option<Attainment>,
     pub needed_per_day: Option<NeededPerDay>,
+    /// As in [`TargetNode::unallocated`].
+    pub unallocated: Option<i64>,
     pub children: Vec<AttainmentNode>,
 }
 
@@ -238,6 +240,7 @@ impl Qudao {
         Reach {
             scope: scope_in(caller, Area::Targets),
             internal,
+            drafts: !caller.role.is_partner_role(),
         }
     }
 
@@ -432,15 +435,31 @@ impl Qudao {
         let views = self
             .target_views(self.db(), settings.currency, rows)
             .await?;
+        let gaps = self.unallocated(&views).await?;
         Ok(tree::<TargetNode>(
             views,
             &|view: TargetView, children: &[TargetNode]| TargetNode {
-                unallocated: (view.measure.is_additive() && !children.is_empty())
-                    .then(|| view.value - children.iter().map(|c| c.target.value).sum::<i64>()),
+                unallocated: gaps.get(&view.id).copied(),
                 target: view,
                 children: children.to_vec(),
             },
         ))
+    }
+
+    /// Parent − the sum of all its children, for each of these targets
+    /// of an additive measure that has children (whether or not the
+    /// caller sees them all).
+    async fn unallocated(&self, views: &[TargetView]) -> Result<HashMap<i64, i64>, AppError> {
+        let parents: Vec<i64> = views
+            .iter()
+            .filter(|v| v.measure.is_additive())
+            .map(|v| v.id)
+            .collect();
+        let sums = repo::children_sums(self.db(), &parents).await?;
+        Ok(views
+            .iter()
+            .filter_map(|v| sums.get(&v.id).map(|sum| (v.id, v.value - sum)))
+            .collect())
     }
 
     async fn target_rows(
@@ -950,13 +969,15 @@ impl Qudao {
         }
         let by_id: HashMap<i64, (Option<Attainment>, Option<NeededPerDay>)> =
             measured.iter().map(|(v, a, n)| (v.id, (*a, *n))).collect();
-        let views = measured.into_iter().map(|(v, _, _)| v).collect();
+        let views: Vec<TargetView> = measured.into_iter().map(|(v, _, _)| v).collect();
+        let gaps = self.unallocated(&views).await?;
         Ok(tree::<AttainmentNode>(
             views,
             &|view: TargetView, children: &[AttainmentNode]| {
                 let (attainment, needed_per_day) =
                     by_id.get(&view.id).copied().unwrap_or((None, None));
                 AttainmentNode {
+                    unallocated: gaps.get(&view.id).copied(),
                     target: view,
                     attainment,
                     needed_per_day,

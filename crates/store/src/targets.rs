@@ -243,6 +243,10 @@ pub enum Internal {
 pub struct Reach {
     pub scope: DataScope,
     pub internal: Internal,
+    /// Whether top-down drafts are reached: our plans before approval are
+    /// ours; a partner reads a target once it is in force (and its own
+    /// bottom-up proposals).
+    pub drafts: bool,
 }
 
 /// A partner's target when the scope reaches the partner; a target of no
@@ -266,9 +270,18 @@ fn in_reach(reach: Reach) -> Condition {
         Internal::OwnRep(user) => Some(unowned.add(target::Column::UserId.eq(user))),
         Internal::Nothing => None,
     };
-    match unowned {
+    let reached = match unowned {
         Some(unowned) => Condition::any().add(owned).add(unowned),
         None => owned,
+    };
+    if reach.drafts {
+        reached
+    } else {
+        reached.add(
+            Condition::any()
+                .add(target::Column::Status.eq(TargetStatus::Approved.as_str()))
+                .add(target::Column::Version.eq(TargetVersion::BottomUp.as_str())),
+        )
     }
 }
 
@@ -363,6 +376,30 @@ pub async fn list(
         .into_iter()
         .map(target::Model::row)
         .collect()
+}
+
+/// What the children of each of these targets add up to: all of them,
+/// whoever looks, as a parent's gap is the parent's own figure (a manager
+/// holds the channel's target while seeing only some of its partners').
+/// A target without children is absent.
+pub async fn children_sums(
+    db: &impl ConnectionTrait,
+    parent_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let mut sums = std::collections::HashMap::new();
+    for chunk in parent_ids.chunks(1000) {
+        let rows = target::Entity::find()
+            .select_only()
+            .column(target::Column::ParentId)
+            .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "sum")
+            .filter(target::Column::ParentId.is_in(chunk.iter().copied()))
+            .group_by(target::Column::ParentId)
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?;
+        sums.extend(rows);
+    }
+    Ok(sums)
 }
 
 /// The children a target was cascaded into (no scope: the caller holds

@@ -403,6 +403,20 @@ async fn targets_a_partner_sees_only_its_own(db: TestDb) {
         .unwrap();
 
     let puser = app.caller_by_login("puser").await.unwrap();
+    // A plan in draft is ours: the partner reads its target once approved.
+    assert!(app.targets(&puser, "2026", None).await.unwrap().is_empty());
+    let p1 = app.targets(&mgr, "2026", None).await.unwrap()[0]
+        .children
+        .iter()
+        .find(|c| c.target.subject_code == "P1")
+        .unwrap()
+        .target
+        .id;
+    assert!(matches!(
+        app.target(&puser, p1).await,
+        Err(AppError::NotFound(_))
+    ));
+    app.approve_target(&mgr, p1).await.unwrap();
     let seen = app.targets(&puser, "2026", None).await.unwrap();
     let codes: Vec<&str> = seen
         .iter()
@@ -551,6 +565,8 @@ async fn targets_attainment_counts_the_engines_facts(db: TestDb) {
     assert_eq!(a2.percent.unwrap().normalize().to_string(), "400");
 
     // The partner's own view: only its node, with what it still needs.
+    let p1_id = p1.target.id;
+    app.approve_target(&mgr, p1_id).await.unwrap();
     let puser = app.caller_by_login("puser").await.unwrap();
     let own = app.attainment(&puser, &month, None).await.unwrap();
     assert_eq!(own.len(), 1);

@@ -428,12 +428,16 @@ struct AttainmentOut {
     /// red, amber or green.
     band: Option<String>,
     needed_per_day: Option<NeededOut>,
+    /// The target less all its children's (also those you do not see);
+    /// absent without children.
+    unallocated: Option<i64>,
 }
 
 fn flatten_attainment(nodes: Vec<AttainmentNode>, depth: u32, out: &mut Vec<AttainmentOut>) {
     for node in nodes {
         let a = node.attainment;
         out.push(AttainmentOut {
+            unallocated: node.unallocated,
             depth,
             target: node.target.into(),
             actual: a.map(|a| a.actual),

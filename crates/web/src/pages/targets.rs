@@ -156,10 +156,7 @@ fn row(lang: Lang, units: Units, depth: usize, node: &AttainmentNode) -> Row {
     let target = node.target.clone();
     let shown = |amount: i64| target.measure.shown(amount, units.currency);
     let attained: Option<&Attainment> = node.attainment.as_ref();
-    let unallocated = (target.measure.is_additive() && !node.children.is_empty())
-        .then(|| target.value - node.children.iter().map(|c| c.target.value).sum::<i64>())
-        .filter(|gap| *gap != 0)
-        .map(shown);
+    let unallocated = node.unallocated.filter(|gap| *gap != 0).map(shown);
     Row {
         depth,
         value: shown(target.value),
@@ -602,7 +599,7 @@ impl DetailPage {
 }
 
 /// The target's own subtree, found in its period's tree.
-fn find<'a>(nodes: &'a [AttainmentNode], id: i64) -> Option<&'a AttainmentNode> {
+fn find(nodes: &[AttainmentNode], id: i64) -> Option<&AttainmentNode> {
     nodes.iter().find_map(|n| {
         if n.target.id == id {
             Some(n)

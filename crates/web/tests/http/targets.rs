@@ -75,6 +75,9 @@ async fn targets_api_cascades_approves_and_amends(env: Env) -> Res {
     assert_eq!(done["children"][0]["value"], json!(20_000));
     assert_eq!(done["children"][1]["value"], json!(10_000));
     assert_eq!(done["unallocated"], json!(0));
+    let shares: Vec<i64> = (0..2)
+        .map(|i| done["children"][i]["id"].as_i64().expect("a child's id"))
+        .collect();
     assert_eq!(
         codes(&mut manager, "/api/v1/targets?period=2026").await?,
         [
@@ -116,8 +119,20 @@ async fn targets_api_cascades_approves_and_amends(env: Env) -> Res {
         json!("a new store opened")
     );
 
-    // A partner's boss (P1) and user (P2) each see their own target only.
+    // A partner's boss (P1) and user (P2) each see their own target only,
+    // once it is approved: a draft is our plan.
     let mut padmin = env.api("padmin").await?;
+    assert!(
+        codes(&mut padmin, "/api/v1/targets?period=2026")
+            .await?
+            .is_empty()
+    );
+    for share in &shares {
+        let approved = manager
+            .post_json(&format!("/api/v1/targets/{share}/approve"), &json!({}), &[])
+            .await?;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    }
     assert_eq!(
         codes(&mut padmin, "/api/v1/targets?period=2026").await?,
         [(0, "P1".to_owned())]

@@ -50,6 +50,7 @@ catalogs!(
     "downstream",
     "alerts",
     "targets",
+    "target_plans",
     "scorecards",
 );
 
@@ -427,7 +428,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 24] = [
+        let labelled: [(&str, Vec<String>); 27] = [
             (
                 "catalog_status",
                 words(
@@ -549,6 +550,31 @@ mod tests {
             (
                 "alert_status",
                 words("alert_status", &["open", "acknowledged", "all"], |s| s),
+            ),
+            // Target plans: every measure a proposal takes, both statuses,
+            // the two subjects proposed for.
+            (
+                "plan_measure",
+                words(
+                    "plan_measure",
+                    qudao_domain::targets::TargetMeasure::ALL,
+                    qudao_domain::targets::TargetMeasure::as_str,
+                )
+                .into_iter()
+                .filter(|k| k != "plan_measure.outlet_coverage")
+                .collect(),
+            ),
+            (
+                "plan_status",
+                words(
+                    "plan_status",
+                    qudao_domain::targets::TargetStatus::ALL,
+                    qudao_domain::targets::TargetStatus::as_str,
+                ),
+            ),
+            (
+                "plan_subject",
+                words("plan_subject", &["partner", "rep"], |s| s),
             ),
             (
                 "rolehome.intro",

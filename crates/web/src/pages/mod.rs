@@ -23,6 +23,7 @@ mod rates;
 mod receivables;
 mod sellthrough;
 mod settings;
+mod target_plans;
 mod team;
 pub(crate) mod territories;
 
@@ -76,6 +77,7 @@ pub(crate) fn routes() -> Routes {
         .merge(rates::routes())
         .merge(analytics::routes())
         .merge(alerts::routes())
+        .merge(target_plans::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

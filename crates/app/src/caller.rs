@@ -156,6 +156,9 @@ pub enum Permission {
     ManageTargets,
     /// Approve a target into force, and amend an approved one.
     ApproveTargets,
+    /// Propose a bottom-up figure: a rep for itself and the partners it
+    /// covers, a partner admin for its own organisation (`target_plans`).
+    ProposeTargets,
 }
 
 impl Permission {
@@ -214,6 +217,7 @@ impl Permission {
             Permission::ManageTargets | Permission::ApproveTargets => {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
+            Permission::ProposeTargets => matches!(role, Role::SalesRep | Role::PartnerAdmin),
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

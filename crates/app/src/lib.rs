@@ -35,6 +35,7 @@ pub mod receivables;
 mod scope;
 pub mod sellthrough;
 pub mod settings;
+pub mod target_plans;
 pub mod targets;
 pub mod team;
 pub mod territories;

@@ -231,7 +231,7 @@ impl Found {
 
 impl Qudao {
     /// What the caller reaches of the targets table.
-    fn target_reach(caller: &Caller) -> Reach {
+    pub(crate) fn target_reach(caller: &Caller) -> Reach {
         let internal = match caller.role {
             role if role.is_partner_role() => Internal::Nothing,
             Role::SalesRep => Internal::OwnRep(caller.user_id.0),
@@ -291,7 +291,7 @@ impl Qudao {
     }
 
     /// A product line by code, for a write; `None` for every line.
-    async fn target_line(
+    pub(crate) async fn target_line(
         &self,
         db: &impl ConnectionTrait,
         code: Option<&str>,
@@ -1243,7 +1243,7 @@ impl Qudao {
 
     /// Views of stored targets: subjects by their codes and names, lines
     /// by their codes.
-    async fn target_views(
+    pub(crate) async fn target_views(
         &self,
         db: &impl ConnectionTrait,
         currency: Currency,

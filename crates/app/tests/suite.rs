@@ -185,6 +185,8 @@ mod pricing;
 mod receivables;
 #[path = "suite/sellthrough.rs"]
 mod sellthrough;
+#[path = "suite/target_plans.rs"]
+mod target_plans;
 #[path = "suite/targets.rs"]
 mod targets;
 #[path = "suite/team.rs"]

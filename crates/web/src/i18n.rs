@@ -50,6 +50,7 @@ catalogs!(
     "downstream",
     "alerts",
     "targets",
+    "target_plans",
     "scorecards",
 );
 

@@ -696,6 +696,8 @@ mod receivables;
 mod scope;
 #[path = "http/sign_in.rs"]
 mod sign_in;
+#[path = "http/target_plans.rs"]
+mod target_plans;
 #[path = "http/targets.rs"]
 mod targets;
 #[path = "http/team.rs"]

@@ -20,6 +20,7 @@ mod rates;
 mod receivables;
 mod sellthrough;
 mod settings;
+mod target_plans;
 mod targets;
 mod team;
 mod territories;
@@ -91,7 +92,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(inventory::routes())
                 .merge(analytics::routes())
                 .merge(alerts::routes())
-                .merge(targets::routes()),
+                .merge(targets::routes())
+                .merge(target_plans::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -41,7 +41,7 @@ struct PeriodParams {
 /// A target. Figures are exact integers in the measure's unit: minor units
 /// of the company currency for money, a count, or basis points of coverage.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct TargetOut {
+pub(super) struct TargetOut {
     id: i64,
     period: String,
     /// company, channel, region, partner or rep.

@@ -23,6 +23,7 @@ mod rates;
 mod receivables;
 mod sellthrough;
 mod settings;
+mod target_plans;
 mod targets;
 mod team;
 pub(crate) mod territories;
@@ -77,6 +78,7 @@ pub(crate) fn routes() -> Routes {
         .merge(rates::routes())
         .merge(analytics::routes())
         .merge(alerts::routes())
+        .merge(target_plans::routes())
         .merge(targets::routes())
 }
 

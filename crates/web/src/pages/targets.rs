@@ -203,6 +203,15 @@ fn subject_name(lang: Lang, target: &TargetView) -> String {
     }
 }
 
+/// The code shown beside a subject's name: none (the name itself) for the
+/// company and a channel, whose codes are words of ours, not records'.
+fn shown_code(lang: Lang, target: &TargetView) -> String {
+    match target.subject_type {
+        SubjectType::Company | SubjectType::Channel => subject_name(lang, target),
+        _ => target.subject_code.clone(),
+    }
+}
+
 /// Where a subject's own page is, when it has one.
 fn subject_href(target: &TargetView) -> String {
     match target.subject_type {
@@ -256,6 +265,9 @@ struct TreePage {
     /// Whether the rows carry their projections (a small tree).
     projected: bool,
     can_manage: bool,
+    /// Links to the bottom-up proposals and to the gap between versions.
+    can_propose: bool,
+    can_compare: bool,
     /// The caller is a partner: the page is its own targets.
     portal: bool,
     input: NewTarget,
@@ -263,6 +275,9 @@ struct TreePage {
 }
 
 impl TreePage {
+    fn code(&self, target: &TargetView) -> String {
+        shown_code(self.c.lang, target)
+    }
     fn error(&self, field: &str) -> &str {
         error_for(&self.errors, field)
     }
@@ -331,6 +346,8 @@ async fn tree_page(
         period,
         measure,
         can_manage: ctx.caller.can(Permission::ManageTargets),
+        can_propose: ctx.caller.can(Permission::ProposeTargets),
+        can_compare: ctx.caller.can(Permission::ApproveTargets),
         portal,
         input,
         errors,
@@ -536,6 +553,9 @@ struct DetailPage {
 }
 
 impl DetailPage {
+    fn code(&self, target: &TargetView) -> String {
+        shown_code(self.c.lang, target)
+    }
     fn error(&self, form: &str, field: &str) -> &str {
         if self.form == form {
             error_for(&self.errors, field)
@@ -566,6 +586,14 @@ impl DetailPage {
 
     fn is_draft(&self) -> bool {
         self.target.status == TargetStatus::Draft
+    }
+
+    /// A partner's target moves to other partners (its termination, a
+    /// territory handed over) on its own page.
+    fn reallocates(&self) -> bool {
+        self.can_approve
+            && self.target.subject_type == SubjectType::Partner
+            && self.target.version == qudao_domain::targets::TargetVersion::TopDown
     }
 
     fn cascades(&self) -> bool {

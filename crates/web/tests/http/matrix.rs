@@ -202,6 +202,19 @@ const MATRIX: &[Row] = &[
     ("POST", "/targets/999999/approve", Form(&[]), [404, 404, 403, 403, 403, 403, 303]),
     ("POST", "/targets/999999/amend", Form(&[("value", "100"), ("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
     ("POST", "/targets/999999/cascade", Form(&[("by", "amounts"), ("child_type", "channel"), ("code_1", "agent"), ("part_1", "100")]), [404, 404, 403, 403, 403, 403, 303]),
+    // Target plans: reps and partner admins propose (a period that does
+    // not read is refused, nothing written); managers approve a proposal.
+    ("GET", "/targets/proposals", Empty, [403, 403, 200, 403, 200, 403, 303]),
+    ("POST", "/targets/proposals", Form(&[("period", "nope"), ("subject_type", "rep"), ("measure", "sell_in_amount"), ("value", "1")]), [403, 403, 422, 403, 422, 403, 303]),
+    ("GET", "/targets/gap?period=2026", Empty, [200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/targets/gap/999999/approve", Form(&[("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/api/v1/targets/proposals", Json(r#"{"period": "nope", "subject_type": "rep", "subject_code": "rep", "measure": "sell_in_amount", "value": "1"}"#), [403, 403, 422, 403, 422, 403, 401]),
+    ("GET", "/api/v1/targets/gap?period=2026", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/targets/gap?period=nope", Empty, [422, 422, 422, 422, 422, 422, 401]),
+    ("POST", "/api/v1/targets/proposals/999999/approve", Json("{}"), [404, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/targets/999999/reallocate", Empty, [404, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/targets/999999/reallocate", Form(&[("from", "2026-07-01"), ("by", "percents"), ("receiver_1", "P2"), ("part_1", "100"), ("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
+    ("POST", "/api/v1/targets/999999/reallocate", Json(r#"{"from": "2026-07-01", "by": "percents", "receivers": [{"partner": "P2", "part": "100"}], "reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
     // Inventory: on hand, stock counts, data quality.
     ("GET", "/inventory", Empty, [200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/inventory?partner=P1&as_of=2026-11-30", Empty, [200, 200, 404, 200, 200, 404, 303]),

@@ -156,6 +156,14 @@ pub enum Permission {
     ManageTargets,
     /// Approve a target into force, and amend an approved one.
     ApproveTargets,
+    // Scorecards (`scorecards`).
+    /// Read templates, runs and the results in reach: staff the partners
+    /// in scope and the reps', a rep its own, a partner its own.
+    ViewScorecards,
+    /// Keep templates, import KPI inputs, run evaluations.
+    ManageScorecards,
+    /// Approve or reject the grade changes a run proposes.
+    ApproveGrades,
 }
 
 impl Permission {
@@ -212,6 +220,10 @@ impl Permission {
             Permission::RunAlerts => matches!(role, Role::Admin | Role::ChannelManager),
             Permission::ViewTargets => true,
             Permission::ManageTargets | Permission::ApproveTargets => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
+            Permission::ViewScorecards => true,
+            Permission::ManageScorecards | Permission::ApproveGrades => {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
             Permission::ImportSellIn => {

@@ -242,12 +242,12 @@ pub struct DecisionInput {
     pub note: Option<String>,
 }
 
-fn conflict(field: &'static str, rule: &'static str, with: impl ToString) -> Invalid {
+fn conflict(field: &'static str, rule: &'static str, with: impl Into<String>) -> Invalid {
     Invalid::new(
         field,
         Problem::Conflict {
             rule,
-            with: with.to_string(),
+            with: with.into(),
         },
     )
 }
@@ -295,6 +295,8 @@ fn parse_bands(text: &str) -> Result<Vec<BandStep>, Invalid> {
         )
     };
     let mut steps = Vec::new();
+    // Full-width separators too: a Chinese keyboard types them.
+    let text = text.replace('；', ";").replace('：', ":");
     for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         let (from, score) = part.split_once(':').ok_or_else(bad)?;
         steps.push(BandStep {
@@ -453,14 +455,20 @@ fn ladder(grades: &[qudao_store::grades::grade::Model]) -> Result<Vec<(i64, Grad
         .collect()
 }
 
-/// A subject of a run with what ranks it.
+/// A subject of a run with what ranks it: (subject, code, name, home
+/// region id, grade id).
+type SubjectRow = (Scored, String, String, Option<i64>, Option<i64>);
+
+/// The subjects of a run, by code.
 struct Subjects {
-    /// (subject, code, name, region id, grade id), by code.
-    list: Vec<(Scored, String, String, Option<i64>, Option<i64>)>,
+    list: Vec<SubjectRow>,
 }
 
+/// An engine row's values and its comparison's, by measure.
+type Figures = (Vec<Option<i64>>, Vec<Option<i64>>);
+
 /// Each engine row's values by the code of its first key.
-fn by_code(answer: &Answer) -> HashMap<String, (Vec<Option<i64>>, Vec<Option<i64>>)> {
+fn by_code(answer: &Answer) -> HashMap<String, Figures> {
     answer
         .rows
         .iter()
@@ -697,26 +705,16 @@ impl Qudao {
             // promoted or demoted on half a year.
             if let (Scored::Partner(partner_id), Some(grade_id), false) =
                 (subject, grade, provisional)
+                && let Some((_, step)) = steps.iter().find(|(id, _)| *id == grade_id)
+                && let Some(proposal) = rules::propose_grade(evaluation.total, &step.code, &ladder)?
+                && let Some((to_grade_id, _)) = steps.iter().find(|(_, s)| s.code == proposal.to)
             {
-                let held = steps.iter().find(|(id, _)| *id == grade_id);
-                if let Some((_, step)) = held {
-                    if let Some(proposal) =
-                        rules::propose_grade(evaluation.total, &step.code, &ladder)?
-                    {
-                        let to = steps
-                            .iter()
-                            .find(|(_, s)| s.code == proposal.to)
-                            .map(|(id, _)| *id);
-                        if let Some(to_grade_id) = to {
-                            proposals.push(NewProposal {
-                                partner_id,
-                                from_grade_id: grade_id,
-                                to_grade_id,
-                                total: evaluation.total,
-                            });
-                        }
-                    }
-                }
+                proposals.push(NewProposal {
+                    partner_id,
+                    from_grade_id: grade_id,
+                    to_grade_id: *to_grade_id,
+                    total: evaluation.total,
+                });
             }
             results.push(NewResult {
                 subject,
@@ -1480,9 +1478,9 @@ impl Qudao {
         let mut errors: Vec<Invalid> = Vec::new();
         if let (Ok(kpi), Ok(subject)) = (&kpi, &subject_type) {
             if !IMPORTED.contains(kpi) {
-                errors.push(conflict("kpi", "scorecard_input_computed", kpi));
+                errors.push(conflict("kpi", "scorecard_input_computed", kpi.as_str()));
             } else if kpi.subject() != *subject {
-                errors.push(conflict("kpi", "scorecard_kpi_wrong_subject", kpi));
+                errors.push(conflict("kpi", "scorecard_kpi_wrong_subject", kpi.as_str()));
             }
         }
         let value = rules::parse_number("value", &row.value).and_then(|v| {
@@ -1571,4 +1569,21 @@ pub struct ScorecardInputRow {
     pub subject_code: String,
     pub kpi: String,
     pub value: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_read_with_full_width_separators_too() {
+        let ascii = parse_bands("0:0; 80:60; 100:100").unwrap();
+        assert_eq!(parse_bands("0：0；80：60；100：100").unwrap(), ascii);
+        assert_eq!(bands_text(&ascii), "0:0; 80:60; 100:100");
+        assert_eq!(parse_bands("80-60").unwrap_err().field, "bands");
+        assert_eq!(percent(1, 3), Some("33.33".parse().unwrap()));
+        assert_eq!(percent(2, 3), Some("66.67".parse().unwrap()));
+        assert_eq!(percent(5, 0), None);
+        assert_eq!(growth(90, 100), Some("-10".parse().unwrap()));
+    }
 }

@@ -19,6 +19,7 @@ mod network;
 mod orders;
 mod partners;
 mod receivables;
+mod scorecards;
 mod territories;
 mod trade;
 
@@ -104,6 +105,8 @@ pub struct Loaded {
     pub stock_counts: usize,
     pub usd_orders: usize,
     pub closed_months: usize,
+    /// Scorecard templates: one per partner type and the reps'.
+    pub scorecard_templates: usize,
 }
 
 impl Loaded {
@@ -180,6 +183,11 @@ impl fmt::Display for Loaded {
             self.sellthrough_lines,
             self.stock_counts,
             self.closed_months
+        )?;
+        write!(
+            f,
+            "\nscorecards:     {} templates",
+            self.scorecard_templates
         )
     }
 }
@@ -386,6 +394,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         ))
         .await?;
     }
+    loaded.scorecard_templates = scorecards::templates(app, &system).await?;
     Ok(loaded)
 }
 

@@ -12,7 +12,6 @@ use crate::i18n::Lang;
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
     ("targets", "performance"),
-    ("scorecards", "performance"),
     ("incentives", "performance"),
     ("compliance", "relations"),
     ("crm", "relations"),
@@ -282,6 +281,17 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         if group == "performance" && caller.can(Permission::ViewAlerts) {
             links.push(link("/alerts", "nav.alerts", false));
         }
+        if group == "performance" && caller.can(Permission::ViewScorecards) {
+            // A partner's people see their own scorecard; staff the runs.
+            if caller.role.is_partner_role() {
+                links.push(link("/scorecards/mine", "nav.scorecards", false));
+            } else {
+                links.push(link("/scorecards", "nav.scorecards", false));
+            }
+        }
+        if group == "performance" && caller.can(Permission::ApproveGrades) {
+            links.push(link("/scorecards/proposals", "nav.grade_proposals", false));
+        }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
         let pending = if caller.role.is_partner_role() {
@@ -353,7 +363,6 @@ pub(crate) fn area_key(slug: &str) -> &'static str {
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",
         "targets" => "nav.targets",
-        "scorecards" => "nav.scorecards",
         "incentives" => "nav.incentives",
         "analytics" => "nav.analytics",
         "compliance" => "nav.compliance",

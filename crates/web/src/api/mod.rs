@@ -18,6 +18,7 @@ mod partners;
 mod pricing;
 mod rates;
 mod receivables;
+mod scorecards;
 mod sellthrough;
 mod settings;
 mod targets;
@@ -91,7 +92,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(inventory::routes())
                 .merge(analytics::routes())
                 .merge(alerts::routes())
-                .merge(targets::routes()),
+                .merge(targets::routes())
+                .merge(scorecards::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -21,6 +21,7 @@ pub(crate) mod pick;
 mod pricing;
 mod rates;
 mod receivables;
+mod scorecards;
 mod sellthrough;
 mod settings;
 mod team;
@@ -76,6 +77,7 @@ pub(crate) fn routes() -> Routes {
         .merge(rates::routes())
         .merge(analytics::routes())
         .merge(alerts::routes())
+        .merge(scorecards::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

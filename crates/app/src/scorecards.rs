@@ -482,6 +482,14 @@ fn by_code(answer: &Answer) -> HashMap<String, Figures> {
         .collect()
 }
 
+/// Each subject's rank by its code.
+fn ranks_by_code<G>(standings: &[rules::Standing<G, String>]) -> HashMap<String, i32> {
+    standings
+        .iter()
+        .map(|s| (s.code.clone(), i32::try_from(s.rank).unwrap_or(i32::MAX)))
+        .collect()
+}
+
 fn value_at(values: &[Option<i64>], i: usize) -> Option<i64> {
     values.get(i).copied().flatten()
 }
@@ -685,16 +693,8 @@ impl Qudao {
                 .iter()
                 .filter_map(|e| e.2.map(|region| (region, e.1.clone(), e.4.total))),
         );
-        let rank_of = |standings: &[rules::Standing<_, String>], code: &str| {
-            standings
-                .iter()
-                .find(|s| s.code == code)
-                .map(|s| i32::try_from(s.rank).unwrap_or(i32::MAX))
-        };
-        let in_type_by: HashMap<&str, i32> = in_type
-            .iter()
-            .map(|s| (s.code.as_str(), i32::try_from(s.rank).unwrap_or(i32::MAX)))
-            .collect();
+        let in_type_by = ranks_by_code(&in_type);
+        let in_region_by = ranks_by_code(&in_region);
         let grades = qudao_store::grades::list(self.db()).await?;
         let steps = ladder(&grades)?;
         let ladder: Vec<GradeStep> = steps.iter().map(|(_, s)| s.clone()).collect();
@@ -720,8 +720,8 @@ impl Qudao {
                 subject,
                 region_id: region,
                 grade_id: grade,
-                rank_in_type: in_type_by.get(code.as_str()).copied().unwrap_or(0),
-                rank_in_region: region.and_then(|_| rank_of(&in_region, &code)),
+                rank_in_type: in_type_by.get(&code).copied().unwrap_or(0),
+                rank_in_region: region.and_then(|_| in_region_by.get(&code).copied()),
                 evaluation,
             });
         }
@@ -874,7 +874,9 @@ impl Qudao {
             authorized.entry(partner).or_default().insert(line);
         }
         let targets = self.sell_in_targets(period).await?;
-        let discipline = self.reporting_discipline(partner_type, first, last).await?;
+        let discipline = self
+            .reporting_discipline(&partners, partner_type, first, last)
+            .await?;
         let mut inputs: HashMap<Scored, rules::Inputs> = HashMap::new();
         let mut list = Vec::with_capacity(partners.len());
         for p in &partners {
@@ -943,6 +945,7 @@ impl Qudao {
     /// is absent from the facts and scores 0 on every due month.
     async fn reporting_discipline(
         &self,
+        partners: &[qudao_store::partners::partner::Model],
         partner_type: PartnerType,
         first: Month,
         last: Month,
@@ -967,7 +970,6 @@ impl Qudao {
                 .and_modify(|d| *d = (*d).min(written))
                 .or_insert(written);
         }
-        let partners = repo::partners_to_score(self.db(), partner_type).await?;
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         Ok(partners
             .iter()

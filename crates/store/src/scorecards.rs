@@ -974,8 +974,8 @@ pub async fn insert_proposals(
     .await
 }
 
-/// Proposals the caller's scope reaches, newest first: of one run, or of
-/// every run with this status.
+/// Proposals the caller's scope reaches, newest first: every one of a run,
+/// or the latest thousand of every run (with this status).
 pub async fn proposals(
     db: &impl ConnectionTrait,
     scope: DataScope,
@@ -983,17 +983,14 @@ pub async fn proposals(
     status: Option<&str>,
 ) -> Result<Vec<proposal::Model>, StoreError> {
     let mut query = proposal::Entity::find().filter(partner_in(proposal::Column::PartnerId, scope));
-    if let Some(run) = run_id {
-        query = query.filter(proposal::Column::RunId.eq(run));
-    }
     if let Some(status) = status {
         query = query.filter(proposal::Column::Status.eq(status));
     }
-    Ok(query
-        .order_by_desc(proposal::Column::Id)
-        .limit(1000)
-        .all(db)
-        .await?)
+    query = match run_id {
+        Some(run) => query.filter(proposal::Column::RunId.eq(run)),
+        None => query.limit(1000),
+    };
+    Ok(query.order_by_desc(proposal::Column::Id).all(db).await?)
 }
 
 /// A proposal the scope reaches, locked until the transaction ends.

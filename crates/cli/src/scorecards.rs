@@ -18,28 +18,39 @@ fn refused(lang: Lang, err: AppError) -> anyhow::Error {
     }
 }
 
+/// Columns a text takes in a terminal: Chinese characters take two.
+fn columns(text: &str) -> usize {
+    text.chars()
+        .map(|c| if c >= '\u{2E80}' { 2 } else { 1 })
+        .sum()
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn padded(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
+}
+
 /// The ranking as a table: rank, code, name, total, grade, proposed grade.
 fn print_results(results: &[ResultView]) {
     let width = |f: &dyn Fn(&ResultView) -> usize, title: &str| {
-        results
-            .iter()
-            .map(f)
-            .max()
-            .unwrap_or(0)
-            .max(title.chars().count())
+        results.iter().map(f).max().unwrap_or(0).max(columns(title))
     };
-    let code = width(&|r| r.code.chars().count(), "code");
-    let name = width(&|r| r.name.chars().count(), "name");
+    let code = width(&|r| columns(&r.code), "code");
+    let name = width(&|r| columns(&r.name), "name");
     println!(
-        "{:>4}  {:code$}  {:name$}  {:>6}  {:8}  proposed",
-        "rank", "code", "name", "total", "grade"
+        "{:>4}  {}  {}  {:>6}  {:8}  proposed",
+        "rank",
+        padded("code", code),
+        padded("name", name),
+        "total",
+        "grade"
     );
     for r in results {
         println!(
-            "{:>4}  {:code$}  {:name$}  {:>6}  {:8}  {}",
+            "{:>4}  {}  {}  {:>6}  {:8}  {}",
             r.rank_in_type,
-            r.code,
-            r.name,
+            padded(&r.code, code),
+            padded(&r.name, name),
             r.total,
             r.grade.as_deref().unwrap_or("—"),
             r.proposed_grade.as_deref().unwrap_or(""),

@@ -159,6 +159,14 @@ pub enum Permission {
     /// Propose a bottom-up figure: a rep for itself and the partners it
     /// covers, a partner admin for its own organisation (`target_plans`).
     ProposeTargets,
+    // Scorecards (`scorecards`).
+    /// Read templates, runs and the results in reach: staff the partners
+    /// in scope and the reps', a rep its own, a partner its own.
+    ViewScorecards,
+    /// Keep templates, import KPI inputs, run evaluations.
+    ManageScorecards,
+    /// Approve or reject the grade changes a run proposes.
+    ApproveGrades,
 }
 
 impl Permission {
@@ -218,6 +226,10 @@ impl Permission {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
             Permission::ProposeTargets => matches!(role, Role::SalesRep | Role::PartnerAdmin),
+            Permission::ViewScorecards => true,
+            Permission::ManageScorecards | Permission::ApproveGrades => {
+                matches!(role, Role::Admin | Role::ChannelManager)
+            }
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

@@ -33,6 +33,7 @@ pub mod pricing;
 pub mod rates;
 pub mod receivables;
 mod scope;
+pub mod scorecards;
 pub mod sellthrough;
 pub mod settings;
 pub mod target_plans;

@@ -39,6 +39,8 @@ pub(crate) enum Area {
     Alerts,
     /// A partner's targets and their attainment.
     Targets,
+    /// A partner's scorecard results and grade proposals.
+    Scorecards,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -75,6 +77,8 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // A partner's boss is judged on its own organisation's targets; its
     // downstream partners' targets are the brand's with them.
     (Area::Targets, Narrowing::OwnOrganisationOnly),
+    // Likewise its scorecard: a downstream partner is scored on its own.
+    (Area::Scorecards, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -183,6 +183,8 @@ mod price_list_files;
 mod pricing;
 #[path = "suite/receivables.rs"]
 mod receivables;
+#[path = "suite/scorecards.rs"]
+mod scorecards;
 #[path = "suite/sellthrough.rs"]
 mod sellthrough;
 #[path = "suite/target_plans.rs"]

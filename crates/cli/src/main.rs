@@ -3,6 +3,7 @@
 
 mod alerts;
 mod analytics;
+mod scorecards;
 mod targets;
 
 use std::net::SocketAddr;
@@ -161,6 +162,19 @@ enum Command {
     Targets {
         #[command(subcommand)]
         command: targets::TargetsCommand,
+    },
+    /// Score every subject of a scorecard template for a period, rank them and
+    /// propose grade changes (see docs/areas/scorecards.md)
+    Evaluate {
+        /// 2026, 2026-Q3 or 2026-07
+        #[arg(long)]
+        period: String,
+        /// Only this template's code; default: every template
+        #[arg(long)]
+        template: Option<String>,
+        /// Run as this user (their role applies); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -529,6 +543,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Targets { command } => {
             targets::run(&cli.db, lang, system, command).await?;
+        }
+        Command::Evaluate {
+            period,
+            template,
+            as_login,
+        } => {
+            let caller = match as_login {
+                Some(login) => Qudao::open(&cli.db).await?.caller_by_login(&login).await?,
+                None => system,
+            };
+            scorecards::run(&cli.db, lang, caller, &period, template.as_deref()).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -19,6 +19,7 @@ mod network;
 mod orders;
 mod partners;
 mod receivables;
+mod scorecards;
 mod targets;
 mod territories;
 mod trade;
@@ -107,6 +108,8 @@ pub struct Loaded {
     pub closed_months: usize,
     /// This year's cascade of sell-in targets, approved, and the rep's.
     pub targets: usize,
+    /// Scorecard templates: one per partner type and the reps'.
+    pub scorecard_templates: usize,
 }
 
 impl Loaded {
@@ -186,8 +189,8 @@ impl fmt::Display for Loaded {
         )?;
         write!(
             f,
-            "\ntargets:        {} (this year's sell-in, company to partners, approved)",
-            self.targets
+            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates",
+            self.targets, self.scorecard_templates
         )
     }
 }
@@ -395,6 +398,7 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         .await?;
         loaded.targets = targets::load(app, &system).await?;
     }
+    loaded.scorecard_templates = scorecards::templates(app, &system).await?;
     Ok(loaded)
 }
 

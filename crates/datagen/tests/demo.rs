@@ -257,6 +257,22 @@ async fn demo_loads_everything_it_promises() {
         .max()
         .unwrap();
     assert!(score_of(&silent.partner_code).unwrap() < best);
+
+    // Scorecards: a template per partner type and the reps'; last month's
+    // run scores the distributors from the year of trade, explained.
+    assert_eq!(loaded.scorecard_templates, 7, "{loaded}");
+    let runs = app
+        .evaluate(&manager, &last_month.to_string(), Some("distributor"))
+        .await
+        .unwrap();
+    assert!(!runs[0].provisional && runs[0].subjects > 0, "{runs:?}");
+    let results = app.evaluation_results(&manager, runs[0].id).await.unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r.total != "0.00" && r.kpis.iter().any(|k| !k.missing_input)),
+        "{results:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,6 +31,7 @@ pub mod pricing;
 pub mod rates;
 pub mod receivables;
 pub mod scope;
+pub mod scorecards;
 pub mod sellthrough;
 pub mod sessions;
 pub mod settings;

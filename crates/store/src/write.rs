@@ -189,6 +189,10 @@ pub enum Aggregate<'a> {
     /// period, subject, measure, line and version, and a cascade writes
     /// children that may not exist yet, so no row lock could guard them.
     Targets,
+    /// Every scorecard template and imported input write (kind 10,
+    /// instance 0): one template per partner type, and an input row that
+    /// may not exist yet.
+    Scorecards,
 }
 
 impl Aggregate<'_> {
@@ -209,6 +213,7 @@ impl Aggregate<'_> {
             Aggregate::Receivables => (7, 0),
             Aggregate::SellIn => (8, 0),
             Aggregate::Targets => (9, 0),
+            Aggregate::Scorecards => (10, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

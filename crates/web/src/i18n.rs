@@ -430,7 +430,7 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 29] = [
+        let labelled: [(&str, Vec<String>); 31] = [
             (
                 "catalog_status",
                 words(
@@ -590,6 +590,14 @@ mod tests {
                 words("alert_status", &["open", "acknowledged", "all"], |s| s),
             ),
             (
+                "scorecard_rule",
+                words("scorecard_rule", &["linear", "bands", "deduction"], |s| s),
+            ),
+            (
+                "grade_move",
+                words("grade_move", &["promote", "demote"], |s| s),
+            ),
+            (
                 "rolehome.intro",
                 words("rolehome.intro", Role::ALL, Role::as_str),
             ),
@@ -631,6 +639,12 @@ mod tests {
             alert_figure_names()
                 .iter()
                 .map(|name| format!("alert_figure.{name}")),
+        );
+        // Scorecard pages name every KPI.
+        wanted.extend(
+            qudao_domain::scorecards::KpiCode::ALL
+                .iter()
+                .map(|k| format!("kpi.{}", k.as_str())),
         );
         // The settings page's month names and the period history's actions.
         wanted.extend((1..=12).map(|m| format!("month.{m}")));

@@ -11,7 +11,6 @@ use crate::i18n::Lang;
 /// Business areas that later issues build. Until then each has an honest
 /// "not available yet" page at `/areas/<slug>`.
 pub(crate) const PENDING_AREAS: &[(&str, &str)] = &[
-    ("scorecards", "performance"),
     ("incentives", "performance"),
     ("compliance", "relations"),
     ("crm", "relations"),
@@ -289,6 +288,17 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         if group == "performance" && caller.can(Permission::ViewAlerts) {
             links.push(link("/alerts", "nav.alerts", false));
         }
+        if group == "performance" && caller.can(Permission::ViewScorecards) {
+            // A partner's people see their own scorecard; staff the runs.
+            if caller.role.is_partner_role() {
+                links.push(link("/scorecards/mine", "nav.scorecards", false));
+            } else {
+                links.push(link("/scorecards", "nav.scorecards", false));
+            }
+        }
+        if group == "performance" && caller.can(Permission::ApproveGrades) {
+            links.push(link("/scorecards/proposals", "nav.grade_proposals", false));
+        }
         // Partners see only what exists for them; the trade areas add their
         // portal pages here when they land.
         let pending = if caller.role.is_partner_role() {
@@ -359,7 +369,6 @@ pub(crate) fn area_key(slug: &str) -> &'static str {
         "orders" => "nav.orders",
         "inventory" => "nav.inventory",
         "receivables" => "nav.receivables",
-        "scorecards" => "nav.scorecards",
         "incentives" => "nav.incentives",
         "analytics" => "nav.analytics",
         "compliance" => "nav.compliance",

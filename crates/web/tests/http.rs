@@ -694,6 +694,8 @@ mod portal;
 mod receivables;
 #[path = "http/scope.rs"]
 mod scope;
+#[path = "http/scorecards.rs"]
+mod scorecards;
 #[path = "http/sign_in.rs"]
 mod sign_in;
 #[path = "http/target_plans.rs"]

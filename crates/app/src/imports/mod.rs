@@ -80,6 +80,7 @@ mod price_lists;
 mod products;
 mod read;
 mod regions;
+pub mod scorecard_inputs;
 mod sellin;
 pub(crate) mod sellthrough;
 mod stock_counts;
@@ -172,6 +173,7 @@ impl ImportKind {
         sellin::KIND,
         stock_counts::KIND,
         targets::KIND,
+        scorecard_inputs::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -35,6 +35,7 @@ mod v019_downstream;
 mod v020_fact_references;
 mod v021_alerts;
 mod v022_targets;
+mod v023_scorecards;
 
 struct Migration {
     version: i64,
@@ -152,6 +153,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 22,
         name: "targets and their amendments",
         statements: v022_targets::v22_targets,
+    },
+    Migration {
+        version: 23,
+        name: "scorecard templates, imported inputs, evaluation runs and results, grade proposals",
+        statements: v023_scorecards::v23_scorecards,
     },
 ];
 

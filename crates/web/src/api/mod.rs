@@ -18,6 +18,7 @@ mod partners;
 mod pricing;
 mod rates;
 mod receivables;
+mod scorecards;
 mod sellthrough;
 mod settings;
 mod target_plans;
@@ -93,7 +94,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(analytics::routes())
                 .merge(alerts::routes())
                 .merge(targets::routes())
-                .merge(target_plans::routes()),
+                .merge(target_plans::routes())
+                .merge(scorecards::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

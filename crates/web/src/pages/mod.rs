@@ -21,6 +21,7 @@ pub(crate) mod pick;
 mod pricing;
 mod rates;
 mod receivables;
+mod scorecards;
 mod sellthrough;
 mod settings;
 mod target_plans;
@@ -80,6 +81,7 @@ pub(crate) fn routes() -> Routes {
         .merge(alerts::routes())
         .merge(target_plans::routes())
         .merge(targets::routes())
+        .merge(scorecards::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

@@ -194,9 +194,14 @@ struct RunPage {
     c: Chrome,
     run: RunView,
     rows: Vec<ResultView>,
+    grades: Grades,
 }
 
 impl RunPage {
+    fn grade(&self, code: &str) -> String {
+        self.grades.name(self.c.lang, code)
+    }
+
     fn subject(&self) -> String {
         subject_label(
             self.c.lang,
@@ -226,7 +231,30 @@ async fn run(
         vec![crumb(ctx.lang, "scorecards.title", HOME), (title, None)],
     )
     .await?;
-    render(&RunPage { c, run, rows })
+    let grades = Grades::load(&state, &ctx).await?;
+    render(&RunPage {
+        c,
+        run,
+        rows,
+        grades,
+    })
+}
+
+/// The grade ladder, to name the grades a run reads and proposes.
+struct Grades(Vec<qudao_app::grades::GradeView>);
+
+impl Grades {
+    async fn load(state: &AppState, ctx: &Ctx) -> Result<Self, PageError> {
+        Ok(Grades(state.app.grades(&ctx.caller).await?))
+    }
+
+    /// A grade's name in `lang` (its code when the ladder has it no more).
+    fn name(&self, lang: Lang, code: &str) -> String {
+        self.0.iter().find(|g| g.code == code).map_or_else(
+            || code.to_owned(),
+            |g| crate::layout::pick(lang, Some(&g.name), g.name_en.as_deref()).to_owned(),
+        )
+    }
 }
 
 #[derive(Template)]
@@ -236,15 +264,24 @@ struct ScorecardPage {
     card: Option<ScorecardView>,
     /// Whether the ranking of the run is linked (staff).
     staff: bool,
+    grades: Grades,
 }
 
 impl ScorecardPage {
+    fn grade(&self, code: &str) -> String {
+        self.grades.name(self.c.lang, code)
+    }
+
     fn kpi(&self, kpi: &str) -> &'static str {
         kpi_label(self.c.lang, kpi)
     }
 
     fn goal(&self, card: &ScorecardView) -> String {
-        let next = card.next_grade.clone().unwrap_or_default();
+        let next = card
+            .next_grade
+            .as_deref()
+            .map(|g| self.grade(g))
+            .unwrap_or_default();
         self.c
             .t("scorecards.goal")
             .replacen("{}", &next, 1)
@@ -262,6 +299,7 @@ impl ScorecardPage {
 }
 
 async fn scorecard_page(
+    state: &AppState,
     ctx: &Ctx,
     card: Option<ScorecardView>,
     active: &str,
@@ -278,6 +316,7 @@ async fn scorecard_page(
         c,
         card,
         staff: !ctx.caller.role.is_partner_role(),
+        grades: Grades::load(state, ctx).await?,
     })
 }
 
@@ -294,12 +333,12 @@ async fn scorecard(
             Some(format!("/scorecards/runs/{id}")),
         ),
     ];
-    scorecard_page(&ctx, Some(card), HOME, crumbs).await
+    scorecard_page(&state, &ctx, Some(card), HOME, crumbs).await
 }
 
 async fn mine(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let card = state.app.my_scorecard(&ctx.caller).await?;
-    scorecard_page(&ctx, card, MINE, Vec::new()).await
+    scorecard_page(&state, &ctx, card, MINE, Vec::new()).await
 }
 
 // ---------------------------------------------------------------------------
@@ -749,9 +788,14 @@ struct ProposalsPage {
     errors: Vec<(String, String)>,
     /// What each row's own forms show: their refusals come above the list.
     none: Vec<(String, String)>,
+    grades: Grades,
 }
 
 impl ProposalsPage {
+    fn grade(&self, code: &str) -> String {
+        self.grades.name(self.c.lang, code)
+    }
+
     fn who(&self, p: &ProposalView) -> String {
         name_code(self.c.lang, &p.partner_name, &p.partner_code)
     }
@@ -799,6 +843,7 @@ async fn proposals_page(
         rows,
         errors,
         none: Vec::new(),
+        grades: Grades::load(state, ctx).await?,
     })
 }
 

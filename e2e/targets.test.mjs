@@ -5,8 +5,9 @@
 //   shows as the parts are typed, a split that leaves ¥100,000.00 over is
 //   refused with the gap and writes nothing — then splits it exactly and
 //   approves the channel's target;
-// - the boss of one of those partners, once its share is approved too,
-//   reads the quarter's target in the portal, with its actual to date, attainment and what it needs per
+// - its share approved, the partner's target is amended: without a reason
+//   and to the same figure it is refused, with a reason it is logged;
+// - the boss of that partner reads the quarter's target in the portal, with its actual to date, attainment and what it needs per
 //   remaining day, and sees no other partner's target nor the channel's.
 //
 // Run from the repository root:  npm run e2e   (see support.mjs for settings)
@@ -143,6 +144,19 @@ describe('targets in a browser', () => {
       res = await submit(page, page.locator('[data-testid=approve]'), `${partnerPage}/approve`);
       assert.equal(res.status(), 303);
       assert.match(await textOf(page.locator('[data-testid=status]')), /已批准/);
+      // Approved is locked: a change needs a reason, and is logged.
+      await page.locator('#amend-value').fill('650,000');
+      res = await submit(page, page.locator('[data-testid=amend]'), `${partnerPage}/amend`);
+      assert.equal(res.status(), 422);
+      assert.match(await textOf(page.locator('#amend-form .field-error')), /原因/);
+      await page.locator('#amend-value').fill('600,000.00');
+      await page.locator('#reason').fill('与经销商确认后维持原目标');
+      res = await submit(page, page.locator('[data-testid=amend]'), `${partnerPage}/amend`);
+      assert.equal(res.status(), 422, 'an amendment that changes nothing is refused');
+      await page.locator('#amend-value').fill('620,000');
+      res = await submit(page, page.locator('[data-testid=amend]'), `${partnerPage}/amend`);
+      assert.equal(res.status(), 303);
+      assert.match(await textOf(page.locator('[data-testid=amendments]')), /¥600,000\.00 ¥620,000\.00 与经销商确认后维持原目标 王经理/);
       await logout(page);
 
       // The partner reads this quarter's target in the portal.
@@ -154,7 +168,7 @@ describe('targets in a browser', () => {
       assert.equal(await rows.count(), 1, 'neither the channel\'s target nor another partner\'s');
       assert.equal(await rows.first().getAttribute('data-subject'), partner);
       assert.equal(await page.locator(`[data-subject="${other}"]`).count(), 0);
-      assert.equal(await textOf(rows.first().locator('[data-testid=target-value]')), '¥600,000.00');
+      assert.equal(await textOf(rows.first().locator('[data-testid=target-value]')), '¥620,000.00');
       assert.match(await textOf(rows.first().locator('[data-testid=target-actual]')), /^-?¥[\d,]+\.\d\d$/);
       assert.match(await textOf(rows.first().locator('[data-testid=target-percent]')), /^-?\d+(\.\d+)?%$/);
       assert.match(

@@ -758,6 +758,32 @@ async fn detail(
     detail_page(&state, &ctx, id, params.child_type, Typed::none()).await
 }
 
+/// What a form on a target's page leads to: the target's page again with
+/// `done` (a message key naming the subject) as the flash, or the page with
+/// the form as typed and its errors.
+async fn on_target_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    result: Result<TargetView, qudao_app::AppError>,
+    done: &str,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    saved_or_redisplayed(
+        ctx,
+        result,
+        |view| {
+            let text = ctx.lang.tf(done, subject_name(ctx.lang, &view));
+            (text, format!("/targets/{id}"))
+        },
+        async |errors| {
+            let typed = Typed { errors, ..typed };
+            detail_page(state, ctx, id, None, typed).await
+        },
+    )
+    .await
+}
+
 async fn set_value(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -775,24 +801,12 @@ async fn set_value(
         version: Some(target.version.as_str().to_owned()),
     };
     let result = state.app.set_target(&ctx.caller, &input).await;
-    saved_or_redisplayed(
-        &ctx,
-        result,
-        |view| {
-            let text = ctx.lang.tf("targets.saved", subject_name(ctx.lang, &view));
-            (text, format!("/targets/{id}"))
-        },
-        async |errors| {
-            let typed = Typed {
-                value: form.value.clone(),
-                errors,
-                form: "value",
-                ..Typed::none()
-            };
-            detail_page(&state, &ctx, id, None, typed).await
-        },
-    )
-    .await
+    let typed = Typed {
+        value: form.value,
+        form: "value",
+        ..Typed::none()
+    };
+    on_target_page(&state, &ctx, id, result, "targets.saved", typed).await
 }
 
 async fn approve(
@@ -801,25 +815,11 @@ async fn approve(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let result = state.app.approve_target(&ctx.caller, id).await;
-    saved_or_redisplayed(
-        &ctx,
-        result,
-        |view| {
-            let text = ctx
-                .lang
-                .tf("targets.approved", subject_name(ctx.lang, &view));
-            (text, format!("/targets/{id}"))
-        },
-        async |errors| {
-            let typed = Typed {
-                errors,
-                form: "approve",
-                ..Typed::none()
-            };
-            detail_page(&state, &ctx, id, None, typed).await
-        },
-    )
-    .await
+    let typed = Typed {
+        form: "approve",
+        ..Typed::none()
+    };
+    on_target_page(&state, &ctx, id, result, "targets.approved", typed).await
 }
 
 async fn amend(
@@ -833,26 +833,12 @@ async fn amend(
         reason: form.reason.clone(),
     };
     let result = state.app.amend_target(&ctx.caller, id, &input).await;
-    saved_or_redisplayed(
-        &ctx,
-        result,
-        |view| {
-            let text = ctx
-                .lang
-                .tf("targets.amended", subject_name(ctx.lang, &view));
-            (text, format!("/targets/{id}"))
-        },
-        async |errors| {
-            let typed = Typed {
-                amend: (form.value.clone(), form.reason.clone()),
-                errors,
-                form: "amend",
-                ..Typed::none()
-            };
-            detail_page(&state, &ctx, id, None, typed).await
-        },
-    )
-    .await
+    let typed = Typed {
+        amend: (form.value, form.reason),
+        form: "amend",
+        ..Typed::none()
+    };
+    on_target_page(&state, &ctx, id, result, "targets.amended", typed).await
 }
 
 async fn cascade(

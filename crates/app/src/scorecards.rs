@@ -1132,10 +1132,9 @@ impl Qudao {
             }
             region_ids.extend(row.region_id);
         }
-        let partners: HashMap<i64, (String, String)> =
-            qudao_store::scorecards::partner_names(db, &partner_ids).await?;
+        let partners: HashMap<i64, (String, String)> = partner_names(db, &partner_ids).await?;
         let users: HashMap<i64, (String, String)> =
-            qudao_store::scorecards::user_names(db, &user_ids).await?;
+            qudao_store::admin::logins_by_id(db, &user_ids).await?;
         region_ids.sort_unstable();
         region_ids.dedup();
         let regions: HashMap<i64, (String, String)> =
@@ -1322,7 +1321,7 @@ impl Qudao {
             .map(|g| (g.id, (g.code, g.rank)))
             .collect();
         let ids: Vec<i64> = rows.iter().map(|r| r.partner_id).collect();
-        let partners = qudao_store::scorecards::partner_names(db, &ids).await?;
+        let partners = partner_names(db, &ids).await?;
         let mut periods: BTreeMap<i64, String> = BTreeMap::new();
         for row in &rows {
             if !periods.contains_key(&row.run_id)
@@ -1384,7 +1383,7 @@ impl Qudao {
             return Err(conflict("status", "grade_proposal_decided", &proposal.status).into());
         }
         let decided = if approve {
-            let code = qudao_store::scorecards::partner_names(&tx, &[proposal.partner_id])
+            let code = partner_names(&tx, &[proposal.partner_id])
                 .await?
                 .remove(&proposal.partner_id)
                 .map(|(code, _)| code)
@@ -1573,6 +1572,20 @@ pub struct ScorecardInputRow {
     pub subject_code: String,
     pub kpi: String,
     pub value: String,
+}
+
+/// Code and name of each partner id given (any scope: the caller already
+/// holds rows that name them).
+async fn partner_names(
+    db: &impl qudao_store::ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, String)>, AppError> {
+    let all = qudao_domain::scope::DataScope::All;
+    Ok(qudao_store::partners::names_of(db, all, ids)
+        .await?
+        .into_iter()
+        .map(|(id, code, name)| (id, (code, name)))
+        .collect())
 }
 
 #[cfg(test)]

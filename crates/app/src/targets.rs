@@ -509,15 +509,12 @@ impl Qudao {
         let row = repo::by_id(self.db(), Self::target_reach(caller), id)
             .await?
             .ok_or(AppError::NotFound("target"))?;
-        // Why we changed a partner's target is our own note, not shown in
-        // the portal.
-        let internal = !caller.role.is_partner_role();
+        // Why we changed a partner's target, and who did, are our own
+        // notes, not shown in the portal.
+        let internal = crate::visibility::sees_internal(caller);
         let stored = repo::amendments(self.db(), row.id).await?;
-        let logins: Vec<String> = stored.iter().map(|a| a.amended_by.clone()).collect();
-        let names: HashMap<String, String> = qudao_store::admin::display_names(self.db(), &logins)
-            .await?
-            .into_iter()
-            .collect();
+        let logins = stored.iter().map(|a| a.amended_by.clone()).collect();
+        let names = crate::visibility::user_names(self.db(), logins).await?;
         let amendments = stored
             .into_iter()
             .map(|a| {
@@ -1311,12 +1308,9 @@ async fn subject_names(
     }
     // The rows were read through the scope, so their partners are ones
     // the caller sees.
-    for chunk in partners.chunks(1000) {
-        let found =
-            qudao_store::partners::names_of(db, qudao_domain::scope::DataScope::All, chunk).await?;
-        for (id, code, name) in found {
-            names.insert(Subject::Partner(id), (code, name));
-        }
+    let all = qudao_domain::scope::DataScope::All;
+    for (id, code, name) in qudao_store::partners::names_of(db, all, &partners).await? {
+        names.insert(Subject::Partner(id), (code, name));
     }
     for (id, login_name) in qudao_store::admin::logins_by_id(db, &reps).await? {
         names.insert(Subject::Rep(id), login_name);

@@ -658,25 +658,29 @@ pub async fn codes_of(
 }
 
 /// Codes and names of the given partner ids that the scope can see, for
-/// showing parents by name.
+/// showing parents (or a list's thousands of subjects) by name; a query
+/// per thousand ids.
 pub async fn names_of(
     db: &impl ConnectionTrait,
     scope: DataScope,
     ids: &[i64],
 ) -> Result<Vec<(i64, String, String)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        found.extend(
+            partner::Entity::find()
+                .select_only()
+                .column(partner::Column::Id)
+                .column(partner::Column::Code)
+                .column(partner::Column::Name)
+                .filter(partner::Column::Id.is_in(chunk.iter().copied()))
+                .filter(scope_condition(scope))
+                .into_tuple::<(i64, String, String)>()
+                .all(db)
+                .await?,
+        );
     }
-    Ok(partner::Entity::find()
-        .select_only()
-        .column(partner::Column::Id)
-        .column(partner::Column::Code)
-        .column(partner::Column::Name)
-        .filter(partner::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope_condition(scope))
-        .into_tuple::<(i64, String, String)>()
-        .all(db)
-        .await?)
+    Ok(found)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]

@@ -7,17 +7,22 @@
 //! agreement (a distributor does not read its downstream partners' contracts
 //! with the brand owner).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use qudao_domain::agreements::{self as rules, AgreementStatus, VersionState, version_code};
 use qudao_domain::dates::{DateRange, parse_date};
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::{PartnerStatus, Reason};
+use qudao_domain::periods::{FiscalCalendar, Month, Period};
+use qudao_domain::targets::TargetMeasure;
 use qudao_domain::{Invalid, Problem};
-use qudao_store::WriteTx;
 use qudao_store::agreements::{self as repo, Terms, version};
 use qudao_store::paging::{Page, PageRequest, SortDir};
 use qudao_store::partners::partner;
 use qudao_store::scope::Visible;
+use qudao_store::targets::Subject;
+use qudao_store::{Aggregate, ConnectionTrait, WriteTx};
 
 use crate::scope::{Area, scope_in};
 use serde::Serialize;
@@ -49,8 +54,12 @@ pub struct AgreementVersionView {
     pub in_force_until: Option<NaiveDate>,
     pub price_list_code: Option<String>,
     pub rebate_programs: Vec<String>,
-    /// The annual target in major units, e.g. `1200000.00`.
+    /// The annual target in major units, e.g. `1200000.00`: a draft's
+    /// proposal, or once activated the partner's approved sell-in target
+    /// for `annual_target_year`.
     pub annual_target: Option<String>,
+    /// The fiscal year whose target an activated version shows.
+    pub annual_target_year: Option<i32>,
     pub currency: Option<String>,
     pub after_sales_duties: String,
     pub payment_net_days: i32,
@@ -194,13 +203,24 @@ fn status_filter(status: AgreementStatus) -> StatusFilter {
     }
 }
 
+/// The annual target a version shows, and the fiscal year it is the
+/// partner's target for (none for a draft's proposal).
+type ShownTarget = (Option<Money>, Option<i32>);
+
+/// A draft's own proposal.
+fn proposed(row: &version::Model) -> Result<ShownTarget, AppError> {
+    Ok((row.target()?, None))
+}
+
+/// A version for people, with the annual target it shows (see
+/// [`AnnualTargets`]).
 fn view_of(
     row: &version::Model,
     partner: &partner::Model,
     today: NaiveDate,
+    (target, annual_target_year): ShownTarget,
 ) -> Result<AgreementVersionView, AppError> {
     let dates = row.dates()?;
-    let target = row.target()?;
     Ok(AgreementVersionView {
         code: version_code(&partner.code, row.version),
         partner_code: partner.code.clone(),
@@ -218,6 +238,7 @@ fn view_of(
             .map(str::to_owned)
             .collect(),
         annual_target: target.map(Money::amount_text),
+        annual_target_year: target.and(annual_target_year),
         currency: target.map(|m| m.currency().to_string()),
         after_sales_duties: row.after_sales_duties.clone(),
         payment_net_days: row.payment_net_days,
@@ -234,6 +255,31 @@ fn view_of(
         activated_by: row.activated_by.clone(),
         activated_at: row.activated_at,
     })
+}
+
+/// The annual targets versions show. A draft shows the figure it proposes;
+/// a version that was activated shows its partner's approved sell-in
+/// target for the fiscal year the version starts in, which activation wrote
+/// and which only the targets area changes from then on (one figure, not a
+/// copy here that would drift from it).
+struct AnnualTargets {
+    calendar: FiscalCalendar,
+    currency: Currency,
+    in_force: HashMap<(i64, i32), i64>,
+}
+
+impl AnnualTargets {
+    fn of(&self, row: &version::Model) -> Result<ShownTarget, AppError> {
+        if row.state()? == VersionState::Draft {
+            return proposed(row);
+        }
+        let year = self.calendar.year_of(row.valid_from);
+        let figure = self
+            .in_force
+            .get(&(row.partner_id, year))
+            .map(|minor| Money::from_minor(*minor, self.currency));
+        Ok((figure, Some(year)))
+    }
 }
 
 /// Parses the terms (with their period, for the overlap rules), reporting
@@ -357,9 +403,10 @@ impl Qudao {
             .map(version::Model::dates)
             .collect::<Result<Vec<_>, _>>()?;
         let in_force_version = rules::in_force(&dates, as_of).map(|d| d.version);
+        let targets = self.annual_targets(self.db(), &[partner.id().0]).await?;
         let mut versions = rows
             .iter()
-            .map(|row| view_of(row, partner.row(), today))
+            .map(|row| view_of(row, partner.row(), today, targets.of(row)?))
             .collect::<Result<Vec<_>, _>>()?;
         versions.reverse();
         if !crate::visibility::sees_internal(caller) {
@@ -428,7 +475,7 @@ impl Qudao {
         let row = self
             .create_agreement_draft_in(&tx, caller, &partner, input)
             .await?;
-        let view = view_of(&row, partner.row(), today())?;
+        let view = view_of(&row, partner.row(), today(), proposed(&row)?)?;
         crate::commit(tx).await?;
         Ok(view)
     }
@@ -460,7 +507,7 @@ impl Qudao {
                 qudao_store::StoreError::Duplicate => AppError::Duplicate { field: "version" },
                 other => other.into(),
             })?;
-        let view = view_of(&row, partner.row(), today())?;
+        let view = view_of(&row, partner.row(), today(), proposed(&row)?)?;
         self.audit(
             tx,
             caller,
@@ -514,9 +561,9 @@ impl Qudao {
         )
             .all()?;
         let today = today();
-        let before = view_of(&draft, partner.row(), today)?;
+        let before = view_of(&draft, partner.row(), today, proposed(&draft)?)?;
         let row = repo::update_draft(&tx, draft, terms).await?;
-        let after = view_of(&row, partner.row(), today)?;
+        let after = view_of(&row, partner.row(), today, proposed(&row)?)?;
         self.audit(
             &tx,
             caller,
@@ -540,7 +587,12 @@ impl Qudao {
         number: i32,
     ) -> Result<AgreementVersionView, AppError> {
         caller.require(Permission::ManageAgreements)?;
+        let settings = self.current_settings().await?;
         let tx = self.write().await?;
+        // Activation writes the partner's year target. The targets' lock
+        // comes before any partner row is locked, as in every target write;
+        // the other order could deadlock with a cascade.
+        tx.lock(Aggregate::Targets).await?;
         let partner = self
             .visible_for_write(&tx, caller, Area::Agreements, partner_code)
             .await?;
@@ -570,10 +622,25 @@ impl Qudao {
                 .map(|r| (r.clone(), from))
         });
         let today = today();
-        let before = view_of(&draft, partner.row(), today)?;
+        let before = view_of(&draft, partner.row(), today, proposed(&draft)?)?;
         let superseded = supersedes.as_ref().map(|(old, _)| old.version);
+        let draft_target = draft.target()?;
         let row = repo::activate(&tx, draft, supersedes, &caller.login).await?;
-        let after = view_of(&row, partner.row(), today)?;
+        if let Some(figure) = draft_target {
+            let year = crate::targets::fiscal(settings.fiscal_year_start).year_of(row.valid_from);
+            // Targets are in the company's currency: a figure in another
+            // is converted at the rate of the month the version starts in
+            // (refused, naming the month, when there is none).
+            let month = Month::of(row.valid_from);
+            let rate = self.rate_for(month, figure.currency()).await?;
+            let converted = qudao_domain::rates::convert(figure, &rate, settings.currency)
+                .ok_or_else(|| AppError::Internal("conversion overflow".into()))?;
+            let reason = format!("{} {}", before.code, row.note.trim());
+            self.year_target_from_agreement(&tx, caller, &partner, year, converted, reason.trim())
+                .await?;
+        }
+        let targets = self.annual_targets(&tx, &[partner.id().0]).await?;
+        let after = view_of(&row, partner.row(), today, targets.of(&row)?)?;
         self.audit(
             &tx,
             caller,
@@ -633,9 +700,10 @@ impl Qudao {
             .cloned()
             .ok_or_else(|| AppError::Internal("planned version missing".to_owned()))?;
         let today = today();
-        let before = view_of(&current, partner.row(), today)?;
+        let targets = self.annual_targets(&tx, &[partner.id().0]).await?;
+        let before = view_of(&current, partner.row(), today, targets.of(&current)?)?;
         let row = repo::terminate(&tx, current, effective, reason.as_str()).await?;
-        let after = view_of(&row, partner.row(), today)?;
+        let after = view_of(&row, partner.row(), today, targets.of(&row)?)?;
         self.audit(
             &tx,
             caller,
@@ -648,6 +716,32 @@ impl Qudao {
         .await?;
         crate::commit(tx).await?;
         Ok(after)
+    }
+
+    /// The year targets in force of these partners, for [`AnnualTargets`].
+    async fn annual_targets(
+        &self,
+        db: &impl ConnectionTrait,
+        partner_ids: &[i64],
+    ) -> Result<AnnualTargets, AppError> {
+        let settings = self.current_settings().await?;
+        let rows =
+            qudao_store::targets::partners_in_force(db, partner_ids, TargetMeasure::SellInAmount)
+                .await?;
+        let in_force = rows
+            .into_iter()
+            .filter_map(|row| match (row.key.subject, row.key.period) {
+                (Subject::Partner(partner), Period::Year(year)) => {
+                    Some(((partner, year), row.value.amount()))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(AnnualTargets {
+            calendar: crate::targets::fiscal(settings.fiscal_year_start),
+            currency: settings.currency,
+            in_force,
+        })
     }
 
     /// Agreement versions in the caller's scope.
@@ -723,12 +817,17 @@ impl Qudao {
         ids.dedup();
         let partners =
             repo::partners_by_id(self.db(), scope_in(caller, Area::Agreements), &ids).await?;
+        let targets = self.annual_targets(self.db(), &ids).await?;
         let items = rows
             .items
             .iter()
             .filter_map(|row| {
                 let partner = partners.iter().find(|p| p.id == row.partner_id)?;
-                Some(view_of(row, partner, today))
+                Some(
+                    targets
+                        .of(row)
+                        .and_then(|t| view_of(row, partner, today, t)),
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {

@@ -352,52 +352,36 @@ impl Qudao {
             version: TargetVersion::TopDown,
             ..proposal.key
         };
-        let before = repo::by_key_for_write(&tx, &key).await?;
-        let (top_id, amended) = match &before {
-            None => {
-                // The partner is the proposal's, which the caller reaches.
-                let partner = match proposal.key.subject {
-                    Subject::Partner(partner) => Some(
-                        qudao_store::scope::partner_by_id(
-                            &tx,
-                            crate::scope::scope_in(caller, Area::Targets),
-                            qudao_domain::partners::PartnerId(partner),
-                        )
-                        .await?
-                        .ok_or(AppError::NotFound("target"))?,
-                    ),
-                    _ => None,
-                };
-                let subject = match (&partner, proposal.key.subject) {
-                    (Some(visible), _) => NewSubject::Partner(visible),
-                    (None, Subject::Rep(user)) => NewSubject::Rep(user),
-                    (None, _) => {
-                        return Err(Invalid::new(
-                            "subject_type",
-                            Problem::Rule {
-                                rule: "proposal_subject_type",
-                            },
-                        )
-                        .into());
-                    }
-                };
-                let row =
-                    repo::insert(&tx, &key, subject, proposal.value, None, &caller.login).await?;
-                repo::set_status(&tx, row.id, TargetStatus::Approved).await?;
-                (row.id, false)
-            }
-            Some(row) if row.status == TargetStatus::Draft => {
-                repo::update_value(&tx, row.id, proposal.value, row.parent_id).await?;
-                repo::set_status(&tx, row.id, TargetStatus::Approved).await?;
-                (row.id, false)
-            }
-            Some(row) if row.value == proposal.value => (row.id, false),
-            Some(row) => {
-                let amendment = Amendment::new(row.value, proposal.value, &input.reason)?;
-                repo::amend(&tx, row.id, &amendment, &caller.login).await?;
-                (row.id, true)
+        // The partner is the proposal's, which the caller reaches.
+        let partner = match proposal.key.subject {
+            Subject::Partner(partner) => Some(
+                qudao_store::scope::partner_by_id(
+                    &tx,
+                    crate::scope::scope_in(caller, Area::Targets),
+                    qudao_domain::partners::PartnerId(partner),
+                )
+                .await?
+                .ok_or(AppError::NotFound("target"))?,
+            ),
+            _ => None,
+        };
+        let subject = match (&partner, proposal.key.subject) {
+            (Some(visible), _) => NewSubject::Partner(visible),
+            (None, Subject::Rep(user)) => NewSubject::Rep(user),
+            (None, _) => {
+                return Err(Invalid::new(
+                    "subject_type",
+                    Problem::Rule {
+                        rule: "proposal_subject_type",
+                    },
+                )
+                .into());
             }
         };
+        let put = self
+            .put_in_force(&tx, caller, &key, subject, proposal.value, &input.reason)
+            .await?;
+        let (top_id, amended) = (put.id, put.amended);
         repo::set_status(&tx, proposal.id, TargetStatus::Approved).await?;
         let mut rows = Vec::with_capacity(2);
         for id in [top_id, proposal.id] {
@@ -410,7 +394,7 @@ impl Qudao {
         let mut views = self.target_views(&tx, settings.currency, rows).await?;
         let bottom_up = views.pop().ok_or(AppError::NotFound("target"))?;
         let top_down = views.pop().ok_or(AppError::NotFound("target"))?;
-        let replaced = before.as_ref().map(|b| b.value.amount());
+        let replaced = put.replaced.map(TargetValue::amount);
         self.audit(
             &tx,
             caller,

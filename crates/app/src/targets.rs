@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use qudao_domain::admin::Role;
 use qudao_domain::error::{Invalid, Problem};
-use qudao_domain::money::Currency;
+use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::PartnerType;
 use qudao_domain::periods::{FiscalCalendar, Month, Period};
 use qudao_domain::targets::{
@@ -162,6 +162,14 @@ pub struct Projection {
     pub months: Vec<(Month, i64)>,
 }
 
+/// What [`Qudao::put_in_force`] did.
+pub(crate) struct InForce {
+    pub id: i64,
+    /// The figure the target held before, if it existed.
+    pub replaced: Option<TargetValue>,
+    pub amended: bool,
+}
+
 /// The largest number of children one cascade writes.
 pub const MAX_CHILDREN: usize = 10_000;
 
@@ -194,7 +202,7 @@ fn engine_measure(measure: TargetMeasure) -> Option<&'static str> {
     }
 }
 
-fn fiscal(start: u32) -> FiscalCalendar {
+pub(crate) fn fiscal(start: u32) -> FiscalCalendar {
     FiscalCalendar::new(start).unwrap_or_else(|| FiscalCalendar::new(1).expect("January"))
 }
 
@@ -288,6 +296,50 @@ impl Qudao {
                 Found::Rep(user.id)
             }
         })
+    }
+
+    /// The subjects of a cascade's children, in their order: partners
+    /// found in one scoped query per five hundred codes (a cascade to every
+    /// partner of a channel names thousands), the rest one by one as
+    /// [`Self::target_subject`] finds them.
+    async fn cascade_subjects(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        children: &[CascadeChild],
+        types: &[SubjectType],
+    ) -> Result<Vec<Found>, AppError> {
+        let codes: Vec<String> = children
+            .iter()
+            .zip(types)
+            .filter(|(_, t)| **t == SubjectType::Partner)
+            .map(|(c, _)| c.subject_code.trim().to_owned())
+            .collect();
+        let mut partners: HashMap<String, Visible> =
+            qudao_store::scope::partners_by_codes(tx, scope_in(caller, Area::Targets), &codes)
+                .await?
+                .into_iter()
+                .map(|v| (v.code().to_owned(), v))
+                .collect();
+        let mut found = Vec::with_capacity(children.len());
+        for (child, subject_type) in children.iter().zip(types) {
+            let code = child.subject_code.trim();
+            found.push(match subject_type {
+                SubjectType::Partner if code.is_empty() => {
+                    return Err(invalid("children", Problem::Required).into());
+                }
+                SubjectType::Partner => Found::Partner(Box::new(
+                    partners
+                        .remove(code)
+                        .ok_or_else(|| unknown("children", code))?,
+                )),
+                other => {
+                    self.target_subject(tx, caller, *other, code, "children")
+                        .await?
+                }
+            });
+        }
+        Ok(found)
     }
 
     /// A product line by code, for a write; `None` for every line.
@@ -418,6 +470,92 @@ impl Qudao {
         )
         .await?;
         Ok(view)
+    }
+
+    /// Puts `value` in force as the top-down target with `key`, in a write
+    /// that holds the targets' lock: a new target is approved at once, a
+    /// draft is replaced and approved, an approved target is amended with
+    /// `reason` (logged) unless it holds the figure already.
+    pub(crate) async fn put_in_force(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        key: &TargetKey,
+        subject: NewSubject<'_>,
+        value: TargetValue,
+        reason: &str,
+    ) -> Result<InForce, AppError> {
+        let before = repo::by_key_for_write(tx, key).await?;
+        let (id, amended) = match &before {
+            None => {
+                let row = repo::insert(tx, key, subject, value, None, &caller.login).await?;
+                repo::set_status(tx, row.id, TargetStatus::Approved).await?;
+                (row.id, false)
+            }
+            Some(row) if row.status == TargetStatus::Draft => {
+                repo::update_value(tx, row.id, value, row.parent_id).await?;
+                repo::set_status(tx, row.id, TargetStatus::Approved).await?;
+                (row.id, false)
+            }
+            Some(row) if row.value == value => (row.id, false),
+            Some(row) => {
+                let amendment = Amendment::new(row.value, value, reason)?;
+                repo::amend(tx, row.id, &amendment, &caller.login).await?;
+                (row.id, true)
+            }
+        };
+        Ok(InForce {
+            id,
+            replaced: before.map(|b| b.value),
+            amended,
+        })
+    }
+
+    /// Writes an activated agreement's annual target, in the company's
+    /// currency, as its partner's sell-in target for fiscal `year`, in
+    /// force at once (the agreement is signed): the one figure the
+    /// agreement and the targets pages show. The caller holds the targets'
+    /// lock.
+    pub(crate) async fn year_target_from_agreement(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        partner: &Visible,
+        year: i32,
+        figure: Money,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let value = TargetValue::new(TargetMeasure::SellInAmount, figure.minor())
+            .map_err(|e| invalid("annual_target", e.problem))?;
+        let subject = NewSubject::Partner(partner);
+        let key = TargetKey {
+            period: Period::Year(year),
+            subject: subject.stored(),
+            measure: TargetMeasure::SellInAmount,
+            product_line_id: None,
+            version: TargetVersion::TopDown,
+        };
+        let put = self
+            .put_in_force(tx, caller, &key, subject, value, reason)
+            .await?;
+        if put.replaced != Some(value) {
+            self.audit(
+                tx,
+                caller,
+                "target",
+                &put.id.to_string(),
+                "agreement",
+                put.replaced
+                    .map(|v| serde_json::json!({ "value": v.amount() }))
+                    .as_ref(),
+                Some(&serde_json::json!({
+                    "value": value.amount(), "status": "approved",
+                    "amended": put.amended, "reason": reason,
+                })),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The targets of a period the caller sees, as the cascade's tree:
@@ -585,12 +723,9 @@ impl Qudao {
                     .map_err(|e| invalid("children", e.problem))?,
             );
         }
-        for (i, child) in input.children.iter().enumerate() {
-            let twice = input.children[..i]
-                .iter()
-                .zip(&types)
-                .any(|(c, t)| *t == types[i] && c.subject_code.trim() == child.subject_code.trim());
-            if twice {
+        let mut seen = std::collections::HashSet::with_capacity(input.children.len());
+        for (child, subject_type) in input.children.iter().zip(&types) {
+            if !seen.insert((*subject_type, child.subject_code.trim())) {
                 return Err(invalid(
                     "children",
                     Problem::Conflict {
@@ -703,13 +838,9 @@ impl Qudao {
             .ok_or(AppError::NotFound("target"))?;
         let split = rules::split(parent.value, &by, remainder_index, input.draft)
             .map_err(|e| shown_gap(e, measure, settings.currency))?;
-        let mut found = Vec::with_capacity(input.children.len());
-        for (child, subject_type) in input.children.iter().zip(&types) {
-            found.push(
-                self.target_subject(&tx, caller, *subject_type, &child.subject_code, "children")
-                    .await?,
-            );
-        }
+        let found = self
+            .cascade_subjects(&tx, caller, &input.children, &types)
+            .await?;
         let named: Vec<Subject> = found.iter().map(|f| f.new_subject().stored()).collect();
         // A child that is the parent or above it would make the tree a loop.
         let above = repo::ancestors_for_write(&tx, parent.id).await?;
@@ -727,7 +858,8 @@ impl Qudao {
             .into());
         }
         let earlier = repo::children_for_write(&tx, parent.id).await?;
-        if let Some(left_out) = earlier.iter().find(|c| !named.contains(&c.key.subject)) {
+        let named_set: std::collections::HashSet<Subject> = named.iter().copied().collect();
+        if let Some(left_out) = earlier.iter().find(|c| !named_set.contains(&c.key.subject)) {
             let view = self
                 .target_views(&tx, settings.currency, vec![left_out.clone()])
                 .await?;
@@ -744,35 +876,16 @@ impl Qudao {
             )
             .into());
         }
-        let mut ids = Vec::with_capacity(found.len());
+        let existing: HashMap<Subject, TargetRow> =
+            repo::by_subjects_for_write(&tx, &parent.key, &named)
+                .await?
+                .into_iter()
+                .map(|row| (row.key.subject, row))
+                .collect();
+        let mut new = Vec::new();
         for ((subject, value), child) in found.iter().zip(&split.children).zip(&input.children) {
-            let key = TargetKey {
-                subject: subject.new_subject().stored(),
-                ..parent.key
-            };
-            let id = match repo::by_key_for_write(&tx, &key).await? {
-                None => {
-                    repo::insert(
-                        &tx,
-                        &key,
-                        subject.new_subject(),
-                        *value,
-                        Some(parent.id),
-                        &caller.login,
-                    )
-                    .await?
-                    .id
-                }
-                Some(row) if row.status == TargetStatus::Approved => {
-                    return Err(invalid(
-                        "children",
-                        Problem::Conflict {
-                            rule: "cascade_child_locked",
-                            with: child.subject_code.trim().to_owned(),
-                        },
-                    )
-                    .into());
-                }
+            match existing.get(&subject.new_subject().stored()) {
+                None => new.push((subject.new_subject(), *value)),
                 // Taking a child from another parent would leave that
                 // parent's children short of it.
                 Some(row) if row.parent_id.is_some_and(|p| p != parent.id) => {
@@ -785,19 +898,34 @@ impl Qudao {
                     )
                     .into());
                 }
-                Some(row) => {
-                    repo::update_value(&tx, row.id, *value, Some(parent.id)).await?;
-                    row.id
+                // A figure already in force (an agreement's annual target)
+                // joins the cascade when the split gives it that figure.
+                Some(row) if row.status == TargetStatus::Approved && row.value != *value => {
+                    return Err(invalid(
+                        "children",
+                        Problem::Conflict {
+                            rule: "cascade_child_locked",
+                            with: child.subject_code.trim().to_owned(),
+                        },
+                    )
+                    .into());
                 }
-            };
-            ids.push(id);
+                Some(row) if row.value == *value && row.parent_id == Some(parent.id) => {}
+                Some(row) => repo::update_value(&tx, row.id, *value, Some(parent.id)).await?,
+            }
         }
-        let mut rows = Vec::with_capacity(ids.len() + 1);
+        repo::insert_many(&tx, &parent.key, &new, Some(parent.id), &caller.login).await?;
+        let mut written: HashMap<Subject, TargetRow> = repo::children_for_write(&tx, parent.id)
+            .await?
+            .into_iter()
+            .map(|row| (row.key.subject, row))
+            .collect();
+        let mut rows = Vec::with_capacity(named.len() + 1);
         rows.push(parent.clone());
-        for id in &ids {
+        for subject in &named {
             rows.push(
-                repo::by_id_for_write(&tx, reach, *id)
-                    .await?
+                written
+                    .remove(subject)
                     .ok_or(AppError::NotFound("target"))?,
             );
         }

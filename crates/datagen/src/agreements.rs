@@ -121,7 +121,10 @@ fn first_version(rng: &mut ChaCha8Rng, partner: &PlannedPartner, term: Term) -> 
         price_list_code: price_list.to_owned(),
         rebate_programs: programs.join(","),
         annual_target: target.to_string(),
-        currency: partner.currency.to_owned(),
+        // Planned in the company's currency, as its year target will be;
+        // a figure in another is converted at its first month's rate,
+        // which the demo's rates do not reach back to for older terms.
+        currency: "CNY".to_owned(),
         after_sales_duties: if abroad {
             "Handles returns and warranty claims in its market; replies within 72 hours".to_owned()
         } else {

@@ -2,7 +2,9 @@
 //! cascaded by amounts to each channel and each channel's to its partners,
 //! all approved, so the target pages and the portal open on a real cascade
 //! with attainment; and the demo rep's own target. Each partner's figure is
-//! its sell-in so far this year plus a tenth, rounded up to ¥100; a
+//! the annual target of its agreement where one in force set it (see
+//! `app::agreements`), else its sell-in so far this year plus a tenth,
+//! rounded up to ¥100; a
 //! channel's is the sum of its partners', the company's the sum of the
 //! channels' — so every cascade adds up exactly, as the rules require.
 
@@ -11,6 +13,7 @@ use std::collections::BTreeMap;
 use qudao_app::analytics::QueryText;
 use qudao_app::targets::{CascadeChild, CascadeInput, TargetInput};
 use qudao_app::{AppError, Caller, Qudao};
+use qudao_domain::targets::{SubjectType, TargetMeasure, TargetStatus};
 
 /// The figure a subject is set: a tenth above what it bought so far,
 /// rounded up to ¥100 (minor units in, yuan text out).
@@ -91,6 +94,27 @@ pub async fn load(app: &Qudao, system: &Caller) -> Result<usize, AppError> {
     if channels.is_empty() {
         return Ok(0);
     }
+    // An active agreement's annual target is already its partner's year
+    // target, in force; the cascade gives that partner the same figure.
+    let agreed: BTreeMap<String, i64> = app
+        .target_list(system, Some(&year))
+        .await?
+        .into_iter()
+        .filter(|t| {
+            t.subject_type == SubjectType::Partner
+                && t.measure == TargetMeasure::SellInAmount
+                && t.product_line.is_none()
+                && t.status == TargetStatus::Approved
+        })
+        .map(|t| (t.subject_code, t.value))
+        .collect();
+    for partners in channels.values_mut() {
+        for (code, value) in partners.iter_mut() {
+            if let Some(figure) = agreed.get(code) {
+                *value = *figure;
+            }
+        }
+    }
     let channel_total = |partners: &[(String, i64)]| partners.iter().map(|(_, v)| v).sum::<i64>();
     let company_total: i64 = channels.values().map(|p| channel_total(p)).sum();
 
@@ -129,7 +153,9 @@ pub async fn load(app: &Qudao, system: &Caller) -> Result<usize, AppError> {
         count += below.children.len();
         app.approve_target(system, channel.id).await?;
         for partner in below.children {
-            app.approve_target(system, partner.id).await?;
+            if partner.status == TargetStatus::Draft {
+                app.approve_target(system, partner.id).await?;
+            }
         }
     }
 

@@ -40,6 +40,8 @@ pub mod version {
         pub price_list_code: Option<String>,
         /// Rebate program codes joined by commas (codes hold no commas).
         pub rebate_programs: String,
+        /// A draft's proposed annual target. Activation moves it into the
+        /// partner's year target and clears it here.
         pub target_minor: Option<i64>,
         pub target_currency: Option<String>,
         pub after_sales_duties: String,
@@ -207,6 +209,10 @@ pub async fn activate(
         old.update(db).await?;
     }
     let mut row: version::ActiveModel = draft.into();
+    // From now on the partner's year target holds the figure (the app
+    // writes it in the same transaction); a copy here would drift from it.
+    row.target_minor = Set(None);
+    row.target_currency = Set(None);
     row.status = Set("active".to_owned());
     row.activated_by = Set(Some(activated_by.to_owned()));
     row.activated_at = Set(Some(crate::now()));

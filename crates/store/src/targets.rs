@@ -12,6 +12,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
+use crate::bulk::Cell;
 use crate::error::read;
 use crate::partners::{partner, scope_condition};
 use crate::scope::Visible;
@@ -378,6 +379,33 @@ pub async fn list(
         .collect()
 }
 
+/// The approved top-down targets of these partners for one measure over
+/// every product line, of any period: the figures in force, as an
+/// agreement shows its partner's year target (no scope: the caller holds
+/// the partners).
+pub async fn partners_in_force(
+    db: &impl ConnectionTrait,
+    partner_ids: &[i64],
+    measure: TargetMeasure,
+) -> Result<Vec<TargetRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in partner_ids.chunks(1000) {
+        let found = target::Entity::find()
+            .filter(target::Column::PartnerId.is_in(chunk.iter().copied()))
+            .filter(target::Column::SubjectType.eq(SubjectType::Partner.as_str()))
+            .filter(target::Column::Measure.eq(measure.as_str()))
+            .filter(target::Column::LineKey.eq(0))
+            .filter(target::Column::Version.eq(TargetVersion::TopDown.as_str()))
+            .filter(target::Column::Status.eq(TargetStatus::Approved.as_str()))
+            .all(db)
+            .await?;
+        for row in found {
+            rows.push(row.row()?);
+        }
+    }
+    Ok(rows)
+}
+
 /// What the children of each of these targets add up to: all of them,
 /// whoever looks, as a parent's gap is the parent's own figure (a manager
 /// holds the channel's target while seeing only some of its partners').
@@ -476,6 +504,103 @@ pub async fn insert(
         ..Default::default()
     };
     row.insert(tx).await?.row()
+}
+
+/// The targets with `key`'s period, measure, product line and version for
+/// each of these subjects, locked until the transaction ends (a cascade
+/// to thousands of children asks once per thousand, not once each).
+pub async fn by_subjects_for_write(
+    tx: &WriteTx,
+    key: &TargetKey,
+    subjects: &[Subject],
+) -> Result<Vec<TargetRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in subjects.chunks(1000) {
+        let found = target::Entity::find()
+            .filter(target::Column::Period.eq(key.period.to_string()))
+            .filter(target::Column::Measure.eq(key.measure.as_str()))
+            .filter(target::Column::LineKey.eq(key.product_line_id.unwrap_or(0)))
+            .filter(target::Column::Version.eq(key.version.as_str()))
+            .filter(target::Column::SubjectKey.is_in(chunk.iter().map(|s| s.key())))
+            .lock_exclusive()
+            .all(tx)
+            .await?;
+        for row in found {
+            rows.push(row.row()?);
+        }
+    }
+    Ok(rows)
+}
+
+const TARGET_COLUMNS: &[&str] = &[
+    "id",
+    "period",
+    "subject_type",
+    "subject_key",
+    "channel",
+    "region_id",
+    "partner_id",
+    "user_id",
+    "measure",
+    "product_line_id",
+    "line_key",
+    "value",
+    "version",
+    "status",
+    "parent_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// Writes new draft targets, one per subject and figure, that share `key`'s
+/// period, measure, line and version, through the bulk path; returns their
+/// ids in the order given.
+pub async fn insert_many(
+    tx: &WriteTx,
+    key: &TargetKey,
+    children: &[(NewSubject<'_>, TargetValue)],
+    parent_id: Option<i64>,
+    by: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let ids = crate::bulk::allocate_ids(tx, "targets", children.len()).await?;
+    let at = now();
+    let period = key.period.to_string();
+    let rows = children
+        .iter()
+        .zip(&ids)
+        .map(|((subject, value), id)| {
+            let (channel, region_id, partner_id, user_id) = match *subject {
+                NewSubject::Company => (None, None, None, None),
+                NewSubject::Channel(t) => (Some(t.as_str().to_owned()), None, None, None),
+                NewSubject::Region(id) => (None, Some(id), None, None),
+                NewSubject::Partner(v) => (None, None, Some(v.id().0), None),
+                NewSubject::Rep(id) => (None, None, None, Some(id)),
+            };
+            vec![
+                Cell::from(*id),
+                Cell::Text(Some(period.clone())),
+                Cell::Text(Some(subject.stored().subject_type().as_str().to_owned())),
+                Cell::Text(Some(subject.stored().key())),
+                Cell::Text(channel),
+                Cell::Int(region_id),
+                Cell::Int(partner_id),
+                Cell::Int(user_id),
+                Cell::Text(Some(key.measure.as_str().to_owned())),
+                Cell::Int(key.product_line_id),
+                Cell::from(key.product_line_id.unwrap_or(0)),
+                Cell::from(value.amount()),
+                Cell::Text(Some(key.version.as_str().to_owned())),
+                Cell::Text(Some(TargetStatus::Draft.as_str().to_owned())),
+                Cell::Int(parent_id),
+                Cell::Text(Some(by.to_owned())),
+                Cell::Instant(at),
+                Cell::Instant(at),
+            ]
+        })
+        .collect();
+    crate::bulk::insert(tx, "targets", TARGET_COLUMNS, rows).await?;
+    Ok(ids)
 }
 
 /// Changes a target's figure and the parent it was cascaded from.

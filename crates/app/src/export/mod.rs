@@ -556,6 +556,7 @@ mod tests {
             price_list_code: None,
             rebate_programs: vec!["R1".into()],
             annual_target: Some("1.00".into()),
+            annual_target_year: Some(2026),
             currency: Some("CNY".into()),
             after_sales_duties: String::new(),
             payment_net_days: 30,

@@ -2,6 +2,8 @@
 
 #![allow(clippy::wildcard_imports)]
 
+use chrono::Datelike;
+
 use super::*;
 
 on_both_backends!(
@@ -9,6 +11,7 @@ on_both_backends!(
     agreement_bad_input_changes_nothing,
     agreement_scope_lists_and_expiring,
     agreement_unreadable_stored_values_are_errors_naming_them,
+    agreement_annual_target_is_the_partners_year_target,
 );
 
 fn day(offset: i64) -> chrono::NaiveDate {
@@ -147,7 +150,17 @@ async fn agreement_amendment_answers_as_of_any_day(db: TestDb) {
     // The old version is still there, its own terms untouched.
     let old = app.agreement_version(&manager, "P1", 1).await.unwrap();
     assert_eq!((old.valid_from, old.valid_to), (day(-100), day(265)));
-    assert_eq!(old.annual_target.as_deref(), Some("1200000.00"));
+    // Each version shows the year target of the fiscal year it starts in,
+    // which the later version's activation amended if it starts in the same.
+    let same_year = day(-100).year() == day(30).year();
+    assert_eq!(
+        old.annual_target.as_deref(),
+        Some(if same_year {
+            "1500000.00"
+        } else {
+            "1200000.00"
+        })
+    );
     assert_eq!(old.superseded_from, Some(day(30)));
     assert_eq!(old.superseded_by.as_deref(), Some("AG-P1-2"));
     assert_eq!(old.in_force_until, Some(day(29)));
@@ -773,6 +786,11 @@ async fn agreement_unreadable_stored_values_are_errors_naming_them(db: TestDb) {
         .await
         .unwrap();
     signed(&app, &admin, "P1", -10, 300, None).await;
+    // Only a draft keeps a target of its own (activation moves it into the
+    // partner's year target).
+    app.create_agreement_draft(&admin, "P1", &terms(30, 300, Some(1)))
+        .await
+        .unwrap();
     let names_it = |err: AppError, column: &str, value: &str| match err {
         AppError::Internal(detail) => {
             assert!(detail.starts_with("agreement_versions row "), "{detail}");
@@ -793,5 +811,203 @@ async fn agreement_unreadable_stored_values_are_errors_naming_them(db: TestDb) {
         app.agreement(&admin, "P1", None).await.unwrap_err(),
         "status",
         "bogus",
+    );
+}
+
+/// The target an agreement states becomes, on activation, the partner's
+/// sell-in target for the fiscal year the version starts in; from then on
+/// the agreement shows that one figure, whoever changes it.
+async fn agreement_annual_target_is_the_partners_year_target(db: TestDb) {
+    use qudao_app::agreements::AgreementInput;
+    use qudao_app::targets::{AmendInput, CascadeChild, CascadeInput, TargetInput};
+    use qudao_domain::Problem;
+    use qudao_domain::targets::{SubjectType, TargetStatus};
+    fn problems<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<(&'static str, Problem)> {
+        match result {
+            Err(AppError::Invalid(found)) => {
+                found.into_iter().map(|i| (i.field, i.problem)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let app = db.app().await;
+    app.create_user(&system(), &user("manager", "channel_manager", None))
+        .await
+        .unwrap();
+    let manager = app.caller_by_login("manager").await.unwrap();
+    app.create_partner(&manager, &partner("P1", "distributor", None, None))
+        .await
+        .unwrap();
+    let year_of = |offset: i64| day(offset).year().to_string();
+    let year_target = |app: &Qudao, year: String| {
+        let app = app.clone();
+        let manager = manager.clone();
+        async move {
+            app.target_list(&manager, Some(&year))
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.subject_type == SubjectType::Partner && t.subject_code == "P1")
+        }
+    };
+
+    let draft = app
+        .create_agreement_draft(&manager, "P1", &terms(0, 300, None))
+        .await
+        .unwrap();
+    assert_eq!(draft.annual_target.as_deref(), Some("1200000.00"));
+    assert!(
+        year_target(&app, year_of(0)).await.is_none(),
+        "a draft's figure is only proposed"
+    );
+    let active = app.activate_agreement(&manager, "P1", 1).await.unwrap();
+    assert_eq!(active.annual_target.as_deref(), Some("1200000.00"));
+    let target = year_target(&app, year_of(0))
+        .await
+        .expect("written on activation");
+    assert_eq!(
+        (target.value, target.status),
+        (120_000_000, TargetStatus::Approved)
+    );
+
+    // Amended on the targets side, the agreement shows the new figure.
+    app.amend_target(
+        &manager,
+        target.id,
+        &AmendInput {
+            value: "1300000".into(),
+            reason: "mid-year review".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let shown = app.agreement_in_force(&manager, "P1", None).await.unwrap();
+    assert_eq!(shown.annual_target.as_deref(), Some("1300000.00"));
+    assert_eq!(shown.target_text(), "¥1,300,000.00");
+
+    // A cascade may take the partner's target in force at its figure, and
+    // never changes it.
+    let channel = app
+        .set_target(
+            &manager,
+            &TargetInput {
+                period: year_of(0),
+                subject_type: "channel".into(),
+                subject_code: Some("distributor".into()),
+                measure: "sell_in_amount".into(),
+                value: "1300000".into(),
+                ..TargetInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let to_p1 = |part: &str| CascadeInput {
+        by: "amounts".into(),
+        children: vec![CascadeChild {
+            subject_type: "partner".into(),
+            subject_code: "P1".into(),
+            part: Some(part.into()),
+        }],
+        ..CascadeInput::default()
+    };
+    let set_channel = |value: &str| TargetInput {
+        period: year_of(0),
+        subject_type: "channel".into(),
+        subject_code: Some("distributor".into()),
+        measure: "sell_in_amount".into(),
+        value: value.into(),
+        ..TargetInput::default()
+    };
+    app.set_target(&manager, &set_channel("1400000"))
+        .await
+        .unwrap();
+    let changed = app
+        .cascade_target(&manager, channel.id, &to_p1("1400000"))
+        .await;
+    assert_eq!(
+        problems(changed),
+        [(
+            "children",
+            Problem::Conflict {
+                rule: "cascade_child_locked",
+                with: "P1".into()
+            }
+        )]
+    );
+    app.set_target(&manager, &set_channel("1300000"))
+        .await
+        .unwrap();
+    let adopted = app
+        .cascade_target(&manager, channel.id, &to_p1("1300000"))
+        .await
+        .unwrap();
+    assert_eq!(adopted.children[0].id, target.id);
+    assert_eq!(adopted.children[0].parent_id, Some(channel.id));
+
+    // The next version's activation amends the target of the fiscal year
+    // it starts in, naming itself as the reason.
+    app.create_agreement_draft(
+        &manager,
+        "P1",
+        &AgreementInput {
+            annual_target: "1500000".into(),
+            ..terms(1, 300, Some(1))
+        },
+    )
+    .await
+    .unwrap();
+    app.activate_agreement(&manager, "P1", 2).await.unwrap();
+    let next = year_target(&app, year_of(1)).await.unwrap();
+    assert_eq!(next.value, 150_000_000);
+    if year_of(1) == year_of(0) {
+        let (_, amendments) = app.target(&manager, next.id).await.unwrap();
+        let last = amendments.last().unwrap();
+        assert_eq!((last.old_value, last.new_value), (130_000_000, 150_000_000));
+        assert_eq!(last.reason, "AG-P1-2 price list change");
+    }
+
+    // A target in another currency becomes the company's at the rate of
+    // the month the version starts in; without that rate, nothing moves.
+    app.create_partner(&manager, &partner("P2", "cross_border", None, None))
+        .await
+        .unwrap();
+    app.create_agreement_draft(
+        &manager,
+        "P2",
+        &AgreementInput {
+            annual_target: "100000".into(),
+            currency: "USD".into(),
+            ..terms(0, 300, None)
+        },
+    )
+    .await
+    .unwrap();
+    let month = qudao_domain::periods::Month::of(day(0)).to_string();
+    let no_rate = app.activate_agreement(&manager, "P2", 1).await;
+    assert_eq!(
+        problems(no_rate),
+        [(
+            "rate",
+            Problem::Conflict {
+                rule: "rate_missing",
+                with: format!("{month} USD")
+            }
+        )]
+    );
+    assert!(app.agreement(&manager, "P2", None).await.unwrap().versions[0].is_draft());
+    app.put_rate(
+        &system(),
+        &qudao_app::rates::RateInput {
+            month,
+            currency: "USD".into(),
+            rate: "7.1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let active = app.activate_agreement(&manager, "P2", 1).await.unwrap();
+    assert_eq!(
+        (active.annual_target.as_deref(), active.currency.as_deref()),
+        (Some("710000.00"), Some("CNY"))
     );
 }

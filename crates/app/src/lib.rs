@@ -25,6 +25,7 @@ pub mod inventory;
 mod line_cache;
 pub mod onboarding;
 pub mod orders;
+pub mod outlets;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

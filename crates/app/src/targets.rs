@@ -1128,12 +1128,21 @@ impl Qudao {
         type Group = (TargetMeasure, SubjectType, Option<String>, Month, Month);
         let mut actuals = HashMap::with_capacity(views.len());
         let mut groups: HashMap<Group, Vec<&TargetView>> = HashMap::new();
+        let mut coverage: HashMap<(Month, Month), Vec<&TargetView>> = HashMap::new();
         for view in views {
             let period = Period::parse("period", &view.period)?;
             let months = rules::fiscal_months(period, calendar);
             let first = months[0];
             let last = months[months.len() - 1].min(Month::of(today));
-            if engine_measure(view.measure).is_none() {
+            if view.measure == TargetMeasure::OutletCoverage {
+                // Coverage is a region's: its active outlets against its
+                // plan (`app::outlets`); for other subjects, not counted.
+                if view.subject_type == SubjectType::Region {
+                    coverage.entry((first, last)).or_default().push(view);
+                } else {
+                    actuals.insert(view.id, None);
+                }
+            } else if engine_measure(view.measure).is_none() {
                 actuals.insert(view.id, None);
             } else if first > last {
                 // Not begun: nothing counted yet.
@@ -1147,6 +1156,14 @@ impl Qudao {
                     last,
                 );
                 groups.entry(group).or_default().push(view);
+            }
+        }
+        for (range, members) in coverage {
+            let codes: Vec<String> = members.iter().map(|v| v.subject_code.clone()).collect();
+            let found = self.coverage_of(&codes, range).await?;
+            for view in members {
+                // A region without a plan has no coverage to judge.
+                actuals.insert(view.id, found.get(&view.subject_code).copied());
             }
         }
         for ((measure, subject_type, line, first, last), members) in groups {
@@ -1447,7 +1464,7 @@ async fn subject_names(
 }
 
 /// Whether the engine refused a question only for codes it has not met.
-fn only_unknown_codes(problems: &[Invalid]) -> bool {
+pub(crate) fn only_unknown_codes(problems: &[Invalid]) -> bool {
     problems.iter().all(|p| {
         matches!(
             p.problem,

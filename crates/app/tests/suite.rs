@@ -171,6 +171,8 @@ mod inventory;
 mod network;
 #[path = "suite/orders.rs"]
 mod orders;
+#[path = "suite/outlets.rs"]
+mod outlets;
 #[path = "suite/partners.rs"]
 mod partners;
 #[path = "suite/pick.rs"]

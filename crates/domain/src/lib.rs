@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod money;
 pub mod onboarding;
 pub mod orders;
+pub mod outlets;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

@@ -23,6 +23,7 @@ pub mod migrations;
 mod nested;
 pub mod onboarding;
 pub mod orders;
+pub mod outlets;
 pub mod paging;
 pub mod partner_changes;
 pub mod partners;

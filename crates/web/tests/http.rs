@@ -684,6 +684,8 @@ mod names;
 mod network;
 #[path = "http/orders.rs"]
 mod orders;
+#[path = "http/outlets.rs"]
+mod outlets;
 #[path = "http/partners.rs"]
 mod partners;
 #[path = "http/platform.rs"]

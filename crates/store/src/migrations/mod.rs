@@ -36,6 +36,7 @@ mod v020_fact_references;
 mod v021_alerts;
 mod v022_targets;
 mod v023_scorecards;
+mod v026_outlets;
 
 struct Migration {
     version: i64,
@@ -158,6 +159,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 23,
         name: "scorecard templates, imported inputs, evaluation runs and results, grade proposals",
         statements: v023_scorecards::v23_scorecards,
+    },
+    Migration {
+        version: 26,
+        name: "each region's planned retail outlets",
+        statements: v026_outlets::v26_outlets,
     },
 ];
 

@@ -13,6 +13,7 @@ mod imports;
 mod inventory;
 mod onboarding;
 mod orders;
+mod outlets;
 mod partner_changes;
 mod partners;
 mod pricing;
@@ -95,7 +96,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(alerts::routes())
                 .merge(targets::routes())
                 .merge(target_plans::routes())
-                .merge(scorecards::routes()),
+                .merge(scorecards::routes())
+                .merge(outlets::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -14,6 +14,7 @@ mod inventory;
 mod login;
 mod onboarding;
 mod orders;
+mod outlets;
 mod partner_changes;
 mod partners;
 mod periods;
@@ -82,6 +83,7 @@ pub(crate) fn routes() -> Routes {
         .merge(target_plans::routes())
         .merge(targets::routes())
         .merge(scorecards::routes())
+        .merge(outlets::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

@@ -215,6 +215,15 @@ const MATRIX: &[Row] = &[
     ("GET", "/targets/999999/reallocate", Empty, [404, 404, 403, 403, 403, 403, 303]),
     ("POST", "/targets/999999/reallocate", Form(&[("from", "2026-07-01"), ("by", "percents"), ("receiver_1", "P2"), ("part_1", "100"), ("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
     ("POST", "/api/v1/targets/999999/reallocate", Json(r#"{"from": "2026-07-01", "by": "percents", "receivers": [{"partner": "P2", "part": "100"}], "reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
+    // Outlet coverage: our staff read each region's plan, those who set
+    // targets change it (a bad plan is refused, nothing written); partners
+    // never see our plans.
+    ("GET", "/targets/outlets", Empty, [200, 200, 200, 200, 403, 403, 303]),
+    ("GET", "/targets/outlets?period=nope", Empty, [200, 200, 200, 200, 403, 403, 303]),
+    ("POST", "/targets/outlets", Form(&[("region", "999999"), ("planned", "0")]), [422, 422, 403, 403, 403, 403, 303]),
+    ("GET", "/api/v1/outlet-plans?period=2026", Empty, [200, 200, 200, 200, 403, 403, 401]),
+    ("GET", "/api/v1/outlet-plans?period=nope", Empty, [422, 422, 422, 422, 403, 403, 401]),
+    ("PUT", "/api/v1/outlet-plans", Json(r#"{"region": "999999", "planned": "0"}"#), [422, 422, 403, 403, 403, 403, 401]),
     // Scorecards: staff pages, a partner's own scorecard, proposals for
     // those who decide grades. Writes are refused for their content (422)
     // or their id (404), so the matrix changes nothing.

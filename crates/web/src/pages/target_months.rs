@@ -105,7 +105,7 @@ impl MonthsPage {
     }
 
     fn confirm(&self) -> String {
-        let key = if self.form.all_below.is_some() || self.below {
+        let key = if self.below {
             "months.confirm_below"
         } else {
             "months.confirm"

@@ -67,9 +67,9 @@ async fn months_split_and_strip(env: Env) -> Res {
     let page_path = format!("/targets/{id}/months");
     let page = browser.get(&page_path).await?;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(testid(&page.text(), "month-strip").contains("¥168.00"), "{}", page.text());
+    assert!(testid(&page.text(), "month-value").contains("¥168.00"));
     assert!(
-        page.text().contains("data-confirm=\"Split the target of Company"),
+        page.text().contains("data-confirm=\"Split the target of Whole company (or, when ticked"),
         "{}",
         page.text()
     );

@@ -133,13 +133,17 @@ impl Qudao {
         let settings = self.current_settings().await?;
         let calendar = fiscal(settings.fiscal_year_start);
         let profile = match (non_empty(input.profile.as_deref()), input.last_year) {
-            (Some(_), true) => return Err(rule("profile", "split_months_profile_or_last_year").into()),
+            (Some(_), true) => {
+                return Err(rule("profile", "split_months_profile_or_last_year").into());
+            }
             (None, false) => return Err(Invalid::new("profile", Problem::Required).into()),
             (None, true) => None,
             (Some(code), false) => Some(
                 repo::profile_by_code(self.db(), code)
                     .await?
-                    .ok_or_else(|| conflict("profile", "seasonal_profile_unknown", code.to_owned()))?,
+                    .ok_or_else(|| {
+                        conflict("profile", "seasonal_profile_unknown", code.to_owned())
+                    })?,
             ),
         };
         let remainder_to = non_empty(input.remainder_to.as_deref())
@@ -217,21 +221,39 @@ impl Qudao {
                     shapes.get(&view.subject_code).copied().unwrap_or([0; 12]),
                 ),
             };
-            let no_history = || conflict("profile", "split_months_no_history", view.subject_code.clone());
+            let no_history = || {
+                conflict(
+                    "profile",
+                    "split_months_no_history",
+                    view.subject_code.clone(),
+                )
+            };
             let remainder = match remainder_to {
                 Some(month) => month,
-                None => heaviest_month(source.key.period, calendar, &shape).ok_or_else(no_history)?,
+                None => {
+                    heaviest_month(source.key.period, calendar, &shape).ok_or_else(no_history)?
+                }
             };
-            let split = rules::split_into_months(source.value, source.key.period, calendar, &shape, remainder)
-                .map_err(|e| match e.problem {
-                    Problem::Rule { rule: "cascade_no_history" } => no_history(),
-                    Problem::Rule { rule: "cascade_remainder_child_has_no_share" } => conflict(
-                        "remainder_to",
-                        "split_months_remainder_no_share",
-                        view.subject_code.clone(),
-                    ),
-                    _ => e,
-                })?;
+            let split = rules::split_into_months(
+                source.value,
+                source.key.period,
+                calendar,
+                &shape,
+                remainder,
+            )
+            .map_err(|e| match e.problem {
+                Problem::Rule {
+                    rule: "cascade_no_history",
+                } => no_history(),
+                Problem::Rule {
+                    rule: "cascade_remainder_child_has_no_share",
+                } => conflict(
+                    "remainder_to",
+                    "split_months_remainder_no_share",
+                    view.subject_code.clone(),
+                ),
+                _ => e,
+            })?;
             for (month, value) in split {
                 planned.push(NewMonth {
                     of: source,
@@ -381,7 +403,10 @@ impl Qudao {
                 ..QueryText::default()
             };
             async move {
-                match self.analytics_query(&Caller::system("targets"), &text).await {
+                match self
+                    .analytics_query(&Caller::system("targets"), &text)
+                    .await
+                {
                     Ok(answer) => Ok(Some(answer)),
                     // A code the engine has not met has sold nothing.
                     Err(AppError::Invalid(problems)) if only_unknown_codes(&problems) => Ok(None),
@@ -447,8 +472,7 @@ impl Qudao {
             .await?
             .into_iter();
         let target = views.next().ok_or(AppError::NotFound("target"))?;
-        let by_month: HashMap<String, TargetView> =
-            views.map(|v| (v.period.clone(), v)).collect();
+        let by_month: HashMap<String, TargetView> = views.map(|v| (v.period.clone(), v)).collect();
         let now = Month::of(crate::today());
         let actuals = match engine_measure(target.measure) {
             Some(engine) if months.first().is_some_and(|m| *m <= now) => {
@@ -468,8 +492,8 @@ impl Qudao {
             .iter()
             .map(|month| {
                 let target = by_month.get(&month.to_string()).cloned();
-                let actual = (counts && *month <= now)
-                    .then(|| actuals.get(month).copied().unwrap_or(0));
+                let actual =
+                    (counts && *month <= now).then(|| actuals.get(month).copied().unwrap_or(0));
                 let attainment = target
                     .as_ref()
                     .zip(actual)
@@ -495,4 +519,3 @@ impl Qudao {
         })
     }
 }
-

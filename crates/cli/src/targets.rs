@@ -64,7 +64,11 @@ pub(crate) enum TargetsCommand {
         /// The year or quarter target's id
         id: i64,
         /// A seasonal profile's code (even, spring_festival, …)
-        #[arg(long, conflicts_with = "last_year", required_unless_present = "last_year")]
+        #[arg(
+            long,
+            conflicts_with = "last_year",
+            required_unless_present = "last_year"
+        )]
         profile: Option<String>,
         /// Each subject's own actuals per month a year earlier
         #[arg(long)]

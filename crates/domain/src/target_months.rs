@@ -9,7 +9,11 @@ use crate::targets::{Seasonality, fiscal_months};
 /// The month of the period that the shape weighs most (the earliest of
 /// equals): the default taker of a month split's remainder, as it always
 /// holds a share. `None` when no month of the period has any weight.
-pub fn heaviest_month(period: Period, fiscal: FiscalCalendar, shape: &Seasonality) -> Option<Month> {
+pub fn heaviest_month(
+    period: Period,
+    fiscal: FiscalCalendar,
+    shape: &Seasonality,
+) -> Option<Month> {
     let weight = |m: &Month| match shape {
         Seasonality::Profile(profile) => profile.percent(m.month()).basis_points(),
         Seasonality::LastYear(actuals) => actuals[(m.month() - 1) as usize],
@@ -37,7 +41,9 @@ pub fn last_year_shape(actuals: impl IntoIterator<Item = (Month, i64)>) -> [i64;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::{SeasonalProfile, SplitPercent, TargetMeasure, TargetValue, split_into_months};
+    use crate::targets::{
+        SeasonalProfile, SplitPercent, TargetMeasure, TargetValue, split_into_months,
+    };
 
     fn profile(bps: [i64; 12]) -> Seasonality {
         Seasonality::Profile(
@@ -69,7 +75,10 @@ mod tests {
             heaviest_month(Period::Year(2026), january, &spring).unwrap(),
         )
         .unwrap();
-        assert_eq!(months.iter().map(|(_, v)| v.amount()).sum::<i64>(), 1_000_003);
+        assert_eq!(
+            months.iter().map(|(_, v)| v.amount()).sum::<i64>(),
+            1_000_003
+        );
         assert_eq!(months[0].1.amount(), 140_003);
         assert_eq!(months[1].1.amount(), 50_000);
     }

@@ -288,13 +288,13 @@ pub async fn update_values(tx: &WriteTx, values: &[(i64, TargetValue)]) -> Resul
     for chunk in values.chunks(1000) {
         let mut case = CaseStatement::new();
         for (id, value) in chunk {
-            case = case.case(
-                target::Column::Id.eq(*id),
-                Expr::val(value.amount()),
-            );
+            case = case.case(target::Column::Id.eq(*id), Expr::val(value.amount()));
         }
         target::Entity::update_many()
-            .col_expr(target::Column::Value, case.finally(Expr::col(target::Column::Value)).into())
+            .col_expr(
+                target::Column::Value,
+                case.finally(Expr::col(target::Column::Value)).into(),
+            )
             .col_expr(target::Column::UpdatedAt, Expr::val(at))
             .filter(target::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
             .exec(tx)

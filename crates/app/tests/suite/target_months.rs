@@ -346,7 +346,11 @@ async fn target_months_bad_input_is_refused_and_writes_nothing(db: TestDb) {
             by_profile("nope"),
             ("profile", "seasonal_profile_unknown", "nope"),
         ),
-        (year.id, SplitMonthsInput::default(), ("profile", "required", "")),
+        (
+            year.id,
+            SplitMonthsInput::default(),
+            ("profile", "required", ""),
+        ),
         (
             year.id,
             SplitMonthsInput {

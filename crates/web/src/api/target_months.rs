@@ -191,5 +191,7 @@ async fn split(
         all_below: input.all_below,
         remainder_to: input.remainder_to,
     };
-    Ok(Json(state.app.split_months(&caller, id, &input).await?.into()))
+    Ok(Json(
+        state.app.split_months(&caller, id, &input).await?.into(),
+    ))
 }

@@ -126,7 +126,9 @@ fn subject_name(lang: Lang, strip: &MonthStrip) -> String {
     let t = &strip.target;
     match t.subject_type {
         SubjectType::Company => lang.t("targets.company").to_owned(),
-        SubjectType::Channel => lang.t(&format!("partner_type.{}", t.subject_code)).to_owned(),
+        SubjectType::Channel => lang
+            .t(&format!("partner_type.{}", t.subject_code))
+            .to_owned(),
         _ => name_code(lang, &t.subject_name, &t.subject_code),
     }
 }
@@ -149,7 +151,10 @@ async fn months_page(
         .map(|m| Cell {
             month: m.month.clone(),
             target_id: m.target.as_ref().map(|t| t.id),
-            value: m.target.as_ref().map_or_else(|| "—".to_owned(), |t| shown(t.value)),
+            value: m
+                .target
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), |t| shown(t.value)),
             draft: m
                 .target
                 .as_ref()
@@ -164,7 +169,12 @@ async fn months_page(
         .collect();
     let lang = ctx.lang;
     let who = subject_name(lang, &strip);
-    let title = format!("{} · {} · {}", who, strip.target.period, lang.t("months.title"));
+    let title = format!(
+        "{} · {} · {}",
+        who,
+        strip.target.period,
+        lang.t("months.title")
+    );
     let back = format!("/targets/{id}");
     let c = Chrome::new(
         ctx,
@@ -224,10 +234,7 @@ async fn split(
     Path(id): Path<i64>,
     PageForm(form): PageForm<SplitForm>,
 ) -> Result<Response, PageError> {
-    let result = state
-        .app
-        .split_months(&ctx.caller, id, &form.input())
-        .await;
+    let result = state.app.split_months(&ctx.caller, id, &form.input()).await;
     saved_or_redisplayed(
         &ctx,
         result,

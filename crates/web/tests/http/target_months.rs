@@ -58,9 +58,9 @@ async fn months_split_and_strip(env: Env) -> Res {
     let mut browser = env.signed_in("manager").await?;
     let target_page = browser.get(&format!("/targets/{id}")).await?;
     assert!(
-        target_page
-            .text()
-            .contains(&format!(r#"href="/targets/{id}/months" data-testid="to-months""#)),
+        target_page.text().contains(&format!(
+            r#"href="/targets/{id}/months" data-testid="to-months""#
+        )),
         "{}",
         target_page.text()
     );
@@ -69,12 +69,16 @@ async fn months_split_and_strip(env: Env) -> Res {
     assert_eq!(page.status, StatusCode::OK);
     assert!(testid(&page.text(), "month-value").contains("¥168.00"));
     assert!(
-        page.text().contains("data-confirm=\"Split the target of Whole company (or, when ticked"),
+        page.text()
+            .contains("data-confirm=\"Split the target of Whole company (or, when ticked"),
         "{}",
         page.text()
     );
     let refused = browser
-        .submit(&page_path, &[("shape", "profile:nope"), ("remainder_to", "")])
+        .submit(
+            &page_path,
+            &[("shape", "profile:nope"), ("remainder_to", "")],
+        )
         .await?;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(

@@ -281,11 +281,13 @@ pub async fn insert_months(
     Ok(ids)
 }
 
-/// Replaces the figures of draft month targets, a thousand per statement
-/// (`CASE id WHEN … THEN …`).
+/// Replaces the figures of draft month targets, a hundred per statement
+/// (`CASE WHEN id = … THEN …`): the database tries a row's cases one by
+/// one, so a statement's cost grows with the square of its rows (re-splitting
+/// 120,000 months on SQLite: 4 s a thousand at a time, 1.2 s a hundred).
 pub async fn update_values(tx: &WriteTx, values: &[(i64, TargetValue)]) -> Result<(), StoreError> {
     let at = now();
-    for chunk in values.chunks(1000) {
+    for chunk in values.chunks(100) {
         let mut case = CaseStatement::new();
         for (id, value) in chunk {
             case = case.case(target::Column::Id.eq(*id), Expr::val(value.amount()));

@@ -37,6 +37,7 @@ mod scope;
 pub mod scorecards;
 pub mod sellthrough;
 pub mod settings;
+pub mod target_months;
 pub mod target_plans;
 pub mod targets;
 pub mod team;

@@ -189,7 +189,7 @@ fn unknown(field: &'static str, code: &str) -> Invalid {
 
 /// The engine's measure behind a target measure; `None` where the engine
 /// cannot count it yet.
-fn engine_measure(measure: TargetMeasure) -> Option<&'static str> {
+pub(crate) fn engine_measure(measure: TargetMeasure) -> Option<&'static str> {
     match measure {
         TargetMeasure::SellInAmount => Some("sell_in_amount"),
         TargetMeasure::SellThroughAmount => Some("sell_through_amount"),
@@ -206,7 +206,7 @@ pub(crate) fn fiscal(start: u32) -> FiscalCalendar {
     FiscalCalendar::new(start).unwrap_or_else(|| FiscalCalendar::new(1).expect("January"))
 }
 
-fn year_before(period: Period) -> Period {
+pub(crate) fn year_before(period: Period) -> Period {
     match period {
         Period::Year(year) => Period::Year(year - 1),
         Period::Quarter(year, quarter) => Period::Quarter(year - 1, quarter),
@@ -1334,7 +1334,7 @@ impl Qudao {
         }))
     }
 
-    async fn line_code(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
+    pub(crate) async fn line_code(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
         let Some(id) = id else { return Ok(None) };
         Ok(qudao_store::catalog::lines(self.db())
             .await?
@@ -1349,7 +1349,7 @@ impl Qudao {
     /// at the target (the caller's right to see the target was checked).
     /// A code the engine has not met (a partner or rep without any fact
     /// yet) has an actual of 0.
-    async fn engine_actual(
+    pub(crate) async fn engine_actual(
         &self,
         measure: TargetMeasure,
         filter: Option<(String, String)>,
@@ -1491,7 +1491,7 @@ fn shown_gap(mut invalid: Invalid, measure: TargetMeasure, currency: Currency) -
 }
 
 /// The engine filter that picks a subject's facts; none for the company.
-fn engine_filter(subject_type: SubjectType, code: &str) -> Option<(String, String)> {
+pub(crate) fn engine_filter(subject_type: SubjectType, code: &str) -> Option<(String, String)> {
     let dim = match subject_type {
         SubjectType::Company => return None,
         SubjectType::Channel => "partner_type",

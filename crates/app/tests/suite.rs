@@ -189,6 +189,8 @@ mod receivables;
 mod scorecards;
 #[path = "suite/sellthrough.rs"]
 mod sellthrough;
+#[path = "suite/target_months.rs"]
+mod target_months;
 #[path = "suite/target_plans.rs"]
 mod target_plans;
 #[path = "suite/targets.rs"]

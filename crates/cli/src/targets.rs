@@ -1,5 +1,6 @@
-//! `qudao targets import|export|cascade|attainment`: targets from a file,
-//! to a file, split down the cascade, and judged against the facts.
+//! `qudao targets import|export|cascade|split-months|attainment`: targets
+//! from a file, to a file, split down the cascade and into months, and
+//! judged against the facts.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use qudao_app::export::{ExportKind, ExportQuery};
 use qudao_app::imports::{ImportKind, ImportOptions};
+use qudao_app::target_months::SplitMonthsInput;
 use qudao_app::targets::{AttainmentNode, CascadeChild, CascadeInput};
 use qudao_app::{AppError, Caller, Qudao};
 use qudao_domain::targets::NeededPerDay;
@@ -53,6 +55,31 @@ pub(crate) enum TargetsCommand {
         /// Keep amounts that do not add up, as a draft
         #[arg(long)]
         draft: bool,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// Split a year or quarter target into month targets that sum to it
+    /// exactly, by a seasonal profile or last year's shape
+    SplitMonths {
+        /// The year or quarter target's id
+        id: i64,
+        /// A seasonal profile's code (even, spring_festival, …)
+        #[arg(
+            long,
+            conflicts_with = "last_year",
+            required_unless_present = "last_year"
+        )]
+        profile: Option<String>,
+        /// Each subject's own actuals per month a year earlier
+        #[arg(long)]
+        last_year: bool,
+        /// Split every partner target cascaded from this one instead, in
+        /// one write
+        #[arg(long)]
+        all_below: bool,
+        /// The month taking the rounding remainder (default: the heaviest)
+        #[arg(long, value_name = "YYYY-MM")]
+        remainder_to: Option<String>,
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
@@ -254,6 +281,36 @@ pub(crate) async fn run(
             if done.unallocated != 0 {
                 println!("draft: {} left unallocated", done.unallocated);
             }
+        }
+        TargetsCommand::SplitMonths {
+            id,
+            profile,
+            last_year,
+            all_below,
+            remainder_to,
+            as_login,
+        } => {
+            let caller = caller(as_login).await?;
+            let input = SplitMonthsInput {
+                profile,
+                last_year,
+                all_below,
+                remainder_to,
+            };
+            let done = app
+                .split_months(&caller, id, &input)
+                .await
+                .map_err(|e| refused(lang, e))?;
+            let t = &done.target;
+            println!(
+                "{} {} {}: {} target(s) split into months; {} month target(s) written, {} replaced",
+                t.subject_type.as_str(),
+                t.subject_code,
+                t.period,
+                done.targets,
+                done.created,
+                done.replaced
+            );
         }
         TargetsCommand::Attainment {
             period,

@@ -31,6 +31,7 @@ pub mod score;
 pub mod scorecards;
 pub mod sellthrough;
 pub mod settings;
+pub mod target_months;
 pub mod target_plans;
 pub mod targets;
 pub mod territories;

@@ -36,6 +36,7 @@ pub mod scorecards;
 pub mod sellthrough;
 pub mod sessions;
 pub mod settings;
+pub mod target_months;
 pub mod targets;
 pub mod territories;
 pub mod throttle;

@@ -98,7 +98,7 @@ impl Subject {
     }
 
     /// The one text the unique index compares (see migration 22).
-    fn key(self) -> String {
+    pub(crate) fn key(self) -> String {
         match self {
             Self::Company => "company".to_owned(),
             Self::Channel(t) => format!("channel:{}", t.as_str()),
@@ -157,7 +157,7 @@ pub struct TargetRow {
 }
 
 impl target::Model {
-    fn row(self) -> Result<TargetRow, StoreError> {
+    pub(crate) fn row(self) -> Result<TargetRow, StoreError> {
         let id = self.id;
         let period = read("targets", id, "period", &self.period, |v| {
             Period::parse("period", v)
@@ -252,7 +252,7 @@ pub struct Reach {
 
 /// A partner's target when the scope reaches the partner; a target of no
 /// partner when `internal` admits it.
-fn in_reach(reach: Reach) -> Condition {
+pub(crate) fn in_reach(reach: Reach) -> Condition {
     let owned = match reach.scope {
         DataScope::All => Condition::all().add(target::Column::PartnerId.is_not_null()),
         scope => Condition::all().add(

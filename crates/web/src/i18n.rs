@@ -51,6 +51,7 @@ catalogs!(
     "alerts",
     "targets",
     "target_plans",
+    "target_months",
     "scorecards",
     "outlets",
 );

@@ -700,6 +700,8 @@ mod scope;
 mod scorecards;
 #[path = "http/sign_in.rs"]
 mod sign_in;
+#[path = "http/target_months.rs"]
+mod target_months;
 #[path = "http/target_plans.rs"]
 mod target_plans;
 #[path = "http/targets.rs"]

@@ -36,6 +36,7 @@ mod v020_fact_references;
 mod v021_alerts;
 mod v022_targets;
 mod v023_scorecards;
+mod v025_seasonal_profiles;
 mod v026_outlets;
 
 struct Migration {
@@ -159,6 +160,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 23,
         name: "scorecard templates, imported inputs, evaluation runs and results, grade proposals",
         statements: v023_scorecards::v23_scorecards,
+    },
+    Migration {
+        version: 25,
+        name: "seasonal profiles",
+        statements: v025_seasonal_profiles::v25_seasonal_profiles,
     },
     Migration {
         version: 26,

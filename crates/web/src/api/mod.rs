@@ -22,6 +22,7 @@ mod receivables;
 mod scorecards;
 mod sellthrough;
 mod settings;
+mod target_months;
 mod target_plans;
 mod targets;
 mod team;
@@ -96,6 +97,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(alerts::routes())
                 .merge(targets::routes())
                 .merge(target_plans::routes())
+                .merge(target_months::routes())
                 .merge(scorecards::routes())
                 .merge(outlets::routes()),
         )

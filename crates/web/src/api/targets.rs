@@ -217,7 +217,7 @@ struct TargetDetailOut {
     projection: Option<ProjectionOut>,
 }
 
-fn band_word(band: Band) -> String {
+pub(super) fn band_word(band: Band) -> String {
     match band {
         Band::Red => "red",
         Band::Amber => "amber",

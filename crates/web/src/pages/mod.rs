@@ -25,6 +25,7 @@ mod receivables;
 mod scorecards;
 mod sellthrough;
 mod settings;
+mod target_months;
 mod target_plans;
 mod targets;
 mod team;
@@ -81,6 +82,7 @@ pub(crate) fn routes() -> Routes {
         .merge(analytics::routes())
         .merge(alerts::routes())
         .merge(target_plans::routes())
+        .merge(target_months::routes())
         .merge(targets::routes())
         .merge(scorecards::routes())
         .merge(outlets::routes())

@@ -596,6 +596,12 @@ impl DetailPage {
             && self.target.version == qudao_domain::targets::TargetVersion::TopDown
     }
 
+    /// A year or quarter target has months of its own (`target_months`).
+    fn has_months(&self) -> bool {
+        qudao_domain::periods::Period::parse("period", &self.target.period)
+            .is_ok_and(|p| !matches!(p, qudao_domain::periods::Period::Month(_)))
+    }
+
     fn cascades(&self) -> bool {
         self.target.measure.is_additive() && self.can_manage
     }

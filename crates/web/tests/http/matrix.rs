@@ -224,6 +224,13 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/outlet-plans?period=2026", Empty, [200, 200, 200, 200, 403, 403, 401]),
     ("GET", "/api/v1/outlet-plans?period=nope", Empty, [422, 422, 422, 422, 403, 403, 401]),
     ("PUT", "/api/v1/outlet-plans", Json(r#"{"region": "999999", "planned": "0"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    // Month targets: the profiles and a target's strip for whoever sees
+    // targets; splits for managers (an unknown target: 404).
+    ("GET", "/api/v1/targets/seasonal-profiles", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/targets/999999/months", Empty, [404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/v1/targets/999999/months", Json(r#"{"profile": "even"}"#), [404, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/targets/999999/months", Empty, [404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/targets/999999/months", Form(&[("shape", "profile:even")]), [404, 404, 403, 403, 403, 403, 303]),
     // Scorecards: staff pages, a partner's own scorecard, proposals for
     // those who decide grades. Writes are refused for their content (422)
     // or their id (404), so the matrix changes nothing.

@@ -52,6 +52,7 @@ catalogs!(
     "targets",
     "target_plans",
     "scorecards",
+    "awards",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -6,6 +6,7 @@ mod admin;
 mod agreements;
 mod alerts;
 mod analytics;
+mod awards;
 mod catalog;
 mod coverage;
 mod grades;
@@ -95,7 +96,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(alerts::routes())
                 .merge(targets::routes())
                 .merge(target_plans::routes())
-                .merge(scorecards::routes()),
+                .merge(scorecards::routes())
+                .merge(awards::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

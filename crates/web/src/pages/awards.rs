@@ -238,7 +238,6 @@ impl AwardPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn award_page(
     state: &AppState,
     ctx: &Ctx,

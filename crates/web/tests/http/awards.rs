@@ -54,8 +54,8 @@ async fn award_pages_run_and_show_winners(env: Env) -> Res {
     let form = manager.get("/awards/new").await?.text();
     assert!(form.contains("新建奖项"), "{form}");
     assert!(form.contains("进货目标达成率"), "{form}");
-    let fields = |name: &str| award(name);
-    let bad: Vec<(&str, &str)> = fields(" ").iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bad_fields = award(" ");
+    let bad: Vec<(&str, &str)> = bad_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let refused = manager.submit("/awards", &bad).await?;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -64,7 +64,7 @@ async fn award_pages_run_and_show_winners(env: Env) -> Res {
         refused.text()
     );
     assert!(env.app.awards(&env.system).await?.is_empty());
-    let good_fields = fields("年度最佳合作伙伴");
+    let good_fields = award("年度最佳合作伙伴");
     let good: Vec<(&str, &str)> = good_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = manager.submit("/awards", &good).await?;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());

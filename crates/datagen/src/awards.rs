@@ -11,54 +11,75 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::network::Network;
 
-/// code, name, English name, measure, per group, new only, places, public.
-const AWARDS: [(&str, &str, &str, &str, &str, bool, &str, bool); 5] = [
-    (
+/// One of the demo's awards.
+struct DemoAward {
+    code: &'static str,
+    name: &'static str,
+    name_en: &'static str,
+    measure: &'static str,
+    per_group: &'static str,
+    new_only: bool,
+    places: &'static str,
+    public: bool,
+}
+
+const fn award(
+    code: &'static str,
+    (name, name_en): (&'static str, &'static str),
+    (measure, per_group): (&'static str, &'static str),
+    new_only: bool,
+    places: &'static str,
+    public: bool,
+) -> DemoAward {
+    DemoAward {
+        code,
+        name,
+        name_en,
+        measure,
+        per_group,
+        new_only,
+        places,
+        public,
+    }
+}
+
+const AWARDS: [DemoAward; 5] = [
+    award(
         "best_partner",
-        "年度最佳合作伙伴",
-        "Partner of the year",
-        "total",
-        "type",
+        ("年度最佳合作伙伴", "Partner of the year"),
+        ("total", "type"),
         false,
         "1",
         true,
     ),
-    (
+    award(
         "sales_champion",
-        "销售冠军",
-        "Sales champion",
-        "sell_in_attainment",
-        "none",
+        ("销售冠军", "Sales champion"),
+        ("sell_in_attainment", "none"),
         false,
         "3",
         true,
     ),
-    (
+    award(
         "growth_star",
-        "成长之星",
-        "Growth star",
-        "sell_through_growth",
-        "region",
+        ("成长之星", "Growth star"),
+        ("sell_through_growth", "region"),
         false,
         "1",
         false,
     ),
-    (
+    award(
         "service_benchmark",
-        "服务标杆",
-        "Service benchmark",
-        "customer_satisfaction",
-        "none",
+        ("服务标杆", "Service benchmark"),
+        ("customer_satisfaction", "none"),
         false,
         "3",
         true,
     ),
-    (
+    award(
         "best_newcomer",
-        "最佳新伙伴",
-        "Best new partner",
-        "total",
-        "none",
+        ("最佳新伙伴", "Best new partner"),
+        ("total", "none"),
         true,
         "1",
         false,
@@ -74,19 +95,19 @@ pub(crate) struct Written {
 }
 
 pub(crate) async fn awards(app: &Qudao, system: &Caller) -> Result<usize, AppError> {
-    for (code, name, name_en, measure, per_group, new_only, places, public) in AWARDS {
+    for a in &AWARDS {
         let input = AwardInput {
-            name: name.to_owned(),
-            name_en: Some(name_en.to_owned()),
-            measure: measure.to_owned(),
-            per_group: per_group.to_owned(),
-            new_only,
+            name: a.name.to_owned(),
+            name_en: Some(a.name_en.to_owned()),
+            measure: a.measure.to_owned(),
+            per_group: a.per_group.to_owned(),
+            new_only: a.new_only,
             // The newcomer must also be good, not only new.
-            min_total: new_only.then(|| "50".to_owned()),
-            places: places.to_owned(),
-            public,
+            min_total: a.new_only.then(|| "50".to_owned()),
+            places: a.places.to_owned(),
+            public: a.public,
         };
-        app.save_award(system, code, &input).await?;
+        app.save_award(system, a.code, &input).await?;
     }
     Ok(AWARDS.len())
 }
@@ -127,9 +148,9 @@ pub(crate) async fn runs(
         awards: AWARDS.len(),
         ..Written::default()
     };
-    for (code, ..) in AWARDS {
+    for a in &AWARDS {
         for run in evaluations.iter().filter(|r| r.subject == "partner") {
-            match app.run_award(system, code, run.id).await {
+            match app.run_award(system, a.code, run.id).await {
                 Ok(done) => {
                     written.runs += 1;
                     written.winners += done.winners.len();

@@ -33,8 +33,16 @@ fn award(measure: &str, per_group: &str, places: &str, public: bool) -> AwardInp
     }
 }
 
-/// (place, code, group, value, total) of each winner.
-fn table(run: &AwardRunDetail) -> Vec<(u32, &str, Option<&str>, Option<&str>, Option<&str>)> {
+/// A winner as a row: place, code, group, value, total.
+type Row<'a> = (
+    u32,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn table(run: &AwardRunDetail) -> Vec<Row<'_>> {
     run.winners
         .iter()
         .map(|w| {

@@ -6,10 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 use qudao_app::awards::{AwardInput, AwardRunDetail, AwardRunView, AwardView, MyAwardsView};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -97,22 +94,11 @@ async fn list_award_runs(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct AwardRunIn {
     /// The evaluation run whose stored results the winners are chosen from.
-    #[serde(deserialize_with = "whole_number")]
-    run: i64,
-}
-
-/// An id as JSON may write a whole number: `12`, or `12.0` as clients
-/// that hold every number as a float send it. Read through its text into
-/// an exact decimal, so a fraction is refused rather than cut.
-fn whole_number<'de, D: Deserializer<'de>>(from: D) -> Result<i64, D::Error> {
-    let number = serde_json::Number::deserialize(from)?;
-    number
-        .as_i64()
-        .or_else(|| {
-            let exact: Decimal = number.to_string().parse().ok()?;
-            exact.fract().is_zero().then(|| exact.to_i64()).flatten()
-        })
-        .ok_or_else(|| D::Error::custom(format!("not a whole number: {number}")))
+    /// A 32-bit id: JSON tools that hold every number as a float keep such
+    /// an id exact, where a 64-bit one may come back rounded (12.0, or
+    /// worse).
+    #[schema(minimum = 1)]
+    run: i32,
 }
 
 /// Chooses the award's winners from an evaluation run's stored results
@@ -134,7 +120,12 @@ async fn run_award(
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<AwardRunIn>,
 ) -> Result<Json<AwardRunDetail>, ApiError> {
-    Ok(Json(state.app.run_award(&caller, &code, input.run).await?))
+    Ok(Json(
+        state
+            .app
+            .run_award(&caller, &code, i64::from(input.run))
+            .await?,
+    ))
 }
 
 /// An award run with the winners you may see: staff those in reach with

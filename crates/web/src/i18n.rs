@@ -431,7 +431,15 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 31] = [
+        let labelled: [(&str, Vec<String>); 32] = [
+            (
+                "award_group",
+                words(
+                    "award_group",
+                    qudao_domain::scorecards::AwardGroup::ALL,
+                    qudao_domain::scorecards::AwardGroup::as_str,
+                ),
+            ),
             (
                 "catalog_status",
                 words(

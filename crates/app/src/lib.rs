@@ -8,6 +8,7 @@ pub mod agreements;
 pub mod alerts;
 pub mod analytics;
 pub mod audit;
+pub mod awards;
 mod caller;
 mod caller_cache;
 pub mod catalog;

@@ -416,7 +416,7 @@ fn template_view(row: &TemplateRow) -> TemplateView {
     }
 }
 
-fn run_view(run: &RunRow, template: &TemplateRow) -> RunView {
+pub(crate) fn run_view(run: &RunRow, template: &TemplateRow) -> RunView {
     RunView {
         id: run.id,
         period: run.period.to_string(),
@@ -1043,7 +1043,7 @@ impl Qudao {
         Ok((Subjects { list }, inputs))
     }
 
-    fn result_reach(caller: &Caller) -> ResultReach {
+    pub(crate) fn result_reach(caller: &Caller) -> ResultReach {
         ResultReach {
             scope: scope_in(caller, Area::Scorecards),
             reps: match caller.role {
@@ -1076,7 +1076,10 @@ impl Qudao {
             .collect())
     }
 
-    async fn run_and_template(&self, run_id: i64) -> Result<(RunRow, TemplateRow), AppError> {
+    pub(crate) async fn run_and_template(
+        &self,
+        run_id: i64,
+    ) -> Result<(RunRow, TemplateRow), AppError> {
         let run = repo::run_by_id(self.db(), run_id)
             .await?
             .ok_or(AppError::NotFound("evaluation run"))?;
@@ -1576,7 +1579,7 @@ pub struct ScorecardInputRow {
 
 /// Code and name of each partner id given (any scope: the caller already
 /// holds rows that name them).
-async fn partner_names(
+pub(crate) async fn partner_names(
     db: &impl qudao_store::ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, (String, String)>, AppError> {

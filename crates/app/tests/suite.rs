@@ -151,6 +151,8 @@ mod agreements;
 mod alerts;
 #[path = "suite/analytics.rs"]
 mod analytics;
+#[path = "suite/awards.rs"]
+mod awards;
 #[path = "suite/catalog.rs"]
 mod catalog;
 #[path = "suite/concurrency.rs"]

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod analytics;
+mod awards;
 mod scorecards;
 mod targets;
 
@@ -175,6 +176,11 @@ enum Command {
         /// Run as this user (their role applies); default: the system
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
+    },
+    /// Awards over evaluation runs: run one (see docs/areas/scorecards.md)
+    Awards {
+        #[command(subcommand)]
+        command: awards::AwardsCommand,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -554,6 +560,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => system,
             };
             scorecards::run(&cli.db, lang, caller, &period, template.as_deref()).await?;
+        }
+        Command::Awards { command } => {
+            awards::run(&cli.db, lang, system, command).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -9,6 +9,7 @@
 //! so changing one step leaves the others' data as it was.
 
 mod agreements;
+mod awards;
 mod bench;
 mod catalog;
 mod downstream;
@@ -110,6 +111,10 @@ pub struct Loaded {
     pub targets: usize,
     /// Scorecard templates: one per partner type and the reps'.
     pub scorecard_templates: usize,
+    /// Awards, and (demo) their runs over this year's evaluation.
+    pub awards: usize,
+    pub award_runs: usize,
+    pub award_winners: usize,
 }
 
 impl Loaded {
@@ -189,8 +194,12 @@ impl fmt::Display for Loaded {
         )?;
         write!(
             f,
-            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates",
-            self.targets, self.scorecard_templates
+            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates\nawards:         {} ({} runs over this year's evaluation, {} winners)",
+            self.targets,
+            self.scorecard_templates,
+            self.awards,
+            self.award_runs,
+            self.award_winners
         )
     }
 }
@@ -399,6 +408,12 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         loaded.targets = targets::load(app, &system).await?;
     }
     loaded.scorecard_templates = scorecards::templates(app, &system).await?;
+    loaded.awards = awards::awards(app, &system).await?;
+    if scale == Scale::Demo {
+        let runs = awards::runs(app, &system, &mut stream(seed, 22), &network).await?;
+        loaded.award_runs = runs.runs;
+        loaded.award_winners = runs.winners;
+    }
     Ok(loaded)
 }
 

@@ -1,7 +1,7 @@
 //! The demo loads on SQLite, is the same for the same seed, and holds
 //! everything the demo promises: every partner type at two depths, grades,
 //! rights in all three modes, amended and expiring agreements, and a
-//! recruitment board with cards in every column.
+//! recruitment board with cards in every column, and award winners.
 
 #![allow(clippy::unwrap_used)]
 
@@ -273,6 +273,32 @@ async fn demo_loads_everything_it_promises() {
             .any(|r| r.total != "0.00" && r.kpis.iter().any(|k| !k.missing_input)),
         "{results:?}"
     );
+
+    // Awards: five, run over this year's evaluations; the service
+    // benchmark chose by the imported satisfaction, with the numbers.
+    assert_eq!(loaded.awards, 5, "{loaded}");
+    assert!(loaded.award_winners > 0, "{loaded}");
+    let service = app
+        .award_runs(&manager, Some("service_benchmark"))
+        .await
+        .unwrap();
+    assert!(!service.is_empty());
+    let mut chosen = 0;
+    for run in &service {
+        let detail = app
+            .award_run(&Caller::system("test"), run.id)
+            .await
+            .unwrap();
+        assert!(
+            detail
+                .winners
+                .iter()
+                .all(|w| w.measure == "customer_satisfaction" && w.value.is_some()),
+            "{detail:?}"
+        );
+        chosen += detail.winners.len();
+    }
+    assert!(chosen > 0, "{service:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -654,6 +654,43 @@ pub enum AwardMeasure {
     Kpi(KpiCode),
 }
 
+impl AwardMeasure {
+    /// `total` or a KPI's code, as stored and typed.
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        match value.trim() {
+            "total" => Ok(Self::Total),
+            "" => Err(Invalid::new("measure", Problem::Required)),
+            other => KpiCode::parse(other).map(Self::Kpi).map_err(|_| {
+                Invalid::new(
+                    "measure",
+                    Problem::NotOneOf {
+                        choices: std::iter::once("total")
+                            .chain(KpiCode::ALL.iter().map(|k| k.as_str()))
+                            .collect(),
+                    },
+                )
+            }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Total => "total",
+            Self::Kpi(code) => code.as_str(),
+        }
+    }
+}
+
+string_enum! {
+    /// Among whom an award's places are given: within each partner type,
+    /// within each region, or once among everyone evaluated.
+    AwardGroup, "per_group" {
+        Type => "type",
+        Region => "region",
+        Overall => "none",
+    }
+}
+
 /// A named award's rule over an evaluation run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AwardRule {

@@ -10,6 +10,7 @@ pub mod agreements;
 pub mod alerts;
 pub mod analytics;
 pub mod audit;
+pub mod awards;
 pub mod bulk;
 pub mod catalog;
 mod connect;

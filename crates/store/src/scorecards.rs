@@ -253,7 +253,12 @@ impl TemplateRow {
     }
 }
 
-fn unreadable(table: &'static str, row: i64, column: &'static str, value: &str) -> StoreError {
+pub(crate) fn unreadable(
+    table: &'static str,
+    row: i64,
+    column: &'static str,
+    value: &str,
+) -> StoreError {
     StoreError::Unreadable {
         table,
         row,
@@ -475,21 +480,21 @@ impl Scored {
         }
     }
 
-    fn subject(self) -> ScorecardSubject {
+    pub(crate) fn subject(self) -> ScorecardSubject {
         match self {
             Self::Partner(_) => ScorecardSubject::Partner,
             Self::Rep(_) => ScorecardSubject::Rep,
         }
     }
 
-    fn ids(self) -> (Option<i64>, Option<i64>) {
+    pub(crate) fn ids(self) -> (Option<i64>, Option<i64>) {
         match self {
             Self::Partner(id) => (Some(id), None),
             Self::Rep(id) => (None, Some(id)),
         }
     }
 
-    fn of(
+    pub(crate) fn of(
         table: &'static str,
         row: i64,
         subject_type: &str,
@@ -829,7 +834,7 @@ pub struct ResultReach {
     pub reps: Option<Option<i64>>,
 }
 
-fn partner_in(column: impl ColumnTrait, scope: DataScope) -> Condition {
+pub(crate) fn partner_in(column: impl ColumnTrait, scope: DataScope) -> Condition {
     match scope {
         DataScope::All => Condition::all().add(column.is_not_null()),
         scope => Condition::all().add(

@@ -92,6 +92,11 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("valid_from", "territories.valid_from"),
     ("valid_to", "territories.valid_to"),
     ("weight", "onboarding.weight"),
+    ("measure", "awards.measure"),
+    ("per_group", "awards.per_group"),
+    ("places", "awards.places"),
+    ("min_total", "awards.min_total"),
+    ("run", "awards.evaluation_run"),
 ];
 
 pub(crate) fn field_label(lang: Lang, field: &str) -> &'static str {

@@ -54,6 +54,7 @@ catalogs!(
     "target_months",
     "scorecards",
     "outlets",
+    "awards",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -432,7 +433,15 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 31] = [
+        let labelled: [(&str, Vec<String>); 32] = [
+            (
+                "award_group",
+                words(
+                    "award_group",
+                    qudao_domain::scorecards::AwardGroup::ALL,
+                    qudao_domain::scorecards::AwardGroup::as_str,
+                ),
+            ),
             (
                 "catalog_status",
                 words(

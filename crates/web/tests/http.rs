@@ -666,6 +666,8 @@ fn testid<'a>(html: &'a str, id: &str) -> &'a str {
 mod agreements;
 #[path = "http/alerts.rs"]
 mod alerts;
+#[path = "http/awards.rs"]
+mod awards;
 #[path = "http/catalog.rs"]
 mod catalog;
 #[path = "http/coverage.rs"]

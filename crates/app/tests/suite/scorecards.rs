@@ -32,7 +32,7 @@ const AT: &str = "'2026-01-01T00:00:00+00:00'";
 /// A manager owning distributors P1 and P2, another owning P3, a rep
 /// owning retailer R1, a partner user of P1, the TEA product and grades:
 /// P1 silver, P2 and P3 registered.
-async fn setup(db: &TestDb) -> Qudao {
+pub(super) async fn setup(db: &TestDb) -> Qudao {
     let app = db.app().await;
     for (login, role) in [
         ("mgr", "channel_manager"),
@@ -102,7 +102,7 @@ fn deduction(points: &str) -> KpiInput {
 }
 
 /// Sell-in attainment 60 %, collection rate 40 %, 5 points off per violation.
-fn distributors() -> TemplateInput {
+pub(super) fn distributors() -> TemplateInput {
     TemplateInput {
         code: String::new(),
         name: "经销商评分卡".into(),
@@ -151,7 +151,7 @@ async fn import(app: &Qudao, caller: &Caller, csv: &str) -> qudao_app::imports::
 
 /// Last year: P1 reached 80 % of its target, P2 120 %, P3 has none and
 /// two violations.
-async fn last_years_facts(db: &TestDb, app: &Qudao) -> String {
+pub(super) async fn last_years_facts(db: &TestDb, app: &Qudao) -> String {
     let period = last_year();
     let mgr = app.caller_by_login("mgr").await.unwrap();
     let other = app.caller_by_login("other").await.unwrap();
@@ -171,7 +171,7 @@ async fn last_years_facts(db: &TestDb, app: &Qudao) -> String {
     period
 }
 
-fn rule_of(err: &AppError) -> (&'static str, &'static str, String) {
+pub(super) fn rule_of(err: &AppError) -> (&'static str, &'static str, String) {
     match err {
         AppError::Invalid(problems) => match &problems[0].problem {
             Problem::Rule { rule } => (problems[0].field, *rule, String::new()),

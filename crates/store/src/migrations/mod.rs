@@ -36,6 +36,7 @@ mod v020_fact_references;
 mod v021_alerts;
 mod v022_targets;
 mod v023_scorecards;
+mod v024_awards;
 mod v025_seasonal_profiles;
 mod v026_outlets;
 
@@ -160,6 +161,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 23,
         name: "scorecard templates, imported inputs, evaluation runs and results, grade proposals",
         statements: v023_scorecards::v23_scorecards,
+    },
+    Migration {
+        version: 24,
+        name: "awards, award runs and their winners",
+        statements: v024_awards::v24_awards,
     },
     Migration {
         version: 25,

@@ -6,6 +6,7 @@ mod admin;
 mod agreements;
 mod alerts;
 mod analytics;
+mod awards;
 mod catalog;
 mod coverage;
 mod grades;
@@ -99,7 +100,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(target_plans::routes())
                 .merge(target_months::routes())
                 .merge(scorecards::routes())
-                .merge(outlets::routes()),
+                .merge(outlets::routes())
+                .merge(awards::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

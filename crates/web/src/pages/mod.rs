@@ -5,6 +5,7 @@ mod admin;
 mod agreements;
 mod alerts;
 mod analytics;
+mod awards;
 mod catalog;
 mod coverage;
 mod grades;
@@ -86,6 +87,7 @@ pub(crate) fn routes() -> Routes {
         .merge(targets::routes())
         .merge(scorecards::routes())
         .merge(outlets::routes())
+        .merge(awards::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

@@ -265,6 +265,8 @@ struct ScorecardPage {
     /// Whether the ranking of the run is linked (staff).
     staff: bool,
     grades: Grades,
+    /// A partner's own page: its awards and the public winners lists.
+    awards: Option<qudao_app::awards::MyAwardsView>,
 }
 
 impl ScorecardPage {
@@ -296,12 +298,30 @@ impl ScorecardPage {
             .replace("{needed}", &o.input_needed)
             .replace("{total}", &o.total_after)
     }
+
+    fn award(&self, run: &qudao_app::awards::AwardRunView) -> String {
+        crate::layout::pick(
+            self.c.lang,
+            Some(&run.award_name),
+            run.award_name_en.as_deref(),
+        )
+        .to_owned()
+    }
+
+    fn group(&self, w: &qudao_app::awards::WinnerView) -> String {
+        super::awards::winner_group(self.c.lang, w)
+    }
+
+    fn measure(&self, w: &qudao_app::awards::WinnerView) -> &'static str {
+        super::awards::measure_label(self.c.lang, &w.measure)
+    }
 }
 
 async fn scorecard_page(
     state: &AppState,
     ctx: &Ctx,
     card: Option<ScorecardView>,
+    awards: Option<qudao_app::awards::MyAwardsView>,
     active: &str,
     crumbs: Vec<(String, Option<String>)>,
 ) -> Result<Response, PageError> {
@@ -317,6 +337,7 @@ async fn scorecard_page(
         card,
         staff: !ctx.caller.role.is_partner_role(),
         grades: Grades::load(state, ctx).await?,
+        awards,
     })
 }
 
@@ -333,12 +354,13 @@ async fn scorecard(
             Some(format!("/scorecards/runs/{id}")),
         ),
     ];
-    scorecard_page(&state, &ctx, Some(card), HOME, crumbs).await
+    scorecard_page(&state, &ctx, Some(card), None, HOME, crumbs).await
 }
 
 async fn mine(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let card = state.app.my_scorecard(&ctx.caller).await?;
-    scorecard_page(&state, &ctx, card, MINE, Vec::new()).await
+    let awards = state.app.my_awards(&ctx.caller).await?;
+    scorecard_page(&state, &ctx, card, Some(awards), MINE, Vec::new()).await
 }
 
 // ---------------------------------------------------------------------------

@@ -11,18 +11,18 @@ use chrono::Datelike;
 use qudao_app::grades::GradeChangeInput;
 use qudao_app::targets::TargetInput;
 
-const ZH: &[(&str, &str)] = &[("accept-language", "zh-CN")];
+pub(super) const ZH: &[(&str, &str)] = &[("accept-language", "zh-CN")];
 
 /// Some text from the element marked `data-testid="{id}"` on, cut at a
 /// character (the pages here are Chinese).
-fn near(html: &str, id: &str) -> String {
+pub(super) fn near(html: &str, id: &str) -> String {
     let mark = format!(r#"data-testid="{id}""#);
     html.find(&mark)
         .map_or_else(String::new, |at| html[at..].chars().take(300).collect())
 }
 
 /// P1 (the manager's, silver) sold ¥80 of a ¥100 target last year.
-async fn last_year(env: &Env) -> Res<String> {
+pub(super) async fn last_year(env: &Env) -> Res<String> {
     env.catalog().await?;
     let year = qudao_app::today().year() - 1;
     env.app

@@ -115,6 +115,18 @@ pub async fn load(app: &Qudao, system: &Caller) -> Result<usize, AppError> {
             }
         }
     }
+    // A partner whose agreement set its target but that bought nothing yet
+    // joins its channel too, so the tree has one root.
+    for (code, figure) in &agreed {
+        if channels.values().flatten().any(|(c, _)| c == code) {
+            continue;
+        }
+        let channel = app.partner(system, code).await?.partner.partner_type;
+        channels
+            .entry(channel.as_str().to_owned())
+            .or_default()
+            .push((code.clone(), *figure));
+    }
     let channel_total = |partners: &[(String, i64)]| partners.iter().map(|(_, v)| v).sum::<i64>();
     let company_total: i64 = channels.values().map(|p| channel_total(p)).sum();
 

@@ -3,7 +3,7 @@
 //! partner roles see their own organisation's only.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, Utc};
 use qudao_app::targets::{
     AmendInput, AttainmentNode, CascadeChild, CascadeInput, TargetInput, TargetNode, TargetView,
@@ -18,12 +18,19 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 
+/// A cascade names up to `MAX_CHILDREN` (10,000) children at about sixty
+/// bytes each: more than the forms' limit.
+const CASCADE_LIMIT: usize = 2 * 1024 * 1024;
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
+    let cascade = OpenApiRouter::new()
+        .routes(routes!(cascade))
+        .layer(DefaultBodyLimit::max(CASCADE_LIMIT));
     OpenApiRouter::new()
         .routes(routes!(list_targets, set_target))
         .routes(routes!(attainment))
         .routes(routes!(get_target))
-        .routes(routes!(cascade))
+        .merge(cascade)
         .routes(routes!(approve))
         .routes(routes!(amend))
 }

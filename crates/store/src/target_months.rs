@@ -11,15 +11,13 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::bulk::{self, Cell};
+use crate::bulk;
 use crate::error::read;
 use crate::targets::{Reach, Subject, TargetKey, TargetRow, in_reach, target};
 use crate::write::WriteTx;
 use crate::{StoreError, now};
 use qudao_domain::periods::Month;
-use qudao_domain::targets::{
-    SeasonalProfile, SplitPercent, SubjectType, TargetStatus, TargetValue,
-};
+use qudao_domain::targets::{SeasonalProfile, SplitPercent, SubjectType, TargetValue};
 
 pub mod profile {
     use sea_orm::entity::prelude::*;
@@ -213,27 +211,6 @@ pub struct NewMonth<'a> {
     pub value: TargetValue,
 }
 
-const COLUMNS: &[&str] = &[
-    "id",
-    "period",
-    "subject_type",
-    "subject_key",
-    "channel",
-    "region_id",
-    "partner_id",
-    "user_id",
-    "measure",
-    "product_line_id",
-    "line_key",
-    "value",
-    "version",
-    "status",
-    "parent_id",
-    "created_by",
-    "created_at",
-    "updated_at",
-];
-
 /// Writes new draft month targets, all in one bulk insert; returns their
 /// ids in the order given.
 pub async fn insert_months(
@@ -247,37 +224,10 @@ pub async fn insert_months(
         .iter()
         .zip(&ids)
         .map(|(m, id)| {
-            let key = &m.of.key;
-            let (channel, region_id, partner_id, user_id) = match key.subject {
-                Subject::Company => (None, None, None, None),
-                Subject::Channel(t) => (Some(t.as_str().to_owned()), None, None, None),
-                Subject::Region(id) => (None, Some(id), None, None),
-                Subject::Partner(id) => (None, None, Some(id), None),
-                Subject::Rep(id) => (None, None, None, Some(id)),
-            };
-            vec![
-                Cell::from(*id),
-                Cell::from(m.month.to_string()),
-                Cell::from(key.subject.subject_type().as_str()),
-                Cell::from(key.subject.key()),
-                Cell::from(channel),
-                Cell::from(region_id),
-                Cell::from(partner_id),
-                Cell::from(user_id),
-                Cell::from(key.measure.as_str()),
-                Cell::from(key.product_line_id),
-                Cell::from(key.product_line_id.unwrap_or(0)),
-                Cell::from(m.value.amount()),
-                Cell::from(key.version.as_str()),
-                Cell::from(TargetStatus::Draft.as_str()),
-                Cell::Int(None),
-                Cell::from(by),
-                Cell::from(at),
-                Cell::from(at),
-            ]
+            crate::targets::draft_row(*id, m.month.to_string(), &m.of.key, m.value, None, by, at)
         })
         .collect();
-    bulk::insert(tx, "targets", COLUMNS, rows).await?;
+    bulk::insert(tx, "targets", crate::targets::TARGET_COLUMNS, rows).await?;
     Ok(ids)
 }
 

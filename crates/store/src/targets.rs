@@ -532,7 +532,7 @@ pub async fn by_subjects_for_write(
     Ok(rows)
 }
 
-const TARGET_COLUMNS: &[&str] = &[
+pub(crate) const TARGET_COLUMNS: &[&str] = &[
     "id",
     "period",
     "subject_type",
@@ -553,6 +553,46 @@ const TARGET_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
+/// One new draft target as a bulk row in [`TARGET_COLUMNS`] order: `key`'s
+/// subject, measure, line and version for `period`.
+pub(crate) fn draft_row(
+    id: i64,
+    period: String,
+    key: &TargetKey,
+    value: TargetValue,
+    parent_id: Option<i64>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Vec<Cell> {
+    let (channel, region_id, partner_id, user_id) = match key.subject {
+        Subject::Company => (None, None, None, None),
+        Subject::Channel(t) => (Some(t.as_str().to_owned()), None, None, None),
+        Subject::Region(id) => (None, Some(id), None, None),
+        Subject::Partner(id) => (None, None, Some(id), None),
+        Subject::Rep(id) => (None, None, None, Some(id)),
+    };
+    vec![
+        Cell::from(id),
+        Cell::Text(Some(period)),
+        Cell::Text(Some(key.subject.subject_type().as_str().to_owned())),
+        Cell::Text(Some(key.subject.key())),
+        Cell::Text(channel),
+        Cell::Int(region_id),
+        Cell::Int(partner_id),
+        Cell::Int(user_id),
+        Cell::Text(Some(key.measure.as_str().to_owned())),
+        Cell::Int(key.product_line_id),
+        Cell::from(key.product_line_id.unwrap_or(0)),
+        Cell::from(value.amount()),
+        Cell::Text(Some(key.version.as_str().to_owned())),
+        Cell::Text(Some(TargetStatus::Draft.as_str().to_owned())),
+        Cell::Int(parent_id),
+        Cell::Text(Some(by.to_owned())),
+        Cell::Instant(at),
+        Cell::Instant(at),
+    ]
+}
+
 /// Writes new draft targets, one per subject and figure, that share `key`'s
 /// period, measure, line and version, through the bulk path; returns their
 /// ids in the order given.
@@ -565,38 +605,15 @@ pub async fn insert_many(
 ) -> Result<Vec<i64>, StoreError> {
     let ids = crate::bulk::allocate_ids(tx, "targets", children.len()).await?;
     let at = now();
-    let period = key.period.to_string();
     let rows = children
         .iter()
         .zip(&ids)
         .map(|((subject, value), id)| {
-            let (channel, region_id, partner_id, user_id) = match *subject {
-                NewSubject::Company => (None, None, None, None),
-                NewSubject::Channel(t) => (Some(t.as_str().to_owned()), None, None, None),
-                NewSubject::Region(id) => (None, Some(id), None, None),
-                NewSubject::Partner(v) => (None, None, Some(v.id().0), None),
-                NewSubject::Rep(id) => (None, None, None, Some(id)),
+            let key = TargetKey {
+                subject: subject.stored(),
+                ..*key
             };
-            vec![
-                Cell::from(*id),
-                Cell::Text(Some(period.clone())),
-                Cell::Text(Some(subject.stored().subject_type().as_str().to_owned())),
-                Cell::Text(Some(subject.stored().key())),
-                Cell::Text(channel),
-                Cell::Int(region_id),
-                Cell::Int(partner_id),
-                Cell::Int(user_id),
-                Cell::Text(Some(key.measure.as_str().to_owned())),
-                Cell::Int(key.product_line_id),
-                Cell::from(key.product_line_id.unwrap_or(0)),
-                Cell::from(value.amount()),
-                Cell::Text(Some(key.version.as_str().to_owned())),
-                Cell::Text(Some(TargetStatus::Draft.as_str().to_owned())),
-                Cell::Int(parent_id),
-                Cell::Text(Some(by.to_owned())),
-                Cell::Instant(at),
-                Cell::Instant(at),
-            ]
+            draft_row(*id, key.period.to_string(), &key, *value, parent_id, by, at)
         })
         .collect();
     crate::bulk::insert(tx, "targets", TARGET_COLUMNS, rows).await?;

@@ -294,6 +294,7 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/scorecards/mine", "nav.scorecards", false));
             } else {
                 links.push(link("/scorecards", "nav.scorecards", false));
+                links.push(link("/awards", "awards.title", false));
             }
         }
         if group == "performance" && caller.can(Permission::ApproveGrades) {

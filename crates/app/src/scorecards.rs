@@ -494,6 +494,76 @@ fn value_at(values: &[Option<i64>], i: usize) -> Option<i64> {
     values.get(i).copied().flatten()
 }
 
+/// The engine's measures a partner template reads, in the order
+/// `partner_inputs` takes them.
+const PARTNER_MEASURES: [&str; 7] = [
+    "sell_in_amount",
+    "sell_through_amount",
+    "invoiced",
+    "collections",
+    "gross_margin",
+    "new_customer_regions",
+    "days_of_cover",
+];
+
+/// What every template of one run reads.
+struct RunFacts {
+    /// The top-down sell-in targets in force, by subject.
+    targets: HashMap<Subject, i64>,
+    /// `None` when the run has no partner template.
+    partners: Option<ScoredFacts>,
+}
+
+/// What the partner templates of a run read, for every partner at once.
+struct ScoredFacts {
+    /// The engine's [`PARTNER_MEASURES`] by partner code, with last year's.
+    flows: HashMap<String, Figures>,
+    /// The product lines each partner bought, by partner code.
+    sold: HashMap<String, BTreeSet<String>>,
+    /// The product lines each partner was authorized for, by partner id.
+    authorized: HashMap<i64, BTreeSet<String>>,
+    /// The months of the period whose report is already due.
+    due: Vec<Month>,
+    /// The day (in the company's time zone) each partner first wrote
+    /// sell-through for a month.
+    reported: HashMap<(i64, Month), chrono::NaiveDate>,
+    /// Imported KPI inputs by subject.
+    imported: HashMap<Scored, Vec<(KpiCode, Decimal)>>,
+}
+
+impl ScoredFacts {
+    /// The share of the period's months already due whose sell-through
+    /// came by the due day (`quality::due_on`); `None` while no month is
+    /// due yet. A partner that never reported scores 0 on every due month.
+    fn discipline(&self, partner_id: i64) -> Option<Decimal> {
+        let on_time = self
+            .due
+            .iter()
+            .filter(|m| {
+                self.reported
+                    .get(&(partner_id, **m))
+                    .is_some_and(|d| *d <= quality::due_on(**m))
+            })
+            .count();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        percent(count(on_time), count(self.due.len()))
+    }
+}
+
+/// The months of `first..=last` whose sell-through report is due by today.
+fn due_months(first: Month, last: Month) -> Vec<Month> {
+    let today = crate::today();
+    let mut due = Vec::new();
+    let mut month = first;
+    while month <= last {
+        if quality::due_on(month) < today {
+            due.push(month);
+        }
+        month = month.next();
+    }
+    due
+}
+
 impl Qudao {
     /// Every template, by code.
     pub async fn scorecard_templates(
@@ -659,27 +729,62 @@ impl Qudao {
         };
         let (first, last) = self.analytics_months(&text).await?;
         let provisional = last.last_day() >= crate::today();
+        let facts = self.run_facts(parsed, (first, last), &templates).await?;
         let mut runs = Vec::with_capacity(templates.len());
         for template in &templates {
             let run = self
-                .evaluate_template(caller, parsed, (first, last), provisional, template)
+                .evaluate_template(caller, parsed, provisional, template, &facts)
                 .await?;
             runs.push(run_view(&run, template));
         }
         Ok(runs)
     }
 
+    /// What a run's templates read, asked once for all of them: the engine
+    /// is asked one question per kind of subject (not per template), and
+    /// the store read once.
+    async fn run_facts(
+        &self,
+        period: Period,
+        months: (Month, Month),
+        templates: &[TemplateRow],
+    ) -> Result<RunFacts, AppError> {
+        let types: BTreeSet<PartnerType> =
+            templates.iter().filter_map(|t| t.partner_type).collect();
+        let partners = if types.is_empty() {
+            None
+        } else {
+            // One type: the engine need not read the others' facts.
+            let only = (types.len() == 1)
+                .then(|| types.iter().next().copied())
+                .flatten();
+            Some(self.scored_partner_facts(period, months, only).await?)
+        };
+        Ok(RunFacts {
+            targets: self.sell_in_targets(period).await?,
+            partners,
+        })
+    }
+
     async fn evaluate_template(
         &self,
         caller: &Caller,
         period: Period,
-        months: (Month, Month),
         provisional: bool,
         template: &TemplateRow,
+        facts: &RunFacts,
     ) -> Result<RunRow, AppError> {
-        let (subjects, inputs) = match template.partner_type {
-            Some(partner_type) => self.partner_inputs(period, months, partner_type).await?,
-            None => self.rep_inputs(period).await?,
+        let (subjects, inputs) = match (template.partner_type, &facts.partners) {
+            (Some(partner_type), Some(partners)) => {
+                self.partner_inputs(partner_type, partners, &facts.targets)
+                    .await?
+            }
+            (Some(_), None) => {
+                return Err(AppError::Internal(
+                    "partner facts were not gathered for a partner template".into(),
+                ));
+            }
+            (None, _) => self.rep_inputs(period, &facts.targets).await?,
         };
         let mut evaluated = Vec::with_capacity(subjects.list.len());
         for (subject, code, _, region, grade) in &subjects.list {
@@ -828,27 +933,17 @@ impl Qudao {
             .collect())
     }
 
-    async fn partner_inputs(
+    /// Every partner's facts for the period (of one type, or of all).
+    async fn scored_partner_facts(
         &self,
         period: Period,
         (first, last): (Month, Month),
-        partner_type: PartnerType,
-    ) -> Result<(Subjects, HashMap<Scored, rules::Inputs>), AppError> {
-        let partners = repo::partners_to_score(self.db(), partner_type).await?;
-        let filter = Some(("partner_type", partner_type.as_str()));
-        const MEASURES: [&str; 7] = [
-            "sell_in_amount",
-            "sell_through_amount",
-            "invoiced",
-            "collections",
-            "gross_margin",
-            "new_customer_regions",
-            "days_of_cover",
-        ];
+        only: Option<PartnerType>,
+    ) -> Result<ScoredFacts, AppError> {
+        let filter = only.map(|t| ("partner_type", t.as_str()));
         let flows = self
-            .engine_by("partner", &MEASURES, period, filter, true)
+            .engine_by("partner", &PARTNER_MEASURES, period, filter, true)
             .await?;
-        let flows = flows.as_ref().map(by_code).unwrap_or_default();
         let lines = self
             .engine_by(
                 "partner,product_line",
@@ -870,20 +965,44 @@ impl Qudao {
         }
         let mut authorized: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for (partner, line) in
-            repo::authorized_lines(self.db(), partner_type, first.first_day(), last.last_day())
-                .await?
+            repo::authorized_lines(self.db(), first.first_day(), last.last_day()).await?
         {
             authorized.entry(partner).or_default().insert(line);
         }
-        let targets = self.sell_in_targets(period).await?;
-        let discipline = self
-            .reporting_discipline(&partners, partner_type, first, last)
-            .await?;
+        let zone = crate::time_zone();
+        let reported = repo::first_reports(self.db(), first, last)
+            .await?
+            .into_iter()
+            .map(|(partner, month, at)| ((partner, month), at.with_timezone(&zone).date_naive()))
+            .collect();
+        let mut imported: HashMap<Scored, Vec<(KpiCode, Decimal)>> = HashMap::new();
+        for (subject, code, value) in
+            repo::inputs(self.db(), period, ScorecardSubject::Partner).await?
+        {
+            imported.entry(subject).or_default().push((code, value));
+        }
+        Ok(ScoredFacts {
+            flows: flows.as_ref().map(by_code).unwrap_or_default(),
+            sold,
+            authorized,
+            due: due_months(first, last),
+            reported,
+            imported,
+        })
+    }
+
+    async fn partner_inputs(
+        &self,
+        partner_type: PartnerType,
+        facts: &ScoredFacts,
+        targets: &HashMap<Subject, i64>,
+    ) -> Result<(Subjects, HashMap<Scored, rules::Inputs>), AppError> {
+        let partners = repo::partners_to_score(self.db(), partner_type).await?;
         let mut inputs: HashMap<Scored, rules::Inputs> = HashMap::new();
         let mut list = Vec::with_capacity(partners.len());
         for p in &partners {
             let subject = Scored::Partner(p.id);
-            let (now, before) = flows.get(&p.code).cloned().unwrap_or_default();
+            let (now, before) = facts.flows.get(&p.code).cloned().unwrap_or_default();
             let at = |i: usize| value_at(&now, i).unwrap_or(0);
             let mut given = rules::Inputs::new();
             let mut put = |code: KpiCode, value: Option<Decimal>| {
@@ -910,18 +1029,19 @@ impl Qudao {
             );
             put(
                 KpiCode::ProductCoverage,
-                authorized.get(&p.id).and_then(|lines| {
+                facts.authorized.get(&p.id).and_then(|lines| {
                     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-                    let reached = sold
+                    let reached = facts
+                        .sold
                         .get(&p.code)
                         .map_or(0, |s| lines.intersection(s).count());
                     percent(count(reached), count(lines.len()))
                 }),
             );
-            put(
-                KpiCode::ReportingDiscipline,
-                discipline.get(&p.id).copied().flatten(),
-            );
+            put(KpiCode::ReportingDiscipline, facts.discipline(p.id));
+            for (code, value) in facts.imported.get(&subject).into_iter().flatten() {
+                given.insert(*code, *value);
+            }
             inputs.insert(subject, given);
             list.push((
                 subject,
@@ -931,67 +1051,13 @@ impl Qudao {
                 p.grade_id,
             ));
         }
-        for (subject, code, value) in
-            repo::inputs(self.db(), period, ScorecardSubject::Partner).await?
-        {
-            if let Some(given) = inputs.get_mut(&subject) {
-                given.insert(code, value);
-            }
-        }
         Ok((Subjects { list }, inputs))
-    }
-
-    /// Per partner: the share of the period's months already due whose
-    /// sell-through came by the due day (`quality::due_on`); `None` while
-    /// no month of the period is due yet. A partner without a single report
-    /// is absent from the facts and scores 0 on every due month.
-    async fn reporting_discipline(
-        &self,
-        partners: &[qudao_store::partners::partner::Model],
-        partner_type: PartnerType,
-        first: Month,
-        last: Month,
-    ) -> Result<HashMap<i64, Option<Decimal>>, AppError> {
-        let today = crate::today();
-        let mut due = Vec::new();
-        let mut month = first;
-        while month <= last {
-            if quality::due_on(month) < today {
-                due.push(month);
-            }
-            month = month.next();
-        }
-        let zone = crate::time_zone();
-        let mut reported: HashMap<(i64, Month), chrono::NaiveDate> = HashMap::new();
-        for (partner, date, at) in
-            repo::first_reports(self.db(), partner_type, first.first_day(), last.last_day()).await?
-        {
-            let written = at.with_timezone(&zone).date_naive();
-            reported
-                .entry((partner, Month::of(date)))
-                .and_modify(|d| *d = (*d).min(written))
-                .or_insert(written);
-        }
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        Ok(partners
-            .iter()
-            .map(|p| {
-                let on_time = due
-                    .iter()
-                    .filter(|m| {
-                        reported
-                            .get(&(p.id, **m))
-                            .is_some_and(|d| *d <= quality::due_on(**m))
-                    })
-                    .count();
-                (p.id, percent(count(on_time), count(due.len())))
-            })
-            .collect())
     }
 
     async fn rep_inputs(
         &self,
         period: Period,
+        targets: &HashMap<Subject, i64>,
     ) -> Result<(Subjects, HashMap<Scored, rules::Inputs>), AppError> {
         let reps = repo::reps_to_score(self.db()).await?;
         let flows = self
@@ -1004,7 +1070,6 @@ impl Qudao {
             )
             .await?;
         let flows = flows.as_ref().map(by_code).unwrap_or_default();
-        let targets = self.sell_in_targets(period).await?;
         let mut inputs: HashMap<Scored, rules::Inputs> = HashMap::new();
         let mut list = Vec::with_capacity(reps.len());
         for rep in &reps {

@@ -332,10 +332,7 @@ pub async fn bought(
     before: DateRange,
 ) -> Result<Vec<Bought>, StoreError> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| crate::param(backend, n);
     let mut found = Vec::new();
     for chunk in partners.chunks(1000) {
         let ids = chunk

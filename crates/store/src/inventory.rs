@@ -11,15 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Valu
 
 use crate::bulk::Cell;
 use crate::scope::Visible;
-use crate::{StoreError, WriteTx, now};
-
-/// `$n` on PostgreSQL, `?` on SQLite.
-fn param(backend: DatabaseBackend, n: usize) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    }
-}
+use crate::{StoreError, WriteTx, now, param};
 
 /// `partner_id IN (…)` for the partners given; `1 = 0` for none.
 fn partner_ids(column: &str, partners: &[Visible]) -> String {

@@ -51,6 +51,15 @@ pub use qudao_domain::scope::DataScope;
 pub use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 pub use write::{Aggregate, WriteTx};
 
+/// The `n`th bound parameter of a raw statement: `$n` on PostgreSQL, `?`
+/// on SQLite.
+pub(crate) fn param(backend: DatabaseBackend, n: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 /// Now, truncated to whole microseconds so that what is written and what is
 /// read back compare equal on both databases.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

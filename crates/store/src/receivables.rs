@@ -487,10 +487,7 @@ pub async fn open_amount(
         .await?
         .unwrap_or(0);
     let backend = db.get_database_backend();
-    let placeholder = |n: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let placeholder = |n: usize| crate::param(backend, n);
     let allocated = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
             backend,

@@ -25,7 +25,7 @@ use crate::partners::{partner, scope_condition};
 use crate::write::WriteTx;
 use crate::{DataScope, StoreError, now};
 use qudao_domain::partners::PartnerType;
-use qudao_domain::periods::Period;
+use qudao_domain::periods::{Month, Period};
 use qudao_domain::score::Score;
 use qudao_domain::scorecards::{
     BandStep, Evaluation, Kpi, KpiCode, KpiResult, KpiRule, ScorecardSubject, Scoring, Template,
@@ -1033,29 +1033,21 @@ pub async fn decide(
 // What an evaluation reads besides the engine
 // ---------------------------------------------------------------------------
 
-/// The product lines each partner of `partner_type` was authorized for on
-/// any day of the period (an authorization ended before the period counts
-/// no more).
+/// The product lines each partner was authorized for on any day of the
+/// period (an authorization ended before the period counts no more).
 pub async fn authorized_lines(
     db: &impl ConnectionTrait,
-    partner_type: PartnerType,
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
 ) -> Result<Vec<(i64, String)>, StoreError> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| crate::param(backend, n);
     let sql = format!(
-        "SELECT DISTINCT a.partner_id, a.product_line FROM authorizations a \
-         JOIN partners p ON p.id = a.partner_id \
-         WHERE p.partner_type = {} AND a.valid_from <= {} AND a.valid_to >= {} \
-         AND (a.ended_at IS NULL OR a.ended_at >= {})",
+        "SELECT DISTINCT partner_id, product_line FROM authorizations \
+         WHERE valid_from <= {} AND valid_to >= {} AND (ended_at IS NULL OR ended_at >= {})",
         p(1),
         p(2),
-        p(3),
-        p(4)
+        p(3)
     );
     let start = first
         .and_hms_opt(0, 0, 0)
@@ -1065,12 +1057,7 @@ pub async fn authorized_lines(
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
             backend,
             sql,
-            [
-                partner_type.as_str().into(),
-                last.into(),
-                first.into(),
-                start.into(),
-            ],
+            [last.into(), first.into(), start.into()],
         ))
         .await?;
     rows.iter()
@@ -1109,41 +1096,37 @@ pub async fn reps_to_score(
         .await?)
 }
 
-/// When each partner of a type first reported sell-through for each day of
-/// `first..=last`: the reporting-discipline KPI judges every month by its
-/// first line's write.
+/// When each partner first wrote sell-through for each month of
+/// `first..=last` (the reporting-discipline KPI judges a month by that),
+/// from the partner-by-month summary: every partner of every type at once.
 pub async fn first_reports(
     db: &impl ConnectionTrait,
-    partner_type: PartnerType,
-    first: chrono::NaiveDate,
-    last: chrono::NaiveDate,
-) -> Result<Vec<(i64, chrono::NaiveDate, DateTime<Utc>)>, StoreError> {
+    first: Month,
+    last: Month,
+) -> Result<Vec<(i64, Month, DateTime<Utc>)>, StoreError> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
     let sql = format!(
-        "SELECT l.partner_id, l.date, MIN(l.created_at) AS first_at FROM sellthrough_lines l \
-         JOIN partners p ON p.id = l.partner_id \
-         WHERE p.partner_type = {} AND l.date >= {} AND l.date <= {} \
-         GROUP BY l.partner_id, l.date",
-        p(1),
-        p(2),
-        p(3)
+        "SELECT partner_id, month, first_at FROM sellthrough_months \
+         WHERE month >= {} AND month <= {}",
+        crate::param(backend, 1),
+        crate::param(backend, 2)
     );
     let rows = db
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
             backend,
             sql,
-            [partner_type.as_str().into(), first.into(), last.into()],
+            [first.to_string().into(), last.to_string().into()],
         ))
         .await?;
     rows.iter()
         .map(|row| {
+            let partner = row.try_get::<i64>("", "partner_id")?;
+            let month: String = row.try_get("", "month")?;
             Ok((
-                row.try_get::<i64>("", "partner_id")?,
-                row.try_get::<chrono::NaiveDate>("", "date")?,
+                partner,
+                read("sellthrough_months", partner, "month", &month, |v| {
+                    Month::parse("month", v)
+                })?,
                 row.try_get::<DateTime<Utc>>("", "first_at")?,
             ))
         })

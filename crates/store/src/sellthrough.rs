@@ -3,7 +3,10 @@
 //! Lines are partner-owned: one partner's through [`Visible`], lists through
 //! [`restrict`]. Lines are written only through `store::bulk::insert`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use qudao_domain::periods::Month;
 use sea_orm::sea_query::JoinType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -187,6 +190,7 @@ impl NewLine {
 pub async fn insert_lines(db: &WriteTx, mut lines: Vec<NewLine>) -> Result<(), StoreError> {
     lines.sort_by_key(|l| (l.partner_id, l.date, l.product_id, l.qty, l.amount_minor));
     let at = now();
+    count_months(db, &lines, at).await?;
     crate::bulk::insert(
         db,
         "sellthrough_lines",
@@ -194,6 +198,53 @@ pub async fn insert_lines(db: &WriteTx, mut lines: Vec<NewLine>) -> Result<(), S
         lines.into_iter().map(|l| l.cells(at)).collect(),
     )
     .await
+}
+
+/// Adds lines to `sellthrough_months`, the partner-by-month summary kept
+/// beside the append-only lines (migration 27 says why).
+async fn count_months(
+    db: &WriteTx,
+    lines: &[NewLine],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut months: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for line in lines {
+        *months
+            .entry((line.partner_id, Month::of(line.date).to_string()))
+            .or_default() += 1;
+    }
+    let backend = db.get_database_backend();
+    let months: Vec<_> = months.into_iter().collect();
+    for batch in months.chunks(1_000) {
+        let rows = (0..batch.len())
+            .map(|i| {
+                let p = |k: usize| crate::param(backend, i * 4 + k);
+                format!("({}, {}, {}, {})", p(1), p(2), p(3), p(4))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let values = batch.iter().flat_map(|((partner_id, month), count)| {
+            [
+                (*partner_id).into(),
+                month.clone().into(),
+                (*count).into(),
+                at.into(),
+            ]
+        });
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO sellthrough_months (partner_id, month, lines, first_at) VALUES {rows} \
+                 ON CONFLICT (partner_id, month) DO UPDATE SET \
+                 lines = sellthrough_months.lines + excluded.lines, \
+                 first_at = CASE WHEN excluded.first_at < sellthrough_months.first_at \
+                 THEN excluded.first_at ELSE sellthrough_months.first_at END"
+            ),
+            values.collect::<Vec<sea_orm::Value>>(),
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 const HELD_COLUMNS: &[&str] = &[

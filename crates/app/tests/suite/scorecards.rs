@@ -25,6 +25,7 @@ on_both_backends!(
     scorecards_a_partner_sees_only_its_own,
     scorecards_an_open_period_is_provisional_and_proposes_nothing,
     scorecards_reps_are_scored_on_their_target_and_visits,
+    scorecards_reporting_discipline_counts_the_months_reported_by_the_due_day,
 );
 
 const AT: &str = "'2026-01-01T00:00:00+00:00'";
@@ -647,4 +648,44 @@ async fn scorecards_reps_are_scored_on_their_target_and_visits(db: TestDb) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn scorecards_reporting_discipline_counts_the_months_reported_by_the_due_day(db: TestDb) {
+    let app = setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let template = TemplateInput {
+        kpis: vec![linear("reporting_discipline", "100", "0", "100")],
+        ..distributors()
+    };
+    app.save_scorecard_template(&mgr, "dist", &template)
+        .await
+        .unwrap();
+    let year = qudao_app::today().year() - 1;
+    // Last year's second quarter, each month due on the 10th of the next,
+    // a day in the company's time zone (Shanghai, UTC+8). P1 reported
+    // April on 5 May (on time), May on 20 June (late) and June at 23:30 on
+    // 10 July (on time); P2 reported May on 11 June and June at 04:00 on
+    // 11 July (20:00 on the 10th in UTC), both late; P3 never reported.
+    for (partner, month, first_at) in [
+        ("P1", "04", format!("{year}-05-05T08:00:00+00:00")),
+        ("P1", "05", format!("{year}-06-20T08:00:00+00:00")),
+        ("P1", "06", format!("{year}-07-10T15:30:00+00:00")),
+        ("P2", "05", format!("{year}-06-11T08:00:00+00:00")),
+        ("P2", "06", format!("{year}-07-10T20:00:00+00:00")),
+    ] {
+        db.raw(&format!(
+            "INSERT INTO sellthrough_months (partner_id, month, lines, first_at) \
+             SELECT id, '{year}-{month}', 1, '{first_at}' FROM partners WHERE code = '{partner}'"
+        ))
+        .await;
+    }
+    let runs = app
+        .evaluate(&mgr, &format!("{year}-Q2"), Some("dist"))
+        .await
+        .unwrap();
+    let results = app.evaluation_results(&system(), runs[0].id).await.unwrap();
+    let discipline = |code: &str| by_code(&results, code).kpis[0].input.clone();
+    assert_eq!(discipline("P1").as_deref(), Some("66.67"));
+    assert_eq!(discipline("P2").as_deref(), Some("0"));
+    assert_eq!(discipline("P3").as_deref(), Some("0"));
 }

@@ -514,6 +514,21 @@ async fn mapping_a_code_releases_the_rows_held_for_it(db: TestDb) {
         db.count("SELECT COUNT(*) FROM partner_product_codes").await,
         2
     );
+    // The partner-by-month summary counted every line, released ones too,
+    // and keeps the first line's write.
+    assert_eq!(
+        db.count("SELECT lines FROM sellthrough_months WHERE month = '2026-11'")
+            .await,
+        5
+    );
+    assert_eq!(
+        db.count(
+            "SELECT COUNT(*) FROM sellthrough_months \
+             WHERE first_at = (SELECT MIN(created_at) FROM sellthrough_lines)"
+        )
+        .await,
+        1
+    );
 }
 
 async fn an_upload_runs_as_a_job_with_progress_and_report(db: TestDb) {

@@ -39,6 +39,7 @@ mod v023_scorecards;
 mod v024_awards;
 mod v025_seasonal_profiles;
 mod v026_outlets;
+mod v027_sellthrough_months;
 
 struct Migration {
     version: i64,
@@ -176,6 +177,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 26,
         name: "each region's planned retail outlets",
         statements: v026_outlets::v26_outlets,
+    },
+    Migration {
+        version: 27,
+        name: "sell-through lines by partner and month",
+        statements: v027_sellthrough_months::v27_sellthrough_months,
     },
 ];
 

@@ -1,6 +1,9 @@
 //! `qudao evaluate --period P [--template T]`: score every subject of one
 //! template (or of every template) for a period and print the ranking.
 
+use std::collections::HashMap;
+use std::io::Write;
+
 use qudao_app::scorecards::ResultView;
 use qudao_app::{AppError, Caller, Qudao};
 use qudao_web::i18n::Lang;
@@ -30,31 +33,47 @@ fn padded(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
 }
 
-/// The ranking as a table: rank, code, name, total, grade, proposed grade.
-fn print_results(results: &[ResultView]) {
+/// The ranking as a table: rank, code, name, total, grade, proposed
+/// grade (grades by name in `lang`).
+fn ranking(results: &[ResultView], grades: &HashMap<String, String>) -> String {
+    let grade = |code: &Option<String>| {
+        code.as_ref()
+            .map(|c| grades.get(c).cloned().unwrap_or_else(|| c.clone()))
+    };
     let width = |f: &dyn Fn(&ResultView) -> usize, title: &str| {
         results.iter().map(f).max().unwrap_or(0).max(columns(title))
     };
     let code = width(&|r| columns(&r.code), "code");
     let name = width(&|r| columns(&r.name), "name");
-    println!(
-        "{:>4}  {}  {}  {:>6}  {:8}  proposed",
+    let held = width(&|r| grade(&r.grade).map_or(1, |g| columns(&g)), "grade");
+    let mut out = format!(
+        "{:>4}  {}  {}  {:>6}  {}  proposed\n",
         "rank",
         padded("code", code),
         padded("name", name),
         "total",
-        "grade"
+        padded("grade", held)
     );
     for r in results {
-        println!(
-            "{:>4}  {}  {}  {:>6}  {:8}  {}",
+        out.push_str(&format!(
+            "{:>4}  {}  {}  {:>6}  {}  {}\n",
             r.rank_in_type,
             padded(&r.code, code),
             padded(&r.name, name),
             r.total,
-            r.grade.as_deref().unwrap_or("—"),
-            r.proposed_grade.as_deref().unwrap_or(""),
-        );
+            padded(&grade(&r.grade).unwrap_or_else(|| "—".to_owned()), held),
+            grade(&r.proposed_grade).unwrap_or_default(),
+        ));
+    }
+    out
+}
+
+/// Writes to stdout; a reader that stopped early (`| head`) ends the
+/// output, not the program with a panic.
+fn print(text: &str) -> std::io::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 
@@ -70,9 +89,22 @@ pub(crate) async fn run(
         .evaluate(&caller, period, template)
         .await
         .map_err(|e| refused(lang, e))?;
+    let grades: HashMap<String, String> = app
+        .grades(&caller)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let name = match (lang, g.name_en) {
+                (Lang::En, Some(en)) if !en.is_empty() => en,
+                _ => g.name,
+            };
+            (g.code, name)
+        })
+        .collect();
     for run in &runs {
-        println!(
-            "run {} · {} · {} ({}){}: {} subject(s)",
+        let results = app.evaluation_results(&caller, run.id).await?;
+        print(&format!(
+            "run {} · {} · {} ({}){}: {} subject(s)\n{}\n",
             run.id,
             run.period,
             run.template_name,
@@ -82,11 +114,9 @@ pub(crate) async fn run(
             } else {
                 ""
             },
-            run.subjects
-        );
-        let results = app.evaluation_results(&caller, run.id).await?;
-        print_results(&results);
-        println!();
+            run.subjects,
+            ranking(&results, &grades)
+        ))?;
     }
     Ok(())
 }

@@ -66,48 +66,50 @@ fn term_end(from: NaiveDate, years: u32) -> NaiveDate {
     )
 }
 
-/// The first version's terms, as a channel manager would type them.
+/// The first version's terms, as a channel manager would type them. The
+/// annual target ranges are about what the trade simulation (`trade.rs`)
+/// has each type buy in a year, so attainment reads like a real year's.
 fn first_version(rng: &mut ChaCha8Rng, partner: &PlannedPartner, term: Term) -> AgreementInput {
     let (price_list, programs, low, high, step, days): (_, &[&str], u64, u64, u64, &[u32]) =
         match partner.kind {
             "distributor" => (
                 "PL-DIST-CN",
                 &["RB-ANNUAL", "RB-GROWTH"],
-                5_000_000,
-                40_000_000,
-                500_000,
+                1_500_000,
+                3_500_000,
+                100_000,
                 &[30, 45, 60],
             ),
             "agent" => (
                 "PL-AGENT-CN",
                 &["RB-ANNUAL"],
+                400_000,
                 1_000_000,
-                6_000_000,
-                100_000,
+                50_000,
                 &[30, 45],
             ),
             "ecommerce" => (
                 "PL-ECOM-CN",
                 &["RB-618", "RB-1111"],
-                3_000_000,
-                20_000_000,
-                500_000,
+                600_000,
+                1_500_000,
+                50_000,
                 &[60],
             ),
             "cross_border" => (
                 "PL-EXPORT",
                 &["RB-EXPORT"],
-                200_000,
-                2_000_000,
                 50_000,
+                150_000,
+                10_000,
                 &[60, 90],
             ),
             _ => (
                 "PL-RETAIL-CN",
                 &["RB-DISPLAY"],
-                300_000,
-                2_000_000,
-                50_000,
+                80_000,
+                200_000,
+                10_000,
                 &[15, 30],
             ),
         };

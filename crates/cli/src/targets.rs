@@ -11,6 +11,7 @@ use qudao_app::imports::{ImportKind, ImportOptions};
 use qudao_app::target_months::SplitMonthsInput;
 use qudao_app::targets::{AttainmentNode, CascadeChild, CascadeInput};
 use qudao_app::{AppError, Caller, Qudao};
+use qudao_domain::money::Currency;
 use qudao_domain::targets::NeededPerDay;
 use qudao_web::i18n::Lang;
 
@@ -123,9 +124,12 @@ fn child(text: &str) -> anyhow::Result<CascadeChild> {
     })
 }
 
-fn print_tree(nodes: &[AttainmentNode], depth: usize) {
+/// The tree with every figure as people read it (`¥1,234.50`, `1,200`,
+/// `80.00%`), in the company's currency.
+fn print_tree(nodes: &[AttainmentNode], depth: usize, currency: Currency) {
     for node in nodes {
         let t = &node.target;
+        let shown = |amount: i64| t.measure.shown(amount, currency);
         let who = match (t.subject_code.as_str(), t.subject_name.as_str()) {
             ("", _) => t.subject_type.as_str().to_owned(),
             (code, "") => format!("{} {code}", t.subject_type.as_str()),
@@ -143,14 +147,15 @@ fn print_tree(nodes: &[AttainmentNode], depth: usize) {
                 };
                 format!(
                     "actual {} ({percent}, {band}), variance {}",
-                    a.actual, a.variance
+                    shown(a.actual),
+                    shown(a.variance)
                 )
             }
             None => "no actual counted".to_owned(),
         };
         let needed = match node.needed_per_day {
             Some(NeededPerDay::PerDay { amount, days_left }) => {
-                format!("; needs {amount} a day for {days_left} days")
+                format!("; needs {} a day for {days_left} days", shown(amount))
             }
             Some(NeededPerDay::PeriodOver) => "; period over".to_owned(),
             Some(NeededPerDay::Met) | None => String::new(),
@@ -160,10 +165,10 @@ fn print_tree(nodes: &[AttainmentNode], depth: usize) {
             "",
             t.period,
             t.measure.as_str(),
-            t.value_text,
+            shown(t.value),
             indent = depth * 2
         );
-        print_tree(&node.children, depth + 1);
+        print_tree(&node.children, depth + 1, currency);
     }
 }
 
@@ -325,7 +330,7 @@ pub(crate) async fn run(
             if tree.is_empty() {
                 println!("no targets for {period}");
             }
-            print_tree(&tree, 0);
+            print_tree(&tree, 0, app.current_settings().await?.currency);
         }
     }
     Ok(())

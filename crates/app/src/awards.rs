@@ -557,7 +557,7 @@ impl Qudao {
         let row = repo::run_by_id(self.db(), id)
             .await?
             .ok_or(AppError::NotFound("award run"))?;
-        let run = self.run_view(&row).await?;
+        let mut run = self.run_view(&row).await?;
         let winners = match caller.partner_id {
             Some(own) if caller.role.is_partner_role() => {
                 let own = Scored::Partner(own.0);
@@ -565,11 +565,13 @@ impl Qudao {
                     scope: DataScope::All,
                     reps: None,
                 };
-                let rows = repo::winners(self.db(), every, row.id)
+                let rows: Vec<_> = repo::winners(self.db(), every, row.id)
                     .await?
                     .into_iter()
                     .filter(|w| run.public || w.subject == own)
                     .collect();
+                // Of an award that is not public, not even how many others won.
+                run.winners = i32::try_from(rows.len()).unwrap_or(i32::MAX);
                 self.winner_views(rows, |s| s == own).await?
             }
             _ => {
@@ -596,9 +598,31 @@ impl Qudao {
             ),
             None => None,
         };
+        // A partner's people see the runs of public awards and those their
+        // organisation won a place in, counting only their own places.
+        let own_places: Option<HashMap<i64, i32>> =
+            match caller.partner_id.filter(|_| caller.role.is_partner_role()) {
+                Some(own) => {
+                    let mut places = HashMap::new();
+                    for win in repo::wins_of_partner(self.db(), own.0).await? {
+                        *places.entry(win.award_run_id).or_insert(0) += 1;
+                    }
+                    Some(places)
+                }
+                None => None,
+            };
         let mut views = Vec::new();
         for run in repo::runs(self.db(), award_id, 200).await? {
-            views.push(self.run_view(&run).await?);
+            let mut view = self.run_view(&run).await?;
+            if let Some(places) = &own_places
+                && !view.public
+            {
+                match places.get(&run.id) {
+                    Some(own) => view.winners = *own,
+                    None => continue,
+                }
+            }
+            views.push(view);
         }
         Ok(views)
     }

@@ -304,16 +304,20 @@ async fn awards_a_partner_sees_its_own_and_only_names_of_public_winners(db: Test
             (2, "P1", None, Some("48"), Some("48.00")),
         ]
     );
-    // Not public: its own place only; nothing of an award it did not win.
+    // Not public: its own place only; nothing of an award it did not win,
+    // not even how many won it.
     let seen = app.award_run(&puser, private.run.id).await.unwrap();
     assert_eq!(table(&seen), [(2, "P1", None, Some("48"), Some("48.00"))]);
-    assert!(
-        app.award_run(&puser, top.run.id)
-            .await
-            .unwrap()
-            .winners
-            .is_empty()
-    );
+    assert_eq!(seen.run.winners, 1);
+    let unseen = app.award_run(&puser, top.run.id).await.unwrap();
+    assert!(unseen.winners.is_empty());
+    assert_eq!(unseen.run.winners, 0);
+    let runs = app.award_runs(&puser, None).await.unwrap();
+    let listed: Vec<(&str, i32)> = runs
+        .iter()
+        .map(|r| (r.award_code.as_str(), r.winners))
+        .collect();
+    assert_eq!(listed, [("private", 1), ("public", 2)]);
     let mine = app.my_awards(&puser).await.unwrap();
     let won: Vec<(&str, Vec<(u32, &str)>)> = mine
         .won

@@ -203,6 +203,11 @@ async fn docs() -> Response {
     }
 }
 
+/// The body limit of a route that allows more than the forms' (set beside
+/// its `DefaultBodyLimit`), so a refusal names the limit that applied.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit(pub usize);
+
 /// A JSON body whose rejections are problem details saying what was wrong.
 /// A number with a zero fraction (`450.0`) is read as the integer it is, as
 /// JSON Schema counts it, so integer fields take it.
@@ -216,6 +221,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = request
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(crate::auth::FORM_LIMIT, |l| l.0);
         match Json::<serde_json::Value>::from_request(request, state).await {
             Ok(Json(mut value)) => {
                 integral_numbers(&mut value);
@@ -234,7 +243,7 @@ where
             Err(JsonRejection::BytesRejection(rejection))
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
             {
-                Err(WebError::TooLarge(crate::auth::FORM_LIMIT).into())
+                Err(WebError::TooLarge(limit).into())
             }
             Err(rejection) => Err(WebError::BadRequest(rejection.body_text()).into()),
         }

@@ -2,6 +2,7 @@
 //! attainment to date. A partner's targets follow the caller's scope;
 //! partner roles see their own organisation's only.
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery, BodyLimit};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -25,7 +26,8 @@ const CASCADE_LIMIT: usize = 2 * 1024 * 1024;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     let cascade = OpenApiRouter::new()
         .routes(routes!(cascade))
-        .layer(DefaultBodyLimit::max(CASCADE_LIMIT));
+        .layer(DefaultBodyLimit::max(CASCADE_LIMIT))
+        .layer(Extension(BodyLimit(CASCADE_LIMIT)));
     OpenApiRouter::new()
         .routes(routes!(list_targets, set_target))
         .routes(routes!(attainment))

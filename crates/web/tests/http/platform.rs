@@ -43,7 +43,21 @@ async fn the_api_refuses_bad_input_and_changes_nothing() -> Res {
 
     let huge = json!({ "code": "BIG", "name": "x".repeat(300 * 1024), "partner_type": "agent" });
     let too_large = program.post_json("/api/v1/partners", &huge, &[]).await?;
-    expect_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large")?;
+    let problem = expect_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large")?;
+    assert!(
+        problem["detail"].to_string().contains("262144"),
+        "{problem}"
+    );
+    // A route that allows more names its own limit (a cascade's 2 MiB).
+    let children = json!({ "by": "amounts", "children": "x".repeat(2100 * 1024) });
+    let too_large = program
+        .post_json("/api/v1/targets/1/cascade", &children, &[])
+        .await?;
+    let problem = expect_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large")?;
+    assert!(
+        problem["detail"].to_string().contains("2097152"),
+        "{problem}"
+    );
 
     // A field missing from the JSON is a shape error of the body (400), told
     // by serde; values that are there but wrong are 422 with `errors`.

@@ -679,7 +679,7 @@ impl Qudao {
     ) -> Result<RunRow, AppError> {
         let (subjects, inputs) = match template.partner_type {
             Some(partner_type) => self.partner_inputs(period, months, partner_type).await?,
-            None => self.rep_inputs(period).await?,
+            None => self.rep_inputs(period, months).await?,
         };
         let mut evaluated = Vec::with_capacity(subjects.list.len());
         for (subject, code, _, region, grade) in &subjects.list {
@@ -989,9 +989,13 @@ impl Qudao {
             .collect())
     }
 
+    /// A rep's target attainment counts its sell-in as the targets page
+    /// does: partners that moved between reps in the period by the days
+    /// each held them (`app::owner_moves`).
     async fn rep_inputs(
         &self,
         period: Period,
+        (first, last): (Month, Month),
     ) -> Result<(Subjects, HashMap<Scored, rules::Inputs>), AppError> {
         let reps = repo::reps_to_score(self.db()).await?;
         let flows = self
@@ -1005,6 +1009,9 @@ impl Qudao {
             .await?;
         let flows = flows.as_ref().map(by_code).unwrap_or_default();
         let targets = self.sell_in_targets(period).await?;
+        let moved = self
+            .moved_credit(TargetMeasure::SellInAmount, None, first, last)
+            .await?;
         let mut inputs: HashMap<Scored, rules::Inputs> = HashMap::new();
         let mut list = Vec::with_capacity(reps.len());
         for rep in &reps {
@@ -1012,9 +1019,10 @@ impl Qudao {
             let (now, before) = flows.get(&rep.login).cloned().unwrap_or_default();
             let at = |i: usize| value_at(&now, i).unwrap_or(0);
             let mut given = rules::Inputs::new();
+            let credited = at(0) + moved.get(&rep.login).copied().unwrap_or(0);
             if let Some(v) = targets
                 .get(&Subject::Rep(rep.id))
-                .and_then(|target| percent(at(0), *target))
+                .and_then(|target| percent(credited, *target))
             {
                 given.insert(KpiCode::RepTargetAttainment, v);
             }

@@ -39,6 +39,7 @@ mod v023_scorecards;
 mod v024_awards;
 mod v025_seasonal_profiles;
 mod v026_outlets;
+mod v027_owner_history;
 
 struct Migration {
     version: i64,
@@ -176,6 +177,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 26,
         name: "each region's planned retail outlets",
         statements: v026_outlets::v26_outlets,
+    },
+    Migration {
+        version: 27,
+        name: "each partner's owners over time",
+        statements: v027_owner_history::v27_owner_history,
     },
 ];
 

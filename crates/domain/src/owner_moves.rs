@@ -157,9 +157,9 @@ mod tests {
             days_held(&spans, quarter()),
             vec![(Some(1), 45), (Some(2), 47)]
         );
-        let credit = credit(92_000_01, &spans, quarter());
-        assert_eq!(credit[&Some(1)], 45_000_00);
-        assert_eq!(credit[&Some(2)], 47_000_01);
+        let credit = credit(9_200_001, &spans, quarter());
+        assert_eq!(credit[&Some(1)], 4_500_000);
+        assert_eq!(credit[&Some(2)], 4_700_001);
     }
 
     #[test]

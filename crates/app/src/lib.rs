@@ -27,6 +27,7 @@ mod line_cache;
 pub mod onboarding;
 pub mod orders;
 pub mod outlets;
+pub mod owner_moves;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

@@ -70,6 +70,9 @@ pub struct PartnerDetail {
     pub status_history: Vec<StatusChange>,
     /// The statuses it may move to now.
     pub next_statuses: Vec<PartnerStatus>,
+    /// Who owned the partner from which day, oldest first; empty for
+    /// partner users (the owner is ours).
+    pub owner_history: Vec<crate::owner_moves::OwnerSpanView>,
 }
 
 /// One step of a partner's status history.
@@ -144,6 +147,11 @@ pub struct PartnerEdit {
     pub parent_code: Option<String>,
     #[serde(default)]
     pub owner_login: Option<String>,
+    /// When a new owner takes over: `YYYY-MM-DD`, today when empty; not
+    /// before the partner's last change of owner, not in the future, not in
+    /// a closed month. Ignored when the owner stays.
+    #[serde(default)]
+    pub owner_from: Option<String>,
     #[serde(flatten)]
     pub record: RecordInput,
 }
@@ -562,6 +570,19 @@ impl Qudao {
             .await?
             .and_then(|parent| parent.transpose().map_err(|_| must_exist("parent_code")));
         let owner_id = lookups.owner(input.owner_login.as_deref(), caller).await?;
+        let owner_move = match &owner_id {
+            Ok(owner_id) => {
+                crate::owner_moves::owner_move(
+                    &tx,
+                    &partner,
+                    *owner_id,
+                    input.owner_from.as_deref(),
+                    &caller.login,
+                )
+                .await?
+            }
+            Err(_) => Ok(None),
+        };
         let record = lookups.record(&input.record).await?;
         // With a bad parent code the move is checked as one to the top; the
         // update is refused for the code either way.
@@ -596,11 +617,12 @@ impl Qudao {
                 }
             }
         };
-        let (name, partner_type, parent, owner_id, record, new_position) = (
+        let (name, partner_type, parent, _, owner_move, record, new_position) = (
             PartnerName::parse(&input.name),
             PartnerType::parse(&input.partner_type),
             parent,
             owner_id,
+            owner_move,
             record,
             new_position,
         )
@@ -615,9 +637,15 @@ impl Qudao {
         if let Some((path, depth)) = new_position {
             partner = repo::move_subtree(&tx, partner, parent.as_ref(), &path, depth).await?;
         }
-        let partner =
-            repo::update_record(&tx, partner, name.as_str(), partner_type, owner_id, &record)
-                .await?;
+        let partner = repo::update_record(
+            &tx,
+            partner,
+            name.as_str(),
+            partner_type,
+            owner_move.as_ref(),
+            &record,
+        )
+        .await?;
         let names = Names::load(&tx, &[partner.row()]).await?;
         let after = view_of(partner.row(), parent.map(|p| p.code().to_owned()), &names)?;
         self.audit(
@@ -966,6 +994,12 @@ impl Qudao {
             });
         }
         let staff = !caller.role.is_partner_role();
+        let owner_history = if staff {
+            crate::owner_moves::history_views(self.db(), shown.within(caller, Area::Partners)?)
+                .await?
+        } else {
+            Vec::new()
+        };
         let mut status_history = detail
             .status_history
             .into_iter()
@@ -1012,6 +1046,7 @@ impl Qudao {
             children,
             status_history,
             next_statuses,
+            owner_history,
         };
         Ok((detail, shown))
     }

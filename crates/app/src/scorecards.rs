@@ -508,6 +508,8 @@ const PARTNER_MEASURES: [&str; 7] = [
 
 /// What every template of one run reads.
 struct RunFacts {
+    /// The period's first and last month.
+    months: (Month, Month),
     /// The top-down sell-in targets in force, by subject.
     targets: HashMap<Subject, i64>,
     /// `None` when the run has no partner template.
@@ -761,6 +763,7 @@ impl Qudao {
             Some(self.scored_partner_facts(period, months, only).await?)
         };
         Ok(RunFacts {
+            months,
             targets: self.sell_in_targets(period).await?,
             partners,
         })
@@ -784,7 +787,10 @@ impl Qudao {
                     "partner facts were not gathered for a partner template".into(),
                 ));
             }
-            (None, _) => self.rep_inputs(period, &facts.targets).await?,
+            (None, _) => {
+                self.rep_inputs(period, facts.months, &facts.targets)
+                    .await?
+            }
         };
         let mut evaluated = Vec::with_capacity(subjects.list.len());
         for (subject, code, _, region, grade) in &subjects.list {
@@ -1057,6 +1063,7 @@ impl Qudao {
     async fn rep_inputs(
         &self,
         period: Period,
+        (first, last): (Month, Month),
         targets: &HashMap<Subject, i64>,
     ) -> Result<(Subjects, HashMap<Scored, rules::Inputs>), AppError> {
         let reps = repo::reps_to_score(self.db()).await?;
@@ -1070,6 +1077,9 @@ impl Qudao {
             )
             .await?;
         let flows = flows.as_ref().map(by_code).unwrap_or_default();
+        let moved = self
+            .moved_credit(TargetMeasure::SellInAmount, None, first, last)
+            .await?;
         let mut inputs: HashMap<Scored, rules::Inputs> = HashMap::new();
         let mut list = Vec::with_capacity(reps.len());
         for rep in &reps {
@@ -1077,9 +1087,10 @@ impl Qudao {
             let (now, before) = flows.get(&rep.login).cloned().unwrap_or_default();
             let at = |i: usize| value_at(&now, i).unwrap_or(0);
             let mut given = rules::Inputs::new();
+            let credited = at(0) + moved.get(&rep.login).copied().unwrap_or(0);
             if let Some(v) = targets
                 .get(&Subject::Rep(rep.id))
-                .and_then(|target| percent(at(0), *target))
+                .and_then(|target| percent(credited, *target))
             {
                 given.insert(KpiCode::RepTargetAttainment, v);
             }

@@ -10,7 +10,7 @@
 //! targets of the company, channels, regions and reps are planning figures
 //! that admins, managers and finance see, and a rep sees its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -149,6 +149,9 @@ pub struct AttainmentNode {
     pub needed_per_day: Option<NeededPerDay>,
     /// As in [`TargetNode::unallocated`].
     pub unallocated: Option<i64>,
+    /// A rep's actual includes shares of partners that moved between reps
+    /// in the period, prorated by days (`app::owner_moves`).
+    pub prorated: bool,
     pub children: Vec<AttainmentNode>,
 }
 
@@ -723,7 +726,7 @@ impl Qudao {
                     .map_err(|e| invalid("children", e.problem))?,
             );
         }
-        let mut seen = std::collections::HashSet::with_capacity(input.children.len());
+        let mut seen = HashSet::with_capacity(input.children.len());
         for (child, subject_type) in input.children.iter().zip(&types) {
             if !seen.insert((*subject_type, child.subject_code.trim())) {
                 return Err(invalid(
@@ -858,7 +861,7 @@ impl Qudao {
             .into());
         }
         let earlier = repo::children_for_write(&tx, parent.id).await?;
-        let named_set: std::collections::HashSet<Subject> = named.iter().copied().collect();
+        let named_set: HashSet<Subject> = named.iter().copied().collect();
         if let Some(left_out) = earlier.iter().find(|c| !named_set.contains(&c.key.subject)) {
             let view = self
                 .target_views(&tx, settings.currency, vec![left_out.clone()])
@@ -1082,7 +1085,7 @@ impl Qudao {
         let views = self
             .target_views(self.db(), settings.currency, rows)
             .await?;
-        let actuals = self.actuals(&views, calendar, today).await?;
+        let (actuals, prorated) = self.actuals(&views, calendar, today).await?;
         let mut measured = Vec::with_capacity(views.len());
         for view in views {
             let period = Period::parse("period", &view.period)?;
@@ -1103,6 +1106,7 @@ impl Qudao {
                     by_id.get(&view.id).copied().unwrap_or((None, None));
                 AttainmentNode {
                     unallocated: gaps.get(&view.id).copied(),
+                    prorated: prorated.contains(&view.id),
                     target: view,
                     attainment,
                     needed_per_day,
@@ -1118,13 +1122,17 @@ impl Qudao {
     /// per measure, line, months and subject type, split by that subject
     /// (a manager's tree holds thousands of partners); a region's actual
     /// includes its sub-regions, which a split by region does not, so
-    /// regions and the company are asked one by one.
+    /// regions and the company are asked one by one. A rep's actual counts
+    /// a partner that moved between reps in the period by the days each
+    /// held it ([`Qudao::moved_credit`]); the targets so counted are
+    /// returned too.
     async fn actuals(
         &self,
         views: &[TargetView],
         calendar: FiscalCalendar,
         today: chrono::NaiveDate,
-    ) -> Result<HashMap<i64, Option<i64>>, AppError> {
+    ) -> Result<(HashMap<i64, Option<i64>>, HashSet<i64>), AppError> {
+        let mut prorated = HashSet::new();
         type Group = (TargetMeasure, SubjectType, Option<String>, Month, Month);
         let mut actuals = HashMap::with_capacity(views.len());
         let mut groups: HashMap<Group, Vec<&TargetView>> = HashMap::new();
@@ -1187,13 +1195,23 @@ impl Qudao {
             let split = self
                 .engine_split(measure, &by, line.as_deref(), range)
                 .await?;
+            let moved = if subject_type == SubjectType::Rep {
+                self.moved_credit(measure, line.as_deref(), first, last)
+                    .await?
+            } else {
+                HashMap::new()
+            };
             for view in members {
                 // A code the engine has not met (no fact yet) counts 0.
                 let actual = split.get(&view.subject_code).copied().unwrap_or(0);
-                actuals.insert(view.id, Some(actual));
+                let moved = moved.get(&view.subject_code).copied();
+                if moved.is_some() {
+                    prorated.insert(view.id);
+                }
+                actuals.insert(view.id, Some(actual + moved.unwrap_or(0)));
             }
         }
-        Ok(actuals)
+        Ok((actuals, prorated))
     }
 
     /// One measure over the months `range`, split by the dimension `by`:
@@ -1506,7 +1524,7 @@ pub(crate) fn engine_filter(subject_type: SubjectType, code: &str) -> Option<(St
 /// before its children): each node under its parent when the parent is
 /// among the views, else a root.
 fn tree<N: Clone>(views: Vec<TargetView>, node: &dyn Fn(TargetView, &[N]) -> N) -> Vec<N> {
-    let present: std::collections::HashSet<i64> = views.iter().map(|v| v.id).collect();
+    let present: HashSet<i64> = views.iter().map(|v| v.id).collect();
     let mut children: HashMap<Option<i64>, Vec<TargetView>> = HashMap::new();
     for view in views {
         let parent = view.parent_id.filter(|p| present.contains(p));

@@ -175,6 +175,8 @@ mod network;
 mod orders;
 #[path = "suite/outlets.rs"]
 mod outlets;
+#[path = "suite/owner_moves.rs"]
+mod owner_moves;
 #[path = "suite/partners.rs"]
 mod partners;
 #[path = "suite/pick.rs"]

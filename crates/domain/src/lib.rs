@@ -19,6 +19,7 @@ pub mod money;
 pub mod onboarding;
 pub mod orders;
 pub mod outlets;
+pub mod owner_moves;
 pub mod partner_changes;
 pub mod partners;
 pub mod periods;

@@ -25,6 +25,7 @@ mod nested;
 pub mod onboarding;
 pub mod orders;
 pub mod outlets;
+pub mod owner_moves;
 pub mod paging;
 pub mod partner_changes;
 pub mod partners;

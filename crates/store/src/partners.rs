@@ -395,6 +395,16 @@ pub async fn insert(
     }
     .insert(db)
     .await?;
+    crate::owner_moves::record(
+        db,
+        row.id,
+        &crate::owner_moves::OwnerMove {
+            owner_id: row.owner_id,
+            from: now.date_naive(),
+            changed_by: new.created_by,
+        },
+    )
+    .await?;
     let mut row: partner::ActiveModel = row.into();
     row.path = Set(path);
     row.depth = Set(depth);
@@ -480,7 +490,8 @@ pub async fn insert_placed(
             })
             .collect(),
     )
-    .await
+    .await?;
+    crate::owner_moves::record_first_many(db, rows, created_by).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -728,19 +739,24 @@ pub async fn count_by_type(
         .await?)
 }
 
-/// Changes a partner's descriptive fields and owner in the caller's transaction.
+/// Changes a partner's descriptive fields in the caller's transaction, and
+/// its owner when `owner` says so, with the change's row in its owner
+/// history (`owner_moves`), so the two never disagree.
 pub async fn update_record(
     db: &WriteTx,
     partner: Visible,
     name: &str,
     partner_type: PartnerType,
-    owner_id: Option<i64>,
+    owner: Option<&crate::owner_moves::OwnerMove<'_>>,
     record: &PartnerRecord,
 ) -> Result<Visible, StoreError> {
     let mut active: partner::ActiveModel = partner.row().clone().into();
     active.name = Set(name.to_owned());
     active.partner_type = Set(partner_type.as_str().to_owned());
-    active.owner_id = Set(owner_id);
+    if let Some(change) = owner {
+        active.owner_id = Set(change.owner_id);
+        crate::owner_moves::record(db, partner.id().0, change).await?;
+    }
     active.region_id = Set(record.region_id);
     active.address = Set(record.address.clone());
     active.credit_limit = Set(record.credit_limit);

@@ -61,6 +61,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("number", "receivables.number"),
     ("overpayment", "receivables.overpayment"),
     ("overstock_days", "settings.overstock_days"),
+    ("owner_from", "owner_moves.owner_from"),
     ("owner_login", "partners.owner"),
     ("parent_code", "partners.parent"),
     ("partner", "pricing.partner"),

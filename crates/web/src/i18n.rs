@@ -55,6 +55,7 @@ catalogs!(
     "scorecards",
     "outlets",
     "awards",
+    "owner_moves",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -387,12 +387,18 @@ impl Qudao {
             return Ok(None);
         }
         let before = view_of(&old, None, names)?;
+        // A file carries no date for a change of owner: it takes effect
+        // today, which no earlier move or closed month can refuse.
+        let owner_move =
+            crate::owner_moves::owner_move(tx, &existing, new.owner_id, None, &caller.login)
+                .await?
+                .map_err(|invalid| AppError::Invalid(vec![invalid]))?;
         let stored = repo::update_record(
             tx,
             existing,
             new.name.as_str(),
             new.partner_type,
-            new.owner_id,
+            owner_move.as_ref(),
             &new.record,
         )
         .await?;

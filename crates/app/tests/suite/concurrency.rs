@@ -27,6 +27,7 @@ fn move_under(code: &str, parent: &str) -> PartnerEdit {
         partner_type: "distributor".to_owned(),
         parent_code: Some(parent.to_owned()),
         owner_login: None,
+        owner_from: None,
         record: RecordInput::default(),
     }
 }

@@ -26,6 +26,7 @@ on_both_backends!(
     scorecards_an_open_period_is_provisional_and_proposes_nothing,
     scorecards_reps_are_scored_on_their_target_and_visits,
     scorecards_reporting_discipline_counts_the_months_reported_by_the_due_day,
+    scorecards_a_reps_target_attainment_counts_a_moved_partner_by_days,
 );
 
 const AT: &str = "'2026-01-01T00:00:00+00:00'";
@@ -688,4 +689,60 @@ async fn scorecards_reporting_discipline_counts_the_months_reported_by_the_due_d
     assert_eq!(discipline("P1").as_deref(), Some("66.67"));
     assert_eq!(discipline("P2").as_deref(), Some("0"));
     assert_eq!(discipline("P3").as_deref(), Some("0"));
+}
+
+/// R1 moves from rep1 to rep2 on 1 July of last year: each rep's target
+/// attainment counts R1's sell-in by the days it held R1, as the targets
+/// page does.
+async fn scorecards_a_reps_target_attainment_counts_a_moved_partner_by_days(db: TestDb) {
+    let app = setup(&db).await;
+    app.create_user(&system(), &user("rep2", "sales_rep", None))
+        .await
+        .unwrap();
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let reps = TemplateInput {
+        code: String::new(),
+        name: "销售评分卡".into(),
+        subject: "rep".into(),
+        partner_type: None,
+        kpis: vec![linear("rep_target_attainment", "100", "0", "100")],
+    };
+    app.save_scorecard_template(&mgr, "reps", &reps)
+        .await
+        .unwrap();
+    let period = last_year();
+    for rep in ["rep1", "rep2"] {
+        target(&app, &mgr, "rep", rep, &period, "100").await;
+    }
+    let year = qudao_app::today().year() - 1;
+    let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let move_on = chrono::NaiveDate::from_ymd_opt(year, 7, 1).unwrap();
+    let days = (chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap() - first).num_days();
+    // Twenty fen a day: each rep's share of the 100-yuan target is exact.
+    sold(&db, "R1", first, days * 20).await;
+    let moved = PartnerEdit {
+        name: "R1 有限公司".into(),
+        partner_type: "retailer".into(),
+        owner_login: Some("rep2".into()),
+        owner_from: Some(move_on.to_string()),
+        ..PartnerEdit::default()
+    };
+    app.update_partner(&system(), "R1", &moved).await.unwrap();
+    let run = app
+        .evaluate(&mgr, &period, Some("reps"))
+        .await
+        .unwrap()
+        .remove(0);
+    let results = app.evaluation_results(&mgr, run.id).await.unwrap();
+    let input = |code: &str| {
+        let given = by_code(&results, code).kpis[0].input.clone().unwrap();
+        given.parse::<rust_decimal::Decimal>().unwrap()
+    };
+    let kept = (move_on - first).num_days();
+    // days × 20 fen ÷ 10,000 fen × 100% = days × 0.2%.
+    assert_eq!(input("rep1"), rust_decimal::Decimal::new(kept * 2, 1));
+    assert_eq!(
+        input("rep2"),
+        rust_decimal::Decimal::new((days - kept) * 2, 1)
+    );
 }

@@ -40,6 +40,7 @@ mod v024_awards;
 mod v025_seasonal_profiles;
 mod v026_outlets;
 mod v027_sellthrough_months;
+mod v028_owner_history;
 
 struct Migration {
     version: i64,
@@ -182,6 +183,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 27,
         name: "sell-through lines by partner and month",
         statements: v027_sellthrough_months::v27_sellthrough_months,
+    },
+    Migration {
+        version: 28,
+        name: "each partner's owners over time",
+        statements: v028_owner_history::v28_owner_history,
     },
 ];
 

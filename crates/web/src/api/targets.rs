@@ -440,6 +440,9 @@ struct AttainmentOut {
     /// The target less all its children's (also those you do not see);
     /// absent without children.
     unallocated: Option<i64>,
+    /// A rep's actual counts partners that moved between reps in the
+    /// period by the days each rep held them.
+    prorated: bool,
 }
 
 fn flatten_attainment(nodes: Vec<AttainmentNode>, depth: u32, out: &mut Vec<AttainmentOut>) {
@@ -447,6 +450,7 @@ fn flatten_attainment(nodes: Vec<AttainmentNode>, depth: u32, out: &mut Vec<Atta
         let a = node.attainment;
         out.push(AttainmentOut {
             unallocated: node.unallocated,
+            prorated: node.prorated,
             depth,
             target: node.target.into(),
             actual: a.map(|a| a.actual),

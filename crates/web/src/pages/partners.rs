@@ -556,6 +556,7 @@ async fn edit_form(
         partner_type: partner.partner.partner_type.as_str().to_owned(),
         parent_code: partner.partner.parent_code.clone(),
         owner_login: partner.owner_login.clone(),
+        owner_from: None,
         record: RecordInput {
             region_code: partner.region_code.clone(),
             address: partner.address.clone(),

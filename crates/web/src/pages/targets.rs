@@ -100,6 +100,8 @@ struct Row {
     projected: String,
     projected_percent: String,
     projected_band: &'static str,
+    /// The actual counts partners that moved between reps by days.
+    prorated: bool,
 }
 
 /// Trees up to this many rows show each target's projection; a larger one
@@ -174,6 +176,7 @@ fn row(lang: Lang, units: Units, depth: usize, node: &AttainmentNode) -> Row {
         projected: String::new(),
         projected_percent: String::new(),
         projected_band: "",
+        prorated: node.prorated,
     }
 }
 

@@ -27,6 +27,9 @@ data stays as it was made.
    product lines sold, per partner), so the ratio is an upper bound on what
    the KPIs' rules, ranks and stored results cost beyond the facts.
 
+The server does not run the day's alert job meanwhile: the work copy has
+it marked done.
+
 Timing: each operation timed `--runs` times (the first run of the attainment
 and evaluation requests waits for the engine's load and is not counted);
 medians in ms, and our median ÷ DuckDB's.
@@ -35,6 +38,7 @@ Usage: python3 bench/targets.py [--lines 10000000] [--db-dir DIR] [--runs 5]
        [--bin target/release/qudao] [--skip-postgres]
 """
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -45,6 +49,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zoneinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -99,6 +104,17 @@ def work_copy(db, db_dir):
             os.remove(work + suffix)
     base.log(f"copying {db} to {work}")
     shutil.copyfile(db, work)
+    # Today's alert job marked done, so the server does not run it over
+    # 10,000 partners in the middle of the timings (it did: a first
+    # evaluation of 9 s, and months twice as slow, while it ran).
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date().isoformat()
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    con = sqlite3.connect(work)
+    con.execute("DELETE FROM jobs WHERE name = 'alerts' AND run_on = ?", (today,))
+    con.execute("INSERT INTO jobs (name, run_on, claimed_by, claimed_at, finished_at) "
+                "VALUES ('alerts', ?, 'bench', ?, ?)", (today, now, now))
+    con.commit()
+    con.close()
     return work
 
 

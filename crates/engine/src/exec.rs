@@ -10,6 +10,7 @@ use qudao_domain::error::{Invalid, Problem};
 use qudao_domain::inventory::{Cover, WINDOW_DAYS, cover, is_overstock, is_stock_out};
 use qudao_domain::periods::Month;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::dims::{Dims, NONE};
 use crate::query::{Dim, Filter, Measure, Query, Source, month_number, month_of_number};
@@ -37,6 +38,18 @@ pub struct Position {
     pub sold_in_window: i64,
     /// Within the days asked for; `None` when nothing sold in them.
     pub last_sold_on: Option<chrono::NaiveDate>,
+}
+
+/// Adds `b`'s sums into `a`'s (the larger kept), as workers' partial sums
+/// per group are merged.
+fn add_into(mut a: FxHashMap<u64, i64>, mut b: FxHashMap<u64, i64>) -> FxHashMap<u64, i64> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
+    for (k, v) in b {
+        *a.entry(k).or_insert(0) += v;
+    }
+    a
 }
 
 /// A holding's partner and product as one sortable number.
@@ -1336,21 +1349,15 @@ impl Snapshot {
         groups.into_iter().map(|(k, v)| (k, Some(v))).collect()
     }
 
-    /// Per (partner, product): the last count on or before the period's
-    /// last day, plus what came in and minus what went out after it.
-    /// Without a count, everything received minus everything sold. By pair.
-    ///
-    /// Holdings are as many as the pairs ever traded (tens of millions on
-    /// a large channel), so the movements are gathered as (pair, quantity)
-    /// in one vector, sorted on the rayon pool and summed in one pass: 16
-    /// bytes a line, where a hash map per worker cost several times that.
-    fn pairs_on_hand(&self, plan: &Plan<'_>) -> Vec<(u64, i64)> {
+    /// Per (partner, product): the day and quantity of the last count on or
+    /// before the period's last day.
+    fn latest_counts(&self, plan: &Plan<'_>) -> FxHashMap<(u32, u32), (i32, i64)> {
         let last = plan.last_day;
-        let counts = self.scan(
+        self.scan(
             Kind::StockCount,
             i32::MIN,
             last,
-            HashMap::<(u32, u32), (i32, i64)>::new,
+            FxHashMap::default,
             |latest, chunk| {
                 for i in 0..chunk.len() {
                     if chunk.day[i] <= last && plan.passes_but_time(chunk, i) {
@@ -1372,16 +1379,33 @@ impl Snapshot {
                 }
                 a
             },
-        );
+        )
+    }
+
+    /// What moves a holding: sell-in and downstream sell-in come in,
+    /// sell-through goes out.
+    const MOVES: [(Kind, i64); 3] = [
+        (Kind::SellIn, 1),
+        (Kind::DownstreamSellIn, 1),
+        (Kind::SellThrough, -1),
+    ];
+
+    /// Per (partner, product): the last count on or before the period's
+    /// last day, plus what came in and minus what went out after it.
+    /// Without a count, everything received minus everything sold. By pair.
+    ///
+    /// Holdings are as many as the pairs ever traded (tens of millions on
+    /// a large channel), so the movements are gathered as (pair, quantity)
+    /// in one vector, sorted on the rayon pool and summed in one pass: 16
+    /// bytes a line, where a hash map per worker cost several times that.
+    fn pairs_on_hand(&self, plan: &Plan<'_>) -> Vec<(u64, i64)> {
+        let last = plan.last_day;
+        let counts = self.latest_counts(plan);
         let mut moves: Vec<(u64, i64)> = counts
             .iter()
             .map(|(&(partner, product), &(_, qty))| (pair(partner, product), qty))
             .collect();
-        for (kind, sign) in [
-            (Kind::SellIn, 1),
-            (Kind::DownstreamSellIn, 1),
-            (Kind::SellThrough, -1),
-        ] {
+        for (kind, sign) in Self::MOVES {
             let counts = &counts;
             let found: Vec<(u64, i64)> = self
                 .table(kind)
@@ -1418,58 +1442,72 @@ impl Snapshot {
         moves
     }
 
-    fn on_hand(&self, plan: &Plan<'_>) -> HashMap<u64, i64> {
-        let mut groups = HashMap::new();
-        for (pair, qty) in self.pairs_on_hand(plan) {
-            *groups
-                .entry(plan.pair_key(partner_of(pair), product_of(pair)))
-                .or_insert(0) += qty;
+    /// On hand per group. A group's holding is the sum of its pairs' (last
+    /// count + the movements after it), so each count and each later
+    /// movement is added straight into its group: no vector of every pair
+    /// to sort, as [`Self::pairs_on_hand`] needs for the holdings' list.
+    fn on_hand(&self, plan: &Plan<'_>) -> FxHashMap<u64, i64> {
+        let last = plan.last_day;
+        let counts = self.latest_counts(plan);
+        let mut groups: FxHashMap<u64, i64> = FxHashMap::default();
+        for (&(partner, product), &(_, qty)) in &counts {
+            *groups.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
+        }
+        for (kind, sign) in Self::MOVES {
+            let counts = &counts;
+            let moved = self.scan(
+                kind,
+                i32::MIN,
+                last,
+                FxHashMap::<u64, i64>::default,
+                |groups, chunk| {
+                    for i in 0..chunk.len() {
+                        let (partner, product) = (chunk.partner[i], chunk.product[i]);
+                        let day = chunk.day[i];
+                        if day <= last
+                            && day > counts.get(&(partner, product)).map_or(i32::MIN, |c| c.0)
+                            && plan.passes_but_time(chunk, i)
+                        {
+                            *groups.entry(plan.pair_key(partner, product)).or_insert(0) +=
+                                sign * chunk.qty[i];
+                        }
+                    }
+                },
+                add_into,
+            );
+            groups = add_into(groups, moved);
         }
         groups
     }
 
-    /// Units sold through per (partner, product) in the window of
+    /// Units sold through per group in the window of
     /// `inventory::WINDOW_DAYS` days ending on the plan's last day.
-    fn sold_in_window(&self, plan: &Plan<'_>) -> HashMap<(u32, u32), i64> {
+    fn sold_in_window(&self, plan: &Plan<'_>) -> FxHashMap<u64, i64> {
         let from = plan.last_day - (WINDOW_DAYS as i32 - 1);
         self.scan(
             Kind::SellThrough,
             from,
             plan.last_day,
-            HashMap::<(u32, u32), i64>::new,
+            FxHashMap::<u64, i64>::default,
             |sold, chunk| {
                 for i in 0..chunk.len() {
                     let day = chunk.day[i];
                     if day >= from && day <= plan.last_day && plan.passes_but_time(chunk, i) {
                         *sold
-                            .entry((chunk.partner[i], chunk.product[i]))
+                            .entry(plan.pair_key(chunk.partner[i], chunk.product[i]))
                             .or_insert(0) += chunk.qty[i];
                     }
                 }
             },
-            |mut a, b| {
-                for (k, v) in b {
-                    *a.entry(k).or_insert(0) += v;
-                }
-                a
-            },
+            add_into,
         )
     }
 
     /// On hand against the window's sales, per group, by the inventory
     /// pages' rule (`inventory::cover`); `None` where nothing sold.
     fn days_of_cover(&self, plan: &Plan<'_>) -> Vec<(u64, Option<i64>)> {
-        let mut on_hand: HashMap<u64, i64> = HashMap::new();
-        let mut sold: HashMap<u64, i64> = HashMap::new();
-        for (pair, qty) in self.pairs_on_hand(plan) {
-            *on_hand
-                .entry(plan.pair_key(partner_of(pair), product_of(pair)))
-                .or_insert(0) += qty;
-        }
-        for ((partner, product), qty) in self.sold_in_window(plan) {
-            *sold.entry(plan.pair_key(partner, product)).or_insert(0) += qty;
-        }
-        on_hand
+        let sold = self.sold_in_window(plan);
+        self.on_hand(plan)
             .into_iter()
             .map(|(key, qty)| {
                 let days = match cover(qty, sold.get(&key).copied().unwrap_or(0)) {

@@ -30,9 +30,12 @@ data stays as it was made.
 The server does not run the day's alert job meanwhile: the work copy has
 it marked done.
 
-Timing: each operation timed `--runs` times (the first run of the attainment
-and evaluation requests waits for the engine's load and is not counted);
-medians in ms, and our median ÷ DuckDB's.
+Timing: each operation timed `--runs` times; medians in ms, and our median
+÷ DuckDB's. The attainment tree and the evaluation are timed on a server
+started afresh for each run (its engine loaded from the projection file,
+then asked one other question), because the engine keeps its answers for
+the facts it holds: asked again, an evaluation is timed and printed apart
+("asked again"), not in the table.
 
 Usage: python3 bench/targets.py [--lines 10000000] [--db-dir DIR] [--runs 5]
        [--bin target/release/qudao] [--skip-postgres]
@@ -229,6 +232,7 @@ def main():
     load_before = os.getloadavg()
     server, url = start_server(args, work)
     ours = {"cascade": [], "months": [], "attainment": [], "evaluation": []}
+    memo = []
     sizes = {}
     try:
         # The engine loads on the first question; not a run.
@@ -280,20 +284,29 @@ def main():
             "by": "amounts", "children": [
                 {"subject_type": "partner", "subject_code": c, "part": f"{v // 100}.{v % 100:02d}"}
                 for c, v in figures.items()]})
-        tree, _ = request(url, manager, "GET", f"/api/v1/targets/attainment?period={year}")
-        sizes["tree"] = len(tree)
-        for run in range(max(args.runs, 5)):
-            _, ms = request(url, manager, "GET", f"/api/v1/targets/attainment?period={year}")
-            ours["attainment"].append(ms)
-        base.log(f"attainment: {med(ours['attainment']):.0f} ms, {len(tree)} nodes")
-
-        # 3. Evaluation of the third quarter, every template.
+        # 3. Each timed run on a server started afresh (the engine loaded from
+        # its file, then one unrelated question): the engine keeps its
+        # answers for the snapshot it has, so a second ask of the same tree
+        # or evaluation is a lookup, timed apart as "memo".
         for run in range(args.runs):
+            server.terminate()
+            server.wait()
+            server, url = start_server(args, work)
+            request(url, admin, "POST", "/api/v1/analytics/query",
+                    {"measures": ["sell_in_amount"], "period": str(year)})
+            tree, ms = request(url, manager, "GET", f"/api/v1/targets/attainment?period={year}")
+            ours["attainment"].append(ms)
+            sizes["tree"] = len(tree)
             runs, ms = request(url, admin, "POST", "/api/v1/scorecards/runs",
                                {"period": f"{year}-Q3"})
             ours["evaluation"].append(ms)
             sizes["evaluated"] = sum(r.get("subjects", 0) for r in runs)
-            base.log(f"evaluation run {run + 1}: {ms:.0f} ms, {len(runs)} templates")
+            _, memo_ms = request(url, admin, "POST", "/api/v1/scorecards/runs",
+                                 {"period": f"{year}-Q3"})
+            memo.append(memo_ms)
+            base.log(f"run {run + 1}: attainment {ours['attainment'][-1]:.0f} ms, "
+                     f"{len(tree)} nodes; evaluation {ms:.0f} ms, {len(runs)} templates, "
+                     f"{memo_ms:.0f} ms asked again")
     finally:
         server.terminate()
         server.wait()
@@ -333,7 +346,7 @@ def main():
     print(f"cascade to {sizes.get('children', 0):,} partners by last year's share, then each "
           f"into 12 months ({sizes.get('months', 0)}); "
           f"attainment tree of {sizes.get('tree', 0):,} nodes (manager); evaluation of "
-          f"{year}-Q3, every template")
+          f"{year}-Q3, every template ({med(memo):.0f} ms when asked again on the same facts)")
     print("| operation | Qudao ms | " + " | ".join(f"{n} ms | ratio" for n in theirs) + " |")
     print("|---|---:|" + "---:|---:|" * len(theirs))
     for key in ("cascade", "months", "attainment", "evaluation"):

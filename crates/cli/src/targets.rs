@@ -1,6 +1,6 @@
-//! `qudao targets import|export|cascade|split-months|attainment`: targets
-//! from a file, to a file, split down the cascade and into months, and
-//! judged against the facts.
+//! `qudao targets import|export|cascade|split-months|prorate|attainment`:
+//! targets from a file, to a file, split down the cascade and into months,
+//! moved between reps with a partner, and judged against the facts.
 
 use std::path::PathBuf;
 
@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use qudao_app::export::{ExportKind, ExportQuery};
 use qudao_app::imports::{ImportKind, ImportOptions};
+use qudao_app::owner_moves::{RepTargetMoveInput, RepTargetMoves};
 use qudao_app::target_months::SplitMonthsInput;
 use qudao_app::targets::{AttainmentNode, CascadeChild, CascadeInput};
 use qudao_app::{AppError, Caller, Qudao};
@@ -81,6 +82,22 @@ pub(crate) enum TargetsCommand {
         /// The month taking the rounding remainder (default: the heaviest)
         #[arg(long, value_name = "YYYY-MM")]
         remainder_to: Option<String>,
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// Move the rep targets with a partner's last change of owner: the
+    /// partner's share of each period's target from the move day leaves
+    /// the old rep's target for the new rep's (approved ones by amendment)
+    Prorate {
+        /// The partner that changed owner
+        #[arg(long)]
+        partner: String,
+        /// Kept with each amendment (default: 改派 CODE 自 DATE)
+        #[arg(long)]
+        reason: Option<String>,
+        /// Show what would move, write nothing
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
@@ -332,6 +349,82 @@ pub(crate) async fn run(
             }
             print_tree(&tree, 0, app.current_settings().await?.currency);
         }
+        TargetsCommand::Prorate {
+            partner,
+            reason,
+            dry_run,
+            as_login,
+        } => {
+            let caller = caller(as_login).await?;
+            let currency = app.current_settings().await?.currency;
+            let planned = app
+                .rep_target_moves(&caller, &partner)
+                .await
+                .map_err(|e| refused(lang, e))?;
+            let moves = if dry_run {
+                planned
+            } else {
+                let reason = reason.unwrap_or_else(|| {
+                    let day = planned.date.map(|d| d.to_string()).unwrap_or_default();
+                    format!("改派 {} 自 {day}", planned.partner_code)
+                });
+                print_shifts(&planned, currency);
+                app.move_rep_targets(&caller, &partner, &RepTargetMoveInput { reason })
+                    .await
+                    .map_err(|e| refused(lang, e))?
+            };
+            if dry_run {
+                print_shifts(&moves, currency);
+            }
+            if let Some(at) = moves.moved_at {
+                println!(
+                    "moved {} by {}: {}",
+                    at.format("%Y-%m-%d %H:%M"),
+                    moves.moved_by.as_deref().unwrap_or_default(),
+                    moves.reason.as_deref().unwrap_or_default()
+                );
+            }
+        }
     }
     Ok(())
+}
+
+/// What a partner's change of owner moves between the two reps' targets,
+/// one line per period and measure, figures as people read them.
+fn print_shifts(moves: &RepTargetMoves, currency: Currency) {
+    let Some(day) = moves.date else {
+        println!("{} has never changed owner", moves.partner_code);
+        return;
+    };
+    let who = |login: &Option<String>| login.clone().unwrap_or_else(|| "-".to_owned());
+    println!(
+        "{} {}: {} -> {} from {day}",
+        moves.partner_code,
+        moves.partner_name,
+        who(&moves.from_login),
+        who(&moves.to_login)
+    );
+    for s in &moves.shifts {
+        let shown = |amount: i64| s.measure.shown(amount, currency);
+        let line = s
+            .product_line
+            .as_deref()
+            .map(|l| format!(" [{l}]"))
+            .unwrap_or_default();
+        println!(
+            "{:<8} {}{line}  partner {}  moving {} ({}/{} days)  {}: {} -> {}  {}: {} -> {}",
+            s.period,
+            s.measure.as_str(),
+            shown(s.partner_target),
+            shown(s.moving),
+            s.days_moving,
+            s.days_in_period,
+            who(&moves.from_login),
+            shown(s.from_before),
+            s.from_after.map_or_else(|| "short".to_owned(), shown),
+            who(&moves.to_login),
+            s.to_before.map_or_else(|| "-".to_owned(), shown),
+            shown(s.to_after),
+        );
+    }
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::dates::DateRange;
+use crate::targets::{TargetValue, split_between_reps};
 use crate::{Invalid, Problem};
 
 /// One span of a partner's owner history: `owner` (a user id, `None` for
@@ -125,6 +126,61 @@ pub fn credit(amount: i64, spans: &[OwnerSpan], period: DateRange) -> BTreeMap<O
         *credit.entry(owner).or_insert(0) += part;
     }
     credit
+}
+
+/// The part of a moved partner's own target for `period` that follows it
+/// to its new rep, the partner having moved on `switch`: the days from
+/// `switch` to the period's end (all of it for a period that starts
+/// later, none for one that ended before). The part the old rep keeps is
+/// the floor of its exact share, as for a re-allocation, so the two add
+/// up to the partner's target.
+pub fn share_moving(
+    partner_target: TargetValue,
+    period: DateRange,
+    switch: NaiveDate,
+) -> Result<TargetValue, Invalid> {
+    if switch <= period.from() {
+        return Ok(partner_target);
+    }
+    if switch > period.to() {
+        return Ok(partner_target.with_amount(0));
+    }
+    Ok(split_between_reps(partner_target, period, switch)?.1)
+}
+
+/// The old rep's and the new rep's targets once `moving` passed from one
+/// to the other (a new rep without a target for the period starts from
+/// nothing): the two still add up to what they did. Refused when the old
+/// rep's target is smaller than what leaves it (`rep_target_below_moved`):
+/// its target was set below its partners' and a person must decide.
+pub fn shift_between_reps(
+    old_rep: TargetValue,
+    new_rep: Option<TargetValue>,
+    moving: TargetValue,
+) -> Result<(TargetValue, TargetValue), Invalid> {
+    if old_rep.measure() != moving.measure()
+        || new_rep.is_some_and(|n| n.measure() != moving.measure())
+    {
+        return Err(Invalid::new(
+            "measure",
+            Problem::Rule {
+                rule: "amendment_measure_changed",
+            },
+        ));
+    }
+    if old_rep.amount() < moving.amount() {
+        return Err(Invalid::new(
+            "targets",
+            Problem::Rule {
+                rule: "rep_target_below_moved",
+            },
+        ));
+    }
+    let gained = new_rep.map_or(0, TargetValue::amount) + moving.amount();
+    Ok((
+        old_rep.with_amount(old_rep.amount() - moving.amount()),
+        moving.with_amount(gained),
+    ))
 }
 
 #[cfg(test)]
@@ -250,6 +306,50 @@ mod tests {
         assert!(check_move_date("owner_from", None, day("2026-08-21"), today).is_err());
     }
 
+    fn sell_in(amount: i64) -> TargetValue {
+        TargetValue::new(crate::targets::TargetMeasure::SellInAmount, amount).unwrap()
+    }
+
+    #[test]
+    fn the_share_from_the_move_day_follows_the_partner() {
+        // 15 Aug .. 30 Sep is 47 of the quarter's 92 days; the old rep
+        // keeps the floor of 45/92 of 9,200,001.
+        let moving = share_moving(sell_in(9_200_001), quarter(), day("2026-08-15")).unwrap();
+        assert_eq!(moving.amount(), 9_200_001 - 4_500_000);
+        assert_eq!(
+            share_moving(sell_in(500), quarter(), day("2026-06-30"))
+                .unwrap()
+                .amount(),
+            500
+        );
+        assert_eq!(
+            share_moving(sell_in(500), quarter(), day("2026-10-01"))
+                .unwrap()
+                .amount(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_rep_target_smaller_than_what_leaves_it_is_refused() {
+        let err = shift_between_reps(sell_in(100), None, sell_in(101)).unwrap_err();
+        assert_eq!(err.field, "targets");
+        assert!(matches!(
+            err.problem,
+            Problem::Rule {
+                rule: "rep_target_below_moved"
+            }
+        ));
+        let (old, new) = shift_between_reps(sell_in(100), None, sell_in(100)).unwrap();
+        assert_eq!((old.amount(), new.amount()), (0, 100));
+    }
+
+    #[test]
+    fn a_count_measure_does_not_mix_with_money() {
+        let partners = TargetValue::new(crate::targets::TargetMeasure::NewPartners, 3).unwrap();
+        assert!(shift_between_reps(sell_in(100), None, partners).is_err());
+    }
+
     fn spans() -> impl Strategy<Value = Vec<OwnerSpan>> {
         prop::collection::vec((0i64..400, prop::option::of(1i64..5)), 1..6).prop_map(|mut v| {
             // The first span's own date may be anything (see `days_held`).
@@ -279,6 +379,25 @@ mod tests {
                     prop_assert_eq!(*part, 0);
                 }
             }
+        }
+
+        #[test]
+        fn the_reps_targets_add_up_as_before(
+            partner in 0i64..1_000_000_000,
+            old_extra in 0i64..1_000_000_000,
+            new in prop::option::of(0i64..1_000_000_000),
+            switch in 0i64..120,
+        ) {
+            let switch = day("2026-06-15") + chrono::Duration::days(switch);
+            let moving = share_moving(sell_in(partner), quarter(), switch).unwrap();
+            prop_assert!((0..=partner).contains(&moving.amount()));
+            let (old_after, new_after) =
+                shift_between_reps(sell_in(partner + old_extra), new.map(sell_in), moving).unwrap();
+            prop_assert_eq!(
+                old_after.amount() + new_after.amount(),
+                partner + old_extra + new.unwrap_or(0)
+            );
+            prop_assert!(old_after.amount() >= 0);
         }
 
         #[test]

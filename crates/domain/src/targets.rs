@@ -186,7 +186,7 @@ impl TargetValue {
         }
     }
 
-    fn with_amount(self, amount: i64) -> Self {
+    pub(crate) fn with_amount(self, amount: i64) -> Self {
         Self { amount, ..self }
     }
 }

@@ -37,6 +37,26 @@ pub mod entry {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A move whose rep targets were moved with the partner (once per move).
+pub mod targets_moved {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rep_target_moves")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub owner_history_id: i64,
+        pub partner_id: i64,
+        pub reason: String,
+        pub moved_by: String,
+        pub moved_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 impl entry::Model {
     pub fn span(&self) -> OwnerSpan {
         OwnerSpan {
@@ -134,4 +154,36 @@ pub async fn of_moved_partners(db: &impl ConnectionTrait) -> Result<Vec<entry::M
         .order_by_asc(entry::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Whether the rep targets of this move (a row of the partner's history)
+/// were moved, and by whom.
+pub async fn targets_moved(
+    db: &impl ConnectionTrait,
+    owner_history_id: i64,
+) -> Result<Option<targets_moved::Model>, StoreError> {
+    Ok(targets_moved::Entity::find()
+        .filter(targets_moved::Column::OwnerHistoryId.eq(owner_history_id))
+        .one(db)
+        .await?)
+}
+
+/// Records that a move's rep targets were moved, in the transaction that
+/// moved them; a second record of the same move fails on the unique key.
+pub async fn record_targets_moved(
+    tx: &WriteTx,
+    entry: &entry::Model,
+    reason: &str,
+    by: &str,
+) -> Result<targets_moved::Model, StoreError> {
+    Ok(targets_moved::ActiveModel {
+        owner_history_id: Set(entry.id),
+        partner_id: Set(entry.partner_id),
+        reason: Set(reason.to_owned()),
+        moved_by: Set(by.to_owned()),
+        moved_at: Set(crate::now()),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?)
 }

@@ -532,6 +532,49 @@ pub async fn by_subjects_for_write(
     Ok(rows)
 }
 
+/// Every target of one subject in one version, of any period, measure
+/// and line, oldest first. The caller has proven it may see the subject.
+pub async fn of_subject(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    version: TargetVersion,
+) -> Result<Vec<TargetRow>, StoreError> {
+    subject_query(subject, version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(target::Model::row)
+        .collect()
+}
+
+/// [`of_subject`], locked until the transaction ends.
+pub async fn of_subject_for_write(
+    tx: &WriteTx,
+    subject: Subject,
+    version: TargetVersion,
+) -> Result<Vec<TargetRow>, StoreError> {
+    subject_query(subject, version)
+        .lock_exclusive()
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(target::Model::row)
+        .collect()
+}
+
+fn subject_query(subject: Subject, version: TargetVersion) -> sea_orm::Select<target::Entity> {
+    let by_column = match subject {
+        Subject::Partner(id) => target::Column::PartnerId.eq(id),
+        Subject::Rep(id) => target::Column::UserId.eq(id),
+        _ => target::Column::SubjectKey.eq(subject.key()),
+    };
+    target::Entity::find()
+        .filter(by_column)
+        .filter(target::Column::SubjectType.eq(subject.subject_type().as_str()))
+        .filter(target::Column::Version.eq(version.as_str()))
+        .order_by_asc(target::Column::Id)
+}
+
 pub(crate) const TARGET_COLUMNS: &[&str] = &[
     "id",
     "period",

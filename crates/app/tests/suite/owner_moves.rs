@@ -6,6 +6,7 @@
 #![allow(clippy::wildcard_imports)]
 
 use chrono::{Datelike, NaiveDate};
+use qudao_app::owner_moves::RepTargetMoveInput;
 use qudao_app::targets::{AttainmentNode, TargetInput};
 use qudao_domain::Problem;
 
@@ -14,6 +15,8 @@ use super::*;
 on_both_backends!(
     owner_moves_split_the_reps_credit_by_days,
     owner_moves_bad_dates_and_callers_change_nothing,
+    rep_targets_move_with_the_partner_by_days,
+    rep_target_moves_refused_change_nothing,
 );
 
 const AT: &str = "'2026-01-01T00:00:00+00:00'";
@@ -254,4 +257,305 @@ async fn owner_moves_bad_dates_and_callers_change_nothing(db: TestDb) {
         app.partner(&boss, "P2").await.unwrap().owner_history.len(),
         1
     );
+}
+
+fn target(period: &str, subject_type: &str, code: &str, value: &str) -> TargetInput {
+    TargetInput {
+        period: period.into(),
+        subject_type: subject_type.into(),
+        subject_code: Some(code.into()),
+        measure: "sell_in_amount".into(),
+        product_line: None,
+        value: value.into(),
+        version: None,
+    }
+}
+
+/// This year and this quarter (calendar, the default fiscal year), as
+/// period texts with their first and last days.
+fn this_year_and_quarter() -> [(String, NaiveDate, NaiveDate); 2] {
+    let today = qudao_app::today();
+    let year = (
+        today.year().to_string(),
+        NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap(),
+    );
+    let q = (today.month() - 1) / 3;
+    let first = NaiveDate::from_ymd_opt(today.year(), q * 3 + 1, 1).unwrap();
+    let next = if q == 3 {
+        NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap()
+    } else {
+        NaiveDate::from_ymd_opt(today.year(), q * 3 + 4, 1).unwrap()
+    };
+    let quarter = (
+        format!("{}-Q{}", today.year(), q + 1),
+        first,
+        next.pred_opt().unwrap(),
+    );
+    [year, quarter]
+}
+
+/// A rep's target of a period, in fen, and its status.
+async fn rep_target(db: &TestDb, login: &str, period: &str) -> Option<(i64, String)> {
+    let of = format!(
+        "FROM targets t JOIN users u ON u.id = t.user_id \
+         WHERE u.login = '{login}' AND t.period = '{period}'"
+    );
+    if db.count(&format!("SELECT COUNT(*) {of}")).await == 0 {
+        return None;
+    }
+    let value = db.count(&format!("SELECT t.value {of}")).await;
+    let approved = db
+        .count(&format!("SELECT COUNT(*) {of} AND t.status = 'approved'"))
+        .await;
+    Some((
+        value,
+        if approved == 1 { "approved" } else { "draft" }.into(),
+    ))
+}
+
+async fn rep_targets_move_with_the_partner_by_days(db: TestDb) {
+    let app = setup(&db).await;
+    let boss = app.caller_by_login("boss").await.unwrap();
+    let today = qudao_app::today();
+    let [year, quarter] = this_year_and_quarter();
+    // Ten days ago, kept inside this year.
+    let move_on = (today - chrono::Duration::days(10)).max(year.1);
+    // The partner's targets are a thousand fen a day, so each share is whole.
+    let days = |(_, first, last): &(String, NaiveDate, NaiveDate)| (*last - *first).num_days() + 1;
+    let moving = |p: &(String, NaiveDate, NaiveDate)| {
+        (p.2 - move_on.max(p.1)).num_days().clamp(-1, days(p)) * 1_000 + 1_000
+    };
+    let rep1_year = app
+        .set_target(&boss, &target(&year.0, "rep", "rep1", "1000000"))
+        .await
+        .unwrap();
+    app.approve_target(&boss, rep1_year.id).await.unwrap();
+    for p in [&year, &quarter] {
+        app.set_target(
+            &boss,
+            &target(&p.0, "partner", "P1", &(days(p) * 10).to_string()),
+        )
+        .await
+        .unwrap();
+    }
+    app.set_target(&boss, &target(&quarter.0, "rep", "rep1", "50000"))
+        .await
+        .unwrap();
+    app.set_target(&boss, &target(&quarter.0, "rep", "rep2", "20000"))
+        .await
+        .unwrap();
+    // Last year's targets ended before the move: they stay.
+    let last_year = (today.year() - 1).to_string();
+    app.set_target(&boss, &target(&last_year, "rep", "rep1", "900000"))
+        .await
+        .unwrap();
+    app.set_target(&boss, &target(&last_year, "partner", "P1", "365"))
+        .await
+        .unwrap();
+
+    app.update_partner(&boss, "P1", &moved_to("rep2", Some(move_on.to_string())))
+        .await
+        .unwrap();
+    let preview = app.rep_target_moves(&boss, "P1").await.unwrap();
+    assert_eq!(preview.date, Some(move_on));
+    assert_eq!(preview.from_name.as_deref(), Some("rep1 name"));
+    assert_eq!(preview.to_login.as_deref(), Some("rep2"));
+    assert!(preview.can_move());
+    let shifts: Vec<_> = preview
+        .shifts
+        .iter()
+        .map(|s| {
+            (
+                s.period.clone(),
+                s.moving,
+                s.from_before,
+                s.from_after,
+                s.to_before,
+                s.to_after,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shifts,
+        [
+            (
+                year.0.clone(),
+                moving(&year),
+                100_000_000,
+                Some(100_000_000 - moving(&year)),
+                None,
+                moving(&year)
+            ),
+            (
+                quarter.0.clone(),
+                moving(&quarter),
+                5_000_000,
+                Some(5_000_000 - moving(&quarter)),
+                Some(2_000_000),
+                2_000_000 + moving(&quarter)
+            ),
+        ]
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM target_amendments").await,
+        0,
+        "a preview writes nothing"
+    );
+
+    let moved = app
+        .move_rep_targets(
+            &boss,
+            "P1",
+            &RepTargetMoveInput {
+                reason: "改派 P1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(moved.shifts.is_empty() && moved.moved_at.is_some());
+    assert_eq!(moved.reason.as_deref(), Some("改派 P1"));
+    assert_eq!(moved.moved_by.as_deref(), Some("boss"));
+    // The approved year target by an amendment with the reason; the new
+    // rep's year target written in force; the quarter drafts in place.
+    assert_eq!(
+        rep_target(&db, "rep1", &year.0).await,
+        Some((100_000_000 - moving(&year), "approved".into()))
+    );
+    assert_eq!(
+        rep_target(&db, "rep2", &year.0).await,
+        Some((moving(&year), "approved".into()))
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM target_amendments WHERE reason = '改派 P1'")
+            .await,
+        1
+    );
+    assert_eq!(
+        rep_target(&db, "rep1", &quarter.0).await,
+        Some((5_000_000 - moving(&quarter), "draft".into()))
+    );
+    assert_eq!(
+        rep_target(&db, "rep2", &quarter.0).await,
+        Some((2_000_000 + moving(&quarter), "draft".into()))
+    );
+    assert_eq!(
+        rep_target(&db, "rep1", &last_year).await,
+        Some((90_000_000, "draft".into()))
+    );
+    assert_eq!(
+        db.count(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'partner' AND action = 'move_rep_targets'"
+        )
+        .await,
+        1
+    );
+    // Once per move.
+    let again = app
+        .move_rep_targets(
+            &boss,
+            "P1",
+            &RepTargetMoveInput {
+                reason: "again".into(),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&again, Err(AppError::Invalid(p)) if rule_word(&p[0].problem) == "rep_targets_already_moved"),
+        "{again:?}"
+    );
+    assert_eq!(
+        rep_target(&db, "rep2", &quarter.0).await,
+        Some((2_000_000 + moving(&quarter), "draft".into()))
+    );
+}
+
+async fn rep_target_moves_refused_change_nothing(db: TestDb) {
+    let app = setup(&db).await;
+    let boss = app.caller_by_login("boss").await.unwrap();
+    let [year, _] = this_year_and_quarter();
+    let today = qudao_app::today();
+    let move_on = (today - chrono::Duration::days(3)).max(year.1);
+    // rep1's year target is smaller than P1's share that would leave it.
+    app.set_target(&boss, &target(&year.0, "rep", "rep1", "1"))
+        .await
+        .unwrap();
+    app.set_target(&boss, &target(&year.0, "partner", "P1", "36500"))
+        .await
+        .unwrap();
+    let reason = RepTargetMoveInput {
+        reason: "改派".into(),
+    };
+    let refused = |result: Result<_, AppError>| match result {
+        Err(AppError::Invalid(problems)) => problems
+            .iter()
+            .map(|p| (p.field, rule_word(&p.problem)))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    // Never moved.
+    assert_eq!(
+        refused(app.move_rep_targets(&boss, "P1", &reason).await),
+        [("partner", "partner_never_moved")]
+    );
+    app.update_partner(&boss, "P1", &moved_to("rep2", Some(move_on.to_string())))
+        .await
+        .unwrap();
+    let preview = app.rep_target_moves(&boss, "P1").await.unwrap();
+    assert_eq!(preview.shifts.len(), 1);
+    assert_eq!(preview.shifts[0].from_after, None, "short");
+    assert!(!preview.can_move());
+    assert_eq!(
+        refused(app.move_rep_targets(&boss, "P1", &reason).await),
+        [("targets", "rep_target_below_moved")]
+    );
+    // No reason.
+    let err = app
+        .move_rep_targets(&boss, "P1", &RepTargetMoveInput { reason: " ".into() })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(p) if p[0].field == "reason"),
+        "{err:?}"
+    );
+    // A rep and a partner user may not; an unknown partner is not found.
+    for login in ["rep1", "puser"] {
+        let caller = app.caller_by_login(login).await.unwrap();
+        assert!(matches!(
+            app.move_rep_targets(&caller, "P1", &reason).await,
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            app.rep_target_moves(&caller, "P1").await,
+            Err(AppError::Forbidden)
+        ));
+    }
+    assert!(matches!(
+        app.move_rep_targets(&boss, "NOPE", &reason).await,
+        Err(AppError::NotFound(_))
+    ));
+    // A move to nobody has no rep to move to.
+    app.update_partner(
+        &boss,
+        "P2",
+        &PartnerEdit {
+            name: "P2 有限公司".into(),
+            partner_type: "distributor".into(),
+            owner_login: None,
+            owner_from: Some(move_on.to_string()),
+            ..PartnerEdit::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        refused(app.move_rep_targets(&boss, "P2", &reason).await),
+        [("partner", "owner_move_without_rep")]
+    );
+    assert_eq!(
+        rep_target(&db, "rep1", &year.0).await,
+        Some((100, "draft".into()))
+    );
+    assert_eq!(rep_target(&db, "rep2", &year.0).await, None);
+    assert_eq!(db.count("SELECT COUNT(*) FROM rep_target_moves").await, 0);
 }

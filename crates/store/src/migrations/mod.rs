@@ -41,6 +41,7 @@ mod v025_seasonal_profiles;
 mod v026_outlets;
 mod v027_sellthrough_months;
 mod v028_owner_history;
+mod v029_rep_target_moves;
 
 struct Migration {
     version: i64,
@@ -188,6 +189,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 28,
         name: "each partner's owners over time",
         statements: v028_owner_history::v28_owner_history,
+    },
+    Migration {
+        version: 29,
+        name: "owner moves whose rep targets moved",
+        statements: v029_rep_target_moves::v29_rep_target_moves,
     },
 ];
 

@@ -15,6 +15,7 @@ mod inventory;
 mod onboarding;
 mod orders;
 mod outlets;
+mod owner_moves;
 mod partner_changes;
 mod partners;
 mod pricing;
@@ -82,6 +83,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(imports::routes())
                 .merge(agreements::routes())
                 .merge(grades::routes())
+                .merge(owner_moves::routes())
                 .merge(catalog::routes())
                 .merge(onboarding::routes())
                 .merge(territories::routes())

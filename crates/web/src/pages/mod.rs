@@ -16,6 +16,7 @@ mod login;
 mod onboarding;
 mod orders;
 mod outlets;
+mod owner_moves;
 mod partner_changes;
 mod partners;
 mod periods;
@@ -64,6 +65,7 @@ pub(crate) fn routes() -> Routes {
         .merge(imports::routes())
         .merge(agreements::routes())
         .merge(grades::routes())
+        .merge(owner_moves::routes())
         .merge(onboarding::routes())
         .merge(territories::routes())
         .merge(catalog::routes())

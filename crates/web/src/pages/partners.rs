@@ -167,6 +167,7 @@ struct DetailPage {
     contact_input: ContactInput,
     contact_errors: Vec<(String, String)>,
     grade: super::grades::GradePanel,
+    rep_targets: Option<super::owner_moves::RepTargetsPanel>,
     onboarding: super::onboarding::OnboardingPanel,
     territories: super::territories::PartnerAuthorizations,
     /// What terminating the partner brings about, when it may be terminated.
@@ -318,6 +319,7 @@ pub(super) async fn detail_page(
     )
     .await?;
     let grade = super::grades::GradePanel::load(state, ctx, &shown).await?;
+    let rep_targets = super::owner_moves::RepTargetsPanel::load(state, ctx, &shown).await?;
     let onboarding =
         super::onboarding::OnboardingPanel::load(state, ctx, &partner.partner, &shown).await?;
     let terminate_confirm = if partner.next_statuses.contains(&PartnerStatus::Terminated) {
@@ -380,6 +382,7 @@ pub(super) async fn detail_page(
         contact_errors: forms.contact_errors,
         agreement,
         grade,
+        rep_targets,
         onboarding,
         territories,
     })

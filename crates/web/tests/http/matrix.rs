@@ -214,6 +214,12 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/targets/proposals/999999/approve", Json("{}"), [404, 404, 403, 403, 403, 403, 401]),
     ("GET", "/targets/999999/reallocate", Empty, [404, 404, 403, 403, 403, 403, 303]),
     ("POST", "/targets/999999/reallocate", Form(&[("from", "2026-07-01"), ("by", "percents"), ("receiver_1", "P2"), ("part_1", "100"), ("reason", "matrix")]), [404, 404, 403, 403, 403, 403, 303]),
+    // the rep targets that move with a partner's change of owner: managers
+    // who approve targets, in their scope; P1 never moved, so nothing moves
+    ("GET", "/api/v1/partners/P1/rep-target-moves", Empty, [200, 200, 403, 403, 403, 403, 401]),
+    ("GET", "/api/v1/partners/P3/rep-target-moves", Empty, [200, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/partners/P1/rep-target-moves", Json(r#"{"reason": "matrix"}"#), [422, 422, 403, 403, 403, 403, 401]),
+    ("POST", "/partners/P1/rep-targets", Form(&[("reason", "matrix")]), [422, 422, 403, 403, 403, 403, 303]),
     ("POST", "/api/v1/targets/999999/reallocate", Json(r#"{"from": "2026-07-01", "by": "percents", "receivers": [{"partner": "P2", "part": "100"}], "reason": "matrix"}"#), [404, 404, 403, 403, 403, 403, 401]),
     // Outlet coverage: our staff read each region's plan, those who set
     // targets change it (a bad plan is refused, nothing written); partners

@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use super::calc::{Limit, NoReference};
 use super::ledger::{EntryKind, LedgerEntry, LedgerKey, accrual, settle_all, settlement};
 use super::program::{
-    Accelerator, Bracket, GrowthAgainst, Pay, PayoutForm, PeriodKind, ProgramKind, Reference,
-    StackingRule,
+    Accelerator, Bracket, BracketMode, GrowthAgainst, Pay, PayoutForm, PeriodKind, ProgramKind,
+    Reference, StackingRule,
 };
 use super::reference::expected;
 use super::stacking::{Candidate, stack};
@@ -994,4 +994,55 @@ proptest! {
         prop_assert_eq!(matches!(out.limit, Some(Limit::Cap(_))), want.capped);
         prop_assert_eq!(matches!(out.limit, Some(Limit::Floor(_))), want.floored);
     }
+}
+
+/// Every JSON example in `docs/INCENTIVES.md` is a valid program (the TOML
+/// ones beside them hold the same documents).
+#[test]
+fn the_documented_examples_parse() {
+    let page = include_str!("../../../../docs/INCENTIVES.md");
+    let examples: Vec<&str> = page
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert_eq!(examples.len(), 5);
+    let kinds: Vec<BracketMode> = examples
+        .iter()
+        .map(|json| {
+            Program::parse(&read(json))
+                .unwrap_or_else(|e| panic!("{e:?} in {json}"))
+                .rules
+                .pay
+                .mode()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            BracketMode::Retroactive,
+            BracketMode::Marginal,
+            BracketMode::Retroactive,
+            BracketMode::FixedAmount,
+            BracketMode::Retroactive,
+        ]
+    );
+}
+
+#[test]
+fn a_quantity_rate_is_an_amount_per_unit() {
+    let quantity = |rate: &str| {
+        let mut doc: serde_json::Value = serde_json::from_str(RETROACTIVE).unwrap();
+        doc["base"] = serde_json::json!({ "measure": "quantity" });
+        doc["mode"] = "flat".into();
+        doc["brackets"] = serde_json::Value::Null;
+        doc["rate"] = rate.into();
+        Program::parse(&serde_json::from_value(doc).unwrap())
+    };
+    let p = quantity("1.50").unwrap();
+    assert_eq!(p.rules.pay, Pay::Flat(dec("150")));
+    // 40 pieces at ¥1.50.
+    let out = calculate(&p.rules, &Inputs::plain(40, None)).unwrap();
+    assert_eq!(out.amount, 6_000);
+    assert_eq!(quantity("3%").unwrap_err()[0].path, "rate");
 }

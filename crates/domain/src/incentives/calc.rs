@@ -212,6 +212,9 @@ pub enum Limit {
 pub struct Outcome {
     pub base: i64,
     pub multiplied_base: Decimal,
+    /// The subject's target, as given (a growth or threshold program
+    /// shows it without reading it).
+    pub target: Option<i64>,
     /// The target, threshold or last period's base the ratio is on.
     pub reference: Option<i64>,
     /// Attainment (or growth), 6 decimals; `None` without a reference.
@@ -452,6 +455,7 @@ pub fn calculate(rules: &Rules, inputs: &Inputs<'_>) -> Result<Outcome, Invalid>
     Ok(Outcome {
         base: inputs.base,
         multiplied_base: b,
+        target: inputs.target,
         reference: reference.ok(),
         ratio,
         bracket,

@@ -362,7 +362,7 @@ impl Program {
             text(p, s).and_then(|t| lift(p, PeriodKind::parse(&t)))
         });
         let scope = match &doc.scope {
-            Some(scope) => kind.and_then(|kind| parse_scope(&mut e, scope, kind)),
+            Some(scope) => Some(parse_scope(&mut e, scope, kind)),
             None => e.missing("scope"),
         };
         let base = match &doc.base {
@@ -371,7 +371,7 @@ impl Program {
         };
         let measure = base.as_ref().map(|b| b.measure);
         let currency_or_cny = currency.unwrap_or(Currency::CNY);
-        let reference = parse_reference(&mut e, doc, currency_or_cny);
+        let reference = parse_reference(&mut e, doc, measure, currency_or_cny);
         let pay = measure.and_then(|m| parse_pay(&mut e, doc, m, currency_or_cny));
         if let (Some(Reference::Growth { .. }), Some(Pay::Flat(_))) = (&reference, &pay) {
             e.push(ProgramInvalid::rule("growth", "growth_needs_brackets"));
@@ -640,10 +640,18 @@ fn flag(path: &str, value: &Scalar) -> Result<bool, ProgramInvalid> {
 fn integer(path: &str, value: &Scalar, min: i128, max: i128) -> Result<i128, ProgramInvalid> {
     match value {
         Scalar::Integer(n) if (min..=max).contains(n) => Ok(*n),
+        Scalar::Integer(n) if *n < min => Err(ProgramInvalid::rule(
+            path,
+            if min == 0 {
+                "integer_negative"
+            } else {
+                "integer_below_1"
+            },
+        )),
         Scalar::Integer(_) => Err(ProgramInvalid::new(
             path,
             Problem::Limit {
-                rule: "integer_range",
+                rule: "integer_too_large",
                 max: usize::try_from(max).unwrap_or(usize::MAX),
             },
         )),
@@ -735,7 +743,7 @@ fn rate(
     Ok(rate)
 }
 
-fn parse_scope(e: &mut Errors, doc: &ScopeDocument, kind: ProgramKind) -> Option<Scope> {
+fn parse_scope(e: &mut Errors, doc: &ScopeDocument, kind: Option<ProgramKind>) -> Scope {
     e.unknown(
         "scope",
         &doc.unknown,
@@ -778,18 +786,20 @@ fn parse_scope(e: &mut Errors, doc: &ScopeDocument, kind: ProgramKind) -> Option
     ];
     // A commission pays our reps; the other kinds pay partners. A list of
     // the other side would silently match nobody.
-    let (wrong, rule, right) = if kind == ProgramKind::Commission {
-        (
+    // Until the kind is known, either side will do.
+    let all: Vec<(&str, bool)> = partner_lists.iter().chain(&rep_lists).copied().collect();
+    let (wrong, rule, right) = match kind {
+        Some(ProgramKind::Commission) => (
             &partner_lists[..],
             "scope_for_partners_only",
             &rep_lists[..],
-        )
-    } else {
-        (
+        ),
+        Some(_) => (
             &rep_lists[..],
             "scope_for_commissions_only",
             &partner_lists[..],
-        )
+        ),
+        None => (&[][..], "", &all[..]),
     };
     for (path, empty) in wrong {
         if !*empty {
@@ -799,7 +809,7 @@ fn parse_scope(e: &mut Errors, doc: &ScopeDocument, kind: ProgramKind) -> Option
     if right.iter().all(|(_, empty)| *empty) {
         e.push(ProgramInvalid::rule("scope", "scope_empty"));
     }
-    Some(scope)
+    scope
 }
 
 fn parse_base(e: &mut Errors, doc: &BaseDocument) -> Option<Base> {
@@ -838,7 +848,12 @@ fn parse_base(e: &mut Errors, doc: &BaseDocument) -> Option<Base> {
     })
 }
 
-fn parse_reference(e: &mut Errors, doc: &ProgramDocument, currency: Currency) -> Option<Reference> {
+fn parse_reference(
+    e: &mut Errors,
+    doc: &ProgramDocument,
+    measure: Option<BaseMeasure>,
+    currency: Currency,
+) -> Option<Reference> {
     match (&doc.attainment, &doc.growth) {
         (Some(_), Some(_)) => {
             e.push(ProgramInvalid::rule("growth", "growth_or_attainment"));
@@ -851,7 +866,7 @@ fn parse_reference(e: &mut Errors, doc: &ProgramDocument, currency: Currency) ->
             })
             .map(|against| Reference::Growth { against })
         }
-        (Some(attainment), None) => parse_attainment(e, attainment, currency),
+        (Some(attainment), None) => parse_attainment(e, attainment, measure, currency),
         // Attainment on the subject's target is what nearly every program
         // means; the document says so only when it means something else.
         (None, None) => Some(Reference::Target),
@@ -861,6 +876,7 @@ fn parse_reference(e: &mut Errors, doc: &ProgramDocument, currency: Currency) ->
 fn parse_attainment(
     e: &mut Errors,
     doc: &AttainmentDocument,
+    measure: Option<BaseMeasure>,
     currency: Currency,
 ) -> Option<Reference> {
     e.unknown("attainment", &doc.unknown, &["source", "amount"]);
@@ -877,8 +893,22 @@ fn parse_attainment(
             None
         }
         (AttainmentSource::FixedThreshold, threshold) => {
+            // The threshold is in the base's unit: pieces for a quantity.
             let amount = e.required("attainment.amount", threshold.as_ref(), |p, s| {
-                amount(p, s, currency)
+                if measure == Some(BaseMeasure::Quantity) {
+                    let n = match s {
+                        Scalar::Text(t) => t
+                            .trim()
+                            .parse::<i128>()
+                            .map_err(|_| shape(p, "\"5000\" (a number of units)"))?,
+                        Scalar::Integer(n) => *n,
+                        _ => return Err(shape(p, "\"5000\" (a number of units)")),
+                    };
+                    integer(p, &Scalar::Integer(n), 0, i128::from(i64::MAX))
+                        .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                } else {
+                    amount(p, s, currency)
+                }
             })?;
             if amount == 0 {
                 e.push(ProgramInvalid::rule(

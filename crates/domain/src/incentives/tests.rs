@@ -192,6 +192,32 @@ fn unknown_measures_modes_and_scopes_are_named_with_the_choices() {
 
     let top = problems(&with(RETROACTIVE, "brakets", serde_json::json!([])));
     assert_eq!(top[0].0, "brakets");
+    let key = problems(&with(
+        RETROACTIVE,
+        "brackets",
+        serde_json::json!([{ "from": "0", "rat": "1%" }]),
+    ));
+    assert_eq!(
+        key,
+        vec![
+            (
+                "brackets[0].rat".to_owned(),
+                Problem::NotOneOf {
+                    choices: vec!["from", "rate"]
+                }
+            ),
+            ("brackets[0].rate".to_owned(), Problem::Required),
+        ]
+    );
+    // With the kind unreadable, the scope is still checked.
+    let mut doc = with(RETROACTIVE, "scope", serde_json::json!({}));
+    doc.kind = Some(document::Scalar::Text("bonus".to_owned()));
+    let both: Vec<String> = problems(&doc).into_iter().map(|(path, _)| path).collect();
+    assert_eq!(both, ["kind", "scope"]);
+    assert_eq!(
+        problems(&with(RETROACTIVE, "version", 0.into())),
+        vec![rule("version", "integer_below_1")]
+    );
 }
 
 #[test]
@@ -1045,4 +1071,12 @@ fn a_quantity_rate_is_an_amount_per_unit() {
     let out = calculate(&p.rules, &Inputs::plain(40, None)).unwrap();
     assert_eq!(out.amount, 6_000);
     assert_eq!(quantity("3%").unwrap_err()[0].path, "rate");
+    let mut doc: serde_json::Value = serde_json::from_str(RETROACTIVE).unwrap();
+    doc["base"] = serde_json::json!({ "measure": "quantity" });
+    doc["attainment"] = serde_json::json!({ "source": "fixed_threshold", "amount": 500 });
+    doc["brackets"] =
+        serde_json::json!([{ "from": "0", "rate": "0" }, { "from": "1", "rate": "2.00" }]);
+    let p = Program::parse(&serde_json::from_value(doc).unwrap()).unwrap();
+    // A threshold of 500 pieces, not ¥5.00.
+    assert_eq!(p.rules.reference, Reference::FixedThreshold { amount: 500 });
 }

@@ -3,7 +3,6 @@
 //! problem at its field path.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -16,8 +15,8 @@ use super::document::{
 use crate::admin::Login;
 use crate::catalog::{Sku, parse_category};
 use crate::dates::{DateRange, parse_date};
-use crate::error::{Invalid, Problem, string_enum};
-use crate::grades::{GradeCode, parse_text};
+use crate::error::{Invalid, Problem, check_length, string_enum};
+use crate::grades::GradeCode;
 use crate::money::{Currency, Money};
 use crate::owner_moves::split_by_days;
 use crate::partners::{PartnerCode, PartnerType};
@@ -341,7 +340,8 @@ impl Program {
             text(p, s).and_then(|t| lift(p, ProgramCode::parse_as("code", &t)))
         });
         let name = e.required("name", doc.name.as_ref(), |p, s| {
-            text(p, s).and_then(|t| lift(p, parse_text("name", &t, 100)))
+            let name = text(p, s)?.trim().to_owned();
+            lift(p, check_length("name", &name, 1, 100)).map(|()| name)
         });
         let version = e.required("version", doc.version.as_ref(), |p, s| {
             integer(p, s, 1, i128::from(u32::MAX)).map(|v| u32::try_from(v).unwrap_or(u32::MAX))
@@ -1339,11 +1339,5 @@ impl Commission {
             .into_iter()
             .map(|(i, part)| (self.split[i].0.clone(), part))
             .collect()
-    }
-}
-
-impl fmt::Display for Program {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} v{}", self.code, self.version)
     }
 }

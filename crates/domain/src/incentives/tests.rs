@@ -215,6 +215,10 @@ fn unknown_measures_modes_and_scopes_are_named_with_the_choices() {
     let both: Vec<String> = problems(&doc).into_iter().map(|(path, _)| path).collect();
     assert_eq!(both, ["kind", "scope"]);
     assert_eq!(
+        problems(&with(RETROACTIVE, "name", " ".into())),
+        vec![("name".to_owned(), Problem::Required)]
+    );
+    assert_eq!(
         problems(&with(RETROACTIVE, "version", 0.into())),
         vec![rule("version", "integer_below_1")]
     );

@@ -10,6 +10,7 @@
 pub mod calc;
 pub mod document;
 pub mod ledger;
+pub mod parse;
 pub mod program;
 pub mod stacking;
 pub mod watch;

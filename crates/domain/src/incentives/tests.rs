@@ -294,7 +294,7 @@ fn a_program_covers_only_periods_of_its_kind_within_its_dates() {
 #[test]
 fn ratios_read_as_percent_or_fraction() {
     use super::document::Scalar;
-    let ratio = |text: &str| program::parse_ratio("r", &Scalar::Text(text.to_owned()));
+    let ratio = |text: &str| parse::parse_ratio("r", &Scalar::Text(text.to_owned()));
     assert_eq!(ratio("3%").unwrap(), dec("0.03"));
     assert_eq!(ratio("0.03").unwrap(), dec("0.03"));
     assert_eq!(ratio("2.2525%").unwrap(), dec("0.022525"));

@@ -8,7 +8,12 @@
 // - its share approved, the partner's target is amended: without a reason
 //   and to the same figure it is refused, with a reason it is logged;
 // - the boss of that partner reads the quarter's target in the portal, with its actual to date, attainment and what it needs per
-//   remaining day, and sees no other partner's target nor the channel's.
+//   remaining day, and sees no other partner's target nor the channel's;
+// - an admin hands a partner from the demo rep to another manager from the
+//   first of this month: the partner's page shows the part of its year
+//   target that follows it (its days from that day), both people's figures
+//   before and after, and, once confirmed, the rep's approved target
+//   amended with the pre-filled reason and the new owner's written.
 //
 // Run from the repository root:  npm run e2e   (see support.mjs for settings)
 
@@ -30,6 +35,21 @@ import {
   switchLang,
   textOf,
 } from './support.mjs';
+
+/** Today on the business day (Shanghai) as [year, month, day]. */
+function businessDay() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date())
+    .split('-')
+    .map(Number);
+}
+
+/** Yuan as the pages write them, from fen: `¥6,794.53`. */
+function yuan(fen) {
+  const whole = fen / 100n;
+  const cents = String(fen % 100n).padStart(2, '0');
+  return `¥${whole.toLocaleString('en-US')}.${cents}`;
+}
 
 /** This fiscal quarter as a period (`2026-Q4`), on the business day (Shanghai). */
 function thisQuarter() {
@@ -179,6 +199,58 @@ describe('targets in a browser', () => {
       await snap(page, 'targets-04-portal-phone-zh.png');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the portal page fits a phone (overflow ${overflow}px)`);
+    });
+  });
+  test('负责人变更后，业务员目标按天数随伙伴转移', { timeout: 180_000 }, async () => {
+    // 上海信达食品商行, the demo rep's, with a year target of ¥80,000.00.
+    const partner = 'P00132';
+    const [year, month] = businessDay();
+    const from = `${year}-${String(month).padStart(2, '0')}-01`;
+    const dayMs = 86_400_000;
+    const daysInYear = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / dayMs;
+    const daysBefore = (Date.UTC(year, month - 1, 1) - Date.UTC(year, 0, 1)) / dayMs;
+    // The old rep keeps the floor of its exact share; the rest moves.
+    const target = 8_000_000n;
+    const moving = target - (target * BigInt(daysBefore)) / BigInt(daysInYear);
+    await journey(async (page) => {
+      await login(page, base, 'admin', DEMO_PASSWORD);
+      await switchLang(page, 'zh-CN');
+      await page.goto(`${base}/partners/${partner}`);
+      assert.equal(await page.locator('[data-testid=rep-targets]').count(), 0, 'no panel before a move');
+      await page.goto(`${base}/partners/${partner}/edit`);
+      await pick(page, 'owner_login', 'manager2', 'manager2');
+      await page.locator('#owner_from').fill(from);
+      let res = await submit(page, page.locator('#partner-form button[type=submit]'), `/partners/${partner}/edit`);
+      assert.equal(res.status(), 303);
+
+      const panel = page.locator('[data-testid=rep-targets]');
+      assert.match(await textOf(panel), new RegExp(`张销售 → 李经理，生效日 ${from}`));
+      const row = panel.locator('[data-testid=rep-target-shifts] tbody tr');
+      assert.equal(await row.count(), 1, 'the year target, the rep\'s only one');
+      const cells = await row.first().locator('td').allTextContents();
+      assert.match(cells[0], new RegExp(`${year}\\s*已批准`));
+      assert.equal(cells[1].trim(), '进货金额');
+      assert.equal(cells[2].trim(), '¥80,000.00');
+      assert.match(cells[3], new RegExp(`${yuan(moving).replace(/[.$]/g, '\\$&')}\\s*${daysInYear - daysBefore} / ${daysInYear} 天`));
+      // The rep's figure before → after: what moves leaves it.
+      const [before, afterMove] = cells[4].split('→').map((t) => BigInt(t.replace(/[^\d]/g, '')));
+      assert.equal(afterMove, before - moving, cells[4]);
+      const repTarget = await row.first().locator('a').first().getAttribute('href');
+      assert.match(cells[5], new RegExp(`新建目标 → ${yuan(moving).replace(/[.$]/g, '\\$&')}`));
+      assert.equal(await page.locator('#rep-targets-reason').inputValue(), `改派 ${partner} 自 ${from}`);
+      await panel.scrollIntoViewIfNeeded();
+      await snap(page, 'targets-05-rep-targets-move.png');
+      res = await submit(page, page.locator('[data-testid=move-rep-targets]'), `/partners/${partner}/rep-targets`);
+      assert.equal(res.status(), 303);
+      assert.match(await textOf(page.locator('.flash-success')), /业务员目标已随伙伴转移/);
+      assert.match(await textOf(page.locator('[data-testid=rep-targets-moved]')), new RegExp(`系统管理员 · 改派 ${partner} 自 ${from}`));
+
+      // The rep's year target carries the amendment with the reason.
+      await page.goto(`${base}${repTarget}`);
+      assert.match(
+        await textOf(page.locator('[data-testid=amendments]')),
+        new RegExp(`${yuan(before).replace(/[.$]/g, '\\$&')} ${yuan(afterMove).replace(/[.$]/g, '\\$&')} 改派 ${partner} 自 ${from}`),
+      );
     });
   });
 });

@@ -92,6 +92,17 @@ fn rule_word(problem: &Problem) -> &'static str {
     }
 }
 
+/// The field and rule of each problem of a refusal.
+fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<(&'static str, &'static str)> {
+    match result {
+        Err(AppError::Invalid(problems)) => problems
+            .iter()
+            .map(|p| (p.field, rule_word(&p.problem)))
+            .collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn node<'a>(tree: &'a [AttainmentNode], login: &str) -> &'a AttainmentNode {
     tree.iter()
         .find(|n| n.target.subject_code == login)
@@ -185,13 +196,6 @@ async fn owner_moves_bad_dates_and_callers_change_nothing(db: TestDb) {
                 WHERE p.code = 'P1'";
     assert_eq!(db.count(rows).await, 2);
 
-    let refused = |result: Result<_, AppError>| match result {
-        Err(AppError::Invalid(problems)) => problems
-            .iter()
-            .map(|p| (p.field, rule_word(&p.problem)))
-            .collect::<Vec<_>>(),
-        other => panic!("{other:?}"),
-    };
     // Before the last move.
     let earlier = (move_on - chrono::Duration::days(1)).to_string();
     assert_eq!(
@@ -485,13 +489,6 @@ async fn rep_target_moves_refused_change_nothing(db: TestDb) {
         .unwrap();
     let reason = RepTargetMoveInput {
         reason: "改派".into(),
-    };
-    let refused = |result: Result<_, AppError>| match result {
-        Err(AppError::Invalid(problems)) => problems
-            .iter()
-            .map(|p| (p.field, rule_word(&p.problem)))
-            .collect::<Vec<_>>(),
-        other => panic!("{other:?}"),
     };
     // Never moved.
     assert_eq!(

@@ -626,9 +626,8 @@ impl Qudao {
         if target.status != ProgramStatus::Draft {
             return Err(qudao_domain::Invalid::new(
                 "version",
-                Problem::Conflict {
+                Problem::Rule {
                     rule: "program_not_draft",
-                    with: target.status.as_str().to_owned(),
                 },
             )
             .into());

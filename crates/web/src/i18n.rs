@@ -56,6 +56,7 @@ catalogs!(
     "outlets",
     "awards",
     "owner_moves",
+    "incentives",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -252,7 +252,7 @@ async fn incentives_activation_retires_what_it_covers_and_refuses_an_overlap(db:
         .await
         .unwrap_err();
     assert!(
-        matches!(&again, AppError::Invalid(f) if f[0].problem == conflict("program_not_draft", "active")),
+        matches!(&again, AppError::Invalid(f) if f[0].problem == Problem::Rule { rule: "program_not_draft" }),
         "{again:?}"
     );
     let v3 = rebate(3, "2026-07-01", "2027-06-30", BRACKETS);

@@ -228,7 +228,7 @@ fn draft_summary(program: &Program, by: &str) -> ProgramSummary {
 
 /// Where the reader stopped, as "line 3, column 7".
 fn line_column(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
+    let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!("line {line}, column {column}")

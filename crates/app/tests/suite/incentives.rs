@@ -298,11 +298,14 @@ async fn incentives_activation_retires_what_it_covers_and_refuses_an_overlap(db:
     );
 }
 
+/// A document, how it is written, and the problems expected at their paths.
+type Case = (String, DocumentFormat, Vec<(&'static str, Problem)>);
+
 async fn incentives_bad_documents_are_refused_by_path_and_write_nothing(db: TestDb) {
     let app = setup(&db).await;
     let mgr = app.caller_by_login("mgr").await.unwrap();
     let rule = |rule: &'static str| Problem::Rule { rule };
-    let cases: Vec<(String, DocumentFormat, Vec<(&str, Problem)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             rebate(
                 1,

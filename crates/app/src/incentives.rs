@@ -29,6 +29,10 @@ use qudao_store::paging::{Page, PageRequest};
 
 use crate::{AppError, Caller, Permission, Qudao};
 
+/// The longest document taken, in characters: a program of every field
+/// with long lists is a few thousand.
+pub const MAX_DOCUMENT_CHARS: usize = 20_000;
+
 /// How a document is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -495,6 +499,14 @@ impl Qudao {
         text: &str,
         format: DocumentFormat,
     ) -> Result<Result<(Program, String), Vec<ProgramProblem>>, AppError> {
+        if text.chars().count() > MAX_DOCUMENT_CHARS {
+            return Ok(Err(vec![ProgramProblem::new(
+                "",
+                Problem::TooLong {
+                    max: MAX_DOCUMENT_CHARS,
+                },
+            )]));
+        }
         let (doc, json) = match read_document(text, format) {
             Ok(read) => read,
             Err(problem) => return Ok(Err(vec![problem])),
@@ -525,6 +537,17 @@ impl Qudao {
         format: DocumentFormat,
     ) -> Result<ProgramCheck, AppError> {
         caller.require(Permission::ManageIncentives)?;
+        // A check answers with the problems it found; a text too long to
+        // read is refused as a request, as the API documents.
+        if text.chars().count() > MAX_DOCUMENT_CHARS {
+            return Err(qudao_domain::Invalid::new(
+                "document",
+                Problem::TooLong {
+                    max: MAX_DOCUMENT_CHARS,
+                },
+            )
+            .into());
+        }
         let (program, _) = match self.checked(caller, text, format).await? {
             Ok(checked) => checked,
             Err(problems) => return Ok(ProgramCheck::refused(problems)),

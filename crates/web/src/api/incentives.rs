@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use qudao_app::incentives::{
     DocumentFormat, ProgramCheck, ProgramDetail, ProgramFilter, ProgramSummary,
 };
+use qudao_domain::incentives::program::ProgramKind;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,12 +32,27 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// `rebate`, `commission` or `promotion`.
-    #[param(pattern = "^(rebate|commission|promotion)$")]
-    kind: Option<String>,
-    /// The latest version's status: `draft`, `active` or `retired`.
-    #[param(pattern = "^(draft|active|retired)$")]
-    status: Option<String>,
+    kind: Option<ProgramKind>,
+    /// The latest version's status.
+    status: Option<StatusParam>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum StatusParam {
+    Draft,
+    Active,
+    Retired,
+}
+
+impl StatusParam {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Retired => "retired",
+        }
+    }
 }
 
 /// A program document as text. `format` says how it is written; the
@@ -46,7 +62,7 @@ struct ListQuery {
 struct DocumentIn {
     format: DocumentFormat,
     /// The whole document (see docs/INCENTIVES.md).
-    #[schema(max_length = 200000)]
+    #[schema(max_length = 20000)]
     document: String,
 }
 
@@ -78,8 +94,8 @@ async fn list_programs(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<ProgramSummary>>, ApiError> {
     let filter = ProgramFilter {
-        kind: query.kind,
-        status: query.status,
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        status: query.status.map(|s| s.as_str().to_owned()),
     };
     let page = state
         .app
@@ -136,6 +152,7 @@ async fn save_program(
     responses(
         (status = 200, body = ProgramCheck),
         (status = 403, description = "Only admins and channel managers keep programs", body = crate::error::Problem),
+        (status = 422, description = "The document is longer than 20,000 characters", body = crate::error::Problem),
     )
 )]
 async fn check_program(

@@ -167,6 +167,12 @@ pub enum Permission {
     ManageScorecards,
     /// Approve or reject the grade changes a run proposes.
     ApproveGrades,
+    // Incentive programs (`incentives`): the company's own rules.
+    /// Read programs and their versions: staff, finance included; never a
+    /// partner (a partner will see only its statements).
+    ViewIncentives,
+    /// Write program versions and put them in force.
+    ManageIncentives,
 }
 
 impl Permission {
@@ -230,6 +236,8 @@ impl Permission {
             Permission::ManageScorecards | Permission::ApproveGrades => {
                 matches!(role, Role::Admin | Role::ChannelManager)
             }
+            Permission::ViewIncentives => !role.is_partner_role(),
+            Permission::ManageIncentives => matches!(role, Role::Admin | Role::ChannelManager),
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

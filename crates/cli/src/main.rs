@@ -4,6 +4,7 @@
 mod alerts;
 mod analytics;
 mod awards;
+mod incentives;
 mod scorecards;
 mod targets;
 
@@ -181,6 +182,12 @@ enum Command {
     Awards {
         #[command(subcommand)]
         command: awards::AwardsCommand,
+    },
+    /// Incentive programs: import a JSON or TOML document, list programs
+    /// (see docs/INCENTIVES.md)
+    Incentives {
+        #[command(subcommand)]
+        command: incentives::IncentivesCommand,
     },
     /// Copy a live SQLite database to a new file (PostgreSQL: use pg_dump)
     Backup { file: PathBuf },
@@ -563,6 +570,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Awards { command } => {
             awards::run(&cli.db, lang, system, command).await?;
+        }
+        Command::Incentives { command } => {
+            incentives::run(&cli.db, lang, system, command).await?;
         }
         Command::Backup { file } => {
             let app = Qudao::connect(&cli.db).await?;

@@ -193,6 +193,10 @@ pub enum Aggregate<'a> {
     /// instance 0): one template per partner type, and an input row that
     /// may not exist yet.
     Scorecards,
+    /// Every incentive program write (kind 11, instance 0): a new code's
+    /// first version is a row that does not exist yet, and an activation
+    /// reads every active version of the code.
+    Incentives,
 }
 
 impl Aggregate<'_> {
@@ -214,6 +218,7 @@ impl Aggregate<'_> {
             Aggregate::SellIn => (8, 0),
             Aggregate::Targets => (9, 0),
             Aggregate::Scorecards => (10, 0),
+            Aggregate::Incentives => (11, 0),
         };
         (kind << INSTANCE_BITS) | instance
     }

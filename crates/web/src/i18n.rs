@@ -56,6 +56,7 @@ catalogs!(
     "outlets",
     "awards",
     "owner_moves",
+    "incentives",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -434,7 +435,68 @@ mod tests {
                 .map(|value| format!("{prefix}.{}", text(*value)))
                 .collect()
         }
-        let labelled: [(&str, Vec<String>); 32] = [
+        use qudao_domain::incentives::program as incentives;
+        let labelled: [(&str, Vec<String>); 40] = [
+            (
+                "program_kind",
+                words(
+                    "program_kind",
+                    incentives::ProgramKind::ALL,
+                    incentives::ProgramKind::as_str,
+                ),
+            ),
+            (
+                "program_status",
+                words("program_status", &["draft", "active", "retired"], |w| w),
+            ),
+            (
+                "program_period",
+                words(
+                    "program_period",
+                    incentives::PeriodKind::ALL,
+                    incentives::PeriodKind::as_str,
+                ),
+            ),
+            (
+                "program_measure",
+                words(
+                    "program_measure",
+                    incentives::BaseMeasure::ALL,
+                    incentives::BaseMeasure::as_str,
+                ),
+            ),
+            (
+                "program_mode",
+                words(
+                    "program_mode",
+                    incentives::BracketMode::ALL,
+                    incentives::BracketMode::as_str,
+                ),
+            ),
+            (
+                "program_stacking",
+                words(
+                    "program_stacking",
+                    incentives::StackingRule::ALL,
+                    incentives::StackingRule::as_str,
+                ),
+            ),
+            (
+                "program_payout",
+                words(
+                    "program_payout",
+                    incentives::PayoutForm::ALL,
+                    incentives::PayoutForm::as_str,
+                ),
+            ),
+            (
+                "incentives.growth",
+                words(
+                    "incentives.growth",
+                    incentives::GrowthAgainst::ALL,
+                    incentives::GrowthAgainst::as_str,
+                ),
+            ),
             (
                 "award_group",
                 words(

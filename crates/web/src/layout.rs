@@ -297,6 +297,9 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 links.push(link("/awards", "awards.title", false));
             }
         }
+        if group == "performance" && caller.can(Permission::ViewIncentives) {
+            links.push(link("/incentives", "nav.incentives", false));
+        }
         if group == "performance" && caller.can(Permission::ApproveGrades) {
             links.push(link("/scorecards/proposals", "nav.grade_proposals", false));
         }
@@ -307,7 +310,12 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         } else {
             PENDING_AREAS
         };
-        for (slug, _) in pending.iter().filter(|(_, g)| *g == group) {
+        // Incentive programs have their pages; the pending page still says
+        // what of the area is to come, for those who cannot read programs.
+        let pending = pending
+            .iter()
+            .filter(|(slug, _)| *slug != "incentives" || !caller.can(Permission::ViewIncentives));
+        for (slug, _) in pending.filter(|(_, g)| *g == group) {
             links.push(NavLink {
                 active: format!("/areas/{slug}") == active,
                 href: format!("/areas/{slug}"),

@@ -676,6 +676,8 @@ mod coverage;
 mod forms;
 #[path = "http/imports.rs"]
 mod imports;
+#[path = "http/incentives.rs"]
+mod incentives;
 #[path = "http/inventory.rs"]
 mod inventory;
 #[path = "http/matrix.rs"]

@@ -42,6 +42,7 @@ mod v026_outlets;
 mod v027_sellthrough_months;
 mod v028_owner_history;
 mod v029_rep_target_moves;
+mod v030_incentive_programs;
 
 struct Migration {
     version: i64,
@@ -194,6 +195,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 29,
         name: "owner moves whose rep targets moved",
         statements: v029_rep_target_moves::v29_rep_target_moves,
+    },
+    Migration {
+        version: 30,
+        name: "incentive programs and their versions",
+        statements: v030_incentive_programs::v30_incentive_programs,
     },
 ];
 

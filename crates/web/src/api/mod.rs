@@ -11,6 +11,7 @@ mod catalog;
 mod coverage;
 mod grades;
 mod imports;
+mod incentives;
 mod inventory;
 mod onboarding;
 mod orders;
@@ -103,7 +104,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(target_months::routes())
                 .merge(scorecards::routes())
                 .merge(outlets::routes())
-                .merge(awards::routes()),
+                .merge(awards::routes())
+                .merge(incentives::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -11,6 +11,7 @@ mod coverage;
 mod grades;
 mod home;
 mod imports;
+mod incentives;
 mod inventory;
 mod login;
 mod onboarding;
@@ -90,6 +91,7 @@ pub(crate) fn routes() -> Routes {
         .merge(scorecards::routes())
         .merge(outlets::routes())
         .merge(awards::routes())
+        .merge(incentives::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

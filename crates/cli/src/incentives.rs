@@ -1,0 +1,147 @@
+//! `qudao incentives import FILE` and `qudao incentives list`: keep
+//! incentive program documents (see docs/INCENTIVES.md) from the shell.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use qudao_app::incentives::{DocumentFormat, ProgramCheck, ProgramFilter};
+use qudao_app::{Caller, PageRequest, Qudao};
+use qudao_web::i18n::Lang;
+
+#[derive(Subcommand)]
+pub(crate) enum IncentivesCommand {
+    /// Save a program document (JSON or TOML, by the file's extension) as a
+    /// draft version; every problem is printed as `FILE: path: message` and
+    /// nothing is written
+    Import {
+        file: std::path::PathBuf,
+        /// Check everything and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Put the saved version in force (retiring the version it covers)
+        #[arg(long)]
+        activate: bool,
+        /// Run as this user (their role applies); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// The latest version of every program
+    List {
+        /// rebate, commission or promotion
+        #[arg(long)]
+        kind: Option<String>,
+        /// draft, active or retired
+        #[arg(long)]
+        status: Option<String>,
+    },
+}
+
+/// The problems of a refused document, one line each, as the UI words them.
+pub(crate) fn problems(lang: Lang, file: &str, check: &ProgramCheck) -> String {
+    check
+        .problems
+        .iter()
+        .map(|p| {
+            let path = if p.path.is_empty() { "-" } else { &p.path };
+            format!("{file}: {path}: {}", lang.problem(&p.problem))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) async fn run(
+    db: &str,
+    lang: Lang,
+    system: Caller,
+    command: IncentivesCommand,
+) -> anyhow::Result<()> {
+    let app = Qudao::open(db).await?;
+    match command {
+        IncentivesCommand::Import {
+            file,
+            dry_run,
+            activate,
+            as_login,
+        } => {
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let name = file.display().to_string();
+            let Some(format) = DocumentFormat::of_file(&name) else {
+                bail!("{name}: a program document is a .json or a .toml file");
+            };
+            let text = std::fs::read_to_string(&file).with_context(|| name.clone())?;
+            let check = if dry_run {
+                app.check_program(&caller, &text, format).await?
+            } else {
+                app.save_program(&caller, &text, format).await?
+            };
+            if !check.ok() {
+                bail!("{}\nnothing was written", problems(lang, &name, &check));
+            }
+            let Some(program) = check.program else {
+                bail!("{name}: nothing was saved");
+            };
+            let what = if dry_run {
+                "checked"
+            } else {
+                "saved as a draft"
+            };
+            println!(
+                "{} v{} · {} ({}): {what}",
+                program.code, program.version, program.name, program.kind
+            );
+            if activate && !dry_run {
+                let done = app
+                    .activate_program(&caller, &program.code, program.version)
+                    .await;
+                let done = match done {
+                    Err(qudao_app::AppError::Invalid(fields)) => {
+                        let lines: Vec<String> = fields
+                            .iter()
+                            .map(|f| format!("{name}: {}: {}", f.field, lang.problem(&f.problem)))
+                            .collect();
+                        bail!(
+                            "{}\nthe draft was saved but not put in force",
+                            lines.join("\n")
+                        )
+                    }
+                    other => other?,
+                };
+                let retired: Vec<String> = done
+                    .versions
+                    .iter()
+                    .filter(|v| v.status == "retired" && v.version != program.version)
+                    .map(|v| format!("v{}", v.version))
+                    .collect();
+                println!(
+                    "{} v{} is in force{}",
+                    program.code,
+                    program.version,
+                    if retired.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (retired: {})", retired.join(", "))
+                    }
+                );
+            }
+        }
+        IncentivesCommand::List { kind, status } => {
+            let page = app
+                .programs(
+                    &system,
+                    &ProgramFilter { kind, status },
+                    PageRequest::export(),
+                )
+                .await?;
+            println!("code  version  kind  name  effective  status");
+            for p in page.items {
+                println!(
+                    "{}  {}  {}  {}  {} – {}  {}",
+                    p.code, p.version, p.kind, p.name, p.effective_from, p.effective_to, p.status
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -296,62 +296,23 @@ pub async fn insert(
         return Ok(());
     }
     db.widen_cache().await?;
-    // A column holding one value in every row (who wrote them, when, a
-    // status) is bound once per statement as a numbered parameter each row
-    // names, not once per row: binding is most of a wide insert's cost
-    // (`perf` on a 116,000-row month split: a quarter of the time in
-    // malloc and free, the driver copying each row's texts).
-    let first = &rows[0];
-    let constant: Vec<bool> = (0..columns.len())
-        .map(|c| rows.iter().all(|row| row[c] == first[c]))
-        .collect();
-    let shared: Vec<Cell> = first
-        .iter()
-        .zip(&constant)
-        .filter(|(_, same)| **same)
-        .map(|(cell, _)| cell.clone())
-        .collect();
-    let varying = columns.len() - shared.len();
-    let per_statement = ((SQLITE_PARAMETERS - shared.len()) / varying.max(1))
-        .clamp(1, ROWS_PER_BATCH);
     // Column names are the caller's `'static` identifiers, never input.
+    let per_statement = (SQLITE_PARAMETERS / columns.len()).clamp(1, ROWS_PER_BATCH);
+    let row_marks = format!("({})", vec!["?"; columns.len()].join(", "));
     let statement = |rows: usize| {
-        let mut sql = format!("INSERT INTO \"{table}\" ({list}) VALUES ");
-        let mut next = shared.len();
-        for row in 0..rows {
-            sql.push_str(if row == 0 { "(" } else { ", (" });
-            let mut shared_at = 0;
-            for (c, same) in constant.iter().enumerate() {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                let number = if *same {
-                    shared_at += 1;
-                    shared_at
-                } else {
-                    next += 1;
-                    next
-                };
-                let _ = write!(sql, "?{number}");
-            }
-            sql.push(')');
-        }
-        sql
+        format!(
+            "INSERT INTO \"{table}\" ({list}) VALUES {}",
+            vec![row_marks.as_str(); rows].join(", ")
+        )
     };
     let full = statement(per_statement);
     let mut instants = Instants::default();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut values = Vec::with_capacity(shared.len() + per_statement * varying);
-        values.extend(shared.iter().map(|cell| cell.clone().into_value(&mut instants)));
+        let mut values = Vec::with_capacity(per_statement * columns.len());
         let mut count = 0;
         for row in rows.by_ref().take(per_statement) {
-            values.extend(
-                row.into_iter()
-                    .zip(&constant)
-                    .filter(|(_, same)| !**same)
-                    .map(|(cell, _)| cell.into_value(&mut instants)),
-            );
+            values.extend(row.into_iter().map(|cell| cell.into_value(&mut instants)));
             count += 1;
         }
         let sql = if count == per_statement {

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use qudao_domain::catalog::Sku;
 use qudao_domain::error::Problem;
 use qudao_domain::incentives::document::Scalar;
 use qudao_domain::incentives::{Program, ProgramDocument};
@@ -398,10 +399,16 @@ impl Qudao {
             .map(|l| (l.code, (l.name_zh, Some(l.name_en))))
             .collect();
         let sku_list: Vec<String> = skus.into_iter().collect();
-        let sku_names: Names = qudao_store::catalog::products_by_sku(self.db())
+        // Only the products the program names, not the whole catalog.
+        let named_skus: Vec<&Sku> = program
+            .base
+            .skus
+            .iter()
+            .chain(program.multipliers.iter().flat_map(|m| m.skus.iter()))
+            .collect();
+        let sku_names: Names = qudao_store::catalog::products_with_skus(self.db(), &named_skus)
             .await?
             .into_iter()
-            .filter(|(sku, _)| sku_list.contains(sku))
             .map(|(sku, p)| (sku, (p.name_zh, Some(p.name_en))))
             .collect();
         Ok(ProgramNames {

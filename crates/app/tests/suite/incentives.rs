@@ -356,6 +356,14 @@ async fn incentives_bad_documents_are_refused_by_path_and_write_nothing(db: Test
             )],
         ),
         (
+            rebate(1, "2026-01-01", "2026-12-31", BRACKETS).replace(
+                r#"{ "measure": "sell_in_net" }"#,
+                r#"{ "measure": "sell_in_net", "skus": ["TEA-1", "NOPE-SKU"] }"#,
+            ),
+            DocumentFormat::Json,
+            vec![("base.skus[1]", conflict("program_unknown_sku", "NOPE-SKU"))],
+        ),
+        (
             TOML.replace("partners = [\"P1\"]", "partners = [\"P1\", \"NOPE\"]"),
             DocumentFormat::Toml,
             vec![(

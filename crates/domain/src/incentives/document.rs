@@ -61,6 +61,9 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::Bool(v))
     }
 
+    // A bare float is only marked, its value dropped unread: the check
+    // refuses it at its path (a binary float cannot hold 0.03, and money
+    // never passes through one); decimals are written as strings.
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar, E> {
         Ok(Scalar::Float)
     }

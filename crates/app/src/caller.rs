@@ -171,8 +171,11 @@ pub enum Permission {
     /// Read programs and their versions: staff, finance included; never a
     /// partner (a partner will see only its statements).
     ViewIncentives,
-    /// Write program versions and put them in force.
+    /// Write program versions and put them in force; compute runs.
     ManageIncentives,
+    /// Approve an incentive run and pay it: finance alone, as money
+    /// leaves the company here.
+    ApproveIncentives,
 }
 
 impl Permission {
@@ -238,6 +241,7 @@ impl Permission {
             }
             Permission::ViewIncentives => !role.is_partner_role(),
             Permission::ManageIncentives => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::ApproveIncentives => role == Role::Finance,
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

@@ -41,6 +41,8 @@ pub(crate) enum Area {
     Targets,
     /// A partner's scorecard results and grade proposals.
     Scorecards,
+    /// A partner's incentive results, ledger and statement.
+    Incentives,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -79,6 +81,9 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Targets, Narrowing::OwnOrganisationOnly),
     // Likewise its scorecard: a downstream partner is scored on its own.
     (Area::Scorecards, Narrowing::OwnOrganisationOnly),
+    // A rebate is earned by the organisation the program names; its
+    // downstream partners' rebates are the brand's with them.
+    (Area::Incentives, Narrowing::OwnOrganisationOnly),
 ];
 
 /// The scope a caller has in one area.

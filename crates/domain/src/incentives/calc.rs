@@ -99,7 +99,7 @@ impl Inputs<'_> {
 }
 
 /// Why a rule earned nothing or was not applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoReference {
     /// The subject has no target for the period and measure.
@@ -113,7 +113,7 @@ pub enum NoReference {
 /// One step of the calculation: a rule applied with the figures before and
 /// after. Data with codes, not sentences, so every page and statement
 /// renders it in its own language.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
     Base {

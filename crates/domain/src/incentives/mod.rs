@@ -12,6 +12,7 @@ pub mod document;
 pub mod ledger;
 pub mod parse;
 pub mod program;
+pub mod run;
 pub mod stacking;
 pub mod watch;
 

@@ -43,6 +43,7 @@ mod v027_sellthrough_months;
 mod v028_owner_history;
 mod v029_rep_target_moves;
 mod v030_incentive_programs;
+mod v031_incentive_runs;
 
 struct Migration {
     version: i64,
@@ -200,6 +201,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 30,
         name: "incentive programs and their versions",
         statements: v030_incentive_programs::v30_incentive_programs,
+    },
+    Migration {
+        version: 31,
+        name: "incentive runs, their results and the incentive ledger",
+        statements: v031_incentive_runs::v31_incentive_runs,
     },
 ];
 

@@ -1,0 +1,352 @@
+//! Stories of incentive runs: a quarter's retroactive rebate computed from
+//! the facts and targets, shown as a dry run that writes nothing, written,
+//! re-run without change, approved by finance only, paid once; a late
+//! return after payment computed by the next run and settled as a
+//! clawback that references the first settlement; the partner's own
+//! statement; and every refusal writing nothing, on both backends.
+
+#![allow(clippy::wildcard_imports)]
+
+use chrono::{Datelike, NaiveDate};
+use qudao_app::incentive_runs::{RunDetail, RunRequest};
+use qudao_app::incentives::DocumentFormat;
+use qudao_domain::Problem;
+use qudao_domain::incentives::Step;
+
+use super::*;
+
+on_both_backends!(
+    incentive_runs_compute_approve_pay_and_net_a_late_return,
+    incentive_runs_refusals_write_nothing,
+);
+
+/// The distributors' quarterly rebate of the year `year`: 1% from 0, 2%
+/// from 80% of target, 3% from 100%, paid into the rebate wallet.
+fn rebate(year: i32) -> String {
+    format!(
+        r#"{{
+  "kind": "rebate", "code": "RB-Q", "name": "经销商季度返利", "version": 1,
+  "currency": "CNY", "effective_from": "{year}-01-01", "effective_to": "{year}-12-31",
+  "period": "quarter",
+  "scope": {{ "partner_types": ["distributor"] }},
+  "base": {{ "measure": "sell_in_net" }},
+  "mode": "retroactive",
+  "brackets": [{{ "from": "0%", "rate": "1%" }}, {{ "from": "80%", "rate": "2%" }}, {{ "from": "100%", "rate": "3%" }}],
+  "stacking": {{ "rule": "stacks", "order": 10 }},
+  "payout": {{ "form": "wallet", "max_share_per_order": "20%" }}
+}}"#
+    )
+}
+
+async fn sold(db: &TestDb, partner: &str, on: NaiveDate, qty: i64, minor: i64) {
+    db.raw(&format!(
+        "INSERT INTO sellin_lines (partner_id, product_id, date, qty, amount_minor, currency, \
+         source, created_at) SELECT p.id, g.id, '{on}', {qty}, {minor}, 'CNY', 'import', \
+         '2026-01-01T00:00:00+00:00' FROM partners p, products g \
+         WHERE p.code = '{partner}' AND g.sku = 'TEA-1'"
+    ))
+    .await;
+}
+
+/// Last year's third quarter: P1 bought ¥100,000 against a ¥100,000
+/// target, P2 ¥50,000 against ¥100,000; P3 has neither.
+async fn last_years_quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -> (i32, String) {
+    let year = qudao_app::today().year() - 1;
+    let on = NaiveDate::from_ymd_opt(year, 8, 15).unwrap();
+    sold(db, "P1", on, 1000, 10_000_000).await;
+    sold(db, "P2", on, 500, 5_000_000).await;
+    let period = format!("{year}-Q3");
+    for code in ["P1", "P2"] {
+        let set = app
+            .set_target(
+                mgr,
+                &qudao_app::targets::TargetInput {
+                    period: period.clone(),
+                    subject_type: "partner".into(),
+                    subject_code: Some(code.into()),
+                    measure: "sell_in_amount".into(),
+                    product_line: None,
+                    value: "100000".into(),
+                    version: None,
+                },
+            )
+            .await
+            .unwrap();
+        app.approve_target(mgr, set.id).await.unwrap();
+    }
+    let saved = app
+        .save_program(mgr, &rebate(year), DocumentFormat::Json)
+        .await
+        .unwrap();
+    assert!(saved.ok(), "{:?}", saved.problems);
+    app.activate_program(mgr, "RB-Q", 1).await.unwrap();
+    (year, period)
+}
+
+fn request(period: &str, dry_run: bool) -> RunRequest {
+    RunRequest {
+        period: period.into(),
+        programs: vec!["RB-Q".into()],
+        dry_run,
+    }
+}
+
+fn amounts(run: &RunDetail) -> Vec<(&str, i64, Option<&str>, Option<u32>)> {
+    let mut rows: Vec<_> = run
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.code.as_str(),
+                r.payable,
+                r.attainment.as_deref(),
+                r.bracket,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// P1's ledger as its statement lists it: kind, amount, reference.
+async fn ledger(app: &Qudao) -> Vec<(String, i64, Option<i64>)> {
+    app.incentive_statement(&system(), Some("P1"))
+        .await
+        .unwrap()
+        .ledger
+        .into_iter()
+        .map(|l| (l.kind, l.amount, l.references))
+        .collect()
+}
+
+async fn incentive_runs_compute_approve_pay_and_net_a_late_return(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    app.create_user(&system(), &user("fin", "finance", None))
+        .await
+        .unwrap();
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let fin = app.caller_by_login("fin").await.unwrap();
+    let (_, period) = last_years_quarter(&db, &app, &mgr).await;
+
+    // A dry run shows the result and writes nothing.
+    let dry = app
+        .run_incentives(&system(), &request(&period, true))
+        .await
+        .unwrap();
+    assert_eq!(dry.run.id, None);
+    assert_eq!(
+        amounts(&dry),
+        [
+            ("P1", 300_000, Some("1.000000"), Some(3)),
+            ("P2", 50_000, Some("0.500000"), Some(1)),
+        ]
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM incentive_runs").await, 0);
+
+    let run = app
+        .run_incentives(&mgr, &request(&period, false))
+        .await
+        .unwrap();
+    let id = run.run.id.unwrap();
+    assert_eq!(
+        (run.run.status.as_str(), run.run.provisional),
+        ("calculated", false)
+    );
+    assert_eq!((run.run.total, run.run.subjects), (350_000, 2));
+    // The manager sees its own partners' results; P1's trace says why.
+    let p1 = app.incentive_explanation(&mgr, id, "P1").await.unwrap();
+    let trace = &p1.results[0].trace;
+    assert!(
+        trace
+            .iter()
+            .any(|s| matches!(s, Step::Bracket { index: 2, .. }))
+    );
+    assert!(matches!(
+        trace.last(),
+        Some(Step::Rounded {
+            amount: 300_000,
+            ..
+        })
+    ));
+
+    // Unchanged facts: a re-run changes nothing.
+    let same = app.rerun_incentives(&mgr, id, false).await.unwrap();
+    assert!(same.differences.is_empty());
+    assert_eq!((same.total_before, same.total_after), (350_000, 350_000));
+
+    // Only finance approves; then it cannot be computed again.
+    assert!(matches!(
+        app.approve_incentive_run(&mgr, id).await,
+        Err(AppError::Forbidden)
+    ));
+    app.approve_incentive_run(&fin, id).await.unwrap();
+    assert!(app.rerun_incentives(&mgr, id, false).await.is_err());
+    let paid = app.pay_incentive_run(&fin, id).await.unwrap();
+    assert_eq!(paid.run.status, "paid");
+    // Paying twice is refused.
+    let twice = app.pay_incentive_run(&fin, id).await.unwrap_err();
+    assert!(matches!(
+        twice,
+        AppError::Invalid(ref p) if matches!(p[0].problem, Problem::Conflict { rule: "incentive_run_already_paid", .. })
+    ));
+    assert_eq!(
+        ledger(&app).await,
+        [
+            ("earned".into(), 300_000, None),
+            ("settled".into(), 300_000, None)
+        ]
+    );
+
+    // A late return of ¥20,000 after payment: P1 falls to 80%, 2%.
+    let year = period[..4].parse().unwrap();
+    sold(
+        &db,
+        "P1",
+        NaiveDate::from_ymd_opt(year, 9, 20).unwrap(),
+        -200,
+        -2_000_000,
+    )
+    .await;
+    // Written beside the app, the return is seen at the engine's next poll.
+    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
+    let next = app
+        .run_incentives(&mgr, &request(&period, false))
+        .await
+        .unwrap();
+    let next_id = next.run.id.unwrap();
+    assert_eq!(
+        amounts(&next)[0],
+        ("P1", 160_000, Some("0.800000"), Some(2))
+    );
+    app.approve_incentive_run(&fin, next_id).await.unwrap();
+    app.pay_incentive_run(&fin, next_id).await.unwrap();
+    let entries = ledger(&app).await;
+    let first_settlement = db
+        .count(
+            "SELECT MIN(l.id) FROM incentive_ledger l JOIN partners p ON p.id = l.partner_id \
+             WHERE p.code = 'P1' AND kind = 'settled'",
+        )
+        .await;
+    assert_eq!(
+        entries[2..],
+        [
+            ("earned".into(), -140_000, None),
+            ("settled".into(), -140_000, Some(first_settlement)),
+        ]
+    );
+
+    // P1's own user reads P1's statement only: the latest result, settled.
+    let puser = app.caller_by_login("puser").await.unwrap();
+    let statement = app.incentive_statement(&puser, Some("P2")).await.unwrap();
+    assert_eq!(statement.code, "P1");
+    assert_eq!(statement.lines.len(), 1);
+    let line = &statement.lines[0];
+    assert_eq!(
+        (
+            line.run_id,
+            line.result.payable,
+            line.earned,
+            line.settled,
+            line.owed
+        ),
+        (next_id, 160_000, 160_000, 160_000, 0)
+    );
+    assert_eq!(statement.ledger.len(), 4);
+    // A partner reads no run, and no other partner's result.
+    assert!(matches!(
+        app.incentive_runs(&puser, None).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+async fn incentive_runs_refusals_write_nothing(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    app.create_user(&system(), &user("fin", "finance", None))
+        .await
+        .unwrap();
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let fin = app.caller_by_login("fin").await.unwrap();
+    let rep = app.caller_by_login("rep1").await.unwrap();
+    let (year, period) = last_years_quarter(&db, &app, &mgr).await;
+    let problem = |e: AppError| match e {
+        AppError::Invalid(p) => p[0].problem.clone(),
+        other => panic!("expected a problem, got {other:?}"),
+    };
+
+    // A rep does not run incentives.
+    assert!(matches!(
+        app.run_incentives(&rep, &request(&period, false)).await,
+        Err(AppError::Forbidden)
+    ));
+    // An unknown program, a month the quarterly program is not computed
+    // for, and a period that is not a period.
+    let unknown = RunRequest {
+        programs: vec!["NOPE".into()],
+        ..request(&period, false)
+    };
+    assert_eq!(
+        problem(app.run_incentives(&mgr, &unknown).await.unwrap_err()),
+        Problem::Conflict {
+            rule: "incentive_program_not_in_force",
+            with: "NOPE".into()
+        }
+    );
+    let month = request(&format!("{year}-08"), false);
+    assert!(matches!(
+        problem(app.run_incentives(&mgr, &month).await.unwrap_err()),
+        Problem::Conflict {
+            rule: "program_period_kind",
+            ..
+        }
+    ));
+    assert!(
+        app.run_incentives(&mgr, &request("2026-Q5", false))
+            .await
+            .is_err()
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM incentive_runs").await, 0);
+
+    // This quarter has not ended: the run is provisional, finance cannot
+    // approve it, and the ledger stays empty.
+    let this_year = year + 1;
+    app.save_program(
+        &mgr,
+        &rebate(this_year).replace("RB-Q", "RB-NOW"),
+        DocumentFormat::Json,
+    )
+    .await
+    .unwrap();
+    app.activate_program(&mgr, "RB-NOW", 1).await.unwrap();
+    let today = qudao_app::today();
+    let quarter = format!("{this_year}-Q{}", (today.month() - 1) / 3 + 1);
+    sold(&db, "P1", today, 10, 100_000).await;
+    let open = app
+        .run_incentives(
+            &mgr,
+            &RunRequest {
+                period: quarter,
+                programs: vec!["RB-NOW".into()],
+                dry_run: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(open.run.provisional);
+    let id = open.run.id.unwrap();
+    assert_eq!(
+        problem(app.approve_incentive_run(&fin, id).await.unwrap_err()),
+        Problem::Conflict {
+            rule: "incentive_run_provisional",
+            with: open.run.period.clone()
+        }
+    );
+    // Paying a run not approved is refused.
+    assert!(matches!(
+        problem(app.pay_incentive_run(&fin, id).await.unwrap_err()),
+        Problem::Conflict {
+            rule: "incentive_run_not_approved",
+            ..
+        }
+    ));
+    assert_eq!(db.count("SELECT COUNT(*) FROM incentive_ledger").await, 0);
+}

@@ -568,7 +568,7 @@ impl Qudao {
                 ))
                 .await?;
             let rows = rows_by_code(answer.as_ref());
-            for (code, f) in figures.iter_mut() {
+            for (code, f) in &mut figures {
                 f.collected = Some(
                     rows.get(code.as_str())
                         .map(|r| (value_at(&r.values, 0), value_at(&r.values, 1)))
@@ -1638,7 +1638,7 @@ impl Qudao {
             self.earner_by_code(caller, code).await?
         };
         let reach = Self::run_reach(caller);
-        let results = repo::statement_results(self.db(), reach.clone(), subject).await?;
+        let results = repo::statement_results(self.db(), reach, subject).await?;
         let entries = repo::entries_of_subject(self.db(), reach, subject).await?;
         let programs = self.programs_by_id().await?;
         let earner = self

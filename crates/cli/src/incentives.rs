@@ -1,11 +1,14 @@
 //! `qudao incentives import FILE` and `qudao incentives list`: keep
-//! incentive program documents (see docs/INCENTIVES.md) from the shell.
+//! incentive program documents (see docs/INCENTIVES.md) from the shell;
+//! `run` and `explain` are in `incentive_runs`.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use qudao_app::incentives::{DocumentFormat, ProgramCheck, ProgramFilter};
 use qudao_app::{Caller, PageRequest, Qudao};
 use qudao_web::i18n::Lang;
+
+use crate::incentive_runs;
 
 #[derive(Subcommand)]
 pub(crate) enum IncentivesCommand {
@@ -32,6 +35,35 @@ pub(crate) enum IncentivesCommand {
         /// draft, active or retired
         #[arg(long)]
         status: Option<String>,
+    },
+    /// Compute a period's programs as a calculated run (provisional when
+    /// the period has not ended), or with --dry-run only print what they
+    /// would pay; columns subject_code, subject_name, program_code, base,
+    /// target, attainment (a decimal ratio), rate, amount (major units),
+    /// stacking, empty where undefined
+    Run {
+        /// 2026-Q3, 2026-07 or 2026 (fiscal)
+        #[arg(long)]
+        period: String,
+        /// A program code (repeat for more); default: every program in force
+        #[arg(long = "program", value_name = "CODE")]
+        programs: Vec<String>,
+        /// Compute and print, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: incentive_runs::Format,
+        /// Run as this user (their role applies); default: the system
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+    /// One subject's results in a run, with every rule applied
+    Explain {
+        #[arg(long)]
+        run: i64,
+        /// A partner code or a rep's login
+        #[arg(long)]
+        subject: String,
     },
 }
 
@@ -125,6 +157,27 @@ pub(crate) async fn run(
                     }
                 );
             }
+        }
+        IncentivesCommand::Run {
+            period,
+            programs,
+            dry_run,
+            format,
+            as_login,
+        } => {
+            let caller = match as_login {
+                Some(login) => app.caller_by_login(&login).await?,
+                None => system,
+            };
+            let request = qudao_app::incentive_runs::RunRequest {
+                period,
+                programs,
+                dry_run,
+            };
+            incentive_runs::run(&app, &caller, request, format).await?;
+        }
+        IncentivesCommand::Explain { run, subject } => {
+            incentive_runs::explain(&app, &system, run, &subject).await?;
         }
         IncentivesCommand::List { kind, status } => {
             let page = app

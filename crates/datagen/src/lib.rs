@@ -15,6 +15,7 @@ mod catalog;
 mod downstream;
 mod finance;
 mod geo;
+mod incentives;
 mod names;
 mod network;
 mod orders;
@@ -115,6 +116,9 @@ pub struct Loaded {
     pub awards: usize,
     pub award_runs: usize,
     pub award_winners: usize,
+    /// Incentive programs in force, and (demo) last quarter's run of them.
+    pub incentive_programs: usize,
+    pub incentive_run: incentives::DemoRun,
 }
 
 impl Loaded {
@@ -194,12 +198,16 @@ impl fmt::Display for Loaded {
         )?;
         write!(
             f,
-            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates\nawards:         {} ({} runs over this year's evaluation, {} winners)",
+            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates\nawards:         {} ({} runs over this year's evaluation, {} winners)\nincentives:     {} programs in force; last quarter: {} partner targets, {} results, ¥{} paid",
             self.targets,
             self.scorecard_templates,
             self.awards,
             self.award_runs,
-            self.award_winners
+            self.award_winners,
+            self.incentive_programs,
+            self.incentive_run.quarter_targets,
+            self.incentive_run.results,
+            qudao_domain::money::grouped_count(self.incentive_run.paid / 100)
         )
     }
 }
@@ -413,6 +421,10 @@ pub async fn load(app: &Qudao, scale: Scale, seed: u64) -> Result<Loaded, AppErr
         let runs = awards::runs(app, &system, &mut stream(seed, 22), &network).await?;
         loaded.award_runs = runs.runs;
         loaded.award_winners = runs.winners;
+    }
+    loaded.incentive_programs = incentives::programs_in_force(app, &system).await?;
+    if scale == Scale::Demo {
+        loaded.incentive_run = incentives::paid_run(app, &system, &mut stream(seed, 23)).await?;
     }
     Ok(loaded)
 }

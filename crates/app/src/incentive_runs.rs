@@ -269,6 +269,9 @@ struct Sources<'a> {
     invoiced: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     compared_with: Option<&'static str>,
+    /// A commission's share of the credit for the account's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_share: Option<Decimal>,
 }
 
 /// A subject a run computes for.
@@ -756,6 +759,30 @@ impl Qudao {
         let mut results: Vec<Computed> = Vec::new();
         for (pi, row) in programs.iter().enumerate() {
             let program = &row.program;
+            // A data-quality floor needs every partner's monthly quality
+            // score, which runs do not read yet: refused, never ignored.
+            if program.conditions.min_data_quality.is_some() {
+                return Err(Invalid::new(
+                    "programs",
+                    Problem::Conflict {
+                        rule: "incentive_condition_not_computed",
+                        with: format!("{} conditions.min_data_quality", program.code.as_str()),
+                    },
+                )
+                .into());
+            }
+            // The owner is the one rep a sale names so far: a split credits
+            // the owner its share, and the other roles' shares stay unpaid.
+            let owner_share = program
+                .commission
+                .as_ref()
+                .filter(|c| !c.split.is_empty())
+                .map(|c| {
+                    c.split
+                        .iter()
+                        .find(|(role, _)| role.as_str() == "owner")
+                        .map_or(Decimal::ZERO, |(_, share)| *share)
+                });
             let figures = self.program_figures(program, period, &line_of_sku).await?;
             let base = &program.base;
             let measure = target_measure(base.measure);
@@ -806,6 +833,7 @@ impl Qudao {
                     Reference::Growth { against } => Some(against.as_str()),
                     _ => None,
                 },
+                owner_share,
             };
             for earner in subjects {
                 let subject = match earner.scored {
@@ -845,7 +873,8 @@ impl Qudao {
                     &program.rules,
                     &Inputs {
                         base: f.base,
-                        multiplied_base: multiplied_base(f.base, &parts),
+                        multiplied_base: multiplied_base(f.base, &parts)
+                            * owner_share.unwrap_or(Decimal::ONE),
                         target,
                         last_period_base: f.last_period_base,
                         collected_share: share,

@@ -18,6 +18,7 @@ use super::*;
 on_both_backends!(
     incentive_runs_compute_approve_pay_and_net_a_late_return,
     incentive_runs_refusals_write_nothing,
+    incentive_runs_a_commission_credits_the_owner_its_share,
 );
 
 /// The distributors' quarterly rebate of the year `year`: 1% from 0, 2%
@@ -349,4 +350,82 @@ async fn incentive_runs_refusals_write_nothing(db: TestDb) {
         }
     ));
     assert_eq!(db.count("SELECT COUNT(*) FROM incentive_ledger").await, 0);
+}
+
+async fn incentive_runs_a_commission_credits_the_owner_its_share(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    let year = qudao_app::today().year() - 1;
+    sold(
+        &db,
+        "R1",
+        NaiveDate::from_ymd_opt(year, 8, 1).unwrap(),
+        10,
+        1_000_000,
+    )
+    .await;
+    let commission = format!(
+        r#"{{ "kind": "commission", "code": "CM-1", "name": "提成", "version": 1, "currency": "CNY",
+  "effective_from": "{year}-01-01", "effective_to": "{year}-12-31", "period": "quarter",
+  "scope": {{ "reps": ["rep1"] }}, "base": {{ "measure": "sell_in_net" }},
+  "mode": "flat", "rate": "1%",
+  "stacking": {{ "rule": "stacks", "order": 1 }}, "payout": {{ "form": "cash" }},
+  "commission": {{ "split": [{{ "role": "owner", "share": "70%" }}, {{ "role": "support", "share": "30%" }}] }} }}"#
+    );
+    let saved = app
+        .save_program(&system(), &commission, DocumentFormat::Json)
+        .await
+        .unwrap();
+    assert!(saved.ok(), "{:?}", saved.problems);
+    app.activate_program(&system(), "CM-1", 1).await.unwrap();
+    let run = app
+        .run_incentives(
+            &system(),
+            &RunRequest {
+                period: format!("{year}-Q3"),
+                programs: vec!["CM-1".into()],
+                dry_run: true,
+            },
+        )
+        .await
+        .unwrap();
+    // ¥10,000 sold by rep1's retailer; the owner is credited 70%: ¥70.
+    let r = &run.results[0];
+    assert_eq!(
+        (
+            r.code.as_str(),
+            r.subject_type.as_str(),
+            r.base,
+            r.multiplied_base.as_str(),
+            r.payable
+        ),
+        ("rep1", "rep", 1_000_000, "700000", 7_000)
+    );
+    assert_eq!(r.parts["owner_share"], "0.7");
+
+    // A data-quality floor is not computed yet: refused, not ignored.
+    let floored = commission.replace("CM-1", "CM-2").replace(
+        r#""mode": "flat""#,
+        r#""conditions": { "min_data_quality": "60" }, "mode": "flat""#,
+    );
+    let saved = app
+        .save_program(&system(), &floored, DocumentFormat::Json)
+        .await
+        .unwrap();
+    assert!(saved.ok(), "{:?}", saved.problems);
+    app.activate_program(&system(), "CM-2", 1).await.unwrap();
+    let refused = app
+        .run_incentives(
+            &system(),
+            &RunRequest {
+                period: format!("{year}-Q3"),
+                programs: vec!["CM-2".into()],
+                dry_run: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        AppError::Invalid(ref p) if matches!(p[0].problem, Problem::Conflict { rule: "incentive_condition_not_computed", .. })
+    ));
 }

@@ -19,6 +19,7 @@ on_both_backends!(
     incentive_runs_compute_approve_pay_and_net_a_late_return,
     incentive_runs_refusals_write_nothing,
     incentive_runs_a_commission_credits_the_owner_its_share,
+    incentive_runs_the_watchlist_names_who_is_near_the_next_bracket,
 );
 
 /// The distributors' quarterly rebate of the year `year`: 1% from 0, 2%
@@ -428,4 +429,48 @@ async fn incentive_runs_a_commission_credits_the_owner_its_share(db: TestDb) {
         refused,
         AppError::Invalid(ref p) if matches!(p[0].problem, Problem::Conflict { rule: "incentive_condition_not_computed", .. })
     ));
+}
+
+async fn incentive_runs_the_watchlist_names_who_is_near_the_next_bracket(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let (_, period) = last_years_quarter(&db, &app, &mgr).await;
+    // P2 stands at 50%: ¥30,000 more reaches 80% (2% on ¥80,000 = ¥1,600,
+    // ¥1,100 more than now). Within 20% of its target it is not near.
+    let near = app
+        .incentive_watchlist(&mgr, Some(&period), None)
+        .await
+        .unwrap();
+    assert!(near.rows.is_empty());
+    let wider = app
+        .incentive_watchlist(&mgr, Some(&period), Some(rust_decimal::Decimal::new(3, 1)))
+        .await
+        .unwrap();
+    let rows: Vec<_> = wider
+        .rows
+        .iter()
+        .map(|w| {
+            (
+                w.code.as_str(),
+                w.next_bracket,
+                w.next_from.as_str(),
+                w.distance,
+                w.extra_amount,
+            )
+        })
+        .collect();
+    // P1 is in the top bracket already: nothing further to reach.
+    assert_eq!(rows, [("P2", 2, "0.8", 3_000_000, 110_000)]);
+    // P1's own user sees only P1's, so nothing; a bad `within` is refused.
+    let puser = app.caller_by_login("puser").await.unwrap();
+    let own = app
+        .incentive_watchlist(&puser, Some(&period), Some(rust_decimal::Decimal::ONE))
+        .await
+        .unwrap();
+    assert!(own.rows.is_empty());
+    assert!(
+        app.incentive_watchlist(&mgr, Some(&period), Some(rust_decimal::Decimal::TWO))
+            .await
+            .is_err()
+    );
 }

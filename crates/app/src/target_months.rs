@@ -21,7 +21,7 @@ use qudao_domain::targets::{
 };
 use qudao_store::Aggregate;
 use qudao_store::target_months::{self as repo, NewMonth};
-use qudao_store::targets::{self as targets_repo, TargetRow};
+use qudao_store::targets::{self as targets_repo, Subject, TargetRow};
 
 use crate::analytics::QueryText;
 use crate::targets::{
@@ -210,50 +210,59 @@ impl Qudao {
         if sources.is_empty() {
             return Err(rule("all_below", "split_months_nothing_below").into());
         }
-        let views = self
-            .target_views(&tx, settings.currency, sources.clone())
-            .await?;
+        // A subject's code finds its shape of last year; a profile split
+        // needs codes only to name a subject in an error, so it reads none
+        // of its thousands of partners' names.
+        let codes: HashMap<Subject, String> = if profile.is_none() {
+            self.target_views(&tx, settings.currency, sources.clone())
+                .await?
+                .into_iter()
+                .zip(&sources)
+                .map(|(view, source)| (source.key.subject, view.subject_code))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let mut planned = Vec::with_capacity(sources.len() * months.len());
-        for (source, view) in sources.iter().zip(&views) {
+        for source in &sources {
             let shape = match &profile {
                 Some(p) => Seasonality::Profile(p.profile.clone()),
                 None => Seasonality::LastYear(
-                    shapes.get(&view.subject_code).copied().unwrap_or([0; 12]),
+                    codes
+                        .get(&source.key.subject)
+                        .and_then(|code| shapes.get(code))
+                        .copied()
+                        .unwrap_or([0; 12]),
                 ),
             };
-            let no_history = || {
-                conflict(
-                    "profile",
-                    "split_months_no_history",
-                    view.subject_code.clone(),
-                )
+            let split = match remainder_to
+                .or_else(|| heaviest_month(source.key.period, calendar, &shape))
+            {
+                Some(remainder) => rules::split_into_months(
+                    source.value,
+                    source.key.period,
+                    calendar,
+                    &shape,
+                    remainder,
+                ),
+                None => Err(rule("profile", "cascade_no_history")),
             };
-            let remainder = match remainder_to {
-                Some(month) => month,
-                None => {
-                    heaviest_month(source.key.period, calendar, &shape).ok_or_else(no_history)?
+            let split = match split {
+                Ok(split) => split,
+                Err(e) => {
+                    let code = self.subject_code(&tx, &codes, source).await?;
+                    return Err(match e.problem {
+                        Problem::Rule {
+                            rule: "cascade_no_history",
+                        } => conflict("profile", "split_months_no_history", code),
+                        Problem::Rule {
+                            rule: "cascade_remainder_child_has_no_share",
+                        } => conflict("remainder_to", "split_months_remainder_no_share", code),
+                        _ => e,
+                    }
+                    .into());
                 }
             };
-            let split = rules::split_into_months(
-                source.value,
-                source.key.period,
-                calendar,
-                &shape,
-                remainder,
-            )
-            .map_err(|e| match e.problem {
-                Problem::Rule {
-                    rule: "cascade_no_history",
-                } => no_history(),
-                Problem::Rule {
-                    rule: "cascade_remainder_child_has_no_share",
-                } => conflict(
-                    "remainder_to",
-                    "split_months_remainder_no_share",
-                    view.subject_code.clone(),
-                ),
-                _ => e,
-            })?;
             for (month, value) in split {
                 planned.push(NewMonth {
                     of: source,
@@ -264,17 +273,12 @@ impl Qudao {
         }
         let subjects: Vec<_> = sources.iter().map(|s| s.key.subject).collect();
         let existing = repo::months_for_write(&tx, &root.key, &subjects, &months).await?;
-        let by_subject: HashMap<_, &TargetView> =
-            sources.iter().map(|s| s.key.subject).zip(&views).collect();
         let (mut new, mut replaced) = (Vec::new(), Vec::new());
         for month in planned {
             match existing.get(&(month.of.key.subject, month.month)) {
                 None => new.push(month),
                 Some(row) if row.status == TargetStatus::Approved => {
-                    let code = by_subject
-                        .get(&month.of.key.subject)
-                        .map(|v| v.subject_code.as_str())
-                        .unwrap_or_default();
+                    let code = self.subject_code(&tx, &codes, month.of).await?;
                     let with = if code.is_empty() {
                         month.month.to_string()
                     } else {
@@ -285,7 +289,7 @@ impl Qudao {
                 Some(row) => replaced.push((row.id, month.value)),
             }
         }
-        repo::insert_months(&tx, &new, &caller.login).await?;
+        repo::insert_months(&tx, &root.key, &new, &caller.login).await?;
         repo::update_values(&tx, &replaced).await?;
         let target = self
             .target_views(&tx, settings.currency, vec![root.clone()])
@@ -318,6 +322,26 @@ impl Qudao {
         .await?;
         crate::commit(tx).await?;
         Ok(view)
+    }
+
+    /// The code of a target's subject, from `codes` when there (empty for
+    /// the company).
+    async fn subject_code(
+        &self,
+        tx: &impl qudao_store::ConnectionTrait,
+        codes: &HashMap<Subject, String>,
+        row: &TargetRow,
+    ) -> Result<String, AppError> {
+        if let Some(code) = codes.get(&row.key.subject) {
+            return Ok(code.clone());
+        }
+        let currency = self.current_settings().await?.currency;
+        Ok(self
+            .target_views(tx, currency, vec![row.clone()])
+            .await?
+            .pop()
+            .map(|v| v.subject_code)
+            .unwrap_or_default())
     }
 
     /// Each subject's actuals per calendar month in the year before the

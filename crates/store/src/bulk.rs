@@ -202,13 +202,13 @@ fn push_copy_text(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-/// `rows` in `COPY`'s text format: a field per cell, tab-separated, a line
-/// per row.
-fn copy_text(rows: &[Vec<Cell>]) -> String {
+/// `rows` in `COPY`'s text format: a field per cell, then the `shared`
+/// cells, tab-separated, a line per row.
+fn copy_text(rows: &[Vec<Cell>], shared: &[Cell]) -> String {
     let mut instants = Instants::default();
     let mut text = String::with_capacity(rows.len() * 160);
     for row in rows {
-        for (j, cell) in row.iter().enumerate() {
+        for (j, cell) in row.iter().chain(shared).enumerate() {
             if j > 0 {
                 text.push('\t');
             }
@@ -277,39 +277,72 @@ pub async fn insert(
     columns: &[&'static str],
     rows: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
+    insert_sharing(db, table, columns, Vec::new(), rows).await
+}
+
+/// [`insert`] for rows that agree on some columns: `shared` holds each such
+/// column with its one value, and `rows` only the cells that differ, in
+/// `columns` order. On SQLite the shared values are bound once per
+/// statement (`INSERT … SELECT column1, …, ?, … FROM (VALUES …)`), not once
+/// per row: a month split's 116,000 rows bound seven texts each (the
+/// subject type, measure, version, status, author and two instants), and
+/// binding a text costs the driver several copies.
+pub async fn insert_sharing(
+    db: &WriteTx,
+    table: &'static str,
+    columns: &[&'static str],
+    shared: Vec<(&'static str, Cell)>,
+    rows: Vec<Vec<Cell>>,
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
     let backend = db.get_database_backend();
     let list = columns
         .iter()
+        .chain(shared.iter().map(|(column, _)| column))
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
     if backend == DatabaseBackend::Postgres {
+        let shared: Vec<Cell> = shared.into_iter().map(|(_, cell)| cell).collect();
         db.copy_in(
             &format!("COPY \"{table}\" ({list}) FROM STDIN"),
             rows.chunks(ROWS_PER_BATCH)
-                .map(|batch| copy_text(batch).into_bytes()),
+                .map(|batch| copy_text(batch, &shared).into_bytes()),
         )
         .await?;
         return Ok(());
     }
     db.widen_cache().await?;
     // Column names are the caller's `'static` identifiers, never input.
-    let per_statement = (SQLITE_PARAMETERS / columns.len()).clamp(1, ROWS_PER_BATCH);
+    let per_statement = (SQLITE_PARAMETERS.saturating_sub(shared.len()) / columns.len().max(1))
+        .clamp(1, ROWS_PER_BATCH);
     let row_marks = format!("({})", vec!["?"; columns.len()].join(", "));
-    let statement = |rows: usize| {
-        format!(
-            "INSERT INTO \"{table}\" ({list}) VALUES {}",
-            vec![row_marks.as_str(); rows].join(", ")
-        )
+    let head = if shared.is_empty() {
+        format!("INSERT INTO \"{table}\" ({list}) VALUES ")
+    } else {
+        let picks = (1..=columns.len())
+            .map(|i| format!("column{i}"))
+            .chain(shared.iter().map(|_| "?".to_owned()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("INSERT INTO \"{table}\" ({list}) SELECT {picks} FROM (VALUES ")
     };
+    let tail = if shared.is_empty() { "" } else { ")" };
+    let statement =
+        |rows: usize| format!("{head}{}{tail}", vec![row_marks.as_str(); rows].join(", "));
     let full = statement(per_statement);
     let mut instants = Instants::default();
+    let shared: Vec<Value> = shared
+        .into_iter()
+        .map(|(_, cell)| cell.into_value(&mut instants))
+        .collect();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut values = Vec::with_capacity(per_statement * columns.len());
+        let mut values = Vec::with_capacity(shared.len() + per_statement * columns.len());
+        // The shared values' marks come first in the statement's text.
+        values.extend(shared.iter().cloned());
         let mut count = 0;
         for row in rows.by_ref().take(per_statement) {
             values.extend(row.into_iter().map(|cell| cell.into_value(&mut instants)));

@@ -575,65 +575,108 @@ fn subject_query(subject: Subject, version: TargetVersion) -> sea_orm::Select<ta
         .order_by_asc(target::Column::Id)
 }
 
-pub(crate) const TARGET_COLUMNS: &[&str] = &[
-    "id",
-    "period",
-    "subject_type",
-    "subject_key",
-    "channel",
-    "region_id",
-    "partner_id",
-    "user_id",
-    "measure",
-    "product_line_id",
-    "line_key",
-    "value",
-    "version",
-    "status",
-    "parent_id",
-    "created_by",
-    "created_at",
-    "updated_at",
-];
+/// A new draft target for the bulk path: its period (as stored), subject
+/// and figure; what it shares with the others comes from a [`TargetKey`].
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub period: String,
+    pub subject: Subject,
+    /// [`Subject::key`], made once.
+    pub subject_key: String,
+    pub value: TargetValue,
+}
 
-/// One new draft target as a bulk row in [`TARGET_COLUMNS`] order: `key`'s
-/// subject, measure, line and version for `period`.
-pub(crate) fn draft_row(
-    id: i64,
-    period: String,
-    key: &TargetKey,
-    value: TargetValue,
+impl Draft {
+    pub(crate) fn new(period: String, subject: Subject, value: TargetValue) -> Self {
+        Self {
+            period,
+            subject,
+            subject_key: subject.key(),
+            value,
+        }
+    }
+}
+
+/// The column besides `subject_key` a subject is held in, and its value
+/// there (none for the company).
+fn subject_column(subject: Subject) -> Option<(&'static str, Cell)> {
+    match subject {
+        Subject::Company => None,
+        Subject::Channel(t) => Some(("channel", Cell::from(t.as_str()))),
+        Subject::Region(id) => Some(("region_id", Cell::from(id))),
+        Subject::Partner(id) => Some(("partner_id", Cell::from(id))),
+        Subject::Rep(id) => Some(("user_id", Cell::from(id))),
+    }
+}
+
+/// The drafts of one kind of subject: the column besides `subject_key` their
+/// subject is held in, and their rows.
+struct Batch {
+    kind: SubjectType,
+    column: Option<&'static str>,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// Writes new draft targets with `like`'s measure, line and version through
+/// the bulk path, a batch per kind of subject; returns their ids in the
+/// order given. A row carries only its id, period, subject and figure: the
+/// columns every draft of the batch shares are bound once per statement
+/// (`bulk::insert_sharing`), and a subject column it leaves empty is left
+/// out (NULL).
+pub(crate) async fn insert_drafts(
+    tx: &WriteTx,
+    like: &TargetKey,
+    drafts: Vec<Draft>,
     parent_id: Option<i64>,
     by: &str,
-    at: DateTime<Utc>,
-) -> Vec<Cell> {
-    let (channel, region_id, partner_id, user_id) = match key.subject {
-        Subject::Company => (None, None, None, None),
-        Subject::Channel(t) => (Some(t.as_str().to_owned()), None, None, None),
-        Subject::Region(id) => (None, Some(id), None, None),
-        Subject::Partner(id) => (None, None, Some(id), None),
-        Subject::Rep(id) => (None, None, None, Some(id)),
-    };
-    vec![
-        Cell::from(id),
-        Cell::Text(Some(period)),
-        Cell::Text(Some(key.subject.subject_type().as_str().to_owned())),
-        Cell::Text(Some(key.subject.key())),
-        Cell::Text(channel),
-        Cell::Int(region_id),
-        Cell::Int(partner_id),
-        Cell::Int(user_id),
-        Cell::Text(Some(key.measure.as_str().to_owned())),
-        Cell::Int(key.product_line_id),
-        Cell::from(key.product_line_id.unwrap_or(0)),
-        Cell::from(value.amount()),
-        Cell::Text(Some(key.version.as_str().to_owned())),
-        Cell::Text(Some(TargetStatus::Draft.as_str().to_owned())),
-        Cell::Int(parent_id),
-        Cell::Text(Some(by.to_owned())),
-        Cell::Instant(at),
-        Cell::Instant(at),
-    ]
+) -> Result<Vec<i64>, StoreError> {
+    let ids = crate::bulk::allocate_ids(tx, "targets", drafts.len()).await?;
+    let at = now();
+    let mut kinds: Vec<Batch> = Vec::new();
+    for (draft, id) in drafts.into_iter().zip(&ids) {
+        let kind = draft.subject.subject_type();
+        let at_kind = match kinds.iter().position(|b| b.kind == kind) {
+            Some(at) => at,
+            None => {
+                kinds.push(Batch {
+                    kind,
+                    column: None,
+                    rows: Vec::new(),
+                });
+                kinds.len() - 1
+            }
+        };
+        let batch = &mut kinds[at_kind];
+        let mut row = vec![
+            Cell::from(*id),
+            Cell::Text(Some(draft.period)),
+            Cell::Text(Some(draft.subject_key)),
+            Cell::from(draft.value.amount()),
+        ];
+        if let Some((name, cell)) = subject_column(draft.subject) {
+            batch.column = Some(name);
+            row.push(cell);
+        }
+        batch.rows.push(row);
+    }
+    for Batch { kind, column, rows } in kinds {
+        let mut columns = vec!["id", "period", "subject_key", "value"];
+        columns.extend(column);
+        let shared = vec![
+            ("subject_type", Cell::from(kind.as_str())),
+            ("measure", Cell::from(like.measure.as_str())),
+            ("product_line_id", Cell::Int(like.product_line_id)),
+            ("line_key", Cell::from(like.product_line_id.unwrap_or(0))),
+            ("version", Cell::from(like.version.as_str())),
+            ("status", Cell::from(TargetStatus::Draft.as_str())),
+            ("parent_id", Cell::Int(parent_id)),
+            ("created_by", Cell::from(by)),
+            ("created_at", Cell::Instant(at)),
+            ("updated_at", Cell::Instant(at)),
+        ];
+        crate::bulk::insert_sharing(tx, "targets", &columns, shared, rows).await?;
+    }
+    Ok(ids)
 }
 
 /// Writes new draft targets, one per subject and figure, that share `key`'s
@@ -646,21 +689,12 @@ pub async fn insert_many(
     parent_id: Option<i64>,
     by: &str,
 ) -> Result<Vec<i64>, StoreError> {
-    let ids = crate::bulk::allocate_ids(tx, "targets", children.len()).await?;
-    let at = now();
-    let rows = children
+    let period = key.period.to_string();
+    let drafts = children
         .iter()
-        .zip(&ids)
-        .map(|((subject, value), id)| {
-            let key = TargetKey {
-                subject: subject.stored(),
-                ..*key
-            };
-            draft_row(*id, key.period.to_string(), &key, *value, parent_id, by, at)
-        })
+        .map(|(subject, value)| Draft::new(period.clone(), subject.stored(), *value))
         .collect();
-    crate::bulk::insert(tx, "targets", TARGET_COLUMNS, rows).await?;
-    Ok(ids)
+    insert_drafts(tx, key, drafts, parent_id, by).await
 }
 
 /// Changes a target's figure and the parent it was cascaded from.

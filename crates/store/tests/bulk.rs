@@ -249,6 +249,53 @@ async fn a_refused_row_fails_the_insert_and_writes_nothing(probe: Probe) {
     assert_eq!(probe.labels().await, [Some("kept".to_owned())]);
 }
 
+async fn shared_values_reach_every_row(probe: Probe) {
+    // More rows than one statement or `COPY` message holds; a shared NULL,
+    // instant and date.
+    let labels: Vec<Option<String>> = (0..12_001).map(|i| Some(format!("row {i}"))).collect();
+    let tx = WriteTx::begin(&probe.db).await.unwrap();
+    let rows = (1_i64..)
+        .zip(&labels)
+        .map(|(id, label)| vec![id.into(), label.clone().into()])
+        .collect();
+    let shared = vec![
+        ("amount", Cell::Int(None)),
+        ("at", instant().into()),
+        ("day", NaiveDate::from_ymd_opt(2026, 2, 28).into()),
+    ];
+    bulk::insert_sharing(&tx, TABLE, &["id", "label"], shared, rows)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(probe.labels().await, labels);
+    let same = probe
+        .db
+        .query_one_raw(Statement::from_string(
+            probe.db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n, COUNT(amount) AS amounts, MIN(at) AS first, \
+                 MAX(at) AS last, MIN(day) AS day FROM {TABLE}"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(same.try_get::<i64>("", "n").unwrap(), 12_001);
+    assert_eq!(same.try_get::<i64>("", "amounts").unwrap(), 0);
+    assert_eq!(
+        same.try_get::<DateTime<Utc>>("", "first").unwrap(),
+        instant()
+    );
+    assert_eq!(
+        same.try_get::<DateTime<Utc>>("", "last").unwrap(),
+        instant()
+    );
+    assert_eq!(
+        same.try_get::<NaiveDate>("", "day").unwrap(),
+        NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+    );
+}
+
 /// Any text (the database cannot store NUL), biased towards the characters
 /// that the formats escape.
 fn labels() -> impl Strategy<Value = Vec<Option<String>>> {
@@ -293,4 +340,5 @@ on_both_backends!(
     the_rows_belong_to_the_callers_transaction,
     a_refused_row_fails_the_insert_and_writes_nothing,
     any_text_comes_back_as_written,
+    shared_values_reach_every_row,
 );

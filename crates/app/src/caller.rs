@@ -173,6 +173,10 @@ pub enum Permission {
     ViewIncentives,
     /// Write program versions and put them in force.
     ManageIncentives,
+    /// Enter and list penalties and manual adjustments of incentive
+    /// results (`incentive_adjustments`): finance's and the channel's
+    /// managers' work, not a rep's (whose commission they change).
+    AdjustIncentives,
 }
 
 impl Permission {
@@ -238,6 +242,9 @@ impl Permission {
             }
             Permission::ViewIncentives => !role.is_partner_role(),
             Permission::ManageIncentives => matches!(role, Role::Admin | Role::ChannelManager),
+            Permission::AdjustIncentives => {
+                matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
+            }
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

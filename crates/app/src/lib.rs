@@ -22,6 +22,7 @@ mod grade_cache;
 pub mod grades;
 pub mod home;
 pub mod imports;
+pub mod incentive_adjustments;
 pub mod incentives;
 pub mod inventory;
 mod line_cache;

@@ -41,6 +41,8 @@ pub(crate) enum Area {
     Targets,
     /// A partner's scorecard results and grade proposals.
     Scorecards,
+    /// Penalties and manual adjustments of a partner's incentives.
+    IncentiveAdjustments,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -79,6 +81,9 @@ const NARROWING: &[(Area, Narrowing)] = &[
     (Area::Targets, Narrowing::OwnOrganisationOnly),
     // Likewise its scorecard: a downstream partner is scored on its own.
     (Area::Scorecards, Narrowing::OwnOrganisationOnly),
+    // Adjustments are our internal entries; a partner sees them only as
+    // lines of its own statement.
+    (Area::IncentiveAdjustments, Narrowing::InternalOnly),
 ];
 
 /// The scope a caller has in one area.

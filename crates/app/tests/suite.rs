@@ -167,6 +167,8 @@ mod files;
 mod finance;
 #[path = "suite/imports.rs"]
 mod imports;
+#[path = "suite/incentive_adjustments.rs"]
+mod incentive_adjustments;
 #[path = "suite/incentives.rs"]
 mod incentives;
 #[path = "suite/inventory.rs"]

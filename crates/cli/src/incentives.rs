@@ -1,5 +1,6 @@
 //! `qudao incentives import FILE` and `qudao incentives list`: keep
-//! incentive program documents (see docs/INCENTIVES.md) from the shell.
+//! incentive program documents (see docs/INCENTIVES.md) from the shell;
+//! `qudao incentives adjustments …` is `incentive_adjustments`.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -33,6 +34,11 @@ pub(crate) enum IncentivesCommand {
         #[arg(long)]
         status: Option<String>,
     },
+    /// Penalties and manual adjustments of incentive results
+    Adjustments {
+        #[command(subcommand)]
+        command: crate::incentive_adjustments::AdjustmentsCommand,
+    },
 }
 
 /// The problems of a refused document, one line each, as the UI words them.
@@ -56,6 +62,9 @@ pub(crate) async fn run(
 ) -> anyhow::Result<()> {
     let app = Qudao::open(db).await?;
     match command {
+        IncentivesCommand::Adjustments { command } => {
+            crate::incentive_adjustments::run(&app, lang, system, command).await?;
+        }
         IncentivesCommand::Import {
             file,
             dry_run,

@@ -4,6 +4,7 @@
 mod alerts;
 mod analytics;
 mod awards;
+mod incentive_adjustments;
 mod incentives;
 mod scorecards;
 mod targets;

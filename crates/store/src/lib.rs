@@ -19,6 +19,7 @@ pub mod downstream;
 mod error;
 pub mod facts;
 pub mod grades;
+pub mod incentive_adjustments;
 pub mod incentives;
 pub mod inventory;
 pub mod migrations;

@@ -43,6 +43,7 @@ mod v027_sellthrough_months;
 mod v028_owner_history;
 mod v029_rep_target_moves;
 mod v030_incentive_programs;
+mod v032_incentive_adjustments;
 
 struct Migration {
     version: i64,
@@ -200,6 +201,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 30,
         name: "incentive programs and their versions",
         statements: v030_incentive_programs::v30_incentive_programs,
+    },
+    // 31 is the incentive runs' (another branch).
+    Migration {
+        version: 32,
+        name: "incentive penalties and manual adjustments",
+        statements: v032_incentive_adjustments::v32_incentive_adjustments,
     },
 ];
 

@@ -176,6 +176,10 @@ pub enum Permission {
     /// Approve an incentive run and pay it: finance alone, as money
     /// leaves the company here.
     ApproveIncentives,
+    /// Enter and list penalties and manual adjustments of incentive
+    /// results (`incentive_adjustments`): finance's and the channel's
+    /// managers' work, not a rep's (whose commission they change).
+    AdjustIncentives,
 }
 
 impl Permission {
@@ -242,6 +246,9 @@ impl Permission {
             Permission::ViewIncentives => !role.is_partner_role(),
             Permission::ManageIncentives => matches!(role, Role::Admin | Role::ChannelManager),
             Permission::ApproveIncentives => role == Role::Finance,
+            Permission::AdjustIncentives => {
+                matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
+            }
             Permission::ImportSellIn => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }

@@ -196,9 +196,13 @@ impl Qudao {
     }
 
     /// Active staff accounts (the people who may own partners) whose login
-    /// or name holds `q`: for those who assign owners or manage users.
+    /// or name holds `q`: for those who assign owners, manage users or
+    /// adjust a rep's commission.
     pub async fn pick_users(&self, caller: &Caller, q: &str) -> Result<Vec<Choice>, AppError> {
-        if !(caller.can(Permission::ManagePartners) || caller.can(Permission::ManageUsers)) {
+        if !(caller.can(Permission::ManagePartners)
+            || caller.can(Permission::ManageUsers)
+            || caller.can(Permission::AdjustIncentives))
+        {
             return Err(AppError::Forbidden);
         }
         let rows = qudao_store::admin::staff_matching(self.db(), q.trim(), PICK_LIMIT).await?;

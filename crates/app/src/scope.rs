@@ -43,6 +43,8 @@ pub(crate) enum Area {
     Scorecards,
     /// A partner's incentive results, ledger and statement.
     Incentives,
+    /// Penalties and manual adjustments of a partner's incentives.
+    IncentiveAdjustments,
 }
 
 /// How an area narrows the caller's data scope further.
@@ -84,6 +86,9 @@ const NARROWING: &[(Area, Narrowing)] = &[
     // A rebate is earned by the organisation the program names; its
     // downstream partners' rebates are the brand's with them.
     (Area::Incentives, Narrowing::OwnOrganisationOnly),
+    // Adjustments are our internal entries; a partner sees them only as
+    // lines of its own statement.
+    (Area::IncentiveAdjustments, Narrowing::InternalOnly),
 ];
 
 /// The scope a caller has in one area.

@@ -1,6 +1,7 @@
 //! `qudao incentives import FILE` and `qudao incentives list`: keep
 //! incentive program documents (see docs/INCENTIVES.md) from the shell;
 //! `run` and `explain` are in `incentive_runs`.
+//! `qudao incentives adjustments …` is `incentive_adjustments`.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -65,6 +66,11 @@ pub(crate) enum IncentivesCommand {
         #[arg(long)]
         subject: String,
     },
+    /// Penalties and manual adjustments of incentive results
+    Adjustments {
+        #[command(subcommand)]
+        command: crate::incentive_adjustments::AdjustmentsCommand,
+    },
 }
 
 /// The problems of a refused document, one line each, as the UI words them.
@@ -88,6 +94,9 @@ pub(crate) async fn run(
 ) -> anyhow::Result<()> {
     let app = Qudao::open(db).await?;
     match command {
+        IncentivesCommand::Adjustments { command } => {
+            crate::incentive_adjustments::run(&app, lang, system, command).await?;
+        }
         IncentivesCommand::Import {
             file,
             dry_run,

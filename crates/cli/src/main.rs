@@ -5,6 +5,7 @@ mod alerts;
 mod analytics;
 mod awards;
 mod incentive_runs;
+mod incentive_adjustments;
 mod incentives;
 mod scorecards;
 mod targets;

@@ -1,7 +1,8 @@
 //! `qudao incentives import` and `list` as a person runs them: a TOML
 //! document with a bad bracket is refused as `FILE: path: message` with a
 //! non-zero exit and nothing written; a dry run writes nothing; the fixed
-//! document is saved, put in force and listed.
+//! document is saved, put in force and listed; `incentives adjustments
+//! import` names each bad row and column and writes nothing.
 
 #![allow(
     clippy::unwrap_used,
@@ -112,6 +113,43 @@ async fn a_program_is_imported_checked_activated_and_listed() {
     assert!(
         stdout.contains("RB-CLI  1  rebate  命令行返利  2026-01-01 – 2026-12-31  active"),
         "{stdout}"
+    );
+
+    // Adjustments of the program: a penalty that adds and an unknown
+    // partner are named by row and column, and nothing is written.
+    let csv = dir.join("adjustments.csv");
+    let csv_name = csv.display().to_string();
+    std::fs::write(
+        &csv,
+        "subject_code,program_code,period,amount,reason,kind\n\
+         P404,RB-CLI,2026-Q3,-5,迟付,penalty\n\
+         P404,RB-CLI,2026-Q3,5,窜货,penalty\n",
+    )
+    .unwrap();
+    let refused = qudao(&url, &["incentives", "adjustments", "import", &csv_name]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{csv_name}: Row 2, Column subject_code: There is no partner P404"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{csv_name}: Row 3, Column amount: A penalty must be negative"
+        )),
+        "{stderr}"
+    );
+    let listed = qudao(
+        &url,
+        &["incentives", "adjustments", "list", "--period", "2026-Q3"],
+    );
+    assert!(listed.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().count(),
+        1,
+        "only the header"
     );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -57,6 +57,7 @@ catalogs!(
     "awards",
     "owner_moves",
     "incentives",
+    "incentive_adjustments",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));
@@ -436,7 +437,7 @@ mod tests {
                 .collect()
         }
         use qudao_domain::incentives::program as incentives;
-        let labelled: [(&str, Vec<String>); 40] = [
+        let labelled: [(&str, Vec<String>); 41] = [
             (
                 "program_kind",
                 words(
@@ -495,6 +496,14 @@ mod tests {
                     "incentives.growth",
                     incentives::GrowthAgainst::ALL,
                     incentives::GrowthAgainst::as_str,
+                ),
+            ),
+            (
+                "adjustment_kind",
+                words(
+                    "adjustment_kind",
+                    qudao_domain::incentives::AdjustmentKind::ALL,
+                    qudao_domain::incentives::AdjustmentKind::as_str,
                 ),
             ),
             (

@@ -74,6 +74,7 @@ macro_rules! stream_importer {
 mod authorizations;
 mod contacts;
 mod exchange_rates;
+pub mod incentive_adjustments;
 mod partners;
 mod payments;
 mod price_lists;
@@ -174,6 +175,7 @@ impl ImportKind {
         stock_counts::KIND,
         targets::KIND,
         scorecard_inputs::KIND,
+        incentive_adjustments::KIND,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -44,6 +44,7 @@ mod v028_owner_history;
 mod v029_rep_target_moves;
 mod v030_incentive_programs;
 mod v031_incentive_runs;
+mod v032_incentive_adjustments;
 
 struct Migration {
     version: i64,
@@ -206,6 +207,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 31,
         name: "incentive runs, their results and the incentive ledger",
         statements: v031_incentive_runs::v31_incentive_runs,
+    },
+    Migration {
+        version: 32,
+        name: "incentive penalties and manual adjustments",
+        statements: v032_incentive_adjustments::v32_incentive_adjustments,
     },
 ];
 

@@ -110,6 +110,7 @@ impl ImportResult {
             "regions" => Some(("nav.regions", "/territories/regions")),
             "authorizations" => Some(("nav.authorizations", "/territories/authorizations")),
             "user_regions" => Some(("nav.users", "/admin/users")),
+            "incentive_adjustments" => Some(("adjustments.title", "/incentives/adjustments")),
             _ => None,
         }
         .filter(|_| report.created > 0 || !report.updated.is_empty())

@@ -95,6 +95,7 @@ struct ListPage {
     kind: String,
     status: String,
     can_edit: bool,
+    can_adjust: bool,
 }
 
 impl ListPage {
@@ -139,6 +140,7 @@ async fn programs(
         kind: filter.kind.unwrap_or_default(),
         status: filter.status.unwrap_or_default(),
         can_edit: ctx.caller.can(Permission::ManageIncentives),
+        can_adjust: ctx.caller.can(Permission::AdjustIncentives),
     })
 }
 

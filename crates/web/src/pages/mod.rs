@@ -11,6 +11,7 @@ mod coverage;
 mod grades;
 mod home;
 mod imports;
+mod incentive_adjustments;
 mod incentives;
 mod inventory;
 mod login;
@@ -91,6 +92,7 @@ pub(crate) fn routes() -> Routes {
         .merge(scorecards::routes())
         .merge(outlets::routes())
         .merge(awards::routes())
+        .merge(incentive_adjustments::routes())
         .merge(incentives::routes())
 }
 

@@ -121,6 +121,9 @@ async fn the_user_picker_offers_active_staff_to_those_who_assign_owners() -> Res
             "no partner accounts: {staff:?}"
         );
     }
+    // Finance picks a rep whose commission it adjusts; a rep picks no one.
+    let mut finance = env.signed_in("finance").await?;
+    assert!(offered(&finance.get("/pick/users?q=").await?.text()).contains(&"rep".to_owned()));
     let mut rep = env.signed_in("rep").await?;
     assert_eq!(
         rep.get("/pick/users?q=").await?.status,

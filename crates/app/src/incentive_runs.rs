@@ -37,12 +37,17 @@ use qudao_domain::incentives::ledger::{self, EntryKind, LedgerEntry};
 use qudao_domain::incentives::program::{BaseMeasure, GrowthAgainst, ProgramKind, Reference};
 use qudao_domain::incentives::run::{Difference, Part, RunStatus, differences, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
-use qudao_domain::incentives::{Inputs, Outcome, Program, Step, calculate};
+use qudao_domain::incentives::{
+    Adjustment, Inputs, Outcome, Program, ProgramCode, Step, calculate,
+};
 use qudao_domain::money::{Currency, Money};
+use qudao_domain::partners::PartnerId;
 use qudao_domain::periods::Period;
+use qudao_domain::scope::UserId;
 use qudao_domain::targets::TargetMeasure;
 use qudao_engine::{Answer, QueryText};
 use qudao_store::Aggregate;
+use qudao_store::incentive_adjustments::Subject as AdjustedSubject;
 use qudao_store::incentive_runs::{
     self as repo, EntryRow, NewEntry, NewResult, NewRun, ResultRow, RunRow, Stacking,
 };
@@ -286,8 +291,10 @@ struct Earner {
 struct Computed {
     program: usize,
     earner: usize,
-    /// What the calculation read, for the watchlist to calculate again.
+    /// What the calculation read, for the watchlist to calculate again
+    /// (its adjustments are `adjustments`).
     inputs: Inputs<'static>,
+    adjustments: Vec<Adjustment>,
     outcome: Outcome,
     stacking: Stacking,
     parts: String,
@@ -756,6 +763,9 @@ impl Qudao {
                 ..QueryText::default()
             })
             .await?;
+        let codes: Vec<ProgramCode> = programs.iter().map(|p| p.program.code.clone()).collect();
+        let mut adjusted =
+            qudao_store::incentive_adjustments::of_period(self.db(), period, Some(&codes)).await?;
         let mut earners: Vec<Earner> = Vec::new();
         let mut earner_ix: HashMap<Scored, usize> = HashMap::new();
         let mut results: Vec<Computed> = Vec::new();
@@ -843,8 +853,15 @@ impl Qudao {
                     Scored::Rep(id) => Subject::Rep(id),
                 };
                 let target = targets.get(&(subject, measure, line_id)).copied();
+                let adjusted_as = match earner.scored {
+                    Scored::Partner(id) => AdjustedSubject::Partner(PartnerId(id)),
+                    Scored::Rep(id) => AdjustedSubject::Rep(UserId(id)),
+                };
+                let adjustments = adjusted
+                    .remove(&(adjusted_as, program.code.clone()))
+                    .unwrap_or_default();
                 let found = figures.get(&earner.code);
-                if found.is_none() && target.is_none() {
+                if found.is_none() && target.is_none() && adjustments.is_empty() {
                     continue;
                 }
                 let mut f = found.cloned().unwrap_or_default();
@@ -880,7 +897,13 @@ impl Qudao {
                     collected_share: share,
                     adjustments: &[],
                 };
-                let outcome = calculate(&program.rules, &inputs)?;
+                let outcome = calculate(
+                    &program.rules,
+                    &Inputs {
+                        adjustments: &adjustments,
+                        ..inputs.clone()
+                    },
+                )?;
                 let parts = serde_json::to_string(&sources(&f))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 let ix = *earner_ix.entry(earner.scored).or_insert_with(|| {
@@ -891,6 +914,7 @@ impl Qudao {
                     program: pi,
                     earner: ix,
                     inputs,
+                    adjustments,
                     outcome,
                     stacking: Stacking::EarnedNothing,
                     parts,
@@ -1897,8 +1921,12 @@ impl Qudao {
                 Scored::Rep(id) => reach.reps.is_some_and(|only| only.is_none_or(|u| u == id)),
             };
             let program = &programs[r.program].program;
+            let inputs = Inputs {
+                adjustments: &r.adjustments,
+                ..r.inputs.clone()
+            };
             let Some(watch) =
-                qudao_domain::incentives::watch::watch(&program.rules, &r.inputs, &r.outcome)?
+                qudao_domain::incentives::watch::watch(&program.rules, &inputs, &r.outcome)?
             else {
                 continue;
             };

@@ -167,10 +167,10 @@ mod files;
 mod finance;
 #[path = "suite/imports.rs"]
 mod imports;
-#[path = "suite/incentive_runs.rs"]
-mod incentive_runs;
 #[path = "suite/incentive_adjustments.rs"]
 mod incentive_adjustments;
+#[path = "suite/incentive_runs.rs"]
+mod incentive_runs;
 #[path = "suite/incentives.rs"]
 mod incentives;
 #[path = "suite/inventory.rs"]

@@ -4,8 +4,8 @@
 mod alerts;
 mod analytics;
 mod awards;
-mod incentive_runs;
 mod incentive_adjustments;
+mod incentive_runs;
 mod incentives;
 mod scorecards;
 mod targets;

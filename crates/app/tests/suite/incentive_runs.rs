@@ -20,6 +20,7 @@ on_both_backends!(
     incentive_runs_refusals_write_nothing,
     incentive_runs_a_commission_credits_the_owner_its_share,
     incentive_runs_the_watchlist_names_who_is_near_the_next_bracket,
+    incentive_runs_a_penalty_applies_after_the_cap_and_never_below_zero,
 );
 
 /// The distributors' quarterly rebate of the year `year`: 1% from 0, 2%
@@ -472,5 +473,51 @@ async fn incentive_runs_the_watchlist_names_who_is_near_the_next_bracket(db: Tes
         app.incentive_watchlist(&mgr, Some(&period), Some(rust_decimal::Decimal::TWO))
             .await
             .is_err()
+    );
+}
+
+async fn incentive_runs_a_penalty_applies_after_the_cap_and_never_below_zero(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let (_, period) = last_years_quarter(&db, &app, &mgr).await;
+    for (code, amount, reason) in [("P1", "-500.00", "窜货罚扣"), ("P2", "-600.00", "逾期付款")]
+    {
+        app.add_adjustment(
+            &system(),
+            &qudao_app::incentive_adjustments::AdjustmentInput {
+                subject_code: code.into(),
+                program_code: "RB-Q".into(),
+                period: period.clone(),
+                amount: amount.into(),
+                kind: "penalty".into(),
+                reason: reason.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let run = app
+        .run_incentives(&mgr, &request(&period, true))
+        .await
+        .unwrap();
+    // P1: ¥3,000 − ¥500; P2: ¥500 − ¥600 is held at zero.
+    assert_eq!(
+        amounts(&run)
+            .iter()
+            .map(|(code, payable, ..)| (*code, *payable))
+            .collect::<Vec<_>>(),
+        [("P1", 250_000), ("P2", 0)]
+    );
+    let p2 = run.results.iter().find(|r| r.code == "P2").unwrap();
+    assert_eq!(p2.adjustments, -60_000);
+    assert!(
+        p2.trace
+            .iter()
+            .any(|s| matches!(s, Step::Adjusted { reason, .. } if reason == "逾期付款"))
+    );
+    assert!(
+        p2.trace
+            .iter()
+            .any(|s| matches!(s, Step::NotBelowZero { .. }))
     );
 }

@@ -57,6 +57,7 @@ catalogs!(
     "awards",
     "owner_moves",
     "incentives",
+    "incentive_runs",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -678,6 +678,8 @@ mod forms;
 mod imports;
 #[path = "http/incentives.rs"]
 mod incentives;
+#[path = "http/incentive_runs.rs"]
+mod incentive_runs;
 #[path = "http/inventory.rs"]
 mod inventory;
 #[path = "http/matrix.rs"]

@@ -11,6 +11,7 @@ mod catalog;
 mod coverage;
 mod grades;
 mod imports;
+mod incentive_runs;
 mod incentives;
 mod inventory;
 mod onboarding;
@@ -105,7 +106,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(scorecards::routes())
                 .merge(outlets::routes())
                 .merge(awards::routes())
-                .merge(incentives::routes()),
+                .merge(incentives::routes())
+                .merge(incentive_runs::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

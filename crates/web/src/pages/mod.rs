@@ -11,6 +11,7 @@ mod coverage;
 mod grades;
 mod home;
 mod imports;
+mod incentive_runs;
 mod incentives;
 mod inventory;
 mod login;
@@ -92,6 +93,7 @@ pub(crate) fn routes() -> Routes {
         .merge(outlets::routes())
         .merge(awards::routes())
         .merge(incentives::routes())
+        .merge(incentive_runs::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

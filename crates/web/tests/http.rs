@@ -676,10 +676,10 @@ mod coverage;
 mod forms;
 #[path = "http/imports.rs"]
 mod imports;
-#[path = "http/incentives.rs"]
-mod incentives;
 #[path = "http/incentive_runs.rs"]
 mod incentive_runs;
+#[path = "http/incentives.rs"]
+mod incentives;
 #[path = "http/inventory.rs"]
 mod inventory;
 #[path = "http/matrix.rs"]

@@ -278,7 +278,9 @@ fn trace_lines(w: Words, result: &ResultView) -> Vec<String> {
                 };
                 w.fill(key, &[reason.clone(), signed, w.exact(*after)])
             }
-            Step::NotBelowZero { before } => w.fill("runs.step.not_below_zero", &[w.exact(*before)]),
+            Step::NotBelowZero { before } => {
+                w.fill("runs.step.not_below_zero", &[w.exact(*before)])
+            }
             Step::Rounded { amount, .. } => w.fill("runs.step.rounded", &[w.money(*amount)]),
         })
         .collect()
@@ -311,11 +313,7 @@ struct MultipliedPart {
 
 /// The sources of a result in words: months, products, multiplied parts,
 /// collected against invoiced.
-fn source_lines(
-    w: Words,
-    c: &Chrome,
-    result: &ResultView,
-) -> Result<Vec<String>, PageError> {
+fn source_lines(w: Words, c: &Chrome, result: &ResultView) -> Result<Vec<String>, PageError> {
     let sources: Sources = serde_json::from_value(result.parts.clone())
         .map_err(|e| AppError::Internal(format!("a result's sources: {e}")))?;
     let sep = if w.lang == Lang::ZhCn { "、" } else { ", " };
@@ -337,7 +335,10 @@ fn source_lines(
         out.push(w.lang.tf("runs.source.lines", names.join(sep)));
     }
     if !sources.categories.is_empty() {
-        out.push(w.lang.tf("runs.source.categories", sources.categories.join(sep)));
+        out.push(
+            w.lang
+                .tf("runs.source.categories", sources.categories.join(sep)),
+        );
     }
     if !sources.skus.is_empty() {
         out.push(w.lang.tf("runs.source.skus", sources.skus.join(sep)));
@@ -435,9 +436,7 @@ struct RunLine {
 fn run_line(lang: Lang, run: &RunView) -> RunLine {
     let sep = if lang == Lang::ZhCn { "、" } else { ", " };
     RunLine {
-        href: run
-            .id
-            .map_or_else(String::new, |id| format!("{RUNS}/{id}")),
+        href: run.id.map_or_else(String::new, |id| format!("{RUNS}/{id}")),
         period: run.period.clone(),
         status: run.status.clone(),
         status_word: status_word(lang, &run.status),
@@ -624,9 +623,7 @@ fn result_line(
         }),
         program: r.program_name.clone(),
         base: w.base(&r.measure, r.base),
-        target: r
-            .target
-            .map_or_else(String::new, |t| w.base(&r.measure, t)),
+        target: r.target.map_or_else(String::new, |t| w.base(&r.measure, t)),
         attainment: r
             .attainment
             .as_deref()
@@ -784,7 +781,14 @@ async fn acted<T>(
     done: &str,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => set_flash(&ctx.session, FlashKind::Success, ctx.lang.t(done).to_owned()).await?,
+        Ok(_) => {
+            set_flash(
+                &ctx.session,
+                FlashKind::Success,
+                ctx.lang.t(done).to_owned(),
+            )
+            .await?
+        }
         Err(AppError::Invalid(fields)) => {
             let text = fields
                 .iter()
@@ -853,9 +857,7 @@ async fn rerun_preview(
     };
     let w = Words::new(ctx.lang, &rerun.run.currency)?;
     let title = ctx.lang.tf("runs.rerun_title", &rerun.run.period);
-    let confirm = ctx
-        .lang
-        .tf("runs.confirm_rerun", rerun.differences.len());
+    let confirm = ctx.lang.tf("runs.confirm_rerun", rerun.differences.len());
     let c = Chrome::new(&ctx, RUNS, title.clone(), crumbs(ctx.lang, &title)).await?;
     render(&RerunPage {
         c,
@@ -979,15 +981,7 @@ async fn explanation(
     let results = detail
         .results
         .iter()
-        .map(|r| {
-            explained(
-                &c,
-                w,
-                (&detail.run.period, &detail.run.status),
-                r,
-                &names,
-            )
-        })
+        .map(|r| explained(&c, w, (&detail.run.period, &detail.run.status), r, &names))
         .collect::<Result<_, _>>()?;
     render(&ExplanationPage {
         c,
@@ -1041,13 +1035,7 @@ fn explained_lines(
         .lines
         .iter()
         .map(|line| {
-            let mut e = explained(
-                c,
-                w,
-                (&line.period, &line.run_status),
-                &line.result,
-                &names,
-            )?;
+            let mut e = explained(c, w, (&line.period, &line.run_status), &line.result, &names)?;
             e.earned = w.money(line.earned);
             e.settled = w.money(line.settled);
             e.owed = w.money(line.owed);
@@ -1180,13 +1168,19 @@ async fn partner_statement(
         .app
         .incentive_statement(&ctx.caller, Some(&code))
         .await?;
-    let base = format!("/partners/{}/incentives", crate::auth::urlencode(&statement.code));
+    let base = format!(
+        "/partners/{}/incentives",
+        crate::auth::urlencode(&statement.code)
+    );
     let title = ctx.lang.tf("runs.statement_of", &statement.name);
     let crumbs = vec![
         crumb(ctx.lang, "nav.partners", "/partners"),
         (
             statement.name.clone(),
-            Some(format!("/partners/{}", crate::auth::urlencode(&statement.code))),
+            Some(format!(
+                "/partners/{}",
+                crate::auth::urlencode(&statement.code)
+            )),
         ),
         (title, None),
     ];

@@ -235,7 +235,10 @@ async fn incentive_run_pages_compute_explain_approve_pay_and_statement(env: Env)
     assert!(near(&mine, "settled").contains("¥3,000.00"), "{mine}");
     assert!(near(&mine, "owed").contains("¥0.00"), "{mine}");
     let ledger = near(&mine, "ledger");
-    assert!(ledger.contains("已计提") || mine.contains("已计提"), "{mine}");
+    assert!(
+        ledger.contains("已计提") || mine.contains("已计提"),
+        "{mine}"
+    );
     assert!(mine.contains("返利池"), "{mine}");
     let xlsx = boss.get("/my/incentives?format=xlsx").await?;
     assert_eq!(xlsx.status, StatusCode::OK);
@@ -253,7 +256,10 @@ async fn incentive_run_pages_compute_explain_approve_pay_and_statement(env: Env)
     assert_eq!(own["code"], "P1");
     assert_eq!(own["owed"], 0);
     assert_eq!(own["settled"], 300_000);
-    let staff = manager.get_with("/partners/P1/incentives", ZH).await?.text();
+    let staff = manager
+        .get_with("/partners/P1/incentives", ZH)
+        .await?
+        .text();
     assert!(staff.contains("Partner P1 的激励对账单"), "{staff}");
     Ok(())
 }

@@ -1109,14 +1109,14 @@ fn statement_xlsx(w: Words, statement: &StatementView) -> Result<Vec<u8>, PageEr
 
 async fn statement_page(
     ctx: &Ctx,
-    statement: StatementView,
+    statement: &StatementView,
     query: &StatementQuery,
     base: &str,
     crumbs: Vec<(String, Option<String>)>,
 ) -> Result<Response, PageError> {
     let w = Words::new(ctx.lang, &statement.currency)?;
     if query.format.as_deref() == Some("xlsx") {
-        let bytes = statement_xlsx(w, &statement)?;
+        let bytes = statement_xlsx(w, statement)?;
         let today = qudao_app::today();
         return Ok(super::xlsx(
             &format!("incentives_{}_{today}.xlsx", statement.code),
@@ -1126,9 +1126,9 @@ async fn statement_page(
     }
     let title = ctx.lang.tf("runs.statement_of", &statement.name);
     let c = Chrome::new(ctx, base, title.clone(), crumbs).await?;
-    let lines = explained_lines(&c, w, &statement)?;
+    let lines = explained_lines(&c, w, statement)?;
     render(&StatementPage {
-        ledger: ledger_lines(w, &statement),
+        ledger: ledger_lines(w, statement),
         earned: w.money(statement.earned),
         settled: w.money(statement.settled),
         owed: w.money(statement.owed),
@@ -1150,7 +1150,7 @@ async fn mine(
     }
     let statement = state.app.incentive_statement(&ctx.caller, None).await?;
     let title = ctx.lang.t("runs.mine").to_owned();
-    statement_page(&ctx, statement, &query, MINE, vec![(title, None)]).await
+    statement_page(&ctx, &statement, &query, MINE, vec![(title, None)]).await
 }
 
 async fn partner_statement(
@@ -1184,5 +1184,5 @@ async fn partner_statement(
         ),
         (title, None),
     ];
-    statement_page(&ctx, statement, &query, &base, crumbs).await
+    statement_page(&ctx, &statement, &query, &base, crumbs).await
 }

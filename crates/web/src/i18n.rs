@@ -58,6 +58,7 @@ catalogs!(
     "owner_moves",
     "incentives",
     "incentive_adjustments",
+    "incentive_runs",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -12,6 +12,7 @@ mod coverage;
 mod grades;
 mod imports;
 mod incentive_adjustments;
+mod incentive_runs;
 mod incentives;
 mod inventory;
 mod onboarding;
@@ -108,6 +109,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(awards::routes())
                 .merge(incentives::routes())
                 .merge(incentive_adjustments::routes()),
+                .merge(incentive_runs::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

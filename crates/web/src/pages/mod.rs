@@ -12,6 +12,7 @@ mod grades;
 mod home;
 mod imports;
 mod incentive_adjustments;
+mod incentive_runs;
 mod incentives;
 mod inventory;
 mod login;
@@ -94,6 +95,7 @@ pub(crate) fn routes() -> Routes {
         .merge(awards::routes())
         .merge(incentive_adjustments::routes())
         .merge(incentives::routes())
+        .merge(incentive_runs::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

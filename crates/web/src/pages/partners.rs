@@ -180,6 +180,8 @@ struct DetailPage {
     credit_errors: Vec<(String, String)>,
     changes: Option<super::partner_changes::ChangesPanel>,
     account: Option<qudao_app::receivables::AccountView>,
+    /// Staff who read incentives reach the partner's incentive statement.
+    incentives: bool,
 }
 
 impl DetailPage {
@@ -376,6 +378,7 @@ pub(super) async fn detail_page(
         c,
         partner,
         can_manage: ctx.caller.can(Permission::ManagePartners),
+        incentives: ctx.caller.can(Permission::ViewIncentives),
         status_input: forms.status_input,
         errors: forms.errors,
         contact_input: forms.contact_input,

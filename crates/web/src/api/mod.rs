@@ -108,7 +108,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(outlets::routes())
                 .merge(awards::routes())
                 .merge(incentives::routes())
-                .merge(incentive_adjustments::routes()),
+                .merge(incentive_adjustments::routes())
                 .merge(incentive_runs::routes()),
         )
         .split_for_parts();

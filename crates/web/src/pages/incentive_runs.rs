@@ -787,7 +787,7 @@ async fn acted<T>(
                 FlashKind::Success,
                 ctx.lang.t(done).to_owned(),
             )
-            .await?
+            .await?;
         }
         Err(AppError::Invalid(fields)) => {
             let text = fields

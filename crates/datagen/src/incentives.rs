@@ -2,9 +2,11 @@
 //! and this year (a retroactive distributors' rebate with a cap, a
 //! marginal agents' rebate counting coffee twice, a growth rebate that
 //! gives way to them, a tea sprint prize on a fixed threshold, and the
-//! reps' commission), and, in the demo, last fiscal quarter's targets,
-//! computed, approved by finance and paid, so the runs page and the
-//! partner's statement open on real figures.
+//! reps' commission), and, in the demo, the quarter before last with its
+//! quarter targets, computed, approved by finance and paid, so the runs
+//! page and the partner's statement open on real figures while last
+//! quarter waits for the manager to run it (its scorecards, too, still
+//! read the year's targets alone).
 
 use chrono::Datelike;
 use qudao_app::incentive_runs::RunRequest;
@@ -106,16 +108,16 @@ pub async fn programs_in_force(app: &Qudao, system: &Caller) -> Result<usize, Ap
     Ok(documents.len())
 }
 
-/// The last fiscal quarter that has ended.
-async fn last_closed_quarter(app: &Qudao) -> Result<Period, AppError> {
+/// The fiscal quarter before the last one that has ended.
+async fn quarter_before_last(app: &Qudao) -> Result<Period, AppError> {
     let settings = app.current_settings().await?;
     let calendar = qudao_domain::periods::FiscalCalendar::new(settings.fiscal_year_start)
         .unwrap_or_else(|| qudao_domain::periods::FiscalCalendar::new(1).expect("January"));
     let (year, quarter) = calendar.quarter_of(qudao_app::today());
-    Ok(if quarter == 1 {
-        Period::Quarter(year - 1, 4)
+    Ok(if quarter <= 2 {
+        Period::Quarter(year - 1, quarter + 2)
     } else {
-        Period::Quarter(year, quarter - 1)
+        Period::Quarter(year, quarter - 2)
     })
 }
 
@@ -127,7 +129,7 @@ pub struct DemoRun {
     pub paid: i64,
 }
 
-/// Last fiscal quarter: each partner that bought gets an approved quarter
+/// The quarter before last: each partner that bought gets an approved quarter
 /// target between 75% and 135% of what it bought (so brackets differ),
 /// then every program is computed, approved by finance and paid.
 pub async fn paid_run(
@@ -135,7 +137,7 @@ pub async fn paid_run(
     system: &Caller,
     rng: &mut ChaCha8Rng,
 ) -> Result<DemoRun, AppError> {
-    let quarter = last_closed_quarter(app).await?;
+    let quarter = quarter_before_last(app).await?;
     let bought = app
         .analytics_query(
             system,

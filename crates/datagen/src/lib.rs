@@ -116,7 +116,7 @@ pub struct Loaded {
     pub awards: usize,
     pub award_runs: usize,
     pub award_winners: usize,
-    /// Incentive programs in force, and (demo) last quarter's run of them.
+    /// Incentive programs in force, and (demo) the quarter before last's run.
     pub incentive_programs: usize,
     pub incentive_run: incentives::DemoRun,
 }
@@ -198,7 +198,7 @@ impl fmt::Display for Loaded {
         )?;
         write!(
             f,
-            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates\nawards:         {} ({} runs over this year's evaluation, {} winners)\nincentives:     {} programs in force; last quarter: {} partner targets, {} results, ¥{} paid",
+            "\ntargets:        {} (this year's sell-in, company to partners, approved)\nscorecards:     {} templates\nawards:         {} ({} runs over this year's evaluation, {} winners)\nincentives:     {} programs in force; the quarter before last: {} partner targets, {} results, ¥{} paid",
             self.targets,
             self.scorecard_templates,
             self.awards,

@@ -88,6 +88,7 @@ pub struct RunProgramView {
 
 /// A run's head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = IncentiveRunView)]
 pub struct RunView {
     /// `None` for a dry run (nothing was written).
     pub id: Option<i64>,
@@ -114,6 +115,7 @@ pub struct RunView {
 
 /// One subject × program result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = IncentiveResultView)]
 pub struct ResultView {
     /// `partner` or `rep`.
     pub subject_type: String,
@@ -223,6 +225,7 @@ pub struct StatementLine {
 
 /// A subject's incentive statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = IncentiveStatementView)]
 pub struct StatementView {
     pub subject_type: String,
     pub code: String,

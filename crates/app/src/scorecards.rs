@@ -236,6 +236,7 @@ pub struct ProposalView {
 
 /// A manager's decision on a proposal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[schema(as = GradeDecisionInput)]
 pub struct DecisionInput {
     /// Why; optional, added to the grade history's reason on approval.
     #[serde(default)]

@@ -500,7 +500,7 @@ impl Qudao {
 
     /// Reads and checks a document: the domain's rules, then the codes it
     /// names. The checked program and the JSON to store, or every problem.
-    async fn checked(
+    pub(crate) async fn checked(
         &self,
         caller: &Caller,
         text: &str,

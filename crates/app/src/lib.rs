@@ -23,7 +23,10 @@ pub mod grades;
 pub mod home;
 pub mod imports;
 pub mod incentive_adjustments;
+mod incentive_compute;
 pub mod incentive_runs;
+pub mod incentive_watchlist;
+pub mod incentive_whatif;
 pub mod incentives;
 pub mod inventory;
 mod line_cache;
@@ -109,6 +112,7 @@ pub struct Qudao {
     notices: std::sync::Arc<facts::Notices>,
     uploads: std::sync::Arc<sellthrough::Running>,
     analytics: std::sync::Arc<analytics::Analytics>,
+    kept_reads: std::sync::Arc<incentive_whatif::KeptReads>,
 }
 
 /// The schema state of a database, for `qudao migrate` and `/readyz`.
@@ -152,6 +156,7 @@ impl Qudao {
             notices: std::sync::Arc::default(),
             uploads: std::sync::Arc::default(),
             analytics: std::sync::Arc::default(),
+            kept_reads: std::sync::Arc::default(),
         }
     }
 
@@ -161,6 +166,10 @@ impl Qudao {
 
     pub(crate) fn grade_cache(&self) -> &grade_cache::GradeCache {
         &self.grades
+    }
+
+    pub(crate) fn kept_reads(&self) -> &incentive_whatif::KeptReads {
+        &self.kept_reads
     }
 
     /// Every product line's names by code, at most `line_cache::TTL` old.

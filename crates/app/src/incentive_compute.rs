@@ -1,0 +1,841 @@
+//! The computation behind incentive runs, the watchlist, what-if and
+//! accruals: which program versions apply, what each subject's base,
+//! target and adjustments are (read once from the fact engine and the
+//! store: `gather`), and what the rules make of them (`calculated`, pure).
+//! Reading and calculating are apart so that a variant of a program's
+//! rules is calculated again over the same reads without asking the engine
+//! again.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use qudao_domain::admin::Role;
+use qudao_domain::error::{Invalid, Problem};
+use qudao_domain::incentives::program::{BaseMeasure, GrowthAgainst, ProgramKind, Reference};
+use qudao_domain::incentives::run::{Part, multiplied_base};
+use qudao_domain::incentives::stacking::{Candidate, stack};
+use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
+use qudao_domain::partners::PartnerId;
+use qudao_domain::periods::Period;
+use qudao_domain::scope::UserId;
+use qudao_domain::targets::TargetMeasure;
+use qudao_engine::{Answer, QueryText};
+use qudao_store::incentive_adjustments::Subject as AdjustedSubject;
+use qudao_store::incentive_runs::Stacking;
+use qudao_store::incentives::{ProgramRow, ProgramStatus};
+use qudao_store::scorecards::{ResultReach, Scored};
+use qudao_store::targets::{Internal, Reach, Subject, TargetFilter};
+
+use crate::scope::{Area, scope_in};
+use crate::{AppError, Caller, Qudao};
+
+/// The figures of one subject for one program, from the engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Figures {
+    base: i64,
+    last_period_base: Option<i64>,
+    parts: Vec<PartView>,
+    collected: Option<(i64, i64)>,
+    downstream: Option<i64>,
+}
+
+/// A part of the base that counts more, for the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct PartView {
+    /// `product_line` or `sku`.
+    by: &'static str,
+    code: String,
+    amount: i64,
+    factor: Decimal,
+}
+
+/// Where a base came from: the engine question and its aggregates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct Sources<'a> {
+    measure: &'static str,
+    first_month: String,
+    last_month: String,
+    product_lines: Vec<&'a str>,
+    categories: Vec<&'a str>,
+    skus: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    downstream: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    multiplied: Vec<PartView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    collected: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invoiced: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compared_with: Option<&'static str>,
+    /// A commission's share of the credit for the account's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_share: Option<Decimal>,
+}
+
+/// A subject a run computes for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Earner {
+    pub scored: Scored,
+    pub code: String,
+    pub name: String,
+}
+
+/// What was read for one subject × program, before any rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Read {
+    /// Index into the programs gathered for.
+    pub program: usize,
+    /// Index into `Gathered::earners`.
+    pub earner: usize,
+    /// The calculation's inputs without the adjustments (they are
+    /// `adjustments`: `Inputs` borrows them).
+    pub inputs: Inputs<'static>,
+    pub adjustments: Vec<Adjustment>,
+    /// The sources of the base, as JSON for the result's `parts`.
+    pub parts: String,
+}
+
+impl Read {
+    /// What `rules` make of this read.
+    pub fn outcome(&self, program: &Program) -> Result<Outcome, Invalid> {
+        calculate(
+            &program.rules,
+            &Inputs {
+                adjustments: &self.adjustments,
+                ..self.inputs.clone()
+            },
+        )
+    }
+}
+
+/// Everything read for a set of programs over a period.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Gathered {
+    pub earners: Vec<Earner>,
+    pub reads: Vec<Read>,
+}
+
+/// One computed result before it is written.
+pub(crate) struct Computed {
+    pub program: usize,
+    pub earner: usize,
+    /// What the calculation read, for the watchlist to calculate again
+    /// (its adjustments are `adjustments`).
+    pub inputs: Inputs<'static>,
+    pub adjustments: Vec<Adjustment>,
+    pub outcome: Outcome,
+    pub stacking: Stacking,
+    pub parts: String,
+}
+
+/// Everything a computation produced.
+pub(crate) struct Computation {
+    pub earners: Vec<Earner>,
+    pub results: Vec<Computed>,
+}
+
+/// Which subjects a caller may see of a computation: the partners of its
+/// data scope, and reps as `ResultReach::reps` says.
+pub(crate) struct Seen {
+    partners: Option<BTreeSet<i64>>,
+    reps: Option<Option<i64>>,
+}
+
+impl Seen {
+    pub fn may_see(&self, subject: Scored) -> bool {
+        match subject {
+            Scored::Partner(id) => self.partners.as_ref().is_none_or(|p| p.contains(&id)),
+            Scored::Rep(id) => self.reps.is_some_and(|only| only.is_none_or(|u| u == id)),
+        }
+    }
+}
+
+/// The results of one program that were applied, summed.
+pub(crate) fn results_total(computation: &Computation, program: usize) -> i64 {
+    computation
+        .results
+        .iter()
+        .filter(|r| r.program == program && r.stacking == Stacking::Applied)
+        .map(|r| r.outcome.amount)
+        .sum()
+}
+
+/// Every read calculated by its program's rules, then stacked per subject.
+pub(crate) fn calculated(
+    programs: &[&Program],
+    gathered: Gathered,
+) -> Result<Computation, Invalid> {
+    let mut results = Vec::with_capacity(gathered.reads.len());
+    for read in gathered.reads {
+        let outcome = read.outcome(programs[read.program])?;
+        results.push(Computed {
+            program: read.program,
+            earner: read.earner,
+            inputs: read.inputs,
+            adjustments: read.adjustments,
+            outcome,
+            stacking: Stacking::EarnedNothing,
+            parts: read.parts,
+        });
+    }
+    let mut by_earner: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, r) in results.iter().enumerate() {
+        by_earner.entry(r.earner).or_default().push(i);
+    }
+    for indices in by_earner.values() {
+        let candidates: Vec<Candidate> = indices
+            .iter()
+            .map(|&i| {
+                let program = programs[results[i].program];
+                Candidate {
+                    program: program.code.clone(),
+                    stacking: program.stacking,
+                    amount: results[i].outcome.amount,
+                }
+            })
+            .collect();
+        let stacked = stack(&candidates);
+        for &i in indices {
+            let code = &programs[results[i].program].code;
+            results[i].stacking = if stacked.applied.contains(code) {
+                Stacking::Applied
+            } else if let Some((_, to)) = stacked.gave_way.iter().find(|(p, _)| p == code) {
+                Stacking::GaveWay(to.as_str().to_owned())
+            } else {
+                Stacking::EarnedNothing
+            };
+        }
+    }
+    Ok(Computation {
+        earners: gathered.earners,
+        results,
+    })
+}
+
+pub(crate) fn engine_measure(measure: BaseMeasure) -> &'static str {
+    match measure {
+        BaseMeasure::SellInNet => "sell_in_amount",
+        BaseMeasure::SellThrough => "sell_through_amount",
+        BaseMeasure::Quantity => "sell_in_qty",
+        BaseMeasure::Collected => "collections",
+    }
+}
+
+pub(crate) fn target_measure(measure: BaseMeasure) -> TargetMeasure {
+    match measure {
+        BaseMeasure::SellInNet => TargetMeasure::SellInAmount,
+        BaseMeasure::SellThrough => TargetMeasure::SellThroughAmount,
+        BaseMeasure::Quantity => TargetMeasure::Quantity,
+        BaseMeasure::Collected => TargetMeasure::Collections,
+    }
+}
+
+fn value_at(values: &[Option<i64>], i: usize) -> i64 {
+    values.get(i).copied().flatten().unwrap_or(0)
+}
+
+/// The rows of an answer by their first key's code.
+fn rows_by_code(answer: Option<&Answer>) -> HashMap<&str, &qudao_engine::AnswerRow> {
+    answer
+        .map(|a| {
+            a.rows
+                .iter()
+                .filter_map(|r| r.keys.first().map(|k| (k.code.as_str(), r)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Qudao {
+    /// The versions a run computes: the one in force for the period of each
+    /// named code, or every version in force whose period kind and dates
+    /// cover the period. Errors name `programs[i]`.
+    pub(crate) async fn run_programs(
+        &self,
+        period: Period,
+        codes: &[String],
+    ) -> Result<Vec<ProgramRow>, AppError> {
+        let fiscal = crate::targets::fiscal(self.current_settings().await?.fiscal_year_start);
+        let active: Vec<ProgramRow> = qudao_store::incentives::all_versions(self.db())
+            .await?
+            .into_iter()
+            .filter(|r| r.status == ProgramStatus::Active)
+            .collect();
+        let mut chosen = Vec::new();
+        if codes.iter().all(|c| c.trim().is_empty()) {
+            chosen.extend(
+                active
+                    .into_iter()
+                    .filter(|r| r.program.covers(period, fiscal).is_ok()),
+            );
+            if chosen.is_empty() {
+                return Err(Invalid::new(
+                    "programs",
+                    Problem::Conflict {
+                        rule: "incentive_no_programs_in_force",
+                        with: period.to_string(),
+                    },
+                )
+                .into());
+            }
+        } else {
+            let mut problems = Vec::new();
+            let mut seen = BTreeSet::new();
+            for code in codes {
+                let code = code.trim().to_ascii_uppercase();
+                if code.is_empty() || !seen.insert(code.clone()) {
+                    continue;
+                }
+                let versions: Vec<&ProgramRow> = active
+                    .iter()
+                    .filter(|r| r.program.code.as_str() == code)
+                    .collect();
+                match versions
+                    .iter()
+                    .find(|r| r.program.covers(period, fiscal).is_ok())
+                {
+                    Some(row) => chosen.push((*row).clone()),
+                    None => {
+                        let (rule, with) =
+                            match versions.first().map(|r| r.program.covers(period, fiscal)) {
+                                Some(Err(Invalid {
+                                    problem: Problem::Conflict { rule, with },
+                                    ..
+                                })) => (rule, format!("{code} ({with})")),
+                                _ => ("incentive_program_not_in_force", code),
+                            };
+                        problems.push(Invalid::new("programs", Problem::Conflict { rule, with }));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Err(AppError::Invalid(problems));
+            }
+        }
+        chosen.sort_by(|a, b| {
+            (a.program.stacking.order, &a.program.code)
+                .cmp(&(b.program.stacking.order, &b.program.code))
+        });
+        Ok(chosen)
+    }
+
+    /// One question to the engine as the system; a code the engine has not
+    /// met yet (a line with no facts so far) is no facts.
+    pub(crate) async fn incentive_answer(
+        &self,
+        text: QueryText,
+    ) -> Result<Option<Answer>, AppError> {
+        match self
+            .analytics_query(&Caller::system("incentives"), &text)
+            .await
+        {
+            Ok(answer) => Ok(Some(answer)),
+            Err(AppError::Invalid(problems))
+                if problems.iter().all(|p| {
+                    matches!(
+                        p.problem,
+                        Problem::Conflict {
+                            rule: "analytics_unknown_code",
+                            ..
+                        }
+                    )
+                }) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The top-down targets in force for the period, by subject, measure
+    /// and product line.
+    async fn targets_in_force(
+        &self,
+        period: Period,
+    ) -> Result<HashMap<(Subject, TargetMeasure, Option<i64>), i64>, AppError> {
+        let reach = Reach {
+            scope: qudao_domain::scope::DataScope::All,
+            internal: Internal::All,
+            drafts: false,
+        };
+        let filter = TargetFilter {
+            period: Some(period),
+            version: Some(qudao_domain::targets::TargetVersion::TopDown),
+            ..TargetFilter::default()
+        };
+        Ok(qudao_store::targets::list(self.db(), reach, &filter)
+            .await?
+            .into_iter()
+            .map(|t| {
+                (
+                    (t.key.subject, t.key.measure, t.key.product_line_id),
+                    t.value.amount(),
+                )
+            })
+            .collect())
+    }
+
+    /// The engine's figures of every subject of one program.
+    async fn program_figures(
+        &self,
+        program: &Program,
+        period: Period,
+        line_of_sku: &HashMap<String, String>,
+    ) -> Result<HashMap<String, Figures>, AppError> {
+        let by = if program.kind == ProgramKind::Commission {
+            "owner"
+        } else {
+            "partner"
+        };
+        let base = &program.base;
+        let mut filters: Vec<(String, Vec<String>)> = Vec::new();
+        let lines: Vec<String> = base
+            .product_lines
+            .iter()
+            .map(|l| l.as_str().to_owned())
+            .collect();
+        if !lines.is_empty() {
+            filters.push(("product_line".into(), lines));
+        }
+        if !base.categories.is_empty() {
+            filters.push(("category".into(), base.categories.iter().cloned().collect()));
+        }
+        if !base.skus.is_empty() {
+            filters.push((
+                "product".into(),
+                base.skus.iter().map(|s| s.as_str().to_owned()).collect(),
+            ));
+        }
+        let mut measures = vec![engine_measure(base.measure).to_owned()];
+        let downstream = base.count_downstream_purchases && base.measure == BaseMeasure::SellInNet;
+        if downstream {
+            measures.push("downstream_amount".to_owned());
+        }
+        let compare = match program.rules.reference {
+            Reference::Growth {
+                against: GrowthAgainst::SamePeriodLastYear,
+            } => Some("last_year"),
+            Reference::Growth {
+                against: GrowthAgainst::PreviousPeriod,
+            } => Some("previous_period"),
+            _ => None,
+        };
+        let text = |measures: Vec<String>,
+                    by: &str,
+                    filters: Vec<(String, Vec<String>)>,
+                    compare: Option<&str>| QueryText {
+            measures,
+            by: by.split(',').map(str::to_owned).collect(),
+            period: Some(period.to_string()),
+            filters,
+            compare: compare.map(str::to_owned),
+            ..QueryText::default()
+        };
+        let answer = self
+            .incentive_answer(text(measures, by, filters.clone(), compare))
+            .await?;
+        let mut figures: HashMap<String, Figures> = HashMap::new();
+        for row in answer.iter().flat_map(|a| a.rows.iter()) {
+            let Some(key) = row.keys.first() else {
+                continue;
+            };
+            let own = value_at(&row.values, 0);
+            let bought = downstream.then(|| value_at(&row.values, 1));
+            let last = row
+                .compare
+                .as_ref()
+                .map(|c| value_at(c, 0) + if downstream { value_at(c, 1) } else { 0 });
+            figures.insert(
+                key.code.clone(),
+                Figures {
+                    base: own + bought.unwrap_or(0),
+                    last_period_base: last,
+                    downstream: bought,
+                    ..Figures::default()
+                },
+            );
+        }
+        if compare.is_some() {
+            for f in figures.values_mut() {
+                f.last_period_base.get_or_insert(0);
+            }
+        }
+        if !program.multipliers.is_empty() {
+            self.multiplied_parts(program, period, by, &filters, line_of_sku, &mut figures)
+                .await?;
+        }
+        if program.rules.pay_on_collected_share {
+            let answer = self
+                .incentive_answer(text(
+                    vec!["collections".into(), "invoiced".into()],
+                    by,
+                    Vec::new(),
+                    None,
+                ))
+                .await?;
+            let rows = rows_by_code(answer.as_ref());
+            for (code, f) in &mut figures {
+                f.collected = Some(
+                    rows.get(code.as_str())
+                        .map(|r| (value_at(&r.values, 0), value_at(&r.values, 1)))
+                        .unwrap_or((0, 0)),
+                );
+            }
+        }
+        Ok(figures)
+    }
+
+    /// The parts of each subject's base that a multiplier counts more: the
+    /// skus a multiplier names (their own factor wins), then the lines
+    /// without those skus.
+    async fn multiplied_parts(
+        &self,
+        program: &Program,
+        period: Period,
+        by: &str,
+        filters: &[(String, Vec<String>)],
+        line_of_sku: &HashMap<String, String>,
+        figures: &mut HashMap<String, Figures>,
+    ) -> Result<(), AppError> {
+        let measure = engine_measure(program.base.measure).to_owned();
+        let skus: BTreeSet<String> = program
+            .multipliers
+            .iter()
+            .flat_map(|m| m.skus.iter().map(|s| s.as_str().to_owned()))
+            .collect();
+        let lines: BTreeSet<String> = program
+            .multipliers
+            .iter()
+            .flat_map(|m| m.lines.iter().map(|l| l.as_str().to_owned()))
+            .collect();
+        let ask = |dim: &str, named: &BTreeSet<String>| {
+            let mut filters: Vec<(String, Vec<String>)> = filters.to_vec();
+            // Within the base's own restriction on the same dimension.
+            let codes: Vec<String> = match filters.iter().position(|(d, _)| d == dim) {
+                Some(at) => {
+                    let (_, base) = filters.remove(at);
+                    base.into_iter().filter(|c| named.contains(c)).collect()
+                }
+                None => named.iter().cloned().collect(),
+            };
+            (!codes.is_empty()).then(|| {
+                filters.push((dim.to_owned(), codes));
+                QueryText {
+                    measures: vec![measure.clone()],
+                    by: vec![by.to_owned(), dim.to_owned()],
+                    period: Some(period.to_string()),
+                    filters,
+                    ..QueryText::default()
+                }
+            })
+        };
+        // (subject, line) → the amount of skus with their own factor.
+        let mut sku_amount_in_line: HashMap<(String, String), i64> = HashMap::new();
+        if let Some(text) = ask("product", &skus) {
+            let answer = self.incentive_answer(text).await?;
+            for row in answer.iter().flat_map(|a| a.rows.iter()) {
+                let [subject, sku] = &row.keys[..] else {
+                    continue;
+                };
+                let amount = value_at(&row.values, 0);
+                let line = line_of_sku.get(&sku.code).cloned().unwrap_or_default();
+                let factor = program
+                    .multipliers
+                    .iter()
+                    .find(|m| m.skus.iter().any(|s| s.as_str() == sku.code))
+                    .map_or(Decimal::ONE, |m| m.base_factor);
+                *sku_amount_in_line
+                    .entry((subject.code.clone(), line))
+                    .or_default() += amount;
+                if let Some(f) = figures.get_mut(&subject.code) {
+                    f.parts.push(PartView {
+                        by: "sku",
+                        code: sku.code.clone(),
+                        amount,
+                        factor,
+                    });
+                }
+            }
+        }
+        if let Some(text) = ask("product_line", &lines) {
+            let answer = self.incentive_answer(text).await?;
+            for row in answer.iter().flat_map(|a| a.rows.iter()) {
+                let [subject, line] = &row.keys[..] else {
+                    continue;
+                };
+                let own_factor = sku_amount_in_line
+                    .get(&(subject.code.clone(), line.code.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                let amount = value_at(&row.values, 0) - own_factor;
+                let factor = program
+                    .multipliers
+                    .iter()
+                    .find(|m| m.lines.iter().any(|l| l.as_str() == line.code))
+                    .map_or(Decimal::ONE, |m| m.base_factor);
+                if let Some(f) = figures.get_mut(&subject.code) {
+                    f.parts.push(PartView {
+                        by: "product_line",
+                        code: line.code.clone(),
+                        amount,
+                        factor,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a partner lies in a rebate's or promotion's scope.
+fn partner_in_scope(program: &Program, dims: &qudao_engine::Dims, partner: usize) -> bool {
+    let partner = &dims.partners[partner];
+    let scope = &program.scope;
+    let none = qudao_engine::NONE;
+    let type_ok = scope.partner_types.is_empty()
+        || dims
+            .partner_types
+            .values
+            .get(partner.partner_type as usize)
+            .is_some_and(|t| scope.partner_types.iter().any(|s| s.as_str() == t));
+    let grade_ok = scope.grades.is_empty()
+        || (partner.grade != none
+            && dims
+                .grades
+                .get(partner.grade as usize)
+                .is_some_and(|g| scope.grades.iter().any(|s| s.as_str() == g.code)));
+    let region_ok = scope.regions.is_empty()
+        || (partner.region != none
+            && scope.regions.iter().any(|r| {
+                dims.region_of_code(r.as_str())
+                    .is_some_and(|top| dims.region_within(partner.region, top))
+            }));
+    let partner_ok =
+        scope.partners.is_empty() || scope.partners.iter().any(|p| p.as_str() == partner.code);
+    type_ok && grade_ok && region_ok && partner_ok
+}
+
+impl Qudao {
+    /// Reads every input of the programs for the period: subjects, bases,
+    /// targets and adjustments.
+    pub(crate) async fn gather(
+        &self,
+        period: Period,
+        programs: &[&Program],
+    ) -> Result<Gathered, AppError> {
+        let snapshot = self.analytics_snapshot().await?;
+        let dims = &snapshot.dims;
+        let targets = self.targets_in_force(period).await?;
+        let line_ids: HashMap<String, i64> = qudao_store::catalog::lines(self.db())
+            .await?
+            .into_iter()
+            .map(|l| (l.code, l.id))
+            .collect();
+        let line_of_sku: HashMap<String, String> = if programs
+            .iter()
+            .any(|p| p.multipliers.iter().any(|m| !m.skus.is_empty()))
+        {
+            dims.products
+                .iter()
+                .map(|p| {
+                    let line = dims.lines.get(p.line as usize).map(|l| l.code.clone());
+                    (p.sku.clone(), line.unwrap_or_default())
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let (first, last) = self
+            .analytics_months(&QueryText {
+                measures: vec!["sell_in_amount".to_owned()],
+                period: Some(period.to_string()),
+                ..QueryText::default()
+            })
+            .await?;
+        let codes: Vec<ProgramCode> = programs.iter().map(|p| p.code.clone()).collect();
+        let mut adjusted =
+            qudao_store::incentive_adjustments::of_period(self.db(), period, Some(&codes)).await?;
+        let mut earners: Vec<Earner> = Vec::new();
+        let mut earner_ix: HashMap<Scored, usize> = HashMap::new();
+        let mut reads: Vec<Read> = Vec::new();
+        for (pi, program) in programs.iter().enumerate() {
+            // A data-quality floor needs every partner's monthly quality
+            // score, which runs do not read yet: refused, never ignored.
+            if program.conditions.min_data_quality.is_some() {
+                return Err(Invalid::new(
+                    "programs",
+                    Problem::Conflict {
+                        rule: "incentive_condition_not_computed",
+                        with: format!("{} conditions.min_data_quality", program.code.as_str()),
+                    },
+                )
+                .into());
+            }
+            // The owner is the one rep a sale names so far: a split credits
+            // the owner its share, and the other roles' shares stay unpaid.
+            let owner_share = program
+                .commission
+                .as_ref()
+                .filter(|c| !c.split.is_empty())
+                .map(|c| {
+                    c.split
+                        .iter()
+                        .find(|(role, _)| role.as_str() == "owner")
+                        .map_or(Decimal::ZERO, |(_, share)| *share)
+                });
+            let figures = self.program_figures(program, period, &line_of_sku).await?;
+            let base = &program.base;
+            let measure = target_measure(base.measure);
+            let line_id = match (
+                base.product_lines.iter().next(),
+                base.product_lines.len(),
+                base.categories.is_empty() && base.skus.is_empty(),
+            ) {
+                (Some(line), 1, true) => line_ids.get(line.as_str()).copied(),
+                _ => None,
+            };
+            let subjects: Vec<Earner> = if program.kind == ProgramKind::Commission {
+                dims.owners
+                    .iter()
+                    .filter(|o| {
+                        program.scope.reps.is_empty()
+                            || program.scope.reps.iter().any(|r| r.as_str() == o.login)
+                    })
+                    .map(|o| Earner {
+                        scored: Scored::Rep(o.id),
+                        code: o.login.clone(),
+                        name: o.name.clone(),
+                    })
+                    .collect()
+            } else {
+                (0..dims.partners.len())
+                    .filter(|&ix| partner_in_scope(program, dims, ix))
+                    .map(|ix| &dims.partners[ix])
+                    .map(|p| Earner {
+                        scored: Scored::Partner(p.id),
+                        code: p.code.clone(),
+                        name: p.name.clone(),
+                    })
+                    .collect()
+            };
+            let sources = |f: &Figures| Sources {
+                measure: engine_measure(base.measure),
+                first_month: first.to_string(),
+                last_month: last.to_string(),
+                product_lines: base.product_lines.iter().map(|l| l.as_str()).collect(),
+                categories: base.categories.iter().map(String::as_str).collect(),
+                skus: base.skus.iter().map(|s| s.as_str()).collect(),
+                downstream: f.downstream,
+                multiplied: f.parts.clone(),
+                collected: f.collected.map(|c| c.0),
+                invoiced: f.collected.map(|c| c.1),
+                compared_with: match program.rules.reference {
+                    Reference::Growth { against } => Some(against.as_str()),
+                    _ => None,
+                },
+                owner_share,
+            };
+            for earner in subjects {
+                let subject = match earner.scored {
+                    Scored::Partner(id) => Subject::Partner(id),
+                    Scored::Rep(id) => Subject::Rep(id),
+                };
+                let target = targets.get(&(subject, measure, line_id)).copied();
+                let adjusted_as = match earner.scored {
+                    Scored::Partner(id) => AdjustedSubject::Partner(PartnerId(id)),
+                    Scored::Rep(id) => AdjustedSubject::Rep(UserId(id)),
+                };
+                let adjustments = adjusted
+                    .remove(&(adjusted_as, program.code.clone()))
+                    .unwrap_or_default();
+                let found = figures.get(&earner.code);
+                if found.is_none() && target.is_none() && adjustments.is_empty() {
+                    continue;
+                }
+                let mut f = found.cloned().unwrap_or_default();
+                if matches!(program.rules.reference, Reference::Growth { .. }) {
+                    f.last_period_base.get_or_insert(0);
+                }
+                if program.rules.pay_on_collected_share {
+                    f.collected.get_or_insert((0, 0));
+                }
+                let parts: Vec<Part> = f
+                    .parts
+                    .iter()
+                    .map(|p| Part {
+                        amount: p.amount,
+                        factor: p.factor,
+                    })
+                    .collect();
+                // Nothing invoiced is nothing outstanding: the whole share.
+                let share = f.collected.map(|(collected, invoiced)| {
+                    if invoiced <= 0 {
+                        Decimal::ONE
+                    } else {
+                        (Decimal::from(collected.max(0)) / Decimal::from(invoiced))
+                            .min(Decimal::ONE)
+                    }
+                });
+                let inputs = Inputs {
+                    base: f.base,
+                    multiplied_base: multiplied_base(f.base, &parts)
+                        * owner_share.unwrap_or(Decimal::ONE),
+                    target,
+                    last_period_base: f.last_period_base,
+                    collected_share: share,
+                    adjustments: &[],
+                };
+                let parts = serde_json::to_string(&sources(&f))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let ix = *earner_ix.entry(earner.scored).or_insert_with(|| {
+                    earners.push(earner.clone());
+                    earners.len() - 1
+                });
+                reads.push(Read {
+                    program: pi,
+                    earner: ix,
+                    inputs,
+                    adjustments,
+                    parts,
+                });
+            }
+        }
+        Ok(Gathered { earners, reads })
+    }
+
+    /// Computes the programs for the period, writing nothing.
+    pub(crate) async fn compute(
+        &self,
+        period: Period,
+        programs: &[ProgramRow],
+    ) -> Result<Computation, AppError> {
+        let programs: Vec<&Program> = programs.iter().map(|r| &r.program).collect();
+        let gathered = self.gather(period, &programs).await?;
+        Ok(calculated(&programs, gathered)?)
+    }
+
+    /// Who of a computation's subjects the caller may see.
+    pub(crate) async fn seen_by(&self, caller: &Caller) -> Result<Seen, AppError> {
+        let reach = Self::run_reach(caller);
+        Ok(Seen {
+            partners: qudao_store::analytics::partner_ids(self.db(), reach.scope)
+                .await?
+                .map(|ids| ids.into_iter().collect()),
+            reps: reach.reps,
+        })
+    }
+
+    pub(crate) fn run_reach(caller: &Caller) -> ResultReach {
+        ResultReach {
+            scope: scope_in(caller, Area::Incentives),
+            reps: match caller.role {
+                Role::SalesRep => Some(Some(caller.user_id.0)),
+                role if role.is_partner_role() => None,
+                _ => Some(None),
+            },
+        }
+    }
+}

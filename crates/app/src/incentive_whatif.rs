@@ -247,6 +247,20 @@ fn document_value(text: &str, format: DocumentFormat) -> Result<serde_json::Valu
     })
 }
 
+/// A request's invalid fields as problems at their paths, beside the
+/// variant's own.
+fn as_problems<T>(
+    answer: Result<Result<T, Vec<ProgramProblem>>, AppError>,
+) -> Result<Result<T, Vec<ProgramProblem>>, AppError> {
+    match answer {
+        Err(AppError::Invalid(fields)) => Ok(Err(fields
+            .into_iter()
+            .map(|f| ProgramProblem::new(f.field, f.problem))
+            .collect())),
+        other => other,
+    }
+}
+
 /// Subject × amount (and ratio, bracket) of one program over the reads.
 struct Sided {
     amount: i64,
@@ -399,8 +413,9 @@ impl Qudao {
     }
 
     /// Tries a variant of a program on a period's facts beside the version
-    /// in force then; writes nothing. A variant that is no valid program
-    /// comes back as its problems, each at its document path.
+    /// in force then; writes nothing. A request or a variant that is wrong
+    /// comes back as its problems, each at its path (`period`,
+    /// `brackets[1].from`).
     pub async fn incentive_whatif(
         &self,
         caller: &Caller,
@@ -408,6 +423,15 @@ impl Qudao {
         request: &WhatIfRequest,
     ) -> Result<Result<WhatIfView, Vec<ProgramProblem>>, AppError> {
         caller.require(Permission::ManageIncentives)?;
+        as_problems(self.whatif(caller, code, request).await)
+    }
+
+    async fn whatif(
+        &self,
+        caller: &Caller,
+        code: &str,
+        request: &WhatIfRequest,
+    ) -> Result<Result<WhatIfView, Vec<ProgramProblem>>, AppError> {
         let period = Period::parse("period", &request.period)?;
         let limit = request.limit.unwrap_or(50);
         if limit > MAX_ROWS {
@@ -563,25 +587,31 @@ impl Qudao {
         request: &WhatIfRequest,
     ) -> Result<ProgramCheck, AppError> {
         caller.require(Permission::ManageIncentives)?;
-        let period = Period::parse("period", &request.period)?;
-        let (text, format, _) = self.whatif_document(code, period, request).await?;
-        let mut value = document_value(&text, format)?;
-        let latest = qudao_store::incentives::all_versions(self.db())
-            .await?
-            .into_iter()
-            .filter(|r| {
-                value["code"]
-                    .as_str()
-                    .is_some_and(|c| r.program.code.as_str() == c)
-            })
-            .max_by_key(|r| r.program.version);
-        let version = latest.map_or(1, |r| match r.status {
-            ProgramStatus::Draft => r.program.version,
-            _ => r.program.version.saturating_add(1),
-        });
-        value["version"] = serde_json::Value::from(version);
-        let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| AppError::Internal(format!("what-if document: {e}")))?;
-        self.save_program(caller, &text, DocumentFormat::Json).await
+        let saved = async {
+            let period = Period::parse("period", &request.period)?;
+            let (text, format, _) = self.whatif_document(code, period, request).await?;
+            let mut value = document_value(&text, format)?;
+            let latest = qudao_store::incentives::all_versions(self.db())
+                .await?
+                .into_iter()
+                .filter(|r| {
+                    value["code"]
+                        .as_str()
+                        .is_some_and(|c| r.program.code.as_str().eq_ignore_ascii_case(c.trim()))
+                })
+                .max_by_key(|r| r.program.version);
+            let version = latest.map_or(1, |r| match r.status {
+                ProgramStatus::Draft => r.program.version,
+                _ => r.program.version.saturating_add(1),
+            });
+            value["version"] = serde_json::Value::from(version);
+            let text = serde_json::to_string_pretty(&value)
+                .map_err(|e| AppError::Internal(format!("what-if document: {e}")))?;
+            self.save_program(caller, &text, DocumentFormat::Json).await
+        };
+        match as_problems(saved.await.map(Ok))? {
+            Ok(check) => Ok(check),
+            Err(problems) => Ok(ProgramCheck::refused(problems)),
+        }
     }
 }

@@ -77,7 +77,7 @@ pub struct ProgramProblem {
 }
 
 impl ProgramProblem {
-    fn new(path: impl Into<String>, problem: Problem) -> Self {
+    pub(crate) fn new(path: impl Into<String>, problem: Problem) -> Self {
         let message = problem.to_string();
         Self {
             path: path.into(),
@@ -175,7 +175,7 @@ impl ProgramCheck {
         self.problems.is_empty()
     }
 
-    fn refused(problems: Vec<ProgramProblem>) -> Self {
+    pub(crate) fn refused(problems: Vec<ProgramProblem>) -> Self {
         Self {
             problems,
             program: None,

@@ -171,6 +171,8 @@ mod imports;
 mod incentive_adjustments;
 #[path = "suite/incentive_runs.rs"]
 mod incentive_runs;
+#[path = "suite/incentive_whatif.rs"]
+mod incentive_whatif;
 #[path = "suite/incentives.rs"]
 mod incentives;
 #[path = "suite/inventory.rs"]

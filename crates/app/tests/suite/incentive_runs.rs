@@ -41,7 +41,7 @@ fn rebate(year: i32) -> String {
     )
 }
 
-async fn sold(db: &TestDb, partner: &str, on: NaiveDate, qty: i64, minor: i64) {
+pub(super) async fn sold(db: &TestDb, partner: &str, on: NaiveDate, qty: i64, minor: i64) {
     db.raw(&format!(
         "INSERT INTO sellin_lines (partner_id, product_id, date, qty, amount_minor, currency, \
          source, created_at) SELECT p.id, g.id, '{on}', {qty}, {minor}, 'CNY', 'import', \
@@ -53,7 +53,7 @@ async fn sold(db: &TestDb, partner: &str, on: NaiveDate, qty: i64, minor: i64) {
 
 /// Last year's third quarter: P1 bought ¥100,000 against a ¥100,000
 /// target, P2 ¥50,000 against ¥100,000; P3 has neither.
-async fn last_years_quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -> (i32, String) {
+pub(super) async fn last_years_quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -> (i32, String) {
     let year = qudao_app::today().year() - 1;
     let on = NaiveDate::from_ymd_opt(year, 8, 15).unwrap();
     sold(db, "P1", on, 1000, 10_000_000).await;

@@ -68,7 +68,7 @@ struct DocumentIn {
 
 /// A refused document: problem details plus every problem at its path.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct ProgramRejected {
+pub(super) struct ProgramRejected {
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'static str,
@@ -129,6 +129,11 @@ async fn save_program(
     if check.ok() {
         return Ok(Json(check).into_response());
     }
+    Ok(rejected(check))
+}
+
+/// A refused document's 422: problem details with every problem.
+pub(super) fn rejected(check: ProgramCheck) -> Response {
     let rejected = ProgramRejected {
         kind: "urn:qudao:problem:program-rejected",
         title: "The program document was refused",
@@ -141,7 +146,7 @@ async fn save_program(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    Ok(response)
+    response
 }
 
 /// Checks a document without saving it (the editor's "check"): every

@@ -13,6 +13,7 @@ mod grades;
 mod imports;
 mod incentive_adjustments;
 mod incentive_runs;
+mod incentive_whatif;
 mod incentives;
 mod inventory;
 mod onboarding;
@@ -108,6 +109,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(outlets::routes())
                 .merge(awards::routes())
                 .merge(incentives::routes())
+                .merge(incentive_whatif::routes())
                 .merge(incentive_adjustments::routes())
                 .merge(incentive_runs::routes()),
         )

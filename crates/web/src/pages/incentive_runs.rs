@@ -395,7 +395,7 @@ fn stacking_word(lang: Lang, result: &ResultView, names: &HashMap<String, String
 
 /// The periods the run form offers, newest first: the last twelve months,
 /// the quarters of this year and last, and the two years.
-fn periods() -> Vec<String> {
+pub(super) fn periods() -> Vec<String> {
     let today = qudao_app::today();
     let mut out = Vec::new();
     let mut month = Month::of(today);
@@ -532,7 +532,7 @@ async fn runs(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageE
 }
 
 /// The quarter before this one: the latest that has ended.
-fn default_period() -> String {
+pub(super) fn default_period() -> String {
     let today = qudao_app::today();
     let quarter = (today.month0() / 3) + 1;
     if quarter == 1 {

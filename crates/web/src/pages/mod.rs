@@ -13,6 +13,7 @@ mod home;
 mod imports;
 mod incentive_adjustments;
 mod incentive_runs;
+mod incentive_whatif;
 mod incentives;
 mod inventory;
 mod login;
@@ -96,6 +97,7 @@ pub(crate) fn routes() -> Routes {
         .merge(incentive_adjustments::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
+        .merge(incentive_whatif::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

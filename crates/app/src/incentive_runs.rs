@@ -327,6 +327,37 @@ impl Qudao {
         self.incentive_run(caller, run_id).await
     }
 
+    /// What each program of a dry run pays in all, without the per-result
+    /// views a dry run's page shows: `qudao incentives bench` times this,
+    /// the computation itself. (code, results, total) per program.
+    pub async fn incentive_totals(
+        &self,
+        caller: &Caller,
+        period: &str,
+        codes: &[String],
+    ) -> Result<Vec<(String, usize, i64)>, AppError> {
+        caller.require(Permission::ManageIncentives)?;
+        let period = Period::parse("period", period)?;
+        let programs = self.run_programs(period, codes).await?;
+        let computation = self.compute(period, &programs).await?;
+        Ok(programs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let results = computation
+                    .results
+                    .iter()
+                    .filter(|r| r.program == i)
+                    .count();
+                (
+                    p.program.code.as_str().to_owned(),
+                    results,
+                    results_total(&computation, i),
+                )
+            })
+            .collect())
+    }
+
     /// A dry run's detail, from the computation itself: what the caller
     /// could read of the same run written.
     async fn computed_detail(

@@ -9,7 +9,7 @@ use qudao_app::incentives::{DocumentFormat, ProgramCheck, ProgramFilter};
 use qudao_app::{Caller, PageRequest, Qudao};
 use qudao_web::i18n::Lang;
 
-use crate::incentive_runs;
+use crate::{incentive_runs, incentive_whatif};
 
 #[derive(Subcommand)]
 pub(crate) enum IncentivesCommand {
@@ -65,6 +65,50 @@ pub(crate) enum IncentivesCommand {
         /// A partner code or a rep's login
         #[arg(long)]
         subject: String,
+    },
+    /// Try a variant of a program on a period's facts beside the version
+    /// in force then (nothing is written): totals, the change, and the
+    /// subjects whose amount changes most
+    WhatIf {
+        /// The program's code
+        #[arg(long)]
+        program: String,
+        /// 2026-Q3, 2026-07 or 2026 (fiscal)
+        #[arg(long)]
+        period: String,
+        /// Start from this stored version (default: the one in force then)
+        #[arg(long)]
+        version: Option<u32>,
+        /// retroactive, marginal or fixed_amount
+        #[arg(long)]
+        mode: Option<String>,
+        /// A bracket as FROM:RATE (80%:2%), or FROM:AMOUNT in fixed_amount
+        /// mode; repeat for each bracket, in order
+        #[arg(long = "bracket", value_name = "FROM:RATE")]
+        brackets: Vec<String>,
+        /// How many subjects to list, largest change first
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t)]
+        format: incentive_runs::Format,
+    },
+    /// Time the computation (bench/incentives.py): warm runs of the
+    /// programs in force for the period, then with --what-if CODE that
+    /// program's brackets tried with --variants rate tables; prints JSON
+    Bench {
+        #[arg(long)]
+        period: String,
+        /// A program code (repeat for more); default: every program in force
+        #[arg(long = "program", value_name = "CODE")]
+        programs: Vec<String>,
+        /// Timed warm runs after the first
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// The program whose brackets the variants change
+        #[arg(long = "what-if", value_name = "CODE")]
+        what_if: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        variants: usize,
     },
     /// Penalties and manual adjustments of incentive results
     Adjustments {
@@ -184,6 +228,49 @@ pub(crate) async fn run(
                 dry_run,
             };
             incentive_runs::run(&app, &caller, request, format).await?;
+        }
+        IncentivesCommand::WhatIf {
+            program,
+            period,
+            version,
+            mode,
+            brackets,
+            limit,
+            format,
+        } => {
+            let fixed = mode.as_deref() == Some("fixed_amount");
+            let brackets = brackets
+                .iter()
+                .map(|b| incentive_whatif::bracket(b, fixed))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let request = qudao_app::incentive_whatif::WhatIfRequest {
+                period,
+                version,
+                mode,
+                brackets: (!brackets.is_empty()).then_some(brackets),
+                limit: Some(limit),
+                ..Default::default()
+            };
+            incentive_whatif::what_if(&app, lang, &system, &program, request, format).await?;
+        }
+        IncentivesCommand::Bench {
+            period,
+            programs,
+            runs,
+            what_if,
+            variants,
+        } => {
+            incentive_whatif::bench(
+                &app,
+                lang,
+                &system,
+                &period,
+                &programs,
+                runs,
+                what_if.as_deref(),
+                variants,
+            )
+            .await?;
         }
         IncentivesCommand::Explain { run, subject } => {
             incentive_runs::explain(&app, &system, run, &subject).await?;

@@ -6,6 +6,7 @@ mod analytics;
 mod awards;
 mod incentive_adjustments;
 mod incentive_runs;
+mod incentive_whatif;
 mod incentives;
 mod scorecards;
 mod targets;

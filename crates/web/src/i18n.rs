@@ -59,6 +59,7 @@ catalogs!(
     "incentives",
     "incentive_adjustments",
     "incentive_runs",
+    "incentive_whatif",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

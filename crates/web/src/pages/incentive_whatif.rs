@@ -196,7 +196,7 @@ fn bracket_words(lang: Lang, bracket: Option<u32>) -> String {
 
 fn summary(view: &WhatIfView) -> Summary {
     let before = view.in_force.as_ref().map_or(0, |s| s.total);
-    let change_share = if before == 0 {
+    let change_share = if before == 0 || view.change == 0 {
         String::new()
     } else {
         let share = Decimal::from(view.change) / Decimal::from(before);

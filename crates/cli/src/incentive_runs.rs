@@ -151,6 +151,7 @@ pub(crate) async fn run(
 
 pub(crate) async fn explain(
     app: &Qudao,
+    lang: qudao_web::i18n::Lang,
     caller: &Caller,
     run: i64,
     subject: &str,
@@ -190,8 +191,8 @@ pub(crate) async fn explain(
             r.multiplied_base
         )?;
         writeln!(out, "  sources: {}", r.parts)?;
-        for step in &r.trace {
-            writeln!(out, "  - {}", serde_json::to_string(step)?)?;
+        for line in qudao_web::incentive_trace_in_words(lang, &detail.run.currency, r)? {
+            writeln!(out, "  - {line}")?;
         }
     }
     Ok(())

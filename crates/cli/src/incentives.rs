@@ -273,7 +273,7 @@ pub(crate) async fn run(
             .await?;
         }
         IncentivesCommand::Explain { run, subject } => {
-            incentive_runs::explain(&app, &system, run, &subject).await?;
+            incentive_runs::explain(&app, lang, &system, run, &subject).await?;
         }
         IncentivesCommand::List { kind, status } => {
             let page = app

@@ -27,6 +27,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use api::openapi;
+pub use pages::incentive_trace_in_words;
 
 #[derive(Debug, Clone)]
 pub struct AppState {

@@ -50,7 +50,9 @@ async fn tried(app: &Qudao, caller: &Caller, request: &WhatIfRequest) -> WhatIfV
 }
 
 /// (code, in force, tried, change, bracket in force, bracket tried).
-fn rows(view: &WhatIfView) -> Vec<(&str, i64, i64, i64, Option<u32>, Option<u32>)> {
+type Row<'a> = (&'a str, i64, i64, i64, Option<u32>, Option<u32>);
+
+fn rows(view: &WhatIfView) -> Vec<Row<'_>> {
     view.rows
         .iter()
         .map(|r| {

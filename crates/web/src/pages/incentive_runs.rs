@@ -139,6 +139,18 @@ fn decimal(text: &str) -> Option<Decimal> {
     text.parse().ok()
 }
 
+/// One result's trace in `lang`, a sentence a step, for `qudao incentives
+/// explain` as for the pages; an unknown currency is an error.
+pub fn trace_in_words(
+    lang: Lang,
+    currency: &str,
+    result: &ResultView,
+) -> Result<Vec<String>, AppError> {
+    let w = Words::new(lang, currency)
+        .map_err(|_| AppError::Internal(format!("a run in an unknown currency {currency}")))?;
+    Ok(trace_lines(w, result))
+}
+
 /// One result's trace, a sentence a step. Every step has its words: a new
 /// kind of step does not compile until it is given some here.
 fn trace_lines(w: Words, result: &ResultView) -> Vec<String> {

@@ -13,6 +13,7 @@ mod home;
 mod imports;
 mod incentive_adjustments;
 mod incentive_runs;
+pub use incentive_runs::trace_in_words as incentive_trace_in_words;
 mod incentive_whatif;
 mod incentives;
 mod inventory;

@@ -59,6 +59,8 @@ catalogs!(
     "incentives",
     "incentive_adjustments",
     "incentive_runs",
+    "incentive_watchlist",
+    "incentive_preview",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -12,7 +12,9 @@ mod grades;
 mod home;
 mod imports;
 mod incentive_adjustments;
+mod incentive_preview;
 mod incentive_runs;
+mod incentive_watchlist;
 mod incentives;
 mod inventory;
 mod login;
@@ -96,6 +98,7 @@ pub(crate) fn routes() -> Routes {
         .merge(incentive_adjustments::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
+        .merge(incentive_watchlist::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

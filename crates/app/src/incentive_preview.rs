@@ -70,6 +70,9 @@ pub struct OrderIncentivePreview {
     pub programs: Vec<ProgramMove>,
 }
 
+/// A program the order moves, with what it adds as is and multiplied.
+type Moving = (ProgramRow, i64, Decimal);
+
 /// One order line as a program's base counts it.
 struct LineFigures {
     sku: Sku,
@@ -205,7 +208,7 @@ impl Qudao {
         let downstream = order.seller_id.is_some();
         // Programs by the period they are under way in; a program an order
         // does not move is never read.
-        let mut by_period: Vec<(Period, Vec<(ProgramRow, i64, Decimal)>)> = Vec::new();
+        let mut by_period: Vec<(Period, Vec<Moving>)> = Vec::new();
         for row in qudao_store::incentives::all_versions(self.db()).await? {
             // Commissions pay reps, not the partner; a data-quality floor
             // cannot be computed yet (runs refuse it).

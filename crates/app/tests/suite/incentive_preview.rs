@@ -41,7 +41,7 @@ fn rebate(year: i32, pot_factor: &str) -> String {
 /// The orders world, with P1 having bought ¥70,000 of TEA-1 this quarter
 /// against a ¥100,000 target for the TEA line (70%, the 1% bracket: ¥700).
 async fn setup(db: &TestDb, pot_factor: &str) -> (Qudao, Caller, Caller) {
-    let (app, manager, buyer) = super::orders::setup(db).await;
+    let (app, manager, buyer) = orders::setup(db).await;
     let today = qudao_app::today();
     db.raw(&format!(
         "INSERT INTO sellin_lines (partner_id, product_id, date, qty, amount_minor, currency, \

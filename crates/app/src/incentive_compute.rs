@@ -384,6 +384,7 @@ impl Qudao {
         program: &Program,
         period: Period,
         line_of_sku: &HashMap<String, String>,
+        only: Option<&str>,
     ) -> Result<HashMap<String, Figures>, AppError> {
         let by = if program.kind == ProgramKind::Commission {
             "owner"
@@ -402,6 +403,9 @@ impl Qudao {
         }
         if !base.categories.is_empty() {
             filters.push(("category".into(), base.categories.iter().cloned().collect()));
+        }
+        if let Some(code) = only {
+            filters.push((by.to_owned(), vec![code.to_owned()]));
         }
         if !base.skus.is_empty() {
             filters.push((
@@ -626,6 +630,18 @@ impl Qudao {
         period: Period,
         programs: &[&Program],
     ) -> Result<Gathered, AppError> {
+        self.gather_only(period, programs, None).await
+    }
+
+    /// `gather` for one subject (by its code), as a page asks for a single
+    /// partner: the engine is asked about it alone, and it is read even
+    /// before it has a figure, target or adjustment.
+    pub(crate) async fn gather_only(
+        &self,
+        period: Period,
+        programs: &[&Program],
+        only: Option<&str>,
+    ) -> Result<Gathered, AppError> {
         let snapshot = self.analytics_snapshot().await?;
         let dims = &snapshot.dims;
         let targets = self.targets_in_force(period).await?;
@@ -686,7 +702,9 @@ impl Qudao {
                         .find(|(role, _)| role.as_str() == "owner")
                         .map_or(Decimal::ZERO, |(_, share)| *share)
                 });
-            let figures = self.program_figures(program, period, &line_of_sku).await?;
+            let figures = self
+                .program_figures(program, period, &line_of_sku, only)
+                .await?;
             let base = &program.base;
             let measure = target_measure(base.measure);
             let line_id = match (
@@ -739,6 +757,9 @@ impl Qudao {
                 owner_share,
             };
             for earner in subjects {
+                if only.is_some_and(|code| code != earner.code) {
+                    continue;
+                }
                 let subject = match earner.scored {
                     Scored::Partner(id) => Subject::Partner(id),
                     Scored::Rep(id) => Subject::Rep(id),
@@ -752,7 +773,7 @@ impl Qudao {
                     .remove(&(adjusted_as, program.code.clone()))
                     .unwrap_or_default();
                 let found = figures.get(&earner.code);
-                if found.is_none() && target.is_none() && adjustments.is_empty() {
+                if found.is_none() && target.is_none() && adjustments.is_empty() && only.is_none() {
                     continue;
                 }
                 let mut f = found.cloned().unwrap_or_default();

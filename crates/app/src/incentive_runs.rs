@@ -243,9 +243,12 @@ fn shown(amount: i64, currency: Currency) -> String {
     Money::from_minor(amount, currency).formatted()
 }
 
-/// The attainment ratio shown to people: `95.3%`.
+/// The attainment ratio shown to people: `95.3%`. Cut toward zero, never
+/// rounded: 99.995% must not read as the 100% that a bracket starts at.
 pub fn percent_shown(ratio: Decimal) -> String {
-    let pct = (ratio * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    let pct = (ratio * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::ToZero)
+        .normalize();
     format!("{pct}%")
 }
 
@@ -1118,5 +1121,18 @@ fn stored_view(
         gave_way_to,
         trace: row.trace.clone(),
         parts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attainment_just_short_of_a_threshold_never_reads_as_it() {
+        assert_eq!(percent_shown(Decimal::new(99_995, 5)), "99.9%");
+        assert_eq!(percent_shown(Decimal::new(799_999, 6)), "79.9%");
+        assert_eq!(percent_shown(Decimal::ONE), "100%");
+        assert_eq!(percent_shown(Decimal::new(953, 3)), "95.3%");
     }
 }

@@ -50,6 +50,20 @@ pub struct WatchlistView {
 /// The share of the reference a watchlist looks ahead by default.
 pub const WATCH_WITHIN: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
 
+/// A watchlist's distance as typed: a fraction (`0.2`) or a percent
+/// (`20%`).
+pub fn parse_within(text: &str) -> Result<Decimal, Invalid> {
+    let text = text.trim();
+    let parsed = match text.strip_suffix('%') {
+        Some(pct) => pct
+            .trim()
+            .parse::<Decimal>()
+            .map(|p| p / Decimal::ONE_HUNDRED),
+        None => text.parse::<Decimal>(),
+    };
+    parsed.map_err(|_| Invalid::new("within", Problem::Format { expected: "20%" }))
+}
+
 impl Qudao {
     /// Subjects within `within` of their next bracket in `period` (this
     /// fiscal quarter by default), closest first: for the manager every
@@ -87,8 +101,12 @@ impl Qudao {
         let programs: Vec<ProgramRow> = qudao_store::incentives::all_versions(self.db())
             .await?
             .into_iter()
+            // A data-quality floor cannot be computed yet (runs refuse it):
+            // left out rather than failing the whole list.
             .filter(|r| {
-                r.status == ProgramStatus::Active && r.program.covers(period, fiscal).is_ok()
+                r.status == ProgramStatus::Active
+                    && r.program.covers(period, fiscal).is_ok()
+                    && r.program.conditions.min_data_quality.is_none()
             })
             .collect();
         let computation = self.compute(period, &programs).await?;

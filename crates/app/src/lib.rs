@@ -24,6 +24,7 @@ pub mod home;
 pub mod imports;
 pub mod incentive_adjustments;
 mod incentive_compute;
+pub mod incentive_preview;
 pub mod incentive_runs;
 pub mod incentive_watchlist;
 pub mod incentive_whatif;

@@ -60,6 +60,8 @@ catalogs!(
     "incentive_adjustments",
     "incentive_runs",
     "incentive_whatif",
+    "incentive_watchlist",
+    "incentive_preview",
 );
 
 static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(EN_FILES));

@@ -300,6 +300,11 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
         if group == "performance" && caller.can(Permission::ViewIncentives) {
             links.push(link("/incentives", "nav.incentives", false));
             links.push(link("/incentives/runs", "nav.incentive_runs", false));
+            links.push(link(
+                "/incentives/watchlist",
+                "nav.incentive_watchlist",
+                false,
+            ));
         }
         if group == "performance" && caller.role.is_partner_role() {
             links.push(link("/my/incentives", "nav.my_incentives", false));

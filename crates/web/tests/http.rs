@@ -680,6 +680,8 @@ mod imports;
 mod incentive_adjustments;
 #[path = "http/incentive_runs.rs"]
 mod incentive_runs;
+#[path = "http/incentive_watchlist.rs"]
+mod incentive_watchlist;
 #[path = "http/incentives.rs"]
 mod incentives;
 #[path = "http/inventory.rs"]

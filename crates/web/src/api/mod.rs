@@ -12,7 +12,9 @@ mod coverage;
 mod grades;
 mod imports;
 mod incentive_adjustments;
+mod incentive_preview;
 mod incentive_runs;
+mod incentive_watchlist;
 mod incentive_whatif;
 mod incentives;
 mod inventory;
@@ -111,7 +113,9 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(incentives::routes())
                 .merge(incentive_whatif::routes())
                 .merge(incentive_adjustments::routes())
-                .merge(incentive_runs::routes()),
+                .merge(incentive_runs::routes())
+                .merge(incentive_watchlist::routes())
+                .merge(incentive_preview::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

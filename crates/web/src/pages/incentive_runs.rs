@@ -1031,6 +1031,8 @@ struct StatementPage {
     settled: String,
     owed: String,
     xlsx: String,
+    /// A partner's own watch rows (near the next bracket), on its page.
+    watch: Vec<super::incentive_watchlist::WatchLine>,
 }
 
 fn payout_word(lang: Lang, form: Option<&str>) -> &'static str {
@@ -1125,6 +1127,7 @@ async fn statement_page(
     query: &StatementQuery,
     base: &str,
     crumbs: Vec<(String, Option<String>)>,
+    watch: Vec<super::incentive_watchlist::WatchLine>,
 ) -> Result<Response, PageError> {
     let w = Words::new(ctx.lang, &statement.currency)?;
     if query.format.as_deref() == Some("xlsx") {
@@ -1145,6 +1148,7 @@ async fn statement_page(
         settled: w.money(statement.settled),
         owed: w.money(statement.owed),
         xlsx: format!("{base}?format=xlsx"),
+        watch,
         c,
         lines,
     })
@@ -1162,7 +1166,12 @@ async fn mine(
     }
     let statement = state.app.incentive_statement(&ctx.caller, None).await?;
     let title = ctx.lang.t("runs.mine").to_owned();
-    statement_page(&ctx, &statement, &query, MINE, vec![(title, None)]).await
+    let watch = if query.format.is_none() {
+        super::incentive_watchlist::own_rows(&state, &ctx.caller, ctx.lang).await?
+    } else {
+        Vec::new()
+    };
+    statement_page(&ctx, &statement, &query, MINE, vec![(title, None)], watch).await
 }
 
 async fn partner_statement(
@@ -1196,5 +1205,5 @@ async fn partner_statement(
         ),
         (title, None),
     ];
-    statement_page(&ctx, &statement, &query, &base, crumbs).await
+    statement_page(&ctx, &statement, &query, &base, crumbs, Vec::new()).await
 }

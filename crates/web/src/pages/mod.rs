@@ -12,8 +12,10 @@ mod grades;
 mod home;
 mod imports;
 mod incentive_adjustments;
+mod incentive_preview;
 mod incentive_runs;
 pub use incentive_runs::trace_in_words as incentive_trace_in_words;
+mod incentive_watchlist;
 mod incentive_whatif;
 mod incentives;
 mod inventory;
@@ -99,6 +101,7 @@ pub(crate) fn routes() -> Routes {
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
         .merge(incentive_whatif::routes())
+        .merge(incentive_watchlist::routes())
 }
 
 pub(crate) fn render(template: &impl Template) -> Result<Response, PageError> {

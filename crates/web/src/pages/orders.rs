@@ -447,6 +447,8 @@ struct DetailPage {
     can_place: bool,
     can_decide: bool,
     can_credit: bool,
+    /// How the order moves its partner's incentives, while it is open.
+    incentives: Vec<super::incentive_preview::PreviewLine>,
     errors: Vec<(String, String)>,
 }
 
@@ -532,6 +534,7 @@ async fn detail_page(
     // An order placed with a distributor is its buyer's and that
     // distributor's to act on; staff only read it.
     let downstream = order.seller.is_some();
+    let incentives = super::incentive_preview::preview_lines(state, ctx, &order).await?;
     let buyer_side = !downstream || (ctx.caller.role.is_partner_role() && !order.sold_by_reader);
     render(&DetailPage {
         c,
@@ -542,6 +545,7 @@ async fn detail_page(
             ctx.caller.can(Permission::DecideOrders)
         },
         can_credit: ctx.caller.can(Permission::IssueCreditNotes) && !downstream,
+        incentives,
         order,
         errors,
     })

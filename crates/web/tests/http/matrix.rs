@@ -299,6 +299,14 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/incentive-runs/999999/rerun", Json(r#"{}"#), [404, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/incentive-runs/999999/approve", Json(r#"{}"#), [403, 403, 403, 404, 403, 403, 401]),
     ("POST", "/api/v1/incentive-runs/999999/pay", Json(r#"{}"#), [403, 403, 403, 404, 403, 403, 401]),
+    // The watchlist: staff read their reach, a partner's people their own
+    // rows (on their incentives page); the preview of a decided order is
+    // refused, another partner's is not found.
+    ("GET", "/incentives/watchlist", Empty, [200, 200, 200, 200, 303, 303, 303]),
+    ("GET", "/incentives/watchlist?within=nope", Empty, [422, 422, 422, 422, 303, 303, 303]),
+    ("GET", "/api/v1/incentive-watchlist", Empty, [200, 200, 200, 200, 200, 200, 401]),
+    ("GET", "/api/v1/incentive-watchlist?within=nope", Empty, [422, 422, 422, 422, 422, 422, 401]),
+    ("GET", "/api/v1/orders/SO-000001/incentive-preview", Empty, [422, 422, 404, 422, 422, 404, 401]),
     ("GET", "/api/v1/incentive-statement", Empty, [422, 422, 422, 422, 200, 200, 401]),
     ("GET", "/api/v1/incentive-statement?subject=P1", Empty, [200, 200, 404, 200, 200, 200, 401]),
     ("GET", "/api/v1/scorecards/runs", Empty, [200, 200, 200, 200, 200, 200, 401]),

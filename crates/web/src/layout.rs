@@ -301,6 +301,13 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
             links.push(link("/incentives", "nav.incentives", false));
             links.push(link("/incentives/runs", "nav.incentive_runs", false));
         }
+        if group == "performance" && caller.can(Permission::ViewIncentiveAccruals) {
+            links.push(link(
+                "/incentives/accruals",
+                "nav.incentive_accruals",
+                false,
+            ));
+        }
         if group == "performance" && caller.role.is_partner_role() {
             links.push(link("/my/incentives", "nav.my_incentives", false));
         }

@@ -11,6 +11,7 @@ mod catalog;
 mod coverage;
 mod grades;
 mod imports;
+mod incentive_accruals;
 mod incentive_adjustments;
 mod incentive_runs;
 mod incentives;
@@ -108,6 +109,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(outlets::routes())
                 .merge(awards::routes())
                 .merge(incentives::routes())
+                .merge(incentive_accruals::routes())
                 .merge(incentive_adjustments::routes())
                 .merge(incentive_runs::routes()),
         )

@@ -86,8 +86,11 @@ async fn quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -> i32 {
     year
 }
 
-/// (period, accrued, projected, last booked, movement, subjects) per line.
-fn figures(a: &Accruals) -> Vec<(&str, i64, i64, Option<i64>, i64, i64)> {
+/// (period, accrued, projected, last booked, movement, subjects).
+type Figures<'a> = (&'a str, i64, i64, Option<i64>, i64, i64);
+
+/// The figures of each line.
+fn figures(a: &Accruals) -> Vec<Figures<'_>> {
     a.lines
         .iter()
         .map(|l| {

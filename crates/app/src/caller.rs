@@ -180,6 +180,9 @@ pub enum Permission {
     /// results (`incentive_adjustments`): finance's and the channel's
     /// managers' work, not a rep's (whose commission they change).
     AdjustIncentives,
+    /// Read the month-end accruals (`incentive_accruals`): the company's
+    /// liability per program, for finance and the channel's managers.
+    ViewIncentiveAccruals,
 }
 
 impl Permission {
@@ -246,7 +249,7 @@ impl Permission {
             Permission::ViewIncentives => !role.is_partner_role(),
             Permission::ManageIncentives => matches!(role, Role::Admin | Role::ChannelManager),
             Permission::ApproveIncentives => role == Role::Finance,
-            Permission::AdjustIncentives => {
+            Permission::AdjustIncentives | Permission::ViewIncentiveAccruals => {
                 matches!(role, Role::Admin | Role::ChannelManager | Role::Finance)
             }
             Permission::ImportSellIn => {

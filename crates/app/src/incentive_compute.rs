@@ -18,7 +18,7 @@ use qudao_domain::incentives::run::{Part, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
 use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
 use qudao_domain::partners::PartnerId;
-use qudao_domain::periods::Period;
+use qudao_domain::periods::{Month, Period};
 use qudao_domain::scope::UserId;
 use qudao_domain::targets::TargetMeasure;
 use qudao_engine::{Answer, QueryText};
@@ -237,6 +237,21 @@ fn value_at(values: &[Option<i64>], i: usize) -> i64 {
     values.get(i).copied().flatten().unwrap_or(0)
 }
 
+/// A question over the period, or over the months of `window` in it.
+fn within(period: Period, window: Option<(Month, Month)>) -> QueryText {
+    match window {
+        Some((first, last)) => QueryText {
+            from: Some(first.to_string()),
+            to: Some(last.to_string()),
+            ..QueryText::default()
+        },
+        None => QueryText {
+            period: Some(period.to_string()),
+            ..QueryText::default()
+        },
+    }
+}
+
 /// The rows of an answer by their first key's code.
 fn rows_by_code(answer: Option<&Answer>) -> HashMap<&str, &qudao_engine::AnswerRow> {
     answer
@@ -383,6 +398,7 @@ impl Qudao {
         &self,
         program: &Program,
         period: Period,
+        window: Option<(Month, Month)>,
         line_of_sku: &HashMap<String, String>,
         only: Option<&str>,
     ) -> Result<HashMap<String, Figures>, AppError> {
@@ -433,14 +449,35 @@ impl Qudao {
                     compare: Option<&str>| QueryText {
             measures,
             by: by.split(',').map(str::to_owned).collect(),
-            period: Some(period.to_string()),
             filters,
             compare: compare.map(str::to_owned),
-            ..QueryText::default()
+            ..within(period, window)
         };
+        // Facts through a month compare with the whole period before: the
+        // engine would shift a range by its own length, and a growth rule
+        // projects against what the last period ended at.
         let answer = self
-            .incentive_answer(text(measures, by, filters.clone(), compare))
+            .incentive_answer(text(
+                measures.clone(),
+                by,
+                filters.clone(),
+                compare.filter(|_| window.is_none()),
+            ))
             .await?;
+        let compared = match (compare, window) {
+            (Some(compare), Some(_)) => {
+                let whole = QueryText {
+                    measures,
+                    by: by.split(',').map(str::to_owned).collect(),
+                    period: Some(period.to_string()),
+                    filters: filters.clone(),
+                    compare: Some(compare.to_owned()),
+                    ..QueryText::default()
+                };
+                Some(self.incentive_answer(whole).await?)
+            }
+            _ => None,
+        };
         let mut figures: HashMap<String, Figures> = HashMap::new();
         for row in answer.iter().flat_map(|a| a.rows.iter()) {
             let Some(key) = row.keys.first() else {
@@ -452,6 +489,13 @@ impl Qudao {
                 .compare
                 .as_ref()
                 .map(|c| value_at(c, 0) + if downstream { value_at(c, 1) } else { 0 });
+            let last = match &compared {
+                Some(answer) => rows_by_code(answer.as_ref())
+                    .get(key.code.as_str())
+                    .and_then(|r| r.compare.as_ref())
+                    .map(|c| value_at(c, 0) + if downstream { value_at(c, 1) } else { 0 }),
+                None => last,
+            };
             figures.insert(
                 key.code.clone(),
                 Figures {
@@ -468,8 +512,16 @@ impl Qudao {
             }
         }
         if !program.multipliers.is_empty() {
-            self.multiplied_parts(program, period, by, &filters, line_of_sku, &mut figures)
-                .await?;
+            self.multiplied_parts(
+                program,
+                period,
+                window,
+                by,
+                &filters,
+                line_of_sku,
+                &mut figures,
+            )
+            .await?;
         }
         if program.rules.pay_on_collected_share {
             let answer = self
@@ -495,10 +547,15 @@ impl Qudao {
     /// The parts of each subject's base that a multiplier counts more: the
     /// skus a multiplier names (their own factor wins), then the lines
     /// without those skus.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the one program's question, narrowed to its parts"
+    )]
     async fn multiplied_parts(
         &self,
         program: &Program,
         period: Period,
+        window: Option<(Month, Month)>,
         by: &str,
         filters: &[(String, Vec<String>)],
         line_of_sku: &HashMap<String, String>,
@@ -530,9 +587,8 @@ impl Qudao {
                 QueryText {
                     measures: vec![measure.clone()],
                     by: vec![by.to_owned(), dim.to_owned()],
-                    period: Some(period.to_string()),
                     filters,
-                    ..QueryText::default()
+                    ..within(period, window)
                 }
             })
         };
@@ -630,7 +686,7 @@ impl Qudao {
         period: Period,
         programs: &[&Program],
     ) -> Result<Gathered, AppError> {
-        self.gather_only(period, programs, None).await
+        self.gather_with(period, programs, None, None).await
     }
 
     /// `gather` for one subject (by its code), as a page asks for a single
@@ -642,6 +698,33 @@ impl Qudao {
         programs: &[&Program],
         only: Option<&str>,
     ) -> Result<Gathered, AppError> {
+        self.gather_with(period, programs, None, only).await
+    }
+
+    /// [`Qudao::gather`] with the facts through month `through` only (the
+    /// whole period when it has ended by then); targets, adjustments and a
+    /// growth rule's last period stay the whole period's.
+    pub(crate) async fn gather_through(
+        &self,
+        period: Period,
+        programs: &[&Program],
+        through: Option<Month>,
+    ) -> Result<Gathered, AppError> {
+        self.gather_with(period, programs, through, None).await
+    }
+
+    async fn gather_with(
+        &self,
+        period: Period,
+        programs: &[&Program],
+        through: Option<Month>,
+        only: Option<&str>,
+    ) -> Result<Gathered, AppError> {
+        let fiscal = crate::targets::fiscal(self.current_settings().await?.fiscal_year_start);
+        let months = qudao_domain::targets::fiscal_months(period, fiscal);
+        let window = through
+            .filter(|m| months.last().is_some_and(|last| m < last))
+            .map(|m| (months[0], m));
         let snapshot = self.analytics_snapshot().await?;
         let dims = &snapshot.dims;
         let targets = self.targets_in_force(period).await?;
@@ -667,8 +750,7 @@ impl Qudao {
         let (first, last) = self
             .analytics_months(&QueryText {
                 measures: vec!["sell_in_amount".to_owned()],
-                period: Some(period.to_string()),
-                ..QueryText::default()
+                ..within(period, window)
             })
             .await?;
         let codes: Vec<ProgramCode> = programs.iter().map(|p| p.code.clone()).collect();
@@ -703,7 +785,7 @@ impl Qudao {
                         .map_or(Decimal::ZERO, |(_, share)| *share)
                 });
             let figures = self
-                .program_figures(program, period, &line_of_sku, only)
+                .program_figures(program, period, window, &line_of_sku, only)
                 .await?;
             let base = &program.base;
             let measure = target_measure(base.measure);

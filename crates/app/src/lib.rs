@@ -22,6 +22,7 @@ mod grade_cache;
 pub mod grades;
 pub mod home;
 pub mod imports;
+pub mod incentive_accruals;
 pub mod incentive_adjustments;
 mod incentive_compute;
 pub mod incentive_preview;

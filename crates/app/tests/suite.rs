@@ -167,6 +167,8 @@ mod files;
 mod finance;
 #[path = "suite/imports.rs"]
 mod imports;
+#[path = "suite/incentive_accruals.rs"]
+mod incentive_accruals;
 #[path = "suite/incentive_adjustments.rs"]
 mod incentive_adjustments;
 #[path = "suite/incentive_preview.rs"]

@@ -19,6 +19,7 @@ pub mod downstream;
 mod error;
 pub mod facts;
 pub mod grades;
+pub mod incentive_accruals;
 pub mod incentive_adjustments;
 pub mod incentive_runs;
 pub mod incentives;

@@ -58,6 +58,7 @@ catalogs!(
     "owner_moves",
     "incentives",
     "incentive_adjustments",
+    "incentive_accruals",
     "incentive_runs",
     "incentive_whatif",
     "incentive_watchlist",

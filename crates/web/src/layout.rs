@@ -306,6 +306,13 @@ fn navigation(caller: &Caller, lang: Lang, active: &str) -> Vec<NavGroup> {
                 false,
             ));
         }
+        if group == "performance" && caller.can(Permission::ViewIncentiveAccruals) {
+            links.push(link(
+                "/incentives/accruals",
+                "nav.incentive_accruals",
+                false,
+            ));
+        }
         if group == "performance" && caller.role.is_partner_role() {
             links.push(link("/my/incentives", "nav.my_incentives", false));
         }

@@ -676,6 +676,8 @@ mod coverage;
 mod forms;
 #[path = "http/imports.rs"]
 mod imports;
+#[path = "http/incentive_accruals.rs"]
+mod incentive_accruals;
 #[path = "http/incentive_adjustments.rs"]
 mod incentive_adjustments;
 #[path = "http/incentive_runs.rs"]

@@ -9,6 +9,7 @@
 mod agreements;
 mod audit;
 mod exchange_rates;
+mod incentive_accruals;
 mod orders;
 mod partners;
 mod price_lists;
@@ -36,6 +37,7 @@ use crate::imports::values::{
 use crate::partners::PartnerRecordRow;
 use crate::{AppError, Caller, Qudao, SortDir};
 
+pub use incentive_accruals::accruals_journal_xlsx;
 pub use receivables::statement_xlsx;
 
 type Run = for<'a> fn(

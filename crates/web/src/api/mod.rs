@@ -11,6 +11,7 @@ mod catalog;
 mod coverage;
 mod grades;
 mod imports;
+mod incentive_accruals;
 mod incentive_adjustments;
 mod incentive_preview;
 mod incentive_runs;
@@ -112,6 +113,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(awards::routes())
                 .merge(incentives::routes())
                 .merge(incentive_whatif::routes())
+                .merge(incentive_accruals::routes())
                 .merge(incentive_adjustments::routes())
                 .merge(incentive_runs::routes())
                 .merge(incentive_watchlist::routes())

@@ -96,6 +96,7 @@ struct ListPage {
     status: String,
     can_edit: bool,
     can_adjust: bool,
+    can_see_accruals: bool,
 }
 
 impl ListPage {
@@ -141,6 +142,7 @@ async fn programs(
         status: filter.status.unwrap_or_default(),
         can_edit: ctx.caller.can(Permission::ManageIncentives),
         can_adjust: ctx.caller.can(Permission::AdjustIncentives),
+        can_see_accruals: ctx.caller.can(Permission::ViewIncentiveAccruals),
     })
 }
 

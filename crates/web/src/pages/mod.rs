@@ -11,6 +11,7 @@ mod coverage;
 mod grades;
 mod home;
 mod imports;
+mod incentive_accruals;
 mod incentive_adjustments;
 mod incentive_preview;
 mod incentive_runs;
@@ -97,6 +98,7 @@ pub(crate) fn routes() -> Routes {
         .merge(scorecards::routes())
         .merge(outlets::routes())
         .merge(awards::routes())
+        .merge(incentive_accruals::routes())
         .merge(incentive_adjustments::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())

@@ -14,6 +14,7 @@ pub mod downstream;
 pub mod error;
 pub mod forecast;
 pub mod grades;
+pub mod incentive_balances;
 pub mod incentives;
 pub mod inventory;
 pub mod money;

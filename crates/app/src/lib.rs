@@ -23,6 +23,7 @@ pub mod grades;
 pub mod home;
 pub mod imports;
 pub mod incentive_adjustments;
+pub mod incentive_balances;
 mod incentive_compute;
 pub mod incentive_runs;
 pub mod incentive_watchlist;

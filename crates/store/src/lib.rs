@@ -20,6 +20,7 @@ mod error;
 pub mod facts;
 pub mod grades;
 pub mod incentive_adjustments;
+pub mod incentive_balances;
 pub mod incentive_runs;
 pub mod incentives;
 pub mod inventory;

@@ -45,6 +45,7 @@ mod v029_rep_target_moves;
 mod v030_incentive_programs;
 mod v031_incentive_runs;
 mod v032_incentive_adjustments;
+mod v033_incentive_balances;
 
 struct Migration {
     version: i64,
@@ -212,6 +213,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 32,
         name: "incentive penalties and manual adjustments",
         statements: v032_incentive_adjustments::v32_incentive_adjustments,
+    },
+    Migration {
+        version: 33,
+        name: "incentive payout balances and orders' wallet requests",
+        statements: v033_incentive_balances::v33_incentive_balances,
     },
 ];
 

@@ -169,6 +169,8 @@ mod finance;
 mod imports;
 #[path = "suite/incentive_adjustments.rs"]
 mod incentive_adjustments;
+#[path = "suite/incentive_balances.rs"]
+mod incentive_balances;
 #[path = "suite/incentive_runs.rs"]
 mod incentive_runs;
 #[path = "suite/incentives.rs"]

@@ -106,6 +106,8 @@ pub struct OrderWalletView {
     pub allowed_shown: String,
     /// What the order asks (`None`: the most allowed).
     pub requested: Option<i64>,
+    /// The same in major units as typed (`200.00`).
+    pub requested_text: Option<String>,
     /// What the order has spent of it (after any return), minor units.
     pub used: i64,
     pub used_shown: String,
@@ -527,6 +529,7 @@ impl Qudao {
             allowed,
             allowed_shown: shown(allowed, currency),
             requested,
+            requested_text: requested.map(|r| Money::from_minor(r, currency).amount_text()),
             used,
             used_shown: shown(used, currency),
             payable,

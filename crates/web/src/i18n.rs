@@ -58,6 +58,7 @@ catalogs!(
     "owner_moves",
     "incentives",
     "incentive_adjustments",
+    "incentive_balances",
     "incentive_runs",
 );
 

@@ -678,6 +678,8 @@ mod forms;
 mod imports;
 #[path = "http/incentive_adjustments.rs"]
 mod incentive_adjustments;
+#[path = "http/incentive_balances.rs"]
+mod incentive_balances;
 #[path = "http/incentive_runs.rs"]
 mod incentive_runs;
 #[path = "http/incentives.rs"]

@@ -12,6 +12,7 @@ mod coverage;
 mod grades;
 mod imports;
 mod incentive_adjustments;
+mod incentive_balances;
 mod incentive_runs;
 mod incentives;
 mod inventory;
@@ -109,6 +110,7 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(awards::routes())
                 .merge(incentives::routes())
                 .merge(incentive_adjustments::routes())
+                .merge(incentive_balances::routes())
                 .merge(incentive_runs::routes()),
         )
         .split_for_parts();

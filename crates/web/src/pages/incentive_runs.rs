@@ -1019,6 +1019,7 @@ struct StatementPage {
     settled: String,
     owed: String,
     xlsx: String,
+    balances: String,
 }
 
 fn payout_word(lang: Lang, form: Option<&str>) -> &'static str {
@@ -1133,6 +1134,7 @@ async fn statement_page(
         settled: w.money(statement.settled),
         owed: w.money(statement.owed),
         xlsx: format!("{base}?format=xlsx"),
+        balances: format!("{base}/balances"),
         c,
         lines,
     })

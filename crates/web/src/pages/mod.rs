@@ -12,6 +12,7 @@ mod grades;
 mod home;
 mod imports;
 mod incentive_adjustments;
+mod incentive_balances;
 mod incentive_runs;
 mod incentives;
 mod inventory;
@@ -94,6 +95,7 @@ pub(crate) fn routes() -> Routes {
         .merge(outlets::routes())
         .merge(awards::routes())
         .merge(incentive_adjustments::routes())
+        .merge(incentive_balances::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
 }

@@ -942,7 +942,28 @@ impl Qudao {
                     })
                 })
                 .collect();
-        repo::append(&tx, run.id, &settlements, &caller.login).await?;
+        let ids = repo::append(&tx, run.id, &settlements, &caller.login).await?;
+        let currencies: HashMap<&str, Currency> = run
+            .program_ids
+            .iter()
+            .filter_map(|id| programs.get(id))
+            .map(|p| (p.program.code.as_str(), p.program.currency))
+            .collect();
+        let paid: Vec<crate::incentive_balances::PaidSettlement<'_>> = settlements
+            .iter()
+            .zip(ids)
+            .filter_map(|(s, id)| {
+                Some(crate::incentive_balances::PaidSettlement {
+                    subject: s.subject,
+                    program: s.program_code.as_str(),
+                    form: s.form,
+                    currency: *currencies.get(s.program_code.as_str())?,
+                    amount: s.amount,
+                    ledger_entry: id,
+                })
+            })
+            .collect();
+        let credited = self.pay_into_balances(&tx, caller, &paid).await?;
         repo::set_status(&tx, run.id, RunStatus::Paid, &caller.login).await?;
         #[derive(Serialize)]
         struct Paid {
@@ -965,6 +986,10 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
+        if credited {
+            self.facts_committed(qudao_store::facts::FactKind::CreditNote)
+                .await?;
+        }
         self.incentive_run(caller, run_id).await
     }
 

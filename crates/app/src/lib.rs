@@ -24,6 +24,7 @@ pub mod home;
 pub mod imports;
 pub mod incentive_accruals;
 pub mod incentive_adjustments;
+pub mod incentive_balances;
 mod incentive_compute;
 pub mod incentive_preview;
 pub mod incentive_runs;

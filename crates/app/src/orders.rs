@@ -84,6 +84,9 @@ pub struct OrderView {
     pub lines: Vec<OrderLineView>,
     pub shipments: Vec<ShipmentView>,
     pub returns: Vec<ReturnView>,
+    /// The rebate wallet's deduction from the total; none for an order
+    /// placed with a distributor.
+    pub wallet: Option<crate::incentive_balances::OrderWalletView>,
 }
 
 /// A failing check: its rule key, the line it names, and what the message
@@ -240,6 +243,12 @@ pub struct OrderInput {
     pub note: String,
     #[serde(default)]
     pub lines: Vec<LineInput>,
+    /// What the rebate wallet (返利池) pays of an order with us, in major
+    /// units; empty: the most allowed (the balance, within the programs'
+    /// share of the order's value). Spent when the order is submitted.
+    #[serde(default, deserialize_with = "crate::text::text_or_number")]
+    #[schema(value_type = String, example = "200.00")]
+    pub wallet: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -639,7 +648,12 @@ impl Qudao {
             &caller.login,
         )
         .await?;
+        let value: i64 = lines.iter().map(|l| l.new.amount_minor).sum();
         repo::replace_lines(&tx, &order, lines.into_iter().map(|l| l.new).collect()).await?;
+        if seller.is_none() {
+            self.request_wallet(&tx, &partner, order.id, value, &input.wallet)
+                .await?;
+        }
         let order = self.recheck(&tx, &partner, order).await?;
         let view = self.view_of(&tx, &partner, order).await?;
         self.audit(
@@ -688,7 +702,12 @@ impl Qudao {
             .price_lines(&tx, caller, &partner, order.seller_id, day, &input.lines)
             .await?;
         let order = repo::update_head(&tx, order, day, &note).await?;
+        let value: i64 = lines.iter().map(|l| l.new.amount_minor).sum();
         repo::replace_lines(&tx, &order, lines.into_iter().map(|l| l.new).collect()).await?;
+        if order.seller_id.is_none() {
+            self.request_wallet(&tx, &partner, order.id, value, &input.wallet)
+                .await?;
+        }
         let order = if status == OrderStatus::Rejected {
             repo::set_status(&tx, order, OrderStatus::Draft, Decision::default()).await?
         } else {
@@ -836,6 +855,15 @@ impl Qudao {
                     crate::commit(tx).await?;
                     return Err(refusal(&after.checks));
                 }
+                if to == OrderStatus::Submitted && order.seller_id.is_none() {
+                    let value: i64 = repo::lines_of(&tx, order.id)
+                        .await?
+                        .iter()
+                        .map(|l| l.amount_minor)
+                        .sum();
+                    self.spend_wallet(&tx, caller, &partner, order.id, value)
+                        .await?;
+                }
                 let by = (to == OrderStatus::Approved).then_some((caller.login.as_str(), None));
                 repo::set_status(
                     &tx,
@@ -849,6 +877,7 @@ impl Qudao {
                 .await?
             }
             _ => {
+                self.return_wallet(&tx, caller, &partner, order.id).await?;
                 repo::set_status(
                     &tx,
                     order,
@@ -1731,7 +1760,11 @@ impl Qudao {
             .into_iter()
             .collect();
         let name_of = |login: &String| names.get(login).unwrap_or(login).clone();
+        let wallet = self
+            .order_wallet(db, partner, order.id, order.seller_id, total)
+            .await?;
         Ok(OrderView {
+            wallet,
             decided_by_name: order.decided_by.as_ref().map(name_of),
             created_by_name: name_of(&order.created_by),
             number: order.number,

@@ -171,6 +171,8 @@ mod imports;
 mod incentive_accruals;
 #[path = "suite/incentive_adjustments.rs"]
 mod incentive_adjustments;
+#[path = "suite/incentive_balances.rs"]
+mod incentive_balances;
 #[path = "suite/incentive_preview.rs"]
 mod incentive_preview;
 #[path = "suite/incentive_runs.rs"]

@@ -299,6 +299,20 @@ async fn demo_loads_everything_it_promises() {
         chosen += detail.winners.len();
     }
     assert!(chosen > 0, "{service:?}");
+
+    // The paid quarter filled the demo partner's rebate wallet (RB-DIST-Q),
+    // so its first order can use it.
+    let balances = app
+        .incentive_balances(&admin, Some("P00001"))
+        .await
+        .unwrap();
+    assert!(
+        balances
+            .balances
+            .iter()
+            .any(|b| b.form == "wallet" && b.balance > 0),
+        "{balances:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

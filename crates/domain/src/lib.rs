@@ -15,6 +15,7 @@ pub mod error;
 pub mod forecast;
 pub mod grades;
 pub mod incentive_accruals;
+pub mod incentive_balances;
 pub mod incentives;
 pub mod inventory;
 pub mod money;

@@ -751,18 +751,19 @@ pub struct NewEntry {
     pub form: Option<PayoutForm>,
 }
 
-/// Appends ledger entries for a run.
+/// Appends ledger entries for a run; their ids, in the entries' order
+/// (a payout's balance movements reference their settlement).
 pub async fn append(
     tx: &WriteTx,
     run_id: i64,
     entries: &[NewEntry],
     by: &str,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     let at = now();
     let ids = bulk::allocate_ids(tx, LEDGER, entries.len()).await?;
     let rows = entries
         .iter()
-        .zip(ids)
+        .zip(ids.iter().copied())
         .map(|(e, id)| {
             let (partner_id, user_id) = e.subject.ids();
             vec![
@@ -806,5 +807,5 @@ pub async fn append(
         rows,
     )
     .await?;
-    Ok(())
+    Ok(ids)
 }

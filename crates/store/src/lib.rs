@@ -21,6 +21,7 @@ pub mod facts;
 pub mod grades;
 pub mod incentive_accruals;
 pub mod incentive_adjustments;
+pub mod incentive_balances;
 pub mod incentive_runs;
 pub mod incentives;
 pub mod inventory;

@@ -59,6 +59,7 @@ catalogs!(
     "incentives",
     "incentive_adjustments",
     "incentive_accruals",
+    "incentive_balances",
     "incentive_runs",
     "incentive_whatif",
     "incentive_watchlist",
@@ -442,7 +443,7 @@ mod tests {
                 .collect()
         }
         use qudao_domain::incentives::program as incentives;
-        let labelled: [(&str, Vec<String>); 41] = [
+        let labelled: [(&str, Vec<String>); 43] = [
             (
                 "program_kind",
                 words(
@@ -509,6 +510,22 @@ mod tests {
                     "adjustment_kind",
                     qudao_domain::incentives::AdjustmentKind::ALL,
                     qudao_domain::incentives::AdjustmentKind::as_str,
+                ),
+            ),
+            (
+                "balance_form",
+                words(
+                    "balance_form",
+                    qudao_domain::incentive_balances::BalanceForm::ALL,
+                    qudao_domain::incentive_balances::BalanceForm::as_str,
+                ),
+            ),
+            (
+                "movement_kind",
+                words(
+                    "movement_kind",
+                    qudao_domain::incentive_balances::MovementKind::ALL,
+                    qudao_domain::incentive_balances::MovementKind::as_str,
                 ),
             ),
             (

@@ -680,6 +680,8 @@ mod imports;
 mod incentive_accruals;
 #[path = "http/incentive_adjustments.rs"]
 mod incentive_adjustments;
+#[path = "http/incentive_balances.rs"]
+mod incentive_balances;
 #[path = "http/incentive_runs.rs"]
 mod incentive_runs;
 #[path = "http/incentive_watchlist.rs"]

@@ -46,6 +46,7 @@ mod v030_incentive_programs;
 mod v031_incentive_runs;
 mod v032_incentive_adjustments;
 mod v033_incentive_accruals;
+mod v034_incentive_balances;
 
 struct Migration {
     version: i64,
@@ -218,6 +219,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 33,
         name: "booked incentive accruals",
         statements: v033_incentive_accruals::v33_incentive_accruals,
+    },
+    Migration {
+        version: 34,
+        name: "incentive payout balances and orders' wallet requests",
+        statements: v034_incentive_balances::v34_incentive_balances,
     },
 ];
 

@@ -13,6 +13,7 @@ mod grades;
 mod imports;
 mod incentive_accruals;
 mod incentive_adjustments;
+mod incentive_balances;
 mod incentive_preview;
 mod incentive_runs;
 mod incentive_watchlist;
@@ -117,7 +118,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(incentive_adjustments::routes())
                 .merge(incentive_runs::routes())
                 .merge(incentive_watchlist::routes())
-                .merge(incentive_preview::routes()),
+                .merge(incentive_preview::routes())
+                .merge(incentive_balances::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -1033,6 +1033,7 @@ struct StatementPage {
     xlsx: String,
     /// A partner's own watch rows (near the next bracket), on its page.
     watch: Vec<super::incentive_watchlist::WatchLine>,
+    balances: String,
 }
 
 fn payout_word(lang: Lang, form: Option<&str>) -> &'static str {
@@ -1149,6 +1150,7 @@ async fn statement_page(
         owed: w.money(statement.owed),
         xlsx: format!("{base}?format=xlsx"),
         watch,
+        balances: format!("{base}/balances"),
         c,
         lines,
     })

@@ -13,6 +13,7 @@ mod home;
 mod imports;
 mod incentive_accruals;
 mod incentive_adjustments;
+mod incentive_balances;
 mod incentive_preview;
 mod incentive_runs;
 pub use incentive_runs::trace_in_words as incentive_trace_in_words;
@@ -100,6 +101,7 @@ pub(crate) fn routes() -> Routes {
         .merge(awards::routes())
         .merge(incentive_accruals::routes())
         .merge(incentive_adjustments::routes())
+        .merge(incentive_balances::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
         .merge(incentive_whatif::routes())

@@ -202,6 +202,11 @@ struct FormPage {
     order_date: String,
     note: String,
     lines: Vec<FormLine>,
+    /// What the rebate wallet pays (empty: the most allowed).
+    wallet: String,
+    /// 返利池余额 ¥X，本单最多可用 ¥Y (or the share, before lines are
+    /// priced); none when the partner is not known yet or has no wallet.
+    wallet_hint: Option<String>,
     staff: bool,
     can_override: bool,
     /// The partner's distributor (code, name) it may order from, on a new
@@ -230,6 +235,9 @@ struct Typed {
     order_date: String,
     note: String,
     lines: Vec<FormLine>,
+    wallet: String,
+    /// The order's wallet as last saved (an edited order's).
+    saved_wallet: Option<qudao_app::incentive_balances::OrderWalletView>,
 }
 
 impl Typed {
@@ -246,6 +254,12 @@ impl Typed {
             seller: order.seller.clone().unwrap_or_default(),
             order_date: order.order_date.to_string(),
             note: order.note.clone(),
+            wallet: order
+                .wallet
+                .as_ref()
+                .and_then(|w| w.requested_text.clone())
+                .unwrap_or_default(),
+            saved_wallet: order.wallet.clone(),
             lines: order
                 .lines
                 .iter()
@@ -272,6 +286,8 @@ impl Typed {
             seller: get("seller"),
             order_date: get("order_date"),
             note: get("note"),
+            wallet: get("wallet"),
+            saved_wallet: None,
             // Rows past the first eight exist only when the page added
             // them: read up to the last row posted.
             lines: (1..=MAX_FORM_LINES)
@@ -309,9 +325,30 @@ async fn form_page(
         None => state.app.my_distributor(&ctx.caller).await?,
         Some(_) => None,
     };
+    let wallet_hint = match &typed.saved_wallet {
+        Some(w) => Some(
+            ctx.lang
+                .tf("balances.order_hint", &w.balance_shown)
+                .replacen("{}", &w.allowed_shown, 1),
+        ),
+        None if ctx.caller.role.is_partner_role() => {
+            let mine = state.app.incentive_balances(&ctx.caller, None).await?;
+            mine.balances
+                .iter()
+                .find(|b| b.form == "wallet" && b.balance > 0)
+                .map(|b| {
+                    ctx.lang
+                        .tf("balances.order_share_hint", &b.balance_shown)
+                        .replacen("{}", &mine.wallet_share, 1)
+                })
+        }
+        None => None,
+    };
     render(&FormPage {
         c,
         number,
+        wallet: typed.wallet,
+        wallet_hint,
         distributor,
         seller: typed.seller,
         partner: typed.partner,
@@ -342,6 +379,8 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         order_date: qudao_app::today().to_string(),
         note: String::new(),
         lines: Vec::new(),
+        wallet: String::new(),
+        saved_wallet: None,
     };
     form_page(&state, &ctx, None, typed.padded(), Vec::new()).await
 }
@@ -387,6 +426,7 @@ async fn input_of(state: &AppState, ctx: &Ctx, typed: &Typed) -> Result<OrderInp
         order_date: typed.order_date.clone(),
         note: typed.note.clone(),
         lines,
+        wallet: typed.wallet.clone(),
     })
 }
 

@@ -244,6 +244,13 @@ where
             .get::<BodyLimit>()
             .map_or(crate::auth::FORM_LIMIT, |l| l.0);
         match Json::<serde_json::Value>::from_request(request, state).await {
+            // A struct also deserializes from an array of its fields in
+            // order, so `[]` would pass for a body of optional fields; every
+            // body here is an object.
+            Ok(Json(value)) if value.is_array() => Err(WebError::BadRequest(
+                "The JSON body must be an object, not an array".to_owned(),
+            )
+            .into()),
             Ok(Json(mut value)) => {
                 integral_numbers(&mut value);
                 serde_path_to_error::deserialize(value)

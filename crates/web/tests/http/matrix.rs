@@ -338,6 +338,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/incentive-programs/NOPE", Empty, [404, 404, 404, 404, 403, 403, 401]),
     ("GET", "/api/v1/incentive-programs/NOPE/versions/1", Empty, [404, 404, 404, 404, 403, 403, 401]),
     ("POST", "/api/v1/incentive-programs/NOPE/versions/1/activate", Json(r#"{}"#), [404, 404, 403, 403, 403, 403, 401]),
+    // A body that is an array is no request body here, whatever its fields.
+    ("POST", "/api/v1/incentive-programs/NOPE/what-if", Json(r#"[]"#), [400, 400, 400, 400, 400, 400, 401]),
     ("POST", "/api/v1/incentive-programs/NOPE/what-if", Json(r#"{"period": "2026-Q2"}"#), [404, 404, 403, 403, 403, 403, 401]),
     ("POST", "/api/v1/incentive-programs/NOPE/what-if/save", Json(r#"{"period": "2026-Q2", "brackets": [{"from": "0%", "rate": "1%"}]}"#), [404, 404, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/incentive-adjustments", Empty, [200, 200, 403, 200, 403, 403, 401]),

@@ -8,9 +8,9 @@
 
 use chrono::{Datelike, NaiveDate};
 use qudao_app::incentive_accruals::Accruals;
-use qudao_app::incentives::DocumentFormat;
 use qudao_domain::Problem;
 
+use super::incentive_runs::{rebate_in_force_with_targets, sold};
 use super::*;
 
 on_both_backends!(
@@ -18,71 +18,23 @@ on_both_backends!(
     incentive_accruals_refusals_write_nothing,
 );
 
-fn rebate(year: i32) -> String {
-    format!(
-        r#"{{
-  "kind": "rebate", "code": "RB-Q", "name": "经销商季度返利", "version": 1,
-  "currency": "CNY", "effective_from": "{year}-01-01", "effective_to": "{year}-12-31",
-  "period": "quarter",
-  "scope": {{ "partner_types": ["distributor"] }},
-  "base": {{ "measure": "sell_in_net" }},
-  "mode": "retroactive",
-  "brackets": [{{ "from": "0%", "rate": "1%" }}, {{ "from": "80%", "rate": "2%" }}, {{ "from": "100%", "rate": "3%" }}],
-  "stacking": {{ "rule": "stacks", "order": 10 }},
-  "payout": {{ "form": "wallet", "max_share_per_order": "20%" }}
-}}"#
-    )
-}
-
-async fn sold(db: &TestDb, partner: &str, on: NaiveDate, minor: i64) {
-    db.raw(&format!(
-        "INSERT INTO sellin_lines (partner_id, product_id, date, qty, amount_minor, currency, \
-         source, created_at) SELECT p.id, g.id, '{on}', 1, {minor}, 'CNY', 'import', \
-         '2026-01-01T00:00:00+00:00' FROM partners p, products g \
-         WHERE p.code = '{partner}' AND g.sku = 'TEA-1'"
-    ))
-    .await;
-}
-
 /// Last year's third quarter, with ¥100,000 targets for P1 and P2: in
 /// July P1 bought ¥62,000 and P2 ¥31,000; in September P1 bought ¥50,000
 /// more. Returns the year.
 async fn quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -> i32 {
     let year = qudao_app::today().year() - 1;
     let july = NaiveDate::from_ymd_opt(year, 7, 10).unwrap();
-    sold(db, "P1", july, 6_200_000).await;
-    sold(db, "P2", july, 3_100_000).await;
+    sold(db, "P1", july, 1, 6_200_000).await;
+    sold(db, "P2", july, 1, 3_100_000).await;
     sold(
         db,
         "P1",
         NaiveDate::from_ymd_opt(year, 9, 5).unwrap(),
+        1,
         5_000_000,
     )
     .await;
-    for code in ["P1", "P2"] {
-        let set = app
-            .set_target(
-                mgr,
-                &qudao_app::targets::TargetInput {
-                    period: format!("{year}-Q3"),
-                    subject_type: "partner".into(),
-                    subject_code: Some(code.into()),
-                    measure: "sell_in_amount".into(),
-                    product_line: None,
-                    value: "100000".into(),
-                    version: None,
-                },
-            )
-            .await
-            .unwrap();
-        app.approve_target(mgr, set.id).await.unwrap();
-    }
-    let saved = app
-        .save_program(mgr, &rebate(year), DocumentFormat::Json)
-        .await
-        .unwrap();
-    assert!(saved.ok(), "{:?}", saved.problems);
-    app.activate_program(mgr, "RB-Q", 1).await.unwrap();
+    rebate_in_force_with_targets(app, mgr, year).await;
     year
 }
 

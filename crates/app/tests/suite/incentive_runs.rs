@@ -58,6 +58,13 @@ pub(super) async fn last_years_quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -
     let on = NaiveDate::from_ymd_opt(year, 8, 15).unwrap();
     sold(db, "P1", on, 1000, 10_000_000).await;
     sold(db, "P2", on, 500, 5_000_000).await;
+    rebate_in_force_with_targets(app, mgr, year).await;
+    (year, format!("{year}-Q3"))
+}
+
+/// RB-Q in force for `year`, and ¥100,000 approved targets for P1 and P2
+/// in its third quarter.
+pub(super) async fn rebate_in_force_with_targets(app: &Qudao, mgr: &Caller, year: i32) {
     let period = format!("{year}-Q3");
     for code in ["P1", "P2"] {
         let set = app
@@ -83,7 +90,6 @@ pub(super) async fn last_years_quarter(db: &TestDb, app: &Qudao, mgr: &Caller) -
         .unwrap();
     assert!(saved.ok(), "{:?}", saved.problems);
     app.activate_program(mgr, "RB-Q", 1).await.unwrap();
-    (year, period)
 }
 
 fn request(period: &str, dry_run: bool) -> RunRequest {

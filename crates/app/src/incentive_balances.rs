@@ -240,7 +240,7 @@ impl Qudao {
     /// The partner whose balances the caller asks for: a partner's people
     /// their own organisation (whatever they typed), staff a partner in
     /// scope.
-    async fn balances_partner(
+    pub(crate) async fn balances_partner(
         &self,
         db: &impl ConnectionTrait,
         caller: &Caller,

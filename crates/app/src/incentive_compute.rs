@@ -49,6 +49,13 @@ struct PartView {
     code: String,
     amount: i64,
     factor: Decimal,
+    /// How many times it counts toward points (1 unless a multiplier says).
+    #[serde(skip_serializing_if = "is_one")]
+    points_factor: Decimal,
+}
+
+fn is_one(factor: &Decimal) -> bool {
+    *factor == Decimal::ONE
 }
 
 /// Where a base came from: the engine question and its aggregates.
@@ -96,6 +103,8 @@ pub(crate) struct Read {
     pub adjustments: Vec<Adjustment>,
     /// The sources of the base, as JSON for the result's `parts`.
     pub parts: String,
+    /// The points the read earns by the program's `points` (none without).
+    pub points: Option<i64>,
 }
 
 impl Read {
@@ -129,6 +138,8 @@ pub(crate) struct Computed {
     pub outcome: Outcome,
     pub stacking: Stacking,
     pub parts: String,
+    /// None for a program without points; 0 when it gave way.
+    pub points: Option<i64>,
 }
 
 /// Everything a computation produced.
@@ -179,6 +190,7 @@ pub(crate) fn calculated(
             outcome,
             stacking: Stacking::EarnedNothing,
             parts: read.parts,
+            points: read.points,
         });
     }
     let mut by_earner: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -203,6 +215,10 @@ pub(crate) fn calculated(
             results[i].stacking = if stacked.applied.contains(code) {
                 Stacking::Applied
             } else if let Some((_, to)) = stacked.gave_way.iter().find(|(p, _)| p == code) {
+                // A program that gave way does not apply: no points either.
+                if let Some(points) = &mut results[i].points {
+                    *points = 0;
+                }
                 Stacking::GaveWay(to.as_str().to_owned())
             } else {
                 Stacking::EarnedNothing
@@ -602,11 +618,13 @@ impl Qudao {
                 };
                 let amount = value_at(&row.values, 0);
                 let line = line_of_sku.get(&sku.code).cloned().unwrap_or_default();
-                let factor = program
+                let (factor, points_factor) = program
                     .multipliers
                     .iter()
                     .find(|m| m.skus.iter().any(|s| s.as_str() == sku.code))
-                    .map_or(Decimal::ONE, |m| m.base_factor);
+                    .map_or((Decimal::ONE, Decimal::ONE), |m| {
+                        (m.base_factor, m.points_factor)
+                    });
                 *sku_amount_in_line
                     .entry((subject.code.clone(), line))
                     .or_default() += amount;
@@ -616,6 +634,7 @@ impl Qudao {
                         code: sku.code.clone(),
                         amount,
                         factor,
+                        points_factor,
                     });
                 }
             }
@@ -631,17 +650,20 @@ impl Qudao {
                     .copied()
                     .unwrap_or(0);
                 let amount = value_at(&row.values, 0) - own_factor;
-                let factor = program
+                let (factor, points_factor) = program
                     .multipliers
                     .iter()
                     .find(|m| m.lines.iter().any(|l| l.as_str() == line.code))
-                    .map_or(Decimal::ONE, |m| m.base_factor);
+                    .map_or((Decimal::ONE, Decimal::ONE), |m| {
+                        (m.base_factor, m.points_factor)
+                    });
                 if let Some(f) = figures.get_mut(&subject.code) {
                     f.parts.push(PartView {
                         by: "product_line",
                         code: line.code.clone(),
                         amount,
                         factor,
+                        points_factor,
                     });
                 }
             }
@@ -891,6 +913,17 @@ impl Qudao {
                     collected_share: share,
                     adjustments: &[],
                 };
+                let points = program.points.map(|rule| {
+                    let weighted: Vec<Part> = f
+                        .parts
+                        .iter()
+                        .map(|p| Part {
+                            amount: p.amount,
+                            factor: p.points_factor,
+                        })
+                        .collect();
+                    rule.earned(multiplied_base(f.base, &weighted))
+                });
                 let parts = serde_json::to_string(&sources(&f))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 let ix = *earner_ix.entry(earner.scored).or_insert_with(|| {
@@ -903,6 +936,7 @@ impl Qudao {
                     inputs,
                     adjustments,
                     parts,
+                    points,
                 });
             }
         }

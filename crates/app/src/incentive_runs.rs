@@ -146,6 +146,9 @@ pub struct ResultView {
     /// The aggregates the base came from.
     #[schema(value_type = Object)]
     pub parts: serde_json::Value,
+    /// The points it earns (`docs/INCENTIVES.md`, "Points"); none for a
+    /// program without points.
+    pub points: Option<i64>,
 }
 
 /// A run with its results (the caller's reach of them).
@@ -455,6 +458,7 @@ fn new_results<'a>(
                 trace: serde_json::to_string(&r.outcome.trace)
                     .map_err(|e| AppError::Internal(format!("incentive trace: {e}")))?,
                 parts: r.parts.clone(),
+                points: r.points,
             })
         })
         .collect()
@@ -501,6 +505,7 @@ fn unsaved_row(r: &Computed, subject: Scored, program_id: i64) -> ResultRow {
         },
         trace: o.trace.clone(),
         parts: r.parts.clone(),
+        points: r.points,
     }
 }
 
@@ -964,6 +969,7 @@ impl Qudao {
             })
             .collect();
         let credited = self.pay_into_balances(&tx, caller, &paid).await?;
+        self.earn_points(&tx, caller, &run, &programs).await?;
         repo::set_status(&tx, run.id, RunStatus::Paid, &caller.login).await?;
         #[derive(Serialize)]
         struct Paid {
@@ -1146,6 +1152,7 @@ fn stored_view(
         gave_way_to,
         trace: row.trace.clone(),
         parts,
+        points: row.points,
     }
 }
 

@@ -25,6 +25,7 @@ pub mod imports;
 pub mod incentive_accruals;
 pub mod incentive_adjustments;
 pub mod incentive_balances;
+pub mod incentive_points;
 mod incentive_compute;
 pub mod incentive_preview;
 pub mod incentive_runs;

@@ -1,12 +1,12 @@
 //! The demo's incentive programs: five programs in force over last year
 //! and this year (a retroactive distributors' rebate with a cap, a
-//! marginal agents' rebate counting coffee twice, a growth rebate that
-//! gives way to them, a tea sprint prize on a fixed threshold, and the
-//! reps' commission), and, in the demo, the quarter before last with its
-//! quarter targets, computed, approved by finance and paid, so the runs
-//! page and the partner's statement open on real figures while last
-//! quarter waits for the manager to run it (its scorecards, too, still
-//! read the year's targets alone).
+//! marginal agents' rebate counting coffee twice, both also earning
+//! points, a growth rebate that gives way to them, a tea sprint prize on
+//! a fixed threshold, and the reps' commission), and, in the demo, the
+//! quarter before last with its quarter targets, computed, approved by
+//! finance and paid, so the runs page and the partner's statement open on
+//! real figures while last quarter waits for the manager to run it (its
+//! scorecards, too, still read the year's targets alone).
 
 use chrono::Datelike;
 use qudao_app::incentive_runs::RunRequest;
@@ -37,7 +37,8 @@ fn programs(year: i32) -> [String; 5] {
   "brackets": [{{ "from": "0", "rate": "1%" }}, {{ "from": "80%", "rate": "2%" }}, {{ "from": "100%", "rate": "3%" }}],
   "cap": "200000.00",
   "stacking": {{ "rule": "stacks", "order": 10 }},
-  "payout": {{ "form": "wallet", "max_share_per_order": "20%" }} }}"#,
+  "payout": {{ "form": "wallet", "max_share_per_order": "20%" }},
+  "points": {{ "per": "100.00", "expire_months": 12 }} }}"#,
             head("rebate", "RB-DIST-Q", "经销商季度返利")
         ),
         format!(
@@ -49,7 +50,8 @@ fn programs(year: i32) -> [String; 5] {
   "multipliers": [{{ "lines": ["COFFEE"], "base_factor": "2", "points_factor": "2" }}],
   "cap": "150000.00",
   "stacking": {{ "rule": "stacks", "order": 20 }},
-  "payout": {{ "form": "credit_note" }} }}"#,
+  "payout": {{ "form": "credit_note" }},
+  "points": {{ "per": "100.00", "expire_months": 24 }} }}"#,
             head("rebate", "RB-AGENT-Q", "代理商阶梯返利")
         ),
         format!(

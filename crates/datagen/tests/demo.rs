@@ -313,6 +313,13 @@ async fn demo_loads_everything_it_promises() {
             .any(|b| b.form == "wallet" && b.balance > 0),
         "{balances:?}"
     );
+    // RB-DIST-Q earns a point per ¥100 too.
+    let points = app
+        .incentive_points(&admin, Some("P00001"), None)
+        .await
+        .unwrap();
+    assert!(points.available > 0, "{points:?}");
+    assert_eq!(points.movements[0].program_code.as_deref(), Some("RB-DIST-Q"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

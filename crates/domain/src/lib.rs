@@ -16,6 +16,7 @@ pub mod forecast;
 pub mod grades;
 pub mod incentive_accruals;
 pub mod incentive_balances;
+pub mod incentive_points;
 pub mod incentives;
 pub mod inventory;
 pub mod money;

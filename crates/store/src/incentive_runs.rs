@@ -100,6 +100,8 @@ pub mod result {
         pub payable: i64,
         pub trace: String,
         pub parts: String,
+        /// Added by migration 35.
+        pub points: Option<i64>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -219,6 +221,8 @@ pub struct NewResult<'a> {
     pub trace: String,
     /// The aggregates the base was summed from, as JSON (the app's shape).
     pub parts: String,
+    /// The points it earns; none for a program without points.
+    pub points: Option<i64>,
 }
 
 impl NewResult<'_> {
@@ -251,6 +255,7 @@ pub struct ResultRow {
     pub payable: i64,
     pub trace: Vec<Step>,
     pub parts: String,
+    pub points: Option<i64>,
 }
 
 impl result::Model {
@@ -299,6 +304,7 @@ impl result::Model {
             stacking,
             payable: self.payable,
             parts: self.parts,
+            points: self.points,
         })
     }
 }
@@ -466,6 +472,7 @@ pub async fn replace_results(
                 Cell::from(r.payable()),
                 Cell::from(r.trace.clone()),
                 Cell::from(r.parts.clone()),
+                Cell::Int(r.points),
             ]
         })
         .collect();
@@ -494,6 +501,7 @@ pub async fn replace_results(
             "payable",
             "trace",
             "parts",
+            "points",
         ],
         rows,
     )

@@ -22,6 +22,7 @@ pub mod grades;
 pub mod incentive_accruals;
 pub mod incentive_adjustments;
 pub mod incentive_balances;
+pub mod incentive_points;
 pub mod incentive_runs;
 pub mod incentives;
 pub mod inventory;

@@ -96,6 +96,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("measure", "awards.measure"),
     ("per_group", "awards.per_group"),
     ("places", "awards.places"),
+    ("points", "points.points"),
     ("min_total", "awards.min_total"),
     ("run", "awards.evaluation_run"),
 ];

@@ -60,6 +60,7 @@ catalogs!(
     "incentive_adjustments",
     "incentive_accruals",
     "incentive_balances",
+    "incentive_points",
     "incentive_runs",
     "incentive_whatif",
     "incentive_watchlist",
@@ -443,7 +444,7 @@ mod tests {
                 .collect()
         }
         use qudao_domain::incentives::program as incentives;
-        let labelled: [(&str, Vec<String>); 43] = [
+        let labelled: [(&str, Vec<String>); 44] = [
             (
                 "program_kind",
                 words(
@@ -526,6 +527,14 @@ mod tests {
                     "movement_kind",
                     qudao_domain::incentive_balances::MovementKind::ALL,
                     qudao_domain::incentive_balances::MovementKind::as_str,
+                ),
+            ),
+            (
+                "points_kind",
+                words(
+                    "points_kind",
+                    qudao_domain::incentive_points::PointsKind::ALL,
+                    qudao_domain::incentive_points::PointsKind::as_str,
                 ),
             ),
             (

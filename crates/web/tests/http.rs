@@ -682,6 +682,8 @@ mod incentive_accruals;
 mod incentive_adjustments;
 #[path = "http/incentive_balances.rs"]
 mod incentive_balances;
+#[path = "http/incentive_points.rs"]
+mod incentive_points;
 #[path = "http/incentive_runs.rs"]
 mod incentive_runs;
 #[path = "http/incentive_watchlist.rs"]

@@ -31,7 +31,7 @@ fn rebate(year: i32, pot_factor: &str) -> String {
   "base": {{ "measure": "sell_in_net", "product_lines": ["TEA"] }},
   "mode": "retroactive",
   "brackets": [{{ "from": "0%", "rate": "1%" }}, {{ "from": "80%", "rate": "2%" }}, {{ "from": "100%", "rate": "3%" }}],
-  "multipliers": [{{ "skus": ["TEA-POT"], "base_factor": "{pot_factor}", "points_factor": "1" }}],
+  "multipliers": [{{ "skus": ["TEA-POT"], "base_factor": "{pot_factor}" }}],
   "stacking": {{ "rule": "stacks", "order": 10 }},
   "payout": {{ "form": "wallet" }}
 }}"#

@@ -107,6 +107,7 @@ pub struct ProgramDocument {
     pub payout: Option<PayoutDocument>,
     pub conditions: Option<ConditionsDocument>,
     pub commission: Option<CommissionDocument>,
+    pub points: Option<PointsDocument>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
@@ -198,6 +199,14 @@ pub struct CommissionDocument {
     pub split: Option<Vec<SplitDocument>>,
     pub accelerator: Option<AcceleratorDocument>,
     pub clawback_days: Option<Scalar>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PointsDocument {
+    pub per: Option<Scalar>,
+    pub expire_months: Option<Scalar>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }

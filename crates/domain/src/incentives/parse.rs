@@ -22,6 +22,7 @@ use crate::catalog::{Sku, parse_category};
 use crate::dates::{DateRange, parse_date};
 use crate::error::{Invalid, Problem, check_length};
 use crate::grades::GradeCode;
+use crate::incentive_points::{MAX_EXPIRE_MONTHS, Points};
 use crate::money::{Currency, Money};
 use crate::partners::{PartnerCode, PartnerType};
 use crate::territories::{ProductLine, RegionCode};
@@ -112,6 +113,7 @@ impl Program {
             }
             _ => None,
         };
+        let points = parse_points(&mut e, doc, kind, currency_or_cny);
         if !e.0.is_empty() {
             return Err(e.0);
         }
@@ -156,6 +158,7 @@ impl Program {
                 payout,
                 conditions,
                 commission,
+                points,
             }),
             // Every missing part pushed its own problem above.
             _ => Err(vec![ProgramInvalid::rule("", "program_incomplete")]),
@@ -256,6 +259,7 @@ const TOP_KEYS: &[&str] = &[
     "payout",
     "conditions",
     "commission",
+    "points",
 ];
 
 fn join(prefix: &str, key: &str) -> String {
@@ -792,6 +796,45 @@ fn parse_multipliers(e: &mut Errors, list: &[MultiplierDocument]) -> Vec<Multipl
         });
     }
     parsed
+}
+
+/// The points rule, and the multipliers' points factors that need it.
+fn parse_points(
+    e: &mut Errors,
+    doc: &ProgramDocument,
+    kind: Option<ProgramKind>,
+    currency: Currency,
+) -> Option<Points> {
+    let Some(points) = &doc.points else {
+        // A points factor without points would be silently ignored.
+        for (i, m) in doc.multipliers.iter().flatten().enumerate() {
+            if m.points_factor.is_some() {
+                e.push(ProgramInvalid::rule(
+                    &format!("multipliers[{i}].points_factor"),
+                    "points_factor_without_points",
+                ));
+            }
+        }
+        return None;
+    };
+    e.unknown("points", &points.unknown, &["per", "expire_months"]);
+    if kind == Some(ProgramKind::Commission) {
+        e.push(ProgramInvalid::rule("points", "points_partners_only"));
+    }
+    let per = e.required("points.per", points.per.as_ref(), |p, s| {
+        let per = amount(p, s, currency)?;
+        if per == 0 {
+            return Err(ProgramInvalid::rule(p, "points_per_positive"));
+        }
+        Ok(per)
+    });
+    let months = e.required("points.expire_months", points.expire_months.as_ref(), |p, s| {
+        integer(p, s, 1, i128::from(MAX_EXPIRE_MONTHS)).map(|n| u32::try_from(n).unwrap_or(1))
+    });
+    Some(Points {
+        per: per?,
+        expire_months: months?,
+    })
 }
 
 fn parse_stacking(e: &mut Errors, doc: &StackingDocument) -> Option<Stacking> {

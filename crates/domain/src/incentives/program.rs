@@ -11,6 +11,7 @@ use crate::catalog::Sku;
 use crate::dates::DateRange;
 use crate::error::{Invalid, Problem, string_enum};
 use crate::grades::GradeCode;
+use crate::incentive_points::Points;
 use crate::money::Currency;
 use crate::owner_moves::split_by_days;
 use crate::partners::{PartnerCode, PartnerType};
@@ -311,6 +312,8 @@ pub struct Program {
     pub payout: Payout,
     pub conditions: Conditions,
     pub commission: Option<Commission>,
+    /// The points its partners earn; none without.
+    pub points: Option<Points>,
 }
 
 /// The most decimals a rate or ratio may have as a fraction (`2.2525%`).

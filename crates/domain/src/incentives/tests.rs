@@ -802,7 +802,7 @@ fn a_multiplier_names_a_product_once() {
         RETROACTIVE,
         "multipliers",
         serde_json::json!([
-            { "skus": ["NEW-1"], "base_factor": "2", "points_factor": "2" },
+            { "skus": ["NEW-1"], "base_factor": "2" },
             { "lines": ["LIGHTING"], "base_factor": "1.5" },
             { "skus": ["NEW-1"], "base_factor": "3" },
             { "lines": [], "base_factor": "0" }
@@ -822,15 +822,13 @@ fn a_multiplier_names_a_product_once() {
             rule("multipliers[3].base_factor", "factor_positive"),
         ]
     );
-    let ok = with(
-        RETROACTIVE,
-        "multipliers",
-        serde_json::json!([
-            { "skus": ["NEW-1"], "base_factor": "2", "points_factor": "2" },
-            { "lines": ["LIGHTING"], "base_factor": "1.5" }
-        ]),
-    );
-    let p = Program::parse(&ok).unwrap();
+    let mut ok: serde_json::Value = serde_json::from_str(RETROACTIVE).unwrap();
+    ok["multipliers"] = serde_json::json!([
+        { "skus": ["NEW-1"], "base_factor": "2", "points_factor": "2" },
+        { "lines": ["LIGHTING"], "base_factor": "1.5" }
+    ]);
+    ok["points"] = serde_json::json!({ "per": "100.00", "expire_months": 12 });
+    let p = Program::parse(&serde_json::from_value(ok).unwrap()).unwrap();
     let line = crate::territories::ProductLine::parse_as("l", "LIGHTING").unwrap();
     let sku = |s| crate::catalog::Sku::parse_as("s", s).unwrap();
     assert_eq!(p.factors(Some(&line), &sku("NEW-1")), (dec("2"), dec("2")));
@@ -1083,4 +1081,47 @@ fn a_quantity_rate_is_an_amount_per_unit() {
     let p = Program::parse(&serde_json::from_value(doc).unwrap()).unwrap();
     // A threshold of 500 pieces, not ¥5.00.
     assert_eq!(p.rules.reference, Reference::FixedThreshold { amount: 500 });
+}
+
+#[test]
+fn points_are_checked_at_their_fields() {
+    let mut doc: serde_json::Value = serde_json::from_str(RETROACTIVE).unwrap();
+    doc["multipliers"] = serde_json::json!([{ "skus": ["NEW-1"], "points_factor": "2" }]);
+    assert_eq!(
+        problems(&serde_json::from_value(doc.clone()).unwrap()),
+        vec![rule(
+            "multipliers[0].points_factor",
+            "points_factor_without_points"
+        )]
+    );
+    doc["points"] = serde_json::json!({ "per": "0", "expire_months": 121, "every": 1 });
+    assert_eq!(
+        problems(&serde_json::from_value(doc.clone()).unwrap()),
+        vec![
+            (
+                "points.every".to_owned(),
+                Problem::NotOneOf {
+                    choices: vec!["per", "expire_months"]
+                }
+            ),
+            rule("points.per", "points_per_positive"),
+            (
+                "points.expire_months".to_owned(),
+                Problem::Limit {
+                    rule: "integer_too_large",
+                    max: 120
+                }
+            ),
+        ]
+    );
+    doc["points"] = serde_json::json!({ "per": "100.00", "expire_months": 12 });
+    let p = Program::parse(&serde_json::from_value(doc).unwrap()).unwrap();
+    assert_eq!(
+        p.points,
+        Some(crate::incentive_points::Points {
+            per: 10_000,
+            expire_months: 12
+        })
+    );
+    assert_eq!(program(RETROACTIVE).points, None);
 }

@@ -47,6 +47,7 @@ mod v031_incentive_runs;
 mod v032_incentive_adjustments;
 mod v033_incentive_accruals;
 mod v034_incentive_balances;
+mod v035_incentive_points;
 
 struct Migration {
     version: i64,
@@ -224,6 +225,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 34,
         name: "incentive payout balances and orders' wallet requests",
         statements: v034_incentive_balances::v34_incentive_balances,
+    },
+    Migration {
+        version: 35,
+        name: "incentive points: results' points and the points ledger",
+        statements: v035_incentive_points::v35_incentive_points,
     },
 ];
 

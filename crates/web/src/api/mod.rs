@@ -14,6 +14,7 @@ mod imports;
 mod incentive_accruals;
 mod incentive_adjustments;
 mod incentive_balances;
+mod incentive_points;
 mod incentive_preview;
 mod incentive_runs;
 mod incentive_watchlist;
@@ -119,7 +120,8 @@ fn split() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(incentive_runs::routes())
                 .merge(incentive_watchlist::routes())
                 .merge(incentive_preview::routes())
-                .merge(incentive_balances::routes()),
+                .merge(incentive_balances::routes())
+                .merge(incentive_points::routes()),
         )
         .split_for_parts();
     problem_responses(&mut doc);

@@ -936,6 +936,9 @@ fn explained(
     if r.adjustments != 0 {
         figures.push(("runs.adjustments", w.money(r.adjustments)));
     }
+    if let Some(points) = r.points {
+        figures.push(("points.of_result", points.to_string()));
+    }
     Ok(Explained {
         program: r.program_name.clone(),
         period: period.to_owned(),
@@ -1034,6 +1037,7 @@ struct StatementPage {
     /// A partner's own watch rows (near the next bracket), on its page.
     watch: Vec<super::incentive_watchlist::WatchLine>,
     balances: String,
+    points: String,
 }
 
 fn payout_word(lang: Lang, form: Option<&str>) -> &'static str {
@@ -1151,6 +1155,7 @@ async fn statement_page(
         xlsx: format!("{base}?format=xlsx"),
         watch,
         balances: format!("{base}/balances"),
+        points: format!("{base}/points"),
         c,
         lines,
     })

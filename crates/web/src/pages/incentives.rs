@@ -366,6 +366,13 @@ fn words(lang: Lang, detail: &ProgramDetail) -> Vec<(&'static str, String)> {
             .replacen("{}", &a.factor.normalize().to_string(), 1);
         rows.push(("incentives.accelerator", text));
     }
+    if let Some(points) = p.points {
+        let text = lang
+            .t("points.rule_row")
+            .replacen("{}", &money(p, points.per), 1)
+            .replacen("{}", &points.expire_months.to_string(), 1);
+        rows.push(("points.rule", text));
+    }
     if let Some(cap) = p.rules.cap {
         rows.push(("incentives.cap", money(p, cap)));
     }

@@ -14,6 +14,7 @@ mod imports;
 mod incentive_accruals;
 mod incentive_adjustments;
 mod incentive_balances;
+mod incentive_points;
 mod incentive_preview;
 mod incentive_runs;
 pub use incentive_runs::trace_in_words as incentive_trace_in_words;
@@ -102,6 +103,7 @@ pub(crate) fn routes() -> Routes {
         .merge(incentive_accruals::routes())
         .merge(incentive_adjustments::routes())
         .merge(incentive_balances::routes())
+        .merge(incentive_points::routes())
         .merge(incentives::routes())
         .merge(incentive_runs::routes())
         .merge(incentive_whatif::routes())

@@ -295,9 +295,7 @@ impl Qudao {
         let points = rules::parse_points(&input.points)
             .map_err(|e| errors.push(e))
             .ok();
-        let reason = parse_reason(&input.reason)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let reason = parse_reason(&input.reason).map_err(|e| errors.push(e)).ok();
         let signed = match (kind, points) {
             (Some(kind), Some(points)) => {
                 let rows = repo::of_partner(&tx, &partner).await?;

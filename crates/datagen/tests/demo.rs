@@ -319,7 +319,10 @@ async fn demo_loads_everything_it_promises() {
         .await
         .unwrap();
     assert!(points.available > 0, "{points:?}");
-    assert_eq!(points.movements[0].program_code.as_deref(), Some("RB-DIST-Q"));
+    assert_eq!(
+        points.movements[0].program_code.as_deref(),
+        Some("RB-DIST-Q")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

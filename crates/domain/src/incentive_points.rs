@@ -209,7 +209,9 @@ pub fn position(movements: &[Movement], as_of: NaiveDate) -> Position {
     }
     expire(&mut lots, &mut expired, as_of);
     expired.sort_by_key(|e| (e.on, e.lot));
-    let soon = as_of.checked_add_days(Days::new(SOON_DAYS)).unwrap_or(as_of);
+    let soon = as_of
+        .checked_add_days(Days::new(SOON_DAYS))
+        .unwrap_or(as_of);
     let mut expiring_soon: Vec<Expiry> = lots
         .iter()
         .filter(|l| l.left() > 0)

@@ -4,7 +4,10 @@
 //! error, never a default.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::scope::Visible;
 use crate::scorecards::unreadable;
@@ -121,7 +124,9 @@ pub async fn insert(
         kind: Set(new.kind.as_str().to_owned()),
         points: Set(new.points),
         occurred_on: Set(new.occurred_on),
-        expire_months: Set(new.expire_months.map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
+        expire_months: Set(new
+            .expire_months
+            .map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
         run_id: Set(new.run_id),
         result_id: Set(new.result_id),
         program_code: Set(new.program.map(|p| p.as_str().to_owned())),

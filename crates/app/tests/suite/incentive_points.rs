@@ -124,10 +124,19 @@ async fn incentive_points_are_earned_netted_redeemed_and_expire(db: TestDb) {
 
     // (¥100,000 + ¥40,000 of coffee once more) / ¥100 = 1,400 points,
     // shown on the result; P2's ¥50,000 of tea, 500.
-    let explained = app.incentive_explanation(&manager, run, "P1").await.unwrap();
+    let explained = app
+        .incentive_explanation(&manager, run, "P1")
+        .await
+        .unwrap();
     assert_eq!(explained.results[0].points, Some(1_400));
-    let p1 = app.incentive_points(&manager, Some("P1"), None).await.unwrap();
-    assert_eq!((p1.partner_name.as_str(), p1.available), ("P1 有限公司", 1_400));
+    let p1 = app
+        .incentive_points(&manager, Some("P1"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (p1.partner_name.as_str(), p1.available),
+        ("P1 有限公司", 1_400)
+    );
     assert_eq!(kinds(&p1), [("earned", 1_400)]);
     let earned = &p1.movements[0];
     assert_eq!(
@@ -138,7 +147,10 @@ async fn incentive_points_are_earned_netted_redeemed_and_expire(db: TestDb) {
         ),
         (Some("积分返利"), Some(period.as_str()), Some(run))
     );
-    let p2 = app.incentive_points(&manager, Some("P2"), None).await.unwrap();
+    let p2 = app
+        .incentive_points(&manager, Some("P2"), None)
+        .await
+        .unwrap();
     assert_eq!(p2.available, 500);
 
     // Paying again is refused and earns nothing more.
@@ -154,7 +166,10 @@ async fn incentive_points_are_earned_netted_redeemed_and_expire(db: TestDb) {
     sold(&db, "P1", "COF-1", late, -125, -1_000_000).await;
     tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
     pay(&app, &manager, &fin, &period).await;
-    let p1 = app.incentive_points(&manager, Some("P1"), None).await.unwrap();
+    let p1 = app
+        .incentive_points(&manager, Some("P1"), None)
+        .await
+        .unwrap();
     assert_eq!(kinds(&p1), [("earned", -200), ("earned", 1_400)]);
     assert_eq!(p1.available, 1_200);
     assert_eq!(db.count(moves).await, 3);

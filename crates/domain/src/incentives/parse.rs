@@ -828,9 +828,13 @@ fn parse_points(
         }
         Ok(per)
     });
-    let months = e.required("points.expire_months", points.expire_months.as_ref(), |p, s| {
-        integer(p, s, 1, i128::from(MAX_EXPIRE_MONTHS)).map(|n| u32::try_from(n).unwrap_or(1))
-    });
+    let months = e.required(
+        "points.expire_months",
+        points.expire_months.as_ref(),
+        |p, s| {
+            integer(p, s, 1, i128::from(MAX_EXPIRE_MONTHS)).map(|n| u32::try_from(n).unwrap_or(1))
+        },
+    );
     Some(Points {
         per: per?,
         expire_months: months?,

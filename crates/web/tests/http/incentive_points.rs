@@ -25,7 +25,11 @@ async fn points_pages_record_and_show_only_ones_own(env: Env) -> Res {
     assert!(page.contains("data-confirm="), "{page}");
     assert!(page.contains("尚未累积积分"), "{page}");
 
-    let mut fields = vec![("kind", "redeemed"), ("points", "5"), ("reason", "兑换礼品")];
+    let mut fields = vec![
+        ("kind", "redeemed"),
+        ("points", "5"),
+        ("reason", "兑换礼品"),
+    ];
     let refused = manager
         .submit("/partners/P1/incentives/points", &fields)
         .await?;

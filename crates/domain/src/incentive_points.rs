@@ -286,7 +286,7 @@ mod tests {
             expire_months: 12,
         };
         assert_eq!(rule.earned(Decimal::from(1_259_999)), 125);
-        assert_eq!(rule.earned(Decimal::new(10_000_5, 1)), 1);
+        assert_eq!(rule.earned(Decimal::new(100_005, 1)), 1);
         assert_eq!(rule.earned(Decimal::from(9_999)), 0);
         assert_eq!(rule.earned(Decimal::from(-50_000)), 0);
     }

@@ -810,7 +810,7 @@ fn parse_points(
         for (i, m) in doc.multipliers.iter().flatten().enumerate() {
             if m.points_factor.is_some() {
                 e.push(ProgramInvalid::rule(
-                    &format!("multipliers[{i}].points_factor"),
+                    format!("multipliers[{i}].points_factor"),
                     "points_factor_without_points",
                 ));
             }

@@ -794,6 +794,15 @@ fn a_commission_splits_credit_exactly() {
         problems(&read(&rebate)),
         vec![rule("commission", "commission_only")]
     );
+    // Points are partners': a commission earns none.
+    let pointed = doc.replace(
+        "\"payout\"",
+        "\"points\": { \"per\": \"100\", \"expire_months\": 12 }, \"payout\"",
+    );
+    assert_eq!(
+        problems(&read(&pointed)),
+        vec![rule("points", "points_partners_only")]
+    );
 }
 
 #[test]

@@ -80,6 +80,9 @@ struct Sources<'a> {
     /// A commission's share of the credit for the account's owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner_share: Option<Decimal>,
+    /// The months a data-quality condition was judged on (those due).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quality_months: Vec<String>,
 }
 
 /// A subject a run computes for.
@@ -778,22 +781,22 @@ impl Qudao {
         let codes: Vec<ProgramCode> = programs.iter().map(|p| p.code.clone()).collect();
         let mut adjusted =
             qudao_store::incentive_adjustments::of_period(self.db(), period, Some(&codes)).await?;
+        let judged = |p: &Program| p.conditions.min_data_quality.is_some();
+        let (quality_months, quality) = if programs.iter().any(|p| judged(p)) {
+            let ids: BTreeSet<i64> = dims
+                .partners
+                .iter()
+                .filter(|p| only.is_none_or(|code| code == p.code))
+                .map(|p| p.id)
+                .collect();
+            self.period_quality(&ids, &months).await?
+        } else {
+            (Vec::new(), HashMap::new())
+        };
         let mut earners: Vec<Earner> = Vec::new();
         let mut earner_ix: HashMap<Scored, usize> = HashMap::new();
         let mut reads: Vec<Read> = Vec::new();
         for (pi, program) in programs.iter().enumerate() {
-            // A data-quality floor needs every partner's monthly quality
-            // score, which runs do not read yet: refused, never ignored.
-            if program.conditions.min_data_quality.is_some() {
-                return Err(Invalid::new(
-                    "programs",
-                    Problem::Conflict {
-                        rule: "incentive_condition_not_computed",
-                        with: format!("{} conditions.min_data_quality", program.code.as_str()),
-                    },
-                )
-                .into());
-            }
             // The owner is the one rep a sale names so far: a split credits
             // the owner its share, and the other roles' shares stay unpaid.
             let owner_share = program
@@ -859,6 +862,11 @@ impl Qudao {
                     _ => None,
                 },
                 owner_share,
+                quality_months: if judged(program) {
+                    quality_months.iter().map(ToString::to_string).collect()
+                } else {
+                    Vec::new()
+                },
             };
             for earner in subjects {
                 if only.is_some_and(|code| code != earner.code) {
@@ -911,6 +919,10 @@ impl Qudao {
                     target,
                     last_period_base: f.last_period_base,
                     collected_share: share,
+                    data_quality: match earner.scored {
+                        Scored::Partner(id) if judged(program) => quality.get(&id).copied(),
+                        _ => None,
+                    },
                     adjustments: &[],
                 };
                 let points = program.points.map(|rule| {

@@ -210,12 +210,8 @@ impl Qudao {
         // does not move is never read.
         let mut by_period: Vec<(Period, Vec<Moving>)> = Vec::new();
         for row in qudao_store::incentives::all_versions(self.db()).await? {
-            // Commissions pay reps, not the partner; a data-quality floor
-            // cannot be computed yet (runs refuse it).
-            if row.status != ProgramStatus::Active
-                || row.program.kind == ProgramKind::Commission
-                || row.program.conditions.min_data_quality.is_some()
-            {
+            // Commissions pay reps, not the partner.
+            if row.status != ProgramStatus::Active || row.program.kind == ProgramKind::Commission {
                 continue;
             }
             let period = current_period(&row.program, fiscal);

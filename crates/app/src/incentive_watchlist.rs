@@ -101,12 +101,8 @@ impl Qudao {
         let programs: Vec<ProgramRow> = qudao_store::incentives::all_versions(self.db())
             .await?
             .into_iter()
-            // A data-quality floor cannot be computed yet (runs refuse it):
-            // left out rather than failing the whole list.
             .filter(|r| {
-                r.status == ProgramStatus::Active
-                    && r.program.covers(period, fiscal).is_ok()
-                    && r.program.conditions.min_data_quality.is_none()
+                r.status == ProgramStatus::Active && r.program.covers(period, fiscal).is_ok()
             })
             .collect();
         let computation = self.compute(period, &programs).await?;

@@ -23,6 +23,7 @@ use qudao_domain::{Invalid, Problem};
 use qudao_store::WriteTx;
 use qudao_store::inventory::{self as repo, NewCount};
 use qudao_store::scope::Visible;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::scope::{Area, scope_in};
@@ -704,6 +705,38 @@ impl Qudao {
             .next()
             .map(|(_, q)| q)
             .unwrap_or_else(|| quality::score(month, &MonthReport::default())))
+    }
+
+    /// Each partner's data-quality score over `months` (of a period): the
+    /// mean of the totals of those already due, which are returned with it;
+    /// no scores while none is due. For rebate conditions, as the system.
+    pub(crate) async fn period_quality(
+        &self,
+        partner_ids: &std::collections::BTreeSet<i64>,
+        months: &[Month],
+    ) -> Result<(Vec<Month>, HashMap<i64, Decimal>), AppError> {
+        let (Some(first), Some(last)) = (months.first(), months.last()) else {
+            return Ok((Vec::new(), HashMap::new()));
+        };
+        let due = quality::due_months(*first, *last, crate::today());
+        if due.is_empty() {
+            return Ok((due, HashMap::new()));
+        }
+        let partners: Vec<Visible> =
+            qudao_store::scope::partners_in(self.db(), qudao_domain::scope::DataScope::All)
+                .await?
+                .into_iter()
+                .filter(|v| partner_ids.contains(&v.id().0))
+                .collect();
+        let mut totals: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (id, q) in self.scores(&partners, &due).await? {
+            totals.entry(id).or_default().push(q.total);
+        }
+        let means = totals
+            .into_iter()
+            .filter_map(|(id, t)| quality::mean(&t).map(|m| (id, m)))
+            .collect();
+        Ok((due, means))
     }
 
     /// Scores of the partners in scope for the last months (newest first),

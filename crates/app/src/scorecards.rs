@@ -553,20 +553,6 @@ impl ScoredFacts {
     }
 }
 
-/// The months of `first..=last` whose sell-through report is due by today.
-fn due_months(first: Month, last: Month) -> Vec<Month> {
-    let today = crate::today();
-    let mut due = Vec::new();
-    let mut month = first;
-    while month <= last {
-        if quality::due_on(month) < today {
-            due.push(month);
-        }
-        month = month.next();
-    }
-    due
-}
-
 impl Qudao {
     /// Every template, by code.
     pub async fn scorecard_templates(
@@ -992,7 +978,7 @@ impl Qudao {
             flows: flows.as_ref().map(by_code).unwrap_or_default(),
             sold,
             authorized,
-            due: due_months(first, last),
+            due: quality::due_months(first, last, crate::today()),
             reported,
             imported,
         })

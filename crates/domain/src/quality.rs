@@ -3,6 +3,7 @@
 //! formulas are written out in `docs/areas/inventory.md`.
 
 use chrono::{Days, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::periods::Month;
@@ -74,6 +75,31 @@ pub fn latest_overdue(today: NaiveDate) -> Month {
     }
 }
 
+/// The months of `first..=last` whose report is due by `today` (their due
+/// day has passed).
+pub fn due_months(first: Month, last: Month, today: NaiveDate) -> Vec<Month> {
+    let mut due = Vec::new();
+    let mut month = first;
+    while month <= last {
+        if due_on(month) < today {
+            due.push(month);
+        }
+        month = month.next();
+    }
+    due
+}
+
+/// A score over several months: the mean of their totals to two decimals,
+/// half away from zero; `None` for no month.
+pub fn mean(totals: &[i64]) -> Option<Decimal> {
+    let count = i64::try_from(totals.len()).ok().filter(|n| *n > 0)?;
+    let sum: i64 = totals.iter().sum();
+    Some(
+        (Decimal::from(sum) / Decimal::from(count))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+    )
+}
+
 /// `part ÷ whole` as a percentage, rounded half away from zero; 100 for
 /// an empty whole (nothing reported cannot be badly mapped).
 fn percent(part: i64, whole: i64) -> i64 {
@@ -134,6 +160,18 @@ mod tests {
 
     fn on(d: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(2026, 11, d)
+    }
+
+    #[test]
+    fn a_period_counts_the_months_due_and_means_their_totals() {
+        let q4 = |d: u32| NaiveDate::from_ymd_opt(2027, 1, d).unwrap();
+        let dec = Month::new(2026, 12).unwrap();
+        // December's report is due on 10 January: counted from the 11th.
+        assert_eq!(due_months(oct(), dec, q4(10)), [oct(), oct().next()]);
+        assert_eq!(due_months(oct(), dec, q4(11)).len(), 3);
+        assert_eq!(due_months(oct(), oct(), on(10).unwrap()), []);
+        assert_eq!(mean(&[90, 80, 81]), Some(Decimal::new(8367, 2)));
+        assert_eq!(mean(&[]), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ on_both_backends!(
     incentive_runs_a_commission_credits_the_owner_its_share,
     incentive_runs_the_watchlist_names_who_is_near_the_next_bracket,
     incentive_runs_a_penalty_applies_after_the_cap_and_never_below_zero,
+    incentive_runs_a_data_quality_floor_is_judged_on_the_months_due,
 );
 
 /// The distributors' quarterly rebate of the year `year`: 1% from 0, 2%
@@ -410,32 +411,88 @@ async fn incentive_runs_a_commission_credits_the_owner_its_share(db: TestDb) {
     );
     assert_eq!(r.parts["owner_share"], "0.7");
 
-    // A data-quality floor is not computed yet: refused, not ignored.
+    // A data-quality score is a partner's: a commission cannot ask for one.
     let floored = commission.replace("CM-1", "CM-2").replace(
         r#""mode": "flat""#,
         r#""conditions": { "min_data_quality": "60" }, "mode": "flat""#,
     );
-    let saved = app
+    let refused = app
         .save_program(&system(), &floored, DocumentFormat::Json)
         .await
         .unwrap();
-    assert!(saved.ok(), "{:?}", saved.problems);
-    app.activate_program(&system(), "CM-2", 1).await.unwrap();
-    let refused = app
-        .run_incentives(
-            &system(),
-            &RunRequest {
-                period: format!("{year}-Q3"),
-                programs: vec!["CM-2".into()],
-                dry_run: true,
-            },
-        )
-        .await
-        .unwrap_err();
+    assert_eq!(refused.problems.len(), 1, "{:?}", refused.problems);
+    assert_eq!(refused.problems[0].path, "conditions.min_data_quality");
     assert!(matches!(
-        refused,
-        AppError::Invalid(ref p) if matches!(p[0].problem, Problem::Conflict { rule: "incentive_condition_not_computed", .. })
+        refused.problems[0].problem,
+        Problem::Rule {
+            rule: "only_for_partners"
+        }
     ));
+}
+
+/// A rebate with a data-quality floor, judged on last year's third
+/// quarter: every month is due, and P1 and P2, who bought but never
+/// reported sell-through, score 60 each month (nothing on time; mapping,
+/// clean rows and consistency full). A floor of 60 pays; 60.5 pays
+/// nothing, and the trace says why and on which months.
+async fn incentive_runs_a_data_quality_floor_is_judged_on_the_months_due(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let (year, period) = last_years_quarter(&db, &app, &mgr).await;
+    let run_with = |version: u32, floor: &'static str| {
+        let app = &app;
+        let period = period.clone();
+        async move {
+            let doc = rebate(year)
+                .replace(r#""version": 1"#, &format!(r#""version": {version}"#))
+                .replace(
+                    r#""mode": "retroactive""#,
+                    &format!(r#""conditions": {{ "min_data_quality": "{floor}" }}, "mode": "retroactive""#),
+                );
+            let saved = app
+                .save_program(&system(), &doc, DocumentFormat::Json)
+                .await
+                .unwrap();
+            assert!(saved.ok(), "{:?}", saved.problems);
+            app.activate_program(&system(), "RB-Q", version)
+                .await
+                .unwrap();
+            app.run_incentives(&system(), &request(&period, true))
+                .await
+                .unwrap()
+        }
+    };
+    let met = run_with(2, "60").await;
+    assert_eq!(
+        amounts(&met),
+        [
+            ("P1", 300_000, Some("1.000000"), Some(3)),
+            ("P2", 50_000, Some("0.500000"), Some(1)),
+        ]
+    );
+    let missed = run_with(3, "60.5").await;
+    assert_eq!(
+        amounts(&missed),
+        [
+            ("P1", 0, Some("1.000000"), Some(3)),
+            ("P2", 0, Some("0.500000"), Some(1)),
+        ]
+    );
+    let p1 = missed.results.iter().find(|r| r.code == "P1").unwrap();
+    assert!(p1.trace.contains(&Step::DataQuality {
+        score: Some(60.into()),
+        min: "60.5".parse().unwrap(),
+        met: false,
+        before: "300000.00".parse().unwrap(),
+    }));
+    assert_eq!(
+        p1.parts["quality_months"],
+        serde_json::json!([
+            format!("{year}-07"),
+            format!("{year}-08"),
+            format!("{year}-09")
+        ])
+    );
 }
 
 async fn incentive_runs_the_watchlist_names_who_is_near_the_next_bracket(db: TestDb) {

@@ -2,8 +2,9 @@
 //!
 //! The order, stated once: base → multipliers (the caller's multiplied
 //! base) → attainment (or growth) → bracket → amount (with an accelerator)
-//! → collected share → cap / floor → penalties and adjustments → never
-//! below zero → one rounding to the minor unit, half away from zero.
+//! → collected share → data-quality condition → cap / floor → penalties
+//! and adjustments → never below zero → one rounding to the minor unit,
+//! half away from zero.
 //! Everything in between is an exact `Decimal` in minor units; brackets
 //! are chosen by comparing the base with `from × reference` (a product,
 //! never a rounded quotient), so a subject exactly at a threshold is in it.
@@ -81,6 +82,10 @@ pub struct Inputs<'a> {
     pub last_period_base: Option<i64>,
     /// For `pay_on_collected_share`: collected ÷ due, 0–1.
     pub collected_share: Option<Decimal>,
+    /// For `min_data_quality`: the subject's data-quality score (0–100)
+    /// over the period's months already due; `None` while none is due, and
+    /// then the condition is not judged yet.
+    pub data_quality: Option<Decimal>,
     pub adjustments: &'a [Adjustment],
 }
 
@@ -93,6 +98,7 @@ impl Inputs<'_> {
             target,
             last_period_base: None,
             collected_share: None,
+            data_quality: None,
             adjustments: &[],
         }
     }
@@ -172,6 +178,14 @@ pub enum Step {
         share: Decimal,
         before: Decimal,
         after: Decimal,
+    },
+    /// The data-quality condition: a score below `min` earns nothing;
+    /// without a score (no month due yet) it is not judged.
+    DataQuality {
+        score: Option<Decimal>,
+        min: Decimal,
+        met: bool,
+        before: Decimal,
     },
     Capped {
         cap: i64,
@@ -290,6 +304,17 @@ fn check_inputs(rules: &Rules, inputs: &Inputs<'_>) -> Result<(), Invalid> {
             Some(_) => {}
         }
     }
+    if inputs
+        .data_quality
+        .is_some_and(|q| q.is_sign_negative() && !q.is_zero() || q > Decimal::ONE_HUNDRED)
+    {
+        return Err(Invalid::new(
+            "data_quality",
+            Problem::Rule {
+                rule: "score_range",
+            },
+        ));
+    }
     Ok(())
 }
 
@@ -406,6 +431,18 @@ pub fn calculate(rules: &Rules, inputs: &Inputs<'_>) -> Result<Outcome, Invalid>
             before,
             after: amount,
         });
+    }
+    if let Some(min) = rules.min_data_quality {
+        let met = inputs.data_quality.is_none_or(|q| q >= min);
+        trace.push(Step::DataQuality {
+            score: inputs.data_quality,
+            min,
+            met,
+            before: amount,
+        });
+        if !met {
+            amount = Decimal::ZERO;
+        }
     }
     let amount_before_cap = amount;
     let mut limit = None;

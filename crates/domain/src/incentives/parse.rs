@@ -103,6 +103,13 @@ impl Program {
             .as_ref()
             .map(|c| parse_conditions(&mut e, c, measure))
             .unwrap_or_default();
+        // A data-quality score is a partner's: a rep has none to judge.
+        if conditions.min_data_quality.is_some() && kind == Some(ProgramKind::Commission) {
+            e.push(ProgramInvalid::rule(
+                "conditions.min_data_quality",
+                "only_for_partners",
+            ));
+        }
         let commission = match (&doc.commission, kind) {
             (Some(c), Some(ProgramKind::Commission)) => {
                 parse_commission(&mut e, c, pay.as_ref().map(Pay::mode), &reference)
@@ -152,6 +159,7 @@ impl Program {
                     cap,
                     floor,
                     pay_on_collected_share: conditions.pay_on_collected_share,
+                    min_data_quality: conditions.min_data_quality,
                 },
                 multipliers,
                 stacking,

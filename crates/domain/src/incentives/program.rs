@@ -227,6 +227,8 @@ pub struct Rules {
     pub floor: Option<i64>,
     /// The amount is paid in proportion to what was collected.
     pub pay_on_collected_share: bool,
+    /// Nothing is earned below this data-quality score (0–100).
+    pub min_data_quality: Option<Decimal>,
 }
 
 /// Who a program applies to. Empty lists do not restrict; at least one

@@ -141,6 +141,11 @@ pub fn expected(rules: &Rules, inputs: &Inputs<'_>) -> Expected {
     } else {
         amount16 * pow10(4)
     };
+    if let (Some(min), Some(score)) = (rules.min_data_quality, inputs.data_quality)
+        && whole(score, 4) < whole(min, 4)
+    {
+        amount = 0;
+    }
     let unit = pow10(20);
     let mut capped = false;
     let mut floored = false;

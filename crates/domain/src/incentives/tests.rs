@@ -314,6 +314,7 @@ fn rules(pay: Pay) -> Rules {
         cap: None,
         floor: None,
         pay_on_collected_share: false,
+        min_data_quality: None,
     }
 }
 
@@ -593,6 +594,47 @@ fn collected_share_and_floor() {
         )
         .is_err()
     );
+}
+
+#[test]
+fn a_data_quality_floor_earns_nothing_below_it_and_waits_without_a_score() {
+    let mut r = rules(Pay::Flat(dec("0.1")));
+    r.min_data_quality = Some(dec("80"));
+    r.floor = Some(1_000);
+    let with = |r: &Rules, score: Option<&str>| {
+        calculate(
+            r,
+            &Inputs {
+                data_quality: score.map(dec),
+                ..Inputs::plain(100_000, None)
+            },
+        )
+    };
+    let missed = with(&r, Some("79.99")).unwrap();
+    // Nothing earned, and the floor does not lift it.
+    assert_eq!((missed.amount, missed.limit), (0, None));
+    assert!(missed.trace.contains(&Step::DataQuality {
+        score: Some(dec("79.99")),
+        min: dec("80"),
+        met: false,
+        before: dec("10000.0"),
+    }));
+    assert_eq!(with(&r, Some("80")).unwrap().amount, 10_000);
+    // No month due yet: not judged, and the trace says so.
+    let waiting = with(&r, None).unwrap();
+    assert_eq!(waiting.amount, 10_000);
+    assert!(waiting.trace.iter().any(|s| matches!(
+        s,
+        Step::DataQuality {
+            score: None,
+            met: true,
+            ..
+        }
+    )));
+    assert_eq!(with(&r, Some("100.5")).unwrap_err().field, "data_quality");
+    // A program without the condition ignores a score.
+    r.min_data_quality = None;
+    assert_eq!(with(&r, Some("10")).unwrap().amount, 10_000);
 }
 
 #[test]
@@ -978,15 +1020,17 @@ fn any_rules() -> impl Strategy<Value = Rules> {
         proptest::option::of(0_i64..50_000_000),
         proptest::option::of(0_i64..100_000),
         any::<bool>(),
+        proptest::option::of(0_i64..=10_000),
     )
         .prop_map(
-            |(pay, reference, accelerator, cap, floor, collected)| Rules {
+            |(pay, reference, accelerator, cap, floor, collected, quality)| Rules {
                 accelerator: accelerator.filter(|_| !matches!(pay, Pay::FixedAmount(_))),
                 reference,
                 pay,
                 cap,
                 floor: floor.filter(|f| cap.is_none_or(|c| *f <= c)),
                 pay_on_collected_share: collected,
+                min_data_quality: quality.map(|q| Decimal::new(q, 2)),
             },
         )
 }
@@ -996,8 +1040,9 @@ proptest! {
 
     /// The engine and the independent reference agree on 5,000 random
     /// cases: negative bases (returns), missing and zero targets, growth
-    /// without a last period, caps, floors, collected shares, accelerators
-    /// and penalties larger than the amount.
+    /// without a last period, caps, floors, collected shares, data-quality
+    /// floors (met, missed, not judged yet), accelerators and penalties
+    /// larger than the amount.
     #[test]
     fn engine_agrees_with_the_reference_on_5000_cases(
         rules in any_rules(),
@@ -1006,6 +1051,7 @@ proptest! {
         target in proptest::option::of(0_i64..5_000_000_000),
         last in proptest::option::of(-1_000_000_i64..5_000_000_000),
         share in 0_i64..=10_000,
+        quality in proptest::option::of(0_i64..=10_000),
         adjustments in proptest::collection::vec((any::<bool>(), -50_000_000_i64..20_000_000), 0..3),
     ) {
         let adjustments: Vec<Adjustment> = adjustments
@@ -1022,6 +1068,7 @@ proptest! {
             target,
             last_period_base: last,
             collected_share: Some(Decimal::new(share, 4)),
+            data_quality: quality.map(|q| Decimal::new(q, 2)),
             adjustments: &adjustments,
         };
         let out = calculate(&rules, &inputs).unwrap();

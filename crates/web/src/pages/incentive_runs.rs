@@ -266,6 +266,26 @@ fn trace_lines(w: Words, result: &ResultView) -> Vec<String> {
                 "runs.step.collected",
                 &[percent_shown(*share), w.exact(*before), w.exact(*after)],
             ),
+            Step::DataQuality {
+                score: Some(score),
+                min,
+                met,
+                before,
+            } => w.fill(
+                if *met {
+                    "runs.step.quality_met"
+                } else {
+                    "runs.step.quality_missed"
+                },
+                &[
+                    score.normalize().to_string(),
+                    min.normalize().to_string(),
+                    w.exact(*before),
+                ],
+            ),
+            Step::DataQuality {
+                score: None, min, ..
+            } => w.fill("runs.step.quality_not_due", &[min.normalize().to_string()]),
             Step::Capped { cap, before } => {
                 w.fill("runs.step.capped", &[w.money(*cap), w.exact(*before)])
             }

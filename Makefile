@@ -34,7 +34,9 @@ unit: deps-npm
 
 e2e: deps-npm deps-browser
 	cargo build -p qudao-cli
-	QUDAO_BIN=target/debug/qudao node --test e2e/
+	# Two journeys at a time: each has its own server, database and browser,
+	# and most of a journey's time is spent waiting on one of them.
+	QUDAO_BIN=target/debug/qudao node --test --test-concurrency=2 e2e/
 
 ## The API against its OpenAPI document: schemathesis, every check, a fixed
 ## seed, 30 cases per operation, on the debug server with the demo data.

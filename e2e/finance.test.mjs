@@ -12,8 +12,9 @@ import {
   SETUP_TIMEOUT_MS,
   htmlLang,
   journeys,
-  login,
   launchChromium,
+  login,
+  monthFrom,
   pathOf,
   snap,
   startQudao,
@@ -21,13 +22,6 @@ import {
   switchLang,
   textOf,
 } from './support.mjs';
-
-/** A month as YYYY-MM in the business time zone (Asia/Shanghai, UTC+8). */
-function shanghaiMonth(monthsBack) {
-  const now = new Date(Date.now() + 8 * 3600 * 1000);
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsBack, 1));
-  return d.toISOString().slice(0, 7);
-}
 
 describe('finance closes a month and keeps exchange rates', () => {
   let qudao;
@@ -48,8 +42,8 @@ describe('finance closes a month and keeps exchange rates', () => {
   });
 
   test('close last month, reopen it with a reason, add a rate (Chinese)', { timeout: 120_000 }, async () => {
-    const last = shanghaiMonth(1);
-    const current = shanghaiMonth(0);
+    const last = monthFrom(-1);
+    const current = monthFrom(0);
     await journey(async (page) => {
       await login(page, base, 'finance', DEMO_PASSWORD);
       await switchLang(page, 'zh-CN');

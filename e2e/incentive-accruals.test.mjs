@@ -20,6 +20,7 @@ import {
   journeys,
   launchChromium,
   login,
+  monthFrom,
   pathOf,
   snap,
   startQudao,
@@ -27,15 +28,6 @@ import {
   switchLang,
   textOf,
 } from './support.mjs';
-
-/** The last ended month (`2026-11`), on the business day (Shanghai). */
-function lastMonth() {
-  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(new Date())
-    .split('-')
-    .map(Number);
-  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
-}
 
 describe('incentive accruals in a browser', () => {
   let qudao;
@@ -56,7 +48,7 @@ describe('incentive accruals in a browser', () => {
   });
 
   test('财务查看上月预提，确认记账并下载预提凭证', { timeout: 180_000 }, async () => {
-    const month = lastMonth();
+    const month = monthFrom(-1);
     await journey(async (page) => {
       await login(page, base, 'finance', DEMO_PASSWORD);
       await switchLang(page, 'zh-CN');

@@ -17,26 +17,12 @@ import {
   launchChromium,
   login,
   pathOf,
+  quarterFrom,
   snap,
   startQudao,
   switchLang,
   textOf,
 } from './support.mjs';
-
-/** The quarter before the last ended one (`2026-Q2`), on the business day (Shanghai). */
-function quarterBeforeLast() {
-  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(new Date())
-    .split('-')
-    .map(Number);
-  let q = Math.floor((month - 1) / 3) + 1 - 2;
-  let y = year;
-  if (q < 1) {
-    q += 4;
-    y -= 1;
-  }
-  return `${y}-Q${q}`;
-}
 
 describe('what-if in a browser', () => {
   let qudao;
@@ -57,7 +43,7 @@ describe('what-if in a browser', () => {
   });
 
   test('经理改动档位，成本即时重算，并另存为草稿版本', { timeout: 120_000 }, async () => {
-    const period = quarterBeforeLast();
+    const period = quarterFrom(-2).period;
     await journey(async (page) => {
       await login(page, base, 'manager', DEMO_PASSWORD);
       await switchLang(page, 'zh-CN');

@@ -20,33 +20,20 @@ import {
   DEMO_PASSWORD,
   PHONE,
   SETUP_TIMEOUT_MS,
+  businessMonth,
   journeys,
   launchChromium,
   login,
   logout,
   pathOf,
   pick,
+  quarterFrom,
   snap,
   startQudao,
   submit,
   switchLang,
   textOf,
 } from './support.mjs';
-
-/** The business day's year and month (Shanghai). */
-function businessMonth() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(new Date())
-    .split('-')
-    .map(Number);
-}
-
-/** The quarter before this one (`2026-Q3`): closed, so its evaluation is final. */
-function lastQuarter() {
-  const [year, month] = businessMonth();
-  const quarter = Math.floor((month - 1) / 3) + 1;
-  return quarter === 1 ? `${year - 1}-Q4` : `${year}-Q${quarter - 1}`;
-}
 
 /** `¥1,234.56` (or `-¥…`) as minor units. */
 function minor(text) {
@@ -75,7 +62,7 @@ describe('scorecards, awards, month targets and outlets in a browser', () => {
   });
 
   test('渠道经理运行季度评估、批准等级调整并评奖，合作伙伴在门户查看评分卡', { timeout: 240_000 }, async () => {
-    const quarter = lastQuarter();
+    const quarter = quarterFrom(-1).period;
     await journey(async (page) => {
       await login(page, base, 'partner.admin', DEMO_PASSWORD);
       await page.goto(`${base}/scorecards/mine`);

@@ -323,6 +323,34 @@ export function journeys(browser, serverLog) {
   };
 }
 
+// ----------------------------------------------------------------- dates
+
+/** The business day's year and month (Asia/Shanghai, UTC+8: the server's
+ * "today", a day ahead of UTC's from 16:00) as numbers. */
+export function businessMonth() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
+    .format(new Date())
+    .split('-')
+    .map(Number);
+}
+
+/** The month `offset` months from this business month, as `YYYY-MM`
+ * (`monthFrom(-1)` is the last ended month). */
+export function monthFrom(offset) {
+  const [year, month] = businessMonth();
+  const d = new Date(Date.UTC(year, month - 1 + offset, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+/** The calendar quarter `offset` quarters from this one, with its year:
+ * `quarterFrom(-1)` is the last ended quarter, `{ year: 2026, period: '2026-Q3' }`. */
+export function quarterFrom(offset) {
+  const [year, month] = businessMonth();
+  const index = year * 4 + Math.floor((month - 1) / 3) + offset;
+  const y = Math.floor(index / 4);
+  return { year: y, period: `${y}-Q${(index % 4) + 1}` };
+}
+
 // ----------------------------------------------------------------- pages
 
 export const pathOf = (page) => new URL(page.url()).pathname;

@@ -29,6 +29,7 @@ import {
   logout,
   pathOf,
   pick,
+  quarterFrom,
   snap,
   startQudao,
   submit,
@@ -51,15 +52,6 @@ function yuan(fen) {
   return `¥${whole.toLocaleString('en-US')}.${cents}`;
 }
 
-/** This fiscal quarter as a period (`2026-Q4`), on the business day (Shanghai). */
-function thisQuarter() {
-  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(new Date())
-    .split('-')
-    .map(Number);
-  return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
-}
-
 describe('targets in a browser', () => {
   let qudao;
   let base;
@@ -79,7 +71,7 @@ describe('targets in a browser', () => {
   });
 
   test('渠道经理设定并分解季度目标，合作伙伴在门户查看达成', { timeout: 240_000 }, async () => {
-    const quarter = thisQuarter();
+    const quarter = quarterFrom(0).period;
     let partner;
     let other;
     await journey(async (page) => {

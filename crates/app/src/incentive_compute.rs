@@ -18,8 +18,10 @@ use qudao_domain::incentives::run::{Part, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
 use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
 use qudao_domain::partners::PartnerId;
+use qudao_domain::dates::DateRange;
+use qudao_domain::money::Currency;
 use qudao_domain::periods::{Month, Period};
-use qudao_domain::scope::UserId;
+use qudao_domain::scope::{DataScope, UserId};
 use qudao_domain::targets::TargetMeasure;
 use qudao_engine::{Answer, QueryText};
 use qudao_store::incentive_adjustments::Subject as AdjustedSubject;
@@ -391,7 +393,7 @@ impl Qudao {
         period: Period,
     ) -> Result<HashMap<(Subject, TargetMeasure, Option<i64>), i64>, AppError> {
         let reach = Reach {
-            scope: qudao_domain::scope::DataScope::All,
+            scope: DataScope::All,
             internal: Internal::All,
             drafts: false,
         };
@@ -410,6 +412,37 @@ impl Qudao {
                 )
             })
             .collect())
+    }
+
+    /// A commission's clawback per rep (by user id): what the invoices of
+    /// the rep's partners, issued in the period in the program's currency,
+    /// still owed `days` days after their issue, as of today. The partner's
+    /// owner is the one the engine credits its sales to.
+    async fn uncollected_by_owner(
+        &self,
+        months: &[Month],
+        days: u32,
+        currency: Currency,
+        dims: &qudao_engine::Dims,
+    ) -> Result<HashMap<i64, i64>, AppError> {
+        let (Some(first), Some(last)) = (months.first(), months.last()) else {
+            return Ok(HashMap::new());
+        };
+        let issued = DateRange::new(first.first_day(), last.last_day(), "period")
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ledger = qudao_store::receivables::ledger_in(self.db(), DataScope::All).await?;
+        let owner_of: HashMap<i64, i64> = dims
+            .partners
+            .iter()
+            .filter_map(|p| dims.owners.get(p.owner as usize).map(|o| (p.id, o.id)))
+            .collect();
+        let mut by_owner: HashMap<i64, i64> = HashMap::new();
+        for (partner, owed) in ledger.uncollected_after(issued, days, crate::today(), currency) {
+            if let Some(owner) = owner_of.get(&partner) {
+                *by_owner.entry(*owner).or_default() += owed;
+            }
+        }
+        Ok(by_owner)
     }
 
     /// The engine's figures of every subject of one program.
@@ -812,6 +845,13 @@ impl Qudao {
             let figures = self
                 .program_figures(program, period, window, &line_of_sku, only)
                 .await?;
+            let uncollected = match program.rules.clawback_days {
+                Some(days) => {
+                    self.uncollected_by_owner(&months, days, program.currency, dims)
+                        .await?
+                }
+                None => HashMap::new(),
+            };
             let base = &program.base;
             let measure = target_measure(base.measure);
             let line_id = match (
@@ -923,6 +963,14 @@ impl Qudao {
                         Scored::Partner(id) if judged(program) => quality.get(&id).copied(),
                         _ => None,
                     },
+                    // At the owner's share, as the base it comes off.
+                    uncollected: program.rules.clawback_days.map(|_| {
+                        let owed = match earner.scored {
+                            Scored::Rep(id) => uncollected.get(&id).copied().unwrap_or(0),
+                            Scored::Partner(_) => 0,
+                        };
+                        Decimal::from(owed) * owner_share.unwrap_or(Decimal::ONE)
+                    }),
                     adjustments: &[],
                 };
                 let points = program.points.map(|rule| {

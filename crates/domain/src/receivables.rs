@@ -25,11 +25,12 @@
 //!   payments received up to the last day, early ones included). No
 //!   invoice falling due: no rate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::dates::DateRange;
 use crate::money::Currency;
 use crate::{Invalid, Problem};
 
@@ -311,6 +312,53 @@ impl Ledger {
             .filter(|(id, _)| *id == invoice)
             .map(|(_, amount)| amount)
             .sum()
+    }
+
+    /// Per partner, what its invoices in `currency` issued within `issued`
+    /// still owed at the end of the `days`-th day after their issue (a
+    /// commission's clawback), for the invoices whose day has come by
+    /// `today`: an invoice still in its time is not judged yet.
+    pub fn uncollected_after(
+        &self,
+        issued: DateRange,
+        days: u32,
+        today: NaiveDate,
+        currency: Currency,
+    ) -> BTreeMap<i64, i64> {
+        // Indexed once: the whole company's ledger is read at a time.
+        let mut settled: HashMap<i64, Vec<(NaiveDate, i64)>> = HashMap::new();
+        for c in &self.credit_notes {
+            if let Some(invoice) = c.invoice_id {
+                settled.entry(invoice).or_default().push((c.issued_on, c.amount));
+            }
+        }
+        for p in &self.payments {
+            for (invoice, amount) in &p.allocations {
+                settled.entry(*invoice).or_default().push((p.received_on, *amount));
+            }
+        }
+        let mut open = BTreeMap::new();
+        for invoice in &self.invoices {
+            let deadline = invoice.issued_on + chrono::Days::new(u64::from(days));
+            if invoice.currency != currency
+                || !issued.contains(invoice.issued_on)
+                || deadline > today
+            {
+                continue;
+            }
+            let paid: i64 = settled
+                .get(&invoice.id)
+                .into_iter()
+                .flatten()
+                .filter(|(on, _)| *on <= deadline)
+                .map(|(_, amount)| amount)
+                .sum();
+            let owed = (invoice.amount - paid).max(0);
+            if owed > 0 {
+                *open.entry(invoice.partner_id).or_default() += owed;
+            }
+        }
+        open
     }
 
     /// Every invoice with what it owes now (whatever the dates), for
@@ -823,6 +871,57 @@ mod tests {
         let balances: Vec<i64> = s.lines.iter().map(|r| r.balance).collect();
         assert_eq!(balances, [700, 1200]);
         assert_eq!(s.closing, 1200);
+    }
+
+    #[test]
+    fn what_was_not_collected_within_the_days_is_read_on_the_last_of_them() {
+        let ledger = Ledger {
+            invoices: vec![
+                invoice(1, 0, 30, 1000),
+                invoice(2, 10, 40, 500),
+                InvoiceEntry {
+                    partner_id: 2,
+                    ..invoice(3, 20, 50, 800)
+                },
+                InvoiceEntry {
+                    currency: usd(),
+                    ..invoice(4, 5, 35, 700)
+                },
+                invoice(5, 80, 110, 900),
+            ],
+            credit_notes: vec![CreditEntry {
+                partner_id: 1,
+                number: "CN-1".into(),
+                invoice_id: Some(2),
+                currency: cny(),
+                amount: 100,
+                issued_on: day(20),
+            }],
+            payments: vec![
+                // Invoice 1: 600 by day 60 (its last day), the rest on day 61.
+                payment(1, 60, 600, vec![(1, 600)]),
+                payment(2, 61, 400, vec![(1, 400)]),
+                PaymentEntry {
+                    partner_id: 2,
+                    ..payment(3, 30, 800, vec![(3, 800)])
+                },
+            ],
+        };
+        let issued = DateRange::new(day(0), day(79), "to").unwrap();
+        let open = ledger.uncollected_after(issued, 60, day(200), cny());
+        // Partner 1: 400 of invoice 1 and 400 of invoice 2 (500 − the credit
+        // note); partner 2 paid in time; invoice 4 is in dollars and 5 was
+        // issued after the range.
+        assert_eq!(open, BTreeMap::from([(1, 800)]));
+        for (id, owed) in [(1, 400), (2, 400)] {
+            let i = ledger.invoices.iter().find(|i| i.id == id).unwrap();
+            assert_eq!(ledger.open_on(i, i.issued_on + chrono::Days::new(60)), owed);
+        }
+        // On day 65 invoice 2's sixty days have not all passed: not judged.
+        assert_eq!(
+            ledger.uncollected_after(issued, 60, day(65), cny()),
+            BTreeMap::from([(1, 400)])
+        );
     }
 
     fn ledger_strategy() -> impl Strategy<Value = Ledger> {

@@ -2,8 +2,9 @@
 //! the facts and targets, shown as a dry run that writes nothing, written,
 //! re-run without change, approved by finance only, paid once; a late
 //! return after payment computed by the next run and settled as a
-//! clawback that references the first settlement; the partner's own
-//! statement; and every refusal writing nothing, on both backends.
+//! clawback that references the first settlement; a commission's clawback
+//! of what was not collected in time; the partner's own statement; and
+//! every refusal writing nothing, on both backends.
 
 #![allow(clippy::wildcard_imports)]
 
@@ -410,6 +411,60 @@ async fn incentive_runs_a_commission_credits_the_owner_its_share(db: TestDb) {
         ("rep1", "rep", 1_000_000, "700000", 7_000)
     );
     assert_eq!(r.parts["owner_share"], "0.7");
+
+    // With a 30-day clawback: the retailer's ¥10,000 invoice of 1 August
+    // had ¥6,000 paid by its 30th day and the rest after it. ¥4,000 at the
+    // owner's 70% comes off the base: ¥7,000 − ¥2,800 at 1% is ¥42.
+    db.raw(&format!(
+        "INSERT INTO invoices (number, partner_id, currency, amount_minor, issued_on, due_on, \
+         created_by, created_at) SELECT 'INV-CB-1', id, 'CNY', 1000000, '{year}-08-01', \
+         '{year}-08-31', 'test', '2026-01-01T00:00:00+00:00' FROM partners WHERE code = 'R1'"
+    ))
+    .await;
+    for (number, on, amount) in [("PAY-CB-1", "08-31", 600_000), ("PAY-CB-2", "09-01", 400_000)] {
+        db.raw(&format!(
+            "INSERT INTO payments (number, partner_id, currency, amount_minor, received_on, source, \
+             created_by, created_at) SELECT '{number}', id, 'CNY', {amount}, '{year}-{on}', \
+             'manual', 'test', '2026-01-01T00:00:00+00:00' FROM partners WHERE code = 'R1'"
+        ))
+        .await;
+        db.raw(&format!(
+            "INSERT INTO payment_allocations (payment_id, invoice_id, amount_minor) \
+             SELECT p.id, i.id, {amount} FROM payments p, invoices i \
+             WHERE p.number = '{number}' AND i.number = 'INV-CB-1'"
+        ))
+        .await;
+    }
+    let clawed = commission
+        .replace("CM-1", "CM-3")
+        .replace(r#""split""#, r#""clawback_days": 30, "split""#);
+    let saved = app
+        .save_program(&system(), &clawed, DocumentFormat::Json)
+        .await
+        .unwrap();
+    assert!(saved.ok(), "{:?}", saved.problems);
+    app.activate_program(&system(), "CM-3", 1).await.unwrap();
+    let run = app
+        .run_incentives(
+            &system(),
+            &RunRequest {
+                period: format!("{year}-Q3"),
+                programs: vec!["CM-3".into()],
+                dry_run: true,
+            },
+        )
+        .await
+        .unwrap();
+    let r = &run.results[0];
+    assert_eq!((r.code.as_str(), r.payable), ("rep1", 4_200));
+    assert_eq!(
+        r.trace[1],
+        Step::Clawback {
+            days: 30,
+            uncollected: rust_decimal::Decimal::from(280_000),
+            after: rust_decimal::Decimal::from(420_000),
+        }
+    );
 
     // A data-quality score is a partner's: a commission cannot ask for one.
     let floored = commission.replace("CM-1", "CM-2").replace(

@@ -1,7 +1,8 @@
 //! The calculation of one subject × program, with its trace.
 //!
 //! The order, stated once: base → multipliers (the caller's multiplied
-//! base) → attainment (or growth) → bracket → amount (with an accelerator)
+//! base) → a commission's clawback of what was not collected in time →
+//! attainment (or growth) → bracket → amount (with an accelerator)
 //! → collected share → data-quality condition → cap / floor → penalties
 //! and adjustments → never below zero → one rounding to the minor unit,
 //! half away from zero.
@@ -86,6 +87,10 @@ pub struct Inputs<'a> {
     /// over the period's months already due; `None` while none is due, and
     /// then the condition is not judged yet.
     pub data_quality: Option<Decimal>,
+    /// For `clawback_days`: the sales invoiced in the period and still not
+    /// collected that many days after their invoice, at the subject's
+    /// share of them (so exact, like the multiplied base); never negative.
+    pub uncollected: Option<Decimal>,
     pub adjustments: &'a [Adjustment],
 }
 
@@ -99,6 +104,7 @@ impl Inputs<'_> {
             last_period_base: None,
             collected_share: None,
             data_quality: None,
+            uncollected: None,
             adjustments: &[],
         }
     }
@@ -125,6 +131,13 @@ pub enum Step {
     Base {
         base: i64,
         multiplied_base: Decimal,
+    },
+    /// A commission's sales not collected within `days` of their invoice
+    /// come off the base before anything is read on it.
+    Clawback {
+        days: u32,
+        uncollected: Decimal,
+        after: Decimal,
     },
     /// The ratio brackets are read on: attainment (base ÷ reference) or
     /// growth (base ÷ reference − 1), shown to 6 decimals.
@@ -304,6 +317,23 @@ fn check_inputs(rules: &Rules, inputs: &Inputs<'_>) -> Result<(), Invalid> {
             Some(_) => {}
         }
     }
+    if rules.clawback_days.is_some() {
+        match inputs.uncollected {
+            None => return Err(Invalid::new("uncollected", Problem::Required)),
+            Some(u) if u.is_sign_negative() && !u.is_zero() => {
+                return Err(Invalid::new(
+                    "uncollected",
+                    Problem::Rule {
+                        rule: "amount_not_negative",
+                    },
+                ));
+            }
+            Some(u) if u > Decimal::from(MAX_FIGURE) * Decimal::ONE_HUNDRED => {
+                return Err(too_large("uncollected"));
+            }
+            Some(_) => {}
+        }
+    }
     if inputs
         .data_quality
         .is_some_and(|q| q.is_sign_negative() && !q.is_zero() || q > Decimal::ONE_HUNDRED)
@@ -321,11 +351,21 @@ fn check_inputs(rules: &Rules, inputs: &Inputs<'_>) -> Result<(), Invalid> {
 /// Computes what one subject earns from one program.
 pub fn calculate(rules: &Rules, inputs: &Inputs<'_>) -> Result<Outcome, Invalid> {
     check_inputs(rules, inputs)?;
-    let b = inputs.multiplied_base;
+    let mut b = inputs.multiplied_base;
     let mut trace = vec![Step::Base {
         base: inputs.base,
         multiplied_base: b,
     }];
+    if let Some(days) = rules.clawback_days {
+        let uncollected = inputs.uncollected.unwrap_or_default();
+        b -= uncollected;
+        trace.push(Step::Clawback {
+            days,
+            uncollected,
+            after: b,
+        });
+    }
+    let b = b;
     let reference = reference(rules.reference, inputs);
     let growth = matches!(rules.reference, Reference::Growth { .. });
     let ratio = reference.ok().map(|r| {

@@ -160,6 +160,7 @@ impl Program {
                     floor,
                     pay_on_collected_share: conditions.pay_on_collected_share,
                     min_data_quality: conditions.min_data_quality,
+                    clawback_days: commission.as_ref().and_then(|c| c.clawback_days),
                 },
                 multipliers,
                 stacking,

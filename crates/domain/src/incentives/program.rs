@@ -229,6 +229,9 @@ pub struct Rules {
     pub pay_on_collected_share: bool,
     /// Nothing is earned below this data-quality score (0–100).
     pub min_data_quality: Option<Decimal>,
+    /// A commission's sales not collected within this many days of their
+    /// invoice come off its base.
+    pub clawback_days: Option<u32>,
 }
 
 /// Who a program applies to. Empty lists do not restrict; at least one

@@ -33,7 +33,10 @@ fn pow10(n: u32) -> i128 {
 }
 
 pub fn expected(rules: &Rules, inputs: &Inputs<'_>) -> Expected {
-    let b = whole(inputs.multiplied_base, 6);
+    let mut b = whole(inputs.multiplied_base, 6);
+    if rules.clawback_days.is_some() {
+        b -= whole(inputs.uncollected.unwrap_or_default(), 6);
+    }
     let growth = matches!(rules.reference, Reference::Growth { .. });
     let reference: Option<i128> = match rules.reference {
         Reference::Target => inputs.target.filter(|t| *t != 0).map(i128::from),

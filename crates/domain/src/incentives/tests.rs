@@ -315,6 +315,7 @@ fn rules(pay: Pay) -> Rules {
         floor: None,
         pay_on_collected_share: false,
         min_data_quality: None,
+        clawback_days: None,
     }
 }
 
@@ -594,6 +595,41 @@ fn collected_share_and_floor() {
         )
         .is_err()
     );
+}
+
+#[test]
+fn a_clawback_takes_what_was_not_collected_in_time_off_the_base_before_attainment() {
+    let mut r = rules(Pay::Retroactive(table(&[("0", "0.01"), ("1", "0.03")])));
+    r.clawback_days = Some(90);
+    let with = |r: &Rules, uncollected: Option<&str>| {
+        calculate(
+            r,
+            &Inputs {
+                uncollected: uncollected.map(dec),
+                ..Inputs::plain(1_000_000, Some(1_000_000))
+            },
+        )
+    };
+    // ¥10,000 sold on a ¥10,000 quota is 100% and 3%; ¥2,000 of it still
+    // open 90 days after its invoice leaves 80% at 1%.
+    let clawed = with(&r, Some("200000")).unwrap();
+    assert_eq!((clawed.bracket, clawed.amount), (Some(0), 8_000));
+    assert_eq!(
+        clawed.trace[1],
+        Step::Clawback {
+            days: 90,
+            uncollected: dec("200000"),
+            after: dec("800000"),
+        }
+    );
+    assert_eq!(with(&r, Some("0")).unwrap().amount, 30_000);
+    // More open than the base leaves a negative base, which earns nothing.
+    assert_eq!(with(&r, Some("1200000")).unwrap().amount, 0);
+    assert_eq!(with(&r, None).unwrap_err().field, "uncollected");
+    assert_eq!(with(&r, Some("-1")).unwrap_err().field, "uncollected");
+    // A program without a clawback ignores the figure.
+    r.clawback_days = None;
+    assert_eq!(with(&r, Some("200000")).unwrap().amount, 30_000);
 }
 
 #[test]
@@ -1021,9 +1057,10 @@ fn any_rules() -> impl Strategy<Value = Rules> {
         proptest::option::of(0_i64..100_000),
         any::<bool>(),
         proptest::option::of(0_i64..=10_000),
+        proptest::option::of(1_u32..=365),
     )
         .prop_map(
-            |(pay, reference, accelerator, cap, floor, collected, quality)| Rules {
+            |(pay, reference, accelerator, cap, floor, collected, quality, clawback)| Rules {
                 accelerator: accelerator.filter(|_| !matches!(pay, Pay::FixedAmount(_))),
                 reference,
                 pay,
@@ -1031,6 +1068,7 @@ fn any_rules() -> impl Strategy<Value = Rules> {
                 floor: floor.filter(|f| cap.is_none_or(|c| *f <= c)),
                 pay_on_collected_share: collected,
                 min_data_quality: quality.map(|q| Decimal::new(q, 2)),
+                clawback_days: clawback,
             },
         )
 }
@@ -1041,8 +1079,8 @@ proptest! {
     /// The engine and the independent reference agree on 5,000 random
     /// cases: negative bases (returns), missing and zero targets, growth
     /// without a last period, caps, floors, collected shares, data-quality
-    /// floors (met, missed, not judged yet), accelerators and penalties
-    /// larger than the amount.
+    /// floors (met, missed, not judged yet), clawbacks (up to more than the
+    /// whole base), accelerators and penalties larger than the amount.
     #[test]
     fn engine_agrees_with_the_reference_on_5000_cases(
         rules in any_rules(),
@@ -1052,6 +1090,7 @@ proptest! {
         last in proptest::option::of(-1_000_000_i64..5_000_000_000),
         share in 0_i64..=10_000,
         quality in proptest::option::of(0_i64..=10_000),
+        uncollected_hundredths in 0_i64..300_000_000_000,
         adjustments in proptest::collection::vec((any::<bool>(), -50_000_000_i64..20_000_000), 0..3),
     ) {
         let adjustments: Vec<Adjustment> = adjustments
@@ -1069,6 +1108,7 @@ proptest! {
             last_period_base: last,
             collected_share: Some(Decimal::new(share, 4)),
             data_quality: quality.map(|q| Decimal::new(q, 2)),
+            uncollected: Some(Decimal::new(uncollected_hundredths, 2)),
             adjustments: &adjustments,
         };
         let out = calculate(&rules, &inputs).unwrap();

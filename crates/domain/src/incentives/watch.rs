@@ -3,7 +3,7 @@
 
 use rust_decimal::RoundingStrategy;
 
-use super::calc::{Inputs, Outcome, Thresholds, calculate};
+use super::calc::{Inputs, Outcome, Step, Thresholds, calculate};
 use super::program::{Pay, Reference, Rules};
 use crate::error::Invalid;
 
@@ -30,7 +30,15 @@ pub fn watch(rules: &Rules, inputs: &Inputs<'_>, now: &Outcome) -> Result<Option
         return Ok(None);
     };
     let table = Thresholds::new(&rules.pay, reference, growth);
-    let b = inputs.multiplied_base;
+    // Brackets are read on the base after a clawback.
+    let b = now
+        .trace
+        .iter()
+        .find_map(|step| match step {
+            Step::Clawback { after, .. } => Some(*after),
+            _ => None,
+        })
+        .unwrap_or(inputs.multiplied_base);
     let Some(next) = table.at.iter().position(|t| *t > b) else {
         return Ok(None);
     };
@@ -40,7 +48,7 @@ pub fn watch(rules: &Rules, inputs: &Inputs<'_>, now: &Outcome) -> Result<Option
         rules,
         &Inputs {
             base: inputs.base.saturating_add(distance),
-            multiplied_base: b + gap,
+            multiplied_base: inputs.multiplied_base + gap,
             ..inputs.clone()
         },
     )?;

@@ -178,6 +178,18 @@ fn trace_lines(w: Words, result: &ResultView) -> Vec<String> {
                     )
                 }
             }
+            Step::Clawback {
+                days,
+                uncollected,
+                after,
+            } => w.fill(
+                "runs.step.clawback",
+                &[
+                    days.to_string(),
+                    w.base_exact(measure, *uncollected),
+                    w.base_exact(measure, *after),
+                ],
+            ),
             Step::Ratio {
                 reference,
                 ratio,

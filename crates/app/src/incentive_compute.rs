@@ -12,14 +12,14 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use qudao_domain::admin::Role;
+use qudao_domain::dates::DateRange;
 use qudao_domain::error::{Invalid, Problem};
 use qudao_domain::incentives::program::{BaseMeasure, GrowthAgainst, ProgramKind, Reference};
 use qudao_domain::incentives::run::{Part, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
 use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
-use qudao_domain::partners::PartnerId;
-use qudao_domain::dates::DateRange;
 use qudao_domain::money::Currency;
+use qudao_domain::partners::PartnerId;
 use qudao_domain::periods::{Month, Period};
 use qudao_domain::scope::{DataScope, UserId};
 use qudao_domain::targets::TargetMeasure;

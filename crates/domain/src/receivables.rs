@@ -329,12 +329,18 @@ impl Ledger {
         let mut settled: HashMap<i64, Vec<(NaiveDate, i64)>> = HashMap::new();
         for c in &self.credit_notes {
             if let Some(invoice) = c.invoice_id {
-                settled.entry(invoice).or_default().push((c.issued_on, c.amount));
+                settled
+                    .entry(invoice)
+                    .or_default()
+                    .push((c.issued_on, c.amount));
             }
         }
         for p in &self.payments {
             for (invoice, amount) in &p.allocations {
-                settled.entry(*invoice).or_default().push((p.received_on, *amount));
+                settled
+                    .entry(*invoice)
+                    .or_default()
+                    .push((p.received_on, *amount));
             }
         }
         let mut open = BTreeMap::new();

@@ -421,7 +421,10 @@ async fn incentive_runs_a_commission_credits_the_owner_its_share(db: TestDb) {
          '{year}-08-31', 'test', '2026-01-01T00:00:00+00:00' FROM partners WHERE code = 'R1'"
     ))
     .await;
-    for (number, on, amount) in [("PAY-CB-1", "08-31", 600_000), ("PAY-CB-2", "09-01", 400_000)] {
+    for (number, on, amount) in [
+        ("PAY-CB-1", "08-31", 600_000),
+        ("PAY-CB-2", "09-01", 400_000),
+    ] {
         db.raw(&format!(
             "INSERT INTO payments (number, partner_id, currency, amount_minor, received_on, source, \
              created_by, created_at) SELECT '{number}', id, 'CNY', {amount}, '{year}-{on}', \

@@ -95,11 +95,15 @@ pub struct RunView {
     pub currency: String,
     pub programs: Vec<RunProgramView>,
     pub created_by: String,
+    /// The display name of `created_by` (its login when the user is gone).
+    pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub calculated_at: DateTime<Utc>,
     pub approved_by: Option<String>,
+    pub approved_by_name: Option<String>,
     pub approved_at: Option<DateTime<Utc>>,
     pub paid_by: Option<String>,
+    pub paid_by_name: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
 }
 
@@ -415,11 +419,14 @@ impl Qudao {
                     .map(|(i, p)| program_view(&p.program, results_total(computation, i)))
                     .collect(),
                 created_by: caller.login.clone(),
+                created_by_name: caller.display_name.clone(),
                 created_at: now,
                 calculated_at: now,
                 approved_by: None,
+                approved_by_name: None,
                 approved_at: None,
                 paid_by: None,
+                paid_by_name: None,
                 paid_at: None,
             },
             results,
@@ -512,7 +519,16 @@ fn unsaved_row(r: &Computed, subject: Scored, program_id: i64) -> ResultRow {
 /// The programs of the stored runs, by version id.
 type ProgramsById = HashMap<i64, ProgramRow>;
 
-fn run_view(run: &RunRow, programs: &ProgramsById, totals: &HashMap<i64, i64>) -> RunView {
+/// Display names by login, of the people who calculated, approved and paid.
+type People = HashMap<String, String>;
+
+fn run_view(
+    run: &RunRow,
+    programs: &ProgramsById,
+    totals: &HashMap<i64, i64>,
+    people: &People,
+) -> RunView {
+    let name = |login: &String| people.get(login).unwrap_or(login).clone();
     let currency = Currency::parse(&run.currency).ok();
     RunView {
         id: Some(run.id),
@@ -533,16 +549,40 @@ fn run_view(run: &RunRow, programs: &ProgramsById, totals: &HashMap<i64, i64>) -
             })
             .collect(),
         created_by: run.created_by.clone(),
+        created_by_name: name(&run.created_by),
         created_at: run.created_at,
         calculated_at: run.calculated_at,
         approved_by: run.approved_by.clone(),
+        approved_by_name: run.approved_by.as_ref().map(name),
         approved_at: run.approved_at,
         paid_by: run.paid_by.clone(),
+        paid_by_name: run.paid_by.as_ref().map(name),
         paid_at: run.paid_at,
     }
 }
 
 impl Qudao {
+    async fn people_of(&self, runs: &[&RunRow]) -> Result<People, AppError> {
+        let logins: Vec<String> = runs
+            .iter()
+            .flat_map(|r| {
+                [
+                    Some(&r.created_by),
+                    r.approved_by.as_ref(),
+                    r.paid_by.as_ref(),
+                ]
+            })
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Ok(qudao_store::admin::display_names(self.db(), &logins)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     async fn programs_by_id(&self) -> Result<ProgramsById, AppError> {
         Ok(qudao_store::incentives::all_versions(self.db())
             .await?
@@ -620,9 +660,10 @@ impl Qudao {
             .transpose()?;
         let runs = repo::runs(self.db(), period, 200).await?;
         let programs = self.programs_by_id().await?;
+        let people = self.people_of(&runs.iter().collect::<Vec<_>>()).await?;
         Ok(runs
             .iter()
-            .map(|r| run_view(r, &programs, &HashMap::new()))
+            .map(|r| run_view(r, &programs, &HashMap::new(), &people))
             .collect())
     }
 
@@ -638,7 +679,7 @@ impl Qudao {
             *totals.entry(row.program_id).or_default() += row.payable;
         }
         Ok(RunDetail {
-            run: run_view(&run, &programs, &totals),
+            run: run_view(&run, &programs, &totals, &self.people_of(&[&run]).await?),
             results: Self::incentive_result_views(&rows, &earners, &programs)?,
         })
     }
@@ -676,7 +717,12 @@ impl Qudao {
         let programs = self.programs_by_id().await?;
         let earners = self.earners_of(rows.iter().map(|r| r.subject)).await?;
         Ok(RunDetail {
-            run: run_view(&run, &programs, &HashMap::new()),
+            run: run_view(
+                &run,
+                &programs,
+                &HashMap::new(),
+                &self.people_of(&[&run]).await?,
+            ),
             results: Self::incentive_result_views(&rows, &earners, &programs)?,
         })
     }
@@ -798,7 +844,12 @@ impl Qudao {
         }
         let run = self.run_row(run.id).await?;
         Ok(RerunView {
-            run: run_view(&run, &programs_by_id, &HashMap::new()),
+            run: run_view(
+                &run,
+                &programs_by_id,
+                &HashMap::new(),
+                &self.people_of(&[&run]).await?,
+            ),
             total_before,
             total_after,
             differences: shown_changes,

@@ -493,7 +493,7 @@ fn run_line(lang: Lang, run: &RunView) -> RunLine {
             .join(sep),
         subjects: run.subjects,
         total: run.total_shown.clone(),
-        by: run.created_by.clone(),
+        by: run.created_by_name.clone(),
         at: crate::layout::display_time(&run.created_at),
     }
 }
@@ -724,11 +724,11 @@ impl RunPage {
     }
 
     fn approved(&self) -> String {
-        who_when(&self.c, &self.run.approved_by, &self.run.approved_at)
+        who_when(&self.c, &self.run.approved_by_name, &self.run.approved_at)
     }
 
     fn paid(&self) -> String {
-        who_when(&self.c, &self.run.paid_by, &self.run.paid_at)
+        who_when(&self.c, &self.run.paid_by_name, &self.run.paid_at)
     }
 }
 

@@ -222,7 +222,11 @@ async fn incentive_run_pages_compute_explain_approve_pay_and_statement(env: Env)
     assert_eq!(paid.status, StatusCode::SEE_OTHER);
     let page = finance.get_with(&at, ZH).await?.text();
     assert!(near(&page, "run-status").contains("已发放"), "{page}");
-    assert!(near(&page, "paid-by").contains("finance"), "{page}");
+    assert!(near(&page, "paid-by").contains("User finance"), "{page}");
+    assert!(
+        near(&page, "approved-by").contains("User finance"),
+        "{page}"
+    );
     let api_run = api.get(&format!("/api/v1/incentive-runs/{id}")).await?;
     assert_eq!(api_run.json()?["run"]["status"], "paid");
 

@@ -76,6 +76,8 @@ pub struct AdjustmentView {
     pub currency: String,
     pub reason: String,
     pub created_by: String,
+    /// The display name of `created_by` (its login when the user is gone).
+    pub created_by_name: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -355,6 +357,16 @@ impl Qudao {
                 .map(|(id, code, name)| (id, (code, name)))
                 .collect();
         let reps = repo::rep_names(db, &rep_ids).await?;
+        let logins: Vec<String> = rows
+            .iter()
+            .map(|r| r.created_by.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let people: HashMap<String, String> = qudao_store::admin::display_names(db, &logins)
+            .await?
+            .into_iter()
+            .collect();
         let mut program_names: HashMap<String, String> = HashMap::new();
         for row in qudao_store::incentives::all_versions(db).await? {
             // Latest version first: the first name seen is the current one.
@@ -377,6 +389,7 @@ impl Qudao {
                     subject_code,
                     subject_name,
                     &program_names,
+                    &people,
                 ))
             })
             .collect()
@@ -389,6 +402,7 @@ fn view(
     subject_code: String,
     subject_name: String,
     program_names: &HashMap<String, String>,
+    people: &HashMap<String, String>,
 ) -> AdjustmentView {
     let program_code = row.program.as_str().to_owned();
     AdjustmentView {
@@ -407,6 +421,10 @@ fn view(
         amount_minor: row.amount.minor(),
         currency: row.amount.currency().as_str().to_owned(),
         reason: row.adjustment.reason().to_owned(),
+        created_by_name: people
+            .get(&row.created_by)
+            .unwrap_or(&row.created_by)
+            .clone(),
         created_by: row.created_by,
         created_at: row.created_at,
     }

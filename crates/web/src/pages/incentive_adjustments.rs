@@ -83,8 +83,10 @@ impl AdjustmentsPage {
         error_for(&self.errors, field)
     }
 
+    /// A manual adjustment first: a form left as it comes must not deduct
+    /// as a penalty.
     fn kinds(&self) -> [&'static str; 2] {
-        ["penalty", "manual"]
+        ["manual", "penalty"]
     }
 }
 

@@ -74,6 +74,23 @@ async fn adjustment_pages_enter_list_and_refuse(env: Env) -> Res {
     assert!(list.contains("华东季度返利"), "{list}");
     assert!(near(&list, "kind").contains("罚扣"), "{list}");
     assert!(near(&list, "amount").contains("-¥1,200.50"), "{list}");
+    let row_html = &list[list.find(r#"data-testid="adjustment-row""#).unwrap_or(0)..];
+    let row_html = &row_html[..row_html.find("</tr>").unwrap_or(row_html.len())];
+    assert!(
+        row_html.contains("User manager"),
+        "who entered it, by name: {row_html}"
+    );
+    // A new form offers the neutral kind first, not a deduction.
+    let fresh = manager
+        .get_with("/incentives/adjustments", ZH)
+        .await?
+        .text();
+    let kinds = near(&fresh, "kind-select");
+    let (Some(manual), Some(penalty)) = (kinds.find(r#""manual""#), kinds.find(r#""penalty""#))
+    else {
+        panic!("{kinds}");
+    };
+    assert!(manual < penalty, "{kinds}");
 
     let mut finance = env.api("finance").await?;
     let entered = finance

@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 use qudao_domain::periods::FiscalCalendar;
 use qudao_engine::{
     DimsInput, EncodeError, Engine, FactInput, Holdings, LineSort, Named, OwnerInput, PartnerInput,
-    ProductInput, Query, RateInput, RegionInput, Sample, Scope, Snapshot, Stored, Update,
+    ProductInput, Query, RateInput, RegionInput, Sample, Scope, Snapshot, Stored, Sums, Update,
 };
 use tokio::sync::Mutex;
 
@@ -87,6 +87,7 @@ impl Analytics {
 struct Answers {
     generation: u64,
     answers: Cells<Answer>,
+    sums: Cells<Arc<Sums>>,
     /// The stock card's overstock and stock-out counts.
     flags: Cells<(u64, u64)>,
 }
@@ -95,11 +96,12 @@ type Cells<T> = std::collections::HashMap<String, Arc<tokio::sync::OnceCell<T>>>
 
 impl Answers {
     fn len(&self) -> usize {
-        self.answers.len() + self.flags.len()
+        self.answers.len() + self.sums.len() + self.flags.len()
     }
 
     fn clear(&mut self) {
         self.answers.clear();
+        self.sums.clear();
         self.flags.clear();
     }
 }
@@ -591,10 +593,7 @@ impl Qudao {
         caller: &Caller,
         text: &QueryText,
     ) -> Result<Answer, AppError> {
-        caller.require(Permission::ViewAnalytics)?;
-        let snapshot = self.analytics_snapshot().await?;
-        let scope = self.analytics_scope(caller, &snapshot, text).await?;
-        let query = Self::parse_query(&snapshot, text)?;
+        let (snapshot, scope, query) = self.analytics_asked(caller, text).await?;
         let key = format!("{scope:?}|{query:?}");
         self.kept(
             snapshot.generation,
@@ -603,6 +602,38 @@ impl Qudao {
             move || snapshot.query(&query, &scope),
         )
         .await
+    }
+
+    /// [`Qudao::analytics_query`]'s groups by dimension index, unlabelled
+    /// and shared rather than copied: for the incentive engine, which asks
+    /// for every partner by product line and derives its bases from that.
+    pub(crate) async fn analytics_sums(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<Arc<Sums>, AppError> {
+        let (snapshot, scope, query) = self.analytics_asked(caller, text).await?;
+        let key = format!("{scope:?}|{query:?}");
+        self.kept(
+            snapshot.generation,
+            |a| &mut a.sums,
+            key,
+            move || snapshot.sums(&query, &scope).map(Arc::new),
+        )
+        .await
+    }
+
+    /// The engine caught up, the caller's scope, and the question parsed.
+    async fn analytics_asked(
+        &self,
+        caller: &Caller,
+        text: &QueryText,
+    ) -> Result<(Arc<Snapshot>, Scope, Query), AppError> {
+        caller.require(Permission::ViewAnalytics)?;
+        let snapshot = self.analytics_snapshot().await?;
+        let scope = self.analytics_scope(caller, &snapshot, text).await?;
+        let query = Self::parse_query(&snapshot, text)?;
+        Ok((snapshot, scope, query))
     }
 
     /// What `compute` gives on the snapshot of `generation`, computed once

@@ -6,7 +6,8 @@
 //! rules is calculated again over the same reads without asking the engine
 //! again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -14,7 +15,9 @@ use serde::Serialize;
 use qudao_domain::admin::Role;
 use qudao_domain::dates::DateRange;
 use qudao_domain::error::{Invalid, Problem};
-use qudao_domain::incentives::program::{BaseMeasure, GrowthAgainst, ProgramKind, Reference};
+use qudao_domain::incentives::program::{
+    BaseMeasure, GrowthAgainst, Multiplier, ProgramKind, Reference,
+};
 use qudao_domain::incentives::run::{Part, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
 use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
@@ -23,7 +26,7 @@ use qudao_domain::partners::PartnerId;
 use qudao_domain::periods::{Month, Period};
 use qudao_domain::scope::{DataScope, UserId};
 use qudao_domain::targets::TargetMeasure;
-use qudao_engine::{Answer, QueryText};
+use qudao_engine::{Dims, Group, QueryText, Sums};
 use qudao_store::incentive_adjustments::Subject as AdjustedSubject;
 use qudao_store::incentive_runs::Stacking;
 use qudao_store::incentives::{ProgramRow, ProgramStatus};
@@ -258,33 +261,6 @@ fn value_at(values: &[Option<i64>], i: usize) -> i64 {
     values.get(i).copied().flatten().unwrap_or(0)
 }
 
-/// A question over the period, or over the months of `window` in it.
-fn within(period: Period, window: Option<(Month, Month)>) -> QueryText {
-    match window {
-        Some((first, last)) => QueryText {
-            from: Some(first.to_string()),
-            to: Some(last.to_string()),
-            ..QueryText::default()
-        },
-        None => QueryText {
-            period: Some(period.to_string()),
-            ..QueryText::default()
-        },
-    }
-}
-
-/// The rows of an answer by their first key's code.
-fn rows_by_code(answer: Option<&Answer>) -> HashMap<&str, &qudao_engine::AnswerRow> {
-    answer
-        .map(|a| {
-            a.rows
-                .iter()
-                .filter_map(|r| r.keys.first().map(|k| (k.code.as_str(), r)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl Qudao {
     /// The versions a run computes: the one in force for the period of each
     /// named code, or every version in force whose period kind and dates
@@ -358,17 +334,17 @@ impl Qudao {
         Ok(chosen)
     }
 
-    /// One question to the engine as the system; a code the engine has not
-    /// met yet (a line with no facts so far) is no facts.
-    pub(crate) async fn incentive_answer(
+    /// One question to the engine as the system, by index; a code the
+    /// engine has not met yet (a line with no facts so far) is no facts.
+    pub(crate) async fn incentive_sums(
         &self,
         text: QueryText,
-    ) -> Result<Option<Answer>, AppError> {
+    ) -> Result<Option<Arc<Sums>>, AppError> {
         match self
-            .analytics_query(&Caller::system("incentives"), &text)
+            .analytics_sums(&Caller::system("incentives"), &text)
             .await
         {
-            Ok(answer) => Ok(Some(answer)),
+            Ok(sums) => Ok(Some(sums)),
             Err(AppError::Invalid(problems))
                 if problems.iter().all(|p| {
                     matches!(
@@ -423,7 +399,7 @@ impl Qudao {
         months: &[Month],
         days: u32,
         currency: Currency,
-        dims: &qudao_engine::Dims,
+        dims: &Dims,
     ) -> Result<HashMap<i64, i64>, AppError> {
         let (Some(first), Some(last)) = (months.first(), months.last()) else {
             return Ok(HashMap::new());
@@ -445,152 +421,121 @@ impl Qudao {
         Ok(by_owner)
     }
 
-    /// The engine's figures of every subject of one program.
+    /// The engine's figures of every subject of one program, by the
+    /// subject's id. Its questions leave out what sets programs apart (the
+    /// product lines of the base, a growth rule's comparison): those are
+    /// worked out of every partner's sums by product line, so programs
+    /// alike in measure and narrowing share one scan of the facts.
     async fn program_figures(
         &self,
         program: &Program,
-        period: Period,
+        months: &[Month],
         window: Option<(Month, Month)>,
-        line_of_sku: &HashMap<String, String>,
         only: Option<&str>,
-    ) -> Result<HashMap<String, Figures>, AppError> {
-        let by = if program.kind == ProgramKind::Commission {
-            "owner"
-        } else {
-            "partner"
-        };
+    ) -> Result<HashMap<i64, Figures>, AppError> {
+        let commission = program.kind == ProgramKind::Commission;
         let base = &program.base;
-        let mut filters: Vec<(String, Vec<String>)> = Vec::new();
-        let lines: Vec<String> = base
-            .product_lines
-            .iter()
-            .map(|l| l.as_str().to_owned())
-            .collect();
-        if !lines.is_empty() {
-            filters.push(("product_line".into(), lines));
-        }
+        let subject_filter = only.map(|code| {
+            let dim = if commission { "owner" } else { "partner" };
+            (dim.to_owned(), vec![code.to_owned()])
+        });
+        let mut narrowing: Vec<(String, Vec<String>)> = Vec::new();
         if !base.categories.is_empty() {
-            filters.push(("category".into(), base.categories.iter().cloned().collect()));
-        }
-        if let Some(code) = only {
-            filters.push((by.to_owned(), vec![code.to_owned()]));
+            narrowing.push(("category".into(), base.categories.iter().cloned().collect()));
         }
         if !base.skus.is_empty() {
-            filters.push((
+            narrowing.push((
                 "product".into(),
                 base.skus.iter().map(|s| s.as_str().to_owned()).collect(),
             ));
         }
-        let mut measures = vec![engine_measure(base.measure).to_owned()];
+        narrowing.extend(subject_filter.clone());
+        let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
+            return Ok(HashMap::new());
+        };
+        let span = window.unwrap_or((first, last));
+        let in_base = |dims: &Dims, group: &Group| {
+            base.product_lines.is_empty()
+                || line_code(dims, group.codes[1])
+                    .is_some_and(|code| base.product_lines.iter().any(|l| l.as_str() == code))
+        };
+        let measure = engine_measure(base.measure);
         let downstream = base.count_downstream_purchases && base.measure == BaseMeasure::SellInNet;
-        if downstream {
-            measures.push("downstream_amount".to_owned());
-        }
-        let compare = match program.rules.reference {
-            Reference::Growth {
-                against: GrowthAgainst::SamePeriodLastYear,
-            } => Some("last_year"),
-            Reference::Growth {
-                against: GrowthAgainst::PreviousPeriod,
-            } => Some("previous_period"),
-            _ => None,
-        };
-        let text = |measures: Vec<String>,
-                    by: &str,
-                    filters: Vec<(String, Vec<String>)>,
-                    compare: Option<&str>| QueryText {
-            measures,
-            by: by.split(',').map(str::to_owned).collect(),
-            filters,
-            compare: compare.map(str::to_owned),
-            ..within(period, window)
-        };
-        // Facts through a month compare with the whole period before: the
-        // engine would shift a range by its own length, and a growth rule
-        // projects against what the last period ended at.
-        let answer = self
-            .incentive_answer(text(
-                measures.clone(),
-                by,
-                filters.clone(),
-                compare.filter(|_| window.is_none()),
-            ))
-            .await?;
-        let compared = match (compare, window) {
-            (Some(compare), Some(_)) => {
-                let whole = QueryText {
-                    measures,
-                    by: by.split(',').map(str::to_owned).collect(),
-                    period: Some(period.to_string()),
-                    filters: filters.clone(),
-                    compare: Some(compare.to_owned()),
-                    ..QueryText::default()
-                };
-                Some(self.incentive_answer(whole).await?)
+        let sums_of = |measure: &str, span| by_partner_and_line(measure, &narrowing, span);
+        let own = self.incentive_sums(sums_of(measure, span)).await?;
+        let own_by = summed(own.as_deref(), 0, commission, in_base);
+        let bought_by = match downstream {
+            true => {
+                let bought = self
+                    .incentive_sums(sums_of("downstream_amount", span))
+                    .await?;
+                Some(summed(bought.as_deref(), 0, commission, in_base))
             }
-            _ => None,
+            false => None,
         };
-        let mut figures: HashMap<String, Figures> = HashMap::new();
-        for row in answer.iter().flat_map(|a| a.rows.iter()) {
-            let Some(key) = row.keys.first() else {
-                continue;
-            };
-            let own = value_at(&row.values, 0);
-            let bought = downstream.then(|| value_at(&row.values, 1));
-            let last = row
-                .compare
-                .as_ref()
-                .map(|c| value_at(c, 0) + if downstream { value_at(c, 1) } else { 0 });
-            let last = match &compared {
-                Some(answer) => rows_by_code(answer.as_ref())
-                    .get(key.code.as_str())
-                    .and_then(|r| r.compare.as_ref())
-                    .map(|c| value_at(c, 0) + if downstream { value_at(c, 1) } else { 0 }),
-                None => last,
-            };
-            figures.insert(
-                key.code.clone(),
-                Figures {
-                    base: own + bought.unwrap_or(0),
-                    last_period_base: last,
-                    downstream: bought,
-                    ..Figures::default()
-                },
-            );
+        let mut figures: HashMap<i64, Figures> = HashMap::new();
+        for (id, amount) in own_by.iter().chain(bought_by.iter().flatten()) {
+            figures.entry(*id).or_default().base += amount;
         }
-        if compare.is_some() {
-            for f in figures.values_mut() {
-                f.last_period_base.get_or_insert(0);
+        if let Some(bought_by) = &bought_by {
+            for (id, f) in &mut figures {
+                f.downstream = Some(bought_by.get(id).copied().unwrap_or(0));
+            }
+        }
+        // Against the whole period before, even for facts through a month:
+        // a growth rule projects against what the last period ended at.
+        if let Reference::Growth { against } = program.rules.reference {
+            let back = match against {
+                GrowthAgainst::SamePeriodLastYear => 12,
+                GrowthAgainst::PreviousPeriod => months.len(),
+            };
+            let before = (months_back(first, back), months_back(last, back));
+            let mut last_by = summed(
+                self.incentive_sums(sums_of(measure, before))
+                    .await?
+                    .as_deref(),
+                0,
+                commission,
+                in_base,
+            );
+            if downstream {
+                let bought = self
+                    .incentive_sums(sums_of("downstream_amount", before))
+                    .await?;
+                for (id, amount) in summed(bought.as_deref(), 0, commission, in_base) {
+                    *last_by.entry(id).or_default() += amount;
+                }
+            }
+            for (id, f) in &mut figures {
+                f.last_period_base = Some(last_by.get(id).copied().unwrap_or(0));
             }
         }
         if !program.multipliers.is_empty() {
             self.multiplied_parts(
                 program,
-                period,
-                window,
-                by,
-                &filters,
-                line_of_sku,
+                own.as_deref(),
+                &narrowing,
+                span,
+                commission,
                 &mut figures,
             )
             .await?;
         }
         if program.rules.pay_on_collected_share {
-            let answer = self
-                .incentive_answer(text(
-                    vec!["collections".into(), "invoiced".into()],
-                    by,
-                    Vec::new(),
-                    None,
-                ))
-                .await?;
-            let rows = rows_by_code(answer.as_ref());
-            for (code, f) in &mut figures {
-                f.collected = Some(
-                    rows.get(code.as_str())
-                        .map(|r| (value_at(&r.values, 0), value_at(&r.values, 1)))
-                        .unwrap_or((0, 0)),
-                );
+            let text = QueryText {
+                measures: vec!["collections".into(), "invoiced".into()],
+                by: vec!["partner".into()],
+                filters: subject_filter.into_iter().collect(),
+                ..months_between(span)
+            };
+            let sums = self.incentive_sums(text).await?;
+            let collected = summed(sums.as_deref(), 0, commission, |_, _| true);
+            let invoiced = summed(sums.as_deref(), 1, commission, |_, _| true);
+            for (id, f) in &mut figures {
+                f.collected = Some((
+                    collected.get(id).copied().unwrap_or(0),
+                    invoiced.get(id).copied().unwrap_or(0),
+                ));
             }
         }
         Ok(figures)
@@ -598,118 +543,212 @@ impl Qudao {
 
     /// The parts of each subject's base that a multiplier counts more: the
     /// skus a multiplier names (their own factor wins), then the lines
-    /// without those skus.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "the one program's question, narrowed to its parts"
-    )]
+    /// without those skus. `own`: the base's sums by partner and line.
     async fn multiplied_parts(
         &self,
         program: &Program,
-        period: Period,
-        window: Option<(Month, Month)>,
-        by: &str,
-        filters: &[(String, Vec<String>)],
-        line_of_sku: &HashMap<String, String>,
-        figures: &mut HashMap<String, Figures>,
+        own: Option<&Sums>,
+        narrowing: &[(String, Vec<String>)],
+        span: (Month, Month),
+        commission: bool,
+        figures: &mut HashMap<i64, Figures>,
     ) -> Result<(), AppError> {
-        let measure = engine_measure(program.base.measure).to_owned();
-        let skus: BTreeSet<String> = program
-            .multipliers
-            .iter()
-            .flat_map(|m| m.skus.iter().map(|s| s.as_str().to_owned()))
-            .collect();
-        let lines: BTreeSet<String> = program
-            .multipliers
-            .iter()
-            .flat_map(|m| m.lines.iter().map(|l| l.as_str().to_owned()))
-            .collect();
-        let ask = |dim: &str, named: &BTreeSet<String>| {
-            let mut filters: Vec<(String, Vec<String>)> = filters.to_vec();
-            // Within the base's own restriction on the same dimension.
-            let codes: Vec<String> = match filters.iter().position(|(d, _)| d == dim) {
-                Some(at) => {
-                    let (_, base) = filters.remove(at);
-                    base.into_iter().filter(|c| named.contains(c)).collect()
-                }
-                None => named.iter().cloned().collect(),
-            };
-            (!codes.is_empty()).then(|| {
-                filters.push((dim.to_owned(), codes));
-                QueryText {
-                    measures: vec![measure.clone()],
-                    by: vec![by.to_owned(), dim.to_owned()],
-                    filters,
-                    ..within(period, window)
-                }
+        let base = &program.base;
+        let factors = |found: Option<&Multiplier>| {
+            found.map_or((Decimal::ONE, Decimal::ONE), |m| {
+                (m.base_factor, m.points_factor)
             })
         };
+        // Within the base's own restriction of the same kind.
+        let skus: Vec<String> = program
+            .multipliers
+            .iter()
+            .flat_map(|m| m.skus.iter())
+            .filter(|s| base.skus.is_empty() || base.skus.contains(*s))
+            .map(|s| s.as_str().to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let lines: BTreeSet<&str> = program
+            .multipliers
+            .iter()
+            .flat_map(|m| m.lines.iter())
+            .filter(|l| base.product_lines.is_empty() || base.product_lines.contains(*l))
+            .map(|l| l.as_str())
+            .collect();
         // (subject, line) → the amount of skus with their own factor.
-        let mut sku_amount_in_line: HashMap<(String, String), i64> = HashMap::new();
-        if let Some(text) = ask("product", &skus) {
-            let answer = self.incentive_answer(text).await?;
-            for row in answer.iter().flat_map(|a| a.rows.iter()) {
-                let [subject, sku] = &row.keys[..] else {
-                    continue;
-                };
-                let amount = value_at(&row.values, 0);
-                let line = line_of_sku.get(&sku.code).cloned().unwrap_or_default();
-                let (factor, points_factor) = program
-                    .multipliers
-                    .iter()
-                    .find(|m| m.skus.iter().any(|s| s.as_str() == sku.code))
-                    .map_or((Decimal::ONE, Decimal::ONE), |m| {
-                        (m.base_factor, m.points_factor)
-                    });
-                *sku_amount_in_line
-                    .entry((subject.code.clone(), line))
-                    .or_default() += amount;
-                if let Some(f) = figures.get_mut(&subject.code) {
-                    f.parts.push(PartView {
-                        by: "sku",
-                        code: sku.code.clone(),
-                        amount,
-                        factor,
-                        points_factor,
-                    });
+        let mut sku_amount_in_line: HashMap<(i64, String), i64> = HashMap::new();
+        if !skus.is_empty() {
+            let mut filters: Vec<(String, Vec<String>)> = narrowing
+                .iter()
+                .filter(|(dim, _)| dim != "product")
+                .cloned()
+                .collect();
+            filters.push(("product".into(), skus));
+            if !base.product_lines.is_empty() {
+                let lines = base.product_lines.iter().map(|l| l.as_str().to_owned());
+                filters.push(("product_line".into(), lines.collect()));
+            }
+            let text = QueryText {
+                measures: vec![engine_measure(base.measure).to_owned()],
+                by: vec!["partner".into(), "product".into()],
+                filters,
+                ..months_between(span)
+            };
+            if let Some(sums) = self.incentive_sums(text).await? {
+                let dims = &*sums.dims;
+                for ((id, product), amount) in by_subject_and(&sums, commission, |_| true) {
+                    let Some(sku) = dims.products.get(product as usize) else {
+                        continue;
+                    };
+                    let (factor, points_factor) = factors(
+                        program
+                            .multipliers
+                            .iter()
+                            .find(|m| m.skus.iter().any(|s| s.as_str() == sku.sku)),
+                    );
+                    let line = line_code(dims, sku.line).unwrap_or_default().to_owned();
+                    *sku_amount_in_line.entry((id, line)).or_default() += amount;
+                    if let Some(f) = figures.get_mut(&id) {
+                        f.parts.push(PartView {
+                            by: "sku",
+                            code: sku.sku.clone(),
+                            amount,
+                            factor,
+                            points_factor,
+                        });
+                    }
                 }
             }
         }
-        if let Some(text) = ask("product_line", &lines) {
-            let answer = self.incentive_answer(text).await?;
-            for row in answer.iter().flat_map(|a| a.rows.iter()) {
-                let [subject, line] = &row.keys[..] else {
-                    continue;
-                };
-                let own_factor = sku_amount_in_line
-                    .get(&(subject.code.clone(), line.code.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                let amount = value_at(&row.values, 0) - own_factor;
-                let (factor, points_factor) = program
+        let Some(own) = own.filter(|_| !lines.is_empty()) else {
+            return Ok(());
+        };
+        let dims = &*own.dims;
+        let named = |line: u32| line_code(dims, line).is_some_and(|code| lines.contains(code));
+        for ((id, line), amount) in by_subject_and(own, commission, named) {
+            let code = line_code(dims, line).unwrap_or_default().to_owned();
+            let own_factor = sku_amount_in_line
+                .get(&(id, code.clone()))
+                .copied()
+                .unwrap_or(0);
+            let (factor, points_factor) = factors(
+                program
                     .multipliers
                     .iter()
-                    .find(|m| m.lines.iter().any(|l| l.as_str() == line.code))
-                    .map_or((Decimal::ONE, Decimal::ONE), |m| {
-                        (m.base_factor, m.points_factor)
-                    });
-                if let Some(f) = figures.get_mut(&subject.code) {
-                    f.parts.push(PartView {
-                        by: "product_line",
-                        code: line.code.clone(),
-                        amount,
-                        factor,
-                        points_factor,
-                    });
-                }
+                    .find(|m| m.lines.iter().any(|l| l.as_str() == code)),
+            );
+            if let Some(f) = figures.get_mut(&id) {
+                f.parts.push(PartView {
+                    by: "product_line",
+                    code,
+                    amount: amount - own_factor,
+                    factor,
+                    points_factor,
+                });
             }
         }
         Ok(())
     }
 }
 
+/// Every partner's `measure` by product line over the months of `span`,
+/// narrowed by `filters`.
+fn by_partner_and_line(
+    measure: &str,
+    filters: &[(String, Vec<String>)],
+    span: (Month, Month),
+) -> QueryText {
+    QueryText {
+        measures: vec![measure.to_owned()],
+        by: vec!["partner".into(), "product_line".into()],
+        filters: filters.to_vec(),
+        ..months_between(span)
+    }
+}
+
+/// A question over the months from `span.0` to `span.1`.
+fn months_between((first, last): (Month, Month)) -> QueryText {
+    QueryText {
+        from: Some(first.to_string()),
+        to: Some(last.to_string()),
+        ..QueryText::default()
+    }
+}
+
+/// The month `n` months before `month`.
+fn months_back(month: Month, n: usize) -> Month {
+    (0..n).fold(month, |m, _| m.previous())
+}
+
+/// The code of a product line by its index (none for `NONE`).
+fn line_code(dims: &Dims, line: u32) -> Option<&str> {
+    dims.lines.get(line as usize).map(|l| l.code.as_str())
+}
+
+/// Whose sums a partner's facts add to in a program: the partner's, or
+/// for a commission its owner's (nobody's without one). A store id.
+fn subject_id(dims: &Dims, partner: u32, commission: bool) -> Option<i64> {
+    let partner = dims.partners.get(partner as usize)?;
+    if commission {
+        dims.owners.get(partner.owner as usize).map(|o| o.id)
+    } else {
+        Some(partner.id)
+    }
+}
+
+/// The measure in `slot` of a split by partner (then anything), summed
+/// per subject over the groups `keep` keeps. A subject is there when one
+/// of its groups is, even at zero, as the engine answers.
+fn summed(
+    sums: Option<&Sums>,
+    slot: usize,
+    commission: bool,
+    keep: impl Fn(&Dims, &Group) -> bool,
+) -> HashMap<i64, i64> {
+    let Some(sums) = sums else {
+        return HashMap::new();
+    };
+    let dims = &*sums.dims;
+    // By the partner's index first: a map per group would cost more than
+    // the sums.
+    let mut by_partner: Vec<Option<i64>> = vec![None; dims.partners.len()];
+    for group in sums.groups.iter().filter(|g| keep(dims, g)) {
+        if let Some(sum) = by_partner.get_mut(group.codes[0] as usize) {
+            *sum.get_or_insert(0) += value_at(&group.values, slot);
+        }
+    }
+    let mut by_subject = HashMap::new();
+    for (ix, sum) in by_partner.into_iter().enumerate() {
+        if let (Some(sum), Some(id)) = (sum, subject_id(dims, ix as u32, commission)) {
+            *by_subject.entry(id).or_insert(0) += sum;
+        }
+    }
+    by_subject
+}
+
+/// The first measure of a split by partner and one more dimension, per
+/// (subject, that dimension's index) the second index `keep` keeps, in
+/// order: the parts of a trace list alike on every run.
+fn by_subject_and(
+    sums: &Sums,
+    commission: bool,
+    keep: impl Fn(u32) -> bool,
+) -> BTreeMap<(i64, u32), i64> {
+    let mut sums_by = BTreeMap::new();
+    for group in &sums.groups {
+        let [partner, second] = group.codes[..] else {
+            continue;
+        };
+        if let (true, Some(id)) = (keep(second), subject_id(&sums.dims, partner, commission)) {
+            *sums_by.entry((id, second)).or_insert(0) += value_at(&group.values, 0);
+        }
+    }
+    sums_by
+}
+
 /// Whether a partner lies in a rebate's or promotion's scope.
-fn partner_in_scope(program: &Program, dims: &qudao_engine::Dims, partner: usize) -> bool {
+fn partner_in_scope(program: &Program, dims: &Dims, partner: usize) -> bool {
     let partner = &dims.partners[partner];
     let scope = &program.scope;
     let none = qudao_engine::NONE;
@@ -791,26 +830,10 @@ impl Qudao {
             .into_iter()
             .map(|l| (l.code, l.id))
             .collect();
-        let line_of_sku: HashMap<String, String> = if programs
-            .iter()
-            .any(|p| p.multipliers.iter().any(|m| !m.skus.is_empty()))
-        {
-            dims.products
-                .iter()
-                .map(|p| {
-                    let line = dims.lines.get(p.line as usize).map(|l| l.code.clone());
-                    (p.sku.clone(), line.unwrap_or_default())
-                })
-                .collect()
-        } else {
-            HashMap::new()
+        let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
+            return Err(AppError::Internal(format!("{period} has no months")));
         };
-        let (first, last) = self
-            .analytics_months(&QueryText {
-                measures: vec!["sell_in_amount".to_owned()],
-                ..within(period, window)
-            })
-            .await?;
+        let (first, last) = window.unwrap_or((first, last));
         let codes: Vec<ProgramCode> = programs.iter().map(|p| p.code.clone()).collect();
         let mut adjusted =
             qudao_store::incentive_adjustments::of_period(self.db(), period, Some(&codes)).await?;
@@ -842,9 +865,7 @@ impl Qudao {
                         .find(|(role, _)| role.as_str() == "owner")
                         .map_or(Decimal::ZERO, |(_, share)| *share)
                 });
-            let figures = self
-                .program_figures(program, period, window, &line_of_sku, only)
-                .await?;
+            let figures = self.program_figures(program, &months, window, only).await?;
             let uncollected = match program.rules.clawback_days {
                 Some(days) => {
                     self.uncollected_by_owner(&months, days, program.currency, dims)
@@ -924,7 +945,9 @@ impl Qudao {
                 let adjustments = adjusted
                     .remove(&(adjusted_as, program.code.clone()))
                     .unwrap_or_default();
-                let found = figures.get(&earner.code);
+                let found = figures.get(&match earner.scored {
+                    Scored::Partner(id) | Scored::Rep(id) => id,
+                });
                 if found.is_none() && target.is_none() && adjustments.is_empty() && only.is_none() {
                     continue;
                 }

@@ -173,6 +173,8 @@ mod incentive_accruals;
 mod incentive_adjustments;
 #[path = "suite/incentive_balances.rs"]
 mod incentive_balances;
+#[path = "suite/incentive_bases.rs"]
+mod incentive_bases;
 #[path = "suite/incentive_points.rs"]
 mod incentive_points;
 #[path = "suite/incentive_preview.rs"]

@@ -5,6 +5,7 @@
 //! its own groups, and the groups are merged.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use qudao_domain::error::{Invalid, Problem};
 use qudao_domain::inventory::{Cover, WINDOW_DAYS, cover, is_overstock, is_stock_out};
@@ -70,7 +71,7 @@ fn product_of(pair: u64) -> u32 {
 /// or one partner's at a time: a channel's millions of holdings are never
 /// all built at once.
 pub struct Holdings {
-    dims: std::sync::Arc<Dims>,
+    dims: Arc<Dims>,
     /// (pair, on hand), sorted by pair: by partner, then product.
     on_hand: Vec<(u64, i64)>,
     /// (pair, day, quantity) of the sales since the earlier of the two
@@ -168,6 +169,30 @@ pub struct Answer {
     pub compare_totals: Option<Vec<Option<i64>>>,
     /// The exchange rates amounts in other currencies were converted at.
     pub rates: Vec<RateUsed>,
+}
+
+/// A query's groups by index ([`Snapshot::sums`]).
+#[derive(Debug, Clone)]
+pub struct Sums {
+    /// The dimensions the indexes point into.
+    pub dims: Arc<Dims>,
+    pub groups: Vec<Group>,
+    pub totals: Vec<Option<i64>>,
+    pub compare_totals: Option<Vec<Option<i64>>>,
+    /// The (currency, month) pairs of the rates amounts were converted at.
+    met: BTreeSet<(u8, i32)>,
+}
+
+/// One group of [`Sums`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Per dimension split by, the index of the group's value in that
+    /// dimension's table of [`Dims`] (`NONE` for none; a month, quarter
+    /// or year as its number).
+    pub codes: Vec<u32>,
+    /// One per measure.
+    pub values: Vec<Option<i64>>,
+    pub compare: Option<Vec<Option<i64>>>,
 }
 
 /// The masks and lookups a query compiles to.
@@ -862,12 +887,64 @@ impl Snapshot {
 
     /// Answers a query for a caller whose scope is `scope`.
     pub fn query(&self, query: &Query, scope: &Scope) -> Result<Answer, Invalid> {
-        let (rows, totals, groups, rates) = self.run(query, scope)?;
-        let (compare_rows, compare_totals) = match query.compare {
+        let sums = self.sums(query, scope)?;
+        let groups = sums.groups.len();
+        let mut ordered = sums.groups;
+        if let Some((measure, desc)) = query.sort {
+            let slot = query
+                .measures
+                .iter()
+                .position(|m| *m == measure)
+                .unwrap_or(0);
+            ordered.sort_by(|a, b| {
+                let o = a.values[slot]
+                    .cmp(&b.values[slot])
+                    .then_with(|| a.codes.cmp(&b.codes));
+                if desc { o.reverse() } else { o }
+            });
+        } else {
+            ordered.sort_by(|a, b| a.codes.cmp(&b.codes));
+        }
+        if let Some(limit) = query.limit {
+            ordered.truncate(limit);
+        }
+        let rows = ordered
+            .into_iter()
+            .map(|group| AnswerRow {
+                keys: group
+                    .codes
+                    .iter()
+                    .zip(&query.by)
+                    .map(|(&code, &dim)| self.key(dim, code))
+                    .collect(),
+                values: group.values,
+                compare: group.compare,
+            })
+            .collect();
+        Ok(Answer {
+            currency: self.company_currency().to_owned(),
+            measures: query.measures.clone(),
+            by: query.by.clone(),
+            first: month_of_number(query.first),
+            last: month_of_number(query.last),
+            rows,
+            groups,
+            totals: sums.totals,
+            compare_totals: sums.compare_totals,
+            rates: self.rates_used(&sums.met),
+        })
+    }
+
+    /// A query's groups as the indexes of their codes in the dimensions,
+    /// unsorted and unlabelled: for a caller that works on indexes, where
+    /// labelling every group would cost more than summing it.
+    pub fn sums(&self, query: &Query, scope: &Scope) -> Result<Sums, Invalid> {
+        let (rows, totals, met) = self.run(query, scope)?;
+        let (compared, compare_totals) = match query.compare {
             Some(compare) => {
                 let shifted = query.shifted(compare);
                 let shift = query.shift(compare);
-                let (rows, totals, _, _) = self.run(&shifted, scope)?;
+                let (rows, totals, _) = self.run(&shifted, scope)?;
                 // A month of the compared period lines up with the month
                 // `shift` later; quarters and years likewise.
                 let lined_up = rows
@@ -891,55 +968,29 @@ impl Snapshot {
             }
             None => (None, None),
         };
-        let mut ordered: Vec<(Vec<u32>, Vec<Option<i64>>)> = rows;
-        if let Some((measure, desc)) = query.sort {
-            let slot = query
-                .measures
-                .iter()
-                .position(|m| *m == measure)
-                .unwrap_or(0);
-            ordered.sort_by(|a, b| {
-                let o = a.1[slot].cmp(&b.1[slot]).then_with(|| a.0.cmp(&b.0));
-                if desc { o.reverse() } else { o }
-            });
-        } else {
-            ordered.sort_by(|a, b| a.0.cmp(&b.0));
-        }
-        if let Some(limit) = query.limit {
-            ordered.truncate(limit);
-        }
-        let rows = ordered
+        let groups = rows
             .into_iter()
-            .map(|(codes, values)| AnswerRow {
-                keys: codes
-                    .iter()
-                    .zip(&query.by)
-                    .map(|(&code, &dim)| self.key(dim, code))
-                    .collect(),
-                compare: compare_rows.as_ref().map(|c| {
+            .map(|(codes, values)| Group {
+                compare: compared.as_ref().map(|c| {
                     c.get(&codes)
                         .cloned()
                         .unwrap_or_else(|| vec![Some(0); query.measures.len()])
                 }),
+                codes,
                 values,
             })
             .collect();
-        Ok(Answer {
-            currency: self.company_currency().to_owned(),
-            measures: query.measures.clone(),
-            by: query.by.clone(),
-            first: month_of_number(query.first),
-            last: month_of_number(query.last),
-            rows,
+        Ok(Sums {
+            dims: self.dims.clone(),
             groups,
             totals,
             compare_totals,
-            rates: self.rates_used(&rates),
+            met,
         })
     }
 
     /// The groups (codes per dimension, values per measure), the totals,
-    /// the number of groups, and the (currency, month) pairs met.
+    /// and the (currency, month) pairs met.
     #[allow(clippy::type_complexity)]
     fn run(
         &self,
@@ -949,7 +1000,6 @@ impl Snapshot {
         (
             Vec<(Vec<u32>, Vec<Option<i64>>)>,
             Vec<Option<i64>>,
-            usize,
             BTreeSet<(u8, i32)>,
         ),
         Invalid,
@@ -970,7 +1020,6 @@ impl Snapshot {
                 put(key, slot, value);
             }
         }
-        let count = groups.len();
         let totals = if query.by.is_empty() {
             groups
                 .get(&0)
@@ -1015,7 +1064,7 @@ impl Snapshot {
             .into_iter()
             .map(|(key, values)| (plan.decode(key), values))
             .collect();
-        Ok((rows, totals, count, met))
+        Ok((rows, totals, met))
     }
 
     fn empty_values(&self, query: &Query) -> Vec<Option<i64>> {

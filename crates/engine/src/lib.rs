@@ -20,7 +20,7 @@ mod table;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use dims::{Dims, DimsInput, NONE, Named, OwnerInput, PartnerInput, ProductInput, RegionInput};
-pub use exec::{Answer, AnswerRow, Holdings, Key, Position, Scope};
+pub use exec::{Answer, AnswerRow, Group, Holdings, Key, Position, Scope, Sums};
 pub use lines::{Line, LineSort, Lines};
 pub use persist::{Sample, Stored};
 pub use query::{

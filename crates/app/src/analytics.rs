@@ -195,6 +195,14 @@ impl Qudao {
         let mut state = self.analytics.state.lock().await;
         let now = Instant::now();
         let stale_dims = state.dims_read.is_none_or(|at| now - at >= DIMS_TTL);
+        // A first load reads the projection file while the dimensions are
+        // read from the store: on two cores, the two take the time of one.
+        let file_read = match (&state.engine, self.analytics.file.clone()) {
+            (None, Some(path)) => {
+                Some(tokio::task::spawn_blocking(move || read_engine_file(&path)))
+            }
+            _ => None,
+        };
         let mut dims = None;
         if stale_dims {
             let (fresh, rates) = self.read_dims().await?;
@@ -214,7 +222,9 @@ impl Qudao {
                 let settings = self.current_settings().await?;
                 let fiscal = fiscal_calendar(settings.fiscal_year_start);
                 let currency = settings.currency.as_str();
-                let from_file = self.stored_engine(currency, fiscal, &state.rates).await?;
+                let from_file = self
+                    .stored_engine(file_read, currency, fiscal, &state.rates)
+                    .await?;
                 state.saved = from_file.as_ref().map_or(0, |s| s.counts().values().sum());
                 whole_load = Some(from_file.is_some());
                 let engine = Arc::new(Engine::new(
@@ -336,20 +346,22 @@ impl Qudao {
         Ok(snapshot)
     }
 
-    /// The projection file's snapshot, if there is a file, it reads back
-    /// whole, and it still matches the store: its sample facts are in the
-    /// store unchanged, and it was converted at today's rates in today's
-    /// company currency and calendar. Anything else loads from the store.
+    /// The projection file's snapshot (`file_read`: its read under way), if
+    /// there is a file, it reads back whole, and it still matches the
+    /// store: its sample facts are in the store unchanged, and it was
+    /// converted at today's rates in today's company currency and
+    /// calendar. Anything else loads from the store.
     async fn stored_engine(
         &self,
+        file_read: Option<tokio::task::JoinHandle<std::io::Result<Option<Stored>>>>,
         currency: &str,
         fiscal: FiscalCalendar,
         rates: &[RateInput],
     ) -> Result<Option<Snapshot>, AppError> {
-        let Some(path) = self.analytics.file.clone() else {
+        let Some(file_read) = file_read else {
             return Ok(None);
         };
-        let read = tokio::task::spawn_blocking(move || read_engine_file(&path))
+        let read = file_read
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let stored = match read {

@@ -103,20 +103,23 @@ impl Stored {
     /// different lengths) is an error.
     pub fn read_from(r: &mut impl Read) -> io::Result<Stored> {
         expect_magic(r)?;
+        // One buffer for the bytes of every column: a fresh one per column
+        // would be mapped and zeroed page by page, more work than the read.
+        let s = &mut Vec::new();
         let fiscal_start = get(r)?;
         let currencies = (0..get::<u32>(r)?)
-            .map(|_| get_str(r))
+            .map(|_| get_str(r, s))
             .collect::<io::Result<Vec<_>>>()?;
         let mut rates = HashMap::new();
         for _ in 0..get::<u32>(r)? {
             let currency: u8 = get(r)?;
             let month: i32 = get(r)?;
-            let rate: Decimal = get_str(r)?.parse().map_err(|_| corrupt("rate"))?;
+            let rate: Decimal = get_str(r, s)?.parse().map_err(|_| corrupt("rate"))?;
             rates.insert((currency, month), rate);
         }
-        let partner_ids = get_column(r)?;
-        let product_ids = get_column(r)?;
-        let region_ids = get_column(r)?;
+        let partner_ids = get_column(r, s)?;
+        let product_ids = get_column(r, s)?;
+        let region_ids = get_column(r, s)?;
         let mut tables: [Table; 7] = Default::default();
         for table in &mut tables {
             table.last_id = get(r)?;
@@ -124,17 +127,17 @@ impl Stored {
                 let min_day = get(r)?;
                 let max_day = get(r)?;
                 let chunk = Chunk {
-                    id: get_column(r)?,
-                    partner: get_column(r)?,
-                    product: get_column(r)?,
-                    region: get_column(r)?,
-                    day: get_column(r)?,
-                    qty: get_column(r)?,
-                    amount: get_column(r)?,
-                    currency: get_column(r)?,
+                    id: get_column(r, s)?,
+                    partner: get_column(r, s)?,
+                    product: get_column(r, s)?,
+                    region: get_column(r, s)?,
+                    day: get_column(r, s)?,
+                    qty: get_column(r, s)?,
+                    amount: get_column(r, s)?,
+                    currency: get_column(r, s)?,
                     originals: {
-                        let at: Vec<u32> = get_column(r)?;
-                        let written: Vec<i64> = get_column(r)?;
+                        let at: Vec<u32> = get_column(r, s)?;
+                        let written: Vec<i64> = get_column(r, s)?;
                         if at.len() != written.len() {
                             return Err(corrupt("originals"));
                         }
@@ -299,20 +302,21 @@ fn put_column<T: Le>(w: &mut impl Write, values: &[T]) -> io::Result<()> {
 /// could make us allocate.
 const MAX_COLUMN: u64 = 1 << 28;
 
-fn get_column<T: Le>(r: &mut impl Read) -> io::Result<Vec<T>> {
+/// A column, its bytes read through `scratch`.
+fn get_column<T: Le>(r: &mut impl Read, scratch: &mut Vec<u8>) -> io::Result<Vec<T>> {
     let len: u64 = get(r)?;
     if len > MAX_COLUMN {
         return Err(corrupt("column length"));
     }
-    let mut bytes = vec![0u8; len as usize * T::N];
-    r.read_exact(&mut bytes)?;
-    Ok(bytes.chunks_exact(T::N).map(T::get).collect())
+    scratch.resize(len as usize * T::N, 0);
+    r.read_exact(scratch)?;
+    Ok(scratch.chunks_exact(T::N).map(T::get).collect())
 }
 
 fn put_str(w: &mut impl Write, s: &str) -> io::Result<()> {
     put_column(w, s.as_bytes())
 }
 
-fn get_str(r: &mut impl Read) -> io::Result<String> {
-    String::from_utf8(get_column(r)?).map_err(|_| corrupt("text"))
+fn get_str(r: &mut impl Read, scratch: &mut Vec<u8>) -> io::Result<String> {
+    String::from_utf8(get_column(r, scratch)?).map_err(|_| corrupt("text"))
 }

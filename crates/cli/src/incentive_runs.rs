@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use qudao_app::incentive_runs::{ResultView, RunDetail, RunRequest};
 use qudao_app::{Caller, Qudao};
 use qudao_domain::money::{Currency, Money};
+use rust_decimal::Decimal;
 
 /// How `incentives run` prints its results.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -38,6 +39,22 @@ fn figure(value: i64, measure: &str, currency: Currency) -> String {
         value.to_string()
     } else {
         Money::from_minor(value, currency).amount_text()
+    }
+}
+
+/// The multiplied base in the base's own units, as exact as it is: money
+/// in major units, never fewer decimals than the currency has.
+fn multiplied(exact: &str, measure: &str, currency: Currency) -> String {
+    match exact.parse::<Decimal>() {
+        Ok(minor) if measure != "quantity" => {
+            let digits = currency.minor_digits();
+            let mut major = minor / Decimal::from(10_i64.pow(digits));
+            if major.scale() < digits {
+                major.rescale(digits);
+            }
+            major.to_string()
+        }
+        _ => exact.to_owned(),
     }
 }
 
@@ -188,7 +205,7 @@ pub(crate) async fn explain(
         writeln!(
             out,
             "  base {base} (multiplied {}), target {target}, attainment {attainment}, rate {rate}, pays {amount}",
-            r.multiplied_base
+            multiplied(&r.multiplied_base, &r.measure, currency)
         )?;
         writeln!(out, "  sources: {}", r.parts)?;
         for line in qudao_web::incentive_trace_in_words(lang, &detail.run.currency, r)? {
@@ -196,4 +213,18 @@ pub(crate) async fn explain(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multiplied_base_reads_in_the_units_of_the_base() {
+        let yuan = Currency::parse("CNY").unwrap();
+        assert_eq!(multiplied("112683550", "sell_in_net", yuan), "1126835.50");
+        assert_eq!(multiplied("1500.5", "sell_in_net", yuan), "15.005");
+        assert_eq!(multiplied("-200", "sell_in_net", yuan), "-2.00");
+        assert_eq!(multiplied("240", "quantity", yuan), "240");
+    }
 }

@@ -667,7 +667,7 @@ fn result_line(
         }),
         program: r.program_name.clone(),
         base: w.base(&r.measure, r.base),
-        target: r.target.map_or_else(String::new, |t| w.base(&r.measure, t)),
+        target: shown_reference(w, r),
         attainment: r
             .attainment
             .as_deref()
@@ -684,6 +684,30 @@ fn result_line(
         amount: w.money(r.payable),
         stacking: stacking_word(w.lang, r, names),
         applied: r.stacking == "applied",
+    }
+}
+
+/// What the attainment was worked out on, in the target's column: the
+/// target, or a fixed threshold or the compared period's base named as
+/// such; without a ratio, the target if there is one.
+fn shown_reference(w: Words, r: &ResultView) -> String {
+    let ratio_on = r.trace.iter().find_map(|step| match step {
+        Step::Ratio {
+            reference, growth, ..
+        } => Some((*reference, *growth)),
+        _ => None,
+    });
+    match (ratio_on, r.target) {
+        (Some((reference, _)), Some(target)) if reference == target => w.base(&r.measure, target),
+        (Some((reference, growth)), _) => {
+            let key = if growth {
+                "runs.compared_of"
+            } else {
+                "runs.threshold_of"
+            };
+            w.fill(key, &[w.base(&r.measure, reference)])
+        }
+        (None, target) => target.map_or_else(String::new, |t| w.base(&r.measure, t)),
     }
 }
 

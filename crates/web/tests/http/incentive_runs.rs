@@ -283,3 +283,50 @@ async fn incentive_run_pages_on_postgres() -> Res {
     )
     .await
 }
+
+/// A program on a fixed threshold has no target: its row names the
+/// threshold where the target would stand, as "门槛 …".
+#[tokio::test]
+async fn incentive_run_rows_name_a_threshold_where_a_target_would_stand() -> Res {
+    let env = Env::new("incentive_run_threshold").await?;
+    let period = last_years_quarter(&env).await?;
+    let year = &period[..4];
+    let sprint = format!(
+        r#"{{
+  "kind": "promotion", "code": "SPRINT", "name": "季度冲刺奖", "version": 1,
+  "currency": "CNY", "effective_from": "{year}-01-01", "effective_to": "{year}-12-31",
+  "period": "quarter",
+  "scope": {{ "partner_types": ["distributor"] }},
+  "base": {{ "measure": "sell_in_net" }},
+  "attainment": {{ "source": "fixed_threshold", "amount": "50000.00" }},
+  "mode": "fixed_amount",
+  "brackets": [{{ "from": "0", "amount": "0" }}, {{ "from": "100%", "amount": "1000.00" }}],
+  "stacking": {{ "rule": "stacks", "order": 20 }},
+  "payout": {{ "form": "cash" }}
+}}"#
+    );
+    let saved = env
+        .app
+        .save_program(&env.system, &sprint, DocumentFormat::Json)
+        .await?;
+    assert!(saved.ok(), "{:?}", saved.problems);
+    env.app.activate_program(&env.system, "SPRINT", 1).await?;
+    let mut manager = env.signed_in("manager").await?;
+    manager.get("/lang/zh-CN?next=/").await?;
+    manager.get_with("/incentives/runs", ZH).await?;
+    let dry = manager
+        .submit(
+            "/incentives/runs",
+            &[
+                ("period", &period),
+                ("programs", "SPRINT"),
+                ("action", "dry_run"),
+            ],
+        )
+        .await?;
+    let html = dry.text();
+    let row = near(&html, "result-row");
+    assert!(row.contains("门槛 ¥50,000.00"), "{html}");
+    assert!(html.contains("¥1,000.00"), "{html}");
+    Ok(())
+}

@@ -18,6 +18,7 @@ use super::*;
 
 on_both_backends!(
     incentive_runs_compute_approve_pay_and_net_a_late_return,
+    incentive_runs_a_rerun_shows_a_late_return_before_it_is_accepted,
     incentive_runs_refusals_write_nothing,
     incentive_runs_a_commission_credits_the_owner_its_share,
     incentive_runs_the_watchlist_names_who_is_near_the_next_bracket,
@@ -128,6 +129,61 @@ async fn ledger(app: &Qudao) -> Vec<(String, i64, Option<i64>)> {
         .into_iter()
         .map(|l| (l.kind, l.amount, l.references))
         .collect()
+}
+
+/// A return after the run was calculated, before finance approved it: the
+/// re-run first shows what it would change and writes nothing; accepted,
+/// the run holds the new results.
+async fn incentive_runs_a_rerun_shows_a_late_return_before_it_is_accepted(db: TestDb) {
+    let app = scorecards::setup(&db).await;
+    let mgr = app.caller_by_login("mgr").await.unwrap();
+    let (year, period) = last_years_quarter(&db, &app, &mgr).await;
+    let run = app
+        .run_incentives(&mgr, &request(&period, false))
+        .await
+        .unwrap();
+    let id = run.run.id.unwrap();
+    assert_eq!(run.run.total, 350_000);
+
+    // ¥20,000 comes back: P1 falls from 100% (3%) to 80% (2%).
+    sold(
+        &db,
+        "P1",
+        NaiveDate::from_ymd_opt(year, 9, 20).unwrap(),
+        -200,
+        -2_000_000,
+    )
+    .await;
+    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
+    let shown = app.rerun_incentives(&mgr, id, false).await.unwrap();
+    assert!(!shown.accepted);
+    assert_eq!((shown.total_before, shown.total_after), (350_000, 210_000));
+    let changed: Vec<_> = shown
+        .differences
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.program_code.as_str(),
+                d.before,
+                d.after,
+                d.change,
+            )
+        })
+        .collect();
+    assert_eq!(changed, [("P1", "RB-Q", 300_000, 160_000, -140_000)]);
+    assert_eq!(shown.differences[0].change_shown, "-¥1,400.00");
+    let kept = app.incentive_run(&mgr, id).await.unwrap();
+    assert_eq!(
+        amounts(&kept)[0],
+        ("P1", 300_000, Some("1.000000"), Some(3))
+    );
+
+    let accepted = app.rerun_incentives(&mgr, id, true).await.unwrap();
+    assert!(accepted.accepted);
+    let now = app.incentive_run(&mgr, id).await.unwrap();
+    assert_eq!(now.run.total, 210_000);
+    assert_eq!(amounts(&now)[0], ("P1", 160_000, Some("0.800000"), Some(2)));
 }
 
 async fn incentive_runs_compute_approve_pay_and_net_a_late_return(db: TestDb) {

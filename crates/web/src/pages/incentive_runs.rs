@@ -689,7 +689,7 @@ fn result_line(
 
 /// What the attainment was worked out on, in the target's column: the
 /// target, or a fixed threshold or the compared period's base named as
-/// such; without a ratio, the target if there is one.
+/// such; without a ratio, the target if the rule would have read it.
 fn shown_reference(w: Words, r: &ResultView) -> String {
     let ratio_on = r.trace.iter().find_map(|step| match step {
         Step::Ratio {
@@ -698,7 +698,9 @@ fn shown_reference(w: Words, r: &ResultView) -> String {
         _ => None,
     });
     match (ratio_on, r.target) {
-        (Some((reference, _)), Some(target)) if reference == target => w.base(&r.measure, target),
+        (Some((reference, false)), Some(target)) if reference == target => {
+            w.base(&r.measure, target)
+        }
         (Some((reference, growth)), _) => {
             let key = if growth {
                 "runs.compared_of"
@@ -706,6 +708,19 @@ fn shown_reference(w: Words, r: &ResultView) -> String {
                 "runs.threshold_of"
             };
             w.fill(key, &[w.base(&r.measure, reference)])
+        }
+        // A growth rule with nothing to compare with never read the target.
+        (None, _)
+            if r.trace.iter().any(|step| {
+                matches!(
+                    step,
+                    Step::NoReference {
+                        reason: NoReference::NoLastPeriod
+                    }
+                )
+            }) =>
+        {
+            String::new()
         }
         (None, target) => target.map_or_else(String::new, |t| w.base(&r.measure, t)),
     }

@@ -323,6 +323,21 @@ fn first_period(kind: &str) -> String {
     }
 }
 
+/// The period the program was last run for: a changed bracket is first
+/// compared on figures people have already seen paid or calculated.
+async fn last_run_period(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+) -> Result<Option<String>, PageError> {
+    let runs = state.app.incentive_runs(&ctx.caller, None).await?;
+    Ok(runs
+        .into_iter()
+        .filter(|run| run.programs.iter().any(|p| p.code == code))
+        .max_by_key(|run| run.id)
+        .map(|run| run.period))
+}
+
 fn require_manager(ctx: &Ctx) -> Result<(), PageError> {
     if ctx.caller.can(Permission::ManageIncentives) {
         Ok(())
@@ -343,7 +358,10 @@ async fn render_page(
 ) -> Result<Response, PageError> {
     let kind = detail.program.summary.period.clone();
     if form.period.is_empty() {
-        form.period = first_period(&kind);
+        form.period = match last_run_period(state, ctx, code).await? {
+            Some(period) => period,
+            None => first_period(&kind),
+        };
     }
     let answer = state
         .app

@@ -95,6 +95,20 @@ pub(super) async fn rebate_in_force_with_targets(app: &Qudao, mgr: &Caller, year
     app.activate_program(mgr, "RB-Q", 1).await.unwrap();
 }
 
+/// P1 returns ¥20,000 of `year`'s third quarter, written beside the app:
+/// seen at the engine's next poll, which this waits for.
+async fn late_return(db: &TestDb, year: i32) {
+    sold(
+        db,
+        "P1",
+        NaiveDate::from_ymd_opt(year, 9, 20).unwrap(),
+        -200,
+        -2_000_000,
+    )
+    .await;
+    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
+}
+
 fn request(period: &str, dry_run: bool) -> RunRequest {
     RunRequest {
         period: period.into(),
@@ -146,15 +160,7 @@ async fn incentive_runs_a_rerun_shows_a_late_return_before_it_is_accepted(db: Te
     assert_eq!(run.run.total, 350_000);
 
     // ¥20,000 comes back: P1 falls from 100% (3%) to 80% (2%).
-    sold(
-        &db,
-        "P1",
-        NaiveDate::from_ymd_opt(year, 9, 20).unwrap(),
-        -200,
-        -2_000_000,
-    )
-    .await;
-    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
+    late_return(&db, year).await;
     let shown = app.rerun_incentives(&mgr, id, false).await.unwrap();
     assert!(!shown.accepted);
     assert_eq!((shown.total_before, shown.total_after), (350_000, 210_000));
@@ -265,17 +271,7 @@ async fn incentive_runs_compute_approve_pay_and_net_a_late_return(db: TestDb) {
     );
 
     // A late return of ¥20,000 after payment: P1 falls to 80%, 2%.
-    let year = period[..4].parse().unwrap();
-    sold(
-        &db,
-        "P1",
-        NaiveDate::from_ymd_opt(year, 9, 20).unwrap(),
-        -200,
-        -2_000_000,
-    )
-    .await;
-    // Written beside the app, the return is seen at the engine's next poll.
-    tokio::time::sleep(qudao_app::analytics::POLL + std::time::Duration::from_millis(200)).await;
+    late_return(&db, period[..4].parse().unwrap()).await;
     let next = app
         .run_incentives(&mgr, &request(&period, false))
         .await

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use qudao_domain::periods::FiscalCalendar;
 use qudao_domain::settings::Settings;
 use qudao_domain::{Invalid, Problem};
 use qudao_store::{Aggregate, ConnectionTrait};
@@ -106,6 +107,13 @@ impl Qudao {
     /// use case that reads them has checked its caller).
     pub async fn current_settings(&self) -> Result<Settings, AppError> {
         self.settings_cache().get(self.db()).await
+    }
+
+    /// The company's fiscal calendar: what `2026`, `2026-Q3` mean.
+    pub async fn fiscal_calendar(&self) -> Result<FiscalCalendar, AppError> {
+        Ok(crate::targets::fiscal(
+            self.current_settings().await?.fiscal_year_start,
+        ))
     }
 
     /// How many days after its launch a product counts as new.

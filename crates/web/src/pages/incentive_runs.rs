@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Datelike;
 use qudao_app::export::{Cell, sheet_to_xlsx};
 use qudao_app::incentive_runs::{
     RerunView, ResultView, RunDetail, RunRequest, RunView, StatementView, percent_shown,
@@ -24,7 +23,7 @@ use qudao_app::incentives::ProgramFilter;
 use qudao_app::{AppError, PageRequest, Permission};
 use qudao_domain::incentives::{AdjustmentKind, Step, calc::NoReference};
 use qudao_domain::money::{Currency, Money, grouped_count};
-use qudao_domain::periods::Month;
+use qudao_domain::periods::{FiscalCalendar, Month};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -439,7 +438,7 @@ fn stacking_word(lang: Lang, result: &ResultView, names: &HashMap<String, String
 
 /// The periods the run form offers, newest first: the last twelve months,
 /// the quarters of this year and last, and the two years.
-pub(super) fn periods() -> Vec<String> {
+pub(super) fn periods(fiscal: FiscalCalendar) -> Vec<String> {
     let today = qudao_app::today();
     let mut out = Vec::new();
     let mut month = Month::of(today);
@@ -447,13 +446,14 @@ pub(super) fn periods() -> Vec<String> {
         out.push(month.to_string());
         month = month.previous();
     }
-    for year in [today.year(), today.year() - 1] {
+    let year = fiscal.year_of(today);
+    for year in [year, year - 1] {
         for quarter in (1..=4).rev() {
             out.push(format!("{year}-Q{quarter}"));
         }
     }
-    out.push(today.year().to_string());
-    out.push((today.year() - 1).to_string());
+    out.push(year.to_string());
+    out.push((year - 1).to_string());
     out
 }
 
@@ -559,7 +559,7 @@ async fn runs_page(
     render(&RunsPage {
         runs: runs.iter().map(|r| run_line(ctx.lang, r)).collect(),
         c,
-        periods: periods(),
+        periods: periods(state.app.fiscal_calendar().await?),
         programs,
         form,
         can_run,
@@ -569,20 +569,19 @@ async fn runs_page(
 
 async fn runs(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let form = RunForm {
-        period: default_period(),
+        period: default_period(state.app.fiscal_calendar().await?),
         programs: Vec::new(),
     };
     runs_page(&state, &ctx, form, Vec::new()).await
 }
 
-/// The quarter before this one: the latest that has ended.
-pub(super) fn default_period() -> String {
-    let today = qudao_app::today();
-    let quarter = (today.month0() / 3) + 1;
+/// The fiscal quarter before this one: the latest that has ended.
+pub(super) fn default_period(fiscal: FiscalCalendar) -> String {
+    let (year, quarter) = fiscal.quarter_of(qudao_app::today());
     if quarter == 1 {
-        format!("{}-Q4", today.year() - 1)
+        format!("{}-Q4", year - 1)
     } else {
-        format!("{}-Q{}", today.year(), quarter - 1)
+        format!("{year}-Q{}", quarter - 1)
     }
 }
 

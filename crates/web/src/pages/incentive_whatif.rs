@@ -19,6 +19,8 @@ use qudao_app::incentives::{ProgramDetail, ProgramProblem};
 use qudao_app::{AppError, Permission};
 use rust_decimal::Decimal;
 
+use qudao_domain::periods::FiscalCalendar;
+
 use super::incentive_runs::{default_period, periods};
 use super::{PageForm, error_for, render};
 use crate::AppState;
@@ -305,8 +307,8 @@ fn problems(lang: Lang, problems: &[ProgramProblem]) -> Vec<(String, String)> {
 }
 
 /// The periods of the program's kind the page offers, latest first.
-fn periods_of(kind: &str) -> Vec<String> {
-    periods()
+fn periods_of(kind: &str, fiscal: FiscalCalendar) -> Vec<String> {
+    periods(fiscal)
         .into_iter()
         .filter(|p| match kind {
             "month" => p.len() == 7 && !p.contains('Q'),
@@ -316,10 +318,13 @@ fn periods_of(kind: &str) -> Vec<String> {
         .collect()
 }
 
-fn first_period(kind: &str) -> String {
+fn first_period(kind: &str, fiscal: FiscalCalendar) -> String {
     match kind {
-        "quarter" => default_period(),
-        _ => periods_of(kind).into_iter().nth(1).unwrap_or_default(),
+        "quarter" => default_period(fiscal),
+        _ => periods_of(kind, fiscal)
+            .into_iter()
+            .nth(1)
+            .unwrap_or_default(),
     }
 }
 
@@ -357,10 +362,11 @@ async fn render_page(
     mut errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let kind = detail.program.summary.period.clone();
+    let fiscal = state.app.fiscal_calendar().await?;
     if form.period.is_empty() {
         form.period = match last_run_period(state, ctx, code).await? {
             Some(period) => period,
-            None => first_period(&kind),
+            None => first_period(&kind, fiscal),
         };
     }
     let answer = state
@@ -436,7 +442,7 @@ async fn render_page(
     let refused = answer.is_err();
     let mut response = render(&WhatIfPage {
         code: s.code.clone(),
-        periods: periods_of(&kind),
+        periods: periods_of(&kind, fiscal),
         versions,
         value_label,
         summary,

@@ -12,7 +12,7 @@ use qudao_app::scorecards::{
 };
 use qudao_app::{AppError, Permission};
 use qudao_domain::partners::PartnerType;
-use qudao_domain::periods::Month;
+use qudao_domain::periods::{FiscalCalendar, Month};
 use qudao_domain::scorecards::{Direction, KpiCode, ScorecardSubject};
 use serde::Deserialize;
 
@@ -56,13 +56,14 @@ fn require_staff(ctx: &Ctx) -> Result<(), PageError> {
     }
 }
 
-/// The periods the run form offers, newest first: this year and last, their
-/// quarters, and the last twelve months.
-fn periods() -> Vec<String> {
+/// The periods the run form offers, newest first: this fiscal year and
+/// last, their quarters, and the last twelve months.
+fn periods(fiscal: FiscalCalendar) -> Vec<String> {
     let today = qudao_app::today();
     let this = Month::of(today);
     let mut out = Vec::new();
-    for year in [this.year(), this.year() - 1] {
+    let year = fiscal.year_of(today);
+    for year in [year, year - 1] {
         out.push(year.to_string());
         for quarter in (1..=4).rev() {
             out.push(format!("{year}-Q{quarter}"));
@@ -140,7 +141,7 @@ async fn runs_page(
         c,
         runs,
         templates,
-        periods: periods(),
+        periods: periods(state.app.fiscal_calendar().await?),
         form,
         can_run: ctx.caller.can(Permission::ManageScorecards),
         errors,

@@ -330,3 +330,38 @@ async fn incentive_run_rows_name_a_threshold_where_a_target_would_stand() -> Res
     assert!(html.contains("¥1,000.00"), "{html}");
     Ok(())
 }
+
+/// The runs page opens on the fiscal quarter that ended last, not the
+/// calendar one: under a fiscal year whose start makes the two differ
+/// today.
+#[tokio::test]
+async fn incentive_runs_open_on_the_last_ended_fiscal_quarter() -> Res {
+    let env = Env::new("incentive_runs_fiscal").await?;
+    let today = qudao_app::today();
+    let last_ended = |start: u32| {
+        let calendar = qudao_domain::periods::FiscalCalendar::new(start).expect("1-12");
+        match calendar.quarter_of(today) {
+            (year, 1) => format!("{}-Q4", year - 1),
+            (year, quarter) => format!("{year}-Q{}", quarter - 1),
+        }
+    };
+    let start = (2..=12)
+        .find(|&start| last_ended(start) != last_ended(1))
+        .ok_or("a start unlike January's")?;
+    env.app
+        .update_settings(
+            &env.system,
+            &qudao_app::settings::SettingsInput {
+                currency: "CNY".into(),
+                fiscal_year_start: start.to_string(),
+                new_product_days: "90".into(),
+                overstock_days: "60".into(),
+            },
+        )
+        .await?;
+    let mut manager = env.signed_in("manager").await?;
+    let page = manager.get_with("/incentives/runs", ZH).await?.text();
+    let chosen = format!(r#"<option value="{}" selected>"#, last_ended(start));
+    assert!(page.contains(&chosen), "{chosen}: {page}");
+    Ok(())
+}

@@ -245,6 +245,8 @@ export async function a11yViolations(page) {
   // scripts) does not apply.
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
+    // A navigation between the two evaluations leaves a new document without axe.
+    if (!window.axe) return null;
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({
       id: v.id,
@@ -253,6 +255,7 @@ export async function a11yViolations(page) {
       targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
     }));
   });
+  if (violations === null) return [];
   checkedPages.add(key);
   return violations
     .filter((v) => FORBIDDEN_IMPACTS.has(v.impact))

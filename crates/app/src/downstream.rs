@@ -275,7 +275,7 @@ impl Qudao {
                     currency,
                     document_no: shipment.number.clone(),
                     shipment_line_id: row.id,
-                    return_id: None,
+                    event: repo::SellInEvent::Shipped,
                 },
             )
             .await?;
@@ -423,7 +423,7 @@ impl Qudao {
                 currency,
                 document_no: back.number.clone(),
                 shipment_line_id: shipment_line.id,
-                return_id: Some(back.id),
+                event: repo::SellInEvent::Returned(back.id),
             },
         )
         .await?;

@@ -985,7 +985,7 @@ impl Qudao {
                     currency,
                     document_no: shipment.number.clone(),
                     shipment_line_id: row.id,
-                    return_id: None,
+                    event: repo::SellInEvent::Shipped,
                 },
             )
             .await?;
@@ -1107,7 +1107,7 @@ impl Qudao {
                 currency,
                 document_no: back.number.clone(),
                 shipment_line_id: shipment_line.id,
-                return_id: Some(back.id),
+                event: repo::SellInEvent::Returned(back.id),
             },
         )
         .await?;
@@ -1191,6 +1191,9 @@ impl Qudao {
             &caller.login,
         )
         .await?;
+        let allowed = self
+            .allow_on_goods(&tx, &partner, &invoice, &note, currency)
+            .await?;
         let view = CreditNoteView {
             number: note.number,
             invoice: invoice.number,
@@ -1211,8 +1214,56 @@ impl Qudao {
         )
         .await?;
         crate::commit(tx).await?;
+        if allowed {
+            self.facts_committed(FactKind::SellIn).await?;
+        }
         self.facts_committed(FactKind::CreditNote).await?;
         Ok(view)
+    }
+
+    /// Lowers the sell-in of the invoiced goods by a credit note on its
+    /// own (`rules::allowance_parts`), dated the day of the note, so that
+    /// sell-in, margins, attainment and rebate bases are net of it. An
+    /// invoice with no shipment (an opening balance) has no goods to lower.
+    /// Whether facts were written.
+    async fn allow_on_goods(
+        &self,
+        tx: &WriteTx,
+        partner: &Visible,
+        invoice: &qudao_store::receivables::invoice::Model,
+        note: &qudao_store::receivables::credit_note::Model,
+        currency: Currency,
+    ) -> Result<bool, AppError> {
+        let Some(shipment_id) = invoice.shipment_id else {
+            return Ok(false);
+        };
+        let lines = repo::shipment_lines_with_returns(tx, shipment_id).await?;
+        let counted: Vec<(usize, i64)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (line, back))| (i, line.amount_minor - back))
+            .collect();
+        let parts = rules::allowance_parts(note.amount_minor, &counted);
+        for (i, part) in &parts {
+            let (line, _) = &lines[*i];
+            repo::insert_sellin(
+                tx,
+                repo::NewSellIn {
+                    partner_id: partner.id().0,
+                    seller_id: None,
+                    product_id: line.product_id,
+                    date: note.issued_on,
+                    qty: 0,
+                    amount_minor: -part,
+                    currency,
+                    document_no: note.number.clone(),
+                    shipment_line_id: line.id,
+                    event: repo::SellInEvent::Allowed,
+                },
+            )
+            .await?;
+        }
+        Ok(!parts.is_empty())
     }
 
     /// A page of orders in scope.

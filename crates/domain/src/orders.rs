@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Invalid, Problem, string_enum};
 use crate::money::Money;
+use crate::owner_moves::split_by_days;
 use crate::pricing::{Quote, check_override};
 
 string_enum! {
@@ -215,6 +216,19 @@ pub fn check_credit_amount(amount: Money, open: Money) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// How a credit note on its own against an invoice (a price correction, a
+/// goodwill credit) lowers the sell-in of the goods invoiced: split over
+/// the shipment's lines in proportion to what each still counts (its
+/// amount less what came back), exactly, to the unit. Lines that count
+/// nothing any more get no part; when none counts, the note lowers only
+/// what is owed.
+pub fn allowance_parts<K: Copy>(credit_minor: i64, still_counted: &[(K, i64)]) -> Vec<(K, i64)> {
+    split_by_days(credit_minor, still_counted)
+        .into_iter()
+        .filter(|(_, part)| *part != 0)
+        .collect()
 }
 
 /// The serial numbers typed for a shipment line of a serial-tracked
@@ -666,6 +680,30 @@ mod tests {
             let net = invoiced.minor() - credited.minor();
             prop_assert!(net >= 0);
             prop_assert_eq!(net, line_amount(shipped - returned, cny(price)).unwrap().minor());
+        }
+
+        /// An allowance lowers the goods by exactly the note, never a line
+        /// that counts nothing, and never a line by more than it counts
+        /// when the note is within what the lines count.
+        #[test]
+        fn allowances_sum_to_the_note(
+            credit in 1i64..10_000_000,
+            counted in proptest::collection::vec(-1_000i64..5_000_000, 1..12),
+        ) {
+            let lines: Vec<(usize, i64)> = counted.iter().copied().enumerate().collect();
+            let parts = allowance_parts(credit, &lines);
+            let total: i64 = counted.iter().map(|c| (*c).max(0)).sum();
+            if total == 0 {
+                prop_assert!(parts.is_empty());
+            } else {
+                prop_assert_eq!(parts.iter().map(|(_, p)| p).sum::<i64>(), credit);
+            }
+            for (i, part) in &parts {
+                prop_assert!(counted[*i] > 0 && *part > 0);
+                if credit <= total {
+                    prop_assert!(*part <= counted[*i]);
+                }
+            }
         }
 
         #[test]

@@ -1086,9 +1086,11 @@ impl Snapshot {
         let (groups, seen) = match measure {
             Measure::SellInAmount => self.sum(plan, parts, Kind::SellIn, |c, i| c.amount[i]),
             Measure::SellInQty => self.sum(plan, parts, Kind::SellIn, |c, i| c.qty[i]),
-            Measure::ReturnsAmount => {
-                self.sum(plan, parts, Kind::SellIn, |c, i| (-c.amount[i]).max(0))
-            }
+            // Units that came back; an allowance (a credit note on its own,
+            // no units) lowers sell-in but is not a return.
+            Measure::ReturnsAmount => self.sum(plan, parts, Kind::SellIn, |c, i| {
+                if c.qty[i] < 0 { -c.amount[i] } else { 0 }
+            }),
             Measure::ReturnsQty => self.sum(plan, parts, Kind::SellIn, |c, i| (-c.qty[i]).max(0)),
             Measure::SellThroughAmount => {
                 self.sum(plan, parts, Kind::SellThrough, |c, i| c.amount[i])

@@ -659,7 +659,20 @@ pub async fn insert_invoice(
     .await?)
 }
 
-/// A sell-in fact: a shipment line (positive) or a return (negative).
+/// What a sell-in fact records of a shipment line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SellInEvent {
+    /// The line was shipped (positive).
+    Shipped,
+    /// Units came back (negative): the return's id.
+    Returned(i64),
+    /// A credit note on its own took money off the line's goods (qty 0,
+    /// amount negative); `document_no` is the note's number.
+    Allowed,
+}
+
+/// A sell-in fact: a shipment line (positive), a return or an allowance
+/// (negative).
 #[derive(Debug, Clone)]
 pub struct NewSellIn {
     pub partner_id: i64,
@@ -672,10 +685,15 @@ pub struct NewSellIn {
     pub currency: Currency,
     pub document_no: String,
     pub shipment_line_id: i64,
-    pub return_id: Option<i64>,
+    pub event: SellInEvent,
 }
 
 pub async fn insert_sellin(tx: &WriteTx, fact: NewSellIn) -> Result<(), StoreError> {
+    let (source, return_id) = match fact.event {
+        SellInEvent::Shipped => ("shipment", None),
+        SellInEvent::Returned(id) => ("return", Some(id)),
+        SellInEvent::Allowed => ("allowance", None),
+    };
     sellin_line::ActiveModel {
         partner_id: Set(fact.partner_id),
         seller_id: Set(fact.seller_id),
@@ -685,22 +703,44 @@ pub async fn insert_sellin(tx: &WriteTx, fact: NewSellIn) -> Result<(), StoreErr
         amount_minor: Set(fact.amount_minor),
         currency: Set(fact.currency.as_str().to_owned()),
         document_no: Set(Some(fact.document_no)),
-        source: Set(if fact.return_id.is_some() {
-            "return"
-        } else {
-            "shipment"
-        }
-        .to_owned()),
+        source: Set(source.to_owned()),
         // A return's fact points at the return; the return keeps the
         // shipment line it came back from.
-        shipment_line_id: Set(fact.return_id.is_none().then_some(fact.shipment_line_id)),
-        return_id: Set(fact.return_id),
+        shipment_line_id: Set(return_id.is_none().then_some(fact.shipment_line_id)),
+        return_id: Set(return_id),
         created_at: Set(now()),
         ..Default::default()
     }
     .insert(tx)
     .await?;
     Ok(())
+}
+
+/// A shipment's lines, each with the amount that came back of it.
+pub async fn shipment_lines_with_returns(
+    db: &impl ConnectionTrait,
+    shipment_id: i64,
+) -> Result<Vec<(shipment_line::Model, i64)>, StoreError> {
+    let lines = shipment_line::Entity::find()
+        .filter(shipment_line::Column::ShipmentId.eq(shipment_id))
+        .order_by_asc(shipment_line::Column::Id)
+        .all(db)
+        .await?;
+    let returns = sale_return::Entity::find()
+        .filter(sale_return::Column::ShipmentLineId.is_in(lines.iter().map(|l| l.id)))
+        .all(db)
+        .await?;
+    Ok(lines
+        .into_iter()
+        .map(|line| {
+            let back = returns
+                .iter()
+                .filter(|r| r.shipment_line_id == line.id)
+                .map(|r| r.amount_minor)
+                .sum();
+            (line, back)
+        })
+        .collect())
 }
 
 /// An order's shipments, oldest first, each with its invoice's number.

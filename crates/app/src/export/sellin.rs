@@ -55,6 +55,7 @@ impl Exportable for SellInView {
             ("import", true) => "导入",
             ("shipment", true) => "发货",
             ("return", true) => "退货",
+            ("allowance", true) => "折让",
             (other, _) => other,
         };
         vec![

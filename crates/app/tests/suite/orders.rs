@@ -342,22 +342,43 @@ async fn orders_a_partner_orders_we_ship_and_take_goods_back(db: TestDb) {
             &finance,
             &CreditNoteInput {
                 invoice: done.shipments[1].invoice.clone().unwrap(),
-                amount: "100".into(),
+                amount: "100.01".into(),
                 reason: "价格调整".into(),
             },
         )
         .await
         .unwrap();
     assert_eq!(note.partner, "P1");
-    assert_eq!(note.amount, "100.00");
+    assert_eq!(note.amount, "100.01");
     assert_eq!(
         db.count(
             "SELECT CAST((SELECT SUM(amount_minor) FROM invoices) \
              - (SELECT SUM(amount_minor) FROM credit_notes) AS BIGINT)"
         )
         .await,
-        200_000 - 30_000 - 10_000
+        200_000 - 30_000 - 10_001
     );
+    // It lowers the invoiced goods' sell-in too, split by what each line
+    // still counts (tea ¥600 − ¥300 back, the pot ¥500), to the fen: no
+    // units, not a return.
+    let allowed = app.facts_after(FactKind::SellIn, 5, 100).await.unwrap();
+    let parts: Vec<(i64, i64)> = allowed.iter().map(|f| (f.qty, f.amount_minor)).collect();
+    assert_eq!(parts, [(0, -3_750), (0, -6_251)]);
+    assert!(allowed.iter().all(|f| f.date == qudao_app::today()));
+    assert_eq!(
+        db.count(
+            "SELECT COUNT(*) FROM sellin_lines WHERE source = 'allowance' \
+             AND return_id IS NULL AND shipment_line_id IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        db.count("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM sellin_lines")
+            .await,
+        200_000 - 30_000 - 10_001
+    );
+    assert_eq!(app.fact_notices().borrow().get(FactKind::SellIn), 7);
     // The audit keeps every step.
     assert_eq!(
         db.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'order'")

@@ -120,7 +120,7 @@ impl Program {
             }
             _ => None,
         };
-        let points = parse_points(&mut e, doc, kind, currency_or_cny);
+        let points = parse_points(&mut e, doc, kind, measure, currency_or_cny);
         if !e.0.is_empty() {
             return Err(e.0);
         }
@@ -812,6 +812,7 @@ fn parse_points(
     e: &mut Errors,
     doc: &ProgramDocument,
     kind: Option<ProgramKind>,
+    measure: Option<BaseMeasure>,
     currency: Currency,
 ) -> Option<Points> {
     let Some(points) = &doc.points else {
@@ -829,6 +830,10 @@ fn parse_points(
     e.unknown("points", &points.unknown, &["per", "expire_months"]);
     if kind == Some(ProgramKind::Commission) {
         e.push(ProgramInvalid::rule("points", "points_partners_only"));
+    }
+    // `per` is money: on a base of pieces it would mean nothing anyone set.
+    if measure == Some(BaseMeasure::Quantity) {
+        e.push(ProgramInvalid::rule("points", "points_money_base_only"));
     }
     let per = e.required("points.per", points.per.as_ref(), |p, s| {
         let per = amount(p, s, currency)?;

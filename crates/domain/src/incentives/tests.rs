@@ -1174,9 +1174,15 @@ fn a_quantity_rate_is_an_amount_per_unit() {
     doc["attainment"] = serde_json::json!({ "source": "fixed_threshold", "amount": 500 });
     doc["brackets"] =
         serde_json::json!([{ "from": "0", "rate": "0" }, { "from": "1", "rate": "2.00" }]);
-    let p = Program::parse(&serde_json::from_value(doc).unwrap()).unwrap();
+    let p = Program::parse(&serde_json::from_value(doc.clone()).unwrap()).unwrap();
     // A threshold of 500 pieces, not ¥5.00.
     assert_eq!(p.rules.reference, Reference::FixedThreshold { amount: 500 });
+    // Points are per amount of money, which pieces are not.
+    doc["points"] = serde_json::json!({ "per": "100", "expire_months": 12 });
+    assert_eq!(
+        problems(&serde_json::from_value(doc).unwrap()),
+        vec![rule("points", "points_money_base_only")]
+    );
 }
 
 #[test]

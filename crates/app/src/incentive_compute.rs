@@ -22,6 +22,7 @@ use qudao_domain::incentives::run::{Part, multiplied_base};
 use qudao_domain::incentives::stacking::{Candidate, stack};
 use qudao_domain::incentives::{Adjustment, Inputs, Outcome, Program, ProgramCode, calculate};
 use qudao_domain::money::Currency;
+use qudao_domain::owner_moves::{OwnerSpan, credit as credit_by_days};
 use qudao_domain::partners::PartnerId;
 use qudao_domain::periods::{Month, Period};
 use qudao_domain::scope::{DataScope, UserId};
@@ -392,14 +393,15 @@ impl Qudao {
 
     /// A commission's clawback per rep (by user id): what the invoices of
     /// the rep's partners, issued in the period in the program's currency,
-    /// still owed `days` days after their issue, as of today. The partner's
-    /// owner is the one the engine credits its sales to.
+    /// still owed `days` days after their issue, as of today. A partner's
+    /// owed amount goes to its owners as its sales do (`CountTo::Owner`).
     async fn uncollected_by_owner(
         &self,
         months: &[Month],
         days: u32,
         currency: Currency,
         dims: &Dims,
+        moves: &Moves,
     ) -> Result<HashMap<i64, i64>, AppError> {
         let (Some(first), Some(last)) = (months.first(), months.last()) else {
             return Ok(HashMap::new());
@@ -407,15 +409,22 @@ impl Qudao {
         let issued = DateRange::new(first.first_day(), last.last_day(), "period")
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let ledger = qudao_store::receivables::ledger_in(self.db(), DataScope::All).await?;
-        let owner_of: HashMap<i64, i64> = dims
+        let index_of: HashMap<i64, u32> = dims
             .partners
             .iter()
-            .filter_map(|p| dims.owners.get(p.owner as usize).map(|o| (p.id, o.id)))
+            .enumerate()
+            .map(|(ix, p)| (p.id, ix as u32))
             .collect();
+        let to = CountTo::Owner {
+            moves,
+            window: issued,
+        };
         let mut by_owner: HashMap<i64, i64> = HashMap::new();
         for (partner, owed) in ledger.uncollected_after(issued, days, crate::today(), currency) {
-            if let Some(owner) = owner_of.get(&partner) {
-                *by_owner.entry(*owner).or_default() += owed;
+            if let Some(&ix) = index_of.get(&partner) {
+                to.credit(dims, ix, owed, |owner, part| {
+                    *by_owner.entry(owner).or_default() += part;
+                });
             }
         }
         Ok(by_owner)
@@ -432,13 +441,24 @@ impl Qudao {
         months: &[Month],
         window: Option<(Month, Month)>,
         only: Option<&str>,
+        moves: &Moves,
     ) -> Result<HashMap<i64, Figures>, AppError> {
         let commission = program.kind == ProgramKind::Commission;
+        let count_to = |(first, last): (Month, Month)| -> Result<CountTo<'_>, AppError> {
+            Ok(match commission {
+                true => CountTo::Owner {
+                    moves,
+                    window: DateRange::new(first.first_day(), last.last_day(), "period")?,
+                },
+                false => CountTo::Partner,
+            })
+        };
         let base = &program.base;
-        let subject_filter = only.map(|code| {
-            let dim = if commission { "owner" } else { "partner" };
-            (dim.to_owned(), vec![code.to_owned()])
-        });
+        // A rep is credited with partners it held once and holds no more,
+        // so a commission's question is never narrowed to one owner.
+        let subject_filter = only
+            .filter(|_| !commission)
+            .map(|code| ("partner".to_owned(), vec![code.to_owned()]));
         let mut narrowing: Vec<(String, Vec<String>)> = Vec::new();
         if !base.categories.is_empty() {
             narrowing.push(("category".into(), base.categories.iter().cloned().collect()));
@@ -463,13 +483,14 @@ impl Qudao {
         let downstream = base.count_downstream_purchases && base.measure == BaseMeasure::SellInNet;
         let sums_of = |measure: &str, span| by_partner_and_line(measure, &narrowing, span);
         let own = self.incentive_sums(sums_of(measure, span)).await?;
-        let own_by = summed(own.as_deref(), 0, commission, in_base);
+        let to = count_to(span)?;
+        let own_by = summed(own.as_deref(), 0, to, in_base);
         let bought_by = match downstream {
             true => {
                 let bought = self
                     .incentive_sums(sums_of("downstream_amount", span))
                     .await?;
-                Some(summed(bought.as_deref(), 0, commission, in_base))
+                Some(summed(bought.as_deref(), 0, to, in_base))
             }
             false => None,
         };
@@ -490,19 +511,20 @@ impl Qudao {
                 GrowthAgainst::PreviousPeriod => months.len(),
             };
             let before = (months_back(first, back), months_back(last, back));
+            let to_before = count_to(before)?;
             let mut last_by = summed(
                 self.incentive_sums(sums_of(measure, before))
                     .await?
                     .as_deref(),
                 0,
-                commission,
+                to_before,
                 in_base,
             );
             if downstream {
                 let bought = self
                     .incentive_sums(sums_of("downstream_amount", before))
                     .await?;
-                for (id, amount) in summed(bought.as_deref(), 0, commission, in_base) {
+                for (id, amount) in summed(bought.as_deref(), 0, to_before, in_base) {
                     *last_by.entry(id).or_default() += amount;
                 }
             }
@@ -516,7 +538,7 @@ impl Qudao {
                 own.as_deref(),
                 &narrowing,
                 span,
-                commission,
+                to,
                 &mut figures,
             )
             .await?;
@@ -529,8 +551,8 @@ impl Qudao {
                 ..months_between(span)
             };
             let sums = self.incentive_sums(text).await?;
-            let collected = summed(sums.as_deref(), 0, commission, |_, _| true);
-            let invoiced = summed(sums.as_deref(), 1, commission, |_, _| true);
+            let collected = summed(sums.as_deref(), 0, to, |_, _| true);
+            let invoiced = summed(sums.as_deref(), 1, to, |_, _| true);
             for (id, f) in &mut figures {
                 f.collected = Some((
                     collected.get(id).copied().unwrap_or(0),
@@ -550,7 +572,7 @@ impl Qudao {
         own: Option<&Sums>,
         narrowing: &[(String, Vec<String>)],
         span: (Month, Month),
-        commission: bool,
+        to: CountTo<'_>,
         figures: &mut HashMap<i64, Figures>,
     ) -> Result<(), AppError> {
         let base = &program.base;
@@ -597,7 +619,7 @@ impl Qudao {
             };
             if let Some(sums) = self.incentive_sums(text).await? {
                 let dims = &*sums.dims;
-                for ((id, product), amount) in by_subject_and(&sums, commission, |_| true) {
+                for ((id, product), amount) in by_subject_and(&sums, to, |_| true) {
                     let Some(sku) = dims.products.get(product as usize) else {
                         continue;
                     };
@@ -626,7 +648,7 @@ impl Qudao {
         };
         let dims = &*own.dims;
         let named = |line: u32| line_code(dims, line).is_some_and(|code| lines.contains(code));
-        for ((id, line), amount) in by_subject_and(own, commission, named) {
+        for ((id, line), amount) in by_subject_and(own, to, named) {
             let code = line_code(dims, line).unwrap_or_default().to_owned();
             let own_factor = sku_amount_in_line
                 .get(&(id, code.clone()))
@@ -686,14 +708,46 @@ fn line_code(dims: &Dims, line: u32) -> Option<&str> {
     dims.lines.get(line as usize).map(|l| l.code.as_str())
 }
 
-/// Whose sums a partner's facts add to in a program: the partner's, or
-/// for a commission its owner's (nobody's without one). A store id.
-fn subject_id(dims: &Dims, partner: u32, commission: bool) -> Option<i64> {
-    let partner = dims.partners.get(partner as usize)?;
-    if commission {
-        dims.owners.get(partner.owner as usize).map(|o| o.id)
-    } else {
-        Some(partner.id)
+/// The owner histories of the partners that changed owner (by partner
+/// id), read once per gather; empty when no program is a commission.
+type Moves = HashMap<i64, Vec<OwnerSpan>>;
+
+/// To whom a partner's facts count in a program.
+#[derive(Clone, Copy)]
+enum CountTo<'a> {
+    /// A rebate or promotion: the partner itself.
+    Partner,
+    /// A commission: the partner's owner (nobody without one). A partner
+    /// that changed owner is handed out by the days each owner held it
+    /// within `window`, exactly as rep targets and attainment are
+    /// (`owner_moves::credit`), so a commission's base and its target
+    /// agree on who had the partner.
+    Owner { moves: &'a Moves, window: DateRange },
+}
+
+impl CountTo<'_> {
+    /// Hands a partner's `amount` to the subjects it counts to (store ids).
+    fn credit(self, dims: &Dims, partner: u32, amount: i64, mut add: impl FnMut(i64, i64)) {
+        let Some(partner) = dims.partners.get(partner as usize) else {
+            return;
+        };
+        match self {
+            CountTo::Partner => add(partner.id, amount),
+            CountTo::Owner { moves, window } => match moves.get(&partner.id) {
+                Some(spans) => {
+                    for (owner, part) in credit_by_days(amount, spans, window) {
+                        if let Some(owner) = owner {
+                            add(owner, part);
+                        }
+                    }
+                }
+                None => {
+                    if let Some(owner) = dims.owners.get(partner.owner as usize) {
+                        add(owner.id, amount);
+                    }
+                }
+            },
+        }
     }
 }
 
@@ -703,7 +757,7 @@ fn subject_id(dims: &Dims, partner: u32, commission: bool) -> Option<i64> {
 fn summed(
     sums: Option<&Sums>,
     slot: usize,
-    commission: bool,
+    to: CountTo<'_>,
     keep: impl Fn(&Dims, &Group) -> bool,
 ) -> HashMap<i64, i64> {
     let Some(sums) = sums else {
@@ -720,8 +774,10 @@ fn summed(
     }
     let mut by_subject = HashMap::new();
     for (ix, sum) in by_partner.into_iter().enumerate() {
-        if let (Some(sum), Some(id)) = (sum, subject_id(dims, ix as u32, commission)) {
-            *by_subject.entry(id).or_insert(0) += sum;
+        if let Some(sum) = sum {
+            to.credit(dims, ix as u32, sum, |id, part| {
+                *by_subject.entry(id).or_insert(0) += part;
+            });
         }
     }
     by_subject
@@ -732,7 +788,7 @@ fn summed(
 /// order: the parts of a trace list alike on every run.
 fn by_subject_and(
     sums: &Sums,
-    commission: bool,
+    to: CountTo<'_>,
     keep: impl Fn(u32) -> bool,
 ) -> BTreeMap<(i64, u32), i64> {
     let mut sums_by = BTreeMap::new();
@@ -740,8 +796,10 @@ fn by_subject_and(
         let [partner, second] = group.codes[..] else {
             continue;
         };
-        if let (true, Some(id)) = (keep(second), subject_id(&sums.dims, partner, commission)) {
-            *sums_by.entry((id, second)).or_insert(0) += value_at(&group.values, 0);
+        if keep(second) {
+            to.credit(&sums.dims, partner, value_at(&group.values, 0), |id, part| {
+                *sums_by.entry((id, second)).or_insert(0) += part;
+            });
         }
     }
     sums_by
@@ -849,6 +907,12 @@ impl Qudao {
         } else {
             (Vec::new(), HashMap::new())
         };
+        let mut moves = Moves::new();
+        if programs.iter().any(|p| p.kind == ProgramKind::Commission) {
+            for row in qudao_store::owner_moves::of_moved_partners(self.db()).await? {
+                moves.entry(row.partner_id).or_default().push(row.span());
+            }
+        }
         let mut earners: Vec<Earner> = Vec::new();
         let mut earner_ix: HashMap<Scored, usize> = HashMap::new();
         let mut reads: Vec<Read> = Vec::new();
@@ -865,10 +929,12 @@ impl Qudao {
                         .find(|(role, _)| role.as_str() == "owner")
                         .map_or(Decimal::ZERO, |(_, share)| *share)
                 });
-            let figures = self.program_figures(program, &months, window, only).await?;
+            let figures = self
+                .program_figures(program, &months, window, only, &moves)
+                .await?;
             let uncollected = match program.rules.clawback_days {
                 Some(days) => {
-                    self.uncollected_by_owner(&months, days, program.currency, dims)
+                    self.uncollected_by_owner(&months, days, program.currency, dims, &moves)
                         .await?
                 }
                 None => HashMap::new(),

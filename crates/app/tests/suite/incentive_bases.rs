@@ -1,8 +1,9 @@
 //! Stories of how a run reads each subject's base from the facts, on both
 //! backends: programs alike but for their product lines, multipliers, a
 //! growth comparison (with last year and with the quarter before),
-//! downstream purchases and commission owners, computed together, each
-//! from its own part of the same facts.
+//! downstream purchases and commission owners (a partner that changed
+//! owner split by days), computed together, each from its own part of the
+//! same facts.
 
 #![allow(clippy::wildcard_imports)]
 
@@ -232,4 +233,36 @@ async fn incentive_bases_each_program_reads_its_own_part_of_the_facts(db: TestDb
     // R1 (its own purchases only).
     assert_eq!(r("CM", "manager").base, 13_000_000);
     assert_eq!(r("CM", "rep").base, 500_000);
+
+    // P2 handed to the rep from 1 August: its ¥30,000 goes 31 days to the
+    // manager and 61 to the rep, as their targets move (¥10,108.6956… and
+    // ¥19,891.3043…: the odd fen to the larger remainder), and the clawback
+    // base with it.
+    app.update_partner(
+        &manager,
+        "P2",
+        &qudao_app::partners::PartnerEdit {
+            name: "P2 有限公司".into(),
+            partner_type: "distributor".into(),
+            owner_login: Some("rep".into()),
+            owner_from: Some(format!("{year}-08-01")),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let moved = app
+        .run_incentives(
+            &manager,
+            &RunRequest {
+                period: format!("{year}-Q3"),
+                programs: vec!["CM".into()],
+                dry_run: true,
+            },
+        )
+        .await
+        .unwrap();
+    let r = |code: &str| result(&moved.results, "CM", code).base;
+    assert_eq!(r("manager"), 13_000_000 - 3_000_000 + 1_010_870);
+    assert_eq!(r("rep"), 500_000 + 1_989_130);
 }

@@ -53,6 +53,10 @@ struct PartView {
     /// `product_line` or `sku`.
     by: &'static str,
     code: String,
+    /// A sku's names (Chinese, English) as they were at the run: a trace
+    /// reads in names. A line's are the line's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    names: Option<[String; 2]>,
     amount: i64,
     factor: Decimal,
     /// How many times it counts toward points (1 unless a multiplier says).
@@ -73,6 +77,9 @@ struct Sources<'a> {
     product_lines: Vec<&'a str>,
     categories: Vec<&'a str>,
     skus: Vec<&'a str>,
+    /// The names (Chinese, English) of `skus`, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sku_names: Vec<[String; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     downstream: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -533,15 +540,8 @@ impl Qudao {
             }
         }
         if !program.multipliers.is_empty() {
-            self.multiplied_parts(
-                program,
-                own.as_deref(),
-                &narrowing,
-                span,
-                to,
-                &mut figures,
-            )
-            .await?;
+            self.multiplied_parts(program, own.as_deref(), &narrowing, span, to, &mut figures)
+                .await?;
         }
         if program.rules.pay_on_collected_share {
             let text = QueryText {
@@ -635,6 +635,7 @@ impl Qudao {
                         f.parts.push(PartView {
                             by: "sku",
                             code: sku.sku.clone(),
+                            names: Some([sku.name_zh.clone(), sku.name_en.clone()]),
                             amount,
                             factor,
                             points_factor,
@@ -664,6 +665,7 @@ impl Qudao {
                 f.parts.push(PartView {
                     by: "product_line",
                     code,
+                    names: None,
                     amount: amount - own_factor,
                     factor,
                     points_factor,
@@ -797,9 +799,14 @@ fn by_subject_and(
             continue;
         };
         if keep(second) {
-            to.credit(&sums.dims, partner, value_at(&group.values, 0), |id, part| {
-                *sums_by.entry((id, second)).or_insert(0) += part;
-            });
+            to.credit(
+                &sums.dims,
+                partner,
+                value_at(&group.values, 0),
+                |id, part| {
+                    *sums_by.entry((id, second)).or_insert(0) += part;
+                },
+            );
         }
     }
     sums_by
@@ -973,6 +980,16 @@ impl Qudao {
                     })
                     .collect()
             };
+            let sku_names: Vec<[String; 2]> = base
+                .skus
+                .iter()
+                .map(|sku| {
+                    dims.products
+                        .iter()
+                        .find(|p| p.sku == sku.as_str())
+                        .map_or_else(Default::default, |p| [p.name_zh.clone(), p.name_en.clone()])
+                })
+                .collect();
             let sources = |f: &Figures| Sources {
                 measure: engine_measure(base.measure),
                 first_month: first.to_string(),
@@ -980,6 +997,7 @@ impl Qudao {
                 product_lines: base.product_lines.iter().map(|l| l.as_str()).collect(),
                 categories: base.categories.iter().map(String::as_str).collect(),
                 skus: base.skus.iter().map(|s| s.as_str()).collect(),
+                sku_names: sku_names.clone(),
                 downstream: f.downstream,
                 multiplied: f.parts.clone(),
                 collected: f.collected.map(|c| c.0),

@@ -338,6 +338,8 @@ struct Sources {
     product_lines: Vec<String>,
     categories: Vec<String>,
     skus: Vec<String>,
+    /// Absent in results stored before names were kept.
+    sku_names: Vec<[String; 2]>,
     downstream: Option<i64>,
     multiplied: Vec<MultipliedPart>,
     collected: Option<i64>,
@@ -350,8 +352,11 @@ struct Sources {
 struct MultipliedPart {
     by: String,
     code: String,
+    names: Option<[String; 2]>,
     amount: i64,
     factor: Decimal,
+    /// Absent: the part earns points once.
+    points_factor: Option<Decimal>,
 }
 
 /// The sources of a result in words: months, products, multiplied parts,
@@ -384,7 +389,13 @@ fn source_lines(w: Words, c: &Chrome, result: &ResultView) -> Result<Vec<String>
         );
     }
     if !sources.skus.is_empty() {
-        out.push(w.lang.tf("runs.source.skus", sources.skus.join(sep)));
+        let named: Vec<String> = sources
+            .skus
+            .iter()
+            .enumerate()
+            .map(|(i, code)| sku_named(w.lang, code, sources.sku_names.get(i)))
+            .collect();
+        out.push(w.lang.tf("runs.source.skus", named.join(sep)));
     }
     if let Some(downstream) = sources.downstream {
         out.push(w.lang.tf("runs.source.downstream", w.money(downstream)));
@@ -393,16 +404,21 @@ fn source_lines(w: Words, c: &Chrome, result: &ResultView) -> Result<Vec<String>
         let what = if part.by == "product_line" {
             line_name(&part.code)
         } else {
-            part.code.clone()
+            sku_named(w.lang, &part.code, part.names.as_ref())
         };
-        out.push(w.fill(
-            "runs.source.multiplied",
-            &[
-                what,
-                w.base(&result.measure, part.amount),
-                part.factor.normalize().to_string(),
-            ],
-        ));
+        let mut words = vec![
+            what,
+            w.base(&result.measure, part.amount),
+            part.factor.normalize().to_string(),
+        ];
+        let key = match part.points_factor {
+            Some(points) => {
+                words.push(points.normalize().to_string());
+                "runs.source.multiplied_points"
+            }
+            None => "runs.source.multiplied",
+        };
+        out.push(w.fill(key, &words));
     }
     if let (Some(collected), Some(invoiced)) = (sources.collected, sources.invoiced) {
         out.push(w.fill(
@@ -414,6 +430,19 @@ fn source_lines(w: Words, c: &Chrome, result: &ResultView) -> Result<Vec<String>
         out.push(w.t(&format!("incentives.growth.{against}")).to_owned());
     }
     Ok(out)
+}
+
+/// A product as people read it: its name and code, or the code alone when
+/// the result kept no name.
+fn sku_named(lang: Lang, code: &str, names: Option<&[String; 2]>) -> String {
+    match names {
+        Some([zh, en]) if !zh.is_empty() => crate::forms::named(
+            lang,
+            crate::layout::pick(lang, Some(zh.as_str()), Some(en.as_str())),
+            code,
+        ),
+        _ => code.to_owned(),
+    }
 }
 
 fn status_word(lang: Lang, status: &str) -> &'static str {

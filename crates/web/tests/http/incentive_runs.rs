@@ -331,6 +331,58 @@ async fn incentive_run_rows_name_a_threshold_where_a_target_would_stand() -> Res
     Ok(())
 }
 
+/// A multiplied part that also earns more points says both factors where
+/// the result lists its sources.
+#[tokio::test]
+async fn incentive_result_sources_name_a_parts_points_factor() -> Res {
+    let env = Env::new("incentive_points_factor").await?;
+    let period = last_years_quarter(&env).await?;
+    let year = &period[..4];
+    let pointed = format!(
+        r#"{{
+  "kind": "rebate", "code": "RB-PTS", "name": "灯具积分返利", "version": 1,
+  "currency": "CNY", "effective_from": "{year}-01-01", "effective_to": "{year}-12-31",
+  "period": "quarter",
+  "scope": {{ "partner_types": ["distributor"] }},
+  "base": {{ "measure": "sell_in_net" }},
+  "mode": "flat", "rate": "1%",
+  "multipliers": [{{ "skus": ["LGT-1"], "base_factor": "2", "points_factor": "3" }}],
+  "points": {{ "per": "100.00", "expire_months": 12 }},
+  "stacking": {{ "rule": "stacks", "order": 20 }},
+  "payout": {{ "form": "cash" }}
+}}"#
+    );
+    let saved = env
+        .app
+        .save_program(&env.system, &pointed, DocumentFormat::Json)
+        .await?;
+    assert!(saved.ok(), "{:?}", saved.problems);
+    env.app.activate_program(&env.system, "RB-PTS", 1).await?;
+    let mut manager = env.signed_in("manager").await?;
+    manager.get("/lang/zh-CN?next=/").await?;
+    manager.get_with("/incentives/runs", ZH).await?;
+    let written = manager
+        .submit(
+            "/incentives/runs",
+            &[
+                ("period", &period),
+                ("programs", "RB-PTS"),
+                ("action", "run"),
+            ],
+        )
+        .await?;
+    assert_eq!(written.status, StatusCode::SEE_OTHER, "{}", written.text());
+    let why = manager
+        .get_with(&format!("{}/results/P1", written.location()), ZH)
+        .await?
+        .text();
+    assert!(
+        why.contains("产品 LGT-1（LGT-1） ¥100,000.00 × 2 倍，积分 × 3 倍"),
+        "{why}"
+    );
+    Ok(())
+}
+
 /// The runs page opens on the fiscal quarter that ended last, not the
 /// calendar one: under a fiscal year whose start makes the two differ
 /// today.

@@ -424,6 +424,28 @@ impl Qudao {
         })
     }
 
+    /// The display names of our staff who did something, by login, for a
+    /// page that says who. Only staff see who of us did what (a partner's
+    /// views come with these fields cleared), so a partner gets none.
+    pub async fn people_named(
+        &self,
+        caller: &Caller,
+        logins: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        if !crate::visibility::sees_internal(caller) {
+            return Ok(std::collections::HashMap::new());
+        }
+        let logins: Vec<String> = logins
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| (*l).to_owned())
+            .collect();
+        Ok(repo::display_names(self.db(), &logins)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// Enables or disables an account. Disabling revokes its API tokens; its
     /// sessions end at their next request. Admins cannot disable themselves.
     pub async fn set_user_status(

@@ -139,6 +139,10 @@ impl Shown {
         self.partner.code()
     }
 
+    pub fn name(&self) -> &str {
+        &self.partner.row().name
+    }
+
     pub(crate) fn row(&self) -> &qudao_store::partners::partner::Model {
         self.partner.row()
     }

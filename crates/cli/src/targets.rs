@@ -285,17 +285,19 @@ pub(crate) async fn run(
                 .await
                 .map_err(|e| refused(lang, e))?;
             println!(
-                "{} {} {}: {}",
+                "{} {} {} {}: {}",
                 done.parent.subject_type.as_str(),
                 done.parent.subject_code,
+                done.parent.subject_name,
                 done.parent.period,
                 done.parent.value_text
             );
             for c in &done.children {
                 println!(
-                    "  {} {} (target {}): {}",
+                    "  {} {} {} (target {}): {}",
                     c.subject_type.as_str(),
                     c.subject_code,
+                    c.subject_name,
                     c.id,
                     c.value_text
                 );

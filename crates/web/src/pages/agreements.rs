@@ -2,6 +2,8 @@
 //! chosen day, amend / activate / terminate), the form for a draft, the list
 //! of all versions in scope and the list of agreements about to expire.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -89,9 +91,15 @@ struct AgreementPage {
     can_manage: bool,
     terminate_input: TerminateInput,
     errors: Vec<(String, String)>,
+    people: HashMap<String, String>,
 }
 
 impl AgreementPage {
+    /// Who of our staff did it, by name.
+    fn person<'a>(&'a self, login: &'a str) -> &'a str {
+        self.people.get(login).map_or(login, String::as_str)
+    }
+
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
     }
@@ -217,6 +225,16 @@ async fn agreement_page(
         )
         .await?
         .items;
+    let actors: Vec<&str> = selected
+        .iter()
+        .flat_map(|v| {
+            [
+                v.created_by.as_str(),
+                v.activated_by.as_deref().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let people = state.app.people_named(&ctx.caller, &actors).await?;
     let title = format!(
         "{} · {} · {}",
         ctx.lang.t("agreements.agreement"),
@@ -230,7 +248,7 @@ async fn agreement_page(
         vec![
             crumb(ctx.lang, "nav.partners", "/partners"),
             (
-                agreement.partner_code.clone(),
+                agreement.partner_name.clone(),
                 Some(format!("/partners/{}", agreement.partner_code)),
             ),
             (ctx.lang.t("agreements.agreement").to_owned(), None),
@@ -246,6 +264,7 @@ async fn agreement_page(
         can_manage: ctx.caller.can(Permission::ManageAgreements),
         terminate_input: input.terminate_input,
         errors,
+        people,
     })
 }
 

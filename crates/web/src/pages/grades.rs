@@ -273,7 +273,7 @@ async fn change(
                 vec![
                     crumb(ctx.lang, "nav.partners", "/partners"),
                     (
-                        grade.partner_code.clone(),
+                        shown.name().to_owned(),
                         Some(format!("/partners/{}", grade.partner_code)),
                     ),
                     (ctx.lang.t("grades.change").to_owned(), None),

@@ -179,7 +179,7 @@ async fn evaluate(
                 vec![
                     crumb(ctx.lang, "nav.partners", "/partners"),
                     (
-                        partner.partner.code.clone(),
+                        partner.partner.name.clone(),
                         Some(format!("/partners/{}", partner.partner.code)),
                     ),
                     (title, None),

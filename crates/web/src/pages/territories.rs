@@ -2,6 +2,8 @@
 //! authorization list, one authorization (change its dates, end it), the
 //! selective limits, and the authorization section of a partner's page.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -467,9 +469,15 @@ struct AuthorizationPage {
     errors: Vec<(String, String)>,
     can_manage: bool,
     today: String,
+    people: HashMap<String, String>,
 }
 
 impl AuthorizationPage {
+    /// Who of our staff did it, by name.
+    fn person<'a>(&'a self, login: &'a str) -> &'a str {
+        self.people.get(login).map_or(login, String::as_str)
+    }
+
     fn error(&self, field: &str) -> &str {
         super::error_for(&self.errors, field)
     }
@@ -518,10 +526,20 @@ async fn authorization_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let a = state.app.authorization(&ctx.caller, code).await?;
+    let people = state
+        .app
+        .people_named(
+            &ctx.caller,
+            &[
+                a.created_by.as_str(),
+                a.ended_by.as_deref().unwrap_or_default(),
+            ],
+        )
+        .await?;
     let c = Chrome::new(
         ctx,
         AUTHORIZATIONS,
-        format!("{} · {} · {}", a.code, a.partner_code, a.region_name),
+        format!("{} · {} · {}", a.code, a.partner_name, a.region_name),
         vec![
             crumbs(ctx, "nav.authorizations", AUTHORIZATIONS),
             (a.code.clone(), None),
@@ -535,6 +553,7 @@ async fn authorization_page(
         errors,
         can_manage: ctx.caller.can(Permission::ManageTerritories),
         today: today().to_string(),
+        people,
     })
 }
 

@@ -12,7 +12,10 @@
 //!   asks (the most allowed when it says nothing) is checked when it is
 //!   saved and spent when it is submitted — the moment the partner commits
 //!   to it and the credit check counts it — as a `spent` movement; a
-//!   cancellation or rejection returns it (`reversed`).
+//!   cancellation or rejection returns it (`reversed`). Each shipment's
+//!   invoice is then credited with its share of what the wallet paid
+//!   (`credit_wallet_share`), so the partner owes what the order showed
+//!   as payable.
 //! - **Staff** (`ManageIncentives`) record a spend or an adjustment of any
 //!   balance with a reason. Partners read their own balances; staff those
 //!   of partners in their scope.
@@ -36,6 +39,10 @@ use qudao_store::{ConnectionTrait, DataScope, WriteTx};
 
 use crate::scope::{Area, scope_in};
 use crate::{AppError, Caller, Permission, Qudao};
+
+/// The reason of a credit note that takes the wallet's share off an
+/// invoice, before the order's number.
+pub const WALLET_REASON: &str = "返利池抵扣";
 
 /// One balance of a partner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -503,6 +510,69 @@ impl Qudao {
             .await?;
         }
         Ok(())
+    }
+
+    /// Credits a shipment's invoice with its share of the wallet its order
+    /// used (`rules::wallet_share`): a credit note against the invoice,
+    /// dated the day of the invoice, so the partner owes what the order
+    /// showed as payable. It is money the partner had earned, not money
+    /// off the goods, so it is not an allowance on sell-in (a rebate does
+    /// not lower the base of the next rebate). Whether a note was issued.
+    pub(crate) async fn credit_wallet_share(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        partner: &Visible,
+        order: (i64, &str),
+        invoice: &qudao_store::receivables::invoice::Model,
+        (total, before): (i64, i64),
+    ) -> Result<bool, AppError> {
+        let (order_id, order_number) = order;
+        let used = -rules::balance(repo::order_amounts(tx, partner, order_id).await?);
+        let share = rules::wallet_share(used, total, before, invoice.amount_minor);
+        if share <= 0 {
+            return Ok(false);
+        }
+        let currency = Currency::parse(&invoice.currency)
+            .map_err(|_| AppError::Internal(format!("invoice {} currency", invoice.id)))?;
+        let reason = format!("{WALLET_REASON} {order_number}");
+        let note = qudao_store::orders::insert_credit_note(
+            tx,
+            partner,
+            qudao_store::orders::NewCreditNote {
+                invoice_id: Some(invoice.id),
+                return_id: None,
+                currency,
+                amount_minor: share,
+                reason: &reason,
+                issued_on: invoice.issued_on,
+            },
+            &caller.login,
+        )
+        .await?;
+        #[derive(Serialize)]
+        struct Credited<'a> {
+            partner: &'a str,
+            invoice: &'a str,
+            amount: i64,
+            reason: &'a str,
+        }
+        self.audit(
+            tx,
+            caller,
+            "credit_note",
+            &note.number,
+            "issue",
+            None,
+            Some(&Credited {
+                partner: partner.code(),
+                invoice: &invoice.number,
+                amount: share,
+                reason: &reason,
+            }),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// The wallet as an order's view shows it; none for an order placed

@@ -957,6 +957,12 @@ impl Qudao {
         finish_plan(&planned, errors)?;
         let before = self.view_of(&tx, &partner, order.clone()).await?;
         let net_days = self.net_days(&tx, &partner, shipped_on).await?;
+        let order_value: i64 = lines.iter().map(|l| l.amount_minor).sum();
+        let shipped_before: i64 = repo::shipment_lines_of(&tx, order.id)
+            .await?
+            .iter()
+            .map(|l| l.amount_minor)
+            .sum();
         let shipment = repo::insert_shipment(&tx, &order, shipped_on, &caller.login).await?;
         let mut amounts = Vec::new();
         for (line, qty, serials) in &planned {
@@ -999,7 +1005,7 @@ impl Qudao {
                 },
             )
         })?;
-        repo::insert_invoice(
+        let invoice = repo::insert_invoice(
             &tx,
             &shipment,
             currency,
@@ -1008,6 +1014,16 @@ impl Qudao {
             &caller.login,
         )
         .await?;
+        let credited = self
+            .credit_wallet_share(
+                &tx,
+                caller,
+                &partner,
+                (order.id, &order.number),
+                &invoice,
+                (order_value, shipped_before),
+            )
+            .await?;
         let order = shipped(&tx, order).await?;
         let view = self.view_of(&tx, &partner, order).await?;
         self.audit(
@@ -1023,6 +1039,9 @@ impl Qudao {
         crate::commit(tx).await?;
         self.facts_committed(FactKind::SellIn).await?;
         self.facts_committed(FactKind::Invoice).await?;
+        if credited {
+            self.facts_committed(FactKind::CreditNote).await?;
+        }
         Ok(view)
     }
 

@@ -88,6 +88,22 @@ pub fn wallet_use(
     }
 }
 
+/// What one shipment's invoice is credited from the wallet its order used:
+/// `used` spread over the shipments by value (`total`: the order's value;
+/// `before`: what earlier shipments shipped; `now`: this one), each the
+/// growth of the floor of `used` × shipped ÷ `total`, so the shares of the
+/// shipments always sum to `used` once everything has shipped and none
+/// is more than its shipment when `used` ≤ `total`.
+pub fn wallet_share(used: i64, total: i64, before: i64, now: i64) -> i64 {
+    if used <= 0 || total <= 0 {
+        return 0;
+    }
+    let upto =
+        |shipped: i64| i128::from(used) * i128::from(shipped.clamp(0, total)) / i128::from(total);
+    // At most `used`, so it fits.
+    i64::try_from(upto(before.saturating_add(now)) - upto(before)).unwrap_or(0)
+}
+
 /// What reverses an order's spending: the opposite of what it spent net
 /// of earlier reversals; `None` when nothing is left to return.
 pub fn reversal(spent_net: i64) -> Option<i64> {
@@ -176,6 +192,26 @@ mod tests {
     }
 
     proptest! {
+        /// However an order ships, its invoices are credited exactly what
+        /// the wallet paid, never more than a shipment is worth.
+        #[test]
+        fn wallet_shares_sum_to_what_the_order_used(
+            steps in proptest::collection::vec(1i64..1_000_000, 1..10),
+            permille in 0i64..=1000,
+        ) {
+            let total: i64 = steps.iter().sum();
+            let used = total * permille / 1000;
+            let mut before = 0;
+            let mut credited = 0;
+            for now in &steps {
+                let share = wallet_share(used, total, before, *now);
+                prop_assert!((0..=*now).contains(&share));
+                credited += share;
+                before += now;
+            }
+            prop_assert_eq!(credited, used);
+        }
+
         #[test]
         fn balance_is_the_sum_of_movements(amounts in proptest::collection::vec(-1_000_000i64..1_000_000, 0..40)) {
             let mut running = 0i64;

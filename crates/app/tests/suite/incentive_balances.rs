@@ -1,6 +1,7 @@
 //! Stories of payout balances, on both backends: a paid wallet run fills
 //! the partner's rebate wallet; an order uses at most the program's share
-//! (spent on submission, returned on cancel); asking more is refused and
+//! (spent on submission, returned on cancel, credited to its invoices as it
+//! ships); asking more is refused and
 //! writes nothing; a credit-note program issues a standalone credit note
 //! that the partner's trade statement shows; staff record a movement with
 //! a reason; another partner never sees the balances.
@@ -176,10 +177,44 @@ async fn incentive_balances_a_paid_wallet_pays_part_of_an_order(db: TestDb) {
 
     // A smaller amount is used as asked.
     let mut modest = order("", vec![line("TEA-1", 10)]);
-    modest.wallet = "50".into();
+    modest.wallet = "33.33".into();
     let modest = app.create_order(&buyer, &modest).await.unwrap();
     let modest = app.submit_order(&buyer, &modest.number).await.unwrap();
-    assert_eq!(modest.wallet.unwrap().used, 5_000);
+    assert_eq!(modest.wallet.unwrap().used, 3_333);
+
+    // Shipped in two parts, each invoice is credited its share of the
+    // wallet (¥300 of ¥1,000: ¥9.99; the rest, ¥23.34, with the last), so
+    // the partner owes ¥966.67, what the order showed as payable. The
+    // goods' sell-in stays ¥1,000: a rebate spent is not money off them.
+    app.approve_order(&manager, &modest.number).await.unwrap();
+    let credited = "SELECT CAST(COALESCE(SUM(c.amount_minor), 0) AS BIGINT) FROM credit_notes c \
+                    JOIN invoices i ON i.id = c.invoice_id WHERE c.return_id IS NULL";
+    let owed = "SELECT CAST((SELECT SUM(amount_minor) FROM invoices) - (SELECT \
+                COALESCE(SUM(amount_minor), 0) FROM credit_notes WHERE invoice_id IS NOT NULL) \
+                AS BIGINT)";
+    app.ship_order(&manager, &modest.number, &orders::ship(&[(1, 3, "")]))
+        .await
+        .unwrap();
+    assert_eq!(db.count(credited).await, 999);
+    let done = app
+        .ship_order(&manager, &modest.number, &orders::ship(&[(1, 7, "")]))
+        .await
+        .unwrap();
+    assert_eq!(done.status, "completed");
+    assert_eq!(db.count(credited).await, 3_333);
+    assert_eq!(db.count(owed).await, 100_000 - 3_333);
+    assert_eq!(
+        db.count(
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM sellin_lines WHERE source = 'shipment'"
+        )
+        .await,
+        100_000
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM sellin_lines WHERE source = 'allowance'")
+            .await,
+        0
+    );
 }
 
 async fn incentive_balances_staff_movements_and_who_sees_them(db: TestDb) {

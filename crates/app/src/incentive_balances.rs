@@ -33,6 +33,7 @@ use qudao_domain::incentives::program::PayoutForm;
 use qudao_domain::money::{Currency, Money};
 use qudao_domain::partners::PartnerId;
 use qudao_store::incentive_balances::{self as repo, MovementRow, NewMovement};
+use qudao_store::orders::NewCreditNote;
 use qudao_store::scope::{self as store_scope, Visible};
 use qudao_store::scorecards::Scored;
 use qudao_store::{ConnectionTrait, DataScope, WriteTx};
@@ -204,40 +205,16 @@ impl Qudao {
                 let issued_on = crate::today();
                 self.open_periods(tx).await?.check("issued_on", issued_on)?;
                 let reason = format!("{} #{}", program.as_str(), s.ledger_entry);
-                let note = qudao_store::orders::insert_credit_note(
-                    tx,
-                    &partner,
-                    qudao_store::orders::NewCreditNote {
-                        invoice_id: None,
-                        return_id: None,
-                        currency: s.currency,
-                        amount_minor: s.amount,
-                        reason: &reason,
-                        issued_on,
-                    },
-                    &caller.login,
-                )
-                .await?;
-                #[derive(Serialize)]
-                struct Issued<'a> {
-                    partner: &'a str,
-                    amount: i64,
-                    reason: &'a str,
-                }
-                self.audit(
-                    tx,
-                    caller,
-                    "credit_note",
-                    &note.number,
-                    "issue",
-                    None,
-                    Some(&Issued {
-                        partner: partner.code(),
-                        amount: s.amount,
-                        reason: &reason,
-                    }),
-                )
-                .await?;
+                let note = NewCreditNote {
+                    invoice_id: None,
+                    return_id: None,
+                    currency: s.currency,
+                    amount_minor: s.amount,
+                    reason: &reason,
+                    issued_on,
+                };
+                self.issue_system_credit_note(tx, caller, &partner, None, note)
+                    .await?;
                 credited = true;
             }
         }
@@ -536,24 +513,37 @@ impl Qudao {
         let currency = Currency::parse(&invoice.currency)
             .map_err(|_| AppError::Internal(format!("invoice {} currency", invoice.id)))?;
         let reason = format!("{WALLET_REASON} {order_number}");
-        let note = qudao_store::orders::insert_credit_note(
-            tx,
-            partner,
-            qudao_store::orders::NewCreditNote {
-                invoice_id: Some(invoice.id),
-                return_id: None,
-                currency,
-                amount_minor: share,
-                reason: &reason,
-                issued_on: invoice.issued_on,
-            },
-            &caller.login,
-        )
-        .await?;
+        let note = NewCreditNote {
+            invoice_id: Some(invoice.id),
+            return_id: None,
+            currency,
+            amount_minor: share,
+            reason: &reason,
+            issued_on: invoice.issued_on,
+        };
+        self.issue_system_credit_note(tx, caller, partner, Some(&invoice.number), note)
+            .await?;
+        Ok(true)
+    }
+
+    /// A credit note the system issues to a partner (an incentive paid as
+    /// one, the wallet's share of an invoice), with its audit record.
+    async fn issue_system_credit_note(
+        &self,
+        tx: &WriteTx,
+        caller: &Caller,
+        partner: &Visible,
+        invoice: Option<&str>,
+        note: NewCreditNote<'_>,
+    ) -> Result<(), AppError> {
+        let (amount, reason) = (note.amount_minor, note.reason);
+        let issued =
+            qudao_store::orders::insert_credit_note(tx, partner, note, &caller.login).await?;
         #[derive(Serialize)]
-        struct Credited<'a> {
+        struct Issued<'a> {
             partner: &'a str,
-            invoice: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            invoice: Option<&'a str>,
             amount: i64,
             reason: &'a str,
         }
@@ -561,18 +551,18 @@ impl Qudao {
             tx,
             caller,
             "credit_note",
-            &note.number,
+            &issued.number,
             "issue",
             None,
-            Some(&Credited {
+            Some(&Issued {
                 partner: partner.code(),
-                invoice: &invoice.number,
-                amount: share,
-                reason: &reason,
+                invoice,
+                amount,
+                reason,
             }),
         )
         .await?;
-        Ok(true)
+        Ok(())
     }
 
     /// The wallet as an order's view shows it; none for an order placed

@@ -241,7 +241,7 @@ async fn incentive_bases_each_program_reads_its_own_part_of_the_facts(db: TestDb
     app.update_partner(
         &manager,
         "P2",
-        &qudao_app::partners::PartnerEdit {
+        &PartnerEdit {
             name: "P2 有限公司".into(),
             partner_type: "distributor".into(),
             owner_login: Some("rep".into()),

@@ -195,7 +195,10 @@ async fn incentive_bases_each_program_reads_its_own_part_of_the_facts(db: TestDb
     assert_eq!(
         p2.parts["multiplied"],
         serde_json::json!([
-            { "by": "sku", "code": "TEA-POT", "amount": 3_000_000, "factor": "3" },
+            {
+                "by": "sku", "code": "TEA-POT", "names": ["TEA-POT 中文", "TEA-POT en"],
+                "amount": 3_000_000, "factor": "3"
+            },
             { "by": "product_line", "code": "TEA", "amount": 0, "factor": "2" },
         ])
     );

@@ -1,6 +1,10 @@
 # Qudao: `make run` to try it, `make test` for everything CI checks.
 SHELL := /bin/bash
 export CARGO_BUILD_JOBS ?= 2
+# A CI run builds once from a clean clone: incremental caches only cost it.
+ifdef CI
+export CARGO_INCREMENTAL ?= 0
+endif
 DB ?= sqlite://qudao.db
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/test
 export QUDAO_TEST_PG_URL ?= $(PG_ADMIN_URL)
